@@ -1,0 +1,62 @@
+// The error table (code → HTTP status, default message, CLI exit code) and the Error value
+// that carries an expected failure through both programs.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <span>
+#include <string>
+#include <vector>
+#include <string_view>
+#include <tl/expected.hpp>
+
+namespace slab5 {
+
+struct ErrorInfo {
+  std::string_view code;
+  int http_status;
+  std::string_view message;
+  int exit_code;  // slab5's exit code when the API answers with this code
+};
+
+// Every error code of api.md §1, in one place.
+const ErrorInfo& error_info(std::string_view code);  // unknown codes map to internal_error
+bool is_known_error(std::string_view code);
+std::span<const ErrorInfo> error_table();
+
+struct Error {
+  std::string code;
+  std::string message;  // empty: the table's default message
+  nlohmann::json extra = nlohmann::json::object();  // required_scope, field_errors, …
+
+  Error() = default;
+  Error(std::string c, std::string m = {}, nlohmann::json x = nlohmann::json::object())
+      : code(std::move(c)), message(std::move(m)), extra(std::move(x)) {}
+
+  int http_status() const { return error_info(code).http_status; }
+  std::string effective_message() const;
+  Error& with(const std::string& key, nlohmann::json value) {
+    extra[key] = std::move(value);
+    return *this;
+  }
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+using Status = tl::expected<void, Error>;
+inline tl::unexpected<Error> fail(std::string code, std::string message = {},
+                                   nlohmann::json extra = nlohmann::json::object()) {
+  return tl::unexpected<Error>(Error{std::move(code), std::move(message), std::move(extra)});
+}
+
+// Builders for the errors with structured extras.
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+Error validation_error(std::vector<FieldError> fields);
+Error validation_error(std::string field, std::string message);
+
+std::string docs_url(std::string_view code);
+// {"error": {...}} as api.md §1 specifies it.
+nlohmann::json error_envelope(const Error& e, std::string_view request_id);
+
+}  // namespace slab5

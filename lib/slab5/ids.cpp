@@ -1,0 +1,82 @@
+#include "slab5/ids.hpp"
+
+#include <array>
+#include <cstring>
+
+#include "slab5/crypto.hpp"
+
+namespace slab5 {
+namespace {
+constexpr char kCrockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+struct UlidState {
+  Millis last_ms = -1;
+  std::array<unsigned char, 10> rand{};
+};
+thread_local UlidState g_state;
+
+bool increment(std::array<unsigned char, 10>& r) {
+  for (std::size_t i = r.size(); i-- > 0;) {
+    if (++r[i] != 0) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::string new_ulid(Millis at) {
+  auto& st = g_state;
+  if (at <= st.last_ms) {
+    if (!increment(st.rand)) {  // overflow within one ms: borrow the next millisecond
+      st.last_ms += 1;
+      auto b = random_bytes(10);
+      std::memcpy(st.rand.data(), b.data(), 10);
+    }
+    at = st.last_ms;
+  } else {
+    st.last_ms = at;
+    auto b = random_bytes(10);
+    std::memcpy(st.rand.data(), b.data(), 10);
+    st.rand[0] &= 0x7f;  // leave headroom for increments
+  }
+  // 128 bits: 48-bit time + 80-bit randomness, as 26 base32 chars (first char holds 3 bits).
+  unsigned char bytes[16];
+  std::uint64_t t = std::uint64_t(at);
+  for (int i = 5; i >= 0; --i) {
+    bytes[i] = (unsigned char)(t & 0xff);
+    t >>= 8;
+  }
+  std::memcpy(bytes + 6, st.rand.data(), 10);
+  std::string out(26, '0');
+  // Read 130 bits (2 leading zero bits + 128) in 5-bit groups.
+  for (int i = 0; i < 26; ++i) {
+    int bit = i * 5 - 2;  // position in the 128-bit string of this group's first bit
+    unsigned v = 0;
+    for (int k = 0; k < 5; ++k) {
+      int b = bit + k;
+      unsigned bitval = 0;
+      if (b >= 0) bitval = (bytes[b / 8] >> (7 - b % 8)) & 1;
+      v = (v << 1) | bitval;
+    }
+    out[i] = kCrockford[v];
+  }
+  return out;
+}
+
+std::string new_id(std::string_view prefix) {
+  std::string id(prefix);
+  id.push_back('_');
+  id += new_ulid(now_millis());
+  return id;
+}
+
+bool is_id(std::string_view s, std::string_view prefix) {
+  if (s.size() != prefix.size() + 27 || s.substr(0, prefix.size()) != prefix || s[prefix.size()] != '_')
+    return false;
+  for (char c : s.substr(prefix.size() + 1))
+    if (!std::strchr(kCrockford, c) || c == '\0') return false;
+  return s[prefix.size() + 1] <= '7';
+}
+
+std::string request_id() { return new_id("req"); }
+
+}  // namespace slab5

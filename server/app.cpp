@@ -1,0 +1,411 @@
+#include "app.hpp"
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+
+#include "domain/credentials.hpp"
+#include "domain/workspaces.hpp"
+#include "logger.hpp"
+#include "rate_limiter.hpp"
+#include "slab5/access.hpp"
+#include "slab5/encoding.hpp"
+#include "slab5/ids.hpp"
+#include "slab5/token.hpp"
+#include "store/migrations.hpp"
+#include "usage_recorder.hpp"
+#include "work_pool.hpp"
+
+namespace slab5d {
+
+using slab5::Error;
+using slab5::Json;
+using slab5::Result;
+
+// ---- Principal ------------------------------------------------------------------------
+
+bool Principal::has_scope(std::string_view s) const {
+  for (const auto& x : scopes)
+    if (x == s) return true;
+  return false;
+}
+bool Principal::module_enabled(std::string_view m) const {
+  for (const auto& x : enabled_modules)
+    if (x == m) return true;
+  return false;
+}
+std::string Principal::actor_type() const {
+  switch (kind) {
+    case Kind::Session: return "user";
+    case Kind::ApiKey: return "api_key";
+    case Kind::McpClient: return "mcp_client";
+    default: return "system";
+  }
+}
+std::string Principal::actor_id() const { return kind == Kind::Session ? user_id : credential_id; }
+std::string Principal::credential_type() const {
+  switch (kind) {
+    case Kind::Session: return "session";
+    case Kind::ApiKey: return "api_key";
+    case Kind::McpClient: return "mcp_client";
+    default: return "none";
+  }
+}
+
+// ---- Ctx --------------------------------------------------------------------------------
+
+const std::string& Ctx::param(const std::string& name) const {
+  static const std::string empty;
+  auto it = params.find(name);
+  return it == params.end() ? empty : it->second;
+}
+
+namespace {
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() + 0 && std::isxdigit((unsigned char)s[i + 1]) &&
+               std::isxdigit((unsigned char)s[i + 2])) {
+      out.push_back(char(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<std::string> Ctx::query(std::string_view name) const {
+  std::string_view q = req.query;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    auto eq = part.find('=');
+    auto key = percent_decode(part.substr(0, eq));
+    if (key == name) return eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+// ---- App --------------------------------------------------------------------------------
+
+namespace {
+std::atomic<std::uint64_t> g_generation{1};
+
+std::int64_t now_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+bool valid_correlation_id(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+bool json_content_type(std::string_view ct) {
+  auto semi = ct.find(';');
+  auto base = ct.substr(0, semi);
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
+  std::string lower;
+  for (char c : base) lower.push_back(char(std::tolower((unsigned char)c)));
+  return lower == "application/json" || (lower.size() > 5 && lower.ends_with("+json"));
+}
+
+bool method_has_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"; }
+}  // namespace
+
+App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
+  db_path_ = resolve_db_path(cfg_.db_path, throwaway_);
+  rate_limiter_ = std::make_unique<RateLimiter>(cfg_.rate_limit_enabled, cfg_.rate_limit_per_second,
+                                                cfg_.rate_limit_burst);
+  pool_ = std::make_unique<WorkPool>(2);
+  register_system_routes(*this);
+  register_identity_routes(*this);
+  register_workspace_routes(*this);
+  register_member_routes(*this);
+  register_credential_routes(*this);
+  register_audit_usage_routes(*this);
+  if (cfg_.dev_routes) register_dev_routes(*this);
+}
+
+App::~App() { shutdown(); }
+
+void App::shutdown() {
+  if (pool_) pool_->stop();
+  if (usage_) usage_->stop();
+  if (throwaway_) {
+    std::error_code ec;
+    std::filesystem::path p(db_path_);
+    for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path_ + suffix, ec);
+    std::filesystem::remove(p.parent_path(), ec);
+    throwaway_ = false;
+  }
+}
+
+Db& App::db() {
+  struct Slot {
+    std::uint64_t generation = 0;
+    std::unique_ptr<Db> db;
+  };
+  thread_local Slot slot;
+  if (!slot.db || slot.generation != generation_) {
+    slot.db.reset();
+    slot.db = Db::open(db_path_, false);
+    slot.generation = generation_;
+  }
+  return *slot.db;
+}
+
+App::StartInfo bootstrap_if_new(App& app, const std::string& email, const std::string& password);
+
+App::StartInfo App::prepare(const std::string& owner_email, const std::string& owner_password) {
+  auto db = Db::open(db_path_, true);
+  migrate(*db);
+  db.reset();
+  usage_ = std::make_unique<UsageRecorder>([path = db_path_] { return Db::open(path, false); });
+  return bootstrap_if_new(*this, owner_email, owner_password);
+}
+
+void App::handle(Request&& req_in, Respond respond) {
+  auto start = now_us();
+  auto req = std::make_shared<Request>(std::move(req_in));
+  std::string request_id = slab5::request_id();
+  std::string_view corr_header = req->header("x-correlation-id");
+
+  auto refuse = [&](Error e, const std::string& pattern, HeaderPairs extra = {}) {
+    auto resp = finish(nullptr, *req, pattern, request_id, std::string(corr_header.empty() ? request_id : corr_header),
+                       tl::unexpected(std::move(e)), start);
+    for (auto& h : extra) resp.headers.push_back(std::move(h));
+    respond(std::move(resp));
+  };
+
+  if (req->transport_error) return refuse(*req->transport_error, "-");
+  if (req->has_header("x-correlation-id") && !valid_correlation_id(corr_header)) {
+    corr_header = {};
+    return refuse(Error{"invalid_request", "x-correlation-id must be 1-128 printable ASCII characters."}, "-");
+  }
+  auto m = router_.match(req->method, req->path);
+  if (!m.route) {
+    if (!m.allowed.empty()) {
+      std::string allow;
+      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      return refuse(Error{"method_not_allowed", "Use " + allow + " on this route."}, "-", {{"Allow", allow}});
+    }
+    return refuse(Error{"resource_not_found", "No route matches " + req->method + " " + req->path + "."}, "-");
+  }
+  if (m.route->offload) {
+    pool_->post([this, req, m = std::move(m), respond = std::move(respond), start, request_id]() mutable {
+      run_pipeline(*req, m, respond, start);
+      (void)request_id;
+    });
+    return;
+  }
+  run_pipeline(*req, m, respond, start);
+}
+
+void App::run_pipeline(Request& req, const RouteMatch& m, Respond& respond, std::int64_t start_us) {
+  std::string request_id = slab5::request_id();
+  std::string corr(req.header("x-correlation-id"));
+  if (corr.empty()) corr = request_id;
+  Db* dbp = nullptr;
+  Result<Reply> result = tl::unexpected(Error{"internal_error"});
+  std::optional<Ctx> ctx;
+  try {
+    dbp = &db();
+    ctx.emplace(Ctx{*this, req, *m.route, *dbp, m.params, {}, request_id, corr});
+    result = authorize_and_run(*ctx);
+  } catch (const DbError& e) {
+    logger().log(LogLevel::Error, "database error", {{"request_id", request_id}, {"error", e.what()}});
+    result = tl::unexpected(Error{e.busy() ? "service_unavailable" : "internal_error",
+                                  e.busy() ? "The database is busy; try again." : ""});
+  } catch (const std::exception& e) {
+    logger().log(LogLevel::Error, "unexpected error", {{"request_id", request_id}, {"error", e.what()}});
+    result = tl::unexpected(Error{"internal_error"});
+  }
+  respond(finish(ctx ? &*ctx : nullptr, req, m.route->method + " " + m.route->pattern, request_id, corr,
+                 std::move(result), start_us));
+}
+
+Result<void> App::authenticate(Ctx& ctx) {
+  std::string_view auth = ctx.req.header("authorization");
+  if (auth.empty()) return tl::unexpected(Error{"unauthorized", "The Authorization header is missing; send 'Authorization: Bearer <token>'."});
+  if (auth.size() < 8 || !(auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer "))
+    return tl::unexpected(Error{"unauthorized", "The Authorization header must be 'Bearer <token>'."});
+  std::string_view token = auth.substr(7);
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  auto kind = slab5::token_kind(token);
+  if (kind == slab5::TokenKind::Jwt) {
+    if (ctx.route.access == Access::Mcp)
+      return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
+    if (!session_verifier_) return tl::unexpected(Error{"unauthorized", "Session tokens are not accepted here."});
+    auto p = session_verifier_(ctx.db, token);
+    if (!p) return tl::unexpected(p.error());
+    ctx.who = std::move(*p);
+    return {};
+  }
+  if (kind != slab5::TokenKind::ApiKey && kind != slab5::TokenKind::McpClient)
+    return tl::unexpected(Error{"unauthorized", "The bearer token is not a Slab5 token."});
+  // The checksum rejects typos and look-alikes without touching the database.
+  if (!slab5::token_checksum_ok(token))
+    return tl::unexpected(Error{"unauthorized", "The token is malformed (its checksum does not match)."});
+  if (kind == slab5::TokenKind::McpClient && ctx.route.access != Access::Mcp)
+    return tl::unexpected(Error{"unauthorized", "MCP client tokens are accepted only by the MCP gateway."});
+  if (kind == slab5::TokenKind::ApiKey && ctx.route.access == Access::Mcp)
+    return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
+  auto cred = find_credential_by_hash(ctx.db, slab5::token_hash(token));
+  std::string noun = kind == slab5::TokenKind::ApiKey ? "API key" : "MCP client token";
+  if (!cred) return tl::unexpected(Error{"unauthorized", "The " + noun + " is not valid."});
+  auto now = slab5::now_millis();
+  auto status = cred->status(now);
+  if (status == "revoked") return tl::unexpected(Error{"unauthorized", "The " + noun + " has been revoked."});
+  if (status == "expired") return tl::unexpected(Error{"unauthorized", "The " + noun + " has expired."});
+  ctx.who.kind = kind == slab5::TokenKind::ApiKey ? Principal::Kind::ApiKey : Principal::Kind::McpClient;
+  ctx.who.credential_id = cred->id;
+  ctx.who.credential_name = cred->name;
+  ctx.who.workspace_id = cred->workspace_id;
+  ctx.who.scopes = cred->scopes;
+  if (cred->expires_at) ctx.who.token_expires_at_ms = slab5::parse_rfc3339(*cred->expires_at).value_or(0);
+  touch_credential(ctx.db, *cred, now);
+  return {};
+}
+
+Result<Reply> App::authorize_and_run(Ctx& ctx) {
+  const Route& route = ctx.route;
+  // 1. authentication
+  if (route.access != Access::Public) {
+    if (auto a = authenticate(ctx); !a) return tl::unexpected(a.error());
+  }
+  // 2. workspace resolution
+  if (route.access == Access::User && !ctx.who.is_session()) {
+    return tl::unexpected(Error{"forbidden", "This route needs a session token; sign in with 'slab5 login'."});
+  }
+  if (route.access == Access::Workspace || route.access == Access::Mcp) {
+    std::string_view header = ctx.req.header("x-workspace-id");
+    if (ctx.who.is_session()) {
+      if (header.empty())
+        return tl::unexpected(Error{"workspace_header_required"});
+      auto role = membership_role(ctx.db, std::string(header), ctx.who.user_id);
+      if (!role)
+        return tl::unexpected(Error{"workspace_not_found", "No workspace " + std::string(header) + " is accessible to you."});
+      ctx.who.workspace_id = std::string(header);
+      ctx.who.role = *role;
+      ctx.who.scopes = slab5::scopes_for_role(*role);
+    } else if (!header.empty() && header != ctx.who.workspace_id) {
+      return tl::unexpected(Error{"workspace_not_found", "The credential does not belong to workspace " + std::string(header) + "."});
+    }
+    auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
+    if (!ws) return tl::unexpected(Error{"workspace_not_found"});
+    ctx.who.tenant_id = ws->tenant_id;
+    ctx.who.enabled_modules = ws->enabled_modules;
+  }
+  // 3. module, 4. scope, 5. role
+  if (!route.module.empty() && !ctx.who.module_enabled(route.module))
+    return tl::unexpected(Error{"module_not_enabled", "The " + route.module + " module is not enabled in this workspace.",
+                                {{"module", route.module}}});
+  if (!route.scope.empty() && !ctx.who.has_scope(route.scope))
+    return tl::unexpected(Error{"missing_required_scope", "", {{"required_scope", route.scope}}});
+  if (!route.role.empty()) {
+    if (!ctx.who.is_session() || slab5::role_rank(ctx.who.role) < slab5::role_rank(route.role))
+      return tl::unexpected(Error{"forbidden", "This operation needs the " + route.role + " role" +
+                                                   (ctx.who.is_session() ? "." : " and a session token."),
+                                  {{"required_role", route.role}}});
+  }
+  // 6. rate limit (per workspace)
+  if (!ctx.who.workspace_id.empty() && rate_limiter_->enabled()) {
+    auto d = rate_limiter_->take(ctx.who.workspace_id);
+    ctx.response_headers.emplace_back("RateLimit-Limit", std::to_string(d.limit));
+    ctx.response_headers.emplace_back("RateLimit-Remaining", std::to_string(d.remaining));
+    ctx.response_headers.emplace_back("RateLimit-Reset", std::to_string(d.reset_seconds));
+    if (!d.allowed) {
+      ctx.response_headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
+      return tl::unexpected(Error{"rate_limited", "", {{"retry_after_seconds", d.retry_after_seconds}}});
+    }
+  }
+  // 7. the body: JSON object or nothing
+  if (method_has_body(ctx.req.method) && !ctx.req.body.empty()) {
+    if (!json_content_type(ctx.req.header("content-type")))
+      return tl::unexpected(Error{"unsupported_media_type", "Send the body with 'Content-Type: application/json'."});
+    if (!slab5::is_valid_utf8(ctx.req.body))
+      return tl::unexpected(Error{"invalid_request", "The request body is not valid UTF-8."});
+    auto parsed = slab5::parse_json(ctx.req.body);
+    if (!parsed) return tl::unexpected(parsed.error());
+    if (!parsed->is_object()) return tl::unexpected(Error{"invalid_request", "The request body must be a JSON object."});
+    ctx.body = std::move(*parsed);
+  }
+  // 8. the operation
+  return route.handler(ctx);
+}
+
+Response App::finish(Ctx* ctx, const Request& req, const std::string& route_pattern, const std::string& request_id,
+                     const std::string& correlation_id, Result<Reply>&& result, std::int64_t start_us) {
+  Response resp;
+  if (result) {
+    Reply& r = *result;
+    resp.status = r.status;
+    if (r.raw_body) {
+      resp.body = std::move(*r.raw_body);
+    } else if (!r.no_body) {
+      resp.body.reserve(256);
+      resp.body += "{\"data\":";
+      resp.body += r.data.dump(-1, ' ', false, Json::error_handler_t::replace);
+      if (r.next_cursor) {
+        resp.body += ",\"next_cursor\":";
+        resp.body += Json(*r.next_cursor).dump();
+      }
+      resp.body += ",\"request_id\":\"";
+      resp.body += request_id;
+      resp.body += "\"}";
+    }
+    if (!r.no_body) resp.headers.emplace_back("Content-Type", r.content_type);
+    for (auto& h : r.headers) resp.headers.push_back(std::move(h));
+  } else {
+    const Error& e = result.error();
+    resp.status = e.http_status();
+    resp.body = slab5::error_envelope(e, request_id).dump(-1, ' ', false, Json::error_handler_t::replace);
+    resp.headers.emplace_back("Content-Type", "application/json");
+    if (e.code == "internal_error" || e.code == "service_unavailable")
+      logger().log(LogLevel::Warn, "request failed", {{"request_id", request_id}, {"code", e.code}});
+  }
+  resp.headers.emplace_back("x-request-id", request_id);
+  resp.headers.emplace_back("x-correlation-id", correlation_id);
+  if (ctx)
+    for (auto& h : ctx->response_headers) resp.headers.push_back(h);
+
+  auto dur_us = now_us() - start_us;
+  std::string credential = ctx && ctx->who.authenticated() ? ctx->who.credential_id : "-";
+  if (logger().enabled(LogLevel::Info)) {
+    logger().log(LogLevel::Info, "request",
+                 {{"request_id", request_id},
+                  {"correlation_id", correlation_id},
+                  {"method", req.method},
+                  {"route", route_pattern},
+                  {"status", resp.status},
+                  {"duration_ms", double(dur_us) / 1000.0},
+                  {"credential", credential},
+                  {"remote", req.remote_ip.empty() ? "-" : req.remote_ip}});
+  }
+  if (ctx && ctx->who.authenticated() && !ctx->who.workspace_id.empty() && usage_) {
+    UsageEvent ev;
+    ev.id = slab5::new_id("use");
+    ev.workspace_id = ctx->who.workspace_id;
+    ev.credential_type = ctx->who.credential_type();
+    ev.credential_id = ctx->who.credential_id;
+    ev.route = route_pattern;
+    ev.status = resp.status;
+    ev.request_id = request_id;
+    ev.created_at = slab5::format_rfc3339(slab5::now_millis());
+    usage_->record(std::move(ev));
+  }
+  return resp;
+}
+
+}  // namespace slab5d

@@ -1,0 +1,137 @@
+// The slab5d application: the route table, the one middleware that runs api.md §1's check
+// order for every route, per-thread database connections, and the process-wide services
+// (usage buffer, rate limiter, blocking pool) that handlers reach through Ctx.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "http/message.hpp"
+#include "router.hpp"
+#include "store/db.hpp"
+
+namespace slab5d {
+
+class App;
+class UsageRecorder;
+class RateLimiter;
+class WorkPool;
+struct Workspace;
+
+// Who is calling, after authentication and workspace resolution.
+struct Principal {
+  enum class Kind { None, Session, ApiKey, McpClient };
+  Kind kind = Kind::None;
+  std::string credential_id;  // ses_… for sessions, key_… / mcp_… for credentials
+  std::string user_id;        // sessions: the user
+  std::string credential_name;
+  std::string workspace_id;
+  std::string tenant_id;
+  std::string role;           // sessions: the user's role in the workspace
+  std::vector<std::string> scopes;
+  std::vector<std::string> enabled_modules;
+  std::int64_t token_expires_at_ms = 0;
+
+  bool authenticated() const { return kind != Kind::None; }
+  bool is_session() const { return kind == Kind::Session; }
+  bool has_scope(std::string_view s) const;
+  bool module_enabled(std::string_view m) const;
+  std::string actor_type() const;  // user | api_key | mcp_client | system
+  std::string actor_id() const;
+  std::string credential_type() const;  // session | api_key | mcp_client
+};
+
+// What one handler invocation sees.
+struct Ctx {
+  App& app;
+  const Request& req;
+  const Route& route;
+  Db& db;
+  std::unordered_map<std::string, std::string> params;
+  Principal who;
+  std::string request_id;
+  std::string correlation_id;
+  slab5::Json body = slab5::Json::object();  // the parsed JSON object (empty when no body)
+  HeaderPairs response_headers;               // added to the reply
+
+  const std::string& param(const std::string& name) const;
+  // Query string lookup (percent-decoded); nullopt when absent.
+  std::optional<std::string> query(std::string_view name) const;
+  std::string user_agent() const { return std::string(req.header("user-agent")); }
+};
+
+// Verifies a session JWT into a Principal (kind, credential_id = ses_…, user_id) or an
+// unauthorized error. Installed by the identity routes.
+using SessionVerifier = std::function<slab5::Result<Principal>(Db&, std::string_view token)>;
+
+class App {
+ public:
+  explicit App(Config cfg);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Opens the database, applies migrations and creates the first owner on a new database.
+  // Returns the first-start lines to print (empty on later starts).
+  struct StartInfo {
+    bool created = false;
+    std::string api_key;      // shown once
+    std::string owner_email;
+    std::string owner_password;  // shown once
+    std::string workspace_id;
+  };
+  StartInfo prepare(const std::string& owner_email = {}, const std::string& owner_password = {});
+
+  // The HTTP entry point.
+  void handle(Request&& req, Respond respond);
+
+  // Called once the listener knows its real port.
+  void set_base_url(std::string url) { base_url_ = std::move(url); }
+  const std::string& base_url() const { return base_url_; }
+
+  // Stop background work and flush buffered usage events.
+  void shutdown();
+
+  Db& db();  // this thread's connection
+  const Config& config() const { return cfg_; }
+  const std::string& db_path() const { return db_path_; }
+  bool db_is_throwaway() const { return throwaway_; }
+  Router& router() { return router_; }
+  UsageRecorder& usage() { return *usage_; }
+  RateLimiter& rate_limiter() { return *rate_limiter_; }
+  WorkPool& blocking_pool() { return *pool_; }
+  void set_session_verifier(SessionVerifier v) { session_verifier_ = std::move(v); }
+
+ private:
+  void run_pipeline(Request& req, const RouteMatch& m, Respond& respond, std::int64_t start_us);
+  slab5::Result<Reply> authorize_and_run(Ctx& ctx);
+  slab5::Result<void> authenticate(Ctx& ctx);
+  Response finish(Ctx* ctx, const Request& req, const std::string& route_pattern, const std::string& request_id,
+                  const std::string& correlation_id, slab5::Result<Reply>&& result, std::int64_t start_us);
+
+  Config cfg_;
+  std::string db_path_;
+  bool throwaway_ = false;
+  std::string base_url_;
+  Router router_;
+  std::unique_ptr<UsageRecorder> usage_;
+  std::unique_ptr<RateLimiter> rate_limiter_;
+  std::unique_ptr<WorkPool> pool_;
+  SessionVerifier session_verifier_;
+  std::uint64_t generation_;
+};
+
+// Route registration, one function per area (server/api/*.cpp).
+void register_system_routes(App& app);
+void register_identity_routes(App& app);
+void register_workspace_routes(App& app);
+void register_member_routes(App& app);
+void register_credential_routes(App& app);
+void register_audit_usage_routes(App& app);
+void register_dev_routes(App& app);
+
+}  // namespace slab5d

@@ -1,0 +1,280 @@
+// Beast connection handling, after the Boost.Beast advanced_server_flex example: one
+// object per connection, an async read → handle → write loop on the connection's strand,
+// tcp_stream timeouts, and request_parser header/body limits.
+#include <utility>  // must precede Asio with g++ 12 in C++20 mode
+
+#include "http/http_server.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <chrono>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "slab5/ids.hpp"
+
+namespace slab5d {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+struct HttpServer::Impl {
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::optional<net::ssl::context> ssl_ctx;
+  HttpLimits limits;
+  RequestHandler handler;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> in_flight{0};
+  std::atomic<bool> stopping{false};
+
+  void do_accept();
+};
+
+namespace {
+
+template <class Derived>
+class Connection {
+ public:
+  Connection(HttpServer::Impl& srv, beast::flat_buffer buffer) : srv_(srv), buffer_(std::move(buffer)) {
+    srv_.connections++;
+  }
+  ~Connection() { srv_.connections--; }
+
+  Derived& derived() { return static_cast<Derived&>(*this); }
+
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(std::uint32_t(srv_.limits.header_limit));
+    parser_->body_limit(srv_.limits.body_limit);
+    beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
+    http::async_read(derived().stream(), buffer_, *parser_,
+                     beast::bind_front_handler(&Connection::on_read, derived().shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset || ec == net::error::eof) {
+      return derived().do_close();
+    }
+    Request req;
+    req.remote_ip = remote_ip();
+    if (ec) {
+      // The request cannot be read to its end: answer once, then close.
+      if (parser_->is_header_done()) fill_head(req, parser_->get());
+      if (ec == http::error::body_limit) {
+        req.transport_error = slab5::Error{"payload_too_large"};
+      } else if (ec == http::error::header_limit) {
+        req.transport_error = slab5::Error{"invalid_request", "The request headers are larger than 16 KiB."};
+      } else if (!parser_->is_header_done() && buffer_.size() == 0) {
+        return derived().do_close();
+      } else {
+        req.transport_error = slab5::Error{"invalid_request", "The request is not valid HTTP/1.1."};
+      }
+      close_after_ = true;
+    } else {
+      auto msg = parser_->release();
+      fill_head(req, msg);
+      req.body = std::move(msg.body());
+      close_after_ = !msg.keep_alive();
+      version_ = msg.version();
+    }
+    if (srv_.stopping) close_after_ = true;
+    beast::get_lowest_layer(derived().stream()).expires_never();
+    srv_.in_flight++;
+    auto self = derived().shared_from_this();
+    auto executor = derived().stream().get_executor();
+    srv_.handler(std::move(req), [self, executor](Response&& resp) {
+      net::post(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
+    });
+  }
+
+  void do_write(Response&& r) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->version(version_);
+    res->result(unsigned(r.status));
+    for (auto& [k, v] : r.headers) res->insert(k, v);
+    res->body() = std::move(r.body);
+    bool close = close_after_ || r.close;
+    res->keep_alive(!close);
+    res->prepare_payload();
+    srv_.in_flight--;
+    beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
+    http::async_write(derived().stream(), *res,
+                      [self = derived().shared_from_this(), res, close](beast::error_code ec, std::size_t) {
+                        if (ec) return self->do_close();
+                        if (close) return self->do_close();
+                        self->do_read();
+                      });
+  }
+
+ protected:
+  HttpServer::Impl& srv_;
+  beast::flat_buffer buffer_;
+
+ private:
+  template <class Msg>
+  void fill_head(Request& req, const Msg& msg) {
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    auto q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    if (q != std::string::npos) req.query = req.target.substr(q + 1);
+    req.headers.reserve(16);
+    for (const auto& f : msg) {
+      std::string name(f.name_string());
+      for (auto& c : name) c = char(std::tolower((unsigned char)c));
+      req.headers.emplace_back(std::move(name), std::string(f.value()));
+    }
+  }
+  std::string remote_ip() {
+    beast::error_code ec;
+    auto ep = beast::get_lowest_layer(derived().stream()).socket().remote_endpoint(ec);
+    return ec ? std::string() : ep.address().to_string();
+  }
+
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool close_after_ = false;
+  unsigned version_ = 11;
+};
+
+class PlainConnection : public Connection<PlainConnection>, public std::enable_shared_from_this<PlainConnection> {
+ public:
+  PlainConnection(HttpServer::Impl& srv, tcp::socket&& s, beast::flat_buffer buf)
+      : Connection(srv, std::move(buf)), stream_(std::move(s)) {}
+  beast::tcp_stream& stream() { return stream_; }
+  void run() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&PlainConnection::do_read, shared_from_this()));
+  }
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.socket().close(ec);
+  }
+
+ private:
+  beast::tcp_stream stream_;
+};
+
+class TlsConnection : public Connection<TlsConnection>, public std::enable_shared_from_this<TlsConnection> {
+ public:
+  TlsConnection(HttpServer::Impl& srv, tcp::socket&& s, net::ssl::context& ctx, beast::flat_buffer buf)
+      : Connection(srv, std::move(buf)), stream_(std::move(s), ctx) {}
+  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+  void run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(self->srv_.limits.read_timeout_seconds));
+      self->stream_.async_handshake(net::ssl::stream_base::server, self->buffer_.data(),
+                                    [self](beast::error_code ec, std::size_t used) {
+                                      if (ec) return self->close_socket();
+                                      self->buffer_.consume(used);
+                                      self->do_read();
+                                    });
+    });
+  }
+  void do_close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close_socket(); });
+  }
+
+ private:
+  void close_socket() {
+    beast::error_code ec;
+    beast::get_lowest_layer(stream_).socket().close(ec);
+  }
+  beast::ssl_stream<beast::tcp_stream> stream_;
+};
+
+}  // namespace
+
+void HttpServer::Impl::do_accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || stopping) return;
+      // Out of file descriptors and similar: keep serving what we have, try again shortly.
+      auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
+      timer->async_wait([this, timer](beast::error_code) { if (!stopping) do_accept(); });
+      return;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    if (ssl_ctx) {
+      std::make_shared<TlsConnection>(*this, std::move(socket), *ssl_ctx, beast::flat_buffer{})->run();
+    } else {
+      std::make_shared<PlainConnection>(*this, std::move(socket), beast::flat_buffer{})->run();
+    }
+    do_accept();
+  });
+}
+
+HttpServer::HttpServer(const std::string& host, std::uint16_t port, HttpLimits limits, TlsFiles tls,
+                       RequestHandler handler)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->limits = limits;
+  impl_->handler = std::move(handler);
+  if (tls.enabled()) {
+    impl_->ssl_ctx.emplace(net::ssl::context::tls_server);
+    beast::error_code ec;
+    impl_->ssl_ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                                net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                                net::ssl::context::no_tlsv1_1);
+    impl_->ssl_ctx->use_certificate_chain_file(tls.cert_file, ec);
+    if (ec) throw std::runtime_error("cannot read TLS certificate " + tls.cert_file + ": " + ec.message());
+    impl_->ssl_ctx->use_private_key_file(tls.key_file, net::ssl::context::pem, ec);
+    if (ec) throw std::runtime_error("cannot read TLS key " + tls.key_file + ": " + ec.message());
+  }
+  beast::error_code ec;
+  auto addr = net::ip::make_address(host == "localhost" ? "127.0.0.1" : host, ec);
+  if (ec) throw std::runtime_error("invalid listen address '" + host + "'");
+  tcp::endpoint ep(addr, port);
+  impl_->acceptor.open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor.bind(ep, ec);
+  if (!ec) impl_->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message());
+  impl_->do_accept();
+}
+
+HttpServer::~HttpServer() = default;
+
+std::uint16_t HttpServer::port() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).port();
+}
+std::string HttpServer::host() const {
+  beast::error_code ec;
+  return impl_->acceptor.local_endpoint(ec).address().to_string();
+}
+
+std::size_t HttpServer::open_connections() const { return impl_->connections; }
+
+void HttpServer::run(int threads) {
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });
+  impl_->ioc.run();
+  for (auto& t : pool) t.join();
+}
+
+void HttpServer::shutdown(int grace_seconds) {
+  impl_->stopping = true;
+  net::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
+  while (impl_->in_flight > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  // Give the last responses a moment to leave the socket buffers.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  impl_->ioc.stop();
+}
+
+}  // namespace slab5d

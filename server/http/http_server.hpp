@@ -1,0 +1,50 @@
+// Asynchronous HTTP/1.1 server on Boost.Beast: accepts connections, enforces header/body
+// limits and timeouts, and hands each request to the app as a plain Request value.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "http/message.hpp"
+
+namespace slab5d {
+
+struct HttpLimits {
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+  int read_timeout_seconds = 30;  // time allowed to receive one whole request
+  int idle_timeout_seconds = 60;  // keep-alive connection waiting for its next request
+};
+
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+class HttpServer {
+ public:
+  // Binds and listens; throws std::runtime_error with a readable message on failure.
+  HttpServer(const std::string& host, std::uint16_t port, HttpLimits limits, TlsFiles tls,
+             RequestHandler handler);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  std::uint16_t port() const;
+  std::string host() const;
+  // Runs the io_context on `threads` threads (this call blocks until stop() completes).
+  void run(int threads);
+  // Stop accepting; let in-flight requests finish for up to `grace_seconds`; then stop.
+  void shutdown(int grace_seconds);
+  // Post work onto the I/O threads (used to resume a response computed elsewhere).
+  std::size_t open_connections() const;
+
+ struct Impl;  // public so the connection classes in the .cpp can reach it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace slab5d

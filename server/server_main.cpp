@@ -1,0 +1,383 @@
+#include "server_main.hpp"
+
+#include <CLI/CLI.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "app.hpp"
+#include "http/http_server.hpp"
+#include "logger.hpp"
+#include "slab5/time.hpp"
+#include "store/backup.hpp"
+#include "store/migrations.hpp"
+#include "version.hpp"
+
+namespace slab5d {
+namespace {
+
+struct Options {
+  Config cfg;
+  std::string listen = "127.0.0.1:8787";
+  std::string rate_limit = "100/s";
+  std::string session_ttl = "1h";
+  std::string backup_to;
+  std::vector<std::string> exec_command;
+};
+
+// Flags shared by serve and exec (and the db flag by every command).
+void add_serve_flags(CLI::App& cmd, Options& o) {
+  auto& c = o.cfg;
+  cmd.add_option("--listen", o.listen, "Address to listen on, HOST:PORT (port 0 picks a free one)")
+      ->envname("SLAB5D_LISTEN");
+  cmd.add_option("--threads", c.threads, "I/O threads (default: number of cores)")
+      ->envname("SLAB5D_THREADS")
+      ->check(CLI::Range(1, 256));
+  cmd.add_flag("--dev-routes,!--no-dev-routes", c.dev_routes, "Serve the development routes (default on)")
+      ->envname("SLAB5D_DEV_ROUTES");
+  cmd.add_flag("--auto-verify", c.auto_verify, "Treat new accounts' emails as verified")->envname("SLAB5D_AUTO_VERIFY");
+  cmd.add_option("--rate-limit", o.rate_limit, "Per-workspace rate limit, N/s or off (default 100/s, burst 2N)")
+      ->envname("SLAB5D_RATE_LIMIT");
+  cmd.add_option("--password-cost", c.password_cost, "Password hashing cost: default, or test (test suites only)")
+      ->envname("SLAB5D_PASSWORD_COST")
+      ->check(CLI::IsMember({"default", "test"}));
+  cmd.add_option("--session-ttl", o.session_ttl, "Session access token lifetime (default 1h)")
+      ->envname("SLAB5D_SESSION_TTL");
+  cmd.add_option("--smtp-url", c.smtp_url, "Also send mail through this SMTP server (smtp://host:port)")
+      ->envname("SLAB5D_SMTP_URL");
+  cmd.add_option("--mail-from", c.mail_from, "Sender address of outgoing mail")->envname("SLAB5D_MAIL_FROM");
+  cmd.add_option("--google-client-id", c.google_client_id, "Expected audience of Google ID tokens")
+      ->envname("SLAB5D_GOOGLE_CLIENT_ID");
+  cmd.add_option("--google-jwks-url", c.google_jwks_url, "Google's JWKS URL")->envname("SLAB5D_GOOGLE_JWKS_URL");
+  cmd.add_option("--microsoft-client-id", c.microsoft_client_id, "Expected audience of Microsoft ID tokens")
+      ->envname("SLAB5D_MICROSOFT_CLIENT_ID");
+  cmd.add_option("--microsoft-jwks-url", c.microsoft_jwks_url, "Microsoft's JWKS URL")
+      ->envname("SLAB5D_MICROSOFT_JWKS_URL");
+  cmd.add_option("--microsoft-tenant", c.microsoft_tenants, "Allowed Microsoft tenant id (repeatable)")
+      ->envname("SLAB5D_MICROSOFT_TENANT");
+  cmd.add_flag("--mock-oauth", c.mock_oauth, "Verify OAuth logins against the built-in mock provider")
+      ->envname("SLAB5D_MOCK_OAUTH");
+  cmd.add_option("--tls-cert", c.tls_cert, "TLS certificate chain (PEM)")->envname("SLAB5D_TLS_CERT")->check(CLI::ExistingFile);
+  cmd.add_option("--tls-key", c.tls_key, "TLS private key (PEM)")->envname("SLAB5D_TLS_KEY")->check(CLI::ExistingFile);
+  cmd.add_option("--log-format", c.log_format, "Log line format: text or json")
+      ->envname("SLAB5D_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}));
+  cmd.add_option("--log-level", c.log_level, "Least severe level logged: debug, info, warn, error")
+      ->envname("SLAB5D_LOG_LEVEL")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd.add_option("--read-timeout", c.read_timeout_seconds, "Seconds a client has to send one request (default 30)")
+      ->envname("SLAB5D_READ_TIMEOUT")
+      ->check(CLI::Range(1, 3600));
+}
+
+void add_db_flag(CLI::App& cmd, Options& o) {
+  cmd.add_option("--db", o.cfg.db_path, "SQLite database file (:memory: for a throwaway one)")->envname("SLAB5D_DB");
+}
+
+// Turns the string flags into config values; returns an error message or "".
+std::string finish_options(Options& o) {
+  auto& c = o.cfg;
+  auto colon = o.listen.rfind(':');
+  if (colon == std::string::npos) return "--listen must be HOST:PORT, e.g. 127.0.0.1:8787";
+  c.listen_host = o.listen.substr(0, colon);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[') c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  try {
+    std::size_t used = 0;
+    int port = std::stoi(o.listen.substr(colon + 1), &used);
+    if (used != o.listen.size() - colon - 1 || port < 0 || port > 65535) throw std::out_of_range("port");
+    c.listen_port = std::uint16_t(port);
+  } catch (...) {
+    return "--listen: '" + o.listen + "' has no valid port (0-65535)";
+  }
+  if (o.rate_limit == "off") {
+    c.rate_limit_enabled = false;
+  } else {
+    auto slash = o.rate_limit.find("/s");
+    try {
+      std::size_t used = 0;
+      double n = std::stod(o.rate_limit.substr(0, slash), &used);
+      if (slash == std::string::npos || slash + 2 != o.rate_limit.size() || used != slash || n <= 0)
+        throw std::invalid_argument("rate");
+      c.rate_limit_per_second = n;
+      c.rate_limit_burst = n * 2;
+    } catch (...) {
+      return "--rate-limit must be N/s (e.g. 100/s) or off";
+    }
+  }
+  auto ttl = slab5::parse_duration(o.session_ttl);
+  if (!ttl || *ttl < 1000) return "--session-ttl must be a duration such as 15m or 1h";
+  c.session_ttl_ms = *ttl;
+  if (c.tls_cert.empty() != c.tls_key.empty()) return "--tls-cert and --tls-key go together";
+  if (c.threads == 0) c.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+  LogLevel lvl;
+  parse_log_level(c.log_level, lvl);
+  logger().configure(c.log_format == "json", lvl);
+  return "";
+}
+
+std::string read_stdin_line() {
+  std::string line;
+  std::getline(std::cin, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+  return line;
+}
+
+void print_first_start(const App::StartInfo& info, const std::string& base_url) {
+  std::printf("export SLAB5_API_BASE_URL=%s/v1\n", base_url.c_str());
+  std::printf("export SLAB5_WORKSPACE_TOKEN=%s\n", info.api_key.c_str());
+  if (!info.owner_password.empty())
+    std::printf("# owner %s, password %s, workspace %s (shown once)\n", info.owner_email.c_str(),
+                info.owner_password.c_str(), info.workspace_id.c_str());
+  else
+    std::printf("# owner %s, workspace %s (shown once)\n", info.owner_email.c_str(), info.workspace_id.c_str());
+}
+
+// A running server: the app, the listener and the thread that runs it.
+struct Running {
+  std::unique_ptr<App> app;
+  std::unique_ptr<HttpServer> http;
+  App::StartInfo info;
+  std::string base_url;
+};
+
+Running start(const Config& cfg) {
+  Running r;
+  r.app = std::make_unique<App>(cfg);
+  r.info = r.app->prepare();
+  HttpLimits limits;
+  limits.read_timeout_seconds = cfg.read_timeout_seconds;
+  App* app = r.app.get();
+  r.http = std::make_unique<HttpServer>(cfg.listen_host, cfg.listen_port, limits, TlsFiles{cfg.tls_cert, cfg.tls_key},
+                                        [app](Request&& req, Respond done) { app->handle(std::move(req), std::move(done)); });
+  r.base_url = cfg.public_base_url(r.http->port());
+  r.app->set_base_url(r.base_url);
+  return r;
+}
+
+std::string database_label(const App& app) {
+  return app.db_is_throwaway() ? std::string(":memory:") : app.db_path();
+}
+
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int cmd_serve(Options& o) {
+  sigset_t set = block_stop_signals();  // before any thread starts, so all inherit it
+  Running r;
+  try {
+    r = start(o.cfg);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slab5d: error: %s\n", e.what());
+    return 1;
+  }
+  std::printf("%s listening on %s (database: %s%s)\n", ("slab5d " + server_version()).c_str(), r.base_url.c_str(),
+              database_label(*r.app).c_str(), r.info.created ? ", new" : "");
+  if (r.info.created) print_first_start(r.info, r.base_url);
+  std::fflush(stdout);
+  HttpServer* http = r.http.get();
+  int grace = o.cfg.shutdown_grace_seconds;
+  std::thread waiter([set, http, grace] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    logger().log(LogLevel::Info, "shutting down", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    http->shutdown(grace);
+  });
+  r.http->run(o.cfg.threads);
+  waiter.join();
+  r.http.reset();
+  r.app->shutdown();
+  logger().log(LogLevel::Info, "stopped");
+  return 0;
+}
+
+int cmd_exec(Options& o) {
+  if (o.exec_command.empty()) {
+    std::fprintf(stderr, "slab5d: error: exec needs a command after --, e.g. slab5d exec -- make test\n");
+    return 2;
+  }
+  if (o.cfg.db_path.empty()) o.cfg.db_path = ":memory:";
+  sigset_t set = block_stop_signals();
+  Running r;
+  try {
+    r = start(o.cfg);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slab5d: error: %s\n", e.what());
+    return 1;
+  }
+  HttpServer* http = r.http.get();
+  int threads = o.cfg.threads;
+  std::thread server([http, threads] { http->run(threads); });
+  logger().log(LogLevel::Info, "serving for exec", {{"url", r.base_url}});
+
+  std::string token = r.info.api_key;
+  if (token.empty()) {
+    // An existing database keeps its first key only as a hash: issue a fresh one for this run.
+    std::fprintf(stderr, "slab5d: note: the database was not new; SLAB5_WORKSPACE_TOKEN is not set\n");
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    setenv("SLAB5_API_BASE_URL", (r.base_url + "/v1").c_str(), 1);
+    if (!token.empty()) setenv("SLAB5_WORKSPACE_TOKEN", token.c_str(), 1);
+    std::vector<char*> argv;
+    for (auto& a : o.exec_command) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execvp(argv[0], argv.data());
+    std::fprintf(stderr, "slab5d: error: cannot run %s: %s\n", argv[0], std::strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  // Forward SIGINT/SIGTERM to the command while we wait for it.
+  std::atomic<bool> done{false};
+  std::thread forwarder([&] {
+    while (!done) {
+      timespec ts{0, 100 * 1000 * 1000};
+      int sig = sigtimedwait(&set, nullptr, &ts);
+      if (sig > 0) kill(pid, sig);
+    }
+  });
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  done = true;
+  forwarder.join();
+  http->shutdown(o.cfg.shutdown_grace_seconds);
+  server.join();
+  r.http.reset();
+  r.app->shutdown();
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 1;
+}
+
+int cmd_init(Options& o) {
+  std::string password;
+  if (o.cfg.password_stdin) {
+    password = read_stdin_line();
+    if (password.size() < 8 || password.size() > 1024) {
+      std::fprintf(stderr, "slab5d: error: the password must be 8-1024 bytes\n");
+      return 2;
+    }
+  }
+  try {
+    App app(o.cfg);
+    auto info = app.prepare(o.cfg.email, password);
+    if (!info.created) {
+      std::fprintf(stderr, "slab5d: %s is already initialised; nothing to do\n", app.db_path().c_str());
+      return 0;
+    }
+    print_first_start(info, o.cfg.public_base_url(o.cfg.listen_port));
+    app.shutdown();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slab5d: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_migrate(Options& o) {
+  try {
+    bool throwaway = false;
+    auto path = resolve_db_path(o.cfg.db_path, throwaway);
+    auto db = Db::open(path, true);
+    auto out = migrate(*db);
+    std::printf("%s: schema version %d (was %d)\n", path.c_str(), out.to, out.from);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slab5d: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+int cmd_backup(Options& o) {
+  try {
+    bool throwaway = false;
+    auto path = resolve_db_path(o.cfg.db_path, throwaway);
+    if (throwaway) throw std::runtime_error("a :memory: database has nothing to back up");
+    if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path);
+    backup_database(path, o.backup_to);
+    std::printf("backed up %s to %s\n", path.c_str(), o.backup_to.c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slab5d: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_main(int argc, char** argv) {
+  Options o;
+  CLI::App cli{"slab5d: the local Slab5 API server, serving the full API from one SQLite database.", "slab5d"};
+  cli.require_subcommand(0, 1);
+  add_db_flag(cli, o);
+  add_serve_flags(cli, o);
+  auto* serve = cli.add_subcommand("serve", "Serve the API (the default command)");
+  add_db_flag(*serve, o);
+  add_serve_flags(*serve, o);
+  auto* init = cli.add_subcommand("init", "Create and initialise a database without serving");
+  add_db_flag(*init, o);
+  init->add_option("--email", o.cfg.email, "The first owner's email (default dev@slab5.local)")->envname("SLAB5D_EMAIL");
+  init->add_flag("--password-stdin", o.cfg.password_stdin, "Read the first owner's password from stdin");
+  init->add_option("--password-cost", o.cfg.password_cost, "Password hashing cost: default or test")
+      ->envname("SLAB5D_PASSWORD_COST")
+      ->check(CLI::IsMember({"default", "test"}));
+  init->add_option("--listen", o.listen, "The address the server will listen on (for the printed URL)")
+      ->envname("SLAB5D_LISTEN");
+  auto* mig = cli.add_subcommand("migrate", "Apply pending schema migrations");
+  add_db_flag(*mig, o);
+  auto* backup = cli.add_subcommand("backup", "Copy a live database to a new file (SQLite online backup)");
+  add_db_flag(*backup, o);
+  backup->add_option("--to", o.backup_to, "The new file")->required();
+  auto* exec = cli.add_subcommand("exec", "Serve a throwaway database while COMMAND runs, then exit with its code");
+  add_db_flag(*exec, o);
+  add_serve_flags(*exec, o);
+  exec->add_option("command", o.exec_command, "COMMAND [ARGS...] after --")->expected(-1);
+  exec->positionals_at_end();
+  auto* version = cli.add_subcommand("version", "Print the version");
+  cli.set_version_flag("--version", server_version_line());
+  cli.footer("Every flag also reads SLAB5D_<NAME> from the environment (SLAB5D_DB, SLAB5D_LISTEN, ...).\n"
+             "Example: slab5d serve --db :memory: --listen 127.0.0.1:0");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    std::printf("%s\n", server_version_line().c_str());
+    return 0;
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "slab5d: error: %s (see slab5d --help)\n", e.what());
+    return 2;
+  }
+  if (version->parsed()) {
+    std::printf("%s\n", server_version_line().c_str());
+    return 0;
+  }
+  if (auto err = finish_options(o); !err.empty()) {
+    std::fprintf(stderr, "slab5d: error: %s\n", err.c_str());
+    return 2;
+  }
+  if (init->parsed()) return cmd_init(o);
+  if (mig->parsed()) return cmd_migrate(o);
+  if (backup->parsed()) return cmd_backup(o);
+  if (exec->parsed()) return cmd_exec(o);
+  return cmd_serve(o);
+}
+
+}  // namespace slab5d

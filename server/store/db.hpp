@@ -1,0 +1,105 @@
+// A thin RAII layer over the SQLite C API: Db (one connection, with a cache of prepared
+// statements), Query (a bound, stepping use of a cached statement, reset on destruction),
+// and Tx (BEGIN IMMEDIATE … COMMIT, rolled back unless committed).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace slab5d {
+
+// Thrown for failures that are not an ordinary outcome (I/O error, corrupt file, busy after
+// the timeout); the edge turns it into 500/503 with the request id logged.
+class DbError : public std::runtime_error {
+ public:
+  DbError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+  bool busy() const;
+ private:
+  int code_;
+};
+
+struct Null {};
+
+class Query {
+ public:
+  Query(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Query(Query&& o) noexcept : stmt_(std::exchange(o.stmt_, nullptr)), db_(o.db_) {}
+  Query(const Query&) = delete;
+  ~Query();
+
+  Query& bind(int i, std::string_view v);
+  Query& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
+  Query& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
+  Query& bind(int i, std::int64_t v);
+  Query& bind(int i, int v) { return bind(i, std::int64_t(v)); }
+  Query& bind(int i, bool v) { return bind(i, std::int64_t(v ? 1 : 0)); }
+  Query& bind(int i, Null);
+  Query& bind(int i, const std::optional<std::string>& v);
+  Query& bind(int i, const std::optional<std::int64_t>& v);
+
+  // Steps once: true when a row is available. Throws DbError on failure.
+  bool next();
+  // Steps to completion; returns SQLITE_DONE, or SQLITE_CONSTRAINT for a constraint hit.
+  int run();
+
+  std::string text(int col) const;
+  std::optional<std::string> opt_text(int col) const;
+  std::int64_t integer(int col) const;
+  std::optional<std::int64_t> opt_integer(int col) const;
+  bool is_null(int col) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+};
+
+class Db {
+ public:
+  // Opens (creating when allowed) and configures: WAL, busy timeout, foreign keys.
+  static std::unique_ptr<Db> open(const std::string& path, bool create);
+  ~Db();
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  // A cached prepared statement, bound with args in order (1-based).
+  template <class... Args>
+  Query query(std::string_view sql, const Args&... args) {
+    Query q(prepare(sql), handle_);
+    int i = 1;
+    (q.bind(i++, args), ...);
+    return q;
+  }
+  void exec(const std::string& sql);  // one or more statements, no results
+  std::int64_t changes() const;
+  std::int64_t last_insert_rowid() const;
+  sqlite3* handle() { return handle_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)) {}
+  sqlite3_stmt* prepare(std::string_view sql);
+  sqlite3* handle_;
+  std::string path_;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+class Tx {
+ public:
+  explicit Tx(Db& db);  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks
+  ~Tx();
+  void commit();
+ private:
+  Db& db_;
+  bool done_ = false;
+};
+
+}  // namespace slab5d

@@ -1,0 +1,216 @@
+#include "store/migrations.hpp"
+
+#include <stdexcept>
+#include <vector>
+
+namespace slab5d {
+namespace {
+
+// Each entry is one schema version. Never edit a released entry; append a new one.
+const std::vector<const char*> kMigrations = {
+    // 1: the whole first schema.
+    R"SQL(
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE tenants (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name TEXT NOT NULL DEFAULT '',
+  password_hash TEXT,                 -- PHC string; NULL for OAuth-only accounts
+  email_verified_at TEXT,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+
+CREATE TABLE workspaces (
+  id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(id),
+  slug TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  enabled_modules TEXT NOT NULL,      -- JSON array of module ids
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+
+CREATE TABLE memberships (
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  joined_at TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, user_id));
+CREATE INDEX memberships_user ON memberships(user_id);
+
+CREATE TABLE invitations (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  email TEXT NOT NULL COLLATE NOCASE,
+  role TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  invited_by TEXT,
+  status TEXT NOT NULL DEFAULT 'pending',   -- pending | accepted | revoked
+  expires_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  accepted_at TEXT);
+CREATE INDEX invitations_ws ON invitations(workspace_id, id);
+
+-- API keys and MCP clients share one table; kind tells them apart.
+CREATE TABLE credentials (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,                 -- api_key | mcp_client
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  prefix TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,    -- SHA-256 hex of the whole token
+  scopes TEXT NOT NULL,               -- JSON array
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  last_used_at TEXT,
+  expires_at TEXT,
+  revoked_at TEXT,
+  created_by_type TEXT NOT NULL, created_by_id TEXT NOT NULL);
+CREATE INDEX credentials_ws ON credentials(workspace_id, kind, id);
+
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  workspace_id TEXT,
+  refresh_hash TEXT UNIQUE,           -- SHA-256 hex of the current refresh token
+  created_at TEXT NOT NULL, last_used_at TEXT,
+  expires_at TEXT NOT NULL,           -- refresh lifetime
+  revoked_at TEXT,
+  user_agent TEXT NOT NULL DEFAULT '', ip TEXT NOT NULL DEFAULT '');
+CREATE INDEX sessions_user ON sessions(user_id);
+
+-- Rotated-away refresh tokens, kept to detect reuse.
+CREATE TABLE used_refresh_tokens (
+  token_hash TEXT PRIMARY KEY,
+  session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+  used_at TEXT NOT NULL);
+
+CREATE TABLE email_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,                 -- verify_email
+  expires_at TEXT NOT NULL,
+  used_at TEXT,
+  created_at TEXT NOT NULL);
+
+CREATE TABLE login_failures (
+  email TEXT NOT NULL COLLATE NOCASE,
+  at_ms INTEGER NOT NULL);
+CREATE INDEX login_failures_email ON login_failures(email, at_ms);
+
+-- The development mailbox (GET /v1/dev/mail). Tokens in mail are the one place a
+-- one-time secret is kept readable: it is what a real mailbox would hold.
+CREATE TABLE mail (
+  id TEXT PRIMARY KEY,
+  to_addr TEXT NOT NULL COLLATE NOCASE,
+  subject TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  token TEXT NOT NULL DEFAULT '',
+  link TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL);
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  alg TEXT NOT NULL,
+  private_key TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 1);
+
+-- Append-only: no route updates or deletes rows; kept when a workspace is deleted.
+CREATE TABLE audit_events (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT,
+  tenant_id TEXT,
+  action TEXT NOT NULL,
+  actor_type TEXT NOT NULL, actor_id TEXT NOT NULL,
+  target_type TEXT NOT NULL DEFAULT '', target_id TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT 'api',
+  route TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL DEFAULT 0,
+  request_id TEXT NOT NULL DEFAULT '',
+  correlation_id TEXT NOT NULL DEFAULT '',
+  ip TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT '',
+  input_hash TEXT NOT NULL DEFAULT '',
+  before_json TEXT, after_json TEXT,
+  created_at TEXT NOT NULL);
+CREATE INDEX audit_ws ON audit_events(workspace_id, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+
+CREATE TABLE usage_events (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  credential_type TEXT NOT NULL, credential_id TEXT NOT NULL,
+  route TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  units INTEGER NOT NULL DEFAULT 1,
+  kind TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+CREATE INDEX usage_ws ON usage_events(workspace_id, id);
+
+CREATE TABLE idempotency_keys (
+  credential_id TEXT NOT NULL,
+  route TEXT NOT NULL,
+  key TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  status INTEGER NOT NULL DEFAULT 0,  -- 0 while the first request is still running
+  response TEXT,
+  created_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (credential_id, route, key));
+)SQL",
+};
+
+}  // namespace
+
+int latest_schema_version() { return int(kMigrations.size()); }
+
+namespace {
+int user_version(Db& db) {
+  auto q = db.query("PRAGMA user_version");
+  q.next();
+  return int(q.integer(0));
+}
+void refuse_newer(Db& db, int version) {
+  if (version > latest_schema_version())
+    throw std::runtime_error("the database " + db.path() + " has schema version " + std::to_string(version) +
+                             ", newer than this slab5d understands (" + std::to_string(latest_schema_version()) +
+                             "); use a newer slab5d");
+}
+}  // namespace
+
+MigrationOutcome migrate(Db& db) {
+  MigrationOutcome out;
+  out.from = user_version(db);
+  refuse_newer(db, out.from);
+  // Each step re-reads the version under the write lock, so several processes starting
+  // on one new file apply every migration exactly once.
+  for (;;) {
+    Tx tx(db);
+    int v = user_version(db);
+    refuse_newer(db, v);
+    if (v >= latest_schema_version()) break;
+    if (v == 0) {
+      auto q = db.query("SELECT count(*) FROM sqlite_schema");
+      q.next();
+      if (q.integer(0) != 0)
+        throw std::runtime_error("the database " + db.path() +
+                                 " has tables but no slab5 schema version; refusing to touch it");
+      out.created = true;
+    }
+    db.exec(kMigrations[std::size_t(v)]);
+    db.exec("PRAGMA user_version = " + std::to_string(v + 1));
+    tx.commit();
+  }
+  out.to = latest_schema_version();
+  return out;
+}
+
+}  // namespace slab5d

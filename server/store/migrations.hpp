@@ -1,0 +1,19 @@
+// Numbered schema migrations, tracked in PRAGMA user_version.
+#pragma once
+#include <string>
+
+#include "store/db.hpp"
+
+namespace slab5d {
+
+int latest_schema_version();
+struct MigrationOutcome {
+  int from = 0;
+  int to = 0;
+  bool created = false;  // the database was empty before
+};
+// Applies what is missing in one transaction each. Throws std::runtime_error when the
+// database is from a newer slab5d (it is left untouched).
+MigrationOutcome migrate(Db& db);
+
+}  // namespace slab5d

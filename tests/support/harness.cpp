@@ -1,0 +1,231 @@
+#include "harness.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace testing {
+
+std::string slab5d_bin() { return SLAB5D_BIN; }
+std::string slab5_bin() { return SLAB5_BIN; }
+
+TempDir::TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "slab5-test-XXXXXX").string();
+  std::vector<char> buf(templ.begin(), templ.end());
+  buf.push_back('\0');
+  if (!mkdtemp(buf.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = buf.data();
+}
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+namespace {
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<char*> make_argv(std::vector<std::string>& args) {
+  std::vector<char*> out;
+  for (auto& a : args) out.push_back(a.data());
+  out.push_back(nullptr);
+  return out;
+}
+}  // namespace
+
+Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
+  db_path = opts.db.empty() ? dir_->file("slab5d.db") : opts.db;
+  log_path_ = dir_->file("slab5d.log");
+  std::vector<std::string> args = {slab5d_bin(), "serve", "--db", db_path, "--listen", "127.0.0.1:0", "--threads", "2"};
+  if (opts.test_password_cost) {
+    args.push_back("--password-cost");
+    args.push_back("test");
+  }
+  for (auto& a : opts.args) args.push_back(a);
+  int out_pipe[2];
+  if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out_pipe[1], 1);
+    int log = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(log, 2);
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    for (auto& [k, v] : opts.env) setenv(k.c_str(), v.c_str(), 1);
+    auto argv = make_argv(args);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  close(out_pipe[1]);
+  // Read stdout until the listening line (and, on a new database, the three lines after it).
+  std::string buf;
+  char chunk[4096];
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+  for (;;) {
+    ssize_t n = read(out_pipe[0], chunk, sizeof chunk);
+    if (n > 0) buf.append(chunk, std::size_t(n));
+    bool has_listen = buf.find("listening on") != std::string::npos;
+    bool is_new = buf.find(", new)") != std::string::npos;
+    std::size_t lines = std::size_t(std::count(buf.begin(), buf.end(), '\n'));
+    if (has_listen && (!is_new ? lines >= 1 : lines >= 4)) break;
+    if (n == 0 || std::chrono::steady_clock::now() > deadline) {
+      close(out_pipe[0]);
+      int st;
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &st, 0);
+      pid_ = -1;
+      throw std::runtime_error("slab5d did not start: " + buf + read_file(log_path_));
+    }
+    if (n < 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  close(out_pipe[0]);
+  first_output = buf;
+  auto pos = buf.find("http://127.0.0.1:");
+  port = std::atoi(buf.c_str() + pos + 17);
+  base_url = "http://127.0.0.1:" + std::to_string(port);
+  api_url = base_url + "/v1";
+  std::istringstream lines(buf);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("export SLAB5_WORKSPACE_TOKEN=", 0) == 0) token = line.substr(29);
+    if (line.rfind("# owner ", 0) == 0) {
+      auto comma = line.find(',');
+      owner_email = line.substr(8, comma - 8);
+      auto pw = line.find("password ");
+      if (pw != std::string::npos) owner_password = line.substr(pw + 9, line.find(',', pw) - pw - 9);
+      auto ws = line.find("workspace ");
+      if (ws != std::string::npos) workspace_id = line.substr(ws + 10, line.find(' ', ws + 10) - ws - 10);
+    }
+  }
+}
+
+Server::~Server() {
+  if (pid_ > 0) stop(SIGKILL);
+}
+
+int Server::stop(int sig) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+std::string Server::log() const { return read_file(log_path_); }
+
+std::string Response::header(const std::string& name) const {
+  slab5::HttpResponse r;
+  r.headers = headers;
+  return r.header(name);
+}
+
+Response http(const std::string& method, const std::string& url, const std::string& body,
+              const std::vector<std::pair<std::string, std::string>>& headers) {
+  thread_local slab5::HttpClient client;
+  slab5::HttpRequest req;
+  req.method = method;
+  req.url = url;
+  req.body = body;
+  req.headers = headers;
+  req.timeout_ms = 30000;
+  auto r = client.perform(req);
+  if (!r) throw std::runtime_error("HTTP " + method + " " + url + " failed: " + r.error().message);
+  Response out;
+  out.status = r->status;
+  out.body = r->body;
+  out.headers = r->headers;
+  out.json = Json::parse(out.body, nullptr, false);
+  if (out.json.is_discarded()) out.json = nullptr;
+  return out;
+}
+
+Response api(const std::string& method, const std::string& url, const std::string& token, const Json& body,
+             const std::vector<std::pair<std::string, std::string>>& headers) {
+  auto h = headers;
+  if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
+  std::string payload;
+  if (!body.is_null()) {
+    h.emplace_back("Content-Type", "application/json");
+    payload = body.dump();
+  }
+  return http(method, url, payload, h);
+}
+
+CliResult run_program(const std::string& program, const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env, const std::string& stdin_data,
+                      int timeout_seconds) {
+  TempDir io;
+  std::string in_path = io.file("stdin"), out_path = io.file("stdout"), err_path = io.file("stderr");
+  {
+    std::ofstream f(in_path, std::ios::binary);
+    f << stdin_data;
+  }
+  std::vector<std::string> argv_s = {program};
+  for (auto& a : args) argv_s.push_back(a);
+  std::vector<std::string> env_s;
+  for (auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int in = open(in_path.c_str(), O_RDONLY);
+    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    setsid();  // no controlling terminal: slab5 sees a script, not a person
+    auto argv = make_argv(argv_s);
+    std::vector<char*> envp;
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  for (;;) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  CliResult res;
+  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  res.out = read_file(out_path);
+  res.err = read_file(err_path);
+  return res;
+}
+
+CliResult run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                  const std::string& stdin_data) {
+  auto e = env;
+  static TempDir home;
+  if (!e.count("PATH")) e["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+  if (!e.count("HOME")) e["HOME"] = home.path();
+  if (!e.count("SLAB5_CONFIG_DIR")) e["SLAB5_CONFIG_DIR"] = home.path() + "/config";
+  return run_program(slab5_bin(), args, e, stdin_data);
+}
+
+}  // namespace testing

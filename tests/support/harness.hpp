@@ -1,0 +1,97 @@
+// Integration-test harness: starts a real slab5d on 127.0.0.1:0 with a throwaway database,
+// speaks HTTP to it, and runs the real slab5 binary with a controlled environment.
+#pragma once
+#include <sys/types.h>
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "slab5/http_client.hpp"
+
+namespace testing {
+
+using Json = nlohmann::json;
+
+std::string slab5d_bin();
+std::string slab5_bin();
+
+// A fresh temporary directory, removed when the object goes.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct ServerOptions {
+  std::vector<std::string> args;  // extra flags, e.g. {"--rate-limit", "off"}
+  std::string db;                 // "" → a new file in a temp dir
+  bool test_password_cost = true;
+  std::map<std::string, std::string> env;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions opts = {});
+  ~Server();
+  Server(const Server&) = delete;
+
+  std::string base_url;   // http://127.0.0.1:PORT
+  std::string api_url;    // base_url + "/v1"
+  int port = 0;
+  std::string token;      // the first-start API key ("" on a reused database)
+  std::string owner_email;
+  std::string owner_password;
+  std::string workspace_id;
+  std::string db_path;
+  std::string first_output;  // everything printed on stdout at start
+
+  // Sends `sig` and waits; returns the exit status (WEXITSTATUS, or 128+signal).
+  int stop(int sig = 15);
+  bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  std::string log() const;  // everything written to stderr so far
+
+ private:
+  pid_t pid_ = -1;
+  std::unique_ptr<TempDir> dir_;
+  std::string log_path_;
+};
+
+struct Response {
+  long status = 0;
+  std::string body;
+  Json json;  // parsed body (null when not JSON)
+  slab5::HeaderList headers;
+  std::string header(const std::string& name) const;
+};
+
+// One HTTP request. `headers` are "Name: value" pairs.
+Response http(const std::string& method, const std::string& url, const std::string& body = "",
+              const std::vector<std::pair<std::string, std::string>>& headers = {});
+// Convenience: JSON body with Content-Type and a bearer token.
+Response api(const std::string& method, const std::string& url, const std::string& token, const Json& body = nullptr,
+             const std::vector<std::pair<std::string, std::string>>& headers = {});
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs slab5 with only the given environment (plus PATH, HOME and SLAB5_CONFIG_DIR if unset).
+CliResult run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+                  const std::string& stdin_data = "");
+// Runs any program the same way.
+CliResult run_program(const std::string& program, const std::vector<std::string>& args,
+                      const std::map<std::string, std::string>& env, const std::string& stdin_data = "",
+                      int timeout_seconds = 60);
+
+}  // namespace testing
