@@ -1,0 +1,24 @@
+// Outgoing mail: every message lands in the development mailbox (the mail table, read by
+// GET /v1/dev/mail); with --smtp-url it is also sent through libcurl's SMTP support.
+#pragma once
+#include <string>
+
+#include "store/db.hpp"
+
+namespace slab5d {
+
+class App;
+
+struct Mail {
+  std::string to;
+  std::string subject;
+  std::string kind;   // verify_email | invitation | already_registered
+  std::string token;  // the one-time token the mail carries ("" when none)
+  std::string link;
+  std::string body;
+};
+
+// Stores the mail (inside the caller's transaction, if any). Returns the mail id.
+std::string store_mail(Db& db, const Mail& mail);
+
+}  // namespace slab5d
