@@ -2,7 +2,9 @@
 // session verifier's refusals, /v1/me, and the dev mailbox.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -202,6 +204,31 @@ TEST_CASE("unknown email and wrong password get one and the same answer") {
   CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'session.failed'") == "2\n");
   // The audit row never holds the attempted password.
   CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE after_json LIKE '%wrong-password%'") == "0\n");
+}
+
+TEST_CASE("an unknown email costs about as much time as a wrong password") {
+  // The default (OWASP) cost, so hashing dominates the request time.
+  Server s({.test_password_cost = false});
+  auto timed = [&](const std::string& email) {
+    auto start = std::chrono::steady_clock::now();
+    auto r = api("POST", s.api_url + "/auth/session", "",
+                 {{"provider", "local"}, {"email", email}, {"password", "wrong-password"}});
+    CHECK(r.status == 401);
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  timed("warm-up@example.test");  // the dummy hash is made on first need
+  std::vector<double> wrong, unknown;
+  for (int i = 0; i < 3; ++i) {
+    wrong.push_back(timed(s.owner_email));
+    unknown.push_back(timed("nobody-" + std::to_string(i) + "@example.test"));
+  }
+  std::sort(wrong.begin(), wrong.end());
+  std::sort(unknown.begin(), unknown.end());
+  double ratio = unknown[1] / wrong[1];
+  CAPTURE(wrong[1]);
+  CAPTURE(unknown[1]);
+  CHECK(ratio > 0.4);
+  CHECK(ratio < 2.5);
 }
 
 TEST_CASE("login refuses missing and mistyped fields and unknown providers") {
