@@ -29,16 +29,18 @@ std::string prompt_visible(const std::string& prompt) {
 }
 
 std::string prompt_hidden(const std::string& prompt) {
-  std::cerr << prompt << std::flush;
+  // Echo goes off before the prompt shows, so nothing typed after it is echoed; the
+  // input queue is kept (typeahead is not thrown away).
   termios old{};
   bool restore = tcgetattr(0, &old) == 0;
   if (restore) {
     termios quiet = old;
     quiet.c_lflag &= ~tcflag_t(ECHO);
-    tcsetattr(0, TCSAFLUSH, &quiet);
+    tcsetattr(0, TCSANOW, &quiet);
   }
+  std::cerr << prompt << std::flush;
   std::string line = read_stdin_line();
-  if (restore) tcsetattr(0, TCSAFLUSH, &old);
+  if (restore) tcsetattr(0, TCSANOW, &old);
   std::cerr << "\n";
   return line;
 }
