@@ -42,7 +42,7 @@ TEST_CASE("ULIDs encode the timestamp in the first ten characters") {
     b = new_ulid(1469918176385);
   }).join();
   CHECK(a.substr(0, 10) == "0000000000");
-  CHECK(b.substr(0, 10) == "01aryz6s41"  // the ULID spec's own example);
+  CHECK(b.substr(0, 10) == "01aryz6s41");  // the ULID spec's own example
 }
 
 TEST_CASE("CRC32 matches the standard check value") { CHECK(crc32("123456789") == 0xCBF43926u); }
