@@ -1,0 +1,260 @@
+// Audit log (api.md §6) and usage metering (api.md §7): filters, pagination, cursors,
+// single events, grouping, and the scopes both need.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "harness.hpp"
+#include "slab5/time.hpp"
+#include "workspace_fixtures.hpp"
+
+using namespace testing;
+using fixtures::check_error;
+
+namespace {
+std::string audit_url(const Server& s, const std::string& query = "") {
+  return s.api_url + "/workspace/audit-events" + (query.empty() ? "" : "?" + query);
+}
+Json audit(const Server& s, const std::string& query) {
+  auto r = api("GET", audit_url(s, query), s.token);
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  return r.json["data"];
+}
+// Six module toggles (three on, three off) and a rename: seven audited mutations by the
+// first-start key, after the three first-start events.
+void make_events(const Server& s) {
+  auto toggle = [&](const char* method, const char* m) {
+    REQUIRE(api(method, s.api_url + "/workspace/modules/" + m, s.token).status == 200);
+  };
+  toggle("PUT", "bi");
+  toggle("DELETE", "bi");
+  for (const char* m : {"crm", "cms"}) {
+    toggle("DELETE", m);
+    toggle("PUT", m);
+  }
+  api("PATCH", s.api_url + "/workspace", s.token, {{"name", "Renamed"}});
+}
+}  // namespace
+
+TEST_CASE("audit events have every field of api.md §6, newest first, before/after as JSON") {
+  Server s;
+  auto r = api("PATCH", s.api_url + "/workspace", s.token, {{"name", "Audited"}},
+               {{"x-correlation-id", "corr-1"}, {"User-Agent", "test-agent/1"}});
+  REQUIRE(r.status == 200);
+  auto data = audit(s, "");
+  REQUIRE(data.size() >= 4);  // three first-start events and the rename
+  auto ev = data[0];
+  CHECK(ev["action"] == "workspace.updated");
+  for (const char* f : {"id", "workspace_id", "tenant_id", "action", "actor", "target", "source", "route", "status",
+                        "request_id", "correlation_id", "ip", "user_agent", "input_hash", "before", "after",
+                        "created_at"})
+    CHECK_MESSAGE(ev.contains(f), f);
+  CHECK(ev["actor"]["type"] == "api_key");
+  CHECK(ev["actor"]["id"].get<std::string>().rfind("key_", 0) == 0);
+  CHECK(ev["source"] == "api");
+  CHECK(ev["status"] == 200);
+  CHECK(ev["correlation_id"] == "corr-1");
+  CHECK(ev["user_agent"] == "test-agent/1");
+  CHECK(ev["ip"] == "127.0.0.1");
+  CHECK(ev["workspace_id"] == s.workspace_id);
+  CHECK(ev["before"].is_object());
+  CHECK(ev["input_hash"].get<std::string>().size() == 64);
+  CHECK(data[data.size() - 1]["action"] == "user.registered");
+  CHECK(data[1]["id"].get<std::string>() < ev["id"].get<std::string>());
+  // The first-start key's creation is audited without any secret.
+  auto created = audit(s, "action=api_key.created")[0];
+  CHECK(created["after"].dump().find(s.token) == std::string::npos);
+  CHECK(!created["after"].contains("token_hash"));
+}
+
+TEST_CASE("audit filters: exact action, prefix action.*, actor_id, target_id, request_id") {
+  Server s;
+  make_events(s);
+  CHECK(audit(s, "action=workspace.module_enabled").size() == 3);
+  CHECK(audit(s, "action=workspace.module_disabled").size() == 3);
+  auto ws = audit(s, "action=workspace.*");
+  CHECK(ws.size() == 8);  // created, 6 toggles, updated
+  for (auto& e : ws) CHECK(e["action"].get<std::string>().rfind("workspace.", 0) == 0);
+  CHECK(audit(s, "action=workspace").empty());  // exact, not a prefix
+  CHECK(audit(s, "action=api_key.*").size() == 1);
+  std::string actor = audit(s, "action=workspace.updated")[0]["actor"]["id"];
+  CHECK(audit(s, "actor_id=" + actor).size() == 7);
+  CHECK(audit(s, "actor_id=system").size() == 3);
+  CHECK(audit(s, "target_id=" + s.workspace_id).size() == 8);
+  auto one = audit(s, "action=workspace.updated")[0];
+  auto by_req = audit(s, "request_id=" + one["request_id"].get<std::string>());
+  REQUIRE(by_req.size() == 1);
+  CHECK(by_req[0]["id"] == one["id"]);
+  CHECK(audit(s, "actor_id=" + actor + "&action=workspace.module_enabled").size() == 3);
+}
+
+TEST_CASE("audit since and until take RFC 3339 or 15m/1h/7d; bad values are 400") {
+  Server s;
+  make_events(s);
+  CHECK(audit(s, "since=1h").size() == 10);
+  CHECK(audit(s, "since=7d&until=1h").empty());
+  std::string future = slab5::format_rfc3339(slab5::now_millis() + 3600000);
+  CHECK(audit(s, "since=" + future).empty());
+  CHECK(audit(s, "until=" + future).size() == 10);
+  std::string mid = audit(s, "action=workspace.updated")[0]["created_at"];
+  CHECK(audit(s, "since=" + mid).size() >= 1);
+  check_error(api("GET", audit_url(s, "since=yesterday"), s.token), 400, "invalid_request");
+  check_error(api("GET", audit_url(s, "until=12:00"), s.token), 400, "invalid_request");
+  check_error(api("GET", audit_url(s, "since=1h&until=2h"), s.token), 400, "invalid_request");
+}
+
+TEST_CASE("audit pagination: every event once over several pages; forged or foreign cursors are 400") {
+  Server s;
+  make_events(s);
+  std::set<std::string> ids;
+  std::string next = audit_url(s, "limit=3");
+  int pages = 0;
+  std::string first_cursor;
+  for (;;) {
+    auto r = api("GET", next, s.token);
+    REQUIRE(r.status == 200);
+    ++pages;
+    CHECK(r.json["data"].size() <= 3);
+    for (auto& e : r.json["data"]) CHECK(ids.insert(e["id"].get<std::string>()).second);
+    if (!r.json.contains("next_cursor")) break;
+    if (first_cursor.empty()) first_cursor = r.json["next_cursor"];
+    next = audit_url(s, "limit=3&cursor=" + r.json["next_cursor"].get<std::string>());
+  }
+  CHECK(ids.size() == 10);
+  CHECK(pages == 4);
+  std::string forged = first_cursor;
+  forged[0] = forged[0] == 'Y' ? 'Z' : 'Y';  // points at another id, MAC no longer matches
+  check_error(api("GET", audit_url(s, "limit=3&cursor=" + forged), s.token), 400, "invalid_request");
+  check_error(api("GET", audit_url(s, "limit=3&cursor=garbage"), s.token), 400, "invalid_request");
+  // A cursor is bound to its filters and its route.
+  check_error(api("GET", audit_url(s, "limit=3&action=workspace.*&cursor=" + first_cursor), s.token), 400,
+              "invalid_request");
+  check_error(api("GET", s.api_url + "/workspace/members?cursor=" + first_cursor, s.token), 400, "invalid_request");
+  check_error(api("GET", audit_url(s, "limit=abc"), s.token), 400, "invalid_request");
+}
+
+TEST_CASE("a single audit event by id; unknown or another workspace's id is 404") {
+  Server s;
+  make_events(s);
+  auto e = audit(s, "limit=1")[0];
+  auto r = api("GET", audit_url(s) + "/" + e["id"].get<std::string>(), s.token);
+  REQUIRE(r.status == 200);
+  CHECK(r.json["data"] == e);
+  check_error(api("GET", audit_url(s) + "/aud_01aaaaaaaaaaaaaaaaaaaaaaaa", s.token), 404, "resource_not_found");
+  auto other = fixtures::insert_workspace(s, "other-ws");
+  auto key = fixtures::make_key(s, {"audit:read", "settings:admin"}, other);
+  check_error(api("GET", audit_url(s) + "/" + e["id"].get<std::string>(), key), 404, "resource_not_found");
+  CHECK(api("GET", audit_url(s), key).json["data"].empty());
+  api("PATCH", s.api_url + "/workspace", key, {{"name", "Other renamed"}});
+  auto mine = api("GET", audit_url(s), key).json["data"];
+  REQUIRE(mine.size() == 1);
+  CHECK(mine[0]["workspace_id"] == other);
+}
+
+TEST_CASE("the audit log is append-only: no route edits or deletes it") {
+  Server s;
+  auto e = audit(s, "limit=1")[0];
+  std::string url = audit_url(s) + "/" + e["id"].get<std::string>();
+  check_error(api("DELETE", url, s.token), 405, "method_not_allowed");
+  check_error(api("PATCH", url, s.token, {{"action", "x"}}), 405, "method_not_allowed");
+  check_error(api("DELETE", audit_url(s), s.token), 405, "method_not_allowed");
+  // Even the database refuses.
+  auto r = run_program("/usr/bin/sqlite3", {s.db_path, "DELETE FROM audit_events"}, {{"PATH", "/usr/bin:/bin"}});
+  CHECK(r.exit_code != 0);
+}
+
+TEST_CASE("audit routes need audit:read") {
+  Server s;
+  auto key = fixtures::make_key(s, {"settings:admin", "usage:read", "crm:read"});
+  auto r = api("GET", audit_url(s), key);
+  check_error(r, 403, "missing_required_scope");
+  CHECK(r.json["error"]["required_scope"] == "audit:read");
+  check_error(api("GET", audit_url(s) + "/aud_01aaaaaaaaaaaaaaaaaaaaaaaa", key), 403, "missing_required_scope");
+  check_error(api("GET", audit_url(s), ""), 401, "unauthorized");
+}
+
+TEST_CASE("usage: a client sees its own requests at once, grouped by route, kind, credential and day") {
+  Server s;
+  auto key = fixtures::make_key(s, {"usage:read", "crm:read"});
+  for (int i = 0; i < 3; ++i) api("GET", s.api_url + "/workspace", key);
+  api("PATCH", s.api_url + "/workspace", key, {{"name", "x"}});  // 403: an error
+  auto r = api("GET", s.api_url + "/workspace/usage?group_by=route", key);
+  REQUIRE(r.status == 200);
+  auto rows = r.json["data"];
+  Json get_ws, patch_ws;
+  for (auto& row : rows) {
+    if (row["key"] == "GET /v1/workspace") get_ws = row;
+    if (row["key"] == "PATCH /v1/workspace") patch_ws = row;
+  }
+  REQUIRE(get_ws.is_object());
+  CHECK(get_ws["requests"] == 3);
+  CHECK(get_ws["units"] == 3);
+  CHECK(get_ws["errors"] == 0);
+  REQUIRE(patch_ws.is_object());
+  CHECK(patch_ws["errors"] == 1);
+  CHECK(rows[0]["requests"] >= rows[rows.size() - 1]["requests"]);  // most requests first
+
+  auto kinds = api("GET", s.api_url + "/workspace/usage?group_by=kind", key).json["data"];
+  REQUIRE(kinds.size() == 1);
+  CHECK(kinds[0]["key"] == "api_request");
+  CHECK(kinds[0]["requests"] == 5);  // 3 + 1 + the route summary
+
+  auto creds = api("GET", s.api_url + "/workspace/usage?group_by=credential", key).json["data"];
+  REQUIRE(creds.size() == 1);
+  CHECK(creds[0]["key"].get<std::string>().rfind("key_", 0) == 0);
+  api("GET", s.api_url + "/workspace", s.token);
+  CHECK(api("GET", s.api_url + "/workspace/usage?group_by=credential", key).json["data"].size() == 2);
+
+  auto days = api("GET", s.api_url + "/workspace/usage", key).json["data"];  // default: day
+  REQUIRE(days.size() == 1);
+  CHECK(days[0]["key"] == slab5::format_rfc3339(slab5::now_millis()).substr(0, 10));
+  CHECK(days[0]["requests"] == 9);
+}
+
+TEST_CASE("usage: since/until narrow the window; bad group_by or time is 400; usage:read is required") {
+  Server s;
+  api("GET", s.api_url + "/workspace", s.token);
+  auto url = s.api_url + "/workspace/usage";
+  CHECK(api("GET", url + "?since=1h&group_by=kind", s.token).json["data"].size() == 1);
+  std::string future = slab5::format_rfc3339(slab5::now_millis() + 3600000);
+  CHECK(api("GET", url + "?since=" + future, s.token).json["data"].empty());
+  CHECK(api("GET", url + "?until=7d", s.token).json["data"].empty());
+  check_error(api("GET", url + "?group_by=month", s.token), 400, "invalid_request");
+  check_error(api("GET", url + "?since=soon", s.token), 400, "invalid_request");
+  auto key = fixtures::make_key(s, {"audit:read", "settings:admin"});
+  auto r = api("GET", url, key);
+  check_error(r, 403, "missing_required_scope");
+  CHECK(r.json["error"]["required_scope"] == "usage:read");
+  check_error(api("GET", s.api_url + "/workspace/usage-events", key), 403, "missing_required_scope");
+}
+
+TEST_CASE("usage events: raw, newest first, paginated, with the api.md §7 fields") {
+  Server s;
+  for (int i = 0; i < 5; ++i) api("GET", s.api_url + "/workspace", s.token, nullptr, {{"x-correlation-id", "u"}});
+  std::string url = s.api_url + "/workspace/usage-events?limit=2";
+  auto r = api("GET", url, s.token);
+  REQUIRE(r.status == 200);
+  REQUIRE(r.json["data"].size() == 2);
+  auto e = r.json["data"][0];
+  for (const char* f : {"id", "workspace_id", "credential", "route", "status", "units", "kind", "request_id",
+                        "created_at"})
+    CHECK_MESSAGE(e.contains(f), f);
+  CHECK(e["credential"]["type"] == "api_key");
+  CHECK(e["route"] == "GET /v1/workspace");
+  CHECK(e["units"] == 1);
+  CHECK(e["kind"] == "api_request");
+  std::set<std::string> ids;
+  std::string next = url;
+  for (;;) {
+    auto p = api("GET", next, s.token);
+    REQUIRE(p.status == 200);
+    for (auto& x : p.json["data"]) CHECK(ids.insert(x["id"].get<std::string>()).second);
+    if (!p.json.contains("next_cursor")) break;
+    next = url + "&cursor=" + p.json["next_cursor"].get<std::string>();
+  }
+  CHECK(ids.size() >= 6);  // 5 reads and the first list page, at least
+  auto cursor = r.json["next_cursor"].get<std::string>();
+  check_error(api("GET", url + "&kind=api_request&cursor=" + cursor, s.token), 400, "invalid_request");
+  auto filtered = api("GET", s.api_url + "/workspace/usage-events?kind=webhook_delivery", s.token);
+  CHECK(filtered.json["data"].empty());
+}

@@ -1,0 +1,156 @@
+// Member routes (api.md §4): list, change role, remove, with the owner rules. An API key
+// with settings:admin acts like an admin: it cannot grant, take or remove `owner`.
+#include <doctest/doctest.h>
+
+#include "harness.hpp"
+#include "workspace_fixtures.hpp"
+
+using namespace testing;
+using fixtures::check_error;
+
+namespace {
+std::string member_url(const Server& s, const std::string& id) { return s.api_url + "/workspace/members/" + id; }
+
+std::string role_of(const Server& s, const std::string& user) {
+  auto r = api("GET", s.api_url + "/workspace/members?limit=100", s.token);
+  for (auto& m : r.json["data"])
+    if (m["user_id"] == user) return m["role"];
+  return "";
+}
+}  // namespace
+
+TEST_CASE("members list answers any workspace token with user_id, email, name, role, joined_at") {
+  Server s;
+  auto key = fixtures::make_key(s, {"crm:read"});
+  auto r = api("GET", s.api_url + "/workspace/members", key);
+  REQUIRE(r.status == 200);
+  REQUIRE(r.json["data"].size() == 1);
+  auto m = r.json["data"][0];
+  CHECK(m["email"] == "dev@slab5.local");
+  CHECK(m["role"] == "owner");
+  CHECK(m["user_id"].get<std::string>().rfind("usr_", 0) == 0);
+  CHECK(m.contains("name"));
+  CHECK(m.contains("joined_at"));
+  CHECK(!r.json.contains("next_cursor"));
+}
+
+TEST_CASE("members list pages newest first over more than one page; a forged cursor is 400") {
+  Server s;
+  std::vector<std::string> added;
+  for (int i = 0; i < 4; ++i) added.push_back(fixtures::insert_member(s, "member"));
+  std::vector<std::string> seen;
+  std::string url = s.api_url + "/workspace/members?limit=2";
+  std::string next = url;
+  int pages = 0;
+  for (;;) {
+    auto r = api("GET", next, s.token);
+    REQUIRE(r.status == 200);
+    ++pages;
+    for (auto& m : r.json["data"]) seen.push_back(m["user_id"]);
+    if (!r.json.contains("next_cursor")) break;
+    next = url + "&cursor=" + r.json["next_cursor"].get<std::string>();
+  }
+  CHECK(pages == 3);
+  REQUIRE(seen.size() == 5);
+  CHECK(seen[0] == added[3]);  // newest first
+  CHECK(seen[4] == fixtures::owner_id(s));
+  auto first = api("GET", url, s.token);
+  std::string cursor = first.json["next_cursor"];
+  cursor[cursor.size() - 2] = cursor[cursor.size() - 2] == 'A' ? 'B' : 'A';
+  check_error(api("GET", url + "&cursor=" + cursor, s.token), 400, "invalid_request");
+  check_error(api("GET", s.api_url + "/workspace/members?limit=0", s.token), 400, "invalid_request");
+  check_error(api("GET", s.api_url + "/workspace/members?limit=101", s.token), 400, "invalid_request");
+}
+
+TEST_CASE("PATCH member: a settings:admin key changes a non-owner's role, audited with before and after") {
+  Server s;
+  auto user = fixtures::insert_member(s, "member");
+  auto r = api("PATCH", member_url(s, user), s.token, {{"role", "admin"}});
+  REQUIRE(r.status == 200);
+  CHECK(r.json["data"]["role"] == "admin");
+  CHECK(r.json["data"]["user_id"] == user);
+  CHECK(role_of(s, user) == "admin");
+  auto ev = api("GET", s.api_url + "/workspace/audit-events?action=member.role_changed", s.token).json["data"];
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0]["before"]["role"] == "member");
+  CHECK(ev[0]["after"]["role"] == "admin");
+  CHECK(ev[0]["target"] == Json{{"type", "user"}, {"id", user}});
+  for (const char* role : {"agent", "readonly", "member"})
+    CHECK(api("PATCH", member_url(s, user), s.token, {{"role", role}}).json["data"]["role"] == role);
+}
+
+TEST_CASE("PATCH member: unknown role or wrong type is 422, unknown user 404") {
+  Server s;
+  auto user = fixtures::insert_member(s, "member");
+  auto bad = api("PATCH", member_url(s, user), s.token, {{"role", "superuser"}});
+  check_error(bad, 422, "validation_failed");
+  CHECK(bad.json["error"]["field_errors"][0]["field"] == "role");
+  check_error(api("PATCH", member_url(s, user), s.token, {{"role", 3}}), 422, "validation_failed");
+  check_error(api("PATCH", member_url(s, user), s.token, Json::object()), 422, "validation_failed");
+  check_error(api("PATCH", member_url(s, "usr_01aaaaaaaaaaaaaaaaaaaaaaaa"), s.token, {{"role", "admin"}}), 404,
+              "resource_not_found");
+  CHECK(role_of(s, user) == "member");
+}
+
+TEST_CASE("PATCH member: only an owner may grant or take owner; a key cannot touch an owner") {
+  Server s;
+  auto user = fixtures::insert_member(s, "admin");
+  auto grant = api("PATCH", member_url(s, user), s.token, {{"role", "owner"}});
+  check_error(grant, 403, "forbidden");
+  CHECK(grant.json["error"]["required_role"] == "owner");
+  auto owner = fixtures::owner_id(s);
+  auto take = api("PATCH", member_url(s, owner), s.token, {{"role", "admin"}});
+  check_error(take, 403, "forbidden");
+  CHECK(take.json["error"]["required_role"] == "owner");
+  CHECK(role_of(s, user) == "admin");
+  CHECK(role_of(s, owner) == "owner");
+}
+
+TEST_CASE("PATCH member needs settings:admin") {
+  Server s;
+  auto user = fixtures::insert_member(s, "member");
+  auto key = fixtures::make_key(s, {"crm:read", "crm:write", "audit:read", "usage:read"});
+  auto r = api("PATCH", member_url(s, user), key, {{"role", "admin"}});
+  check_error(r, 403, "missing_required_scope");
+  CHECK(r.json["error"]["required_scope"] == "settings:admin");
+  // The scope is checked before validation.
+  check_error(api("PATCH", member_url(s, user), key, {{"role", "nope"}}), 403, "missing_required_scope");
+}
+
+TEST_CASE("DELETE member: a settings:admin key removes a non-owner, audited; unknown user 404") {
+  Server s;
+  auto user = fixtures::insert_member(s, "agent");
+  auto r = api("DELETE", member_url(s, user), s.token);
+  CHECK(r.status == 204);
+  CHECK(role_of(s, user).empty());
+  auto ev = api("GET", s.api_url + "/workspace/audit-events?action=member.removed", s.token).json["data"];
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0]["target"]["id"] == user);
+  CHECK(ev[0]["before"]["role"] == "agent");
+  check_error(api("DELETE", member_url(s, user), s.token), 404, "resource_not_found");
+}
+
+TEST_CASE("DELETE member: an owner cannot be removed by a key; someone else needs settings:admin") {
+  Server s;
+  auto owner = fixtures::owner_id(s);
+  auto r = api("DELETE", member_url(s, owner), s.token);
+  check_error(r, 403, "forbidden");
+  CHECK(r.json["error"]["required_role"] == "owner");
+  auto user = fixtures::insert_member(s, "member");
+  auto key = fixtures::make_key(s, {"crm:read", "audit:read"});
+  auto m = api("DELETE", member_url(s, user), key);
+  check_error(m, 403, "missing_required_scope");
+  CHECK(m.json["error"]["required_scope"] == "settings:admin");
+  CHECK(role_of(s, user) == "member");
+  CHECK(role_of(s, owner) == "owner");
+}
+
+TEST_CASE("members of another workspace are not found from this one") {
+  Server s;
+  auto other = fixtures::insert_workspace(s, "other-ws");
+  auto stranger = fixtures::insert_member(s, "member", other);
+  check_error(api("PATCH", member_url(s, stranger), s.token, {{"role", "admin"}}), 404, "resource_not_found");
+  check_error(api("DELETE", member_url(s, stranger), s.token), 404, "resource_not_found");
+  auto list = api("GET", s.api_url + "/workspace/members", s.token);
+  CHECK(list.json["data"].size() == 1);
+}
