@@ -49,11 +49,14 @@ std::string query_for(const AuditOptions& o, const std::string& since_override =
 
 volatile std::sig_atomic_t g_interrupted = 0;
 
-// Prints new events oldest first; remembers what it printed.
-void print_events(Context& ctx, const Json& newest_first, std::set<std::string>& seen) {
+// Prints new events oldest first; remembers what it printed. Events with ids at or below
+// `floor` were already there when following began (ids sort by creation time).
+void print_events(Context& ctx, const Json& newest_first, std::set<std::string>& seen, const std::string& floor) {
   Json fresh = Json::array();
-  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it)
-    if (seen.insert((*it)["id"].get<std::string>()).second) fresh.push_back(*it);
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) {
+    std::string id = (*it)["id"];
+    if (id > floor && seen.insert(id).second) fresh.push_back(*it);
+  }
   if (fresh.empty()) return;
   if (ctx.out.json()) {
     for (const auto& e : fresh) ctx.out.print_json_line(e);
@@ -69,8 +72,9 @@ int follow(Context& ctx, const AuditOptions& o) {
   // First the latest page (or the --since window), then only what is newer.
   auto first = ctx.client().data("GET", query_for(o));
   if (!first) return ctx.fail(first.error());
-  print_events(ctx, *first, seen);
+  print_events(ctx, *first, seen, "");
   std::string newest = first->empty() ? "" : (*first)[0]["created_at"].get<std::string>();
+  std::string floor = first->empty() ? "" : (*first)[0]["id"].get<std::string>();
   ctx.out.progress("following the audit log; Ctrl-C to stop");
   while (!g_interrupted) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(long(o.interval * 1000));
@@ -81,7 +85,7 @@ int follow(Context& ctx, const AuditOptions& o) {
     auto page = newest.empty() ? ctx.client().data("GET", query_for(o))
                                : ctx.client().list_all(query_for(o, newest));
     if (!page) return ctx.fail(page.error());
-    print_events(ctx, *page, seen);
+    print_events(ctx, *page, seen, floor);
     if (!page->empty()) newest = std::max(newest, (*page)[0]["created_at"].get<std::string>());
   }
   return kInterrupted;

@@ -2,7 +2,10 @@
 // single events, grouping, and the scopes both need.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <set>
+#include <sstream>
+#include <thread>
 
 #include "harness.hpp"
 #include "slab5/time.hpp"
@@ -257,4 +260,81 @@ TEST_CASE("usage events: raw, newest first, paginated, with the api.md §7 field
   check_error(api("GET", url + "&kind=api_request&cursor=" + cursor, s.token), 400, "invalid_request");
   auto filtered = api("GET", s.api_url + "/workspace/usage-events?kind=webhook_delivery", s.token);
   CHECK(filtered.json["data"].empty());
+}
+
+// ---- slab5 audit and slab5 usage through the real binary -----------------------------------
+
+namespace {
+std::map<std::string, std::string> cli_env(const Server& s) {
+  return {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}};
+}
+}  // namespace
+
+TEST_CASE("slab5 audit: filters, one page by default, every page with --all") {
+  Server s;
+  make_events(s);
+  auto r = run_cli({"audit", "--action", "workspace.*"}, cli_env(s));
+  CHECK(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 8);
+  CHECK(r.out.find("\tworkspace.updated\t") != std::string::npos);
+  auto page = run_cli({"audit", "list", "--limit", "3", "--json"}, cli_env(s));
+  REQUIRE(page.exit_code == 0);
+  CHECK(Json::parse(page.out).size() == 3);
+  auto all = run_cli({"audit", "--limit", "3", "--all", "--json"}, cli_env(s));
+  REQUIRE(all.exit_code == 0);
+  auto events = Json::parse(all.out);
+  CHECK(events.size() == 10);
+  CHECK(events[0]["action"] == "workspace.updated");
+  std::string actor = events[0]["actor"]["id"];
+  auto mine = run_cli({"audit", "--actor", actor, "--since", "1h", "--all", "--json"}, cli_env(s));
+  CHECK(Json::parse(mine.out).size() == 7);
+  CHECK(run_cli({"audit", "--since", "whenever"}, cli_env(s)).exit_code == 1);
+  CHECK(run_cli({"audit", "--limit", "500"}, cli_env(s)).exit_code == 2);
+  auto env = cli_env(s);
+  env["SLAB5_WORKSPACE_TOKEN"] = fixtures::make_key(s, {"usage:read"});
+  CHECK(run_cli({"audit"}, env).exit_code == 5);
+}
+
+TEST_CASE("slab5 audit --follow --json prints new events as NDJSON, one object per line") {
+  Server s;
+  std::map<std::string, std::string> env = cli_env(s);
+  env["PATH"] = "/usr/bin:/bin";
+  env["HOME"] = "/tmp";
+  CliResult follow;
+  std::thread t([&] {
+    follow = run_program(slab5_bin(), {"audit", "--follow", "--json", "--limit", "1", "--interval", "0.2"}, env, "", 3);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  api("PATCH", s.api_url + "/workspace", s.token, {{"name", "Followed"}});
+  api("PUT", s.api_url + "/workspace/modules/bi", s.token);
+  t.join();
+  std::vector<Json> lines;
+  std::istringstream in(follow.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto j = Json::parse(line, nullptr, false);
+    REQUIRE_MESSAGE(j.is_object(), line);
+    lines.push_back(j);
+  }
+  REQUIRE(lines.size() == 3);  // the latest event, then the two new ones, oldest first
+  CHECK(lines[0]["action"] == "api_key.created");
+  CHECK(lines[1]["action"] == "workspace.updated");
+  CHECK(lines[2]["action"] == "workspace.module_enabled");
+}
+
+TEST_CASE("slab5 usage: grouped rows as TSV, --json as the server sent it, bad --group-by is exit 2") {
+  Server s;
+  for (int i = 0; i < 2; ++i) api("GET", s.api_url + "/workspace", s.token);
+  auto r = run_cli({"usage", "--group-by", "route", "--since", "1h"}, cli_env(s));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("GET /v1/workspace\t2\t2\t0\n") != std::string::npos);
+  auto j = run_cli({"usage", "--group-by", "kind", "--json"}, cli_env(s));
+  REQUIRE(j.exit_code == 0);
+  auto rows = Json::parse(j.out);
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["key"] == "api_request");
+  CHECK(rows[0]["requests"] == 3);  // two reads and the route summary; this request is not counted yet
+  auto days = run_cli({"usage"}, cli_env(s));
+  CHECK(days.out.rfind(slab5::format_rfc3339(slab5::now_millis()).substr(0, 10) + "\t", 0) == 0);
+  CHECK(run_cli({"usage", "--group-by", "month"}, cli_env(s)).exit_code == 2);
 }

@@ -154,3 +154,51 @@ TEST_CASE("members of another workspace are not found from this one") {
   auto list = api("GET", s.api_url + "/workspace/members", s.token);
   CHECK(list.json["data"].size() == 1);
 }
+
+// ---- slab5 members … through the real binary ---------------------------------------------
+
+namespace {
+std::map<std::string, std::string> cli_env(const Server& s) {
+  return {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}};
+}
+}  // namespace
+
+TEST_CASE("slab5 members list: TSV rows to a pipe, --json the merged pages") {
+  Server s;
+  for (int i = 0; i < 3; ++i) fixtures::insert_member(s, "member");
+  auto r = run_cli({"members", "list"}, cli_env(s));
+  CHECK(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 4);
+  CHECK(r.out.find("\tdev@slab5.local\tDevelopment Owner\towner\t") != std::string::npos);
+  auto j = run_cli({"members", "--json"}, cli_env(s));
+  REQUIRE(j.exit_code == 0);
+  CHECK(Json::parse(j.out).size() == 4);
+}
+
+TEST_CASE("slab5 members set-role by id or email; refusals map to exit codes") {
+  Server s;
+  auto user = fixtures::insert_member(s, "member");
+  auto r = run_cli({"members", "set-role", user + "@example.com", "admin"}, cli_env(s));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(user + "\t") != std::string::npos);
+  CHECK(r.out.find("\tadmin\t") != std::string::npos);
+  CHECK(run_cli({"members", "set-role", user, "readonly"}, cli_env(s)).exit_code == 0);
+  CHECK(role_of(s, user) == "readonly");
+  CHECK(run_cli({"members", "set-role", user, "superuser"}, cli_env(s)).exit_code == 2);
+  CHECK(run_cli({"members", "set-role", "nobody@example.com", "admin"}, cli_env(s)).exit_code == 3);
+  auto owner = run_cli({"members", "set-role", "dev@slab5.local", "admin"}, cli_env(s));
+  CHECK(owner.exit_code == 5);
+  CHECK(owner.err.find("forbidden") != std::string::npos);
+}
+
+TEST_CASE("slab5 members remove: refused without --yes off a terminal (exit 2), removes with --yes") {
+  Server s;
+  auto user = fixtures::insert_member(s, "member");
+  auto r = run_cli({"members", "remove", user}, cli_env(s));
+  CHECK(r.exit_code == 2);
+  CHECK(role_of(s, user) == "member");
+  auto ok = run_cli({"members", "remove", user, "--yes"}, cli_env(s));
+  CHECK(ok.exit_code == 0);
+  CHECK(role_of(s, user).empty());
+  CHECK(run_cli({"members", "remove", user, "--yes"}, cli_env(s)).exit_code == 3);
+}

@@ -2,6 +2,9 @@
 // caller's workspaces. Role rules that need a signed-in user are in the session cases below.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "harness.hpp"
 #include "workspace_fixtures.hpp"
 
@@ -147,4 +150,86 @@ TEST_CASE("a key of another workspace cannot read or change this one") {
               "workspace_not_found");
   CHECK(api("PATCH", s.api_url + "/workspace", key, {{"name", "Renamed other"}}).status == 200);
   CHECK(api("GET", s.api_url + "/workspace", s.token).json["data"]["name"] == "Personal Workspace");
+}
+
+// ---- slab5 workspace … through the real binary -------------------------------------------
+
+namespace {
+std::map<std::string, std::string> cli_env(const Server& s, const TempDir& cfg) {
+  return {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_CONFIG_DIR", cfg.file("c")}};
+}
+}  // namespace
+
+TEST_CASE("slab5 workspace rename and modules: TSV to a pipe, --json as the server sent it") {
+  Server s;
+  TempDir cfg;
+  auto env = cli_env(s, cfg);
+  auto r = run_cli({"workspace", "rename", "Acme Corp"}, env);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("Name\tAcme Corp\n") != std::string::npos);
+  CHECK(r.out.find("Slug\tpersonal\n") != std::string::npos);
+  auto on = run_cli({"workspace", "modules", "enable", "bi"}, env);
+  CHECK(on.exit_code == 0);
+  CHECK(on.out.find("bi\tyes\t") != std::string::npos);
+  CHECK(on.err.find("Enabled module bi.") != std::string::npos);
+  auto off = run_cli({"workspace", "modules", "disable", "crm", "--json"}, env);
+  REQUIRE(off.exit_code == 0);
+  auto ws = Json::parse(off.out);
+  CHECK(ws == api("GET", s.api_url + "/workspace", s.token).json["data"]);
+  auto list = run_cli({"workspace", "modules"}, env);
+  CHECK(list.out.find("crm\tno\t") != std::string::npos);
+  CHECK(list.out.find("cms\tyes\t") != std::string::npos);
+  // Unknown module: refused by the argument parser, before any request.
+  CHECK(run_cli({"workspace", "modules", "enable", "spreadsheets"}, env).exit_code == 2);
+}
+
+TEST_CASE("slab5 workspace rename without settings:admin exits 5 and names the scope") {
+  Server s;
+  TempDir cfg;
+  auto env = cli_env(s, cfg);
+  env["SLAB5_WORKSPACE_TOKEN"] = fixtures::make_key(s, {"crm:read"});
+  auto r = run_cli({"workspace", "rename", "Nope"}, env);
+  CHECK(r.exit_code == 5);
+  CHECK(r.err.find("missing_required_scope") != std::string::npos);
+}
+
+TEST_CASE("slab5 workspace list and use with an API key: its own workspace, by slug or id; unknown is exit 3") {
+  Server s;
+  TempDir cfg;
+  auto env = cli_env(s, cfg);
+  auto list = run_cli({"workspace", "list"}, env);
+  CHECK(list.exit_code == 0);
+  CHECK(list.out.find(s.workspace_id + "\tpersonal\t") != std::string::npos);
+  auto use = run_cli({"workspace", "use", "personal"}, env);
+  CHECK(use.exit_code == 0);
+  CHECK(use.err.find("Now using workspace") != std::string::npos);
+  std::ifstream f(cfg.file("c") + "/config.json");
+  std::string config((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  CHECK(config.find(s.workspace_id) != std::string::npos);
+  auto marked = run_cli({"workspace", "list"}, env);
+  CHECK(marked.out.find("*\t" + s.workspace_id) != std::string::npos);
+  CHECK(run_cli({"workspace", "use", s.workspace_id}, env).exit_code == 0);
+  CHECK(run_cli({"workspace", "use", "nope"}, env).exit_code == 3);
+}
+
+TEST_CASE("slab5 workspace delete refuses without --yes when stdin is not a terminal (exit 2), keeps the workspace") {
+  Server s;
+  TempDir cfg;
+  auto env = cli_env(s, cfg);
+  auto r = run_cli({"workspace", "delete", "--confirm", "personal"}, env);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--yes") != std::string::npos);
+  CHECK(run_cli({"workspace", "delete"}, env).exit_code == 2);  // --confirm is required
+  // With --yes an API key still is not an owner session.
+  auto k = run_cli({"workspace", "delete", "--confirm", "personal", "--yes"}, env);
+  CHECK(k.exit_code == 5);
+  CHECK(api("GET", s.api_url + "/workspace", s.token).status == 200);
+}
+
+TEST_CASE("slab5 workspace create with an API key exits 5: creating workspaces needs a session") {
+  Server s;
+  TempDir cfg;
+  auto r = run_cli({"workspace", "create", "Second"}, cli_env(s, cfg));
+  CHECK(r.exit_code == 5);
+  CHECK(r.err.find("session") != std::string::npos);
 }
