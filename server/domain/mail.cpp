@@ -1,5 +1,6 @@
 #include "domain/mail.hpp"
 
+#include "app.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 
@@ -12,5 +13,25 @@ std::string store_mail(Db& db, const Mail& m) {
       .run();
   return id;
 }
+
+std::string send_mail(App& /*app*/, Db& db, const Mail& m) { return store_mail(db, m); }
+
+slab5::Json list_mail(Db& db, const std::string& to) {
+  slab5::Json out = slab5::Json::array();
+  auto q = db.query("SELECT id, to_addr, subject, kind, token, link, created_at FROM mail "
+                    "WHERE (? = '' OR to_addr = ?) ORDER BY id DESC",
+                    to, to);
+  while (q.next())
+    out.push_back({{"id", q.text(0)},
+                   {"to", q.text(1)},
+                   {"subject", q.text(2)},
+                   {"kind", q.text(3)},
+                   {"token", q.text(4)},
+                   {"link", q.text(5)},
+                   {"created_at", q.text(6)}});
+  return out;
+}
+
+void clear_mail(Db& db) { db.exec("DELETE FROM mail"); }
 
 }  // namespace slab5d
