@@ -233,3 +233,201 @@ TEST_CASE("slab5 workspace create with an API key exits 5: creating workspaces n
   CHECK(r.exit_code == 5);
   CHECK(r.err.find("session") != std::string::npos);
 }
+
+// ---- sessions: roles, the caller's workspaces, create and delete ---------------------------
+
+using fixtures::ws_api;
+
+TEST_CASE("sessions: a workspace route needs x-workspace-id naming one of the user's workspaces") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  check_error(api("GET", s.api_url + "/workspace", owner), 400, "workspace_header_required");
+  check_error(ws_api("GET", s.api_url + "/workspace", owner, "wrk_01aaaaaaaaaaaaaaaaaaaaaaaa"), 404,
+              "workspace_not_found");
+  auto r = ws_api("GET", s.api_url + "/workspace", owner, s.workspace_id);
+  CHECK(r.status == 200);
+  CHECK(r.json["data"]["id"] == s.workspace_id);
+}
+
+TEST_CASE("each role: everyone reads the workspace; only owner and admin rename it and toggle modules") {
+  Server s;
+  std::map<std::string, std::string> tokens{{"owner", fixtures::owner_session(s)}};
+  for (const char* role : {"admin", "member", "agent", "readonly"}) tokens[role] = add_member(s, role).access_token;
+  for (auto& [role, token] : tokens) {
+    CAPTURE(role);
+    CHECK(ws_api("GET", s.api_url + "/workspace", token, s.workspace_id).status == 200);
+    auto patch = ws_api("PATCH", s.api_url + "/workspace", token, s.workspace_id, {{"name", "By " + role}});
+    auto put = ws_api("PUT", s.api_url + "/workspace/modules/bi", token, s.workspace_id);
+    auto del = ws_api("DELETE", s.api_url + "/workspace/modules/bi", token, s.workspace_id);
+    if (role == "owner" || role == "admin") {
+      CHECK(patch.status == 200);
+      CHECK(patch.json["data"]["name"] == "By " + role);
+      CHECK(put.status == 200);
+      CHECK(del.status == 200);
+    } else {
+      check_error(patch, 403, "missing_required_scope");
+      CHECK(patch.json["error"]["required_scope"] == "settings:admin");
+      check_error(put, 403, "missing_required_scope");
+      check_error(del, 403, "missing_required_scope");
+    }
+  }
+  auto ev = api("GET", s.api_url + "/workspace/audit-events?action=workspace.updated&limit=1", s.token).json["data"][0];
+  CHECK(ev["actor"]["type"] == "user");
+}
+
+TEST_CASE("DELETE /v1/workspace: only an owner session, only with the slug; admins and others are refused") {
+  Server s;
+  auto admin = add_member(s, "admin");
+  auto member = add_member(s, "member");
+  std::string url = s.api_url + "/workspace";
+  auto a = ws_api("DELETE", url, admin.access_token, s.workspace_id, {{"confirm", "personal"}});
+  check_error(a, 403, "forbidden");
+  CHECK(a.json["error"]["required_role"] == "owner");
+  check_error(ws_api("DELETE", url, member.access_token, s.workspace_id, {{"confirm", "personal"}}), 403,
+              "missing_required_scope");
+  auto owner = fixtures::owner_session(s);
+  auto wrong = ws_api("DELETE", url, owner, s.workspace_id, {{"confirm", "personnel"}});
+  check_error(wrong, 422, "validation_failed");
+  CHECK(wrong.json["error"]["field_errors"][0]["field"] == "confirm");
+  check_error(ws_api("DELETE", url, owner, s.workspace_id, Json::object()), 422, "validation_failed");
+  check_error(ws_api("DELETE", url, owner, s.workspace_id, {{"confirm", 7}}), 422, "validation_failed");
+  CHECK(ws_api("GET", url, owner, s.workspace_id).status == 200);
+}
+
+TEST_CASE("DELETE /v1/workspace removes its members, credentials and usage; its audit events stay") {
+  Server s;
+  auto member = add_member(s, "member");
+  api("GET", s.api_url + "/workspace", s.token);
+  auto owner = fixtures::owner_session(s);
+  auto audit_before = std::stoi(fixtures::sql_value(
+      s, "SELECT count(*) FROM audit_events WHERE workspace_id = " + fixtures::sql_quote(s.workspace_id)));
+  auto r = ws_api("DELETE", s.api_url + "/workspace", owner, s.workspace_id, {{"confirm", "personal"}});
+  REQUIRE(r.status == 204);
+  CHECK(r.body.empty());
+  check_error(ws_api("GET", s.api_url + "/workspace", owner, s.workspace_id), 404, "workspace_not_found");
+  check_error(ws_api("GET", s.api_url + "/workspace", member.access_token, s.workspace_id), 404, "workspace_not_found");
+  check_error(api("GET", s.api_url + "/workspace", s.token), 401, "unauthorized");  // its key is gone
+  std::string ws = fixtures::sql_quote(s.workspace_id);
+  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM workspaces WHERE id = " + ws) == "0");
+  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM memberships WHERE workspace_id = " + ws) == "0");
+  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM credentials WHERE workspace_id = " + ws) == "0");
+  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM invitations WHERE workspace_id = " + ws) == "0");
+  auto audit_after = std::stoi(
+      fixtures::sql_value(s, "SELECT count(*) FROM audit_events WHERE workspace_id = " + ws));
+  CHECK(audit_after == audit_before + 1);
+  CHECK(fixtures::sql_value(s, "SELECT action FROM audit_events WHERE workspace_id = " + ws +
+                                   " ORDER BY id DESC LIMIT 1") == "workspace.deleted");
+  // The users themselves remain; the owner can still list (now no) workspaces.
+  auto mine = api("GET", s.api_url + "/workspaces", owner);
+  CHECK(mine.status == 200);
+  CHECK(mine.json["data"].empty());
+}
+
+TEST_CASE("POST /v1/workspaces: the caller becomes owner; the slug is derived or checked; audited") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  std::string url = s.api_url + "/workspaces";
+  auto r = api("POST", url, owner, {{"name", "Acme Corp!"}});
+  REQUIRE(r.status == 201);
+  auto ws = r.json["data"];
+  CHECK(ws["slug"] == "acme-corp");
+  CHECK(ws["role"] == "owner");
+  CHECK(ws["name"] == "Acme Corp!");
+  CHECK(ws["id"].get<std::string>().rfind("wrk_", 0) == 0);
+  auto mods = ws["enabled_modules"];
+  CHECK(std::find(mods.begin(), mods.end(), "bi") == mods.end());
+  CHECK(mods.size() == 8);
+  auto first = api("GET", s.api_url + "/workspace", s.token).json["data"];
+  CHECK(ws["tenant_id"] == first["tenant_id"]);
+  // The same name again gets the next free slug.
+  CHECK(api("POST", url, owner, {{"name", "Acme Corp"}}).json["data"]["slug"] == "acme-corp-2");
+  auto explicit_slug = api("POST", url, owner, {{"name", "Other"}, {"slug", "acme-2026"}});
+  CHECK(explicit_slug.status == 201);
+  CHECK(explicit_slug.json["data"]["slug"] == "acme-2026");
+  // It works with the new workspace's id, as owner.
+  std::string id = ws["id"];
+  auto members = ws_api("GET", s.api_url + "/workspace/members", owner, id);
+  REQUIRE(members.status == 200);
+  CHECK(members.json["data"][0]["role"] == "owner");
+  auto ev = ws_api("GET", s.api_url + "/workspace/audit-events?action=workspace.created", owner, id).json["data"];
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0]["actor"]["type"] == "user");
+  CHECK(ev[0]["target"]["id"] == id);
+  CHECK(ev[0]["after"]["slug"] == "acme-corp");
+}
+
+TEST_CASE("POST /v1/workspaces: a taken slug is 409; bad slugs and names are 422") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  std::string url = s.api_url + "/workspaces";
+  auto taken = api("POST", url, owner, {{"name", "Again"}, {"slug", "personal"}});
+  check_error(taken, 409, "conflict");
+  for (const std::string& slug : std::vector<std::string>{"ab", "Acme", "acme_corp", "acme corp", "acmé-corp",
+                                                        std::string(49, 'a'), std::string()}) {
+    CAPTURE(slug);
+    auto r = api("POST", url, owner, {{"name", "Bad slug"}, {"slug", slug}});
+    check_error(r, 422, "validation_failed");
+    CHECK(r.json["error"]["field_errors"][0]["field"] == "slug");
+  }
+  check_error(api("POST", url, owner, {{"name", "X"}, {"slug", 12}}), 422, "validation_failed");
+  check_error(api("POST", url, owner, Json::object()), 422, "validation_failed");
+  check_error(api("POST", url, owner, {{"name", ""}}), 422, "validation_failed");
+  CHECK(api("POST", url, owner, {{"name", "Edge"}, {"slug", std::string(48, 'z')}}).status == 201);
+  CHECK(api("POST", url, owner, {{"name", "Edge"}, {"slug", "a-1"}}).status == 201);
+  CHECK(api("GET", url + "?limit=100", owner).json["data"].size() == 3);
+}
+
+TEST_CASE("GET /v1/workspaces lists the user's memberships with their role, newest first, paginated") {
+  Server s;
+  auto member = add_member(s, "readonly");
+  auto owner = fixtures::owner_session(s);
+  for (int i = 0; i < 3; ++i) api("POST", s.api_url + "/workspaces", owner, {{"name", "Team " + std::to_string(i)}});
+  auto mine = api("GET", s.api_url + "/workspaces", member.access_token);
+  REQUIRE(mine.status == 200);
+  REQUIRE(mine.json["data"].size() == 1);
+  CHECK(mine.json["data"][0]["id"] == s.workspace_id);
+  CHECK(mine.json["data"][0]["role"] == "readonly");
+  std::vector<std::string> seen;
+  std::string url = s.api_url + "/workspaces?limit=3";
+  auto p1 = api("GET", url, owner);
+  REQUIRE(p1.json.contains("next_cursor"));
+  for (auto& w : p1.json["data"]) seen.push_back(w["slug"]);
+  auto p2 = api("GET", url + "&cursor=" + p1.json["next_cursor"].get<std::string>(), owner);
+  REQUIRE(p2.status == 200);
+  CHECK(!p2.json.contains("next_cursor"));
+  for (auto& w : p2.json["data"]) seen.push_back(w["slug"]);
+  CHECK(seen == std::vector<std::string>{"team-2", "team-1", "team-0", "personal"});
+  // Another user's cursor is not valid for this user.
+  check_error(api("GET", url + "&cursor=" + p1.json["next_cursor"].get<std::string>(), member.access_token), 400,
+              "invalid_request");
+}
+
+// ---- slab5 workspace … with a session --------------------------------------------------------
+
+TEST_CASE("slab5 workspace create, list, use and delete with a session") {
+  Server s;
+  TempDir cfg;
+  auto owner = fixtures::owner_session(s);
+  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", owner},
+                                         {"SLAB5_CONFIG_DIR", cfg.file("c")}};
+  auto created = run_cli({"workspace", "create", "Team Space", "--slug", "team", "-q"}, env);
+  REQUIRE(created.exit_code == 0);
+  std::string id = created.out.substr(0, created.out.find('\n'));
+  CHECK(id.rfind("wrk_", 0) == 0);
+  CHECK(run_cli({"workspace", "create", "Team Space", "--slug", "team"}, env).exit_code == 1);  // 409
+  auto list = run_cli({"workspace", "list"}, env);
+  CHECK(list.exit_code == 0);
+  CHECK(list.out.find(id + "\tteam\tTeam Space\towner\t") != std::string::npos);
+  CHECK(list.out.find(s.workspace_id + "\tpersonal\t") != std::string::npos);
+  CHECK(run_cli({"workspace", "use", "team"}, env).exit_code == 0);
+  auto show = run_cli({"workspace", "--json"}, env);  // now sent as x-workspace-id
+  REQUIRE(show.exit_code == 0);
+  CHECK(Json::parse(show.out)["slug"] == "team");
+  CHECK(run_cli({"workspace", "delete", "--confirm", "team"}, env).exit_code == 2);
+  auto del = run_cli({"workspace", "delete", "--confirm", "team", "--yes"}, env);
+  CHECK(del.exit_code == 0);
+  CHECK(del.err.find("Deleted workspace team") != std::string::npos);
+  auto after = run_cli({"workspace", "list", "--json"}, env);
+  REQUIRE(after.exit_code == 0);
+  CHECK(Json::parse(after.out).size() == 1);
+}

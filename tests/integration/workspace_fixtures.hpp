@@ -82,6 +82,17 @@ inline std::string owner_id(const testing::Server& s) {
                           " AND role = 'owner' ORDER BY joined_at LIMIT 1");
 }
 
+// A session request to a workspace route: bearer token plus x-workspace-id.
+inline testing::Response ws_api(const std::string& method, const std::string& url, const std::string& token,
+                                const std::string& workspace_id, const nlohmann::json& body = nullptr) {
+  return testing::api(method, url, token, body, {{"x-workspace-id", workspace_id}});
+}
+
+// The dev owner's session access token for the server's first workspace.
+inline std::string owner_session(const testing::Server& s) {
+  return testing::login(s, s.owner_email, s.owner_password, s.workspace_id)["accessToken"];
+}
+
 inline void check_error(const testing::Response& r, long status, const std::string& code) {
   CHECK_MESSAGE(r.status == status, r.body);
   REQUIRE(r.json.is_object());
