@@ -338,3 +338,53 @@ TEST_CASE("slab5 usage: grouped rows as TSV, --json as the server sent it, bad -
   CHECK(days.out.rfind(slab5::format_rfc3339(slab5::now_millis()).substr(0, 10) + "\t", 0) == 0);
   CHECK(run_cli({"usage", "--group-by", "month"}, cli_env(s)).exit_code == 2);
 }
+
+// ---- sessions: each role on the audit and usage routes -------------------------------------
+
+TEST_CASE("each role: owner and admin read audit and usage; member, agent and readonly lack the scopes") {
+  Server s;
+  std::map<std::string, std::string> tokens{{"owner", fixtures::owner_session(s)}};
+  for (const char* role : {"admin", "member", "agent", "readonly"}) tokens[role] = add_member(s, role).access_token;
+  for (auto& [role, token] : tokens) {
+    CAPTURE(role);
+    auto a = fixtures::ws_api("GET", audit_url(s), token, s.workspace_id);
+    auto one = fixtures::ws_api("GET", audit_url(s) + "/aud_01aaaaaaaaaaaaaaaaaaaaaaaa", token, s.workspace_id);
+    auto u = fixtures::ws_api("GET", s.api_url + "/workspace/usage", token, s.workspace_id);
+    auto ue = fixtures::ws_api("GET", s.api_url + "/workspace/usage-events", token, s.workspace_id);
+    if (role == "owner" || role == "admin") {
+      CHECK(a.status == 200);
+      CHECK(one.status == 404);
+      CHECK(u.status == 200);
+      CHECK(ue.status == 200);
+    } else {
+      check_error(a, 403, "missing_required_scope");
+      CHECK(a.json["error"]["required_scope"] == "audit:read");
+      check_error(one, 403, "missing_required_scope");
+      check_error(u, 403, "missing_required_scope");
+      CHECK(u.json["error"]["required_scope"] == "usage:read");
+      check_error(ue, 403, "missing_required_scope");
+    }
+  }
+}
+
+TEST_CASE("session requests are metered as credential type session and audited as the user") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  auto r = fixtures::ws_api("PATCH", s.api_url + "/workspace", owner, s.workspace_id, {{"name", "By a person"}});
+  REQUIRE(r.status == 200);
+  auto ev = audit(s, "request_id=" + r.json["request_id"].get<std::string>());
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0]["actor"] == Json{{"type", "user"}, {"id", fixtures::owner_id(s)}});
+  auto by_actor = audit(s, "actor_id=" + fixtures::owner_id(s) + "&action=workspace.*");
+  CHECK(by_actor.size() == 1);
+  auto events = fixtures::ws_api("GET", s.api_url + "/workspace/usage-events?limit=100", owner, s.workspace_id);
+  bool found = false;
+  for (auto& e : events.json["data"])
+    if (e["request_id"] == r.json["request_id"]) {
+      found = true;
+      CHECK(e["credential"]["type"] == "session");
+      CHECK(e["credential"]["id"].get<std::string>().rfind("ses_", 0) == 0);
+      CHECK(e["route"] == "PATCH /v1/workspace");
+    }
+  CHECK(found);
+}

@@ -202,3 +202,129 @@ TEST_CASE("slab5 members remove: refused without --yes off a terminal (exit 2), 
   CHECK(role_of(s, user).empty());
   CHECK(run_cli({"members", "remove", user, "--yes"}, cli_env(s)).exit_code == 3);
 }
+
+// ---- sessions: each role, owners and admins, the last owner ----------------------------------
+
+using fixtures::ws_api;
+
+TEST_CASE("each role may list members; only owner and admin change roles") {
+  Server s;
+  auto target = add_member(s, "member");
+  std::map<std::string, std::string> tokens{{"owner", fixtures::owner_session(s)}};
+  for (const char* role : {"admin", "member", "agent", "readonly"}) tokens[role] = add_member(s, role).access_token;
+  for (auto& [role, token] : tokens) {
+    CAPTURE(role);
+    auto list = ws_api("GET", s.api_url + "/workspace/members", token, s.workspace_id);
+    CHECK(list.status == 200);
+    CHECK(list.json["data"].size() == 6);
+    auto patch = ws_api("PATCH", member_url(s, target.user_id), token, s.workspace_id, {{"role", "agent"}});
+    if (role == "owner" || role == "admin") {
+      CHECK(patch.status == 200);
+      ws_api("PATCH", member_url(s, target.user_id), token, s.workspace_id, {{"role", "member"}});
+    } else {
+      check_error(patch, 403, "missing_required_scope");
+      CHECK(patch.json["error"]["required_scope"] == "settings:admin");
+    }
+  }
+  CHECK(role_of(s, target.user_id) == "member");
+}
+
+TEST_CASE("only an owner grants or takes owner; admins cannot touch owners") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  auto admin = add_member(s, "admin");
+  auto other = add_member(s, "member");
+  // An admin may not grant owner, not even to themself.
+  auto self_promote = ws_api("PATCH", member_url(s, admin.user_id), admin.access_token, s.workspace_id, {{"role", "owner"}});
+  check_error(self_promote, 403, "forbidden");
+  CHECK(self_promote.json["error"]["required_role"] == "owner");
+  check_error(ws_api("PATCH", member_url(s, other.user_id), admin.access_token, s.workspace_id, {{"role", "owner"}}),
+              403, "forbidden");
+  // The owner may.
+  auto grant = ws_api("PATCH", member_url(s, other.user_id), owner, s.workspace_id, {{"role", "owner"}});
+  REQUIRE(grant.status == 200);
+  CHECK(grant.json["data"]["role"] == "owner");
+  // Now an admin cannot demote or remove that owner.
+  auto demote = ws_api("PATCH", member_url(s, other.user_id), admin.access_token, s.workspace_id, {{"role", "member"}});
+  check_error(demote, 403, "forbidden");
+  CHECK(demote.json["error"]["required_role"] == "owner");
+  check_error(ws_api("DELETE", member_url(s, other.user_id), admin.access_token, s.workspace_id), 403, "forbidden");
+  // An owner takes owner back.
+  CHECK(ws_api("PATCH", member_url(s, other.user_id), owner, s.workspace_id, {{"role", "admin"}}).status == 200);
+  CHECK(role_of(s, other.user_id) == "admin");
+  // An admin may demote themself.
+  CHECK(ws_api("PATCH", member_url(s, admin.user_id), admin.access_token, s.workspace_id, {{"role", "member"}}).status ==
+        200);
+}
+
+TEST_CASE("never zero owners: the last owner cannot be demoted, removed or leave (409)") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  auto me = fixtures::owner_id(s);
+  auto demote = ws_api("PATCH", member_url(s, me), owner, s.workspace_id, {{"role", "admin"}});
+  check_error(demote, 409, "conflict");
+  check_error(ws_api("DELETE", member_url(s, me), owner, s.workspace_id), 409, "conflict");
+  CHECK(role_of(s, me) == "owner");
+  // With a second owner, the first may step down, and then the second is the last one.
+  auto second = add_member(s, "admin");
+  REQUIRE(ws_api("PATCH", member_url(s, second.user_id), owner, s.workspace_id, {{"role", "owner"}}).status == 200);
+  CHECK(ws_api("PATCH", member_url(s, me), owner, s.workspace_id, {{"role", "admin"}}).status == 200);
+  check_error(ws_api("PATCH", member_url(s, second.user_id), second.access_token, s.workspace_id, {{"role", "member"}}),
+              409, "conflict");
+  check_error(ws_api("DELETE", member_url(s, second.user_id), second.access_token, s.workspace_id), 409, "conflict");
+  CHECK(role_of(s, second.user_id) == "owner");
+}
+
+TEST_CASE("an owner removes another owner; the removed user's session loses the workspace at once") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  auto second = add_member(s, "member");
+  REQUIRE(ws_api("PATCH", member_url(s, second.user_id), owner, s.workspace_id, {{"role", "owner"}}).status == 200);
+  CHECK(ws_api("GET", s.api_url + "/workspace", second.access_token, s.workspace_id).status == 200);
+  auto r = ws_api("DELETE", member_url(s, second.user_id), owner, s.workspace_id);
+  CHECK(r.status == 204);
+  check_error(ws_api("GET", s.api_url + "/workspace", second.access_token, s.workspace_id), 404, "workspace_not_found");
+  auto ev = api("GET", s.api_url + "/workspace/audit-events?action=member.removed", s.token).json["data"];
+  REQUIRE(ev.size() == 1);
+  CHECK(ev[0]["actor"]["type"] == "user");
+  CHECK(ev[0]["before"]["role"] == "owner");
+}
+
+TEST_CASE("any member may leave; removing someone else needs settings:admin") {
+  Server s;
+  auto readonly = add_member(s, "readonly");
+  auto agent = add_member(s, "agent");
+  auto member = add_member(s, "member");
+  auto admin = add_member(s, "admin");
+  auto other = ws_api("DELETE", member_url(s, agent.user_id), member.access_token, s.workspace_id);
+  check_error(other, 403, "missing_required_scope");
+  CHECK(other.json["error"]["required_scope"] == "settings:admin");
+  check_error(ws_api("DELETE", member_url(s, member.user_id), readonly.access_token, s.workspace_id), 403,
+              "missing_required_scope");
+  for (auto* m : {&readonly, &agent}) {
+    CHECK(ws_api("DELETE", member_url(s, m->user_id), m->access_token, s.workspace_id).status == 204);
+    CHECK(role_of(s, m->user_id).empty());
+  }
+  CHECK(ws_api("DELETE", member_url(s, member.user_id), admin.access_token, s.workspace_id).status == 204);
+  CHECK(ws_api("DELETE", member_url(s, admin.user_id), admin.access_token, s.workspace_id).status == 204);
+  auto list = api("GET", s.api_url + "/workspace/members", s.token).json["data"];
+  CHECK(list.size() == 1);
+}
+
+TEST_CASE("slab5 members invite sends the invitation: mail in the dev mailbox, no token in the output") {
+  Server s;
+  auto r = run_cli({"members", "invite", "newcomer@example.com", "--role", "agent", "--json"}, cli_env(s));
+  REQUIRE(r.exit_code == 0);
+  auto inv = Json::parse(r.out);
+  CHECK(inv["email"] == "newcomer@example.com");
+  CHECK(inv["role"] == "agent");
+  CHECK(inv["id"].get<std::string>().rfind("inv_", 0) == 0);
+  CHECK(!inv.contains("token"));
+  auto mail = http("GET", s.api_url + "/dev/mail?to=newcomer@example.com");
+  REQUIRE(mail.json["data"].size() == 1);
+  CHECK(r.out.find(mail.json["data"][0]["token"].get<std::string>()) == std::string::npos);
+  auto q = run_cli({"members", "invite", "second@example.com", "--role", "member", "-q"}, cli_env(s));
+  CHECK(q.exit_code == 0);
+  CHECK(q.out.rfind("inv_", 0) == 0);
+  CHECK(run_cli({"members", "invite", "third@example.com", "--role", "emperor"}, cli_env(s)).exit_code == 2);
+}
