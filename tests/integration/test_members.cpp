@@ -328,3 +328,20 @@ TEST_CASE("slab5 members invite sends the invitation: mail in the dev mailbox, n
   CHECK(q.out.rfind("inv_", 0) == 0);
   CHECK(run_cli({"members", "invite", "third@example.com", "--role", "emperor"}, cli_env(s)).exit_code == 2);
 }
+
+TEST_CASE("slab5 members remove on a terminal asks to type the member: a wrong answer keeps them (exit 2)") {
+  Server s;
+  auto user = fixtures::insert_member(s, "member");
+  auto env = cli_env(s);
+  env["TERM"] = "xterm";
+  env["PATH"] = "/usr/bin:/bin";
+  std::string cmd = slab5_bin() + " members remove " + user;
+  // script(1) gives slab5 a pseudo-terminal and types our stdin into it.
+  auto no = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, "someone-else\n");
+  CHECK(no.exit_code == 2);
+  CHECK(no.out.find("type '" + user + "' to confirm") != std::string::npos);
+  CHECK(role_of(s, user) == "member");
+  auto yes = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, user + "\n");
+  CHECK(yes.exit_code == 0);
+  CHECK(role_of(s, user).empty());
+}
