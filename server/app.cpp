@@ -6,6 +6,7 @@
 
 #include "domain/credentials.hpp"
 #include "domain/workspaces.hpp"
+#include "idempotency.hpp"
 #include "logger.hpp"
 #include "rate_limiter.hpp"
 #include "slab5/access.hpp"
@@ -341,7 +342,8 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
     if (!parsed->is_object()) return tl::unexpected(Error{"invalid_request", "The request body must be a JSON object."});
     ctx.body = std::move(*parsed);
   }
-  // 8. the operation
+  // 8. the operation; routes that create take idempotency keys (idempotency.cpp)
+  if (route.creates) return run_idempotent(ctx, route.handler);
   return route.handler(ctx);
 }
 
