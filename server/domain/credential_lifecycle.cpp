@@ -64,7 +64,7 @@ std::string now_text(slab5::Millis now) { return slab5::format_rfc3339(now); }
 
 Result<IssuedCredential> create_credential(Ctx& ctx, const CredentialKind& kind, const CredentialInput& in) {
   if (auto ok = check_no_escalation(ctx.who, in.scopes, kind); !ok)
-    return refuse(ctx, kind, "create", "", ok.error(), Json{{"name", in.name}, {"scopes", in.scopes}});
+    return refuse(ctx, kind, "create", "", ok.error(), Json{{"scopes", in.scopes}});
   auto now = slab5::now_millis();
   Tx tx(ctx.db);
   auto made = insert_credential(ctx.db, kind.kind, ctx.who.workspace_id, in.name, in.description, in.scopes,
