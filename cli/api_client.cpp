@@ -1,0 +1,297 @@
+#include "api_client.hpp"
+
+#include <sys/utsname.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "context.hpp"
+#include "exit_codes.hpp"
+#include "slab5/crypto.hpp"
+#include "slab5/error.hpp"
+#include "slab5/time.hpp"
+#include "slab5/version.hpp"
+
+namespace slab5cli {
+
+std::string ApiResponse::header(std::string_view name) const {
+  slab5::HttpResponse r;
+  r.headers = headers;
+  return r.header(name);
+}
+
+namespace {
+
+bool is_secret_key(const std::string& k) {
+  static const char* kKeys[] = {"secret", "token", "password", "refreshToken", "accessToken", "idToken",
+                                "refresh_token", "access_token", "signing_secret", "id_token"};
+  for (const char* s : kKeys)
+    if (k == s) return true;
+  return false;
+}
+
+Json redact(Json j) {
+  if (j.is_object()) {
+    for (auto& [k, v] : j.items()) {
+      if (is_secret_key(k) && !v.is_null()) v = "[redacted]";
+      else v = redact(v);
+    }
+  } else if (j.is_array()) {
+    for (auto& v : j) v = redact(v);
+  }
+  return j;
+}
+
+std::string user_agent() {
+  utsname u{};
+  uname(&u);
+  std::string os = u.sysname;
+  for (auto& c : os) c = char(std::tolower((unsigned char)c));
+  return std::string("slab5/") + slab5::kVersion + " (" + os + "; " + u.machine + ")";
+}
+
+int exit_for(long status, const std::string& code) {
+  if (!code.empty() && slab5::is_known_error(code)) return slab5::error_info(code).exit_code;
+  if (status == 401) return kUnauthenticated;
+  if (status == 403) return kForbidden;
+  if (status == 404) return kNotFound;
+  if (status == 429) return kRateLimited;
+  if (status >= 500) return kServerError;
+  return kFailure;
+}
+
+std::string hint_for(const std::string& code, const Json& err) {
+  if (code == "unauthorized" || code == "invalid_credentials")
+    return "sign in with 'slab5 login', or set SLAB5_WORKSPACE_TOKEN to a valid API key";
+  if (code == "missing_required_scope" && err.contains("required_scope"))
+    return "the token lacks the scope '" + err["required_scope"].get<std::string>() +
+           "'; use a key created with --scope " + err["required_scope"].get<std::string>();
+  if (code == "module_not_enabled" && err.contains("module"))
+    return "enable it with 'slab5 workspace modules enable " + err["module"].get<std::string>() + "'";
+  if (code == "forbidden" && err.contains("required_role"))
+    return "this needs the " + err["required_role"].get<std::string>() + " role in the workspace";
+  if (code == "workspace_header_required") return "pass --workspace ID, or set a default with 'slab5 workspace use ID'";
+  if (code == "workspace_not_found") return "check the workspace id ('slab5 workspace list' shows yours)";
+  if (code == "email_not_verified") return "open the verification mail, or run 'slab5 auth resend-verification --email …'";
+  if ((code == "rate_limited" || code == "too_many_attempts") && err.contains("retry_after_seconds"))
+    return "try again in " + err["retry_after_seconds"].dump() + " s";
+  return "";
+}
+
+}  // namespace
+
+std::string redact_json_text(const std::string& body) {
+  auto j = Json::parse(body, nullptr, false);
+  if (j.is_discarded()) return body.size() > 2000 ? body.substr(0, 2000) + "…" : body;
+  return redact(j).dump();
+}
+
+ApiError api_error_from(const ApiResponse& r) {
+  ApiError e;
+  e.http_status = r.status;
+  if (r.json.is_object() && r.json.contains("error") && r.json["error"].is_object()) {
+    const auto& err = r.json["error"];
+    e.envelope = r.json;
+    e.code = err.value("code", "");
+    e.message = err.value("message", "");
+    e.request_id = err.value("request_id", "");
+    e.hint = hint_for(e.code, err);
+  } else {
+    e.message = "the server answered " + std::to_string(r.status) + " without an error envelope";
+    e.request_id = r.header("x-request-id");
+  }
+  e.exit_code = exit_for(r.status, e.code);
+  return e;
+}
+
+Json with_idempotency_key(Json body) {
+  if (body.is_null()) body = Json::object();
+  if (!body.contains("idempotency_key")) body["idempotency_key"] = "slab5-" + slab5::random_token(18);
+  return body;
+}
+
+ApiClient::ApiClient(Context& ctx) : ctx_(ctx) {
+  http_.set_user_agent(user_agent());
+  if (!ctx_.ca_bundle().empty()) http_.set_ca_bundle(ctx_.ca_bundle());
+}
+
+std::string ApiClient::url_for(const std::string& path) const {
+  if (path.rfind("http://", 0) == 0 || path.rfind("https://", 0) == 0) return path;
+  std::string base = ctx_.base_url().value;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string p = path;
+  while (!p.empty() && p.front() == '/') p.erase(p.begin());
+  return base + "/" + p;
+}
+
+bool ApiClient::maybe_refresh_session(bool force) {
+  auto cred = ctx_.active_stored_credential();
+  if (!cred || cred->kind != "session" || cred->refresh_token.empty() || refreshed_) return false;
+  if (!force) {
+    auto exp = slab5::parse_rfc3339(cred->expires_at);
+    if (exp && *exp > slab5::now_millis() + 30000) return false;
+  }
+  refreshed_ = true;
+  slab5::HttpRequest req;
+  req.method = "POST";
+  req.url = url_for("auth/refresh");
+  req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
+  req.body = Json{{"refreshToken", cred->refresh_token}}.dump();
+  req.timeout_ms = ctx_.timeout_ms();
+  if (ctx_.verbose()) ctx_.out.info("> POST " + req.url + " (refreshing the stored session)");
+  auto r = http_.perform(req);
+  if (!r || r->status != 200) return false;
+  auto j = Json::parse(r->body, nullptr, false);
+  if (j.is_discarded() || !j.contains("data")) return false;
+  const auto& d = j["data"];
+  cred->token = d.value("accessToken", "");
+  cred->refresh_token = d.value("refreshToken", "");
+  auto expires_in = d.value("expiresIn", 3600);
+  cred->expires_at = slab5::format_rfc3339(slab5::now_millis() + std::int64_t(expires_in) * 1000);
+  ctx_.save_active_credential(*cred);
+  return true;
+}
+
+ApiResult ApiClient::send(const std::string& method, const std::string& path, const std::string& body,
+                          const RequestOptions& opts) {
+  std::string token;
+  if (opts.auth) {
+    maybe_refresh_session(false);
+    auto t = ctx_.require_token();
+    if (!t) return tl::unexpected(t.error());
+    token = *t;
+  }
+  slab5::HttpRequest req;
+  req.method = method;
+  req.url = url_for(path);
+  req.timeout_ms = ctx_.timeout_ms();
+  req.body = body;
+  req.headers.emplace_back("Accept", "application/json");
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  if (opts.auth) req.headers.emplace_back("Authorization", "Bearer " + token);
+  auto ws = ctx_.workspace();
+  if (opts.workspace && ws.set()) req.headers.emplace_back("x-workspace-id", ws.value);
+  auto corr = ctx_.correlation_id();
+  if (!corr.empty()) req.headers.emplace_back("x-correlation-id", corr);
+  bool has_idem_header = false;
+  for (auto& h : opts.headers) {
+    std::string lower = h.first;
+    for (auto& c : lower) c = char(std::tolower((unsigned char)c));
+    if (lower == "idempotency-key") has_idem_header = true;
+    // A caller's header replaces ours of the same name.
+    std::erase_if(req.headers, [&](const auto& x) {
+      std::string l = x.first;
+      for (auto& c : l) c = char(std::tolower((unsigned char)c));
+      return l == lower;
+    });
+    req.headers.push_back(h);
+  }
+  bool retryable = method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" || opts.idempotent ||
+                   has_idem_header || (method == "POST" && body.find("\"idempotency_key\"") != std::string::npos);
+  int max_retries = ctx_.max_retries();
+  std::mt19937_64 rng{std::random_device{}()};
+  for (int attempt = 0;; ++attempt) {
+    if (ctx_.verbose()) {
+      ctx_.out.info("> " + method + " " + req.url);
+      for (auto& [k, v] : req.headers) {
+        std::string lower = k;
+        for (auto& c : lower) c = char(std::tolower((unsigned char)c));
+        ctx_.out.info("> " + k + ": " + (lower == "authorization" ? "Bearer [redacted]" : v));
+      }
+      if (!body.empty()) ctx_.out.info("> " + redact_json_text(body));
+    }
+    auto r = http_.perform(req);
+    double wait_s = std::min(20.0, 0.5 * double(1 << std::min(attempt, 10)));
+    wait_s *= 1.0 + std::uniform_real_distribution<double>(0, 0.5)(rng);
+    if (!r) {
+      if (retryable && attempt < max_retries) {
+        if (ctx_.verbose()) ctx_.out.info("* " + r.error().message + "; retrying");
+        std::this_thread::sleep_for(std::chrono::milliseconds(long(wait_s * 1000)));
+        continue;
+      }
+      ApiError e;
+      e.exit_code = kNetwork;
+      e.message = "cannot reach " + ctx_.base_url().value + ": " + r.error().message;
+      e.hint = r.error().timeout ? "the request timed out; raise --timeout or check the server"
+                                 : "check the base URL (" + ctx_.base_url().source + ") and that the server is running";
+      return tl::unexpected(e);
+    }
+    ApiResponse resp;
+    resp.status = r->status;
+    resp.status_line = r->status_line;
+    resp.headers = std::move(r->headers);
+    resp.body = std::move(r->body);
+    resp.json = Json::parse(resp.body, nullptr, false);
+    if (resp.json.is_discarded()) resp.json = nullptr;
+    if (ctx_.verbose()) {
+      ctx_.out.info("< " + resp.status_line);
+      for (auto& [k, v] : resp.headers) ctx_.out.info("< " + k + ": " + v);
+      if (!resp.body.empty()) ctx_.out.info("< " + redact_json_text(resp.body));
+    }
+    bool transient = resp.status == 429 || resp.status == 502 || resp.status == 503 || resp.status == 504;
+    if (transient && retryable && attempt < max_retries) {
+      double retry_after = 0;
+      if (resp.json.is_object() && resp.json.contains("error") && resp.json["error"].contains("retry_after_seconds") &&
+          resp.json["error"]["retry_after_seconds"].is_number())
+        retry_after = resp.json["error"]["retry_after_seconds"].get<double>();
+      else if (auto h = resp.header("retry-after"); !h.empty())
+        retry_after = std::atof(h.c_str());
+      if (retry_after > 0) wait_s = std::min(retry_after, 60.0);
+      if (ctx_.verbose()) ctx_.out.info("* " + std::to_string(resp.status) + "; retrying in " + std::to_string(wait_s) + " s");
+      std::this_thread::sleep_for(std::chrono::milliseconds(long(wait_s * 1000)));
+      continue;
+    }
+    if (resp.status == 401 && opts.auth && maybe_refresh_session(true)) {
+      auto t = ctx_.require_token();
+      if (t) {
+        for (auto& h : req.headers)
+          if (h.first == "Authorization") h.second = "Bearer " + *t;
+        continue;
+      }
+    }
+    return resp;
+  }
+}
+
+ApiResult ApiClient::call(const std::string& method, const std::string& path, const Json& body,
+                          const RequestOptions& opts) {
+  auto r = send(method, path, body.is_null() ? std::string() : body.dump(), opts);
+  if (!r) return r;
+  if (r->status < 200 || r->status >= 300) return tl::unexpected(api_error_from(*r));
+  return r;
+}
+
+tl::expected<Json, ApiError> ApiClient::data(const std::string& method, const std::string& path, const Json& body,
+                                             const RequestOptions& opts) {
+  auto r = call(method, path, body, opts);
+  if (!r) return tl::unexpected(r.error());
+  if (r->status == 204) return Json(nullptr);
+  if (!r->json.is_object() || !r->json.contains("data")) {
+    ApiError e;
+    e.message = "the server's answer has no data";
+    return tl::unexpected(e);
+  }
+  return r->json["data"];
+}
+
+tl::expected<Json, ApiError> ApiClient::list_all(const std::string& path, int max_pages) {
+  Json all = Json::array();
+  std::string next = path;
+  for (int page = 0; page < max_pages; ++page) {
+    auto r = call("GET", next);
+    if (!r) return tl::unexpected(r.error());
+    if (r->json.is_object() && r->json.contains("data") && r->json["data"].is_array())
+      for (auto& v : r->json["data"]) all.push_back(v);
+    if (!r->json.is_object() || !r->json.contains("next_cursor") || !r->json["next_cursor"].is_string()) break;
+    ctx_.out.progress("fetched " + std::to_string(all.size()) + " items…");
+    std::string cursor = slab5::url_encode(r->json["next_cursor"].get<std::string>());
+    // Replace or add the cursor parameter.
+    std::string base = path;
+    next = base + (base.find('?') == std::string::npos ? "?" : "&") + "cursor=" + cursor;
+  }
+  if (ctx_.out.stderr_tty()) ctx_.out.progress("");
+  return all;
+}
+
+}  // namespace slab5cli

@@ -1,0 +1,105 @@
+#include "command_table.hpp"
+
+#include <map>
+
+#include "exit_codes.hpp"
+#include "slab5/access.hpp"
+#include "slab5/version.hpp"
+
+namespace slab5cli {
+namespace {
+std::map<const CLI::Option*, std::vector<std::string>>& choice_registry() {
+  static std::map<const CLI::Option*, std::vector<std::string>> m;
+  return m;
+}
+std::map<const CLI::Option*, std::string>& dynamic_registry() {
+  static std::map<const CLI::Option*, std::string> m;
+  return m;
+}
+std::string exit_code_help() {
+  std::string s = "Exit codes:\n";
+  for (const auto& e : exit_code_table()) s += "  " + std::to_string(e.code) + (e.code < 10 ? "    " : "  ") + std::string(e.meaning) + "\n";
+  return s;
+}
+}  // namespace
+
+void on_run(CLI::App* cmd, Context& ctx, std::function<int()> fn) {
+  // CLI11 runs the callbacks of the deepest subcommand first, so a parent's default
+  // action never replaces its child's.
+  cmd->callback([&ctx, fn = std::move(fn)] {
+    if (!ctx.action) ctx.action = fn;
+  });
+}
+
+CLI::Option* with_choices(CLI::Option* opt, std::vector<std::string> values) {
+  opt->check(CLI::IsMember(values));
+  choice_registry()[opt] = std::move(values);
+  return opt;
+}
+const std::vector<std::string>* choices_of(const CLI::Option* opt) {
+  auto it = choice_registry().find(opt);
+  return it == choice_registry().end() ? nullptr : &it->second;
+}
+CLI::Option* with_dynamic_values(CLI::Option* opt, std::string kind) {
+  dynamic_registry()[opt] = std::move(kind);
+  return opt;
+}
+std::string dynamic_values_of(const CLI::Option* opt) {
+  auto it = dynamic_registry().find(opt);
+  return it == dynamic_registry().end() ? "" : it->second;
+}
+
+std::vector<std::string> scope_names() { return slab5::all_scopes(); }
+std::vector<std::string> role_names() {
+  std::vector<std::string> out;
+  for (const auto& r : slab5::role_table()) out.emplace_back(r.role);
+  return out;
+}
+std::vector<std::string> module_names() {
+  std::vector<std::string> out;
+  for (const auto& m : slab5::module_table()) out.emplace_back(m.id);
+  return out;
+}
+
+void build_command_table(CLI::App& app, Context& ctx) {
+  auto& g = ctx.g;
+  app.description("slab5: the Slab5 API from your shell: sign in, manage workspace credentials, members and\n"
+                  "workspaces, and make authenticated requests.");
+  app.name("slab5");
+  app.require_subcommand(0, 1);
+  app.fallthrough();  // global flags are accepted after the subcommand too
+  app.set_version_flag("--version", std::string("slab5 ") + slab5::kVersion + " (" + slab5::kCommit + ", " +
+                                        slab5::kCommitDate + ")");
+  app.add_flag("--json", g.json, "Print the response data as JSON")->group("Global flags");
+  app.add_flag("-q,--quiet", g.quiet, "Print only the essential result")->group("Global flags");
+  app.add_flag("-v,--verbose", g.verbose, "Trace HTTP requests to stderr (secrets redacted)")->group("Global flags");
+  app.add_flag("--no-color", g.no_color, "Disable colour (also NO_COLOR)")->group("Global flags");
+  app.add_flag("-y,--yes", g.yes, "Confirm destructive actions without asking")->group("Global flags");
+  app.add_option("--base-url", g.base_url, "API base URL ending in /v1 (SLAB5_API_BASE_URL)")->group("Global flags");
+  app.add_option("--token", g.token, "Token to use (discouraged: shell history; prefer SLAB5_WORKSPACE_TOKEN)")
+      ->group("Global flags");
+  app.add_option("-w,--workspace", g.workspace, "Workspace id, sent as x-workspace-id (SLAB5_WORKSPACE_ID)")
+      ->group("Global flags");
+  app.add_option("-p,--profile", g.profile, "Profile in the config file (SLAB5_PROFILE)")->group("Global flags");
+  app.add_option("--correlation-id", g.correlation_id, "Correlation id sent as x-correlation-id (SLAB5_CORRELATION_ID)")
+      ->group("Global flags");
+  app.add_option("--timeout", g.timeout, "Request timeout in seconds (SLAB5_TIMEOUT, default 30)")->group("Global flags");
+  app.add_option("--jq", g.jq, "Filter JSON output with a jq expression (implies --json)")->group("Global flags");
+  app.add_option("--cacert", g.cacert, "Extra CA bundle for TLS (SLAB5_CA_BUNDLE)")->group("Global flags");
+  app.footer("Examples:\n  slab5 login --email you@example.com\n  slab5 workspace --json\n"
+             "  slab5 keys create --name ci --scope crm:read -q\n  slab5 api /workspace/members --paginate\n\n" +
+             exit_code_help() + "\nRun 'slab5 <command> --help' for a command's flags, 'slab5 help exit-codes' for the table.");
+
+  add_core_commands(app, ctx);
+  add_api_command(app, ctx);
+  add_auth_commands(app, ctx);
+  add_workspace_commands(app, ctx);
+  add_member_commands(app, ctx);
+  add_invitation_commands(app, ctx);
+  add_key_commands(app, ctx);
+  add_audit_commands(app, ctx);
+  add_usage_commands(app, ctx);
+  add_shell_commands(app, ctx);
+}
+
+}  // namespace slab5cli

@@ -1,0 +1,45 @@
+// The command table: every command, subcommand and flag of slab5 is declared once, on
+// CLI11, and the parser, --help, completions and the manual all read it.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "context.hpp"
+
+namespace slab5cli {
+
+// Builds the whole table into `app`.
+void build_command_table(CLI::App& app, Context& ctx);
+
+// Runs `fn` when `cmd` is the command the user named (the deepest parsed subcommand wins).
+void on_run(CLI::App* cmd, Context& ctx, std::function<int()> fn);
+
+// A flag or positional with a fixed set of values: validated, and offered by completion.
+CLI::Option* with_choices(CLI::Option* opt, std::vector<std::string> values);
+const std::vector<std::string>* choices_of(const CLI::Option* opt);
+
+// A flag or positional whose values completion fetches from the server ("api_key_id",
+// "mcp_client_id", "workspace_id", "member_id", …).
+CLI::Option* with_dynamic_values(CLI::Option* opt, std::string kind);
+std::string dynamic_values_of(const CLI::Option* opt);
+
+// Value sets from the shared tables.
+std::vector<std::string> scope_names();
+std::vector<std::string> role_names();
+std::vector<std::string> module_names();
+
+// One function per command group (cli/commands/*.cpp).
+void add_core_commands(CLI::App& app, Context& ctx);        // version, help
+void add_api_command(CLI::App& app, Context& ctx);          // api
+void add_workspace_commands(CLI::App& app, Context& ctx);   // workspace …
+void add_auth_commands(CLI::App& app, Context& ctx);        // login, logout, auth …
+void add_invitation_commands(CLI::App& app, Context& ctx);  // invitations …
+void add_member_commands(CLI::App& app, Context& ctx);      // members …
+void add_key_commands(CLI::App& app, Context& ctx);         // keys …, mcp-clients …
+void add_audit_commands(CLI::App& app, Context& ctx);       // audit
+void add_usage_commands(CLI::App& app, Context& ctx);       // usage
+void add_shell_commands(CLI::App& app, Context& ctx);       // completion, config, doctor, __complete
+
+}  // namespace slab5cli

@@ -1,0 +1,180 @@
+// `slab5 api PATH`: authenticated requests like `gh api` (cli.md §2).
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "command_table.hpp"
+#include "exit_codes.hpp"
+#include "slab5/http_client.hpp"
+
+namespace slab5cli {
+namespace {
+
+struct ApiOptions {
+  std::string path;
+  std::string method;
+  std::vector<std::string> headers;
+  std::vector<std::string> raw_fields;    // -f key=value
+  std::vector<std::string> typed_fields;  // -F key=typed
+  std::string input;
+  bool paginate = false;
+  bool include = false;
+};
+
+tl::expected<std::string, std::string> read_input(const std::string& source) {
+  if (source == "-") {
+    return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  }
+  std::ifstream in(source, std::ios::binary);
+  if (!in) return tl::unexpected("cannot read " + source);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// -F values: true, false, null, numbers, @file; anything else is a string.
+tl::expected<Json, std::string> typed_value(const std::string& v) {
+  if (v == "true") return Json(true);
+  if (v == "false") return Json(false);
+  if (v == "null") return Json(nullptr);
+  if (!v.empty() && v[0] == '@') {
+    auto content = read_input(v.substr(1));
+    if (!content) return tl::unexpected(content.error());
+    return Json(*content);
+  }
+  if (!v.empty() && (std::isdigit((unsigned char)v[0]) || ((v[0] == '-' || v[0] == '.') && v.size() > 1))) {
+    auto j = Json::parse(v, nullptr, false);
+    if (!j.is_discarded() && j.is_number()) return j;
+  }
+  return Json(v);
+}
+
+tl::expected<void, std::string> add_field(Json& body, const std::string& spec, bool typed) {
+  auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0) return tl::unexpected("field '" + spec + "' must be key=value");
+  std::string key = spec.substr(0, eq);
+  Json value;
+  if (typed) {
+    auto v = typed_value(spec.substr(eq + 1));
+    if (!v) return tl::unexpected(v.error());
+    value = *v;
+  } else {
+    value = spec.substr(eq + 1);
+  }
+  if (key.size() > 2 && key.ends_with("[]")) {
+    key.resize(key.size() - 2);
+    if (!body.contains(key)) body[key] = Json::array();
+    if (!body[key].is_array()) return tl::unexpected("field '" + key + "' is both a value and an array");
+    body[key].push_back(value);
+  } else {
+    body[key] = value;
+  }
+  return {};
+}
+
+std::string query_from(const Json& fields) {
+  std::string q;
+  for (auto& [k, v] : fields.items()) {
+    auto add = [&](const Json& x) {
+      q += (q.empty() ? "" : "&") + slab5::url_encode(k) + "=" +
+           slab5::url_encode(x.is_string() ? x.get<std::string>() : x.dump());
+    };
+    if (v.is_array())
+      for (auto& x : v) add(x);
+    else
+      add(v);
+  }
+  return q;
+}
+
+void print_body(Context& ctx, const std::string& body) {
+  std::cout << body;
+  if (!body.empty() && body.back() != '\n' && ctx.out.stdout_tty()) std::cout << '\n';
+  std::cout.flush();
+}
+
+int run_api(Context& ctx, ApiOptions& o) {
+  Json fields = Json::object();
+  for (auto& f : o.raw_fields)
+    if (auto r = add_field(fields, f, false); !r) return ctx.usage_error(r.error());
+  for (auto& f : o.typed_fields)
+    if (auto r = add_field(fields, f, true); !r) return ctx.usage_error(r.error());
+  bool has_fields = !fields.empty();
+  std::string method = o.method;
+  for (auto& c : method) c = char(std::toupper((unsigned char)c));
+  if (method.empty()) method = (has_fields || !o.input.empty()) ? "POST" : "GET";
+
+  RequestOptions ro;
+  for (auto& h : o.headers) {
+    auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) return ctx.usage_error("header '" + h + "' must be 'Name: value'");
+    std::string value = h.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(value.begin());
+    ro.headers.emplace_back(h.substr(0, colon), value);
+  }
+  std::string path = o.path;
+  std::string body;
+  if (!o.input.empty()) {
+    auto in = read_input(o.input);
+    if (!in) return ctx.usage_error(in.error());
+    body = *in;
+    if (has_fields) path += (path.find('?') == std::string::npos ? "?" : "&") + query_from(fields);
+  } else if (has_fields) {
+    if (method == "GET" || method == "HEAD" || method == "DELETE")
+      path += (path.find('?') == std::string::npos ? "?" : "&") + query_from(fields);
+    else
+      body = fields.dump();
+  }
+
+  if (o.paginate) {
+    if (method != "GET") return ctx.usage_error("--paginate works with GET only");
+    auto all = ctx.client().list_all(path);
+    if (!all) {
+      int code = ctx.fail(all.error());
+      return code;
+    }
+    return ctx.emit(*all, [&] { ctx.out.print_json(*all); });
+  }
+
+  auto r = ctx.client().send(method, path, body, ro);
+  if (!r) return ctx.fail(r.error());
+  if (o.include) {
+    std::cout << r->status_line << "\n";
+    for (auto& [k, v] : r->headers) std::cout << k << ": " << v << "\n";
+    std::cout << "\n";
+  }
+  bool ok = r->status >= 200 && r->status < 300;
+  if (ok && !ctx.g.jq.empty() && !r->json.is_null()) {
+    int rc = jq_runner() ? jq_runner()(ctx, r->json, ctx.g.jq) : ctx.usage_error("--jq is not available in this build");
+    return rc;
+  }
+  print_body(ctx, r->body);
+  if (!ok) {
+    auto e = api_error_from(*r);
+    std::string msg = e.message.empty() ? "HTTP " + std::to_string(r->status) : e.message;
+    ctx.out.error(msg + " (HTTP " + std::to_string(r->status) + (e.code.empty() ? "" : ", code: " + e.code) + ")");
+    return e.exit_code;
+  }
+  return kOk;
+}
+
+}  // namespace
+
+void add_api_command(CLI::App& app, Context& ctx) {
+  auto o = std::make_shared<ApiOptions>();
+  auto* cmd = app.add_subcommand("api", "Make an authenticated request to the API (like 'gh api')");
+  cmd->add_option("path", o->path, "Path relative to the base URL, e.g. /workspace or workspace/members")->required();
+  cmd->add_option("-X,--method", o->method, "HTTP method (default GET, or POST when fields or --input are given)");
+  cmd->add_option("-H,--header", o->headers, "Extra header 'Name: value' (repeatable)");
+  cmd->add_option("-f,--raw-field", o->raw_fields, "String field key=value; key[]=value appends to an array");
+  cmd->add_option("-F,--field", o->typed_fields, "Typed field key=value: true, false, null, numbers, @file");
+  cmd->add_option("--input", o->input, "Request body from FILE, or - for stdin");
+  cmd->add_flag("--paginate", o->paginate, "Follow next_cursor and print all pages as one JSON array");
+  cmd->add_flag("-i,--include", o->include, "Print the status line and response headers");
+  cmd->footer("Examples:\n  slab5 api /workspace\n  slab5 api workspace/api-keys -f name=ci -f 'scopes[]=crm:read'\n"
+              "  slab5 api -X PATCH /workspace -f name='Acme'\n  slab5 api /workspace/audit-events --paginate");
+  on_run(cmd, ctx, [&ctx, o] { return run_api(ctx, *o); });
+}
+
+}  // namespace slab5cli
