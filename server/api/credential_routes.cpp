@@ -85,21 +85,28 @@ Result<Reply> revoke(Ctx& ctx, const CredentialKind& kind) {
 }
 
 void register_kind(App& app, const std::string& base, const CredentialKind& kind) {
+  // `verb` names the change for refusal audits; reads have none.
   auto route = [&](std::string method, std::string pattern, Result<Reply> (*fn)(Ctx&, const CredentialKind&),
-                   bool creates = false) {
-    app.router().add({.method = std::move(method),
-                      .pattern = base + pattern,
-                      .access = Access::Workspace,
-                      .scope = "settings:admin",
-                      .creates = creates,
-                      .handler = [fn, k = &kind](Ctx& ctx) { return fn(ctx, *k); }});
+                   std::string verb = {}, bool creates = false) {
+    Route r{.method = std::move(method),
+            .pattern = base + pattern,
+            .access = Access::Workspace,
+            .scope = "settings:admin",
+            .creates = creates,
+            .handler = [fn, k = &kind](Ctx& ctx) { return fn(ctx, *k); }};
+    if (!verb.empty())
+      r.on_scope_refused = [k = &kind, verb](Ctx& ctx, const slab5::Error& e) {
+        const std::string& id = ctx.param("id");
+        audit_refused_credential_action(ctx, *k, verb, slab5::is_id(id, k->id_prefix) ? id : "", e);
+      };
+    app.router().add(std::move(r));
   };
   route("GET", "", list);
-  route("POST", "", create, true);
+  route("POST", "", create, "create", true);
   route("GET", "/{id}", show);
-  route("PATCH", "/{id}", edit);
-  route("POST", "/{id}/rotate", rotate, true);
-  route("POST", "/{id}/revoke", revoke);
+  route("PATCH", "/{id}", edit, "update");
+  route("POST", "/{id}/rotate", rotate, "rotate", true);
+  route("POST", "/{id}/revoke", revoke, "revoke");
 }
 
 }  // namespace

@@ -24,23 +24,9 @@ tl::unexpected<Error> not_found(const CredentialKind& kind, const std::string& i
   return slab5::fail("resource_not_found", "No " + kind.noun + " " + id + " in this workspace.");
 }
 
-// A refused action is audited in its own small transaction: the change itself was rolled
-// back (or never started), the record of the attempt stays.
 tl::unexpected<Error> refuse(Ctx& ctx, const CredentialKind& kind, const std::string& verb, const std::string& target_id,
                              Error e, std::optional<Json> attempted = std::nullopt) {
-  try {
-    Tx tx(ctx.db);
-    auto ev = audit_from(ctx, kind.kind + "." + verb + "_refused", kind.kind, target_id, e.http_status());
-    Json after = {{"code", e.code}, {"message", e.effective_message()}};
-    if (attempted) after["attempted"] = std::move(*attempted);
-    ev.after = std::move(after);
-    record_audit(ctx.db, std::move(ev));
-    tx.commit();
-  } catch (const DbError& err) {
-    // The refusal stands even when its record cannot be written.
-    logger().log(LogLevel::Error, "could not audit a refused credential action",
-                 {{"request_id", ctx.request_id}, {"error", err.what()}});
-  }
+  audit_refused_credential_action(ctx, kind, verb, target_id, e, std::move(attempted));
   return tl::unexpected(std::move(e));
 }
 
@@ -61,6 +47,25 @@ void record_credential_action(Ctx& ctx, int status) {
 std::string now_text(slab5::Millis now) { return slab5::format_rfc3339(now); }
 
 }  // namespace
+
+// The refused change was rolled back (or never started); the record of the attempt stays.
+void audit_refused_credential_action(Ctx& ctx, const CredentialKind& kind, const std::string& verb,
+                                     const std::string& target_id, const Error& e, std::optional<Json> attempted) {
+  try {
+    Tx tx(ctx.db);
+    auto ev = audit_from(ctx, kind.kind + "." + verb + "_refused", kind.kind, target_id, e.http_status());
+    Json after = {{"code", e.code}, {"message", e.effective_message()}};
+    if (e.extra.contains("required_scope")) after["required_scope"] = e.extra["required_scope"];
+    if (attempted) after["attempted"] = std::move(*attempted);
+    ev.after = std::move(after);
+    record_audit(ctx.db, std::move(ev));
+    tx.commit();
+  } catch (const DbError& err) {
+    // The refusal stands even when its record cannot be written.
+    logger().log(LogLevel::Error, "could not audit a refused credential action",
+                 {{"request_id", ctx.request_id}, {"error", err.what()}});
+  }
+}
 
 Result<IssuedCredential> create_credential(Ctx& ctx, const CredentialKind& kind, const CredentialInput& in) {
   if (auto ok = check_no_escalation(ctx.who, in.scopes, kind); !ok)

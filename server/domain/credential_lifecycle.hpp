@@ -28,4 +28,10 @@ slab5::Result<IssuedCredential> rotate_credential(Ctx& ctx, const CredentialKind
                                                   std::int64_t overlap_seconds);
 slab5::Result<Credential> revoke_credential(Ctx& ctx, const CredentialKind& kind, const std::string& id);
 
+// Records "<kind>.<verb>_refused" in a transaction of its own (the refused change itself is
+// never written). Also used for refusals by the check order (a missing settings:admin).
+void audit_refused_credential_action(Ctx& ctx, const CredentialKind& kind, const std::string& verb,
+                                     const std::string& target_id, const slab5::Error& e,
+                                     std::optional<slab5::Json> attempted = std::nullopt);
+
 }  // namespace slab5d

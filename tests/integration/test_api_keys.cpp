@@ -125,6 +125,13 @@ TEST_CASE("every key route needs settings:admin") {
     CHECK(r.json["error"]["required_scope"] == "settings:admin");
   }
   CHECK(get_key(s, id)["status"] == "active");
+  // The refused changes (not the reads) are audited, naming the missing scope.
+  CHECK(sql(s.db_path, "SELECT action || ' ' || status || ' ' || target_id FROM audit_events WHERE actor_id = '" +
+                           weak["id"].get<std::string>() + "' ORDER BY rowid") ==
+        "api_key.create_refused 403 \napi_key.update_refused 403 " + id + "\napi_key.rotate_refused 403 " + id +
+            "\napi_key.revoke_refused 403 " + id);
+  CHECK(sql(s.db_path, "SELECT count(*) FROM audit_events WHERE action = 'api_key.create_refused' AND after_json LIKE "
+                       "'%settings:admin%'") == "1");
 }
 
 TEST_CASE("a key cannot create or edit a key to hold a scope it lacks itself") {

@@ -46,7 +46,9 @@ TEST_CASE("kill -9 during a burst of writes keeps every acknowledged write and a
         }
       });
     // Kill in the middle of the burst, not before it starts.
-    while (writes < 100) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (writes < 100 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
     CHECK(s.stop(SIGKILL) == 128 + SIGKILL);
     stop = true;
     for (auto& w : writers) w.join();
