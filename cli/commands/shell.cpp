@@ -1,8 +1,13 @@
-// slab5 commands: completion, config and doctor (cli.md §2, §6).
+// slab5 commands: completion, config and doctor (cli.md §2, §6), and --jq for every command.
 #include "command_table.hpp"
+#include "complete.hpp"
+#include "jq_filter.hpp"
 
 namespace slab5cli {
 
-void add_shell_commands(CLI::App& /*app*/, Context& /*ctx*/) {}
+void add_shell_commands(CLI::App& app, Context& ctx) {
+  install_jq(app);
+  add_completion_commands(app, ctx);
+}
 
 }  // namespace slab5cli
