@@ -369,6 +369,10 @@ int run_main(int argc, char** argv) {
     std::printf("%s\n", server_version_line().c_str());
     return 0;
   }
+  // exec serves on a free port unless told otherwise (server.md §1): two CI jobs on one
+  // machine must not collide on 8787.
+  if (exec->parsed() && exec->get_option("--listen")->count() == 0 && cli.get_option("--listen")->count() == 0)
+    o.listen = "127.0.0.1:0";
   if (auto err = finish_options(o); !err.empty()) {
     std::fprintf(stderr, "slab5d: error: %s\n", err.c_str());
     return 2;
