@@ -6,6 +6,7 @@
 
 #include "command_table.hpp"
 #include "exit_codes.hpp"
+#include "manual.hpp"
 #include "slab5/access.hpp"
 #include "slab5/http_client.hpp"
 #include "slab5/token.hpp"
@@ -37,11 +38,10 @@ const char* kTokenVariables[] = {"SLAB5_WORKSPACE_TOKEN", "SLAB5_WORKSPACE_API_K
 
 DoctorCheck check_environment(Context& ctx) {
   std::vector<std::string> set;
-  for (const char* name : {"SLAB5_API_BASE_URL", "SLAB5_WORKSPACE_TOKEN", "SLAB5_WORKSPACE_API_KEY", "SLAB5_API_KEY",
-                           "SLAB5_WORKSPACE_ID", "SLAB5_PROFILE", "SLAB5_CONFIG_DIR", "SLAB5_CORRELATION_ID",
-                           "SLAB5_TIMEOUT", "SLAB5_MAX_RETRIES", "SLAB5_DEBUG", "SLAB5_CA_BUNDLE", "HTTPS_PROXY",
-                           "https_proxy", "NO_PROXY", "no_proxy"})
-    if (ctx.env(name)) set.emplace_back(name);
+  for (const auto& e : environment_table())
+    if (e.name != "XDG_CONFIG_HOME" && ctx.env(std::string(e.name))) set.emplace_back(e.name);
+  for (const char* lower : {"https_proxy", "no_proxy"})
+    if (ctx.env(lower)) set.emplace_back(lower);
   std::string detail = set.empty() ? "no SLAB5_* variables set" : "set: " + join(set);
   slab5::Setting token;
   try {

@@ -3,6 +3,7 @@
 #include "complete.hpp"
 #include "doctor.hpp"
 #include "jq_filter.hpp"
+#include "manual.hpp"
 
 namespace slab5cli {
 
@@ -13,6 +14,7 @@ void add_shell_commands(CLI::App& app, Context& ctx) {
   add_completion_commands(app, ctx);
   add_config_commands(app, ctx);
   add_doctor_command(app, ctx);
+  add_manual_commands(app, ctx);
 }
 
 }  // namespace slab5cli
