@@ -12,12 +12,31 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "slab5/ids.hpp"
+
+namespace {
+// The Date header value (IMF-fixdate), formatted once per second per thread.
+std::string http_date_now() {
+  thread_local std::time_t last = 0;
+  thread_local std::string text;
+  std::time_t now = std::time(nullptr);
+  if (now != last) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    last = now;
+  }
+  return text;
+}
+}  // namespace
 
 namespace slab5d {
 
@@ -101,6 +120,7 @@ class Connection {
     auto res = std::make_shared<http::response<http::string_body>>();
     res->version(version_);
     res->result(unsigned(r.status));
+    res->set(http::field::date, http_date_now());  // RFC 9110 §6.6.1; `slab5 doctor` reads it for clock skew
     for (auto& [k, v] : r.headers) res->insert(k, v);
     res->body() = std::move(r.body);
     bool close = close_after_ || r.close;
