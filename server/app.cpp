@@ -134,6 +134,7 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_member_routes(*this);
   register_credential_routes(*this);
   register_audit_usage_routes(*this);
+  register_invitation_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
 }
 
