@@ -231,3 +231,23 @@ TEST_CASE("retries: a 429 is retried after Retry-After and then succeeds; withou
   auto r = run_cli({"workspace", "-v"}, e);
   CHECK(r.exit_code == 0);
 }
+
+TEST_CASE("on a terminal: labelled fields, relative times and colour unless NO_COLOR or --no-color") {
+  Server s;
+  auto env = env_for(s);
+  env["TERM"] = "xterm";
+  std::string cmd = slab5_bin() + " workspace";
+  // script(1) gives slab5 a pseudo-terminal.
+  auto tty = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env);
+  CHECK(tty.exit_code == 0);
+  CHECK(tty.out.find("ID:") != std::string::npos);
+  CHECK(tty.out.find("\033[1m") != std::string::npos);
+  CHECK((tty.out.find("just now") != std::string::npos || tty.out.find("ago") != std::string::npos));
+  auto plain = env;
+  plain["NO_COLOR"] = "1";
+  auto nc = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, plain);
+  CHECK(nc.out.find("ID:") != std::string::npos);
+  CHECK(nc.out.find("\033[") == std::string::npos);
+  auto flag = run_program("/usr/bin/script", {"-qec", cmd + " --no-color", "/dev/null"}, env);
+  CHECK(flag.out.find("\033[") == std::string::npos);
+}
