@@ -68,6 +68,13 @@ std::optional<std::string> check_expires_at(const std::string& v, slab5::Millis 
   return slab5::format_rfc3339(*t);
 }
 
+bool looks_like_scope(const std::string& s) {
+  if (s.size() > 64 || s.rfind("slab5_", 0) == 0) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == ':' || c == '_' || c == '-' || c == '.';
+  });
+}
+
 }  // namespace
 
 std::vector<FieldError> scope_errors(const std::vector<std::string>& scopes,
@@ -78,7 +85,8 @@ std::vector<FieldError> scope_errors(const std::vector<std::string>& scopes,
   for (const auto& s : scopes) {
     const auto* info = slab5::find_scope(s);
     if (!info) {
-      errs.push_back({"scopes", "unknown scope '" + s + "'"});
+      // Echo only what looks like a scope: a pasted token must not come back in an error.
+      errs.push_back({"scopes", looks_like_scope(s) ? "unknown scope '" + s + "'" : "unknown scope"});
       continue;
     }
     if (!seen.insert(s).second) errs.push_back({"scopes", "scope '" + s + "' is listed twice"});

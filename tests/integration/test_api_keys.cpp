@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "credential_support.hpp"
+#include "slab5/time.hpp"
 
 using namespace testing;
 
@@ -15,6 +16,13 @@ const std::vector<std::string> kAdmin = {"settings:admin"};
 
 long status_with(const Server& s, const std::string& token) {
   return api("GET", s.api_url + "/workspace", token).status;
+}
+
+// An RFC 3339 time from the API as a system_clock time point.
+std::chrono::system_clock::time_point slab5_time_of(const Json& t) {
+  auto ms = slab5::parse_rfc3339(t.get<std::string>());
+  REQUIRE(ms);
+  return std::chrono::system_clock::time_point(std::chrono::milliseconds(*ms));
 }
 
 Json get_key(const Server& s, const std::string& id) {
@@ -292,12 +300,13 @@ TEST_CASE("a rotated key stops working when its overlap ends, also in a second s
   auto k = create_credential(keys_url(a), a.token, "short overlap", kAdmin);
   std::string old_secret = k["secret"];
   CHECK(status_with(b, old_secret) == 200);
-  auto r = api("POST", keys_url(a) + "/" + k["id"].get<std::string>() + "/rotate", a.token, {{"overlap_seconds", 1}});
+  auto r = api("POST", keys_url(a) + "/" + k["id"].get<std::string>() + "/rotate", a.token, {{"overlap_seconds", 2}});
   REQUIRE(r.status == 201);
   std::string new_secret = r.json["data"]["secret"];
   CHECK(status_with(b, old_secret) == 200);
   CHECK(status_with(b, new_secret) == 200);
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  auto overlap_end = slab5_time_of(get_key(a, k["id"])["expires_at"]);
+  std::this_thread::sleep_until(overlap_end + std::chrono::milliseconds(20));
   CHECK(status_with(b, old_secret) == 401);
   CHECK(status_with(a, old_secret) == 401);
   CHECK(status_with(b, new_secret) == 200);
@@ -326,7 +335,7 @@ TEST_CASE("revocation and scope edits take effect at once in a second slab5d on 
 TEST_CASE("an expired key is refused, also in a second slab5d, and listed as expired") {
   Server a;
   Server b({.db = a.db_path});
-  auto soon = std::chrono::system_clock::now() + std::chrono::milliseconds(1500);
+  auto soon = std::chrono::system_clock::now() + std::chrono::milliseconds(2000);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(soon.time_since_epoch()).count();
   std::time_t secs = std::time_t(ms / 1000);
   char buf[32];

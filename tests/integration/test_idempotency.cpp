@@ -163,3 +163,19 @@ TEST_CASE("the stored answer holds no secret in clear") {
   CHECK(stored.find(r.json["data"]["id"].get<std::string>()) != std::string::npos);
   check_no_secret_stored(s, {secret});
 }
+
+TEST_CASE("POST /v1/workspaces under a session replays instead of creating a second workspace") {
+  Server s;
+  std::string t = login(s, s.owner_email, s.owner_password)["accessToken"];
+  Json body = {{"name", "Idempotent Inc"}, {"idempotency_key", "ws-1"}};
+  auto a = api("POST", s.api_url + "/workspaces", t, body);
+  INFO(a.body);
+  REQUIRE(a.status == 201);
+  auto b = api("POST", s.api_url + "/workspaces", t, body);
+  CHECK(b.status == 201);
+  CHECK(b.header("idempotent-replayed") == "true");
+  CHECK(b.json["data"]["id"] == a.json["data"]["id"]);
+  auto c = api("POST", s.api_url + "/workspaces", t, {{"name", "Other Inc"}, {"idempotency_key", "ws-1"}});
+  check_error(c, 409, "idempotency_conflict");
+  CHECK(sql(s.db_path, "SELECT count(*) FROM workspaces") == "2");
+}

@@ -46,6 +46,16 @@ TEST_CASE("create input problems are all reported at once") {
   CHECK(!parse_credential_input({{"name", "x"}, {"scopes", "crm:read"}}, kModules, kNow));
 }
 
+TEST_CASE("an unknown scope is echoed only when it looks like a scope, never a pasted token") {
+  auto named = parse_credential_input({{"name", "x"}, {"scopes", {"crm:admin"}}}, kModules, kNow);
+  CHECK(named.error().extra.dump().find("crm:admin") != std::string::npos);
+  std::string token = "slab5_sk_abcdefghijklmnopqrstuvwxyz0123456789AB";
+  auto pasted = parse_credential_input({{"name", "x"}, {"scopes", {token}}}, kModules, kNow);
+  REQUIRE(!pasted);
+  CHECK(pasted.error().extra.dump().find(token) == std::string::npos);
+  CHECK(pasted.error().effective_message().find(token) == std::string::npos);
+}
+
 TEST_CASE("names are counted in characters, not bytes") {
   std::string hundred;
   for (int i = 0; i < 100; ++i) hundred += "\xe2\x82\xac";  // €
