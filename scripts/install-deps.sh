@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build pkg-config git ccache
   libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev libssl-dev libsqlite3-dev
   doctest-dev libboost-dev libargon2-dev libjq-dev libexpected-dev
-  asciidoctor sqlite3 curl ca-certificates
+  asciidoctor sqlite3 curl ca-certificates openssl
   bash zsh fish dpkg-dev file
 )
 if [[ "${1:-}" == "--bench" ]]; then

@@ -55,18 +55,18 @@ std::vector<RouteRequirement> build() {
       // workspace (api.md §3, §4)
       {"GET", "/v1/workspace", "workspace"},
       {"PATCH", "/v1/workspace", "workspace", "", admin},
-      {"DELETE", "/v1/workspace", "workspace", "", "", "owner"},
+      {"DELETE", "/v1/workspace", "workspace", "", admin, "owner"},
       {"PUT", "/v1/workspace/modules/{module}", "workspace", "", admin},
       {"DELETE", "/v1/workspace/modules/{module}", "workspace", "", admin},
       {"GET", "/v1/workspace/members", "workspace"},
-      {"PATCH", "/v1/workspace/members/{id}", "workspace", "", admin},
-      {"DELETE", "/v1/workspace/members/{id}", "workspace"},  // a member may remove themself
+      {"PATCH", "/v1/workspace/members/{usr_id}", "workspace", "", admin},
+      {"DELETE", "/v1/workspace/members/{usr_id}", "workspace"},  // a member may remove themself
       {"GET", "/v1/workspace/invitations", "workspace", "", admin},
       {"POST", "/v1/workspace/invitations", "workspace", "", admin},
       {"DELETE", "/v1/workspace/invitations/{id}", "workspace", "", admin},
       // audit and usage (api.md §6, §7)
       {"GET", "/v1/workspace/audit-events", "workspace", "", "audit:read"},
-      {"GET", "/v1/workspace/audit-events/{id}", "workspace", "", "audit:read"},
+      {"GET", "/v1/workspace/audit-events/{aud_id}", "workspace", "", "audit:read"},
       {"GET", "/v1/workspace/usage", "workspace", "", "usage:read"},
       {"GET", "/v1/workspace/usage-events", "workspace", "", "usage:read"},
       // the MCP gateway (api.md §8)

@@ -111,8 +111,10 @@ class Connection {
     srv_.in_flight++;
     auto self = derived().shared_from_this();
     auto executor = derived().stream().get_executor();
+    // A response computed on this connection's strand (the usual case) is written at once;
+    // one finished on another thread (the blocking pool) is handed back to the strand.
     srv_.handler(std::move(req), [self, executor](Response&& resp) {
-      net::post(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
+      net::dispatch(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
     });
   }
 
@@ -155,15 +157,22 @@ class Connection {
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
   }
-  std::string remote_ip() {
-    beast::error_code ec;
-    auto ep = beast::get_lowest_layer(derived().stream()).socket().remote_endpoint(ec);
-    return ec ? std::string() : ep.address().to_string();
+  // The peer address does not change over a connection's life: looked up once.
+  const std::string& remote_ip() {
+    if (!remote_known_) {
+      beast::error_code ec;
+      auto ep = beast::get_lowest_layer(derived().stream()).socket().remote_endpoint(ec);
+      if (!ec) remote_ = ep.address().to_string();
+      remote_known_ = !ec;
+    }
+    return remote_;
   }
 
   std::optional<http::request_parser<http::string_body>> parser_;
   bool close_after_ = false;
   unsigned version_ = 11;
+  std::string remote_;
+  bool remote_known_ = false;
 };
 
 class PlainConnection : public Connection<PlainConnection>, public std::enable_shared_from_this<PlainConnection> {
