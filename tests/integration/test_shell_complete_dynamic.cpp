@@ -159,3 +159,18 @@ TEST_CASE("--profile completes the profiles of the config file, without the netw
   CHECK(r.exit_code == 0);
   CHECK(r.out == "staging\thttps://staging.example/v1\n");
 }
+
+TEST_CASE("keys show completes the workspace's key ids from a real slab5d") {
+  Server s;
+  auto created = api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "ci"}, {"scopes", {"crm:read"}}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json["data"]["id"];
+  auto r = run_cli({"__complete", "--", "keys", "show", ""},
+                   {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(id + "\tci\n") != std::string::npos);
+  // Only ids with the typed prefix.
+  auto one = run_cli({"__complete", "--", "keys", "revoke", id.substr(0, id.size() - 1)},
+                     {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}});
+  CHECK(one.out == id + "\tci\n");
+}
