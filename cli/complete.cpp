@@ -177,12 +177,26 @@ constexpr DynamicSource kDynamicSources[] = {
 }  // namespace
 
 std::vector<std::string> dynamic_kinds() {
-  std::vector<std::string> out;
+  std::vector<std::string> out{"profile"};
   for (const auto& s : kDynamicSources) out.emplace_back(s.kind);
   return out;
 }
 
 std::vector<Candidate> fetch_dynamic_values(Context& ctx, const std::string& kind) {
+  if (kind == "profile") {  // local: the profiles of config.json
+    try {
+      auto cfg = ctx.store().load_config();
+      std::vector<Candidate> out;
+      if (cfg.contains("profiles") && cfg["profiles"].is_object())
+        for (auto& [name, p] : cfg["profiles"].items())
+          out.push_back({name, p.is_object() && p.contains("base_url") && p["base_url"].is_string()
+                                   ? p["base_url"].get<std::string>()
+                                   : ""});
+      return out;
+    } catch (...) {
+      return {};
+    }
+  }
   const DynamicSource* src = nullptr;
   for (const auto& s : kDynamicSources)
     if (kind == s.kind) src = &s;
@@ -215,6 +229,10 @@ std::vector<Candidate> fetch_dynamic_values(Context& ctx, const std::string& kin
 }
 
 void add_completion_commands(CLI::App& app, Context& ctx) {
+  // The global flags whose values completion can offer.
+  if (auto* ws = app.get_option_no_throw("--workspace")) with_dynamic_values(ws, "workspace_id");
+  if (auto* profile = app.get_option_no_throw("--profile")) with_dynamic_values(profile, "profile");
+
   auto* completion = app.add_subcommand("completion", "Print the shell completion script for bash, zsh or fish");
   static std::string shell;
   with_choices(completion->add_option("shell", shell, "Shell: bash, zsh or fish")->required(), {"bash", "zsh", "fish"});

@@ -117,10 +117,14 @@ inline void write_commands(std::ostream& out, CLI::App& app, const std::string& 
 inline void list_commands(std::ostream& out, CLI::App& app, const std::string& path) {
   out << path << "\t";
   std::string flags;
+  auto add = [&flags](const char* dashes, const std::string& name) {
+    if (!flags.empty()) flags.push_back(' ');
+    flags.append(dashes).append(name);
+  };
   for (auto* o : flags_of(app)) {
-    for (const auto& l : o->get_lnames()) flags += (flags.empty() ? "" : " ") + std::string("--") + l;
+    for (const auto& l : o->get_lnames()) add("--", l);
     if (o->get_lnames().empty())
-      for (const auto& s : o->get_snames()) flags += (flags.empty() ? "" : " ") + std::string("-") + s;
+      for (const auto& s : o->get_snames()) add("-", s);
   }
   out << flags << "\n";
   for (auto* sub : visible_subcommands(app)) list_commands(out, *sub, path + " " + sub->get_name());

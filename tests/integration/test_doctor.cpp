@@ -127,3 +127,57 @@ TEST_CASE("slab5d sends a Date header that doctor can read") {
   CHECK(r.header("date").size() == 29);
   CHECK(r.header("date").substr(26) == "GMT");
 }
+
+TEST_CASE("--route with a key that may list keys reads its scopes: present passes, missing fails naming it") {
+  Server s;
+  auto created = api("POST", s.api_url + "/workspace/api-keys", s.token,
+                     {{"name", "admin-no-audit"}, {"scopes", {"settings:admin", "crm:read"}}});
+  REQUIRE(created.status == 201);
+  std::map<std::string, std::string> env = {{"SLAB5_API_BASE_URL", s.api_url},
+                                            {"SLAB5_WORKSPACE_TOKEN", created.json["data"]["secret"]}};
+  auto ok = run_cli({"doctor", "--route", "GET /v1/contacts"}, env);
+  CHECK(ok.exit_code == 0);
+  CHECK(line_of(ok.out, "route").find("scope crm:read") != std::string::npos);
+  auto missing = run_cli({"doctor", "--route", "GET /v1/workspace/audit-events"}, env);
+  CHECK(missing.exit_code == 1);
+  CHECK(line_of(missing.out, "route").find("audit:read") != std::string::npos);
+  CHECK(line_of(missing.out, "route").find("--scope audit:read") != std::string::npos);
+}
+
+TEST_CASE("--route with a key that cannot list keys says its scopes cannot be read") {
+  Server s;
+  auto created = api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "reader"}, {"scopes", {"crm:read"}}});
+  REQUIRE(created.status == 201);
+  auto r = run_cli({"doctor", "--route", "GET /v1/contacts"},
+                   {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", created.json["data"]["secret"]}});
+  CHECK(r.exit_code == 1);
+  CHECK(line_of(r.out, "route").find("settings:admin") != std::string::npos);
+}
+
+TEST_CASE("a session is checked with /v1/me and its role decides the route") {
+  Server s;
+  auto member = add_member(s, "member");
+  std::map<std::string, std::string> env = {{"SLAB5_API_BASE_URL", s.api_url},
+                                            {"SLAB5_WORKSPACE_TOKEN", member.access_token},
+                                            {"SLAB5_WORKSPACE_ID", s.workspace_id}};
+  auto r = run_cli({"doctor", "--route", "GET /v1/contacts"}, env);
+  CHECK(r.exit_code == 0);
+  CHECK(line_of(r.out, "token").find(member.email) != std::string::npos);
+  CHECK(line_of(r.out, "token").find("as member") != std::string::npos);
+  auto admin_route = run_cli({"doctor", "--route", "PATCH /v1/workspace"}, env);
+  CHECK(admin_route.exit_code == 1);
+  CHECK(line_of(admin_route.out, "route").find("settings:admin") != std::string::npos);
+  auto owner_route = run_cli({"doctor", "--route", "DELETE /v1/workspace"}, env);
+  CHECK(owner_route.exit_code == 1);
+  CHECK(line_of(owner_route.out, "route").find("role owner") != std::string::npos);
+}
+
+TEST_CASE("a session without a workspace fails a workspace route with the -w fix") {
+  Server s;
+  auto member = add_member(s, "member");
+  auto r = run_cli({"doctor", "--route", "GET /v1/workspace"},
+                   {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", member.access_token}});
+  CHECK(r.exit_code == 1);
+  CHECK(starts(line_of(r.out, "token"), "ok"));
+  CHECK(line_of(r.out, "route").find("-w") != std::string::npos);
+}

@@ -83,16 +83,20 @@ std::vector<std::string> zsh_complete(const std::string& zsh, const std::string&
   }
   ShellEnv e;
   std::filesystem::remove(dir + "/out");
+  std::filesystem::remove(dir + "/called");
   std::string driver =
       "zmodload zsh/zpty || exit 9\n"
       "zpty z zsh -f -i\n"
       "zpty -w z \"fpath=($1/fpath \\$fpath); autoload -Uz compinit; compinit -u -d $1/zcompdump; "
       "(( \\${+_comps[slab5]} )) && echo COMPDEF\\$((40+2))\"\n"
       "zpty -r z x '*COMPDEF42*' || exit 8\n"
-      "zpty -w z 'compadd() { builtin compadd -O __hits \"$@\"; print -rl -- \"${__hits[@]}\" >> '$1'/out; }; "
-      "echo SET$((40+2))'\n"
+      "zpty -w z 'compadd() { builtin compadd -O __hits \"$@\"; print -rl -- \"${__hits[@]}\" >> '$1'/out; "
+      "print >> '$1'/called; }; echo SET$((40+2))'\n"
       "zpty -r z x '*SET42*' || exit 7\n"
       "zpty -w -n z \"$2\"$'\\t'\n"
+      // Type nothing more until the completion ran: keys typed ahead may cut it short.
+      "for i in {1..200}; do [[ -e $1/called ]] && break; sleep 0.05; done\n"
+      "[[ -e $1/called ]] || exit 5\n"
       "zpty -w z $'\\C-u'\"echo DONE\\$((40+2))\"\n"
       "zpty -r z x '*DONE42*' || exit 6\n"
       "zpty -d z\n"
