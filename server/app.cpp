@@ -5,9 +5,9 @@
 #include <filesystem>
 
 #include "credential_cache.hpp"
+#include "http/json_writer.hpp"
 #include "domain/credentials.hpp"
 #include "domain/workspaces.hpp"
-#include "http/json_writer.hpp"
 #include "logger.hpp"
 #include "rate_limiter.hpp"
 #include "slab5/access.hpp"

@@ -14,12 +14,31 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "slab5/ids.hpp"
+
+namespace {
+// The Date header value (IMF-fixdate), formatted once per second per thread.
+std::string http_date_now() {
+  thread_local std::time_t last = 0;
+  thread_local std::string text;
+  std::time_t now = std::time(nullptr);
+  if (now != last) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    last = now;
+  }
+  return text;
+}
+}  // namespace
 
 namespace slab5d {
 
@@ -120,6 +139,8 @@ class Connection {
     head_.push_back(' ');
     auto reason = http::obsolete_reason(http::int_to_status(unsigned(r.status)));
     head_.append(reason.data(), reason.size());
+    head_ += "\r\nDate: ";  // RFC 9110 §6.6.1; `slab5 doctor` reads it for clock skew
+    head_ += http_date_now();
     head_ += "\r\n";
     for (const auto& [k, v] : r.headers) {
       head_ += k;
