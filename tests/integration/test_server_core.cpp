@@ -285,3 +285,31 @@ TEST_CASE("the log never contains the token") {
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   CHECK(s.log().find(s.token.substr(9)) == std::string::npos);
 }
+
+TEST_CASE("--tls-cert and --tls-key serve HTTPS") {
+  TempDir dir;
+  std::map<std::string, std::string> env{{"PATH", "/usr/bin:/bin"}};
+  auto gen = run_program("/usr/bin/openssl",
+                         {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
+                          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                          dir.file("key.pem"), "-out", dir.file("cert.pem")},
+                         env);
+  REQUIRE(gen.exit_code == 0);
+  Server s({.args = {"--tls-cert", dir.file("cert.pem"), "--tls-key", dir.file("key.pem")}});
+  CHECK(s.first_output.find("listening on https://127.0.0.1:") != std::string::npos);
+  std::string url = "https://127.0.0.1:" + std::to_string(s.port) + "/v1/workspace";
+  auto ok = run_program("/usr/bin/curl", {"-sS", "--cacert", dir.file("cert.pem"), "-H", "Authorization: Bearer " + s.token, url}, env);
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.out.find(s.workspace_id) != std::string::npos);
+  // Without the CA the client refuses the certificate: verification is real.
+  auto refused = run_program("/usr/bin/curl", {"-sS", url}, env);
+  CHECK(refused.exit_code != 0);
+  // And slab5 talks to it with --cacert.
+  auto cli = run_cli({"workspace", "--json", "--cacert", dir.file("cert.pem")},
+                     {{"SLAB5_API_BASE_URL", "https://127.0.0.1:" + std::to_string(s.port) + "/v1"},
+                      {"SLAB5_WORKSPACE_TOKEN", s.token}});
+  CHECK(cli.exit_code == 0);
+  auto nocert = run_cli({"workspace"}, {{"SLAB5_API_BASE_URL", "https://127.0.0.1:" + std::to_string(s.port) + "/v1"},
+                                        {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_MAX_RETRIES", "0"}});
+  CHECK(nocert.exit_code == 7);
+}

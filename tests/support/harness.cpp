@@ -96,8 +96,8 @@ Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
   }
   close(out_pipe[0]);
   first_output = buf;
-  auto pos = buf.find("http://127.0.0.1:");
-  port = std::atoi(buf.c_str() + pos + 17);
+  auto pos = buf.find("://127.0.0.1:");
+  port = std::atoi(buf.c_str() + pos + 13);
   base_url = "http://127.0.0.1:" + std::to_string(port);
   api_url = base_url + "/v1";
   std::istringstream lines(buf);

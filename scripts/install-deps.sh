@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages slab5 builds and tests with, only those missing.
+# Usage: scripts/install-deps.sh [--bench]
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config git ccache
+  libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev libssl-dev libsqlite3-dev
+  doctest-dev libboost-dev libargon2-dev libjq-dev libexpected-dev
+  asciidoctor sqlite3 curl ca-certificates openssl
+  bash zsh fish dpkg-dev file
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(wrk nginx-light hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "==> all build and test packages are installed"
+  exit 0
+fi
+
+echo "==> installing: ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "error: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
