@@ -115,6 +115,7 @@ row() { ROWS+=("$(printf '%-48s | %-46s | %-40s | %s' "$1" "$2" "$3" "$4")"); }
 note() { ROWS+=("$(printf '%-48s | %s' "$1" "skipped: $2")"); }
 
 # ---- the server under test -------------------------------------------------------------
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "starting slab5d (default password cost, usage metering on, --rate-limit off)"
 start_slab5d main "$TMP/main.db"
 H_AUTH="Authorization: Bearer $TOKEN_main"
@@ -321,7 +322,7 @@ fi
 {
   echo
   echo "slab5 benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "wrk -t2 -c$CONNS -d$DURATION --latency, $ROUNDS alternating round(s), medians; body $BODY_LEN bytes"
+  echo "wrk -t2 -c$CONNS -d$DURATION --latency, $ROUNDS alternating round(s), medians; body $BODY_LEN bytes; load average at start $LOAD_AT_START"
   printf '%-48s | %-46s | %-40s | %s\n' "measurement" "result" "ratio / target" "verdict"
   printf '%s\n' "$(printf '%.0s-' $(seq 150))"
   printf '%s\n' "${ROWS[@]}"
