@@ -8,6 +8,7 @@
 #include "http/json_writer.hpp"
 #include "domain/credentials.hpp"
 #include "domain/workspaces.hpp"
+#include "idempotency.hpp"
 #include "logger.hpp"
 #include "rate_limiter.hpp"
 #include "slab5/access.hpp"
@@ -135,6 +136,7 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_member_routes(*this);
   register_credential_routes(*this);
   register_audit_usage_routes(*this);
+  register_invitation_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
 }
 
@@ -317,8 +319,11 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
   if (!route.module.empty() && !ctx.who.module_enabled(route.module))
     return tl::unexpected(Error{"module_not_enabled", "The " + route.module + " module is not enabled in this workspace.",
                                 {{"module", route.module}}});
-  if (!route.scope.empty() && !ctx.who.has_scope(route.scope))
-    return tl::unexpected(Error{"missing_required_scope", "", {{"required_scope", route.scope}}});
+  if (!route.scope.empty() && !ctx.who.has_scope(route.scope)) {
+    Error refused{"missing_required_scope", "", {{"required_scope", route.scope}}};
+    if (route.on_scope_refused) route.on_scope_refused(ctx, refused);
+    return tl::unexpected(std::move(refused));
+  }
   if (!route.role.empty()) {
     if (!ctx.who.is_session() || slab5::role_rank(ctx.who.role) < slab5::role_rank(route.role))
       return tl::unexpected(Error{"forbidden", "This operation needs the " + route.role + " role" +
@@ -347,7 +352,8 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
     if (!parsed->is_object()) return tl::unexpected(Error{"invalid_request", "The request body must be a JSON object."});
     ctx.body = std::move(*parsed);
   }
-  // 8. the operation
+  // 8. the operation; routes that create take idempotency keys (idempotency.cpp)
+  if (route.creates) return run_idempotent(ctx, route.handler);
   return route.handler(ctx);
 }
 

@@ -133,5 +133,6 @@ void register_member_routes(App& app);
 void register_credential_routes(App& app);
 void register_audit_usage_routes(App& app);
 void register_dev_routes(App& app);
+void register_invitation_routes(App& app);
 
 }  // namespace slab5d

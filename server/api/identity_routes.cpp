@@ -1,8 +1,165 @@
-// Identity routes (api.md §2): registration, verification, sessions, OAuth, invitations.
+// Identity routes (api.md §2): registration, verification, sessions, OAuth, accept-invite,
+// /v1/me and the JWKS of the session signing keys. Installs the session verifier.
+#include <memory>
+
 #include "app.hpp"
+#include "domain/identity.hpp"
+#include "domain/identity_invitations.hpp"
+#include "domain/identity_login.hpp"
+#include "domain/identity_service.hpp"
+#include "domain/oauth.hpp"
+#include "domain/pagination.hpp"
+#include "domain/sessions.hpp"
+#include "domain/workspaces.hpp"
 
 namespace slab5d {
 
-void register_identity_routes(App& /*app*/) {}
+using slab5::Json;
+using slab5::Result;
+
+namespace {
+
+#define TRY_ASSIGN(var, expr)                         \
+  auto var##_r = (expr);                              \
+  if (!var##_r) return tl::unexpected(var##_r.error()); \
+  auto var = std::move(*var##_r)
+
+#define TRY_STATUS(expr)                          \
+  do {                                            \
+    auto s_ = (expr);                             \
+    if (!s_) return tl::unexpected(s_.error());   \
+  } while (0)
+
+Result<Reply> accepted(Result<Json> r) {
+  if (!r) return tl::unexpected(r.error());
+  return Reply{202, std::move(*r)};
+}
+Result<Reply> ok(Result<Json> r) {
+  if (!r) return tl::unexpected(r.error());
+  return Reply::ok(std::move(*r));
+}
+
+Result<Reply> do_register(Ctx& ctx, IdentityService& svc) {
+  TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
+  TRY_ASSIGN(password, slab5::req_string(ctx.body, "password"));
+  TRY_ASSIGN(name, slab5::opt_string(ctx.body, "name"));
+  TRY_STATUS(check_email("email", email));
+  TRY_STATUS(check_password("password", password));
+  TRY_STATUS(check_name("name", name));
+  // Hashed whether or not the address has an account, so both answers take the same time.
+  std::string hash = hash_password(password, svc.cost);
+  return accepted(register_account(ctx, email, hash, name.value_or("")));
+}
+
+Result<Reply> do_login(Ctx& ctx, IdentityService& svc) {
+  svc.keys.active(ctx.db);
+  TRY_ASSIGN(provider, slab5::req_string(ctx.body, "provider"));
+  TRY_ASSIGN(workspace_id, slab5::opt_string(ctx.body, "workspaceId"));
+  if (provider == "local") {
+    TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
+    TRY_ASSIGN(password, slab5::req_string(ctx.body, "password"));
+    return ok(local_login(ctx, svc, email, password, workspace_id));
+  }
+  if (provider == "google" || provider == "microsoft") {
+    TRY_ASSIGN(id_token, slab5::req_string(ctx.body, "idToken"));
+    return ok(oauth_login(ctx, svc, provider, id_token, workspace_id));
+  }
+  return tl::unexpected(slab5::validation_error("provider", "must be local, google or microsoft"));
+}
+
+Result<Reply> do_accept_invite(Ctx& ctx, IdentityService& svc) {
+  svc.keys.active(ctx.db);
+  TRY_ASSIGN(token, slab5::req_string(ctx.body, "token"));
+  TRY_ASSIGN(password, slab5::opt_string(ctx.body, "password"));
+  TRY_ASSIGN(name, slab5::opt_string(ctx.body, "name"));
+  TRY_STATUS(check_name("name", name));
+  std::optional<std::string> hash;
+  if (password) {
+    TRY_STATUS(check_password("password", *password));
+    hash = hash_password(*password, svc.cost);
+  }
+  return ok(accept_invitation(ctx, svc, token, hash, name));
+}
+
+Result<Reply> do_list_sessions(Ctx& ctx) {
+  std::string filters = "user=" + ctx.who.user_id;
+  TRY_ASSIGN(page, read_page_request(ctx, filters));
+  auto rows = list_active_sessions(ctx.db, ctx.who.user_id, page.after, page.limit + 1);
+  Reply r;
+  r.data = Json::array();
+  for (std::size_t i = 0; i < rows.size() && int(i) < page.limit; ++i) r.data.push_back(rows[i].to_json(ctx.who.credential_id));
+  if (int(rows.size()) > page.limit) r.next_cursor = make_cursor(ctx, filters, rows[std::size_t(page.limit) - 1].id);
+  return r;
+}
+
+Result<Reply> do_me(Ctx& ctx) {
+  auto user = find_user(ctx.db, ctx.who.user_id);
+  if (!user) return slab5::fail("unauthorized", "The session's user no longer exists.");
+  Json memberships = Json::array();
+  std::vector<std::pair<std::string, std::string>> rows;
+  {
+    auto q = ctx.db.query("SELECT workspace_id, role, joined_at FROM memberships WHERE user_id = ? "
+                          "ORDER BY joined_at, workspace_id",
+                          user->id);
+    while (q.next()) rows.emplace_back(q.text(0), q.text(1));
+  }
+  for (auto& [wid, role] : rows)
+    if (auto w = find_workspace(ctx.db, wid)) memberships.push_back({{"workspace", w->to_json()}, {"role", role}});
+  Json session = nullptr;
+  if (auto s = find_session(ctx.db, ctx.who.credential_id)) session = s->to_json(ctx.who.credential_id);
+  return Reply::ok({{"user", user->to_json()}, {"memberships", memberships}, {"session", session}});
+}
+
+}  // namespace
+
+void register_identity_routes(App& app) {
+  auto svc = std::make_shared<IdentityService>(app, app.db_is_throwaway() ? std::string() : app.db_path() + ".kek");
+  app.set_session_verifier([svc](Db& db, std::string_view token) { return verify_session_token(db, *svc, token); });
+  Router& r = app.router();
+
+  r.add({.method = "GET", .pattern = "/.well-known/jwks.json", .access = Access::Public,
+         .handler = [svc](Ctx& ctx) -> Result<Reply> {
+           Reply rep;
+           rep.raw_body = svc->keys.jwks(ctx.db).dump();
+           rep.content_type = "application/jwk-set+json";
+           rep.headers.emplace_back("Cache-Control", "public, max-age=300");
+           return rep;
+         }});
+  r.add({.method = "POST", .pattern = "/v1/auth/register", .access = Access::Public, .offload = true,
+         .handler = [svc](Ctx& ctx) { return do_register(ctx, *svc); }});
+  r.add({.method = "POST", .pattern = "/v1/auth/verify-email", .access = Access::Public,
+         .handler = [](Ctx& ctx) -> Result<Reply> {
+           TRY_ASSIGN(token, slab5::req_string(ctx.body, "token"));
+           return ok(verify_email(ctx, token));
+         }});
+  r.add({.method = "POST", .pattern = "/v1/auth/resend-verification", .access = Access::Public,
+         .handler = [](Ctx& ctx) -> Result<Reply> {
+           TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
+           TRY_STATUS(check_email("email", email));
+           return accepted(resend_verification(ctx, email));
+         }});
+  r.add({.method = "POST", .pattern = "/v1/auth/session", .access = Access::Public, .offload = true,
+         .handler = [svc](Ctx& ctx) { return do_login(ctx, *svc); }});
+  r.add({.method = "POST", .pattern = "/v1/auth/refresh", .access = Access::Public,
+         .handler = [svc](Ctx& ctx) -> Result<Reply> {
+           TRY_ASSIGN(token, slab5::req_string(ctx.body, "refreshToken"));
+           svc->keys.active(ctx.db);
+           return ok(refresh_session(ctx, *svc, token));
+         }});
+  r.add({.method = "DELETE", .pattern = "/v1/auth/session", .access = Access::User,
+         .handler = [](Ctx& ctx) -> Result<Reply> {
+           TRY_STATUS(revoke_session(ctx, ctx.who.user_id, ctx.who.credential_id, "logout"));
+           return Reply::no_content();
+         }});
+  r.add({.method = "GET", .pattern = "/v1/auth/sessions", .access = Access::User, .handler = do_list_sessions});
+  r.add({.method = "DELETE", .pattern = "/v1/auth/sessions/{id}", .access = Access::User,
+         .handler = [](Ctx& ctx) -> Result<Reply> {
+           TRY_STATUS(revoke_session(ctx, ctx.who.user_id, ctx.param("id"), "revoked_by_user"));
+           return Reply::no_content();
+         }});
+  r.add({.method = "POST", .pattern = "/v1/auth/accept-invite", .access = Access::Public, .offload = true,
+         .handler = [svc](Ctx& ctx) { return do_accept_invite(ctx, *svc); }});
+  r.add({.method = "GET", .pattern = "/v1/me", .access = Access::User, .handler = do_me});
+}
 
 }  // namespace slab5d

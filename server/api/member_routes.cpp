@@ -1,8 +1,49 @@
-// Members and invitations (api.md §4).
+// Member routes (api.md §4). The invitation routes live with the identity routes.
+#include "api/query_params.hpp"
 #include "app.hpp"
+#include "domain/members.hpp"
 
 namespace slab5d {
 
-void register_member_routes(App& /*app*/) {}
+using slab5::Result;
+
+namespace {
+
+Result<Reply> list_members_route(Ctx& ctx) {
+  auto page = read_page_request(ctx, "");
+  if (!page) return tl::unexpected(page.error());
+  auto rows = list_members(ctx.db, ctx.who.workspace_id, page->after, page->limit + 1);
+  return page_reply<Member>(
+      ctx, std::move(rows), page->limit, "", [](const Member& m) { return m.sort_key(); },
+      [](const Member& m) { return m.to_json(); });
+}
+
+Result<Reply> patch_member(Ctx& ctx) {
+  auto role = slab5::req_string(ctx.body, "role");
+  if (!role) return tl::unexpected(role.error());
+  auto m = change_member_role(ctx, ctx.param("usr_id"), *role);
+  if (!m) return tl::unexpected(m.error());
+  return Reply::ok(m->to_json());
+}
+
+Result<Reply> delete_member(Ctx& ctx) {
+  auto done = remove_member(ctx, ctx.param("usr_id"));
+  if (!done) return tl::unexpected(done.error());
+  return Reply::no_content();
+}
+
+}  // namespace
+
+void register_member_routes(App& app) {
+  auto& r = app.router();
+  r.add({.method = "GET", .pattern = "/v1/workspace/members", .access = Access::Workspace,
+         .handler = list_members_route});
+  r.add({.method = "PATCH", .pattern = "/v1/workspace/members/{usr_id}", .access = Access::Workspace,
+         .scope = "settings:admin", .handler = patch_member});
+  // No scope in the table: a member may remove themself. Removing someone else needs
+  // settings:admin, a target-dependent rule enforced in domain/members.cpp.
+  r.add({.method = "DELETE", .pattern = "/v1/workspace/members/{usr_id}", .access = Access::Workspace,
+         .handler = delete_member});
+}
 
 }  // namespace slab5d

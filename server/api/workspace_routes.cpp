@@ -1,16 +1,105 @@
-// Workspace routes (api.md §3).
+// Workspace routes (api.md §3): the current workspace, the caller's workspaces, modules.
+#include "api/query_params.hpp"
 #include "app.hpp"
+#include "domain/workspace_admin.hpp"
 #include "domain/workspaces.hpp"
 
 namespace slab5d {
 
+using slab5::Result;
+
+namespace {
+
+Result<Reply> get_workspace(Ctx& ctx) {
+  auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
+  if (!ws) return slab5::fail("workspace_not_found");
+  return Reply::ok(ws->to_json());
+}
+
+Result<Reply> patch_workspace(Ctx& ctx) {
+  auto name = slab5::req_string(ctx.body, "name");
+  if (!name) return tl::unexpected(name.error());
+  // Ids and slugs never change: echoing the current value is fine, a new one is refused.
+  for (const char* fixed : {"id", "slug"}) {
+    auto it = ctx.body.find(fixed);
+    if (it == ctx.body.end()) continue;
+    auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
+    if (!ws) return slab5::fail("workspace_not_found");
+    if (*it != slab5::Json(std::string(fixed) == "id" ? ws->id : ws->slug))
+      return tl::unexpected(slab5::validation_error(fixed, "cannot be changed"));
+  }
+  auto ws = rename_workspace(ctx, *name);
+  if (!ws) return tl::unexpected(ws.error());
+  return Reply::ok(ws->to_json());
+}
+
+Result<Reply> delete_current_workspace(Ctx& ctx) {
+  // Some HTTP clients cannot send a DELETE body; ?confirm= is accepted as well.
+  std::optional<std::string> confirm;
+  if (ctx.body.contains("confirm")) {
+    auto c = slab5::req_string(ctx.body, "confirm");
+    if (!c) return tl::unexpected(c.error());
+    confirm = *c;
+  } else {
+    confirm = ctx.query("confirm");
+  }
+  if (!confirm)
+    return tl::unexpected(slab5::validation_error("confirm", "is required: send the workspace slug to confirm"));
+  auto done = delete_workspace(ctx, *confirm);
+  if (!done) return tl::unexpected(done.error());
+  return Reply::no_content();
+}
+
+Result<Reply> list_workspaces(Ctx& ctx) {
+  auto page = read_page_request(ctx, "user=" + ctx.who.user_id);
+  if (!page) return tl::unexpected(page.error());
+  auto rows = list_user_workspaces(ctx.db, ctx.who.user_id, page->after, page->limit + 1);
+  return page_reply<WorkspaceMembership>(
+      ctx, std::move(rows), page->limit, "user=" + ctx.who.user_id,
+      [](const WorkspaceMembership& m) { return m.workspace.id; },
+      [](const WorkspaceMembership& m) {
+        auto j = m.workspace.to_json();
+        j["role"] = m.role;
+        return j;
+      });
+}
+
+Result<Reply> create_workspace_route(Ctx& ctx) {
+  auto name = slab5::req_string(ctx.body, "name");
+  if (!name) return tl::unexpected(name.error());
+  auto slug = slab5::opt_string(ctx.body, "slug");
+  if (!slug) return tl::unexpected(slug.error());
+  auto ws = create_user_workspace(ctx, *name, *slug);
+  if (!ws) return tl::unexpected(ws.error());
+  auto j = ws->to_json();
+  j["role"] = "owner";
+  return Reply::created(std::move(j));
+}
+
+Handler module_handler(bool enable) {
+  return [enable](Ctx& ctx) -> Result<Reply> {
+    auto ws = set_module_enabled(ctx, ctx.param("module"), enable);
+    if (!ws) return tl::unexpected(ws.error());
+    return Reply::ok(ws->to_json());
+  };
+}
+
+}  // namespace
+
 void register_workspace_routes(App& app) {
-  app.router().add({.method = "GET", .pattern = "/v1/workspace", .access = Access::Workspace,
-                    .handler = [](Ctx& ctx) -> slab5::Result<Reply> {
-                      auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
-                      if (!ws) return slab5::fail("workspace_not_found");
-                      return Reply::ok(ws->to_json());
-                    }});
+  auto& r = app.router();
+  r.add({.method = "GET", .pattern = "/v1/workspace", .access = Access::Workspace, .handler = get_workspace});
+  r.add({.method = "PATCH", .pattern = "/v1/workspace", .access = Access::Workspace, .scope = "settings:admin",
+         .handler = patch_workspace});
+  r.add({.method = "DELETE", .pattern = "/v1/workspace", .access = Access::Workspace, .scope = "settings:admin",
+         .role = "owner", .handler = delete_current_workspace});
+  r.add({.method = "GET", .pattern = "/v1/workspaces", .access = Access::User, .handler = list_workspaces});
+  r.add({.method = "POST", .pattern = "/v1/workspaces", .access = Access::User, .creates = true,
+         .handler = create_workspace_route});
+  r.add({.method = "PUT", .pattern = "/v1/workspace/modules/{module}", .access = Access::Workspace,
+         .scope = "settings:admin", .handler = module_handler(true)});
+  r.add({.method = "DELETE", .pattern = "/v1/workspace/modules/{module}", .access = Access::Workspace,
+         .scope = "settings:admin", .handler = module_handler(false)});
 }
 
 }  // namespace slab5d

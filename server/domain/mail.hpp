@@ -3,6 +3,7 @@
 #pragma once
 #include <string>
 
+#include "slab5/json_util.hpp"
 #include "store/db.hpp"
 
 namespace slab5d {
@@ -20,5 +21,18 @@ struct Mail {
 
 // Stores the mail (inside the caller's transaction, if any). Returns the mail id.
 std::string store_mail(Db& db, const Mail& mail);
+// Stores the mail and, when the server has an SMTP URL, queues it for SMTP delivery on the
+// blocking pool (delivery failures are logged, never returned to the caller).
+std::string send_mail(App& app, Db& db, const Mail& mail);
+
+// The RFC 5322 message for a mail (CRLF line ends; header values cannot break lines).
+std::string format_message(const std::string& from, const Mail& mail, const std::string& message_id);
+// Sends one message through libcurl's SMTP client (smtp:// with STARTTLS when offered, or
+// smtps://). Returns an error message, or "" on success.
+std::string smtp_send(const std::string& smtp_url, const std::string& from, const Mail& mail);
+
+// The dev mailbox, newest first; `to` filters by address when not empty.
+slab5::Json list_mail(Db& db, const std::string& to);
+void clear_mail(Db& db);
 
 }  // namespace slab5d

@@ -46,6 +46,7 @@ CREATE TABLE invitations (
   email TEXT NOT NULL COLLATE NOCASE,
   role TEXT NOT NULL,
   token_hash TEXT NOT NULL UNIQUE,
+  invited_by_type TEXT NOT NULL DEFAULT 'user',   -- user | api_key
   invited_by TEXT,
   status TEXT NOT NULL DEFAULT 'pending',   -- pending | accepted | revoked
   expires_at TEXT NOT NULL,
@@ -99,6 +100,11 @@ CREATE TABLE login_failures (
   email TEXT NOT NULL COLLATE NOCASE,
   at_ms INTEGER NOT NULL);
 CREATE INDEX login_failures_email ON login_failures(email, at_ms);
+
+-- The last verification-type mail per address (at most one per 60 s).
+CREATE TABLE mail_throttle (
+  email TEXT PRIMARY KEY COLLATE NOCASE,
+  last_sent_ms INTEGER NOT NULL);
 
 -- The development mailbox (GET /v1/dev/mail). Tokens in mail are the one place a
 -- one-time secret is kept readable: it is what a real mailbox would hold.

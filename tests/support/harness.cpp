@@ -15,6 +15,9 @@
 #include <stdexcept>
 #include <thread>
 
+#include "slab5/crypto.hpp"
+#include "slab5/encoding.hpp"
+
 namespace testing {
 
 std::string slab5d_bin() { return SLAB5D_BIN; }
@@ -226,6 +229,34 @@ CliResult run_cli(const std::vector<std::string>& args, const std::map<std::stri
   if (!e.count("HOME")) e["HOME"] = home.path();
   if (!e.count("SLAB5_CONFIG_DIR")) e["SLAB5_CONFIG_DIR"] = home.path() + "/config";
   return run_program(slab5_bin(), args, e, stdin_data);
+}
+
+Json login(const Server& s, const std::string& email, const std::string& password, const std::string& workspace_id) {
+  Json body = {{"provider", "local"}, {"email", email}, {"password", password}};
+  if (!workspace_id.empty()) body["workspaceId"] = workspace_id;
+  auto r = api("POST", s.api_url + "/auth/session", "", body);
+  if (r.status != 200) throw std::runtime_error("login of " + email + " failed: " + r.body);
+  return r.json["data"];
+}
+
+Member add_member(Server& s, const std::string& role) {
+  auto owner = login(s, s.owner_email, s.owner_password, s.workspace_id);
+  std::string owner_token = owner["accessToken"];
+  Member m;
+  m.email = "member-" + slab5::hex_encode(slab5::random_bytes(6)) + "@example.test";
+  m.password = "pw-" + slab5::hex_encode(slab5::random_bytes(8));
+  auto inv = api("POST", s.api_url + "/workspace/invitations", owner_token, {{"email", m.email}, {"role", role}},
+                 {{"x-workspace-id", s.workspace_id}});
+  if (inv.status != 201) throw std::runtime_error("invitation failed: " + inv.body);
+  auto mail = http("GET", s.api_url + "/dev/mail?to=" + slab5::url_encode(m.email));
+  if (mail.status != 200 || mail.json["data"].empty()) throw std::runtime_error("no invitation mail: " + mail.body);
+  std::string token = mail.json["data"][0]["token"];
+  auto acc = api("POST", s.api_url + "/auth/accept-invite", "", {{"token", token}, {"password", m.password}});
+  if (acc.status != 200) throw std::runtime_error("accept-invite failed: " + acc.body);
+  m.user_id = acc.json["data"]["user"]["id"];
+  m.access_token = acc.json["data"]["accessToken"];
+  m.refresh_token = acc.json["data"]["refreshToken"];
+  return m;
 }
 
 }  // namespace testing

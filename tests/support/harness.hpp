@@ -94,4 +94,15 @@ CliResult run_program(const std::string& program, const std::vector<std::string>
                       const std::map<std::string, std::string>& env, const std::string& stdin_data = "",
                       int timeout_seconds = 60);
 
+// Real-route identity helpers: they go through the HTTP API like any client.
+// POST /v1/auth/session (local); returns the response's data, throws unless 200.
+Json login(const Server& s, const std::string& email, const std::string& password, const std::string& workspace_id = "");
+struct Member {
+  std::string user_id, email, password, access_token, refresh_token;
+};
+// Signs in the dev owner, invites a new random address with `role` to s.workspace_id, reads
+// the token from the dev mailbox, accepts it with a password and returns the new member with
+// a session for s.workspace_id.
+Member add_member(Server& s, const std::string& role);
+
 }  // namespace testing

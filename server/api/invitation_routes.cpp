@@ -1,0 +1,63 @@
+// Invitations (api.md §4): list, create and revoke; accepting is POST /v1/auth/accept-invite.
+#include "app.hpp"
+#include "domain/identity.hpp"
+#include "domain/identity_invitations.hpp"
+#include "domain/pagination.hpp"
+#include "slab5/access.hpp"
+
+namespace slab5d {
+
+using slab5::Json;
+using slab5::Result;
+
+namespace {
+
+Result<Reply> list(Ctx& ctx) {
+  std::string status = ctx.query("status").value_or("pending");
+  if (status != "pending" && status != "accepted" && status != "revoked" && status != "expired" && status != "all")
+    return slab5::fail("invalid_request", "status must be pending, accepted, revoked, expired or all.");
+  std::string filters = "status=" + status;
+  auto page = read_page_request(ctx, filters);
+  if (!page) return tl::unexpected(page.error());
+  auto rows = list_invitations(ctx.db, ctx.who.workspace_id, status, page->after, page->limit + 1);
+  auto now = slab5::now_millis();
+  Reply r;
+  r.data = Json::array();
+  for (std::size_t i = 0; i < rows.size() && int(i) < page->limit; ++i) r.data.push_back(rows[i].to_json(now));
+  if (int(rows.size()) > page->limit) r.next_cursor = make_cursor(ctx, filters, rows[std::size_t(page->limit) - 1].id);
+  return r;
+}
+
+Result<Reply> create(Ctx& ctx) {
+  auto email = slab5::req_string(ctx.body, "email");
+  auto role = slab5::req_string(ctx.body, "role");
+  std::vector<slab5::FieldError> errors;
+  if (!email) errors.push_back({"email", email.error().extra["field_errors"][0]["message"]});
+  else if (auto e = check_email("email", *email); !e) errors.push_back({"email", "must be an email address"});
+  if (!role) errors.push_back({"role", role.error().extra["field_errors"][0]["message"]});
+  else if (!slab5::find_role(*role)) errors.push_back({"role", "must be owner, admin, member, agent or readonly"});
+  if (!errors.empty()) return tl::unexpected(slab5::validation_error(std::move(errors)));
+  auto out = create_invitation(ctx, *email, *role);
+  if (!out) return tl::unexpected(out.error());
+  return Reply::created(std::move(*out));
+}
+
+Result<Reply> revoke(Ctx& ctx) {
+  auto s = revoke_invitation(ctx, ctx.param("id"));
+  if (!s) return tl::unexpected(s.error());
+  return Reply::no_content();
+}
+
+}  // namespace
+
+void register_invitation_routes(App& app) {
+  Router& r = app.router();
+  r.add({.method = "GET", .pattern = "/v1/workspace/invitations", .access = Access::Workspace,
+         .scope = "settings:admin", .handler = list});
+  r.add({.method = "POST", .pattern = "/v1/workspace/invitations", .access = Access::Workspace,
+         .scope = "settings:admin", .creates = true, .handler = create});
+  r.add({.method = "DELETE", .pattern = "/v1/workspace/invitations/{id}", .access = Access::Workspace,
+         .scope = "settings:admin", .handler = revoke});
+}
+
+}  // namespace slab5d

@@ -1,0 +1,43 @@
+// The ES256 keys that sign session access tokens (api.md §2.1). Generated on first use and
+// kept in the signing_keys table; the private half is stored as PKCS#8 PEM encrypted with a
+// key-encryption key that lives outside the database (a 0600 file beside it, or process
+// memory for a throwaway database), so the database alone never holds key material in clear.
+#pragma once
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include "slab5/jose.hpp"
+#include "store/db.hpp"
+
+namespace slab5d {
+
+class SigningKeys {
+ public:
+  // kek_path: the key-encryption-key file ("" keeps the KEK in memory only).
+  explicit SigningKeys(std::string kek_path) : kek_path_(std::move(kek_path)) {}
+
+  // The key that signs new tokens; generated and stored when the database has none usable.
+  // Call it once outside any transaction before flows that sign inside one.
+  slab5::jose::Key active(Db& db);
+  // A verification key by kid; re-reads the table once for a kid not seen yet (another
+  // process sharing the database may have made it).
+  std::optional<slab5::jose::Key> find(Db& db, const std::string& kid);
+  // GET /.well-known/jwks.json
+  slab5::Json jwks(Db& db);
+
+ private:
+  void load_public(Db& db);  // caller holds the unique lock
+  const std::string& kek();
+
+  std::string kek_path_;
+  std::string kek_;
+  std::shared_mutex mu_;
+  std::optional<slab5::jose::Key> active_;
+  std::unordered_map<std::string, slab5::jose::Key> public_;
+  std::mutex kek_mu_;
+};
+
+}  // namespace slab5d

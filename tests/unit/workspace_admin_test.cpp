@@ -1,0 +1,105 @@
+// Unit tests for workspace names and slugs, and the usage summary query.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include "domain/usage_query.hpp"
+#include "domain/workspace_admin.hpp"
+#include "domain/workspaces.hpp"
+#include "store/migrations.hpp"
+#include "usage_recorder.hpp"
+
+using namespace slab5d;
+
+namespace {
+struct TempDb {
+  std::string path;
+  std::unique_ptr<Db> db;
+  explicit TempDb(const char* name) {
+    path = (std::filesystem::temp_directory_path() / name).string();
+    clean();
+    db = Db::open(path, true);
+    migrate(*db);
+  }
+  ~TempDb() {
+    db.reset();
+    clean();
+  }
+  void clean() {
+    for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  }
+};
+}  // namespace
+
+TEST_CASE("workspace names are trimmed, 1-100 characters (not bytes), without control characters") {
+  CHECK(validate_workspace_name("  Acme  ").value() == "Acme");
+  CHECK_FALSE(validate_workspace_name("").has_value());
+  CHECK_FALSE(validate_workspace_name(" \t ").has_value());
+  CHECK(validate_workspace_name(std::string(100, 'a')).has_value());
+  CHECK_FALSE(validate_workspace_name(std::string(101, 'a')).has_value());
+  std::string accented;
+  for (int i = 0; i < 100; ++i) accented += "\xc3\xa9";
+  CHECK(validate_workspace_name(accented).has_value());
+  CHECK_FALSE(validate_workspace_name("a\x01" "b").has_value());
+  auto e = validate_workspace_name("");
+  CHECK(e.error().code == "validation_failed");
+  CHECK(e.error().extra["field_errors"][0]["field"] == "name");
+}
+
+TEST_CASE("slugs are [a-z0-9-]{3,48}") {
+  CHECK(valid_slug("acme"));
+  CHECK(valid_slug("a-1"));
+  CHECK(valid_slug(std::string(48, 'a')));
+  CHECK_FALSE(valid_slug("ab"));
+  CHECK_FALSE(valid_slug(std::string(49, 'a')));
+  CHECK_FALSE(valid_slug("Acme"));
+  CHECK_FALSE(valid_slug("acme_corp"));
+  CHECK_FALSE(valid_slug("acmé"));
+}
+
+TEST_CASE("derived slugs are valid and unique") {
+  TempDb t("slab5-unit-slug.db");
+  CHECK(derive_slug(*t.db, "Acme Corp!") == "acme-corp");
+  CHECK(valid_slug(derive_slug(*t.db, "é")));
+  CHECK(valid_slug(derive_slug(*t.db, std::string(200, 'x'))));
+  Tx tx(*t.db);
+  create_workspace(*t.db, "Acme Corp", "acme-corp", "", "");
+  tx.commit();
+  CHECK(derive_slug(*t.db, "Acme Corp") == "acme-corp-2");
+}
+
+TEST_CASE("usage summaries count requests, units and errors per group") {
+  TempDb t("slab5-unit-usage.db");
+  std::vector<UsageEvent> evs;
+  auto ev = [&](std::string id, std::string route, int status, std::string day) {
+    UsageEvent e;
+    e.id = std::move(id);
+    e.workspace_id = "wrk_a";
+    e.credential_type = "api_key";
+    e.credential_id = "key_1";
+    e.route = std::move(route);
+    e.status = status;
+    e.request_id = "req";
+    e.created_at = day + "T10:00:00.000Z";
+    evs.push_back(e);
+  };
+  ev("use_1", "GET /v1/workspace", 200, "2026-11-20");
+  ev("use_2", "GET /v1/workspace", 404, "2026-11-21");
+  ev("use_3", "PATCH /v1/workspace", 200, "2026-11-21");
+  write_usage_events(*t.db, evs);
+  auto by_route = summarize_usage(*t.db, "wrk_a", {}, UsageGroup::Route);
+  REQUIRE(by_route.size() == 2);
+  CHECK(by_route[0].key == "GET /v1/workspace");
+  CHECK(by_route[0].requests == 2);
+  CHECK(by_route[0].errors == 1);
+  auto by_day = summarize_usage(*t.db, "wrk_a", {}, UsageGroup::Day);
+  REQUIRE(by_day.size() == 2);
+  CHECK(by_day[0].key == "2026-11-20");  // days ascending
+  CHECK(by_day[1].units == 2);
+  auto window = summarize_usage(*t.db, "wrk_a", {"2026-11-21T00:00:00.000Z", std::nullopt}, UsageGroup::Kind);
+  REQUIRE(window.size() == 1);
+  CHECK(window[0].requests == 2);
+  CHECK(summarize_usage(*t.db, "wrk_b", {}, UsageGroup::Day).empty());
+  CHECK(parse_usage_group("credential") == UsageGroup::Credential);
+  CHECK_FALSE(parse_usage_group("month").has_value());
+}
