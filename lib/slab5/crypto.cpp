@@ -34,9 +34,21 @@ std::string random_base62(std::size_t n) {
 std::string random_token(std::size_t bytes) { return base64url_encode(random_bytes(bytes)); }
 
 std::string sha256(std::string_view data) {
+  // Token hashing runs on every authenticated request: fetch the algorithm once (OpenSSL 3's
+  // implicit fetch by EVP_sha256() costs more than the hash of a short token) and reuse one
+  // context per thread.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* p = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(p); }
+  };
+  thread_local Ctx ctx;
   unsigned char md[32];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  const EVP_MD* algo = kSha256 ? kSha256 : EVP_sha256();
+  if (!ctx.p || EVP_DigestInit_ex2(ctx.p, algo, nullptr) != 1 || EVP_DigestUpdate(ctx.p, data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.p, md, &len) != 1)
+    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
   return std::string(reinterpret_cast<char*>(md), len);
 }
 

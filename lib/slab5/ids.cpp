@@ -46,18 +46,15 @@ std::string new_ulid(Millis at) {
     t >>= 8;
   }
   std::memcpy(bytes + 6, st.rand.data(), 10);
+  // 130 bits (2 leading zero bits + 128) in 26 groups of 5, most significant first.
+  std::uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 8; ++i) hi = (hi << 8) | bytes[i];
+  for (int i = 8; i < 16; ++i) lo = (lo << 8) | bytes[i];
   std::string out(26, '0');
-  // Read 130 bits (2 leading zero bits + 128) in 5-bit groups.
-  for (int i = 0; i < 26; ++i) {
-    int bit = i * 5 - 2;  // position in the 128-bit string of this group's first bit
-    unsigned v = 0;
-    for (int k = 0; k < 5; ++k) {
-      int b = bit + k;
-      unsigned bitval = 0;
-      if (b >= 0) bitval = (bytes[b / 8] >> (7 - b % 8)) & 1;
-      v = (v << 1) | bitval;
-    }
-    out[i] = kCrockford[v];
+  for (int i = 25; i >= 0; --i) {  // the last group holds the lowest 5 bits
+    out[std::size_t(i)] = kCrockford[lo & 31];
+    lo = (lo >> 5) | (hi << 59);
+    hi >>= 5;
   }
   return out;
 }

@@ -53,7 +53,20 @@ std::string format_rfc3339(Millis ms) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   int hh = int(rem / 3600000), mm = int(rem / 60000 % 60), ss = int(rem / 1000 % 60), mss = int(rem % 1000);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, hh, mm, ss, mss);
+  if (y < 0 || y > 9999) return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", y, m, d, hh, mm, ss, mss);
+  // Written by hand: this runs several times per request (usage events, audit rows).
+  char b[25] = "0000-00-00T00:00:00.000Z";
+  auto put = [&b](int pos, unsigned v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) b[pos + i] = char('0' + v % 10);
+  };
+  put(0, unsigned(y), 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, unsigned(hh), 2);
+  put(14, unsigned(mm), 2);
+  put(17, unsigned(ss), 2);
+  put(20, unsigned(mss), 3);
+  return std::string(b, 24);
 }
 
 std::optional<Millis> parse_rfc3339(std::string_view s) {

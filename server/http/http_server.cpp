@@ -11,6 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <optional>
@@ -45,8 +47,15 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
 
+// One io_context per I/O thread, each run by exactly that thread (concurrency hint 1), the
+// way nginx runs one worker per core: a connection lives on one thread for its whole life,
+// so its handlers need no strand and threads do not wake each other up for every handler.
+// The acceptor lives on the first context and deals new connections round robin.
 struct HttpServer::Impl {
-  net::io_context ioc;
+  net::io_context ioc{1};
+  std::vector<std::unique_ptr<net::io_context>> more;  // contexts 2…N, made by run()
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::size_t next = 0;  // the context the next connection goes to (used on ioc's thread)
   tcp::acceptor acceptor{ioc};
   std::optional<net::ssl::context> ssl_ctx;
   HttpLimits limits;
@@ -111,31 +120,48 @@ class Connection {
     srv_.in_flight++;
     auto self = derived().shared_from_this();
     auto executor = derived().stream().get_executor();
-    // A response computed on this connection's strand (the usual case) is written at once;
-    // one finished on another thread (the blocking pool) is handed back to the strand.
+    // A response computed on this connection's thread (the usual case) is written at once;
+    // one finished on another thread (the blocking pool) is handed back to it.
     srv_.handler(std::move(req), [self, executor](Response&& resp) {
       net::dispatch(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
     });
   }
 
+  // The response head is serialised by hand into a buffer the connection keeps, so a
+  // response costs no allocation beyond its body. What it writes is what Beast's
+  // keep_alive() + prepare_payload() would: the app's headers in order, then Connection
+  // when needed, then Content-Length.
   void do_write(Response&& r) {
-    auto res = std::make_shared<http::response<http::string_body>>();
-    res->version(version_);
-    res->result(unsigned(r.status));
-    res->set(http::field::date, http_date_now());  // RFC 9110 §6.6.1; `slab5 doctor` reads it for clock skew
-    for (auto& [k, v] : r.headers) res->insert(k, v);
-    res->body() = std::move(r.body);
     bool close = close_after_ || r.close;
-    res->keep_alive(!close);
-    res->prepare_payload();
+    head_.clear();
+    head_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    append_number(head_, std::uint64_t(r.status));
+    head_.push_back(' ');
+    auto reason = http::obsolete_reason(http::int_to_status(unsigned(r.status)));
+    head_.append(reason.data(), reason.size());
+    head_ += "\r\nDate: ";  // RFC 9110 §6.6.1; `slab5 doctor` reads it for clock skew
+    head_ += http_date_now();
+    head_ += "\r\n";
+    for (const auto& [k, v] : r.headers) {
+      head_ += k;
+      head_ += ": ";
+      head_ += v;
+      head_ += "\r\n";
+    }
+    if (version_ == 10 && !close) head_ += "Connection: keep-alive\r\n";
+    if (version_ != 10 && close) head_ += "Connection: close\r\n";
+    head_ += "Content-Length: ";
+    append_number(head_, r.body.size());
+    head_ += "\r\n\r\n";
+    body_ = std::move(r.body);
     srv_.in_flight--;
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
-    http::async_write(derived().stream(), *res,
-                      [self = derived().shared_from_this(), res, close](beast::error_code ec, std::size_t) {
-                        if (ec) return self->do_close();
-                        if (close) return self->do_close();
-                        self->do_read();
-                      });
+    std::array<net::const_buffer, 2> bufs{net::buffer(head_), net::buffer(body_)};
+    net::async_write(derived().stream(), bufs, [self = derived().shared_from_this(), close](beast::error_code ec, std::size_t) {
+      if (ec) return self->do_close();
+      if (close) return self->do_close();
+      self->do_read();
+    });
   }
 
  protected:
@@ -173,6 +199,14 @@ class Connection {
   unsigned version_ = 11;
   std::string remote_;
   bool remote_known_ = false;
+  std::string head_;  // the response being written: head and body
+  std::string body_;
+
+  static void append_number(std::string& out, std::uint64_t v) {
+    char buf[24];
+    auto res = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, res.ptr);
+  }
 };
 
 class PlainConnection : public Connection<PlainConnection>, public std::enable_shared_from_this<PlainConnection> {
@@ -225,7 +259,9 @@ class TlsConnection : public Connection<TlsConnection>, public std::enable_share
 }  // namespace
 
 void HttpServer::Impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+  std::size_t pick = next++ % (more.size() + 1);
+  net::io_context& target = pick == 0 ? ioc : *more[pick - 1];
+  acceptor.async_accept(target, [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (ec == net::error::operation_aborted || stopping) return;
       // Out of file descriptors and similar: keep serving what we have, try again shortly.
@@ -286,8 +322,12 @@ std::string HttpServer::host() const {
 std::size_t HttpServer::open_connections() const { return impl_->connections; }
 
 void HttpServer::run(int threads) {
+  for (int i = 1; i < threads; ++i) {
+    impl_->more.push_back(std::make_unique<net::io_context>(1));
+    impl_->guards.push_back(net::make_work_guard(*impl_->more.back()));
+  }
   std::vector<std::thread> pool;
-  for (int i = 1; i < threads; ++i) pool.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& ctx : impl_->more) pool.emplace_back([c = ctx.get()] { c->run(); });
   impl_->ioc.run();
   for (auto& t : pool) t.join();
 }
@@ -304,6 +344,7 @@ void HttpServer::shutdown(int grace_seconds) {
   // Give the last responses a moment to leave the socket buffers.
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
   impl_->ioc.stop();
+  for (auto& ctx : impl_->more) ctx->stop();
 }
 
 }  // namespace slab5d

@@ -111,10 +111,11 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b==0) print "n/a"; else printf "%.
 verdict() { awk -v c="$1" 'BEGIN {print (c ? "PASS" : "FAIL")}'; }
 
 ROWS=()
-row() { ROWS+=("$(printf '%-44s | %-34s | %-24s | %s' "$1" "$2" "$3" "$4")"); }
-note() { ROWS+=("$(printf '%-44s | %s' "$1" "skipped: $2")"); }
+row() { ROWS+=("$(printf '%-48s | %-46s | %-40s | %s' "$1" "$2" "$3" "$4")"); }
+note() { ROWS+=("$(printf '%-48s | %s' "$1" "skipped: $2")"); }
 
 # ---- the server under test -------------------------------------------------------------
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "starting slab5d (default password cost, usage metering on, --rate-limit off)"
 start_slab5d main "$TMP/main.db"
 H_AUTH="Authorization: Bearer $TOKEN_main"
@@ -259,7 +260,7 @@ TPL_WS=$(sed -n 's/.* workspace \(wrk_[a-z0-9]*\).*/\1/p' "$TMP/tpl.out")
 TPL_TEN=$(sqlite3 "$TMP/tpl.db" "SELECT tenant_id FROM workspaces WHERE id='$TPL_WS'")
 fixture() {  # fixture DB N: N API keys and N audit events in the template's workspace, one transaction
   cp "$TMP/tpl.db" "$1"
-  sqlite3 "$1" <<SQL
+  sqlite3 "$1" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $2)
@@ -321,8 +322,8 @@ fi
 {
   echo
   echo "slab5 benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
-  echo "wrk -t2 -c$CONNS -d$DURATION --latency, $ROUNDS alternating round(s), medians; body $BODY_LEN bytes"
-  printf '%-44s | %-34s | %-24s | %s\n' "measurement" "result" "ratio / target" "verdict"
-  printf '%s\n' "$(printf '%.0s-' $(seq 118))"
+  echo "wrk -t2 -c$CONNS -d$DURATION --latency, $ROUNDS alternating round(s), medians; body $BODY_LEN bytes; load average at start $LOAD_AT_START"
+  printf '%-48s | %-46s | %-40s | %s\n' "measurement" "result" "ratio / target" "verdict"
+  printf '%s\n' "$(printf '%.0s-' $(seq 150))"
   printf '%s\n' "${ROWS[@]}"
 } | tee "${BENCH_OUT:-/dev/null}"

