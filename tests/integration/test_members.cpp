@@ -2,6 +2,8 @@
 // with settings:admin acts like an admin: it cannot grant, take or remove `owner`.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "harness.hpp"
 #include "workspace_fixtures.hpp"
 
@@ -344,4 +346,22 @@ TEST_CASE("slab5 members remove on a terminal asks to type the member: a wrong a
   auto yes = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, user + "\n");
   CHECK(yes.exit_code == 0);
   CHECK(role_of(s, user).empty());
+}
+
+TEST_CASE("two owners stepping down at once: one succeeds, one gets 409, an owner remains") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  auto me = fixtures::owner_id(s);
+  auto second = add_member(s, "admin");
+  REQUIRE(ws_api("PATCH", member_url(s, second.user_id), owner, s.workspace_id, {{"role", "owner"}}).status == 200);
+  long a = 0, b = 0;
+  std::thread t1([&] { a = ws_api("PATCH", member_url(s, me), owner, s.workspace_id, {{"role", "admin"}}).status; });
+  std::thread t2([&] {
+    b = ws_api("DELETE", member_url(s, second.user_id), second.access_token, s.workspace_id).status;
+  });
+  t1.join();
+  t2.join();
+  CHECK(((a == 200 && b == 409) || (a == 409 && b == 204)));
+  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM memberships WHERE role = 'owner' AND workspace_id = " +
+                                   fixtures::sql_quote(s.workspace_id)) == "1");
 }

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "harness.hpp"
 #include "workspace_fixtures.hpp"
@@ -430,4 +431,39 @@ TEST_CASE("slab5 workspace create, list, use and delete with a session") {
   auto after = run_cli({"workspace", "list", "--json"}, env);
   REQUIRE(after.exit_code == 0);
   CHECK(Json::parse(after.out).size() == 1);
+}
+
+TEST_CASE("concurrent creates of one slug: exactly one 201, the others 409") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  std::vector<long> statuses(8);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < statuses.size(); ++i)
+    threads.emplace_back([&, i] {
+      statuses[i] = api("POST", s.api_url + "/workspaces", owner, {{"name", "Race"}, {"slug", "race"}}).status;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
+  CHECK(std::count(statuses.begin(), statuses.end(), 409) == long(statuses.size()) - 1);
+  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM workspaces WHERE slug = 'race'") == "1");
+}
+
+TEST_CASE("slab5 workspace delete on a terminal asks to type the slug") {
+  Server s;
+  TempDir cfg;
+  auto owner = fixtures::owner_session(s);
+  auto made = api("POST", s.api_url + "/workspaces", owner, {{"name", "Doomed"}, {"slug", "doomed"}});
+  REQUIRE(made.status == 201);
+  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", owner},
+                                         {"SLAB5_WORKSPACE_ID", made.json["data"]["id"]},
+                                         {"SLAB5_CONFIG_DIR", cfg.file("c")}, {"TERM", "xterm"},
+                                         {"PATH", "/usr/bin:/bin"}};
+  std::string cmd = slab5_bin() + " workspace delete --confirm doomed";
+  auto no = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, "nope\n");
+  CHECK(no.exit_code == 2);
+  CHECK(no.out.find("type 'doomed' to confirm") != std::string::npos);
+  CHECK(api("GET", s.api_url + "/workspaces", owner).json["data"].size() == 2);
+  auto yes = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, "doomed\n");
+  CHECK(yes.exit_code == 0);
+  CHECK(api("GET", s.api_url + "/workspaces", owner).json["data"].size() == 1);
 }
