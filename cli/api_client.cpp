@@ -280,7 +280,10 @@ tl::expected<Json, ApiError> ApiClient::list_all(const std::string& path, int ma
   std::string next = path;
   for (int page = 0; page < max_pages; ++page) {
     auto r = call("GET", next);
-    if (!r) return tl::unexpected(r.error());
+    if (!r) {
+      ctx_.out.progress("");  // clear the progress line before the error is printed
+      return tl::unexpected(r.error());
+    }
     if (r->json.is_object() && r->json.contains("data") && r->json["data"].is_array())
       for (auto& v : r->json["data"]) all.push_back(v);
     if (!r->json.is_object() || !r->json.contains("next_cursor") || !r->json["next_cursor"].is_string()) break;

@@ -4,8 +4,10 @@
 #include <chrono>
 #include <filesystem>
 
+#include "credential_cache.hpp"
 #include "domain/credentials.hpp"
 #include "domain/workspaces.hpp"
+#include "idempotency.hpp"
 #include "logger.hpp"
 #include "rate_limiter.hpp"
 #include "slab5/access.hpp"
@@ -245,6 +247,7 @@ Result<void> App::authenticate(Ctx& ctx) {
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   auto kind = slab5::token_kind(token);
   if (kind == slab5::TokenKind::Jwt) {
+    credential_cache::validate(generation_, ctx.db);  // the workspace lookup below uses the cache
     if (ctx.route.access == Access::Mcp)
       return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
     if (!session_verifier_) return tl::unexpected(Error{"unauthorized", "Session tokens are not accepted here."});
@@ -262,20 +265,23 @@ Result<void> App::authenticate(Ctx& ctx) {
     return tl::unexpected(Error{"unauthorized", "MCP client tokens are accepted only by the MCP gateway."});
   if (kind == slab5::TokenKind::ApiKey && ctx.route.access == Access::Mcp)
     return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
-  auto cred = find_credential_by_hash(ctx.db, slab5::token_hash(token));
-  std::string noun = kind == slab5::TokenKind::ApiKey ? "API key" : "MCP client token";
-  if (!cred) return tl::unexpected(Error{"unauthorized", "The " + noun + " is not valid."});
+  // Credentials come from this thread's cache, which a change by any connection empties.
+  credential_cache::validate(generation_, ctx.db);
+  auto* entry = credential_cache::find(generation_, ctx.db, slab5::token_hash(token));
+  const char* noun = kind == slab5::TokenKind::ApiKey ? "API key" : "MCP client token";
+  if (!entry) return tl::unexpected(Error{"unauthorized", std::string("The ") + noun + " is not valid."});
+  const Credential& cred = entry->credential;
   auto now = slab5::now_millis();
-  auto status = cred->status(now);
-  if (status == "revoked") return tl::unexpected(Error{"unauthorized", "The " + noun + " has been revoked."});
-  if (status == "expired") return tl::unexpected(Error{"unauthorized", "The " + noun + " has expired."});
+  if (cred.revoked_at) return tl::unexpected(Error{"unauthorized", std::string("The ") + noun + " has been revoked."});
+  if (entry->expires_at_ms != 0 && entry->expires_at_ms <= now)
+    return tl::unexpected(Error{"unauthorized", std::string("The ") + noun + " has expired."});
   ctx.who.kind = kind == slab5::TokenKind::ApiKey ? Principal::Kind::ApiKey : Principal::Kind::McpClient;
-  ctx.who.credential_id = cred->id;
-  ctx.who.credential_name = cred->name;
-  ctx.who.workspace_id = cred->workspace_id;
-  ctx.who.scopes = cred->scopes;
-  if (cred->expires_at) ctx.who.token_expires_at_ms = slab5::parse_rfc3339(*cred->expires_at).value_or(0);
-  touch_credential(ctx.db, *cred, now);
+  ctx.who.credential_id = cred.id;
+  ctx.who.credential_name = cred.name;
+  ctx.who.workspace_id = cred.workspace_id;
+  ctx.who.scopes = cred.scopes;
+  ctx.who.token_expires_at_ms = entry->expires_at_ms;
+  credential_cache::touch(generation_, ctx.db, *entry, now);
   return {};
 }
 
@@ -303,7 +309,7 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
     } else if (!header.empty() && header != ctx.who.workspace_id) {
       return tl::unexpected(Error{"workspace_not_found", "The credential does not belong to workspace " + std::string(header) + "."});
     }
-    auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
+    auto* ws = credential_cache::workspace(generation_, ctx.db, ctx.who.workspace_id);
     if (!ws) return tl::unexpected(Error{"workspace_not_found"});
     ctx.who.tenant_id = ws->tenant_id;
     ctx.who.enabled_modules = ws->enabled_modules;
@@ -312,8 +318,11 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
   if (!route.module.empty() && !ctx.who.module_enabled(route.module))
     return tl::unexpected(Error{"module_not_enabled", "The " + route.module + " module is not enabled in this workspace.",
                                 {{"module", route.module}}});
-  if (!route.scope.empty() && !ctx.who.has_scope(route.scope))
-    return tl::unexpected(Error{"missing_required_scope", "", {{"required_scope", route.scope}}});
+  if (!route.scope.empty() && !ctx.who.has_scope(route.scope)) {
+    Error refused{"missing_required_scope", "", {{"required_scope", route.scope}}};
+    if (route.on_scope_refused) route.on_scope_refused(ctx, refused);
+    return tl::unexpected(std::move(refused));
+  }
   if (!route.role.empty()) {
     if (!ctx.who.is_session() || slab5::role_rank(ctx.who.role) < slab5::role_rank(route.role))
       return tl::unexpected(Error{"forbidden", "This operation needs the " + route.role + " role" +
@@ -342,7 +351,8 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
     if (!parsed->is_object()) return tl::unexpected(Error{"invalid_request", "The request body must be a JSON object."});
     ctx.body = std::move(*parsed);
   }
-  // 8. the operation
+  // 8. the operation; routes that create take idempotency keys (idempotency.cpp)
+  if (route.creates) return run_idempotent(ctx, route.handler);
   return route.handler(ctx);
 }
 
@@ -381,19 +391,15 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
   if (ctx)
     for (auto& h : ctx->response_headers) resp.headers.push_back(h);
 
-  auto dur_us = now_us() - start_us;
-  std::string credential = ctx && ctx->who.authenticated() ? ctx->who.credential_id : "-";
-  if (logger().enabled(LogLevel::Info)) {
-    logger().log(LogLevel::Info, "request",
-                 {{"request_id", request_id},
-                  {"correlation_id", correlation_id},
-                  {"method", req.method},
-                  {"route", route_pattern},
-                  {"status", resp.status},
-                  {"duration_ms", double(dur_us) / 1000.0},
-                  {"credential", credential},
-                  {"remote", req.remote_ip.empty() ? "-" : req.remote_ip}});
-  }
+  bool authed = ctx && ctx->who.authenticated();
+  logger().request({.request_id = request_id,
+                    .correlation_id = correlation_id,
+                    .method = req.method,
+                    .route = route_pattern,
+                    .status = resp.status,
+                    .duration_us = now_us() - start_us,
+                    .credential = authed ? std::string_view(ctx->who.credential_id) : std::string_view("-"),
+                    .remote = req.remote_ip.empty() ? std::string_view("-") : std::string_view(req.remote_ip)});
   if (ctx && ctx->who.authenticated() && !ctx->who.workspace_id.empty() && usage_) {
     UsageEvent ev;
     ev.id = slab5::new_id("use");

@@ -1,5 +1,9 @@
 #include "logger.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 #include <cstdio>
 
 #include "slab5/time.hpp"
@@ -46,6 +50,128 @@ void Logger::log(LogLevel l, std::string_view msg, const nlohmann::ordered_json&
   std::lock_guard lock(mu_);
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);
+}
+
+namespace {
+
+// "2026-11-23T15:19:52.858Z": the part up to the seconds is formatted once per second.
+void append_time(std::string& out) {
+  thread_local std::int64_t cached_second = -1;
+  thread_local std::string cached;  // "2026-11-23T15:19:52"
+  auto ms = slab5::now_millis();
+  auto second = ms / 1000;
+  if (second != cached_second) {
+    cached = slab5::format_rfc3339(second * 1000).substr(0, 19);
+    cached_second = second;
+  }
+  out += cached;
+  int frac = int(ms % 1000);
+  char buf[6] = {'.', char('0' + frac / 100), char('0' + frac / 10 % 10), char('0' + frac % 10), 'Z', 0};
+  out.append(buf, 5);
+}
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+// Milliseconds with microsecond resolution and no trailing zeros: 0.019, 1.5, 12.
+void append_ms(std::string& out, std::int64_t us) {
+  if (us < 0) us = 0;
+  append_int(out, us / 1000);
+  int frac = int(us % 1000);
+  if (frac == 0) return;
+  char buf[4] = {'.', char('0' + frac / 100), char('0' + frac / 10 % 10), char('0' + frac % 10)};
+  int n = 4;
+  while (buf[n - 1] == '0') --n;
+  out.append(buf, std::size_t(n));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(char(c));
+    } else if (c < 0x20 || c >= 0x80) {
+      // Request fields are ASCII (ids, route patterns, addresses); anything else is replaced.
+      if (c >= 0x80) {
+        out += "\\ufffd";
+      } else {
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+      }
+    } else {
+      out.push_back(char(c));
+    }
+  }
+  out.push_back('"');
+}
+
+void write_all(const std::string& s) {
+  const char* p = s.data();
+  std::size_t left = s.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere to report a failing stderr
+    }
+    p += n;
+    left -= std::size_t(n);
+  }
+}
+
+}  // namespace
+
+void Logger::request(const RequestLogLine& f) {
+  if (!enabled(LogLevel::Info)) return;
+  thread_local std::string line;
+  line.clear();
+  if (json_) {
+    line += "{\"time\":\"";
+    append_time(line);
+    line += "\",\"level\":\"info\",\"msg\":\"request\",\"request_id\":";
+    append_json_string(line, f.request_id);
+    line += ",\"correlation_id\":";
+    append_json_string(line, f.correlation_id);
+    line += ",\"method\":";
+    append_json_string(line, f.method);
+    line += ",\"route\":";
+    append_json_string(line, f.route);
+    line += ",\"status\":";
+    append_int(line, f.status);
+    line += ",\"duration_ms\":";
+    append_ms(line, f.duration_us);
+    line += ",\"credential\":";
+    append_json_string(line, f.credential);
+    line += ",\"remote\":";
+    append_json_string(line, f.remote);
+    line += "}\n";
+  } else {
+    append_time(line);
+    line += " info request request_id=";
+    line += f.request_id;
+    line += " correlation_id=";
+    line += f.correlation_id;
+    line += " method=";
+    line += f.method;
+    line += " route=";
+    line += f.route;
+    line += " status=";
+    append_int(line, f.status);
+    line += " duration_ms=";
+    append_ms(line, f.duration_us);
+    line += " credential=";
+    line += f.credential;
+    line += " remote=";
+    line += f.remote;
+    line.push_back('\n');
+  }
+  write_all(line);
 }
 
 }  // namespace slab5d

@@ -10,6 +10,18 @@ namespace slab5d {
 
 enum class LogLevel { Debug = 0, Info = 1, Warn = 2, Error = 3 };
 
+// The access log line's fields (server.md §2), in the order they are written.
+struct RequestLogLine {
+  std::string_view request_id;
+  std::string_view correlation_id;
+  std::string_view method;
+  std::string_view route;
+  int status = 0;
+  std::int64_t duration_us = 0;
+  std::string_view credential;
+  std::string_view remote;
+};
+
 class Logger {
  public:
   void configure(bool json, LogLevel level) {
@@ -19,6 +31,10 @@ class Logger {
   bool enabled(LogLevel l) const { return l >= level_; }
   // fields are written in order; "msg" first in text mode.
   void log(LogLevel l, std::string_view msg, const nlohmann::ordered_json& fields = {});
+  // The per-request line at info level: the same line log() would write for
+  // msg "request", formatted straight into a per-thread buffer and written with one
+  // write(2), so concurrent requests neither allocate nor wait on each other here.
+  void request(const RequestLogLine& line);
 
  private:
   std::mutex mu_;

@@ -54,6 +54,9 @@ struct Route {
   bool offload = false;           // run on the blocking pool (password hashing, outbound calls)
   bool creates = false;           // POST that creates: takes idempotency keys
   Handler handler;
+  // Called when the check order refuses the route for a missing scope, so routes whose
+  // refusals must be audited (credential changes) can record them.
+  std::function<void(Ctx&, const slab5::Error&)> on_scope_refused;
 
   std::vector<std::string> segments;  // split pattern, filled by Router::add
 };

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "store/backup.hpp"
 #include "store/migrations.hpp"
 #include "version.hpp"
+#include "../cli/manual_text.hpp"  // header-only: the manual's generated parts
 
 namespace slab5d {
 namespace {
@@ -317,6 +320,27 @@ int cmd_backup(Options& o) {
   return 0;
 }
 
+int write_manual(CLI::App& cli, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/slab5d-commands.adoc") << [&] {
+    std::ostringstream out;
+    manual_text::write_commands(out, cli, "slab5d");
+    return out.str();
+  }();
+  std::ofstream options(dir + "/slab5d-options.adoc");
+  options << "Without a command, *slab5d* serves and takes the flags of *serve*.\n\n";
+  manual_text::write_flag_list(options, manual_text::flags_of(cli));
+  std::ofstream env(dir + "/slab5d-environment.adoc");
+  manual_text::write_environment_from_flags(env, cli);
+  env << "*XDG_DATA_HOME*::\n  Base of the default database path ($XDG_DATA_HOME/slab5/slab5d.db).\n";
+  std::ofstream exits(dir + "/slab5d-exit-status.adoc");
+  exits << "*0*::\n  Success; *serve* exits 0 after a clean stop on SIGINT or SIGTERM.\n"
+           "*1*::\n  Failure: the database cannot be opened or migrated, the address cannot be bound.\n"
+           "*2*::\n  Usage error: bad flags or arguments.\n"
+           "*exec*::\n  COMMAND's exit code; 128+N when COMMAND is killed by signal N; 127 when it cannot be run.\n";
+  return 0;
+}
+
 }  // namespace
 
 int run_main(int argc, char** argv) {
@@ -348,6 +372,11 @@ int run_main(int argc, char** argv) {
   exec->add_option("command", o.exec_command, "COMMAND [ARGS...] after --")->expected(-1);
   exec->positionals_at_end();
   auto* version = cli.add_subcommand("version", "Print the version");
+  // Hidden: the manual's generated parts (man/slab5d.1.adoc) and a listing for its test.
+  auto* manual = cli.add_subcommand("__manual", "Write the manual's AsciiDoc fragments into DIR")->group("");
+  std::string manual_dir;
+  manual->add_option("dir", manual_dir)->required();
+  auto* commands = cli.add_subcommand("__commands", "List every command and its flags")->group("");
   cli.set_version_flag("--version", server_version_line());
   cli.footer("Every flag also reads SLAB5D_<NAME> from the environment (SLAB5D_DB, SLAB5D_LISTEN, ...).\n"
              "Example: slab5d serve --db :memory: --listen 127.0.0.1:0");
@@ -365,10 +394,19 @@ int run_main(int argc, char** argv) {
     std::fprintf(stderr, "slab5d: error: %s (see slab5d --help)\n", e.what());
     return 2;
   }
+  if (manual->parsed()) return write_manual(cli, manual_dir);
+  if (commands->parsed()) {
+    manual_text::list_commands(std::cout, cli, "slab5d");
+    return 0;
+  }
   if (version->parsed()) {
     std::printf("%s\n", server_version_line().c_str());
     return 0;
   }
+  // exec serves on a free port unless told otherwise (server.md §1): two CI jobs on one
+  // machine must not collide on 8787.
+  if (exec->parsed() && exec->get_option("--listen")->count() == 0 && cli.get_option("--listen")->count() == 0)
+    o.listen = "127.0.0.1:0";
   if (auto err = finish_options(o); !err.empty()) {
     std::fprintf(stderr, "slab5d: error: %s\n", err.c_str());
     return 2;

@@ -1,8 +1,20 @@
-// slab5 commands: completion, config and doctor (cli.md §2, §6).
+// slab5 commands: completion, config and doctor (cli.md §2, §6), and --jq for every command.
 #include "command_table.hpp"
+#include "complete.hpp"
+#include "doctor.hpp"
+#include "jq_filter.hpp"
+#include "manual.hpp"
 
 namespace slab5cli {
 
-void add_shell_commands(CLI::App& /*app*/, Context& /*ctx*/) {}
+void add_config_commands(CLI::App& app, Context& ctx);  // commands/config.cpp
+
+void add_shell_commands(CLI::App& app, Context& ctx) {
+  install_jq(app);
+  add_completion_commands(app, ctx);
+  add_config_commands(app, ctx);
+  add_doctor_command(app, ctx);
+  add_manual_commands(app, ctx);
+}
 
 }  // namespace slab5cli

@@ -1,8 +1,119 @@
-// API keys and MCP clients (api.md §5).
+// API keys and MCP clients (api.md §5): /v1/workspace/api-keys and /v1/workspace/mcp-clients,
+// the same six routes each, all needing settings:admin.
 #include "app.hpp"
+#include "domain/credential_lifecycle.hpp"
+#include "domain/credential_rules.hpp"
+#include "domain/pagination.hpp"
+#include "slab5/ids.hpp"
 
 namespace slab5d {
 
-void register_credential_routes(App& /*app*/) {}
+using slab5::Json;
+using slab5::Result;
+
+namespace {
+
+Result<Reply> list(Ctx& ctx, const CredentialKind& kind) {
+  std::string status = ctx.query("status").value_or("active");
+  if (status != "active" && status != "revoked" && status != "expired" && status != "all")
+    return slab5::fail("invalid_request", "status must be one of active, revoked, expired, all.");
+  std::string filters = "status=" + status;
+  auto page = read_page_request(ctx, filters);
+  if (!page) return tl::unexpected(page.error());
+  auto now = slab5::now_millis();
+  auto rows = list_credentials(ctx.db, kind.kind, ctx.who.workspace_id, status, now, page->after, page->limit);
+  Reply r = Reply::ok(Json::array());
+  bool more = int(rows.size()) > page->limit;
+  if (more) rows.resize(std::size_t(page->limit));
+  for (const auto& c : rows) r.data.push_back(c.to_json(now));
+  if (more) r.next_cursor = make_cursor(ctx, filters, rows.back().id);
+  return r;
+}
+
+// Ids that are not this kind's shape cannot exist: answer 404 without a lookup.
+Result<std::string> target_id(Ctx& ctx, const CredentialKind& kind) {
+  const std::string& id = ctx.param("id");
+  if (!slab5::is_id(id, kind.id_prefix))
+    return slab5::fail("resource_not_found", "No " + kind.noun + " " + id + " in this workspace.");
+  return id;
+}
+
+Result<Reply> create(Ctx& ctx, const CredentialKind& kind) {
+  auto now = slab5::now_millis();
+  auto in = parse_credential_input(ctx.body, ctx.who.enabled_modules, now);
+  if (!in) return tl::unexpected(in.error());
+  auto made = create_credential(ctx, kind, *in);
+  if (!made) return tl::unexpected(made.error());
+  return Reply::created(made->to_json(now));
+}
+
+Result<Reply> show(Ctx& ctx, const CredentialKind& kind) {
+  auto id = target_id(ctx, kind);
+  if (!id) return tl::unexpected(id.error());
+  auto c = find_credential(ctx.db, kind.kind, ctx.who.workspace_id, *id);
+  if (!c) return slab5::fail("resource_not_found", "No " + kind.noun + " " + *id + " in this workspace.");
+  return Reply::ok(c->to_json(slab5::now_millis()));
+}
+
+Result<Reply> edit(Ctx& ctx, const CredentialKind& kind) {
+  auto id = target_id(ctx, kind);
+  if (!id) return tl::unexpected(id.error());
+  auto now = slab5::now_millis();
+  auto patch = parse_credential_patch(ctx.body, ctx.who.enabled_modules, now);
+  if (!patch) return tl::unexpected(patch.error());
+  auto c = update_credential(ctx, kind, *id, *patch);
+  if (!c) return tl::unexpected(c.error());
+  return Reply::ok(c->to_json(slab5::now_millis()));
+}
+
+Result<Reply> rotate(Ctx& ctx, const CredentialKind& kind) {
+  auto id = target_id(ctx, kind);
+  if (!id) return tl::unexpected(id.error());
+  auto overlap = parse_overlap_seconds(ctx.body);
+  if (!overlap) return tl::unexpected(overlap.error());
+  auto made = rotate_credential(ctx, kind, *id, *overlap);
+  if (!made) return tl::unexpected(made.error());
+  return Reply::created(made->to_json(slab5::now_millis()));
+}
+
+Result<Reply> revoke(Ctx& ctx, const CredentialKind& kind) {
+  auto id = target_id(ctx, kind);
+  if (!id) return tl::unexpected(id.error());
+  auto c = revoke_credential(ctx, kind, *id);
+  if (!c) return tl::unexpected(c.error());
+  return Reply::ok(c->to_json(slab5::now_millis()));
+}
+
+void register_kind(App& app, const std::string& base, const CredentialKind& kind) {
+  // `verb` names the change for refusal audits; reads have none.
+  auto route = [&](std::string method, std::string pattern, Result<Reply> (*fn)(Ctx&, const CredentialKind&),
+                   std::string verb = {}, bool creates = false) {
+    Route r{.method = std::move(method),
+            .pattern = base + pattern,
+            .access = Access::Workspace,
+            .scope = "settings:admin",
+            .creates = creates,
+            .handler = [fn, k = &kind](Ctx& ctx) { return fn(ctx, *k); }};
+    if (!verb.empty())
+      r.on_scope_refused = [k = &kind, verb](Ctx& ctx, const slab5::Error& e) {
+        const std::string& id = ctx.param("id");
+        audit_refused_credential_action(ctx, *k, verb, slab5::is_id(id, k->id_prefix) ? id : "", e);
+      };
+    app.router().add(std::move(r));
+  };
+  route("GET", "", list);
+  route("POST", "", create, "create", true);
+  route("GET", "/{id}", show);
+  route("PATCH", "/{id}", edit, "update");
+  route("POST", "/{id}/rotate", rotate, "rotate", true);
+  route("POST", "/{id}/revoke", revoke, "revoke");
+}
+
+}  // namespace
+
+void register_credential_routes(App& app) {
+  register_kind(app, "/v1/workspace/api-keys", api_key_kind());
+  register_kind(app, "/v1/workspace/mcp-clients", mcp_client_kind());
+}
 
 }  // namespace slab5d

@@ -1,19 +1,65 @@
 // Development routes (api.md §9): the dev mailbox and the mock OAuth provider.
+#include <memory>
+
 #include "app.hpp"
 #include "domain/mail.hpp"
+#include "domain/oauth_mock.hpp"
 
 namespace slab5d {
+
+using slab5::Json;
+using slab5::Result;
+
+namespace {
+bool known_provider(const std::string& p) { return p == "google" || p == "microsoft"; }
+
+Result<Reply> mint(Ctx& ctx, MockOAuthProvider& mock) {
+  const std::string& provider = ctx.param("provider");
+  if (!known_provider(provider)) return slab5::fail("resource_not_found", "The mock provider is google or microsoft.");
+  auto email = slab5::req_string(ctx.body, "email");
+  if (!email) return tl::unexpected(email.error());
+  MockIdTokenRequest req;
+  req.email = *email;
+  auto verified = slab5::opt_bool(ctx.body, "email_verified");
+  if (!verified) return tl::unexpected(verified.error());
+  req.email_verified = verified->value_or(true);
+  auto name = slab5::opt_string(ctx.body, "name");
+  if (!name) return tl::unexpected(name.error());
+  req.name = name->value_or("");
+  auto aud = slab5::opt_string(ctx.body, "aud");
+  if (!aud) return tl::unexpected(aud.error());
+  req.aud = *aud;
+  auto tid = slab5::opt_string(ctx.body, "tid");
+  if (!tid) return tl::unexpected(tid.error());
+  req.tid = *tid;
+  return Reply::ok({{"idToken", mock.mint(ctx.app.config(), provider, req)}});
+}
+}  // namespace
 
 void register_dev_routes(App& app) {
   Router& r = app.router();
   r.add({.method = "GET", .pattern = "/v1/dev/mail", .access = Access::Public,
-         .handler = [](Ctx& ctx) -> slab5::Result<Reply> {
+         .handler = [](Ctx& ctx) -> Result<Reply> {
            return Reply::ok(list_mail(ctx.db, ctx.query("to").value_or("")));
          }});
   r.add({.method = "DELETE", .pattern = "/v1/dev/mail", .access = Access::Public,
-         .handler = [](Ctx& ctx) -> slab5::Result<Reply> {
+         .handler = [](Ctx& ctx) -> Result<Reply> {
            clear_mail(ctx.db);
            return Reply::no_content();
+         }});
+  auto mock = std::make_shared<MockOAuthProvider>();
+  // Minting may generate the RSA key: keep it off the I/O threads.
+  r.add({.method = "POST", .pattern = "/v1/dev/oauth/{provider}/id-token", .access = Access::Public, .offload = true,
+         .handler = [mock](Ctx& ctx) { return mint(ctx, *mock); }});
+  // Not offloaded: an offloaded sign-in fetches it from this very server.
+  r.add({.method = "GET", .pattern = "/v1/dev/oauth/{provider}/jwks.json", .access = Access::Public,
+         .handler = [mock](Ctx& ctx) -> Result<Reply> {
+           if (!known_provider(ctx.param("provider")))
+             return slab5::fail("resource_not_found", "The mock provider is google or microsoft.");
+           Reply rep;
+           rep.raw_body = mock->jwks(ctx.param("provider")).dump();
+           rep.headers.emplace_back("Cache-Control", "public, max-age=3600");
+           return rep;
          }});
 }
 

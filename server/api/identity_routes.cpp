@@ -7,6 +7,7 @@
 #include "domain/identity_invitations.hpp"
 #include "domain/identity_login.hpp"
 #include "domain/identity_service.hpp"
+#include "domain/oauth.hpp"
 #include "domain/pagination.hpp"
 #include "domain/sessions.hpp"
 #include "domain/workspaces.hpp"
@@ -58,6 +59,10 @@ Result<Reply> do_login(Ctx& ctx, IdentityService& svc) {
     TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
     TRY_ASSIGN(password, slab5::req_string(ctx.body, "password"));
     return ok(local_login(ctx, svc, email, password, workspace_id));
+  }
+  if (provider == "google" || provider == "microsoft") {
+    TRY_ASSIGN(id_token, slab5::req_string(ctx.body, "idToken"));
+    return ok(oauth_login(ctx, svc, provider, id_token, workspace_id));
   }
   return tl::unexpected(slab5::validation_error("provider", "must be local, google or microsoft"));
 }

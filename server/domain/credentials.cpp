@@ -98,6 +98,35 @@ NewCredential insert_credential(Db& db, const std::string& kind, const std::stri
   return out;
 }
 
+void save_credential(Db& db, const Credential& c) {
+  db.query("UPDATE credentials SET name = ?, description = ?, scopes = ?, expires_at = ?, revoked_at = ?, "
+           "updated_at = ? WHERE id = ?",
+           c.name, c.description, slab5::Json(c.scopes).dump(), c.expires_at, c.revoked_at, c.updated_at, c.id)
+      .run();
+}
+
+std::vector<Credential> list_credentials(Db& db, const std::string& kind, const std::string& workspace_id,
+                                         const std::string& status, slab5::Millis now,
+                                         const std::optional<std::string>& before_id, int limit) {
+  // Times are stored in one fixed-width RFC 3339 form, so text order is time order.
+  std::string where;
+  if (status == "active")
+    where = " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?3)";
+  else if (status == "expired")
+    where = " AND revoked_at IS NULL AND expires_at IS NOT NULL AND expires_at <= ?3";
+  else if (status == "revoked")
+    where = " AND revoked_at IS NOT NULL AND ?3 IS NOT NULL";
+  else
+    where = " AND ?3 IS NOT NULL";
+  auto q = db.query(std::string("SELECT ") + kCredentialColumns +
+                        " FROM credentials WHERE workspace_id = ?1 AND kind = ?2" + where +
+                        " AND (?4 IS NULL OR id < ?4) ORDER BY id DESC LIMIT ?5",
+                    workspace_id, kind, slab5::format_rfc3339(now), before_id, limit + 1);
+  std::vector<Credential> out;
+  while (q.next()) out.push_back(read_credential(q));
+  return out;
+}
+
 void touch_credential(Db& db, const Credential& c, slab5::Millis now) {
   if (c.last_used_at) {
     auto t = slab5::parse_rfc3339(*c.last_used_at);

@@ -49,6 +49,16 @@ NewCredential insert_credential(Db& db, const std::string& kind, const std::stri
                                 const std::vector<std::string>& scopes, std::optional<std::string> expires_at,
                                 const std::string& created_by_type, const std::string& created_by_id);
 
+// Writes the mutable fields (name, description, scopes, expires_at, revoked_at, updated_at).
+void save_credential(Db& db, const Credential& c);
+
+// One page of a workspace's credentials of one kind, newest first. `status` is active,
+// revoked, expired or all, computed against `now`; `before_id` continues after a cursor.
+// Returns up to limit + 1 rows so the caller can tell whether another page exists.
+std::vector<Credential> list_credentials(Db& db, const std::string& kind, const std::string& workspace_id,
+                                         const std::string& status, slab5::Millis now,
+                                         const std::optional<std::string>& before_id, int limit);
+
 // Records last use at most once a minute per credential.
 void touch_credential(Db& db, const Credential& c, slab5::Millis now);
 

@@ -15,4 +15,11 @@ const std::string& IdentityService::dummy_hash() {
 
 std::string IdentityService::issuer() const { return app.base_url(); }
 
+JwksCache& IdentityService::jwks_for(const std::string& provider) {
+  std::lock_guard lock(jwks_mu_);
+  auto& slot = provider == "google" ? google_ : microsoft_;
+  if (!slot) slot = std::make_unique<JwksCache>(oauth_jwks_url(app.config(), app.base_url(), provider));
+  return *slot;
+}
+
 }  // namespace slab5d

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "domain/oauth.hpp"
 #include "domain/passwords.hpp"
 #include "domain/sessions_keys.hpp"
 
@@ -24,10 +25,15 @@ struct IdentityService {
   const std::string& dummy_hash();
   // The issuer named in session tokens: the server's base URL.
   std::string issuer() const;
+  // The JWKS cache of an OAuth provider (google | microsoft), made on first use because
+  // the mock provider's URL is known only once the server listens.
+  JwksCache& jwks_for(const std::string& provider);
 
  private:
   std::once_flag dummy_once_;
   std::string dummy_;
+  std::mutex jwks_mu_;
+  std::unique_ptr<JwksCache> google_, microsoft_;
 };
 
 }  // namespace slab5d

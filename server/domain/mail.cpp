@@ -1,6 +1,14 @@
 #include "domain/mail.hpp"
 
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+
 #include "app.hpp"
+#include "logger.hpp"
+#include "work_pool.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 
@@ -14,7 +22,91 @@ std::string store_mail(Db& db, const Mail& m) {
   return id;
 }
 
-std::string send_mail(App& /*app*/, Db& db, const Mail& m) { return store_mail(db, m); }
+namespace {
+// Header values: no CR, LF or other control characters (no header injection).
+std::string header_value(std::string v) {
+  for (auto& c : v)
+    if ((unsigned char)c < 0x20 || c == 0x7f) c = ' ';
+  return v;
+}
+
+// "Name <addr>" or "addr" → "<addr>".
+std::string angle_address(const std::string& a) {
+  auto lt = a.find('<');
+  auto gt = a.find('>', lt == std::string::npos ? 0 : lt);
+  if (lt != std::string::npos && gt != std::string::npos) return a.substr(lt, gt - lt + 1);
+  return "<" + a + ">";
+}
+
+struct Upload {
+  std::string data;
+  std::size_t pos = 0;
+};
+size_t read_upload(char* buf, size_t size, size_t nmemb, void* userdata) {
+  auto* u = static_cast<Upload*>(userdata);
+  std::size_t n = std::min(size * nmemb, u->data.size() - u->pos);
+  std::memcpy(buf, u->data.data() + u->pos, n);
+  u->pos += n;
+  return n;
+}
+}  // namespace
+
+std::string format_message(const std::string& from, const Mail& m, const std::string& message_id) {
+  char date[64];
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  std::string msg = "From: " + header_value(from) + "\r\n" + "To: " + angle_address(header_value(m.to)) + "\r\n" +
+                    "Subject: " + header_value(m.subject) + "\r\n" + "Date: " + date + "\r\n" +
+                    "Message-ID: <" + message_id + "@slab5.local>\r\n" + "MIME-Version: 1.0\r\n" +
+                    "Content-Type: text/plain; charset=utf-8\r\n" + "Content-Transfer-Encoding: 8bit\r\n\r\n";
+  // Body lines end in CRLF; libcurl dot-stuffs lines that start with '.'.
+  for (char c : m.body) {
+    if (c == '\n') msg += "\r\n";
+    else if (c != '\r') msg.push_back(c);
+  }
+  if (msg.size() < 2 || msg.substr(msg.size() - 2) != "\r\n") msg += "\r\n";
+  return msg;
+}
+
+std::string smtp_send(const std::string& smtp_url, const std::string& from, const Mail& m) {
+  CURL* c = curl_easy_init();
+  if (!c) return "libcurl could not be initialised";
+  Upload up{format_message(from, m, slab5::new_ulid(slab5::now_millis())), 0};
+  std::string mail_from = angle_address(from);
+  std::string rcpt_to = angle_address(header_value(m.to));
+  curl_slist* rcpt = curl_slist_append(nullptr, rcpt_to.c_str());
+  curl_easy_setopt(c, CURLOPT_URL, smtp_url.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_FROM, mail_from.c_str());
+  curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
+  curl_easy_setopt(c, CURLOPT_READDATA, &up);
+  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+  curl_easy_setopt(c, CURLOPT_USE_SSL, long(CURLUSESSL_TRY));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  CURLcode rc = curl_easy_perform(c);
+  curl_slist_free_all(rcpt);
+  curl_easy_cleanup(c);
+  return rc == CURLE_OK ? std::string() : std::string(curl_easy_strerror(rc));
+}
+
+std::string send_mail(App& app, Db& db, const Mail& m) {
+  std::string id = store_mail(db, m);
+  const auto& cfg = app.config();
+  if (!cfg.smtp_url.empty()) {
+    // Delivered off the request path; a failure is logged (without the body or token).
+    app.blocking_pool().post([url = cfg.smtp_url, from = cfg.mail_from, m, id] {
+      std::string err = smtp_send(url, from, m);
+      if (err.empty())
+        logger().log(LogLevel::Info, "mail sent", {{"mail_id", id}, {"kind", m.kind}});
+      else
+        logger().log(LogLevel::Warn, "mail not sent", {{"mail_id", id}, {"kind", m.kind}, {"error", err}});
+    });
+  }
+  return id;
+}
 
 slab5::Json list_mail(Db& db, const std::string& to) {
   slab5::Json out = slab5::Json::array();

@@ -25,6 +25,12 @@ std::string store_mail(Db& db, const Mail& mail);
 // blocking pool (delivery failures are logged, never returned to the caller).
 std::string send_mail(App& app, Db& db, const Mail& mail);
 
+// The RFC 5322 message for a mail (CRLF line ends; header values cannot break lines).
+std::string format_message(const std::string& from, const Mail& mail, const std::string& message_id);
+// Sends one message through libcurl's SMTP client (smtp:// with STARTTLS when offered, or
+// smtps://). Returns an error message, or "" on success.
+std::string smtp_send(const std::string& smtp_url, const std::string& from, const Mail& mail);
+
 // The dev mailbox, newest first; `to` filters by address when not empty.
 slab5::Json list_mail(Db& db, const std::string& to);
 void clear_mail(Db& db);

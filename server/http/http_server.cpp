@@ -12,12 +12,31 @@
 #include <boost/beast/ssl.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "slab5/ids.hpp"
+
+namespace {
+// The Date header value (IMF-fixdate), formatted once per second per thread.
+std::string http_date_now() {
+  thread_local std::time_t last = 0;
+  thread_local std::string text;
+  std::time_t now = std::time(nullptr);
+  if (now != last) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    last = now;
+  }
+  return text;
+}
+}  // namespace
 
 namespace slab5d {
 
@@ -92,8 +111,10 @@ class Connection {
     srv_.in_flight++;
     auto self = derived().shared_from_this();
     auto executor = derived().stream().get_executor();
+    // A response computed on this connection's strand (the usual case) is written at once;
+    // one finished on another thread (the blocking pool) is handed back to the strand.
     srv_.handler(std::move(req), [self, executor](Response&& resp) {
-      net::post(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
+      net::dispatch(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
     });
   }
 
@@ -101,6 +122,7 @@ class Connection {
     auto res = std::make_shared<http::response<http::string_body>>();
     res->version(version_);
     res->result(unsigned(r.status));
+    res->set(http::field::date, http_date_now());  // RFC 9110 §6.6.1; `slab5 doctor` reads it for clock skew
     for (auto& [k, v] : r.headers) res->insert(k, v);
     res->body() = std::move(r.body);
     bool close = close_after_ || r.close;
@@ -135,15 +157,22 @@ class Connection {
       req.headers.emplace_back(std::move(name), std::string(f.value()));
     }
   }
-  std::string remote_ip() {
-    beast::error_code ec;
-    auto ep = beast::get_lowest_layer(derived().stream()).socket().remote_endpoint(ec);
-    return ec ? std::string() : ep.address().to_string();
+  // The peer address does not change over a connection's life: looked up once.
+  const std::string& remote_ip() {
+    if (!remote_known_) {
+      beast::error_code ec;
+      auto ep = beast::get_lowest_layer(derived().stream()).socket().remote_endpoint(ec);
+      if (!ec) remote_ = ep.address().to_string();
+      remote_known_ = !ec;
+    }
+    return remote_;
   }
 
   std::optional<http::request_parser<http::string_body>> parser_;
   bool close_after_ = false;
   unsigned version_ = 11;
+  std::string remote_;
+  bool remote_known_ = false;
 };
 
 class PlainConnection : public Connection<PlainConnection>, public std::enable_shared_from_this<PlainConnection> {

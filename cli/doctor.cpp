@@ -1,0 +1,343 @@
+#include "doctor.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+
+#include "command_table.hpp"
+#include "exit_codes.hpp"
+#include "manual.hpp"
+#include "slab5/access.hpp"
+#include "slab5/http_client.hpp"
+#include "slab5/token.hpp"
+
+namespace slab5cli {
+namespace {
+
+DoctorCheck ok(std::string name, std::string detail) { return {std::move(name), "ok", std::move(detail), ""}; }
+DoctorCheck failed(std::string name, std::string detail, std::string fix) {
+  return {std::move(name), "fail", std::move(detail), std::move(fix)};
+}
+DoctorCheck skipped(std::string name, std::string why) { return {std::move(name), "skip", std::move(why), ""}; }
+
+bool contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
+std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
+}
+
+std::string server_root(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.size() >= 3 && url.substr(url.size() - 3) == "/v1") url.resize(url.size() - 3);
+  return url;
+}
+
+const char* kTokenVariables[] = {"SLAB5_WORKSPACE_TOKEN", "SLAB5_WORKSPACE_API_KEY", "SLAB5_API_KEY"};
+
+DoctorCheck check_environment(Context& ctx) {
+  std::vector<std::string> set;
+  for (const auto& e : environment_table())
+    if (e.name != "XDG_CONFIG_HOME" && ctx.env(std::string(e.name))) set.emplace_back(e.name);
+  for (const char* lower : {"https_proxy", "no_proxy"})
+    if (ctx.env(lower)) set.emplace_back(lower);
+  std::string detail = set.empty() ? "no SLAB5_* variables set" : "set: " + join(set);
+  slab5::Setting token;
+  try {
+    token = ctx.token_setting();
+  } catch (const std::exception& e) {
+    return failed("environment", detail + "; the credentials file cannot be used: " + e.what(),
+                  "chmod 600 " + ctx.store().credentials_path() + " (or run 'slab5 login' again)");
+  }
+  std::vector<std::string> ignored;
+  for (const char* name : kTokenVariables)
+    if (ctx.env(name) && token.source != std::string("env ") + name) ignored.emplace_back(name);
+  detail += "; token from " + (token.set() ? token.source : std::string("nowhere"));
+  if (!ignored.empty()) detail += " (wins over " + join(ignored) + ")";
+  detail += "; profile " + ctx.profile();
+  return ok("environment", detail);
+}
+
+// The token's kind by its shape (no network).
+std::string kind_of(const std::string& token) {
+  switch (slab5::token_kind(token)) {
+    case slab5::TokenKind::ApiKey: return "api_key";
+    case slab5::TokenKind::McpClient: return "mcp_client";
+    case slab5::TokenKind::Jwt: return "session";
+    default: return "";
+  }
+}
+
+// Token kind and validity: GET /v1/workspace for an API key, GET /v1/me for a session.
+DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) {
+  slab5::Setting t;
+  try {
+    t = ctx.token_setting();
+  } catch (const std::exception& e) {
+    return failed("token", e.what(), "fix the credentials file (see 'environment')");
+  }
+  if (!t.set())
+    return failed("token", "no token configured",
+                  "run 'slab5 login', or export SLAB5_WORKSPACE_TOKEN=<an API key> (slab5d prints one at first start)");
+  facts.kind = kind_of(t.value);
+  if (facts.kind.empty())
+    return failed("token", "the token from " + t.source + " is neither an API key (slab5_sk_…) nor a session",
+                  "copy the token again, or run 'slab5 login'");
+  if ((facts.kind == "api_key" || facts.kind == "mcp_client") && !slab5::token_checksum_ok(t.value))
+    return failed("token", "the token from " + t.source + " fails its checksum (mistyped or truncated)",
+                  "copy the whole token again");
+  if (facts.kind == "mcp_client")
+    return failed("token", "an MCP client token (from " + t.source + ") works only on the MCP gateway (POST /mcp/v1)",
+                  "use a workspace API key (slab5 keys create) or 'slab5 login' for REST routes");
+  auto& client = ctx.client();
+  if (facts.kind == "api_key") {
+    auto r = client.send("GET", "workspace", "");
+    if (!r) return failed("token", r.error().message, "check the reachability line above");
+    if (r->status != 200) {
+      auto e = api_error_from(*r);
+      return failed("token", "API key from " + t.source + " refused: " + e.message + " (" + e.code + ")",
+                    e.code == "unauthorized" ? "the key is revoked, expired or belongs to another server: create a new "
+                                               "one with 'slab5 keys create' or use slab5d's first-start key"
+                                             : (e.hint.empty() ? "see the error code" : e.hint));
+    }
+    facts.valid = true;
+    facts.workspace_set = true;
+    const auto& ws = r->json["data"];
+    if (ws.contains("enabled_modules") && ws["enabled_modules"].is_array()) {
+      facts.modules_known = true;
+      for (const auto& m : ws["enabled_modules"]) facts.enabled_modules.push_back(m.get<std::string>());
+    }
+    // The key's own scopes, for --route: readable when it may list keys (settings:admin).
+    auto keys = want_scopes ? client.send("GET", "workspace/api-keys?status=all&limit=100", "") : ApiResult();
+    if (!want_scopes) {
+      facts.scopes_unknown_reason = "not asked";
+    } else if (keys && keys->status == 200 && keys->json["data"].is_array()) {
+      auto prefix = slab5::token_display_prefix(t.value);
+      for (const auto& k : keys->json["data"])
+        if (k.value("prefix", "") == prefix && k.contains("scopes")) {
+          facts.scopes_known = true;
+          for (const auto& s : k["scopes"]) facts.scopes.push_back(s.get<std::string>());
+        }
+      if (!facts.scopes_known) facts.scopes_unknown_reason = "the key is not in the workspace's key list";
+    } else if (keys && keys->status == 403) {
+      facts.scopes_unknown_reason = "listing keys needs settings:admin, which this key lacks";
+      facts.scopes_known = false;
+    } else {
+      facts.scopes_unknown_reason = "the server does not list API keys";
+    }
+    return ok("token", "API key " + slab5::token_display_prefix(t.value) + "… from " + t.source + ", valid for workspace " +
+                           ws.value("id", "?") + " (" + ws.value("name", "") + ")");
+  }
+  // A session.
+  RequestOptions user_only;
+  user_only.workspace = false;
+  auto me = client.send("GET", "me", "", user_only);
+  if (!me) return failed("token", me.error().message, "check the reachability line above");
+  if (me->status != 200) {
+    auto e = api_error_from(*me);
+    return failed("token", "session from " + t.source + " refused: " + e.message + " (" + e.code + ")",
+                  "sign in again: slab5 login");
+  }
+  facts.valid = true;
+  const auto& d = me->json["data"];
+  std::string email = d.contains("user") ? d["user"].value("email", "") : "";
+  auto ws = ctx.workspace();
+  facts.workspace_set = ws.set();
+  if (d.contains("memberships") && d["memberships"].is_array())
+    for (const auto& m : d["memberships"]) {
+      std::string id = m.contains("workspace") && m["workspace"].is_object() ? m["workspace"].value("id", "")
+                                                                             : m.value("workspace_id", "");
+      if (id == ws.value) facts.role = m.value("role", "");
+    }
+  if (!facts.role.empty()) {
+    facts.scopes_known = true;
+    facts.scopes = slab5::scopes_for_role(facts.role);
+  } else {
+    facts.scopes_unknown_reason = ws.set() ? "the user has no membership in " + ws.value : "no workspace is set";
+  }
+  if (ws.set()) {
+    auto w = client.send("GET", "workspace", "");
+    if (w && w->status == 200 && w->json["data"].contains("enabled_modules")) {
+      facts.modules_known = true;
+      for (const auto& m : w->json["data"]["enabled_modules"]) facts.enabled_modules.push_back(m.get<std::string>());
+    }
+  }
+  return ok("token", "session of " + (email.empty() ? std::string("a user") : email) + " from " + t.source +
+                         (ws.set() ? ", workspace " + ws.value + (facts.role.empty() ? "" : " as " + facts.role)
+                                   : ", no workspace set"));
+}
+
+}  // namespace
+
+DoctorCheck check_base_url_shape(const std::string& url, const std::string& source) {
+  std::string where = url + " (from " + source + ")";
+  const std::string fix = "set it to the server's API root, e.g. export SLAB5_API_BASE_URL=http://127.0.0.1:8787/v1 "
+                          "or slab5 config set base_url https://api.slab5.com/v1";
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos || (url.substr(0, scheme_end) != "http" && url.substr(0, scheme_end) != "https"))
+    return failed("base URL", where + " is not an http:// or https:// URL", fix);
+  auto host_start = scheme_end + 3;
+  auto path_start = url.find('/', host_start);
+  if (path_start == host_start || host_start >= url.size()) return failed("base URL", where + " has no host", fix);
+  if (url.find_first_of("?#") != std::string::npos) return failed("base URL", where + " has a query or fragment", fix);
+  std::string path = path_start == std::string::npos ? "" : url.substr(path_start);
+  if (path.size() < 3 || path.substr(path.size() - 3) != "/v1")
+    return failed("base URL", where + " does not end in /v1", fix);
+  return ok("base URL", where);
+}
+
+std::time_t parse_http_date(const std::string& date) {
+  std::tm tm{};
+  const char* end = strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (!end || *end != '\0') return -1;
+  return timegm(&tm);
+}
+
+DoctorCheck check_clock_skew(const std::string& date, std::time_t now) {
+  if (date.empty())
+    return failed("clock", "the server sent no Date header", "a server behind a proxy may drop it; compare clocks by hand");
+  auto server = parse_http_date(date);
+  if (server < 0) return failed("clock", "the server's Date header '" + date + "' is not an HTTP date", "report it");
+  long skew = long(now - server);
+  std::string text = std::to_string(std::labs(skew)) + " s " + (skew >= 0 ? "ahead of" : "behind") + " the server";
+  // Session tokens carry iat/exp checked with 60 s of leeway.
+  if (std::labs(skew) > 60)
+    return failed("clock", "this machine is " + text,
+                  "set the clock right (e.g. timedatectl set-ntp true); session tokens and signed webhooks "
+                  "allow 60 s of skew");
+  return ok("clock", std::labs(skew) <= 1 ? "in step with the server" : "this machine is " + text);
+}
+
+DoctorCheck check_route_needs(const std::string& route_text, const CredentialFacts& f) {
+  const std::string name = "route";
+  auto sp = route_text.find(' ');
+  if (sp == std::string::npos)
+    return failed(name, "'" + route_text + "' is not 'METHOD PATH'", "quote it: --route 'GET /v1/workspace'");
+  std::string method = route_text.substr(0, sp), path = route_text.substr(route_text.find_first_not_of(' ', sp));
+  const auto* r = slab5::find_route_requirement(method, path);
+  if (!r)
+    return failed(name, "no route " + route_text + " in the Slab5 API",
+                  "check the method and the path (e.g. 'GET /v1/workspace'); 'slab5 api' paths are relative to /v1");
+  std::string label = r->method + " " + r->pattern;
+  if (r->access == "public") return ok(name, label + " is public: no token needed");
+  if (!f.valid) return skipped(name, label + ": no valid token to check against");
+  if (r->access == "mcp") {
+    if (f.kind != "mcp_client")
+      return failed(name, label + " takes an MCP client token only", "use a slab5_mcp_… token (slab5 mcp-clients create)");
+    return ok(name, label + ": an MCP client token");
+  }
+  if (r->access == "user") {
+    if (f.kind != "session")
+      return failed(name, label + " needs a signed-in user's session; API keys are refused",
+                    "slab5 login, and unset the API key variable while you use it");
+    return ok(name, label + ": a session, no workspace needed");
+  }
+  if (f.kind == "session" && !f.workspace_set)
+    return failed(name, label + " needs a workspace, and a session sends none by default",
+                  "pass -w wrk_… or run 'slab5 config set workspace wrk_…'");
+  if (!r->role.empty()) {
+    if (f.kind != "session")
+      return failed(name, label + " needs a session of role " + r->role + " or above; API keys are refused",
+                    "slab5 login as a user with the " + r->role + " role");
+    if (slab5::role_rank(f.role) < slab5::role_rank(r->role))
+      return failed(name, label + " needs role " + r->role + "; you are " + (f.role.empty() ? "not a member" : f.role),
+                    "ask an owner of the workspace");
+  }
+  if (!r->module.empty()) {
+    if (!f.modules_known)
+      return failed(name, label + " needs module " + r->module + ", and the workspace's modules could not be read",
+                    "check 'slab5 workspace' works first");
+    if (!contains(f.enabled_modules, r->module))
+      return failed(name, label + " needs module " + r->module + ", which is not enabled in the workspace",
+                    "slab5 workspace modules enable " + r->module + " (needs settings:admin)");
+  }
+  if (!r->scope.empty()) {
+    if (!f.scopes_known)
+      return failed(name, label + " needs scope " + r->scope + "; this credential's scopes cannot be read: " +
+                              f.scopes_unknown_reason,
+                    "run 'slab5 doctor' with a credential holding settings:admin, or 'slab5 keys show' the key");
+    if (!contains(f.scopes, r->scope))
+      return failed(name, label + " needs scope " + r->scope + ", which this " +
+                              (f.kind == "session" ? "session (role " + f.role + ")" : std::string("API key")) +
+                              " lacks (has: " + (f.scopes.empty() ? "none" : join(f.scopes, " ")) + ")",
+                    f.kind == "session" ? "ask an admin for a role that grants " + r->scope
+                                        : "create a key with it: slab5 keys create --name N --scope " + r->scope);
+  }
+  std::string needs;
+  if (!r->module.empty()) needs += "module " + r->module;
+  if (!r->scope.empty()) needs += (needs.empty() ? "" : ", ") + std::string("scope ") + r->scope;
+  if (!r->role.empty()) needs += (needs.empty() ? "" : ", ") + std::string("role ") + r->role;
+  return ok(name, label + (needs.empty() ? ": any workspace credential" : ": has " + needs));
+}
+
+int run_doctor(Context& ctx, const std::string& route_text) {
+  std::vector<DoctorCheck> checks;
+  checks.push_back(check_environment(ctx));
+  auto base = ctx.base_url();
+  checks.push_back(check_base_url_shape(base.value, base.source));
+
+  // Reachability: one unauthenticated GET /health at the server root, no retries.
+  std::string health_url = server_root(base.value) + "/health";
+  slab5::HttpClient http;
+  if (!ctx.ca_bundle().empty()) http.set_ca_bundle(ctx.ca_bundle());
+  slab5::HttpRequest req;
+  req.url = health_url;
+  req.timeout_ms = std::min(ctx.timeout_ms(), 10000L);
+  auto started = std::chrono::steady_clock::now();
+  auto health = http.perform(req);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  bool reachable = health && health->status == 200;
+  if (!health)
+    checks.push_back(failed("reachability", "GET " + health_url + ": " + health.error().message,
+                            "is the server running? Locally: slab5d serve; check the base URL and HTTPS_PROXY/NO_PROXY"));
+  else if (health->status != 200)
+    checks.push_back(failed("reachability", "GET " + health_url + " answered HTTP " + std::to_string(health->status),
+                            "the base URL may point at something that is not a Slab5 server"));
+  else
+    checks.push_back(ok("reachability", "GET " + health_url + " answered 200 in " + std::to_string(ms) + " ms"));
+
+  CredentialFacts facts;
+  if (reachable)
+    checks.push_back(check_token(ctx, facts, !route_text.empty()));
+  else
+    checks.push_back(skipped("token", "the server is not reachable"));
+  if (!route_text.empty()) checks.push_back(check_route_needs(route_text, facts));
+  if (reachable)
+    checks.push_back(check_clock_skew(health->header("date"), std::time(nullptr)));
+  else
+    checks.push_back(skipped("clock", "the server is not reachable"));
+
+  bool all_ok = std::all_of(checks.begin(), checks.end(), [](const DoctorCheck& c) { return c.status == "ok"; });
+  Json arr = Json::array();
+  for (const auto& c : checks) {
+    Json j = {{"check", c.name}, {"status", c.status}, {"detail", c.detail}};
+    if (!c.fix.empty()) j["fix"] = c.fix;
+    arr.push_back(j);
+  }
+  int rc = ctx.emit(arr, [&] {
+    for (const auto& c : checks) {
+      std::string status = c.status == "ok" ? ctx.out.green("ok  ") : c.status == "fail" ? ctx.out.red("fail") : "skip";
+      std::string name = c.name + ":";
+      name.resize(std::max<std::size_t>(name.size(), 14), ' ');
+      std::string line = status + "  " + name + c.detail;
+      if (!c.fix.empty()) line += "  fix: " + c.fix;
+      ctx.out.print_line(line);
+    }
+  });
+  if (rc != kOk) return rc;
+  return all_ok ? int(kOk) : int(kFailure);
+}
+
+void add_doctor_command(CLI::App& app, Context& ctx) {
+  auto* doctor = app.add_subcommand("doctor", "Check the settings, the server, the token and a route's needs");
+  static std::string route;
+  doctor->add_option("--route", route, "Also check what a route needs, e.g. 'POST /v1/workspace/api-keys'");
+  doctor->footer(
+      "Checks, in order: environment, base URL shape, reachability (GET /health), token kind and validity,\n"
+      "the route's scope, module and role (with --route), clock skew. Exit 0 only when all pass.\n\n"
+      "Examples:\n  slab5 doctor\n  slab5 doctor --route 'GET /v1/contacts'\n  slab5 doctor --json");
+  on_run(doctor, ctx, [&ctx] { return run_doctor(ctx, route); });
+}
+
+}  // namespace slab5cli

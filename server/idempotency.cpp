@@ -1,0 +1,248 @@
+#include "idempotency.hpp"
+
+#include <openssl/evp.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "app.hpp"
+#include "domain/audit.hpp"
+#include "logger.hpp"
+#include "slab5/crypto.hpp"
+#include "slab5/encoding.hpp"
+#include "slab5/time.hpp"
+
+namespace slab5d {
+
+using slab5::Error;
+using slab5::Json;
+using slab5::Result;
+
+namespace {
+
+constexpr std::size_t kMaxKeyLength = 255;
+constexpr auto kWaitForFirst = std::chrono::seconds(3);
+
+bool valid_key(std::string_view k) {
+  if (k.empty() || k.size() > kMaxKeyLength) return false;
+  for (char c : k)
+    if (c < 0x21 || c > 0x7e) return false;
+  return true;
+}
+
+// The key from the body or the header; nullopt when neither carries one.
+Result<std::optional<std::string>> read_key(const Ctx& ctx) {
+  std::optional<std::string> from_body;
+  if (auto it = ctx.body.find("idempotency_key"); it != ctx.body.end() && !it->is_null()) {
+    if (!it->is_string() || !valid_key(it->get_ref<const std::string&>()))
+      return tl::unexpected(slab5::validation_error(
+          "idempotency_key", "must be a string of 1-255 printable ASCII characters without spaces"));
+    from_body = it->get<std::string>();
+  }
+  std::optional<std::string> from_header;
+  if (ctx.req.has_header("idempotency-key")) {
+    std::string h(ctx.req.header("idempotency-key"));
+    if (!valid_key(h))
+      return slab5::fail("invalid_request",
+                         "The Idempotency-Key header must be 1-255 printable ASCII characters without spaces.");
+    from_header = std::move(h);
+  }
+  if (from_body && from_header && *from_body != *from_header)
+    return tl::unexpected(slab5::validation_error("idempotency_key", "differs from the Idempotency-Key header"));
+  return from_body ? from_body : from_header;
+}
+
+// What makes two requests "the same": workspace, concrete path and body (without the key).
+std::string request_fingerprint(const Ctx& ctx) {
+  Json body = ctx.body;
+  if (body.is_object()) body.erase("idempotency_key");
+  return slab5::sha256_hex(ctx.who.workspace_id + "\n" + ctx.req.path + "\n" + body.dump());
+}
+
+std::string bearer_token(const Ctx& ctx) {
+  std::string_view auth = ctx.req.header("authorization");
+  if (auth.size() > 7) auth.remove_prefix(7);
+  while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
+  while (!auth.empty() && auth.back() == ' ') auth.remove_suffix(1);
+  return std::string(auth);
+}
+
+// ---- sealing the stored answer ------------------------------------------------------
+
+std::string seal_key(const Ctx& ctx, const std::string& scope) {
+  return slab5::hmac_sha256(bearer_token(ctx), "slab5 idempotent response v1\n" + scope);
+}
+
+std::string seal(const std::string& key, const std::string& aad, const std::string& plain) {
+  std::string nonce = slab5::random_bytes(12);
+  std::string out(plain.size(), '\0');
+  unsigned char tag[16];
+  int len = 0, fin = 0;
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  bool ok = c && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
+            EVP_EncryptInit_ex(c, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                               reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+            EVP_EncryptUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) == 1 &&
+            EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &len,
+                              reinterpret_cast<const unsigned char*>(plain.data()), int(plain.size())) == 1 &&
+            EVP_EncryptFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1 &&
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+  EVP_CIPHER_CTX_free(c);
+  if (!ok) return {};
+  return slab5::base64_encode(nonce + out + std::string(reinterpret_cast<char*>(tag), 16));
+}
+
+std::optional<std::string> unseal(const std::string& key, const std::string& aad, const std::string& sealed) {
+  auto raw = slab5::base64_decode(sealed);
+  if (!raw || raw->size() < 28) return std::nullopt;
+  std::string nonce = raw->substr(0, 12), tag = raw->substr(raw->size() - 16);
+  std::string ct = raw->substr(12, raw->size() - 28);
+  std::string out(ct.size(), '\0');
+  int len = 0, fin = 0;
+  EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
+  bool ok = c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
+            EVP_DecryptInit_ex(c, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                               reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+            EVP_DecryptUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) == 1 &&
+            EVP_DecryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &len,
+                              reinterpret_cast<const unsigned char*>(ct.data()), int(ct.size())) == 1 &&
+            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
+            EVP_DecryptFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1;
+  EVP_CIPHER_CTX_free(c);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+// ---- the table ----------------------------------------------------------------------
+
+struct Slot {
+  std::string credential_id, route, key;
+  std::string scope() const { return credential_id + "\n" + route + "\n" + key; }
+};
+
+enum class ClaimState { Claimed, Stored, InFlight, Conflict };
+struct Claim {
+  ClaimState state = ClaimState::Claimed;
+  int status = 0;
+  std::string response;
+};
+
+Claim claim(Db& db, const Slot& s, const std::string& fingerprint) {
+  static std::atomic<unsigned> counter{0};
+  auto now = slab5::now_millis();
+  auto cutoff = now - kIdempotencyLifetimeMs;
+  Tx tx(db);
+  if (counter.fetch_add(1) % 64 == 0)
+    db.query("DELETE FROM idempotency_keys WHERE created_at_ms < ?", cutoff).run();
+  db.query("DELETE FROM idempotency_keys WHERE credential_id = ? AND route = ? AND key = ? AND created_at_ms < ?",
+           s.credential_id, s.route, s.key, cutoff)
+      .run();
+  db.query("INSERT INTO idempotency_keys (credential_id, route, key, body_hash, status, created_at_ms) "
+           "VALUES (?,?,?,?,0,?) ON CONFLICT DO NOTHING",
+           s.credential_id, s.route, s.key, fingerprint, now)
+      .run();
+  Claim out;
+  if (db.changes() == 1) {
+    tx.commit();
+    return out;
+  }
+  auto q = db.query("SELECT body_hash, status, response FROM idempotency_keys WHERE credential_id = ? AND route = ? "
+                    "AND key = ?",
+                    s.credential_id, s.route, s.key);
+  q.next();
+  if (q.text(0) != fingerprint)
+    out.state = ClaimState::Conflict;
+  else if (q.integer(1) == 0)
+    out.state = ClaimState::InFlight;
+  else {
+    out.state = ClaimState::Stored;
+    out.status = int(q.integer(1));
+    out.response = q.opt_text(2).value_or("{}");
+  }
+  tx.commit();
+  return out;
+}
+
+void release(Db& db, const Slot& s) {
+  db.query("DELETE FROM idempotency_keys WHERE credential_id = ? AND route = ? AND key = ? AND status = 0",
+           s.credential_id, s.route, s.key)
+      .run();
+}
+
+void store(Ctx& ctx, const Slot& s, const Reply& r) {
+  std::string whole = r.data.dump();
+  Json stored = {{"data", strip_secrets(r.data)}};
+  if (stored["data"] != r.data) stored["sealed"] = seal(seal_key(ctx, s.scope()), s.scope(), whole);
+  ctx.db.query("UPDATE idempotency_keys SET status = ?, response = ? WHERE credential_id = ? AND route = ? AND key = ?",
+               r.status, stored.dump(), s.credential_id, s.route, s.key)
+      .run();
+}
+
+Reply replay(const Ctx& ctx, const Slot& s, int status, const std::string& response) {
+  Json stored = Json::parse(response, nullptr, false);
+  Reply r;
+  r.status = status;
+  r.data = stored.is_object() ? stored.value("data", Json()) : Json();
+  if (stored.is_object() && stored.contains("sealed")) {
+    if (auto whole = unseal(seal_key(ctx, s.scope()), s.scope(), stored["sealed"].get<std::string>())) {
+      auto j = Json::parse(*whole, nullptr, false);
+      if (!j.is_discarded()) r.data = std::move(j);
+    }
+  }
+  r.headers.emplace_back("idempotent-replayed", "true");
+  return r;
+}
+
+tl::unexpected<Error> conflict(const std::string& key) {
+  return slab5::fail("idempotency_conflict", "", {{"idempotency_key", key}});
+}
+
+}  // namespace
+
+Result<Reply> run_idempotent(Ctx& ctx, const Handler& handler) {
+  auto key = read_key(ctx);
+  if (!key) return tl::unexpected(key.error());
+  if (!*key || ctx.who.credential_id.empty()) return handler(ctx);
+  Slot slot{ctx.who.credential_id, ctx.route.method + " " + ctx.route.pattern, **key};
+  std::string fingerprint = request_fingerprint(ctx);
+
+  auto deadline = std::chrono::steady_clock::now() + kWaitForFirst;
+  for (;;) {
+    Claim c = claim(ctx.db, slot, fingerprint);
+    if (c.state == ClaimState::Claimed) break;
+    if (c.state == ClaimState::Conflict) return conflict(slot.key);
+    if (c.state == ClaimState::Stored) return replay(ctx, slot, c.status, c.response);
+    // The first request with this key is still running: wait for its answer.
+    if (std::chrono::steady_clock::now() > deadline)
+      return slab5::fail("conflict", "A request with this idempotency key is still in progress; retry shortly.",
+                         {{"idempotency_key", slot.key}});
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+
+  Result<Reply> result = tl::unexpected(Error{"internal_error"});
+  try {
+    result = handler(ctx);
+  } catch (...) {
+    try {
+      release(ctx.db, slot);
+    } catch (const DbError&) {
+    }
+    throw;
+  }
+  try {
+    if (result && result->status >= 200 && result->status < 300)
+      store(ctx, slot, *result);
+    else
+      release(ctx.db, slot);
+  } catch (const DbError& e) {
+    // The operation itself is done; a retry under this key will see it "in progress".
+    logger().log(LogLevel::Error, "could not store an idempotent response",
+                 {{"request_id", ctx.request_id}, {"error", e.what()}});
+  }
+  return result;
+}
+
+}  // namespace slab5d

@@ -1,0 +1,25 @@
+// Idempotency keys (api.md §1) for the routes marked `.creates` in the route table.
+//
+// The key comes from the body's "idempotency_key" or the Idempotency-Key header and is
+// scoped to the calling credential and the route pattern; it lives 24 hours. The key is
+// claimed with an INSERT (under the write lock) before the handler runs, so concurrent
+// duplicates, also from other slab5d processes, never create twice: the late ones wait
+// briefly for the first to finish and replay its answer. A request with another body (or
+// another target path or workspace) under the same key is 409 idempotency_conflict.
+//
+// Only 2xx answers are kept; an error releases the key so a corrected retry can use it.
+// The stored answer is kept twice: with its secrets stripped, and whole but sealed
+// (AES-256-GCM) under a key derived from the caller's bearer token, so the database alone
+// never reveals a secret. A replay with the same token gets the whole answer back; a replay
+// after a session's access token was refreshed gets it without its secret fields.
+#pragma once
+#include "router.hpp"
+
+namespace slab5d {
+
+inline constexpr std::int64_t kIdempotencyLifetimeMs = 24LL * 3600 * 1000;
+
+// Runs `handler` under the request's idempotency key (or directly when it has none).
+slab5::Result<Reply> run_idempotent(Ctx& ctx, const Handler& handler);
+
+}  // namespace slab5d

@@ -1,0 +1,88 @@
+// Helpers shared by the credential, idempotency and durability tests.
+#pragma once
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "harness.hpp"
+
+namespace testing {
+
+inline std::string keys_url(const Server& s) { return s.api_url + "/workspace/api-keys"; }
+inline std::string mcp_url(const Server& s) { return s.api_url + "/workspace/mcp-clients"; }
+
+// Creates a credential and returns its data (with "secret"); fails the test otherwise.
+inline Json create_credential(const std::string& url, const std::string& token, const std::string& name,
+                              const std::vector<std::string>& scopes, Json extra = Json::object()) {
+  Json body = extra;
+  body["name"] = name;
+  body["scopes"] = scopes;
+  auto r = api("POST", url, token, body);
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  return r.json["data"];
+}
+
+inline void check_error(const Response& r, long status, const std::string& code) {
+  INFO(r.body);
+  CHECK(r.status == status);
+  REQUIRE(r.json.is_object());
+  REQUIRE(r.json.contains("error"));
+  CHECK(r.json["error"]["code"] == code);
+  CHECK(r.json["error"]["request_id"] == r.header("x-request-id"));
+}
+
+// True when a field error names `field`.
+inline bool has_field_error(const Response& r, const std::string& field) {
+  if (!r.json.is_object() || !r.json.contains("error")) return false;
+  for (const auto& f : r.json["error"].value("field_errors", Json::array()))
+    if (f.value("field", "") == field) return true;
+  return false;
+}
+
+inline std::string sqlite3_bin() {
+  for (const char* p : {"/usr/bin/sqlite3", "/usr/local/bin/sqlite3", "/bin/sqlite3"})
+    if (std::filesystem::exists(p)) return p;
+  return "sqlite3";
+}
+
+// Runs one SQL statement with the sqlite3 CLI (read-only) and returns its trimmed output.
+inline std::string sql(const std::string& db, const std::string& statement) {
+  auto r = run_program(sqlite3_bin(), {"-readonly", db, statement}, {}, "", 30);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  std::string out = r.out;
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+inline std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// No secret may appear in the database file, its WAL, or the server log.
+inline void check_no_secret_stored(const Server& s, const std::vector<std::string>& secrets) {
+  REQUIRE(!secrets.empty());
+  std::string db = file_bytes(s.db_path), wal = file_bytes(s.db_path + "-wal"), log = s.log();
+  REQUIRE(!db.empty());
+  for (const auto& secret : secrets) {
+    REQUIRE(secret.size() > 20);
+    INFO(secret.substr(0, 12));
+    CHECK(db.find(secret) == std::string::npos);
+    CHECK(wal.find(secret) == std::string::npos);
+    CHECK(log.find(secret) == std::string::npos);
+    // The random part alone must not appear either.
+    std::string random_part = secret.substr(secret.rfind('_') + 1);
+    CHECK(db.find(random_part) == std::string::npos);
+    CHECK(wal.find(random_part) == std::string::npos);
+  }
+}
+
+}  // namespace testing

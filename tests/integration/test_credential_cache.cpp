@@ -1,0 +1,149 @@
+// The credential cache (docs/performance.md): slab5d keeps credential and workspace lookups
+// in memory, and a change written by any other process on the same database is seen by the
+// very next request. The writes here come from this test process through its own SQLite
+// connection, the way another slab5d process (or the sqlite3 shell) would write.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <stdexcept>
+
+#include "harness.hpp"
+#include "slab5/time.hpp"
+#include "slab5/token.hpp"
+
+using namespace testing;
+
+namespace {
+
+// One statement on the database from outside slab5d; returns the rows changed.
+int sql(const std::string& db_path, const std::string& statement) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
+    throw std::runtime_error("cannot open " + db_path);
+  sqlite3_busy_timeout(db, 10000);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, ("PRAGMA foreign_keys=ON; " + statement).c_str(), nullptr, nullptr, &err);
+  std::string msg = err ? err : "";
+  sqlite3_free(err);
+  int changed = sqlite3_changes(db);
+  sqlite3_close(db);
+  if (rc != SQLITE_OK) throw std::runtime_error("sql failed: " + msg);
+  return changed;
+}
+
+std::string sql_value(const std::string& db_path, const std::string& query) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  std::string out = "<none>";
+  if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    out = sqlite3_column_type(st, 0) == SQLITE_NULL ? "<null>" : reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+std::string sq(const std::string& s) { return "'" + s + "'"; }
+
+// Enough requests that every I/O thread has the credential in its cache.
+void warm(const Server& s, const std::string& token) {
+  for (int i = 0; i < 8; ++i) REQUIRE(api("GET", s.api_url + "/workspace", token).status == 200);
+}
+
+std::string message(const Response& r) { return r.json["error"]["message"].get<std::string>(); }
+
+}  // namespace
+
+TEST_CASE("a key revoked by another process is refused on the very next request") {
+  Server s;
+  warm(s, s.token);
+  REQUIRE(sql(s.db_path, "UPDATE credentials SET revoked_at = '2026-01-01T00:00:00.000Z' WHERE kind = 'api_key'") == 1);
+  for (int i = 0; i < 8; ++i) {
+    auto r = api("GET", s.api_url + "/workspace", s.token);
+    CHECK(r.status == 401);
+    CHECK(r.json["error"]["code"] == "unauthorized");
+    CHECK(message(r).find("revoked") != std::string::npos);
+  }
+}
+
+TEST_CASE("two slab5d processes on one database both see a revocation at once") {
+  Server a;
+  Server b({.db = a.db_path});
+  warm(a, a.token);
+  warm(b, a.token);
+  sql(a.db_path, "UPDATE credentials SET revoked_at = '2026-01-01T00:00:00.000Z'");
+  CHECK(api("GET", a.api_url + "/workspace", a.token).status == 401);
+  CHECK(api("GET", b.api_url + "/workspace", a.token).status == 401);
+  // And back: clearing the revocation (only possible from outside) is seen as well.
+  sql(a.db_path, "UPDATE credentials SET revoked_at = NULL");
+  CHECK(api("GET", a.api_url + "/workspace", a.token).status == 200);
+  CHECK(api("GET", b.api_url + "/workspace", a.token).status == 200);
+}
+
+TEST_CASE("an expiry moved into the past by another process applies to the next request") {
+  Server s;
+  warm(s, s.token);
+  sql(s.db_path, "UPDATE credentials SET expires_at = " + sq(slab5::format_rfc3339(slab5::now_millis() - 1000)));
+  auto r = api("GET", s.api_url + "/workspace", s.token);
+  CHECK(r.status == 401);
+  CHECK(message(r).find("expired") != std::string::npos);
+}
+
+TEST_CASE("a key created by another process works at once; unknown keys stay unknown") {
+  Server s;
+  warm(s, s.token);
+  std::string token = slab5::generate_token(slab5::kApiKeyPrefix);
+  // Unknown first: the miss must not be remembered.
+  auto before = api("GET", s.api_url + "/workspace", token);
+  CHECK(before.status == 401);
+  CHECK(message(before).find("not valid") != std::string::npos);
+  sql(s.db_path,
+      "INSERT INTO credentials (id, kind, workspace_id, name, prefix, token_hash, scopes, created_at, updated_at, "
+      "created_by_type, created_by_id) VALUES ('key_fromoutside', 'api_key', " + sq(s.workspace_id) +
+          ", 'outside', " + sq(slab5::token_display_prefix(token)) + ", " + sq(slab5::token_hash(token)) +
+          ", '[\"crm:read\"]', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 'system', 'system')");
+  auto after = api("GET", s.api_url + "/workspace", token);
+  CHECK(after.status == 200);
+  CHECK(after.json["data"]["id"] == s.workspace_id);
+}
+
+TEST_CASE("a workspace deleted by another process takes its keys with it at once") {
+  Server s;
+  warm(s, s.token);
+  sql(s.db_path, "DELETE FROM memberships; DELETE FROM workspaces WHERE id = " + sq(s.workspace_id));
+  auto r = api("GET", s.api_url + "/workspace", s.token);
+  CHECK(r.status == 401);
+}
+
+TEST_CASE("last_used_at is written at most once a minute, not on every request") {
+  Server s;
+  REQUIRE(api("GET", s.api_url + "/workspace", s.token).status == 200);
+  std::string q = "SELECT last_used_at FROM credentials WHERE kind = 'api_key'";
+  auto first = sql_value(s.db_path, q);
+  REQUIRE(first != "<null>");
+  CHECK(slab5::parse_rfc3339(first).has_value());
+
+  // Used 30 seconds ago: further requests leave it alone.
+  auto recent = slab5::format_rfc3339(slab5::now_millis() - 30000);
+  sql(s.db_path, "UPDATE credentials SET last_used_at = " + sq(recent));
+  warm(s, s.token);
+  CHECK(sql_value(s.db_path, q) == recent);
+
+  // Used two minutes ago: the next request records the use again.
+  auto old = slab5::format_rfc3339(slab5::now_millis() - 120000);
+  sql(s.db_path, "UPDATE credentials SET last_used_at = " + sq(old));
+  REQUIRE(api("GET", s.api_url + "/workspace", s.token).status == 200);
+  auto now = sql_value(s.db_path, q);
+  CHECK(now != old);
+  CHECK(slab5::parse_rfc3339(now).value_or(0) > slab5::now_millis() - 10000);
+}
+
+TEST_CASE("a token with a bad checksum is refused before any lookup, cached or not") {
+  Server s;
+  warm(s, s.token);
+  std::string bad = s.token;
+  bad.back() = bad.back() == 'a' ? 'b' : 'a';
+  auto r = api("GET", s.api_url + "/workspace", bad);
+  CHECK(r.status == 401);
+  CHECK(message(r).find("checksum") != std::string::npos);
+}

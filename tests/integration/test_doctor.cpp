@@ -1,0 +1,129 @@
+// `slab5 doctor [--route 'METHOD PATH']` (cli.md §2) against a real slab5d.
+#include <doctest/doctest.h>
+
+#include "harness.hpp"
+#include "slab5/token.hpp"
+
+using namespace testing;
+
+namespace {
+std::map<std::string, std::string> env_for(const Server& s) {
+  return {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}};
+}
+// The line of one check ("ok    token: …").
+std::string line_of(const std::string& out, const std::string& check) {
+  auto at = out.find("  " + check + ":");
+  if (at == std::string::npos) return "";
+  auto start = out.rfind('\n', at);
+  start = start == std::string::npos ? 0 : start + 1;
+  return out.substr(start, out.find('\n', at) - start);
+}
+bool starts(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
+}  // namespace
+
+TEST_CASE("doctor passes every check against a healthy server with a valid key, in order") {
+  Server s;
+  auto r = run_cli({"doctor"}, env_for(s));
+  CHECK(r.exit_code == 0);
+  auto e = r.out.find("environment:"), b = r.out.find("base URL:"), h = r.out.find("reachability:"),
+       t = r.out.find("token:"), c = r.out.find("clock:");
+  CHECK(e < b);
+  CHECK(b < h);
+  CHECK(h < t);
+  CHECK(t < c);
+  CHECK(c != std::string::npos);
+  CHECK(starts(line_of(r.out, "token"), "ok"));
+  CHECK(line_of(r.out, "token").find(s.workspace_id) != std::string::npos);
+  CHECK(line_of(r.out, "environment").find("token from env SLAB5_WORKSPACE_TOKEN") != std::string::npos);
+  CHECK(starts(line_of(r.out, "clock"), "ok"));
+  CHECK(r.out.find(s.token) == std::string::npos);  // never the secret itself
+}
+
+TEST_CASE("doctor names the winning token variable") {
+  Server s;
+  auto env = env_for(s);
+  env["SLAB5_API_KEY"] = slab5::generate_token("slab5_sk_");
+  auto r = run_cli({"doctor"}, env);
+  CHECK(r.exit_code == 0);
+  CHECK(line_of(r.out, "environment").find("wins over SLAB5_API_KEY") != std::string::npos);
+}
+
+TEST_CASE("an unreachable server fails reachability with a fix and skips what depends on it") {
+  auto r = run_cli({"doctor"}, {{"SLAB5_API_BASE_URL", "http://127.0.0.1:9/v1"},
+                                {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+  CHECK(r.exit_code == 1);
+  CHECK(starts(line_of(r.out, "reachability"), "fail"));
+  CHECK(line_of(r.out, "reachability").find("fix:") != std::string::npos);
+  CHECK(starts(line_of(r.out, "token"), "skip"));
+  CHECK(starts(line_of(r.out, "clock"), "skip"));
+}
+
+TEST_CASE("a base URL without /v1 fails its shape check") {
+  Server s;
+  auto env = env_for(s);
+  env["SLAB5_API_BASE_URL"] = s.base_url;
+  auto r = run_cli({"doctor"}, env);
+  CHECK(r.exit_code == 1);
+  CHECK(starts(line_of(r.out, "base URL"), "fail"));
+  CHECK(line_of(r.out, "base URL").find("/v1") != std::string::npos);
+  CHECK(starts(line_of(r.out, "reachability"), "ok"));  // the root is still found
+}
+
+TEST_CASE("no token, a mistyped token, an unknown token and an MCP token each fail the token check") {
+  Server s;
+  auto none = run_cli({"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url}});
+  CHECK(none.exit_code == 1);
+  CHECK(line_of(none.out, "token").find("no token configured") != std::string::npos);
+  CHECK(line_of(none.out, "token").find("slab5 login") != std::string::npos);
+
+  std::string typo = s.token;
+  typo.back() = typo.back() == 'a' ? 'b' : 'a';
+  auto bad = run_cli({"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", typo}});
+  CHECK(bad.exit_code == 1);
+  CHECK(line_of(bad.out, "token").find("checksum") != std::string::npos);
+
+  auto unknown = run_cli({"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url},
+                                      {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+  CHECK(unknown.exit_code == 1);
+  CHECK(starts(line_of(unknown.out, "token"), "fail"));
+  CHECK(line_of(unknown.out, "token").find("unauthorized") != std::string::npos);
+
+  auto mcp = run_cli({"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url},
+                                  {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_mcp_")}});
+  CHECK(mcp.exit_code == 1);
+  CHECK(line_of(mcp.out, "token").find("MCP") != std::string::npos);
+}
+
+TEST_CASE("--route checks a route: public and no-scope routes pass, unknown routes fail") {
+  Server s;
+  auto pub = run_cli({"doctor", "--route", "GET /health"}, env_for(s));
+  CHECK(pub.exit_code == 0);
+  CHECK(line_of(pub.out, "route").find("public") != std::string::npos);
+  auto ws = run_cli({"doctor", "--route", "GET /workspace"}, env_for(s));
+  CHECK(ws.exit_code == 0);
+  CHECK(starts(line_of(ws.out, "route"), "ok"));
+  auto unknown = run_cli({"doctor", "--route", "GET /v1/nothing"}, env_for(s));
+  CHECK(unknown.exit_code == 1);
+  CHECK(starts(line_of(unknown.out, "route"), "fail"));
+  auto user_only = run_cli({"doctor", "--route", "GET /v1/me"}, env_for(s));
+  CHECK(user_only.exit_code == 1);
+  CHECK(line_of(user_only.out, "route").find("API keys are refused") != std::string::npos);
+}
+
+TEST_CASE("doctor --json prints one object per check") {
+  Server s;
+  auto r = run_cli({"doctor", "--json"}, env_for(s));
+  CHECK(r.exit_code == 0);
+  auto j = Json::parse(r.out);
+  REQUIRE(j.is_array());
+  CHECK(j.size() == 5);
+  CHECK(j[0]["check"] == "environment");
+  for (auto& c : j) CHECK(c["status"] == "ok");
+}
+
+TEST_CASE("slab5d sends a Date header that doctor can read") {
+  Server s;
+  auto r = http("GET", s.base_url + "/health");
+  CHECK(r.header("date").size() == 29);
+  CHECK(r.header("date").substr(26) == "GMT");
+}
