@@ -147,11 +147,19 @@ TEST_CASE("a single audit event by id; unknown or another workspace's id is 404"
   auto other = fixtures::insert_workspace(s, "other-ws");
   auto key = fixtures::make_key(s, {"audit:read", "settings:admin"}, other);
   check_error(api("GET", audit_url(s) + "/" + e["id"].get<std::string>(), key), 404, "resource_not_found");
-  CHECK(api("GET", audit_url(s), key).json["data"].empty());
-  api("PATCH", s.api_url + "/workspace", key, {{"name", "Other renamed"}});
-  auto mine = api("GET", audit_url(s), key).json["data"];
-  REQUIRE(mine.size() == 1);
+  // The other workspace's log holds only its own events (its creation, the key's creation).
+  auto theirs = api("GET", audit_url(s, "limit=100"), key).json["data"];
+  REQUIRE(!theirs.empty());
+  for (auto& x : theirs) {
+    CHECK(x["workspace_id"] == other);
+    CHECK(x["id"] != e["id"]);
+  }
+  REQUIRE(api("PATCH", s.api_url + "/workspace", key, {{"name", "Other renamed"}}).status == 200);
+  auto mine = api("GET", audit_url(s, "limit=100"), key).json["data"];
+  REQUIRE(mine.size() == theirs.size() + 1);
+  CHECK(mine[0]["action"] == "workspace.updated");
   CHECK(mine[0]["workspace_id"] == other);
+  for (auto& x : audit(s, "limit=100")) CHECK(x["workspace_id"] == s.workspace_id);  // nothing leaked here
 }
 
 TEST_CASE("the audit log is append-only: no route edits or deletes it") {
@@ -198,20 +206,29 @@ TEST_CASE("usage: a client sees its own requests at once, grouped by route, kind
   CHECK(rows[0]["requests"] >= rows[rows.size() - 1]["requests"]);  // most requests first
 
   auto kinds = api("GET", s.api_url + "/workspace/usage?group_by=kind", key).json["data"];
-  REQUIRE(kinds.size() == 1);
+  // The key's creation is metered twice: as a request and as a credential action.
+  REQUIRE_MESSAGE(kinds.size() == 2, kinds.dump());
   CHECK(kinds[0]["key"] == "api_request");
-  CHECK(kinds[0]["requests"] == 5);  // 3 + 1 + the route summary
+  CHECK(kinds[0]["requests"] == 6);  // the key's creation, 3 + 1, the route summary
+  CHECK(kinds[1]["key"] == "credential_action");
+  CHECK(kinds[1]["requests"] == 1);
 
+  // Two credentials so far: the key (six requests, most first) and the first-start key that
+  // created it (its POST /v1/workspace/api-keys: a request and a credential action).
   auto creds = api("GET", s.api_url + "/workspace/usage?group_by=credential", key).json["data"];
-  REQUIRE(creds.size() == 1);
+  REQUIRE(creds.size() == 2);
   CHECK(creds[0]["key"].get<std::string>().rfind("key_", 0) == 0);
+  CHECK(creds[0]["requests"] == 6);
+  CHECK(creds[1]["requests"] == 2);
   api("GET", s.api_url + "/workspace", s.token);
-  CHECK(api("GET", s.api_url + "/workspace/usage?group_by=credential", key).json["data"].size() == 2);
+  creds = api("GET", s.api_url + "/workspace/usage?group_by=credential", key).json["data"];
+  REQUIRE(creds.size() == 2);
+  CHECK(creds[1]["requests"] == 3);
 
   auto days = api("GET", s.api_url + "/workspace/usage", key).json["data"];  // default: day
   REQUIRE(days.size() == 1);
   CHECK(days[0]["key"] == slab5::format_rfc3339(slab5::now_millis()).substr(0, 10));
-  CHECK(days[0]["requests"] == 9);
+  CHECK(days[0]["requests"] == 11);  // eight by the key; the key's creation (two) and a read by the other
 }
 
 TEST_CASE("usage: since/until narrow the window; bad group_by or time is 400; usage:read is required") {

@@ -2,6 +2,8 @@
 // with settings:admin acts like an admin: it cannot grant, take or remove `owner`.
 #include <doctest/doctest.h>
 
+#include <thread>
+
 #include "harness.hpp"
 #include "workspace_fixtures.hpp"
 
@@ -37,7 +39,7 @@ TEST_CASE("members list answers any workspace token with user_id, email, name, r
 TEST_CASE("members list pages newest first over more than one page; a forged cursor is 400") {
   Server s;
   std::vector<std::string> added;
-  for (int i = 0; i < 4; ++i) added.push_back(fixtures::insert_member(s, "member"));
+  for (int i = 0; i < 4; ++i) added.push_back(add_member(s, "member").user_id);
   std::vector<std::string> seen;
   std::string url = s.api_url + "/workspace/members?limit=2";
   std::string next = url;
@@ -64,7 +66,7 @@ TEST_CASE("members list pages newest first over more than one page; a forged cur
 
 TEST_CASE("PATCH member: a settings:admin key changes a non-owner's role, audited with before and after") {
   Server s;
-  auto user = fixtures::insert_member(s, "member");
+  auto user = add_member(s, "member").user_id;
   auto r = api("PATCH", member_url(s, user), s.token, {{"role", "admin"}});
   REQUIRE(r.status == 200);
   CHECK(r.json["data"]["role"] == "admin");
@@ -81,7 +83,7 @@ TEST_CASE("PATCH member: a settings:admin key changes a non-owner's role, audite
 
 TEST_CASE("PATCH member: unknown role or wrong type is 422, unknown user 404") {
   Server s;
-  auto user = fixtures::insert_member(s, "member");
+  auto user = add_member(s, "member").user_id;
   auto bad = api("PATCH", member_url(s, user), s.token, {{"role", "superuser"}});
   check_error(bad, 422, "validation_failed");
   CHECK(bad.json["error"]["field_errors"][0]["field"] == "role");
@@ -94,7 +96,7 @@ TEST_CASE("PATCH member: unknown role or wrong type is 422, unknown user 404") {
 
 TEST_CASE("PATCH member: only an owner may grant or take owner; a key cannot touch an owner") {
   Server s;
-  auto user = fixtures::insert_member(s, "admin");
+  auto user = add_member(s, "admin").user_id;
   auto grant = api("PATCH", member_url(s, user), s.token, {{"role", "owner"}});
   check_error(grant, 403, "forbidden");
   CHECK(grant.json["error"]["required_role"] == "owner");
@@ -108,7 +110,7 @@ TEST_CASE("PATCH member: only an owner may grant or take owner; a key cannot tou
 
 TEST_CASE("PATCH member needs settings:admin") {
   Server s;
-  auto user = fixtures::insert_member(s, "member");
+  auto user = add_member(s, "member").user_id;
   auto key = fixtures::make_key(s, {"crm:read", "crm:write", "audit:read", "usage:read"});
   auto r = api("PATCH", member_url(s, user), key, {{"role", "admin"}});
   check_error(r, 403, "missing_required_scope");
@@ -119,7 +121,7 @@ TEST_CASE("PATCH member needs settings:admin") {
 
 TEST_CASE("DELETE member: a settings:admin key removes a non-owner, audited; unknown user 404") {
   Server s;
-  auto user = fixtures::insert_member(s, "agent");
+  auto user = add_member(s, "agent").user_id;
   auto r = api("DELETE", member_url(s, user), s.token);
   CHECK(r.status == 204);
   CHECK(role_of(s, user).empty());
@@ -136,7 +138,7 @@ TEST_CASE("DELETE member: an owner cannot be removed by a key; someone else need
   auto r = api("DELETE", member_url(s, owner), s.token);
   check_error(r, 403, "forbidden");
   CHECK(r.json["error"]["required_role"] == "owner");
-  auto user = fixtures::insert_member(s, "member");
+  auto user = add_member(s, "member").user_id;
   auto key = fixtures::make_key(s, {"crm:read", "audit:read"});
   auto m = api("DELETE", member_url(s, user), key);
   check_error(m, 403, "missing_required_scope");
@@ -148,7 +150,7 @@ TEST_CASE("DELETE member: an owner cannot be removed by a key; someone else need
 TEST_CASE("members of another workspace are not found from this one") {
   Server s;
   auto other = fixtures::insert_workspace(s, "other-ws");
-  auto stranger = fixtures::insert_member(s, "member", other);
+  auto stranger = fixtures::add_member_in(s, "member", other).user_id;
   check_error(api("PATCH", member_url(s, stranger), s.token, {{"role", "admin"}}), 404, "resource_not_found");
   check_error(api("DELETE", member_url(s, stranger), s.token), 404, "resource_not_found");
   auto list = api("GET", s.api_url + "/workspace/members", s.token);
@@ -165,7 +167,7 @@ std::map<std::string, std::string> cli_env(const Server& s) {
 
 TEST_CASE("slab5 members list: TSV rows to a pipe, --json the merged pages") {
   Server s;
-  for (int i = 0; i < 3; ++i) fixtures::insert_member(s, "member");
+  for (int i = 0; i < 3; ++i) add_member(s, "member");
   auto r = run_cli({"members", "list"}, cli_env(s));
   CHECK(r.exit_code == 0);
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 4);
@@ -177,8 +179,9 @@ TEST_CASE("slab5 members list: TSV rows to a pipe, --json the merged pages") {
 
 TEST_CASE("slab5 members set-role by id or email; refusals map to exit codes") {
   Server s;
-  auto user = fixtures::insert_member(s, "member");
-  auto r = run_cli({"members", "set-role", user + "@example.com", "admin"}, cli_env(s));
+  auto added = add_member(s, "member");
+  auto user = added.user_id;
+  auto r = run_cli({"members", "set-role", added.email, "admin"}, cli_env(s));
   CHECK(r.exit_code == 0);
   CHECK(r.out.find(user + "\t") != std::string::npos);
   CHECK(r.out.find("\tadmin\t") != std::string::npos);
@@ -193,7 +196,7 @@ TEST_CASE("slab5 members set-role by id or email; refusals map to exit codes") {
 
 TEST_CASE("slab5 members remove: refused without --yes off a terminal (exit 2), removes with --yes") {
   Server s;
-  auto user = fixtures::insert_member(s, "member");
+  auto user = add_member(s, "member").user_id;
   auto r = run_cli({"members", "remove", user}, cli_env(s));
   CHECK(r.exit_code == 2);
   CHECK(role_of(s, user) == "member");
@@ -331,7 +334,7 @@ TEST_CASE("slab5 members invite sends the invitation: mail in the dev mailbox, n
 
 TEST_CASE("slab5 members remove on a terminal asks to type the member: a wrong answer keeps them (exit 2)") {
   Server s;
-  auto user = fixtures::insert_member(s, "member");
+  auto user = add_member(s, "member").user_id;
   auto env = cli_env(s);
   env["TERM"] = "xterm";
   env["PATH"] = "/usr/bin:/bin";
@@ -344,4 +347,26 @@ TEST_CASE("slab5 members remove on a terminal asks to type the member: a wrong a
   auto yes = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, user + "\n");
   CHECK(yes.exit_code == 0);
   CHECK(role_of(s, user).empty());
+}
+
+TEST_CASE("two owners stepping down at once: one succeeds, one gets 409, an owner remains") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  auto me = fixtures::owner_id(s);
+  auto second = add_member(s, "admin");
+  REQUIRE(ws_api("PATCH", member_url(s, second.user_id), owner, s.workspace_id, {{"role", "owner"}}).status == 200);
+  long a = 0, b = 0;
+  std::thread t1([&] { a = ws_api("PATCH", member_url(s, me), owner, s.workspace_id, {{"role", "admin"}}).status; });
+  std::thread t2([&] {
+    b = ws_api("DELETE", member_url(s, second.user_id), second.access_token, s.workspace_id).status;
+  });
+  t1.join();
+  t2.join();
+  CHECK(((a == 200 && b == 409) || (a == 409 && b == 204)));
+  int owners = 0;
+  auto list = api("GET", s.api_url + "/workspace/members?limit=100", s.token);
+  REQUIRE_MESSAGE(list.status == 200, list.body);
+  for (auto& m : list.json["data"])
+    owners += m["role"] == "owner" ? 1 : 0;
+  CHECK(owners == 1);
 }

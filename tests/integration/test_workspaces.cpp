@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "harness.hpp"
 #include "workspace_fixtures.hpp"
@@ -294,29 +295,34 @@ TEST_CASE("DELETE /v1/workspace: only an owner session, only with the slug; admi
   CHECK(ws_api("GET", url, owner, s.workspace_id).status == 200);
 }
 
-TEST_CASE("DELETE /v1/workspace removes its members, credentials and usage; its audit events stay") {
+TEST_CASE("DELETE /v1/workspace removes its members, credentials and pending invitations") {
   Server s;
   auto member = add_member(s, "member");
+  auto key = fixtures::make_key(s, {"crm:read"});
   api("GET", s.api_url + "/workspace", s.token);
+  REQUIRE(api("POST", s.api_url + "/workspace/invitations", s.token, {{"email", "late@example.com"}, {"role", "agent"}})
+              .status == 201);
+  auto mail = http("GET", s.api_url + "/dev/mail?to=late@example.com");
+  REQUIRE(mail.json["data"].size() == 1);
+  std::string invite_token = mail.json["data"][0]["token"];
   auto owner = fixtures::owner_session(s);
-  auto audit_before = std::stoi(fixtures::sql_value(
-      s, "SELECT count(*) FROM audit_events WHERE workspace_id = " + fixtures::sql_quote(s.workspace_id)));
   auto r = ws_api("DELETE", s.api_url + "/workspace", owner, s.workspace_id, {{"confirm", "personal"}});
   REQUIRE(r.status == 204);
   CHECK(r.body.empty());
+  // The workspace is gone for its members' sessions.
   check_error(ws_api("GET", s.api_url + "/workspace", owner, s.workspace_id), 404, "workspace_not_found");
   check_error(ws_api("GET", s.api_url + "/workspace", member.access_token, s.workspace_id), 404, "workspace_not_found");
-  check_error(api("GET", s.api_url + "/workspace", s.token), 401, "unauthorized");  // its key is gone
-  std::string ws = fixtures::sql_quote(s.workspace_id);
-  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM workspaces WHERE id = " + ws) == "0");
-  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM memberships WHERE workspace_id = " + ws) == "0");
-  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM credentials WHERE workspace_id = " + ws) == "0");
-  CHECK(fixtures::sql_value(s, "SELECT count(*) FROM invitations WHERE workspace_id = " + ws) == "0");
-  auto audit_after = std::stoi(
-      fixtures::sql_value(s, "SELECT count(*) FROM audit_events WHERE workspace_id = " + ws));
-  CHECK(audit_after == audit_before + 1);
-  CHECK(fixtures::sql_value(s, "SELECT action FROM audit_events WHERE workspace_id = " + ws +
-                                   " ORDER BY id DESC LIMIT 1") == "workspace.deleted");
+  // Its memberships are gone: neither user lists it any more.
+  CHECK(api("GET", s.api_url + "/workspaces", member.access_token).json["data"].empty());
+  auto me = api("GET", s.api_url + "/me", member.access_token);
+  REQUIRE(me.status == 200);
+  CHECK(me.json["data"]["memberships"].empty());
+  // Its credentials are gone: the first-start key and a created one are both unknown.
+  check_error(api("GET", s.api_url + "/workspace", s.token), 401, "unauthorized");
+  check_error(api("GET", s.api_url + "/workspace", key), 401, "unauthorized");
+  // Its pending invitation is gone: the token is unknown, not merely expired.
+  check_error(api("POST", s.api_url + "/auth/accept-invite", "", {{"token", invite_token}, {"password", "pw-late-1"}}),
+              400, "invalid_request");
   // The users themselves remain; the owner can still list (now no) workspaces.
   auto mine = api("GET", s.api_url + "/workspaces", owner);
   CHECK(mine.status == 200);
@@ -430,4 +436,40 @@ TEST_CASE("slab5 workspace create, list, use and delete with a session") {
   auto after = run_cli({"workspace", "list", "--json"}, env);
   REQUIRE(after.exit_code == 0);
   CHECK(Json::parse(after.out).size() == 1);
+}
+
+TEST_CASE("concurrent creates of one slug: exactly one 201, the others 409") {
+  Server s;
+  auto owner = fixtures::owner_session(s);
+  std::vector<long> statuses(8);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < statuses.size(); ++i)
+    threads.emplace_back([&, i] {
+      statuses[i] = api("POST", s.api_url + "/workspaces", owner, {{"name", "Race"}, {"slug", "race"}}).status;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(std::count(statuses.begin(), statuses.end(), 201) == 1);
+  CHECK(std::count(statuses.begin(), statuses.end(), 409) == long(statuses.size()) - 1);
+  auto mine = api("GET", s.api_url + "/workspaces?limit=100", owner).json["data"];
+  CHECK(std::count_if(mine.begin(), mine.end(), [](const Json& w) { return w["slug"] == "race"; }) == 1);
+}
+
+TEST_CASE("slab5 workspace delete on a terminal asks to type the slug") {
+  Server s;
+  TempDir cfg;
+  auto owner = fixtures::owner_session(s);
+  auto made = api("POST", s.api_url + "/workspaces", owner, {{"name", "Doomed"}, {"slug", "doomed"}});
+  REQUIRE(made.status == 201);
+  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", owner},
+                                         {"SLAB5_WORKSPACE_ID", made.json["data"]["id"]},
+                                         {"SLAB5_CONFIG_DIR", cfg.file("c")}, {"TERM", "xterm"},
+                                         {"PATH", "/usr/bin:/bin"}};
+  std::string cmd = slab5_bin() + " workspace delete --confirm doomed";
+  auto no = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, "nope\n");
+  CHECK(no.exit_code == 2);
+  CHECK(no.out.find("type 'doomed' to confirm") != std::string::npos);
+  CHECK(api("GET", s.api_url + "/workspaces", owner).json["data"].size() == 2);
+  auto yes = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, "doomed\n");
+  CHECK(yes.exit_code == 0);
+  CHECK(api("GET", s.api_url + "/workspaces", owner).json["data"].size() == 1);
 }

@@ -1,5 +1,6 @@
-// Fixtures for the workspace, member, audit and usage tests: API keys with chosen scopes and
-// extra members, written straight into the server's database file (slab5d shares it, WAL).
+// Fixtures for the workspace, member, audit and usage tests. Every set-up step goes through the
+// real HTTP routes, as a client would: API keys from POST /v1/workspace/api-keys, members from
+// the invite/accept flow, extra workspaces from POST /v1/workspaces.
 #pragma once
 #include <doctest/doctest.h>
 
@@ -7,80 +8,10 @@
 #include <vector>
 
 #include "harness.hpp"
-#include "slab5/ids.hpp"
-#include "slab5/time.hpp"
-#include "slab5/token.hpp"
+#include "slab5/crypto.hpp"
+#include "slab5/encoding.hpp"
 
 namespace fixtures {
-
-inline std::string sql_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += '\'';
-    out += c;
-  }
-  return out + "'";
-}
-
-inline void run_sql(const testing::Server& s, const std::string& sql) {
-  auto r = testing::run_program("/usr/bin/sqlite3", {"-bail", "-cmd", ".timeout 5000", s.db_path, sql},
-                                {{"PATH", "/usr/bin:/bin"}});
-  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-}
-
-inline std::string sql_value(const testing::Server& s, const std::string& sql) {
-  auto r = testing::run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 5000", s.db_path, sql},
-                                {{"PATH", "/usr/bin:/bin"}});
-  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
-  std::string out = r.out;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
-
-// An API key of the server's first workspace (or `workspace_id`) holding exactly `scopes`.
-inline std::string make_key(const testing::Server& s, const std::vector<std::string>& scopes,
-                            std::string workspace_id = "") {
-  if (workspace_id.empty()) workspace_id = s.workspace_id;
-  std::string token = slab5::generate_token(slab5::kApiKeyPrefix);
-  std::string now = slab5::format_rfc3339(slab5::now_millis());
-  nlohmann::json sc = scopes;
-  run_sql(s, "INSERT INTO credentials (id, kind, workspace_id, name, prefix, token_hash, scopes, created_at, "
-             "updated_at, created_by_type, created_by_id) VALUES (" +
-                 sql_quote(slab5::new_id("key")) + ", 'api_key', " + sql_quote(workspace_id) + ", 'test key', " +
-                 sql_quote(slab5::token_display_prefix(token)) + ", " + sql_quote(slab5::token_hash(token)) + ", " +
-                 sql_quote(sc.dump()) + ", " + sql_quote(now) + ", " + sql_quote(now) + ", 'system', 'system')");
-  return token;
-}
-
-// A user with `role` in the workspace (no password: a target for member changes). Returns usr_….
-inline std::string insert_member(const testing::Server& s, const std::string& role, std::string workspace_id = "") {
-  if (workspace_id.empty()) workspace_id = s.workspace_id;
-  std::string user = slab5::new_id("usr"), tenant = slab5::new_id("ten");
-  std::string now = slab5::format_rfc3339(slab5::now_millis());
-  std::string email = user + "@example.com";
-  run_sql(s, "INSERT INTO tenants (id, name, created_at) VALUES (" + sql_quote(tenant) + ", 'T', " + sql_quote(now) +
-                 "); INSERT INTO users (id, tenant_id, email, name, created_at, updated_at) VALUES (" +
-                 sql_quote(user) + ", " + sql_quote(tenant) + ", " + sql_quote(email) + ", 'Member', " +
-                 sql_quote(now) + ", " + sql_quote(now) + "); INSERT INTO memberships (workspace_id, user_id, role, "
-                 "joined_at) VALUES (" + sql_quote(workspace_id) + ", " + sql_quote(user) + ", " + sql_quote(role) +
-                 ", " + sql_quote(now) + ");");
-  return user;
-}
-
-// A second workspace in the first workspace's tenant, with no members. Returns wrk_….
-inline std::string insert_workspace(const testing::Server& s, const std::string& slug) {
-  std::string id = slab5::new_id("wrk");
-  std::string now = slab5::format_rfc3339(slab5::now_millis());
-  run_sql(s, "INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) SELECT " +
-                 sql_quote(id) + ", tenant_id, " + sql_quote(slug) + ", 'Other', '[\"crm\"]', " + sql_quote(now) +
-                 ", " + sql_quote(now) + " FROM workspaces WHERE id = " + sql_quote(s.workspace_id));
-  return id;
-}
-
-inline std::string owner_id(const testing::Server& s) {
-  return sql_value(s, "SELECT user_id FROM memberships WHERE workspace_id = " + sql_quote(s.workspace_id) +
-                          " AND role = 'owner' ORDER BY joined_at LIMIT 1");
-}
 
 // A session request to a workspace route: bearer token plus x-workspace-id.
 inline testing::Response ws_api(const std::string& method, const std::string& url, const std::string& token,
@@ -88,9 +19,60 @@ inline testing::Response ws_api(const std::string& method, const std::string& ur
   return testing::api(method, url, token, body, {{"x-workspace-id", workspace_id}});
 }
 
-// The dev owner's session access token for the server's first workspace.
-inline std::string owner_session(const testing::Server& s) {
-  return testing::login(s, s.owner_email, s.owner_password, s.workspace_id)["accessToken"];
+// The dev owner's session access token for the server's first workspace (or `workspace_id`).
+inline std::string owner_session(const testing::Server& s, const std::string& workspace_id = "") {
+  return testing::login(s, s.owner_email, s.owner_password, workspace_id.empty() ? s.workspace_id : workspace_id)
+      ["accessToken"];
+}
+
+// The dev owner's user id, as the session route reports it.
+inline std::string owner_id(const testing::Server& s) {
+  return testing::login(s, s.owner_email, s.owner_password, s.workspace_id)["user"]["id"];
+}
+
+// An API key holding exactly `scopes`, created by POST /v1/workspace/api-keys: in the server's
+// first workspace with the first-start key, in another workspace with its owner's session.
+// Returns the key's secret.
+inline std::string make_key(const testing::Server& s, const std::vector<std::string>& scopes,
+                            const std::string& workspace_id = "") {
+  nlohmann::json body{{"name", "test key"}, {"scopes", scopes}};
+  std::string url = s.api_url + "/workspace/api-keys";
+  auto r = workspace_id.empty() || workspace_id == s.workspace_id
+               ? testing::api("POST", url, s.token, body)
+               : ws_api("POST", url, owner_session(s, workspace_id), workspace_id, body);
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.json["data"]["secret"];
+}
+
+// A new user with `role` in `workspace_id`, through the real invitation flow: the dev owner
+// invites, the token comes from the dev mailbox, the invitee accepts with a password. The
+// returned member holds a session for that workspace.
+inline testing::Member add_member_in(testing::Server& s, const std::string& role, const std::string& workspace_id) {
+  if (workspace_id == s.workspace_id) return testing::add_member(s, role);
+  testing::Member m;
+  m.email = "member-" + slab5::hex_encode(slab5::random_bytes(6)) + "@example.test";
+  m.password = "pw-" + slab5::hex_encode(slab5::random_bytes(8));
+  auto inv = ws_api("POST", s.api_url + "/workspace/invitations", owner_session(s, workspace_id), workspace_id,
+                    {{"email", m.email}, {"role", role}});
+  REQUIRE_MESSAGE(inv.status == 201, inv.body);
+  auto mail = testing::http("GET", s.api_url + "/dev/mail?to=" + slab5::url_encode(m.email));
+  REQUIRE_MESSAGE(mail.status == 200, mail.body);
+  REQUIRE(mail.json["data"].size() == 1);
+  auto acc = testing::api("POST", s.api_url + "/auth/accept-invite", "",
+                          {{"token", mail.json["data"][0]["token"]}, {"password", m.password}});
+  REQUIRE_MESSAGE(acc.status == 200, acc.body);
+  m.user_id = acc.json["data"]["user"]["id"];
+  m.access_token = acc.json["data"]["accessToken"];
+  m.refresh_token = acc.json["data"]["refreshToken"];
+  return m;
+}
+
+// A second workspace created by the dev owner's session (POST /v1/workspaces): the dev owner is
+// its only member, as owner. Returns wrk_….
+inline std::string insert_workspace(const testing::Server& s, const std::string& slug) {
+  auto r = testing::api("POST", s.api_url + "/workspaces", owner_session(s), {{"name", "Other"}, {"slug", slug}});
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.json["data"]["id"];
 }
 
 inline void check_error(const testing::Response& r, long status, const std::string& code) {
