@@ -93,8 +93,17 @@ std::string smtp_send(const std::string& smtp_url, const std::string& from, cons
 }
 
 std::string send_mail(App& app, Db& db, const Mail& m) {
-  std::string id = store_mail(db, m);
   const auto& cfg = app.config();
+  // The dev mailbox is the one place a one-time token is kept readable, because
+  // GET /v1/dev/mail must show it. Without the dev routes nothing can read it, so only the
+  // envelope (recipient, subject, kind) is kept and the token never reaches the database.
+  Mail kept = m;
+  if (!cfg.dev_routes) {
+    kept.token.clear();
+    kept.link.clear();
+    kept.body.clear();
+  }
+  std::string id = store_mail(db, kept);
   if (!cfg.smtp_url.empty()) {
     // Delivered off the request path; a failure is logged (without the body or token).
     app.blocking_pool().post([url = cfg.smtp_url, from = cfg.mail_from, m, id] {

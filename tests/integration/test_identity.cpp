@@ -489,3 +489,14 @@ TEST_CASE("the dev mailbox filters by address and can be emptied") {
   Server off({.args = {"--no-dev-routes"}});
   CHECK(http("GET", off.api_url + "/dev/mail").status == 404);
 }
+
+TEST_CASE("without the dev routes no verification token is kept in the database") {
+  Server off({.args = {"--no-dev-routes"}});
+  CHECK(http("POST", off.api_url + "/auth/register", Json{{"email", "kit@example.test"}, {"password", "password1"}}.dump(),
+             {{"Content-Type", "application/json"}})
+            .status == 202);
+  auto rows = run_program("/usr/bin/sqlite3", {off.db_path, "SELECT kind || '|' || token || '|' || link FROM mail"},
+                          {{"PATH", "/usr/bin:/bin"}});
+  CHECK(rows.exit_code == 0);
+  CHECK(rows.out == "verify_email||\n");
+}
