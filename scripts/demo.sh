@@ -43,7 +43,7 @@ SLAB5_WORKSPACE_TOKEN="$key" slab5 keys list
 echo "exit code $? (5 = not permitted)"
 set -e
 
-step "rotate, then revoke it"
+step "revoke it"
 id=$(slab5 keys list --json --jq '.[] | select(.name=="ci-readonly") | .id')
 run slab5 keys revoke "$id" --yes
 set +e
