@@ -3,6 +3,7 @@
 #include <map>
 
 #include "exit_codes.hpp"
+#include "jq_filter.hpp"
 #include "slab5/access.hpp"
 #include "slab5/version.hpp"
 
@@ -61,7 +62,30 @@ std::vector<std::string> module_names() {
   return out;
 }
 
-void build_command_table(CLI::App& app, Context& ctx) {
+namespace {
+
+// The profile's `output` preference applies to every command that prints results, unless
+// --json or --jq was given; commands that never touch the config are left alone.
+void apply_output_preference(CLI::App& app, Context& ctx) {
+  app.final_callback([&app, &ctx] {
+    if (ctx.g.json || !ctx.g.jq.empty()) return;
+    auto chosen = app.get_subcommands();  // the parsed ones
+    if (chosen.empty()) return;
+    for (const char* local : {"completion", "__complete", "version", "help", "config", "__manual"})
+      if (chosen.front()->get_name() == local) return;
+    try {
+      if (ctx.store().profile_value(ctx.profile(), "output") == std::optional<std::string>("json")) ctx.g.json = true;
+    } catch (const std::exception&) {
+      // An unreadable config file is reported by the command that needs it.
+    }
+  });
+}
+
+// The root: description, global flags, --version, --jq, the output preference.
+void build_root(CLI::App& app, Context& ctx) {
+  // Option addresses are the registries' keys; a table built earlier in this process is gone.
+  choice_registry().clear();
+  dynamic_registry().clear();
   auto& g = ctx.g;
   app.description("slab5: the Slab5 API from your shell: sign in, manage workspace credentials, members and\n"
                   "workspaces, and make authenticated requests.");
@@ -89,17 +113,86 @@ void build_command_table(CLI::App& app, Context& ctx) {
   app.footer("Examples:\n  slab5 login --email you@example.com\n  slab5 workspace --json\n"
              "  slab5 keys create --name ci --scope crm:read -q\n  slab5 api /workspace/members --paginate\n\n" +
              exit_code_help() + "\nRun 'slab5 <command> --help' for a command's flags, 'slab5 help exit-codes' for the table.");
+  install_jq(app);
+  apply_output_preference(app, ctx);
+}
 
-  add_core_commands(app, ctx);
-  add_api_command(app, ctx);
-  add_auth_commands(app, ctx);
-  add_workspace_commands(app, ctx);
-  add_member_commands(app, ctx);
-  add_invitation_commands(app, ctx);
-  add_key_commands(app, ctx);
-  add_audit_commands(app, ctx);
-  add_usage_commands(app, ctx);
-  add_shell_commands(app, ctx);
+}  // namespace
+
+const std::vector<CommandGroup>& command_groups() {
+  static const std::vector<CommandGroup> groups = {
+      {{"version", "help"}, add_core_commands, false},
+      {{"api"}, add_api_command, true},
+      {{"login", "logout", "auth"}, add_auth_commands, true},
+      {{"workspace"}, add_workspace_commands, true},
+      {{"members"}, add_member_commands, true},
+      {{"invitations"}, add_invitation_commands, true},
+      {{"keys", "mcp-clients"}, add_key_commands, true},
+      {{"audit"}, add_audit_commands, true},
+      {{"usage"}, add_usage_commands, true},
+      {{"completion", "__complete", "config", "doctor", "__manual", "__commands"}, add_shell_commands, false},
+  };
+  return groups;
+}
+
+void build_command_table(CLI::App& app, Context& ctx) {
+  build_root(app, ctx);
+  for (const auto& group : command_groups()) group.add(app, ctx);
+}
+
+std::optional<std::string> named_command(const CLI::App& root, int argc, const char* const* argv) {
+  auto takes_value = [&](const std::string& name) -> std::optional<bool> {
+    const CLI::Option* opt = root.get_option_no_throw(name);
+    if (opt == nullptr) return std::nullopt;
+    return opt->get_items_expected_min() > 0;
+  };
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--" || arg == "-") return std::nullopt;
+    if (arg.starts_with("--")) {
+      auto eq = arg.find('=');
+      auto value = takes_value(std::string(arg.substr(0, eq)));
+      if (!value) return std::nullopt;  // not a global flag: let the whole table judge
+      if (*value && eq == std::string_view::npos) ++i;
+      continue;
+    }
+    if (arg.starts_with("-")) {
+      // A cluster of short flags (-qy); the first one that takes a value takes the rest of the
+      // token, or the next token when it ends the cluster (-qw ID, -wID).
+      for (std::size_t j = 1; j < arg.size(); ++j) {
+        auto value = takes_value(std::string{'-', arg[j]});
+        if (!value) return std::nullopt;
+        if (*value) {
+          if (j + 1 == arg.size()) ++i;
+          break;
+        }
+      }
+      continue;
+    }
+    return std::string(arg);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<const CLI::App*>> build_command_table_for(CLI::App& app, Context& ctx, int argc,
+                                                                    const char* const* argv) {
+  build_root(app, ctx);
+  auto name = named_command(app, argc, argv);
+  if (!name) return std::nullopt;
+  const CommandGroup* chosen = nullptr;
+  for (const auto& group : command_groups())
+    for (const auto& n : group.names)
+      if (n == *name) chosen = &group;
+  if (chosen == nullptr || !chosen->builds_alone) return std::nullopt;
+  std::vector<const CLI::App*> stand_ins;
+  for (const auto& group : command_groups()) {
+    if (&group == chosen) {
+      group.add(app, ctx);
+      continue;
+    }
+    for (const auto& n : group.names) stand_ins.push_back(app.add_subcommand(n));
+  }
+  return stand_ins;
 }
 
 }  // namespace slab5cli

@@ -3,6 +3,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,27 @@ namespace slab5cli {
 
 // Builds the whole table into `app`.
 void build_command_table(CLI::App& app, Context& ctx);
+
+// The top-level commands, in table order, grouped by the function that adds them.
+struct CommandGroup {
+  std::vector<std::string> names;          // the top-level commands `add` declares
+  void (*add)(CLI::App&, Context&);
+  bool builds_alone;                       // needs nothing else of the table (help, completion and
+                                           // the manual read all of it)
+};
+const std::vector<CommandGroup>& command_groups();
+
+// The top-level command `argv` names, read with the global flags of `root` (which take a value
+// and which do not); nullopt when there is none or it cannot be told without parsing.
+std::optional<std::string> named_command(const CLI::App& root, int argc, const char* const* argv);
+
+// Start-up work in proportion to the command: builds the global flags and the group of the
+// command `argv` names, and every other top-level command as an empty stand-in so that a token
+// naming one is classified as the whole table would classify it. Returns the stand-ins, or
+// nullopt (and `app` must be discarded) when the whole table is needed. A parse of the
+// partial table stands for the whole table's only when it succeeds and no stand-in was parsed.
+std::optional<std::vector<const CLI::App*>> build_command_table_for(CLI::App& app, Context& ctx, int argc,
+                                                                    const char* const* argv);
 
 // Runs `fn` when `cmd` is the command the user named (the deepest parsed subcommand wins).
 void on_run(CLI::App* cmd, Context& ctx, std::function<int()> fn);

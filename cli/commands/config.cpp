@@ -143,21 +143,6 @@ void add_config_commands(CLI::App& app, Context& ctx) {
 
   auto* path = config->add_subcommand("path", "Print the config file's path (--json: config, credentials, directory)");
   on_run(path, ctx, [&ctx] { return config_path(ctx); });
-
-  // The profile's `output` preference applies to every command that prints results, unless
-  // --json or --jq was given; commands that never touch the config are left alone.
-  app.final_callback([&app, &ctx] {
-    if (ctx.g.json || !ctx.g.jq.empty()) return;
-    auto chosen = app.get_subcommands();  // the parsed ones
-    if (chosen.empty()) return;
-    for (const char* local : {"completion", "__complete", "version", "help", "config", "__manual"})
-      if (chosen.front()->get_name() == local) return;
-    try {
-      if (ctx.store().profile_value(ctx.profile(), "output") == std::optional<std::string>("json")) ctx.g.json = true;
-    } catch (const std::exception&) {
-      // An unreadable config file is reported by the command that needs it.
-    }
-  });
 }
 
 }  // namespace slab5cli

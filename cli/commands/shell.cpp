@@ -1,8 +1,7 @@
-// slab5 commands: completion, config and doctor (cli.md §2, §6), and --jq for every command.
+// slab5 commands: completion, config and doctor (cli.md §2, §6), and the manual's generators.
 #include "command_table.hpp"
 #include "complete.hpp"
 #include "doctor.hpp"
-#include "jq_filter.hpp"
 #include "manual.hpp"
 
 namespace slab5cli {
@@ -10,7 +9,6 @@ namespace slab5cli {
 void add_config_commands(CLI::App& app, Context& ctx);  // commands/config.cpp
 
 void add_shell_commands(CLI::App& app, Context& ctx) {
-  install_jq(app);
   add_completion_commands(app, ctx);
   add_config_commands(app, ctx);
   add_doctor_command(app, ctx);

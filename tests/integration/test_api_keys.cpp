@@ -184,6 +184,8 @@ TEST_CASE("editing changes name, description, scopes and expiry; the next reques
   auto k = create_credential(keys_url(s), s.token, "before", {"settings:admin", "crm:read"});
   std::string id = k["id"], t = k["secret"], url = keys_url(s) + "/" + id;
   REQUIRE(api("GET", keys_url(s), t).status == 200);
+  // Timestamps have millisecond resolution: let one pass so that updated_at must move.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto r = api("PATCH", url, s.token,
                {{"name", "after"}, {"description", "d"}, {"scopes", {"crm:read"}}, {"expires_at", "2999-01-01T00:00:00Z"}});
   INFO(r.body);

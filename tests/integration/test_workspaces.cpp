@@ -2,6 +2,7 @@
 // caller's workspaces. Role rules that need a signed-in user are in the session cases below.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -35,6 +36,7 @@ TEST_CASE("GET /v1/workspace answers any valid token of the workspace, whatever 
 TEST_CASE("PATCH /v1/workspace renames; id and slug never change; one audit event with before and after") {
   Server s;
   auto before = api("GET", s.api_url + "/workspace", s.token).json["data"];
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // timestamps have millisecond resolution
   auto r = api("PATCH", s.api_url + "/workspace", s.token, {{"name", "  Acme Corp  "}});
   REQUIRE(r.status == 200);
   CHECK(r.json["data"]["name"] == "Acme Corp");
