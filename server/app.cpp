@@ -368,7 +368,10 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
     } else if (!r.no_body) {
       resp.body.reserve(512);
       resp.body += "{\"data\":";
-      append_json(resp.body, r.data);  // what dump() writes, without its per-character cost
+      if (r.data_text)
+        resp.body += *r.data_text;
+      else
+        append_json(resp.body, r.data);  // what dump() writes, without its per-character cost
       if (r.next_cursor) {
         resp.body += ",\"next_cursor\":";
         resp.body += Json(*r.next_cursor).dump();
@@ -402,16 +405,18 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
                     .credential = authed ? std::string_view(ctx->who.credential_id) : std::string_view("-"),
                     .remote = req.remote_ip.empty() ? std::string_view("-") : std::string_view(req.remote_ip)});
   if (ctx && ctx->who.authenticated() && !ctx->who.workspace_id.empty() && usage_) {
+    std::string id = slab5::new_id("use"), type = ctx->who.credential_type(),
+                at = slab5::format_rfc3339(slab5::now_millis());
     UsageEvent ev;
-    ev.id = slab5::new_id("use");
+    ev.id = id;
     ev.workspace_id = ctx->who.workspace_id;
-    ev.credential_type = ctx->who.credential_type();
+    ev.credential_type = type;
     ev.credential_id = ctx->who.credential_id;
     ev.route = route_pattern;
     ev.status = resp.status;
     ev.request_id = request_id;
-    ev.created_at = slab5::format_rfc3339(slab5::now_millis());
-    usage_->record(std::move(ev));
+    ev.created_at = at;
+    usage_->record(ev);
   }
   return resp;
 }

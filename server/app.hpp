@@ -97,6 +97,7 @@ class App {
   void shutdown();
 
   Db& db();  // this thread's connection
+  std::uint64_t generation() const { return generation_; }  // keys this App's per-thread caches
   const Config& config() const { return cfg_; }
   const std::string& db_path() const { return db_path_; }
   bool db_is_throwaway() const { return throwaway_; }

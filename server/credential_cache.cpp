@@ -1,9 +1,8 @@
 #include "credential_cache.hpp"
 
-#include <sqlite3.h>
-
 #include <unordered_map>
 
+#include "http/json_writer.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5d::credential_cache {
@@ -12,13 +11,17 @@ namespace {
 // Entries per thread before the cache starts over; far above any realistic working set.
 constexpr std::size_t kMaxEntries = 4096;
 
+struct CachedWorkspace {
+  Workspace workspace;
+  std::string json;  // workspace.to_json() as the envelope writes it
+};
+
 struct ThreadCache {
   std::uint64_t generation = 0;
   Db* db = nullptr;
-  std::int64_t data_version = -1;
-  std::int64_t own_changes = -1;
+  Db::ChangeMark mark;  // the database as of the last fill
   std::unordered_map<std::string, CachedCredential> credentials;  // by token hash
-  std::unordered_map<std::string, Workspace> workspaces;          // by id
+  std::unordered_map<std::string, CachedWorkspace> workspaces;    // by id
 
   void clear() {
     credentials.clear();
@@ -31,12 +34,6 @@ ThreadCache& cache() {
   return c;
 }
 
-std::int64_t data_version(Db& db) {
-  auto q = db.query("PRAGMA data_version");
-  q.next();
-  return q.integer(0);
-}
-
 }  // namespace
 
 void validate(std::uint64_t generation, Db& db) {
@@ -45,15 +42,10 @@ void validate(std::uint64_t generation, Db& db) {
     c.clear();
     c.generation = generation;
     c.db = &db;
-    c.data_version = -1;
+    c.mark = {};
   }
-  std::int64_t dv = data_version(db);
-  std::int64_t own = sqlite3_total_changes64(db.handle());
-  if (dv != c.data_version || own != c.own_changes) {
-    c.clear();
-    c.data_version = dv;
-    c.own_changes = own;
-  }
+  // Any commit since the last fill, by any connection, empties the cache.
+  if (db.changed_since(c.mark)) c.clear();
 }
 
 CachedCredential* find(std::uint64_t generation, Db& db, const std::string& token_hash) {
@@ -70,26 +62,37 @@ CachedCredential* find(std::uint64_t generation, Db& db, const std::string& toke
   return &c.credentials.emplace(token_hash, std::move(e)).first->second;
 }
 
-const Workspace* workspace(std::uint64_t generation, Db& db, const std::string& workspace_id) {
+namespace {
+const CachedWorkspace* cached_workspace(std::uint64_t generation, Db& db, const std::string& workspace_id) {
   ThreadCache& c = cache();
   if (c.generation != generation || c.db != &db) validate(generation, db);
   if (auto it = c.workspaces.find(workspace_id); it != c.workspaces.end()) return &it->second;
   auto ws = find_workspace(db, workspace_id);
   if (!ws) return nullptr;
   if (c.workspaces.size() >= kMaxEntries) c.workspaces.clear();
-  return &c.workspaces.emplace(workspace_id, std::move(*ws)).first->second;
+  CachedWorkspace e;
+  append_json(e.json, ws->to_json());
+  e.workspace = std::move(*ws);
+  return &c.workspaces.emplace(workspace_id, std::move(e)).first->second;
+}
+}  // namespace
+
+const Workspace* workspace(std::uint64_t generation, Db& db, const std::string& workspace_id) {
+  auto* e = cached_workspace(generation, db, workspace_id);
+  return e ? &e->workspace : nullptr;
 }
 
-void touch(std::uint64_t generation, Db& db, CachedCredential& e, std::int64_t now_ms) {
+const std::string* workspace_json(std::uint64_t generation, Db& db, const std::string& workspace_id) {
+  auto* e = cached_workspace(generation, db, workspace_id);
+  return e ? &e->json : nullptr;
+}
+
+void touch(std::uint64_t /*generation*/, Db& db, CachedCredential& e, std::int64_t now_ms) {
   if (e.last_used_ms != 0 && now_ms - e.last_used_ms < 60000) return;
-  std::string when = slab5::format_rfc3339(now_ms);
-  db.query("UPDATE credentials SET last_used_at = ? WHERE id = ?", when, e.credential.id).run();
-  ThreadCache& c = cache();
-  if (c.generation != generation || c.db != &db) return;
-  // This connection's own write: remember it without dropping the cache.
+  // This write empties the cache on the next validate(), like any commit; the credential is
+  // read again with its new last_used_at.
+  db.query("UPDATE credentials SET last_used_at = ? WHERE id = ?", slab5::format_rfc3339(now_ms), e.credential.id).run();
   e.last_used_ms = now_ms;
-  e.credential.last_used_at = std::move(when);
-  c.own_changes = sqlite3_total_changes64(db.handle());
 }
 
 }  // namespace slab5d::credential_cache

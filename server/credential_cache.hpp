@@ -2,10 +2,10 @@
 //
 // Each I/O thread keeps its own cache next to its own SQLite connection, so lookups take no
 // lock. Every use first checks that the database has not changed since the cache was
-// filled: `PRAGMA data_version` moves when any other connection (another thread's, another
-// slab5d process's, the sqlite3 shell's) commits, and sqlite3_total_changes64() moves when
-// this connection writes. Either one empties the cache, so a revocation anywhere is seen by
-// the very next request. Writes are rare next to reads; a miss costs one indexed lookup.
+// filled (Db::changed_since: the WAL-index header that every connection — another thread's,
+// another slab5d process's, the sqlite3 shell's, this one's — rewrites on commit). Any commit
+// empties the cache, so a revocation anywhere is seen by the very next request. Writes are
+// rare next to reads; a miss costs one indexed lookup.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -35,6 +35,8 @@ CachedCredential* find(std::uint64_t generation, Db& db, const std::string& toke
 
 // The workspace, through the same cache.
 const Workspace* workspace(std::uint64_t generation, Db& db, const std::string& workspace_id);
+// The same workspace serialised as its API object (Workspace::to_json()), made once per entry.
+const std::string* workspace_json(std::uint64_t generation, Db& db, const std::string& workspace_id);
 
 // Records use at most once a minute per credential (the database is written only then).
 void touch(std::uint64_t generation, Db& db, CachedCredential& c, std::int64_t now_ms);

@@ -23,6 +23,7 @@ struct Reply {
   HeaderPairs headers;
   bool no_body = false;                    // 204
   std::optional<std::string> raw_body;     // sent as-is (JWKS, health, replays)
+  std::optional<std::string> data_text;    // `data` already serialised (wrapped like data)
   std::string content_type = "application/json";
 
   static Reply ok(slab5::Json d) { return Reply{200, std::move(d)}; }

@@ -1,11 +1,17 @@
 // Usage metering (api.md §7): events are buffered in memory for at most one second and
 // written in one transaction per batch; stop() flushes what is left.
+//
+// record() copies an event's fields into one shared byte buffer, so that recording costs
+// no allocation per event and the flusher frees nothing the I/O threads allocated (glibc
+// would take the allocating thread's arena lock for each such free).
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -13,17 +19,18 @@
 
 namespace slab5d {
 
+// One event; the views need to live only until record() returns.
 struct UsageEvent {
-  std::string id;
-  std::string workspace_id;
-  std::string credential_type;
-  std::string credential_id;
-  std::string route;
+  std::string_view id;
+  std::string_view workspace_id;
+  std::string_view credential_type;
+  std::string_view credential_id;
+  std::string_view route;
   int status = 0;
   int units = 1;
-  std::string kind = "api_request";
-  std::string request_id;
-  std::string created_at;
+  std::string_view kind = "api_request";
+  std::string_view request_id;
+  std::string_view created_at;
 };
 
 class UsageRecorder {
@@ -31,7 +38,7 @@ class UsageRecorder {
   // open_db gives the flusher its own connection.
   explicit UsageRecorder(std::function<std::unique_ptr<Db>()> open_db);
   ~UsageRecorder();
-  void record(UsageEvent ev);
+  void record(const UsageEvent& ev);
   void flush();  // write everything buffered now
   void stop();
 
@@ -42,7 +49,9 @@ class UsageRecorder {
   std::mutex mu_;
   std::mutex write_mu_;
   std::condition_variable cv_;
-  std::vector<UsageEvent> buffer_;
+  std::string buffer_;        // encoded events (usage_recorder.cpp), oldest first
+  std::size_t buffered_ = 0;  // events in buffer_
+  std::atomic<std::size_t> reserve_hint_{0};
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -1,6 +1,7 @@
 // Workspace routes (api.md §3): the current workspace, the caller's workspaces, modules.
 #include "api/query_params.hpp"
 #include "app.hpp"
+#include "credential_cache.hpp"
 #include "domain/workspace_admin.hpp"
 #include "domain/workspaces.hpp"
 
@@ -11,9 +12,13 @@ using slab5::Result;
 namespace {
 
 Result<Reply> get_workspace(Ctx& ctx) {
-  auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
-  if (!ws) return slab5::fail("workspace_not_found");
-  return Reply::ok(ws->to_json());
+  // The middleware resolved the workspace for this request through this thread's cache, which
+  // any commit empties: the cached object is the current one.
+  auto* text = credential_cache::workspace_json(ctx.app.generation(), ctx.db, ctx.who.workspace_id);
+  if (!text) return slab5::fail("workspace_not_found");
+  Reply r;
+  r.data_text = *text;
+  return r;
 }
 
 Result<Reply> patch_workspace(Ctx& ctx) {

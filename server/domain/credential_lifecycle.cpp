@@ -31,17 +31,19 @@ tl::unexpected<Error> refuse(Ctx& ctx, const CredentialKind& kind, const std::st
 }
 
 void record_credential_action(Ctx& ctx, int status) {
+  std::string id = slab5::new_id("use"), type = ctx.who.credential_type(),
+              route = ctx.route.method + " " + ctx.route.pattern, at = slab5::format_rfc3339(slab5::now_millis());
   UsageEvent ev;
-  ev.id = slab5::new_id("use");
+  ev.id = id;
   ev.workspace_id = ctx.who.workspace_id;
-  ev.credential_type = ctx.who.credential_type();
+  ev.credential_type = type;
   ev.credential_id = ctx.who.credential_id;
-  ev.route = ctx.route.method + " " + ctx.route.pattern;
+  ev.route = route;
   ev.status = status;
   ev.kind = "credential_action";
   ev.request_id = ctx.request_id;
-  ev.created_at = slab5::format_rfc3339(slab5::now_millis());
-  ctx.app.usage().record(std::move(ev));
+  ev.created_at = at;
+  ctx.app.usage().record(ev);
 }
 
 std::string now_text(slab5::Millis now) { return slab5::format_rfc3339(now); }

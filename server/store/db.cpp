@@ -1,8 +1,19 @@
 #include "store/db.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
 
 namespace slab5d {
+
+namespace {
+// The WAL-index header: two 48-byte copies at the start of the -shm file.
+constexpr std::size_t kShmMapBytes = 4096;
+}  // namespace
 
 bool DbError::busy() const {
   int primary = code_ & 0xff;
@@ -75,6 +86,13 @@ std::optional<std::int64_t> Query::opt_integer(int col) const {
 bool Query::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
 std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
+  // SQLite's allocation statistics take one process-wide mutex on every malloc, which the
+  // I/O threads then contend for; nothing here reads them.
+  static const bool configured = [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    return true;
+  }();
+  (void)configured;
   sqlite3* h = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   if (create) flags |= SQLITE_OPEN_CREATE;
@@ -94,8 +112,55 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
 }
 
 Db::~Db() {
+  if (shm_) munmap(shm_, kShmMapBytes);
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(handle_);
+}
+
+const volatile unsigned char* Db::wal_index() {
+  if (!shm_tried_) {
+    shm_tried_ = true;
+    // The -shm file exists while this connection has the database open in WAL mode, and
+    // SQLite truncates it only when no connection has it open: mapped here and unmapped in
+    // ~Db, before this connection closes, the page stays valid.
+    const char* file = sqlite3_db_filename(handle_, "main");
+    if (file && *file) {
+      std::string shm = std::string(file) + "-shm";
+      int fd = ::open(shm.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd >= 0) {
+        struct stat st{};
+        if (fstat(fd, &st) == 0 && st.st_size >= off_t(kShmMapBytes)) {
+          void* p = mmap(nullptr, kShmMapBytes, PROT_READ, MAP_SHARED, fd, 0);
+          if (p != MAP_FAILED) shm_ = p;
+        }
+        ::close(fd);
+      }
+    }
+  }
+  if (!shm_) return nullptr;
+  auto* hdr = static_cast<const volatile unsigned char*>(shm_);
+  // isInit (byte 12 of the header) is 1 once a connection has built the index.
+  return hdr[12] == 1 ? hdr : nullptr;
+}
+
+bool Db::changed_since(ChangeMark& mark) {
+  ChangeMark now;
+  now.taken = true;
+  if (auto* hdr = wal_index()) {
+    // Any commit rewrites both 48-byte copies (its frame count, change counter and checksums
+    // move); a copy caught mid-update reads as a change, which only costs a cache refill.
+    for (std::size_t i = 0; i < now.wal_index.size(); ++i) now.wal_index[i] = hdr[i];
+    std::atomic_thread_fence(std::memory_order_acquire);
+  } else {
+    auto q = query("PRAGMA data_version");
+    q.next();
+    now.data_version = q.integer(0);
+    now.own_changes = sqlite3_total_changes64(handle_);
+  }
+  bool changed = !mark.taken || now.wal_index != mark.wal_index || now.data_version != mark.data_version ||
+                 now.own_changes != mark.own_changes;
+  if (changed) mark = now;
+  return changed;
 }
 
 sqlite3_stmt* Db::prepare(std::string_view sql) {

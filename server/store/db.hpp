@@ -2,6 +2,7 @@
 // statements), Query (a bound, stepping use of a cached statement, reset on destruction),
 // and Tx (BEGIN IMMEDIATE … COMMIT, rolled back unless committed).
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -84,12 +85,30 @@ class Db {
   sqlite3* handle() { return handle_; }
   const std::string& path() const { return path_; }
 
+  // What the database file looked like at a moment: see changed_since().
+  struct ChangeMark {
+    std::array<unsigned char, 96> wal_index{};  // both copies of the WAL-index header
+    std::int64_t data_version = -1;             // without a WAL index: PRAGMA data_version
+    std::int64_t own_changes = -1;              // … and this connection's change count
+    bool taken = false;
+  };
+  // True when any connection to the file (this one, another thread's, another process's)
+  // may have committed since `mark` was taken, or when it was never taken; `mark` is then
+  // retaken. In WAL mode this reads the WAL-index header that every connection updates on
+  // commit (https://www.sqlite.org/walformat.html) from the shared -shm mapping, without a
+  // transaction or a file lock; otherwise it runs PRAGMA data_version.
+  bool changed_since(ChangeMark& mark);
+  bool reads_wal_index() { return wal_index() != nullptr; }  // changed_since's fast path applies
+
  private:
   Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)) {}
   sqlite3_stmt* prepare(std::string_view sql);
+  const volatile unsigned char* wal_index();  // nullptr when there is none to read
   sqlite3* handle_;
   std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  void* shm_ = nullptr;  // read-only mapping of the -shm file's first page
+  bool shm_tried_ = false;
 };
 
 class Tx {

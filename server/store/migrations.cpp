@@ -1,5 +1,6 @@
 #include "store/migrations.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <vector>
 
@@ -172,6 +173,29 @@ CREATE TABLE idempotency_keys (
   created_at_ms INTEGER NOT NULL,
   PRIMARY KEY (credential_id, route, key));
 )SQL",
+    // 2: usage events clustered by (workspace_id, id) in one b-tree. Every authenticated
+    // request writes one; the rowid table, its id index and the workspace index made each
+    // insert three b-tree updates, now one. Ids stay unique (ULIDs); reads were already by
+    // workspace and id.
+    R"SQL(
+CREATE TABLE usage_events_v2 (
+  id TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  credential_type TEXT NOT NULL, credential_id TEXT NOT NULL,
+  route TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  units INTEGER NOT NULL DEFAULT 1,
+  kind TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (workspace_id, id)) WITHOUT ROWID;
+INSERT INTO usage_events_v2 (id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id,
+                             created_at)
+  SELECT id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id, created_at
+  FROM usage_events;
+DROP TABLE usage_events;
+ALTER TABLE usage_events_v2 RENAME TO usage_events;
+)SQL",
 };
 
 }  // namespace
@@ -192,7 +216,8 @@ void refuse_newer(Db& db, int version) {
 }
 }  // namespace
 
-MigrationOutcome migrate(Db& db) {
+MigrationOutcome migrate(Db& db, int target) {
+  if (target < 0 || target > latest_schema_version()) target = latest_schema_version();
   MigrationOutcome out;
   out.from = user_version(db);
   refuse_newer(db, out.from);
@@ -202,7 +227,7 @@ MigrationOutcome migrate(Db& db) {
     Tx tx(db);
     int v = user_version(db);
     refuse_newer(db, v);
-    if (v >= latest_schema_version()) break;
+    if (v >= target) break;
     if (v == 0) {
       auto q = db.query("SELECT count(*) FROM sqlite_schema");
       q.next();
@@ -215,7 +240,7 @@ MigrationOutcome migrate(Db& db) {
     db.exec("PRAGMA user_version = " + std::to_string(v + 1));
     tx.commit();
   }
-  out.to = latest_schema_version();
+  out.to = std::max(out.from, target);
   return out;
 }
 

@@ -12,8 +12,8 @@ struct MigrationOutcome {
   int to = 0;
   bool created = false;  // the database was empty before
 };
-// Applies what is missing in one transaction each. Throws std::runtime_error when the
-// database is from a newer slab5d (it is left untouched).
-MigrationOutcome migrate(Db& db);
+// Applies what is missing, up to `target` (-1: the latest), in one transaction each. Throws
+// std::runtime_error when the database is from a newer slab5d (it is left untouched).
+MigrationOutcome migrate(Db& db, int target = -1);
 
 }  // namespace slab5d

@@ -431,9 +431,9 @@ TEST_CASE("creating, rotating and revoking record credential_action usage events
   REQUIRE(api("POST", keys_url(s) + "/" + id + "/revoke", s.token).status == 200);
   REQUIRE(api("PATCH", keys_url(s) + "/" + id, s.token, {{"name", "x"}}).status == 409);
   REQUIRE(s.stop() == 0);  // flushes the usage buffer
-  CHECK(sql(s.db_path, "SELECT route || ' ' || status FROM usage_events WHERE kind = 'credential_action' ORDER BY rowid") ==
-        "POST /v1/workspace/api-keys 201\nPOST /v1/workspace/api-keys/{id}/rotate 201\n"
-        "POST /v1/workspace/api-keys/{id}/revoke 200");
+  CHECK(sql(s.db_path, "SELECT route || ' ' || status FROM usage_events WHERE kind = 'credential_action' ORDER BY route") ==
+        "POST /v1/workspace/api-keys 201\nPOST /v1/workspace/api-keys/{id}/revoke 200\n"
+        "POST /v1/workspace/api-keys/{id}/rotate 201");
   CHECK(sql(s.db_path, "SELECT count(*) FROM usage_events WHERE kind = 'api_request'") == "4");
 }
 

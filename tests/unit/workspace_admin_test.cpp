@@ -1,6 +1,7 @@
 // Unit tests for workspace names and slugs, and the usage summary query.
 #include <doctest/doctest.h>
 
+#include <deque>
 #include <filesystem>
 
 #include "domain/usage_query.hpp"
@@ -71,16 +72,17 @@ TEST_CASE("derived slugs are valid and unique") {
 TEST_CASE("usage summaries count requests, units and errors per group") {
   TempDb t("slab5-unit-usage.db");
   std::vector<UsageEvent> evs;
-  auto ev = [&](std::string id, std::string route, int status, std::string day) {
+  std::deque<std::string> times;  // the events' views point here
+  auto ev = [&](std::string_view id, std::string_view route, int status, std::string day) {
     UsageEvent e;
-    e.id = std::move(id);
+    e.id = id;
     e.workspace_id = "wrk_a";
     e.credential_type = "api_key";
     e.credential_id = "key_1";
-    e.route = std::move(route);
+    e.route = route;
     e.status = status;
     e.request_id = "req";
-    e.created_at = day + "T10:00:00.000Z";
+    e.created_at = times.emplace_back(day + "T10:00:00.000Z");
     evs.push_back(e);
   };
   ev("use_1", "GET /v1/workspace", 200, "2026-11-20");
