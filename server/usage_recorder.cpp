@@ -41,7 +41,8 @@ void write_usage_events(Db& db, const std::vector<UsageEvent>& events) {
       const UsageEvent& e = first[r];
       int base = int(r) * kCols;
       auto text = [&](int col, std::string_view v) {
-        sqlite3_bind_text(st, base + col, v.data(), int(v.size()), SQLITE_STATIC);
+        // An empty view may have no data pointer, which SQLite would bind as NULL.
+        sqlite3_bind_text(st, base + col, v.empty() ? "" : v.data(), int(v.size()), SQLITE_STATIC);
       };
       text(1, e.id);
       text(2, e.workspace_id);
