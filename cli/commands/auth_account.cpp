@@ -123,7 +123,7 @@ void add_auth_account_commands(CLI::App& auth, Context& ctx) {
   auto* list = sessions->add_subcommand("list", "List your active sessions");
   on_run(list, ctx, [&ctx] { return run_sessions_list(ctx); });
   auto* revoke = sessions->add_subcommand("revoke", "Revoke one of your sessions");
-  revoke->add_option("id", o->session_id, "Session id (ses_…)")->required();
+  with_dynamic_values(revoke->add_option("id", o->session_id, "Session id (ses_…)")->required(), "session_id");
   on_run(revoke, ctx, [&ctx, o] { return run_sessions_revoke(ctx, o->session_id); });
   on_run(sessions, ctx, [&ctx] { return run_sessions_list(ctx); });
 }

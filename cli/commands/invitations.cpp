@@ -45,7 +45,7 @@ void add_invitation_commands(CLI::App& app, Context& ctx) {
                {"pending", "accepted", "revoked", "expired", "all"});
   on_run(list, ctx, [&ctx, o] { return run_list(ctx, *o); });
   auto* revoke = inv->add_subcommand("revoke", "Revoke a pending invitation");
-  revoke->add_option("id", o->id, "Invitation id (inv_…)")->required();
+  with_dynamic_values(revoke->add_option("id", o->id, "Invitation id (inv_…)")->required(), "invitation_id");
   on_run(revoke, ctx, [&ctx, o] { return run_revoke(ctx, *o); });
   on_run(inv, ctx, [&ctx, o] { return run_list(ctx, *o); });
 }

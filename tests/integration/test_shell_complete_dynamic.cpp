@@ -174,3 +174,32 @@ TEST_CASE("keys show completes the workspace's key ids from a real slab5d") {
                      {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}});
   CHECK(one.out == id + "\tci\n");
 }
+
+TEST_CASE("invitations revoke completes the workspace's invitation ids with their emails") {
+  Server s;
+  auto created = api("POST", s.api_url + "/workspace/invitations", s.token,
+                     {{"email", "new.member@example.com"}, {"role", "member"}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json["data"]["id"];
+  auto r = run_cli({"__complete", "--", "invitations", "revoke", ""},
+                   {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == id + "\tnew.member@example.com\n");
+}
+
+TEST_CASE("auth sessions revoke completes the caller's session ids") {
+  Server s;
+  auto first = login(s, s.owner_email, s.owner_password);
+  login(s, s.owner_email, s.owner_password);
+  std::string token = first["accessToken"];
+  auto listed = api("GET", s.api_url + "/auth/sessions", token);
+  REQUIRE(listed.status == 200);
+  REQUIRE(listed.json["data"].size() == 2);
+  auto r = run_cli({"__complete", "--", "auth", "sessions", "revoke", ""},
+                   {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", token}});
+  CHECK(r.exit_code == 0);
+  for (const auto& session : listed.json["data"]) {
+    std::string id = session["id"];
+    CHECK(r.out.find(id) != std::string::npos);
+  }
+}
