@@ -2,19 +2,14 @@
 // keys and served from a JWKS endpoint on loopback, the mock provider of --mock-oauth, and a
 // tiny SMTP listener for --smtp-url.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <mutex>
 #include <thread>
 
 #include "harness.hpp"
+#include "stand_in.hpp"
 #include "slab5/jose.hpp"
 #include "slab5/time.hpp"
 
@@ -29,74 +24,18 @@ void check_error(const Response& r, long status, const std::string& code) {
   CHECK(r.json["error"]["code"] == code);
 }
 
-// A loopback TCP listener that hands each connection to `serve` on its own thread.
-class Listener {
- public:
-  explicit Listener(std::function<void(int)> serve) : serve_(std::move(serve)) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(listen(fd_, 16) == 0);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { loop(); });
-  }
-  ~Listener() {
-    stop_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  int port = 0;
-
- private:
-  void loop() {
-    while (!stop_) {
-      pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 50) <= 0) continue;
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) continue;
-      timeval tv{5, 0};
-      setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-      serve_(c);
-      close(c);
-    }
-  }
-  std::function<void(int)> serve_;
-  int fd_ = -1;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-std::string read_until(int fd, const std::string& end) {
-  std::string buf;
-  char chunk[4096];
-  while (buf.find(end) == std::string::npos) {
-    ssize_t n = recv(fd, chunk, sizeof chunk, 0);
-    if (n <= 0) break;
-    buf.append(chunk, std::size_t(n));
-  }
-  return buf;
-}
-void send_all(int fd, const std::string& s) { (void)!send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
-
 // Serves one JWKS document with a chosen Cache-Control and status, counting fetches.
 class JwksServer {
  public:
   JwksServer()
-      : listener_([this](int c) {
-          read_until(c, "\r\n\r\n");
+      : http_([this](const std::string&) {
           std::lock_guard lock(mu_);
           ++hits_;
-          send_all(c, "HTTP/1.1 " + std::to_string(status_) + " X\r\nContent-Type: application/json\r\n" +
-                          (cache_control_.empty() ? "" : "Cache-Control: " + cache_control_ + "\r\n") +
-                          "Content-Length: " + std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_);
+          StandInReply r{status_, body_, {}};
+          if (!cache_control_.empty()) r.headers.emplace_back("Cache-Control", cache_control_);
+          return std::optional<StandInReply>(std::move(r));
         }) {}
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(listener_.port) + "/jwks.json"; }
+  std::string url() const { return http_.url("/jwks.json"); }
   void serve(std::vector<slab5::jose::Key> keys, std::string cache_control = "public, max-age=300", int status = 200) {
     std::lock_guard lock(mu_);
     body_ = slab5::jose::make_jwks(keys).dump();
@@ -114,7 +53,7 @@ class JwksServer {
   std::string cache_control_;
   int status_ = 200;
   int hits_ = 0;
-  Listener listener_;
+  StandIn http_;
 };
 
 const slab5::jose::Key& rsa_key() {
@@ -339,7 +278,7 @@ TEST_CASE("--smtp-url also delivers mail through SMTP") {
     send_all(c, "220 stub ESMTP\r\n");
     for (;;) {
       std::string line = read_until(c, "\r\n");
-      if (line.empty()) return;
+      if (line.empty()) return true;
       std::string cmd = line.substr(0, 4);
       if (cmd == "EHLO" || cmd == "HELO") {
         send_all(c, "250 stub\r\n");
@@ -360,13 +299,13 @@ TEST_CASE("--smtp-url also delivers mail through SMTP") {
         got = true;
       } else if (cmd == "QUIT") {
         send_all(c, "221 bye\r\n");
-        return;
+        return true;
       } else {
         send_all(c, "502 no\r\n");
       }
     }
   });
-  Server s({.args = {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port), "--mail-from",
+  Server s({.args = {"--smtp-url", "smtp://127.0.0.1:" + std::to_string(smtp.port()), "--mail-from",
                      "Slab5 Test <robot@example.test>"}});
   api("POST", s.api_url + "/auth/register", "", {{"email", "pat@example.test"}, {"password", "password1"}});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);

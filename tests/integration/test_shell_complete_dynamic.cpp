@@ -3,90 +3,18 @@
 // names from the config file. A stand-in server answers, so this holds whatever list routes
 // slab5d has.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <arpa/inet.h>
-#include <atomic>
-#include <mutex>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "harness.hpp"
+#include "stand_in.hpp"
 #include "slab5/token.hpp"
 
 using namespace testing;
 
 namespace {
-
-// Answers every request with `body` (or never answers when `hang`), recording request lines.
-class StandIn {
- public:
-  StandIn(int status, std::string body, bool hang = false) : status_(status), body_(std::move(body)), hang_(hang) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(listen(fd_, 8) == 0);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~StandIn() {
-    stop_ = true;
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-    for (int c : held_) close(c);
-  }
-  std::string api_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
-  std::vector<std::string> requests() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-
- private:
-  void serve() {
-    while (!stop_) {
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string req;
-      char buf[4096];
-      while (req.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        req.append(buf, std::size_t(n));
-      }
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        requests_.push_back(req.substr(0, req.find('\r')));
-      }
-      if (hang_) {
-        held_.push_back(c);
-        continue;
-      }
-      std::string resp = "HTTP/1.1 " + std::to_string(status_) + " X\r\nContent-Type: application/json\r\n"
-                         "Connection: close\r\nContent-Length: " + std::to_string(body_.size()) + "\r\n\r\n" + body_;
-      send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
-      close(c);
-    }
-  }
-  int status_;
-  std::string body_;
-  bool hang_;
-  int fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-  std::mutex mu_;
-  std::vector<std::string> requests_;
-  std::vector<int> held_;
-};
 
 const char* kWorkspaces =
     R"({"data":[{"id":"wrk_01aaa","name":"Acme","role":"owner"},{"id":"wrk_01bbb","name":"Beta","role":"member"}],
@@ -97,20 +25,20 @@ const char* kWorkspaces =
 TEST_CASE("a flag marked with dynamic values completes the server's ids with their names") {
   StandIn s(200, kWorkspaces);
   auto r = run_cli({"__complete", "--", "workspace", "-w", ""},
-                   {{"SLAB5_API_BASE_URL", s.api_url()}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+                   {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "wrk_01aaa\tAcme\nwrk_01bbb\tBeta\n");
-  REQUIRE(s.requests().size() == 1);
-  CHECK(s.requests()[0].rfind("GET /v1/workspaces", 0) == 0);
+  REQUIRE(s.request_lines().size() == 1);
+  CHECK(s.request_lines()[0].rfind("GET /v1/workspaces", 0) == 0);
   // The typed prefix filters, and --workspace=… keeps its flag.
   auto b = run_cli({"__complete", "--", "--workspace=wrk_01b"},
-                   {{"SLAB5_API_BASE_URL", s.api_url()}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+                   {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
   CHECK(b.out == "--workspace=wrk_01bbb\tBeta\n");
 }
 
 TEST_CASE("dynamic values use the --base-url and --token typed on the line") {
   StandIn s(200, kWorkspaces);
-  auto r = run_cli({"__complete", "--", "--base-url", s.api_url(), "--token", slab5::generate_token("slab5_sk_"), "-w",
+  auto r = run_cli({"__complete", "--", "--base-url", s.url("/v1"), "--token", slab5::generate_token("slab5_sk_"), "-w",
                     "wrk_01a"});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "wrk_01aaa\tAcme\n");
@@ -118,27 +46,27 @@ TEST_CASE("dynamic values use the --base-url and --token typed on the line") {
 
 TEST_CASE("without a token nothing is fetched and nothing is printed") {
   StandIn s(200, kWorkspaces);
-  auto r = run_cli({"__complete", "--", "-w", ""}, {{"SLAB5_API_BASE_URL", s.api_url()}});
+  auto r = run_cli({"__complete", "--", "-w", ""}, {{"SLAB5_API_BASE_URL", s.url("/v1")}});
   CHECK(r.exit_code == 0);
   CHECK(r.out.empty());
   CHECK(r.err.empty());
-  CHECK(s.requests().empty());
+  CHECK(s.request_lines().empty());
 }
 
 TEST_CASE("an error answer is silent, and is asked once (no retries)") {
   StandIn s(503, R"({"error":{"code":"service_unavailable","message":"down","request_id":"req_1"}})");
   auto r = run_cli({"__complete", "--", "-w", ""},
-                   {{"SLAB5_API_BASE_URL", s.api_url()}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+                   {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
   CHECK(r.exit_code == 0);
   CHECK(r.out.empty());
   CHECK(r.err.empty());
-  CHECK(s.requests().size() == 1);
+  CHECK(s.request_lines().size() == 1);
 }
 
 TEST_CASE("a server that never answers costs at most the short timeout, silently") {
-  StandIn s(200, "", true);
+  StandIn s([](const std::string&) { return std::optional<StandInReply>(); });  // never answers
   auto start = std::chrono::steady_clock::now();
-  auto r = run_cli({"__complete", "--", "-w", ""}, {{"SLAB5_API_BASE_URL", s.api_url()},
+  auto r = run_cli({"__complete", "--", "-w", ""}, {{"SLAB5_API_BASE_URL", s.url("/v1")},
                                                     {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")},
                                                     {"SLAB5_TIMEOUT", "30"}});
   auto elapsed = std::chrono::steady_clock::now() - start;

@@ -2,17 +2,12 @@
 // stays silent when stderr is a pipe. A small stand-in server answers with two pages, so this
 // holds whatever list routes exist; `script` gives slab5 a pseudo-terminal.
 #include <doctest/doctest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <arpa/inet.h>
-#include <atomic>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include "harness.hpp"
+#include "stand_in.hpp"
 #include "slab5/token.hpp"
 
 using namespace testing;
@@ -21,71 +16,21 @@ namespace {
 
 // Serves GET …/items: page one with next_cursor, page two without; "fail" after page one
 // when asked to, to check the progress line is cleared before the error.
-class TwoPageServer {
- public:
-  explicit TwoPageServer(bool fail_second = false) : fail_second_(fail_second) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    REQUIRE(listen(fd_, 8) == 0);
-    socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
-    thread_ = std::thread([this] { serve(); });
-  }
-  ~TwoPageServer() {
-    stop_ = true;
-    shutdown(fd_, SHUT_RDWR);
-    close(fd_);
-    thread_.join();
-  }
-  std::string api_url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+StandIn::Handler two_pages(bool fail_second) {
+  return [fail_second](const std::string& head) {
+    bool second = head.substr(0, head.find('\n')).find("cursor=") != std::string::npos;
+    if (!second) return std::optional<StandInReply>({200, R"({"data":[{"id":"a"},{"id":"b"}],"next_cursor":"page2","request_id":"req_1"})", {}});
+    if (fail_second)
+      return std::optional<StandInReply>({404, R"({"error":{"code":"resource_not_found","message":"gone","request_id":"req_2"}})", {}});
+    return std::optional<StandInReply>({200, R"({"data":[{"id":"c"}],"request_id":"req_2"})", {}});
+  };
+}
 
- private:
-  void serve() {
-    while (!stop_) {
-      int c = accept(fd_, nullptr, nullptr);
-      if (c < 0) return;
-      std::string req;
-      char buf[4096];
-      while (req.find("\r\n\r\n") == std::string::npos) {
-        ssize_t n = recv(c, buf, sizeof buf, 0);
-        if (n <= 0) break;
-        req.append(buf, std::size_t(n));
-      }
-      bool second = req.substr(0, req.find('\n')).find("cursor=") != std::string::npos;
-      int status = 200;
-      std::string body;
-      if (!second)
-        body = R"({"data":[{"id":"a"},{"id":"b"}],"next_cursor":"page2","request_id":"req_1"})";
-      else if (fail_second_) {
-        status = 404;
-        body = R"({"error":{"code":"resource_not_found","message":"gone","request_id":"req_2"}})";
-      } else
-        body = R"({"data":[{"id":"c"}],"request_id":"req_2"})";
-      std::string resp = "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Not Found") +
-                         "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body;
-      send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
-      close(c);
-    }
-  }
-  int fd_ = -1;
-  int port_ = 0;
-  bool fail_second_;
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
-
-std::map<std::string, std::string> env_for(const TwoPageServer& s, const TempDir& d) {
+std::map<std::string, std::string> env_for(StandIn& s, const TempDir& d) {
   return {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
           {"HOME", d.path()},
           {"SLAB5_CONFIG_DIR", d.file("config")},
-          {"SLAB5_API_BASE_URL", s.api_url()},
+          {"SLAB5_API_BASE_URL", s.url("/v1")},
           {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")},
           {"SLAB5_MAX_RETRIES", "0"},
           {"TERM", "xterm"}};
@@ -111,7 +56,7 @@ TEST_CASE("--paginate shows progress on stderr when it is a terminal, then clear
     MESSAGE("skipped: script(1) is not installed (apt-get install bsdutils)");
     return;
   }
-  TwoPageServer s;
+  StandIn s(two_pages(false));
   TempDir d;
   auto r = on_a_terminal("api /items --paginate", env_for(s, d), d);
   CHECK(r.exit_code == 0);
@@ -123,7 +68,7 @@ TEST_CASE("--paginate shows progress on stderr when it is a terminal, then clear
 }
 
 TEST_CASE("--paginate prints no progress when stderr is not a terminal") {
-  TwoPageServer s;
+  StandIn s(two_pages(false));
   TempDir d;
   auto env = env_for(s, d);
   auto r = run_cli({"api", "/items", "--paginate"}, env);
@@ -137,7 +82,7 @@ TEST_CASE("--quiet suppresses the progress line on a terminal") {
     MESSAGE("skipped: script(1) is not installed");
     return;
   }
-  TwoPageServer s;
+  StandIn s(two_pages(false));
   TempDir d;
   auto r = on_a_terminal("api /items --paginate -q", env_for(s, d), d);
   CHECK(r.exit_code == 0);
@@ -149,7 +94,7 @@ TEST_CASE("an error after some pages clears the progress line before the error")
     MESSAGE("skipped: script(1) is not installed");
     return;
   }
-  TwoPageServer s(true);
+  StandIn s(two_pages(true));
   TempDir d;
   auto r = on_a_terminal("api /items --paginate", env_for(s, d), d);
   CHECK(r.exit_code == 3);
