@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <unordered_map>
 
 #include "credential_cache.hpp"
 #include "http/json_writer.hpp"
@@ -238,6 +239,37 @@ void App::run_pipeline(Request& req, const RouteMatch& m, Respond& respond, std:
                  std::move(result), start_us));
 }
 
+namespace {
+
+// Session tokens this thread has verified (by token hash) and session users' roles, emptied
+// together with the credential cache (credential_cache::epoch): any commit — a logout, a
+// session revoked, a role changed, a member removed, a signing key rotated — is seen by the
+// next request. An entry is used only until its token or its session ends; refusals are
+// never remembered.
+struct SessionCache {
+  std::uint64_t epoch = ~std::uint64_t(0);
+  std::unordered_map<std::string, Principal> principals;
+  std::unordered_map<std::string, std::string> roles;  // workspace id + '\n' + user id
+
+  SessionCache& current() {
+    if (auto e = credential_cache::epoch(); e != epoch) {
+      principals.clear();
+      roles.clear();
+      epoch = e;
+    }
+    return *this;
+  }
+};
+
+SessionCache& session_cache() {
+  thread_local SessionCache c;
+  return c.current();
+}
+
+constexpr std::size_t kMaxSessionEntries = 4096;
+
+}  // namespace
+
 Result<void> App::authenticate(Ctx& ctx) {
   std::string_view auth = ctx.req.header("authorization");
   if (auth.empty()) return tl::unexpected(Error{"unauthorized", "The Authorization header is missing; send 'Authorization: Bearer <token>'."});
@@ -252,8 +284,20 @@ Result<void> App::authenticate(Ctx& ctx) {
     if (ctx.route.access == Access::Mcp)
       return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
     if (!session_verifier_) return tl::unexpected(Error{"unauthorized", "Session tokens are not accepted here."});
+    auto& cache = session_cache();
+    std::string hash = slab5::token_hash(token);
+    if (auto it = cache.principals.find(hash); it != cache.principals.end()) {
+      auto now = slab5::now_millis();
+      if (now < it->second.token_expires_at_ms && now < it->second.session_expires_at_ms) {
+        ctx.who = it->second;
+        return {};
+      }
+      cache.principals.erase(it);  // ended: the verifier below says how
+    }
     auto p = session_verifier_(ctx.db, token);
     if (!p) return tl::unexpected(p.error());
+    if (cache.principals.size() >= kMaxSessionEntries) cache.principals.clear();
+    cache.principals.emplace(std::move(hash), *p);
     ctx.who = std::move(*p);
     return {};
   }
@@ -301,7 +345,18 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
     if (ctx.who.is_session()) {
       if (header.empty())
         return tl::unexpected(Error{"workspace_header_required"});
-      auto role = membership_role(ctx.db, std::string(header), ctx.who.user_id);
+      auto& cache = session_cache();
+      std::string key = std::string(header) + '\n' + ctx.who.user_id;
+      std::optional<std::string> role;
+      if (auto it = cache.roles.find(key); it != cache.roles.end()) {
+        role = it->second;
+      } else {
+        role = membership_role(ctx.db, std::string(header), ctx.who.user_id);
+        if (role) {
+          if (cache.roles.size() >= kMaxSessionEntries) cache.roles.clear();
+          cache.roles.emplace(std::move(key), *role);
+        }
+      }
       if (!role)
         return tl::unexpected(Error{"workspace_not_found", "No workspace " + std::string(header) + " is accessible to you."});
       ctx.who.workspace_id = std::string(header);

@@ -35,6 +35,7 @@ struct Principal {
   std::vector<std::string> scopes;
   std::vector<std::string> enabled_modules;
   std::int64_t token_expires_at_ms = 0;
+  std::int64_t session_expires_at_ms = 0;  // sessions: when the session itself ends
 
   bool authenticated() const { return kind != Kind::None; }
   bool is_session() const { return kind == Kind::Session; }

@@ -20,12 +20,14 @@ struct ThreadCache {
   std::uint64_t generation = 0;
   Db* db = nullptr;
   Db::ChangeMark mark;  // the database as of the last fill
+  std::uint64_t epoch = 0;
   std::unordered_map<std::string, CachedCredential> credentials;  // by token hash
   std::unordered_map<std::string, CachedWorkspace> workspaces;    // by id
 
   void clear() {
     credentials.clear();
     workspaces.clear();
+    ++epoch;
   }
 };
 
@@ -86,6 +88,8 @@ const std::string* workspace_json(std::uint64_t generation, Db& db, const std::s
   auto* e = cached_workspace(generation, db, workspace_id);
   return e ? &e->json : nullptr;
 }
+
+std::uint64_t epoch() { return cache().epoch; }
 
 void touch(std::uint64_t /*generation*/, Db& db, CachedCredential& e, std::int64_t now_ms) {
   if (e.last_used_ms != 0 && now_ms - e.last_used_ms < 60000) return;

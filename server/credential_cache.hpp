@@ -38,6 +38,11 @@ const Workspace* workspace(std::uint64_t generation, Db& db, const std::string& 
 // The same workspace serialised as its API object (Workspace::to_json()), made once per entry.
 const std::string* workspace_json(std::uint64_t generation, Db& db, const std::string& workspace_id);
 
+// Counts the times this thread's cache has been emptied. Another per-thread cache that must
+// follow the same rule (any commit empties it) keeps the value it was filled at and starts
+// over when it moves.
+std::uint64_t epoch();
+
 // Records use at most once a minute per credential (the database is written only then).
 void touch(std::uint64_t generation, Db& db, CachedCredential& c, std::int64_t now_ms);
 

@@ -1,9 +1,11 @@
 #include "slab5/ids.hpp"
 
+#include <openssl/rand.h>
+
 #include <array>
+#include <cstdlib>
 #include <cstring>
 
-#include "slab5/crypto.hpp"
 
 namespace slab5 {
 namespace {
@@ -14,6 +16,20 @@ struct UlidState {
   std::array<unsigned char, 10> rand{};
 };
 thread_local UlidState g_state;
+
+// Ids are public, so their randomness may be drawn ahead: one RAND_bytes call per 25 ids
+// instead of one per id (the call costs more than the rest of making an id).
+void fill_random(std::array<unsigned char, 10>& out) {
+  thread_local std::array<unsigned char, 250> pool;
+  thread_local std::size_t used = pool.size();
+  if (used == pool.size()) {
+    if (RAND_bytes(pool.data(), int(pool.size())) != 1) std::abort();
+    used = 0;
+  }
+  std::memcpy(out.data(), pool.data() + used, out.size());
+  std::memset(pool.data() + used, 0, out.size());
+  used += out.size();
+}
 
 bool increment(std::array<unsigned char, 10>& r) {
   for (std::size_t i = r.size(); i-- > 0;) {
@@ -28,14 +44,12 @@ std::string new_ulid(Millis at) {
   if (at <= st.last_ms) {
     if (!increment(st.rand)) {  // overflow within one ms: borrow the next millisecond
       st.last_ms += 1;
-      auto b = random_bytes(10);
-      std::memcpy(st.rand.data(), b.data(), 10);
+      fill_random(st.rand);
     }
     at = st.last_ms;
   } else {
     st.last_ms = at;
-    auto b = random_bytes(10);
-    std::memcpy(st.rand.data(), b.data(), 10);
+    fill_random(st.rand);
     st.rand[0] &= 0x7f;  // leave headroom for increments
   }
   // 128 bits: 48-bit time + 80-bit randomness, as 26 base32 chars (first char holds 3 bits).

@@ -124,12 +124,14 @@ Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string
   std::string sid = c["sid"].get<std::string>();
   std::string sub = c["sub"].get<std::string>();
   std::optional<std::string> last_used;
+  std::int64_t session_expires_ms = 0;
   {
     auto q = db.query("SELECT user_id, revoked_at, expires_at, last_used_at FROM sessions WHERE id = ?", sid);
     if (!q.next()) return unauthorized("The session does not exist.");
     if (q.text(0) != sub) return unauthorized("The session token does not match its session.");
     if (!q.is_null(1)) return unauthorized("The session has been revoked; sign in again.");
-    if (slab5::parse_rfc3339(q.text(2)).value_or(0) <= now_ms) return unauthorized("The session has expired; sign in again.");
+    session_expires_ms = slab5::parse_rfc3339(q.text(2)).value_or(0);
+    if (session_expires_ms <= now_ms) return unauthorized("The session has expired; sign in again.");
     last_used = q.opt_text(3);
   }
   // Last use is recorded at most once a minute per session.
@@ -141,6 +143,7 @@ Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string
   p.credential_id = sid;
   p.user_id = sub;
   p.token_expires_at_ms = std::int64_t(c["exp"].get<double>()) * 1000;
+  p.session_expires_at_ms = session_expires_ms;
   return p;
 }
 

@@ -170,3 +170,44 @@ TEST_CASE("a key revoked through the API in one slab5d process is refused by ano
   }
   CHECK(api("GET", b.api_url + "/workspace", a.token).status == 200);  // the other key is untouched
 }
+
+// Session tokens and session users' roles are cached the same way (server/app.cpp).
+TEST_CASE("a session revoked by another process is refused on the very next request") {
+  Server s;
+  std::string token = login(s, s.owner_email, s.owner_password, s.workspace_id)["accessToken"];
+  auto read = [&] { return api("GET", s.api_url + "/workspace", token, nullptr, {{"x-workspace-id", s.workspace_id}}); };
+  for (int i = 0; i < 8; ++i) REQUIRE(read().status == 200);
+  REQUIRE(sql(s.db_path, "UPDATE sessions SET revoked_at = '2026-01-01T00:00:00.000Z'") == 1);
+  auto r = read();
+  CHECK(r.status == 401);
+  CHECK(message(r).find("revoked") != std::string::npos);
+}
+
+TEST_CASE("a session whose end another process moves into the past is refused at once") {
+  Server s;
+  std::string token = login(s, s.owner_email, s.owner_password, s.workspace_id)["accessToken"];
+  auto read = [&] { return api("GET", s.api_url + "/workspace", token, nullptr, {{"x-workspace-id", s.workspace_id}}); };
+  for (int i = 0; i < 8; ++i) REQUIRE(read().status == 200);
+  REQUIRE(sql(s.db_path, "UPDATE sessions SET expires_at = '2020-01-01T00:00:00.000Z'") == 1);
+  auto r = read();
+  CHECK(r.status == 401);
+  CHECK(message(r).find("expired") != std::string::npos);
+}
+
+TEST_CASE("a role changed or a membership removed by another process applies to the next request") {
+  Server s;
+  auto admin = add_member(s, "admin");
+  auto keys = [&] {
+    return api("GET", s.api_url + "/workspace/api-keys", admin.access_token, nullptr,
+               {{"x-workspace-id", s.workspace_id}});
+  };
+  for (int i = 0; i < 8; ++i) REQUIRE(keys().status == 200);
+  REQUIRE(sql(s.db_path, "UPDATE memberships SET role = 'member' WHERE user_id = " + sq(admin.user_id)) == 1);
+  auto demoted = keys();
+  CHECK(demoted.status == 403);
+  CHECK(demoted.json["error"]["code"] == "missing_required_scope");
+  REQUIRE(sql(s.db_path, "DELETE FROM memberships WHERE user_id = " + sq(admin.user_id)) == 1);
+  auto removed = keys();
+  CHECK(removed.status == 404);
+  CHECK(removed.json["error"]["code"] == "workspace_not_found");
+}
