@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "bootstrap.hpp"
 #include "credential_cache.hpp"
 #include "http/json_writer.hpp"
 #include "domain/credentials.hpp"
@@ -168,8 +169,6 @@ Db& App::db() {
   }
   return *slot.db;
 }
-
-App::StartInfo bootstrap_if_new(App& app, const std::string& email, const std::string& password);
 
 App::StartInfo App::prepare(const std::string& owner_email, const std::string& owner_password) {
   auto db = Db::open(db_path_, true);

@@ -1,6 +1,7 @@
 // First start (server.md §1): on a new database, create the development owner, their
 // personal tenant and workspace, and an API key holding every scope.
-#include "app.hpp"
+#include "bootstrap.hpp"
+
 #include "domain/audit.hpp"
 #include "domain/credentials.hpp"
 #include "domain/passwords.hpp"
@@ -62,6 +63,55 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
   info.owner_password = password_in.empty() ? password : "";
   info.workspace_id = ws.id;
   return info;
+}
+
+namespace {
+void exec_key_event(Db& db, const Credential& c, const std::string& tenant, std::string action,
+                    std::optional<slab5::Json> before, slab5::Json after) {
+  AuditEvent ev;
+  ev.workspace_id = c.workspace_id;
+  ev.tenant_id = tenant;
+  ev.action = std::move(action);
+  ev.source = "admin";
+  ev.route = "slab5d exec";
+  ev.target_type = "api_key";
+  ev.target_id = c.id;
+  ev.before = std::move(before);
+  ev.after = std::move(after);
+  record_audit(db, std::move(ev));
+}
+}  // namespace
+
+std::optional<ExecKey> issue_exec_key(App& app) {
+  Db& db = app.db();
+  Tx tx(db);
+  std::string ws, tenant;
+  {
+    auto q = db.query("SELECT id, tenant_id FROM workspaces ORDER BY created_at, id LIMIT 1");
+    if (!q.next()) return std::nullopt;
+    ws = q.text(0);
+    tenant = q.text(1);
+  }
+  auto now = slab5::now_millis();
+  auto key = insert_credential(db, "api_key", ws, "slab5d exec",
+                               "Created by slab5d exec for one command; revoked when it ends.", slab5::all_scopes(),
+                               slab5::format_rfc3339(now + kExecKeyLifetimeMs), "system", "system");
+  exec_key_event(db, key.credential, tenant, "api_key.created", std::nullopt, key.credential.to_json(now));
+  tx.commit();
+  return ExecKey{std::move(key.credential), std::move(tenant), std::move(key.token)};
+}
+
+void revoke_exec_key(App& app, const ExecKey& key) {
+  Db& db = app.db();
+  Tx tx(db);
+  auto c = find_credential(db, "api_key", key.credential.workspace_id, key.credential.id);
+  if (!c || c->revoked_at) return;  // revoked meanwhile, or its workspace is gone
+  auto now = slab5::now_millis();
+  slab5::Json before = c->to_json(now);
+  c->revoked_at = c->updated_at = slab5::format_rfc3339(now);
+  save_credential(db, *c);
+  exec_key_event(db, *c, key.tenant_id, "api_key.revoked", std::move(before), c->to_json(now));
+  tx.commit();
 }
 
 }  // namespace slab5d

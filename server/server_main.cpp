@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "app.hpp"
+#include "bootstrap.hpp"
 #include "http/http_server.hpp"
 #include "logger.hpp"
 #include "slab5/time.hpp"
@@ -227,9 +228,18 @@ int cmd_exec(Options& o) {
   logger().log(LogLevel::Info, "serving for exec", {{"url", r.base_url}});
 
   std::string token = r.info.api_key;
+  std::optional<ExecKey> exec_key;
   if (token.empty()) {
-    // An existing database keeps its first key only as a hash: issue a fresh one for this run.
-    std::fprintf(stderr, "slab5d: note: the database was not new; SLAB5_WORKSPACE_TOKEN is not set\n");
+    // An existing database keeps its first key only as a hash: a key for this command only.
+    try {
+      exec_key = issue_exec_key(*r.app);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "slab5d: error: cannot create a key for the command: %s\n", e.what());
+    }
+    if (exec_key)
+      token = exec_key->token;
+    else
+      std::fprintf(stderr, "slab5d: note: the database has no workspace; SLAB5_WORKSPACE_TOKEN is not set\n");
   }
   pid_t pid = fork();
   if (pid == 0) {
@@ -257,6 +267,14 @@ int cmd_exec(Options& o) {
   }
   done = true;
   forwarder.join();
+  if (exec_key) {
+    try {
+      revoke_exec_key(*r.app, *exec_key);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "slab5d: warning: could not revoke the command's key %s (it expires within 24 h): %s\n",
+                   exec_key->credential.id.c_str(), e.what());
+    }
+  }
   http->shutdown(o.cfg.shutdown_grace_seconds);
   server.join();
   r.http.reset();

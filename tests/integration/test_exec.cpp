@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "harness.hpp"
@@ -82,14 +84,34 @@ TEST_CASE("exec without a command is a usage error; a command that does not exis
   CHECK(missing.err.find("cannot run") != std::string::npos);
 }
 
-TEST_CASE("exec on an existing --db keeps its data and says the token is not set") {
+TEST_CASE("exec on an existing --db gives the command a key of its own, revoked when it ends") {
   TempDir dir;
   std::string db = dir.file("ci.db");
   auto first = exec({"--db", db, "--", "slab5", "workspace", "--jq", ".id"});
   REQUIRE(first.exit_code == 0);
-  auto again = run_program(slab5d_bin(), {"exec", "--db", db, "--", "sh", "-c", "echo \"[$SLAB5_WORKSPACE_TOKEN]\""},
-                           exec_env());
+  // The first key exists only as a hash now; the command gets a fresh key in the same
+  // (oldest) workspace, which keeps its data.
+  auto again = exec({"--db", db, "--", "sh", "-c",
+                     "slab5 workspace --jq .id && slab5 keys list --status all --jq '.[].name' && "
+                     "echo \"$SLAB5_WORKSPACE_TOKEN\" > " + dir.file("token")});
   CHECK(again.exit_code == 0);
-  CHECK(again.out == "[]\n");
-  CHECK(again.err.find("not new") != std::string::npos);
+  CHECK(again.out.rfind(first.out, 0) == 0);  // the same workspace id first
+  CHECK(again.out.find("slab5d exec") != std::string::npos);
+  CHECK(again.out.find("slab5d first-start key") != std::string::npos);
+  std::ifstream f(dir.file("token"));
+  std::string token;
+  std::getline(f, token);
+  REQUIRE(token.rfind("slab5_sk_", 0) == 0);
+  // After the command the key is revoked (and audited): a later run's commands see it so.
+  auto after = exec({"--db", db, "--", "slab5", "keys", "list", "--status", "revoked", "--jq", ".[].name"});
+  CHECK(after.exit_code == 0);
+  CHECK(after.out.find("slab5d exec") != std::string::npos);
+  auto audit = exec({"--db", db, "--", "slab5", "audit", "--jq", ".[] | select(.route == \"slab5d exec\") | .action"});
+  CHECK(audit.exit_code == 0);
+  CHECK(audit.out.find("api_key.created") != std::string::npos);
+  CHECK(audit.out.find("api_key.revoked") != std::string::npos);
+  // The secret itself was never written anywhere in the clear.
+  std::ifstream dbfile(db, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(dbfile)), std::istreambuf_iterator<char>());
+  CHECK(bytes.find(token) == std::string::npos);
 }
