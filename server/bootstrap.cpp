@@ -13,6 +13,29 @@
 
 namespace slab5d {
 
+namespace {
+// An audit event of slab5d's own (actor system, source admin) on `route`.
+struct SystemEvent {
+  Db& db;
+  std::string route, workspace_id, tenant_id;
+
+  void operator()(std::string action, std::string target_type, std::string target_id, slab5::Json after,
+                  std::optional<slab5::Json> before = std::nullopt) const {
+    AuditEvent ev;
+    ev.workspace_id = workspace_id;
+    ev.tenant_id = tenant_id;
+    ev.action = std::move(action);
+    ev.source = "admin";
+    ev.route = route;
+    ev.target_type = std::move(target_type);
+    ev.target_id = std::move(target_id);
+    ev.before = std::move(before);
+    ev.after = std::move(after);
+    record_audit(db, std::move(ev));
+  }
+};
+}  // namespace
+
 App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std::string& password_in) {
   App::StartInfo info;
   Db& db = app.db();
@@ -39,18 +62,7 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
                                "Created by slab5d on a new database; holds every scope.", slab5::all_scopes(),
                                std::nullopt, "system", "system");
 
-  auto system_event = [&](std::string action, std::string ttype, std::string tid, slab5::Json after) {
-    AuditEvent ev;
-    ev.workspace_id = ws.id;
-    ev.tenant_id = tenant;
-    ev.action = std::move(action);
-    ev.source = "admin";
-    ev.route = "slab5d init";
-    ev.target_type = std::move(ttype);
-    ev.target_id = std::move(tid);
-    ev.after = std::move(after);
-    record_audit(db, std::move(ev));
-  };
+  SystemEvent system_event{db, "slab5d init", ws.id, tenant};
   system_event("user.registered", "user", user, {{"id", user}, {"email", email}});
   system_event("workspace.created", "workspace", ws.id, ws.to_json());
   system_event("api_key.created", "api_key", key.credential.id, key.credential.to_json(slab5::now_millis()));
@@ -65,22 +77,6 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
   return info;
 }
 
-namespace {
-void exec_key_event(Db& db, const Credential& c, const std::string& tenant, std::string action,
-                    std::optional<slab5::Json> before, slab5::Json after) {
-  AuditEvent ev;
-  ev.workspace_id = c.workspace_id;
-  ev.tenant_id = tenant;
-  ev.action = std::move(action);
-  ev.source = "admin";
-  ev.route = "slab5d exec";
-  ev.target_type = "api_key";
-  ev.target_id = c.id;
-  ev.before = std::move(before);
-  ev.after = std::move(after);
-  record_audit(db, std::move(ev));
-}
-}  // namespace
 
 std::optional<ExecKey> issue_exec_key(App& app) {
   Db& db = app.db();
@@ -96,7 +92,8 @@ std::optional<ExecKey> issue_exec_key(App& app) {
   auto key = insert_credential(db, "api_key", ws, "slab5d exec",
                                "Created by slab5d exec for one command; revoked when it ends.", slab5::all_scopes(),
                                slab5::format_rfc3339(now + kExecKeyLifetimeMs), "system", "system");
-  exec_key_event(db, key.credential, tenant, "api_key.created", std::nullopt, key.credential.to_json(now));
+  SystemEvent{db, "slab5d exec", ws, tenant}("api_key.created", "api_key", key.credential.id,
+                                             key.credential.to_json(now));
   tx.commit();
   return ExecKey{std::move(key.credential), std::move(tenant), std::move(key.token)};
 }
@@ -110,7 +107,8 @@ void revoke_exec_key(App& app, const ExecKey& key) {
   slab5::Json before = c->to_json(now);
   c->revoked_at = c->updated_at = slab5::format_rfc3339(now);
   save_credential(db, *c);
-  exec_key_event(db, *c, key.tenant_id, "api_key.revoked", std::move(before), c->to_json(now));
+  SystemEvent{db, "slab5d exec", c->workspace_id, key.tenant_id}("api_key.revoked", "api_key", c->id, c->to_json(now),
+                                                                 std::move(before));
   tx.commit();
 }
 
