@@ -366,7 +366,7 @@ TEST_CASE("an expired key is refused, also in a second slab5d, and listed as exp
 TEST_CASE("pagination walks every page newest first; forged and foreign cursors are refused") {
   Server s({.args = {"--rate-limit", "off"}});
   std::vector<std::string> made;
-  for (int i = 0; i < 6; ++i) made.push_back(create_credential(keys_url(s), s.token, "k" + std::to_string(i), kAdmin)["id"]);
+  for (int i = 0; i < 6; ++i) made.push_back(create_credential(keys_url(s), s.token, std::string("k").append(std::to_string(i)), kAdmin)["id"]);
   std::vector<std::string> seen;
   std::string url = keys_url(s) + "?limit=4";
   std::string cursor;
@@ -408,7 +408,7 @@ TEST_CASE("many clients creating keys at once all succeed with distinct keys") {
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto r = api("POST", keys_url(s), s.token, {{"name", "t" + std::to_string(t)}, {"scopes", {"crm:read"}}});
+        auto r = api("POST", keys_url(s), s.token, {{"name", std::string("t").append(std::to_string(t))}, {"scopes", {"crm:read"}}});
         if (r.status != 201) ++failures;
         else ids[std::size_t(t)].push_back(r.json["data"]["id"]);
       }
