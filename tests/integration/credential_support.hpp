@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "checks.hpp"
 #include "harness.hpp"
 
 namespace testing {
@@ -25,15 +26,6 @@ inline Json create_credential(const std::string& url, const std::string& token, 
   INFO(r.body);
   REQUIRE(r.status == 201);
   return r.json["data"];
-}
-
-inline void check_error(const Response& r, long status, const std::string& code) {
-  INFO(r.body);
-  CHECK(r.status == status);
-  REQUIRE(r.json.is_object());
-  REQUIRE(r.json.contains("error"));
-  CHECK(r.json["error"]["code"] == code);
-  CHECK(r.json["error"]["request_id"] == r.header("x-request-id"));
 }
 
 // True when a field error names `field`.

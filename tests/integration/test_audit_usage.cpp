@@ -12,7 +12,6 @@
 #include "workspace_fixtures.hpp"
 
 using namespace testing;
-using fixtures::check_error;
 
 namespace {
 std::string audit_url(const Server& s, const std::string& query = "") {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "checks.hpp"
 #include "harness.hpp"
 #include "slab5/encoding.hpp"
 #include "slab5/jose.hpp"
@@ -16,13 +17,6 @@
 using namespace testing;
 
 namespace {
-void check_error(const Response& r, long status, const std::string& code) {
-  CHECK(r.status == status);
-  REQUIRE(r.json.is_object());
-  REQUIRE(r.json.contains("error"));
-  CHECK(r.json["error"]["code"] == code);
-}
-
 Json post(const Server& s, const std::string& path, const Json& body, Response* out = nullptr) {
   auto r = api("POST", s.api_url + path, "", body);
   if (out) *out = r;

@@ -1,9 +1,6 @@
 // slab5 login, logout, auth … and invitations, through the real slab5 binary (cli.md §2).
 #include <doctest/doctest.h>
-#include <poll.h>
-#include <pty.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -56,68 +53,21 @@ std::string mail_token(const Server& s, const std::string& to) {
   return r.json["data"][0]["token"];
 }
 
-// Runs slab5 on a pseudo-terminal, answering each prompt in turn; returns the exit code and
-// everything the terminal showed.
-std::pair<int, std::string> run_on_terminal(const Cli& cli, const std::vector<std::string>& args,
-                                            const std::vector<std::pair<std::string, std::string>>& answers) {
-  std::vector<std::string> argv_s = {slab5_bin()};
-  for (auto& a : args) argv_s.push_back(a);
-  std::vector<std::string> env_s = {"PATH=/usr/bin:/bin", "TERM=dumb"};
-  for (auto& [k, v] : cli.env) env_s.push_back(k + "=" + v);
-  int master = -1;
-  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
-  if (pid == 0) {
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  std::string screen;
-  std::size_t next = 0, seen = 0;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  for (;;) {
-    pollfd p{master, POLLIN, 0};
-    if (poll(&p, 1, 50) > 0) {
-      char buf[1024];
-      ssize_t n = read(master, buf, sizeof buf);
-      if (n <= 0) break;
-      screen.append(buf, std::size_t(n));
-    }
-    if (next < answers.size()) {
-      auto at = screen.find(answers[next].first, seen);
-      if (at != std::string::npos) {
-        seen = at + answers[next].first.size();
-        std::string line = answers[next].second + "\n";
-        (void)!write(master, line.data(), line.size());
-        ++next;
-      }
-    }
-    if (std::chrono::steady_clock::now() > deadline) break;
-  }
-  close(master);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), screen};
-}
-
 }  // namespace
 
 TEST_CASE("on a terminal, login prompts for the email and for the password with echo off") {
   Server s;
   Cli cli(s);
-  auto [code, screen] = run_on_terminal(cli, {"login"}, {{"Email: ", s.owner_email}, {"Password: ", s.owner_password}});
-  CHECK(code == 0);
-  CHECK(screen.find(s.owner_email) != std::string::npos);      // typed with echo
-  CHECK(screen.find(s.owner_password) == std::string::npos);   // typed without
+  auto r = run_cli_on_terminal({"login"}, cli.env, {{"Email: ", s.owner_email}, {"Password: ", s.owner_password}});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(s.owner_email) != std::string::npos);      // typed with echo
+  CHECK(r.out.find(s.owner_password) == std::string::npos);   // typed without
   CHECK(cli.credentials()["profiles"]["default"]["kind"] == "session");
   // Revoking on a terminal asks to type the id.
   auto other = login(s, s.owner_email, s.owner_password);
   std::string id = other["sessionId"];
-  auto [revoked, shown] = run_on_terminal(cli, {"auth", "sessions", "revoke", id}, {{"to confirm: ", id}});
-  CHECK(revoked == 0);
+  auto revoked = run_cli_on_terminal({"auth", "sessions", "revoke", id}, cli.env, {{"to confirm: ", id}});
+  CHECK(revoked.exit_code == 0);
   CHECK(api("GET", s.api_url + "/me", other["accessToken"]).status == 401);
 }
 

@@ -1,18 +1,12 @@
 // Invitations (api.md §4) and accept-invite (api.md §2.2), with the role rules.
 #include <doctest/doctest.h>
 
+#include "checks.hpp"
 #include "harness.hpp"
 
 using namespace testing;
 
 namespace {
-void check_error(const Response& r, long status, const std::string& code) {
-  CHECK(r.status == status);
-  REQUIRE(r.json.is_object());
-  REQUIRE(r.json.contains("error"));
-  CHECK(r.json["error"]["code"] == code);
-}
-
 std::string sql(const Server& s, const std::string& query) {
   auto r = run_program("/usr/bin/sqlite3", {s.db_path, query}, {{"PATH", "/usr/bin:/bin"}});
   REQUIRE(r.exit_code == 0);

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "checks.hpp"
 #include "harness.hpp"
 #include "stand_in.hpp"
 #include "slab5/jose.hpp"
@@ -16,13 +17,6 @@
 using namespace testing;
 
 namespace {
-
-void check_error(const Response& r, long status, const std::string& code) {
-  CHECK(r.status == status);
-  REQUIRE(r.json.is_object());
-  REQUIRE(r.json.contains("error"));
-  CHECK(r.json["error"]["code"] == code);
-}
 
 // Serves one JWKS document with a chosen Cache-Control and status, counting fetches.
 class JwksServer {

@@ -1,8 +1,5 @@
 // `slab5 keys …` and `slab5 mcp-clients …` (cli.md §2): the secret shown once, -q and
 // --json, prefixes, edits, rotation, and revocation that refuses without --yes off a terminal.
-#include <poll.h>
-#include <pty.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -14,52 +11,9 @@ using namespace testing;
 
 namespace {
 std::map<std::string, std::string> env_for(const Server& s, const TempDir& cfg) {
-  return {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_CONFIG_DIR", cfg.file("c")}};
+  return {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_CONFIG_DIR", cfg.file("c")},
+          {"NO_COLOR", "1"}};
 }
-// Runs slab5 on a pseudo-terminal (stdin, stdout and stderr); once `prompt` shows, types
-// `typed` and a newline. Returns the exit code and everything the terminal showed.
-CliResult run_cli_on_tty(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                         const std::string& prompt, const std::string& typed) {
-  std::vector<std::string> argv_s = {slab5_bin()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<std::string> env_s = {"PATH=/usr/bin:/bin", "TERM=dumb", "NO_COLOR=1"};
-  for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
-  int master = -1;
-  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  CliResult out;
-  bool typed_done = false;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  char buf[4096];
-  while (std::chrono::steady_clock::now() < deadline) {
-    pollfd p{master, POLLIN, 0};
-    if (poll(&p, 1, 100) > 0) {
-      ssize_t n = read(master, buf, sizeof buf);
-      if (n <= 0) break;  // EIO once the child has exited
-      out.out.append(buf, std::size_t(n));
-    }
-    if (!typed_done && out.out.find(prompt) != std::string::npos) {
-      std::string line = typed + "\n";
-      REQUIRE(write(master, line.data(), line.size()) == ssize_t(line.size()));
-      typed_done = true;
-    }
-  }
-  close(master);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
-}
-
 std::string trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -262,14 +216,14 @@ TEST_CASE("keys revoke on a terminal asks for the key's name and revokes only wh
   auto env = env_for(s, cfg);
   auto k = create_credential(keys_url(s), s.token, "prod deploy", {"crm:read"});
   std::string id = k["id"], secret = k["secret"];
-  auto wrong = run_cli_on_tty({"keys", "revoke", id}, env, "to confirm:", "prod");
+  auto wrong = run_cli_on_terminal({"keys", "revoke", id}, env, {{"to confirm:", "prod"}});
   INFO(wrong.out);
   CHECK(wrong.exit_code == 2);
   CHECK(wrong.out.find("type 'prod deploy' to confirm") != std::string::npos);
   CHECK(api("GET", s.api_url + "/workspace", secret).status == 200);
-  auto right = run_cli_on_tty({"mcp-clients", "list"}, env, "\x01never", "");
+  auto right = run_cli_on_terminal({"mcp-clients", "list"}, env);
   CHECK(right.exit_code == 0);  // no prompt for reads
-  auto ok = run_cli_on_tty({"keys", "revoke", id}, env, "to confirm:", "prod deploy");
+  auto ok = run_cli_on_terminal({"keys", "revoke", id}, env, {{"to confirm:", "prod deploy"}});
   INFO(ok.out);
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find("Revoked API key 'prod deploy'") != std::string::npos);

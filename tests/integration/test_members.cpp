@@ -8,7 +8,6 @@
 #include "workspace_fixtures.hpp"
 
 using namespace testing;
-using fixtures::check_error;
 
 namespace {
 std::string member_url(const Server& s, const std::string& id) { return s.api_url + "/workspace/members/" + id; }

@@ -11,7 +11,6 @@
 #include "workspace_fixtures.hpp"
 
 using namespace testing;
-using fixtures::check_error;
 
 namespace {
 Json last_event(const Server& s, const std::string& action) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "checks.hpp"
 #include "harness.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
@@ -73,13 +74,6 @@ inline std::string insert_workspace(const testing::Server& s, const std::string&
   auto r = testing::api("POST", s.api_url + "/workspaces", owner_session(s), {{"name", "Other"}, {"slug", slug}});
   REQUIRE_MESSAGE(r.status == 201, r.body);
   return r.json["data"]["id"];
-}
-
-inline void check_error(const testing::Response& r, long status, const std::string& code) {
-  CHECK_MESSAGE(r.status == status, r.body);
-  REQUIRE(r.json.is_object());
-  REQUIRE(r.json.contains("error"));
-  CHECK(r.json["error"]["code"] == code);
 }
 
 }  // namespace fixtures

@@ -1,6 +1,8 @@
 #include "harness.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -171,6 +173,52 @@ Response api(const std::string& method, const std::string& url, const std::strin
     payload = body.dump();
   }
   return http(method, url, payload, h);
+}
+
+CliResult run_cli_on_terminal(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                              const std::vector<std::pair<std::string, std::string>>& answers) {
+  std::vector<std::string> argv_s = {slab5_bin()};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<std::string> env_s = {"PATH=/usr/bin:/bin", "TERM=dumb"};
+  for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    std::vector<char*> argv, envp;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  CliResult out;
+  std::size_t next = 0, seen = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  char buf[4096];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{master, POLLIN, 0};
+    if (poll(&p, 1, 50) > 0) {
+      ssize_t n = read(master, buf, sizeof buf);
+      if (n <= 0) break;  // EIO once the child has exited
+      out.out.append(buf, std::size_t(n));
+    }
+    if (next < answers.size()) {
+      auto at = out.out.find(answers[next].first, seen);
+      if (at != std::string::npos) {
+        seen = at + answers[next].first.size();
+        std::string line = answers[next].second + "\n";
+        if (write(master, line.data(), line.size()) != ssize_t(line.size())) break;
+        ++next;
+      }
+    }
+  }
+  close(master);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  out.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return out;
 }
 
 CliResult run_program(const std::string& program, const std::vector<std::string>& args,

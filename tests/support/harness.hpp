@@ -94,6 +94,13 @@ CliResult run_program(const std::string& program, const std::vector<std::string>
                       const std::map<std::string, std::string>& env, const std::string& stdin_data = "",
                       int timeout_seconds = 60);
 
+// Runs slab5 on a pseudo-terminal (its stdin, stdout and stderr) with only `env` (plus PATH
+// and TERM=dumb). Each time the next answer's prompt has shown, types the answer and a
+// newline. Returns the exit code (128+N when killed by signal N) and everything the terminal
+// showed, in `out`. Gives up after 20 seconds.
+CliResult run_cli_on_terminal(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                              const std::vector<std::pair<std::string, std::string>>& answers = {});
+
 // Real-route identity helpers: they go through the HTTP API like any client.
 // POST /v1/auth/session (local); returns the response's data, throws unless 200.
 Json login(const Server& s, const std::string& email, const std::string& password, const std::string& workspace_id = "");
