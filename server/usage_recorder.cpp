@@ -22,8 +22,9 @@ void write_usage_events(Db& db, const std::vector<UsageEvent>& events) {
   if (events.empty()) return;
   // A batch holds every request of the last half second. Rows go in kRows at a time through
   // one multi-row INSERT (one statement run per kRows events), bound without copies
-  // (SQLITE_STATIC: the events outlive each step). OR IGNORE: an event already written by a
-  // flush that failed after its insert is not written twice.
+  // (SQLITE_STATIC: the events outlive each step). OR IGNORE keeps the per-row rule of one
+  // statement per event: a row whose (workspace_id, id) is already stored is skipped, and the
+  // other rows of its statement are written.
   constexpr std::size_t kRows = 32;
   constexpr int kCols = 10;
   auto prepare = [&db](std::size_t rows) {

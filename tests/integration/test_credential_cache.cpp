@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "harness.hpp"
+#include "slab5/encoding.hpp"
 #include "slab5/time.hpp"
 #include "slab5/token.hpp"
 
@@ -198,6 +199,32 @@ TEST_CASE("a session revoked or ended by another process is refused on the very 
     CHECK(r.status == 401);
     CHECK(message(r).find(change.says) != std::string::npos);
   }
+}
+
+TEST_CASE("a cached session is refused from the moment its access token expires") {
+  Server s({.args = {"--session-ttl", "1s"}});
+  std::string token = login(s, s.owner_email, s.owner_password)["accessToken"];
+  std::string payload = token.substr(token.find('.') + 1);
+  payload = payload.substr(0, payload.find('.'));
+  auto claims = Json::parse(slab5::base64url_decode(payload).value_or("{}"));
+  std::int64_t exp_ms = claims["exp"].get<std::int64_t>() * 1000;
+  // Requests every few milliseconds across the expiry: between two usage flushes (which empty
+  // the cache) they are answered from the cache, which must check the expiry itself.
+  int ok = 0, refused = 0;
+  while (slab5::now_millis() < exp_ms + 700) {
+    auto sent = slab5::now_millis();
+    auto r = api("GET", s.api_url + "/me", token);
+    if (r.status == 200) {
+      ++ok;
+      INFO("accepted a request sent " << sent - exp_ms << " ms after expiry");
+      CHECK(sent < exp_ms);
+    } else {
+      ++refused;
+      CHECK(r.status == 401);
+    }
+  }
+  CHECK(ok > 0);
+  CHECK(refused > 0);
 }
 
 TEST_CASE("a role changed or a membership removed by another process applies to the next request") {

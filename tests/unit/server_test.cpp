@@ -112,6 +112,25 @@ TEST_CASE("changed_since sees every commit: this connection's, another connectio
   for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
+TEST_CASE("changed_since falls back to PRAGMA data_version outside WAL mode") {
+  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-changes-journal.db").string();
+  for (auto s : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + s);
+  {
+    auto a = Db::open(path, true);
+    a->exec("CREATE TABLE t (k INTEGER); PRAGMA journal_mode=DELETE");
+    CHECK_FALSE(a->reads_wal_index());
+    Db::ChangeMark mark;
+    CHECK(a->changed_since(mark));
+    CHECK_FALSE(a->changed_since(mark));
+    REQUIRE(std::system(("sqlite3 " + path + " 'INSERT INTO t VALUES (1)'").c_str()) == 0);
+    CHECK(a->changed_since(mark));  // another process
+    CHECK_FALSE(a->changed_since(mark));
+    a->exec("INSERT INTO t VALUES (2)");
+    CHECK(a->changed_since(mark));  // this connection
+  }
+  for (auto s : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + s);
+}
+
 TEST_CASE("the store reports constraint hits as values and rolls back unfinished transactions") {
   auto path = (std::filesystem::temp_directory_path() / "slab5-unit-store.db").string();
   for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
