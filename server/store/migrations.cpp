@@ -1,5 +1,7 @@
 #include "store/migrations.hpp"
 
+#include "store/sqlite/record_store.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <vector>
@@ -241,6 +243,8 @@ MigrationOutcome migrate(Db& db, int target) {
     tx.commit();
   }
   out.to = std::max(out.from, target);
+  // The app-plane tables follow the resource table (store/sqlite/record_store.hpp).
+  if (out.to == latest_schema_version()) sync_record_tables(db);
   return out;
 }
 

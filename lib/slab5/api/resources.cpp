@@ -221,6 +221,7 @@ std::vector<ResourceSpec> build_table() {
                  read_only(of_type("published_at", T::Time, "When the entry was first published."))},
       .filters = {{"collection", "collection"}, {"status", "status"}, {"slug", "slug"}},
       .text_fields = {"title", "body"},
+      .unique_key = {"collection", "slug"},
       .example = R"({"title": "Hello world", "collection": "blog", "body": "First post."})"});
 
   t.push_back(ResourceSpec{

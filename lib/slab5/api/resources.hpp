@@ -99,6 +99,7 @@ struct ResourceSpec {
   bool append_only = false;     // PATCH and DELETE are 405
   std::string_view order_by;    // "" = newest first by id; "position" = by that field
   std::vector<DeleteGuard> delete_guards;
+  std::vector<std::string_view> unique_key;  // fields unique together in a workspace (409)
   std::vector<ActionSpec> actions;
   std::string_view parent;      // children: the parent's route ("support-tickets")
   std::string_view parent_field;  // children: the column holding the parent id ("ticket_id")
