@@ -18,7 +18,7 @@ struct RecordFilter {
   nlohmann::json value;  // string, integer or boolean
 };
 
-enum class RecordSort { NewestFirst, OldestFirst, UpdatedDesc, UpdatedAsc, Position };
+enum class RecordSort { NewestFirst, OldestFirst, UpdatedDesc, UpdatedAsc, Position, PositionDesc };
 
 struct RecordQuery {
   std::string workspace_id;
@@ -63,6 +63,8 @@ class RecordStore {
   [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> clear_references(
       const slab5::api::ResourceSpec& spec, const std::string& column, const std::string& workspace_id,
       const std::string& id, const std::string& now) = 0;
+  // Whether `user_id` is a member of the workspace (member references: assignee_id, owner_id).
+  [[nodiscard]] virtual slab5::Result<bool> is_member(const std::string& workspace_id, const std::string& user_id) = 0;
 };
 
 }  // namespace slab5d

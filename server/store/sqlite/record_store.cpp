@@ -10,6 +10,8 @@
 #include <mutex>
 
 #include "slab5/crypto.hpp"
+#include "slab5/ids.hpp"
+#include "slab5/time.hpp"
 
 namespace slab5d {
 
@@ -151,7 +153,8 @@ std::string sort_column(RecordSort s) {
   switch (s) {
     case RecordSort::UpdatedDesc:
     case RecordSort::UpdatedAsc: return "updated_at";
-    case RecordSort::Position: return "position";
+    case RecordSort::Position:
+    case RecordSort::PositionDesc: return "position";
     default: return "";
   }
 }
@@ -270,6 +273,11 @@ std::string record_tables_sql() {
   return sql;
 }
 
+namespace {
+void insert_initial_records(Db& db, const ResourceSpec& spec, const std::string& workspace_id,
+                            const std::string& tenant_id);
+}  // namespace
+
 void sync_record_tables(Db& db) {
   auto wanted = slab5::sha256_hex(record_tables_sql());
   {
@@ -281,6 +289,7 @@ void sync_record_tables(Db& db) {
     auto q = db.query("SELECT value FROM meta WHERE key = 'record_tables'");  // re-read under the lock
     if (q.next() && q.text(0) == wanted) return;
   }
+  std::vector<const ResourceSpec*> created;
   for (const auto& spec : slab5::api::resource_table()) {
     auto t = spec.table_name();
     auto parts = table_sql(spec);
@@ -291,6 +300,7 @@ void sync_record_tables(Db& db) {
     }
     if (!exists) {
       db.exec(parts.create);
+      created.push_back(&spec);
     } else {
       std::vector<std::string> have;
       {
@@ -309,11 +319,48 @@ void sync_record_tables(Db& db) {
       db.exec("INSERT INTO " + t + "_fts(" + t + "_fts) VALUES ('rebuild')");
     }
   }
+  // Workspaces that existed before a table get its initial records now.
+  for (const auto* spec : created) {
+    if (spec->initial.empty()) continue;
+    std::vector<std::pair<std::string, std::string>> workspaces;
+    {
+      auto q = db.query("SELECT id, tenant_id FROM workspaces");
+      while (q.next()) workspaces.emplace_back(q.text(0), q.text(1));
+    }
+    for (const auto& [ws, tenant] : workspaces) insert_initial_records(db, *spec, ws, tenant);
+  }
   auto mark = db.query(
       "INSERT INTO meta (key, value) VALUES ('record_tables', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
       wanted);
   if (mark.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "cannot record the app-plane schema");
   tx.commit();
+}
+
+namespace {
+void insert_initial_records(Db& db, const ResourceSpec& spec, const std::string& workspace_id,
+                            const std::string& tenant_id) {
+  SqliteRecordStore store(db);
+  auto now = slab5::format_rfc3339(slab5::now_millis());
+  for (const auto& fields : Json::parse(spec.initial)) {
+    Json r = {{"id", slab5::new_id(spec.id_prefix)},
+              {"workspace_id", workspace_id},
+              {"tenant_id", tenant_id},
+              {"created_at", now},
+              {"updated_at", now},
+              {"version", 1},
+              {"source", "admin"},
+              {"created_by", {{"type", "system"}, {"id", "system"}}},
+              {"last_agent_actor_id", nullptr},
+              {"custom_fields", Json::object()}};
+    for (auto& [k, v] : fields.items()) r[k] = v;
+    if (!store.insert(spec, r)) throw DbError(SQLITE_CONSTRAINT, "the initial records could not be written");
+  }
+}
+}  // namespace
+
+void insert_initial_records(Db& db, const std::string& workspace_id, const std::string& tenant_id) {
+  for (const auto& spec : slab5::api::resource_table())
+    if (!spec.initial.empty()) insert_initial_records(db, spec, workspace_id, tenant_id);
 }
 
 slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& record) {
@@ -403,12 +450,13 @@ slab5::Result<RecordPage> SqliteRecordStore::list(const ResourceSpec& spec, cons
   auto sort = sort_column(rq.sort);
   bool asc = ascending(rq.sort);
   if (rq.after) {
+    bool numeric = rq.sort == RecordSort::Position || rq.sort == RecordSort::PositionDesc;
     if (sort.empty()) {
       where += asc ? " AND id > ?" : " AND id < ?";
       args.push_back(rq.after->second);
     } else {
       where += " AND (" + quote(sort) + ", id) " + (asc ? ">" : "<") + " (?, ?)";
-      if (rq.sort == RecordSort::Position) {
+      if (numeric) {
         try {
           args.push_back(std::stoll(rq.after->first));
         } catch (const std::exception&) {
@@ -475,6 +523,11 @@ slab5::Result<std::vector<Json>> SqliteRecordStore::clear_references(const Resou
                      now, workspace_id, id);
   if (u.run() != SQLITE_DONE) return tl::unexpected(constraint_error(spec, db_).error());
   return before;
+}
+
+slab5::Result<bool> SqliteRecordStore::is_member(const std::string& workspace_id, const std::string& user_id) {
+  auto q = db_.query("SELECT 1 FROM memberships WHERE workspace_id = ? AND user_id = ?", workspace_id, user_id);
+  return q.next();
 }
 
 }  // namespace slab5d

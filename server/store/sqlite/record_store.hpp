@@ -16,7 +16,13 @@ std::string record_tables_sql();
 // indexes. Additive changes to the table need no hand-written migration; removing or
 // renaming a field does (a numbered migration in store/migrations.cpp). Cheap when nothing
 // changed: a hash of the generated schema is kept in `meta`.
+// A table created here for the first time also gets, for every existing workspace, the
+// records the resource table says each workspace starts with.
 void sync_record_tables(Db& db);
+
+// Writes the records a new workspace starts with (the resource table's `initial`, e.g. the
+// default deal stages), in the caller's transaction.
+void insert_initial_records(Db& db, const std::string& workspace_id, const std::string& tenant_id);
 
 // "jan doe" → "\"jan\"* AND \"doe\"*" (FTS5 prefix queries over whole words); "" when the
 // text holds no word.
@@ -39,6 +45,7 @@ class SqliteRecordStore final : public RecordStore {
                                                               const std::string& column,
                                                               const std::string& workspace_id,
                                                               const std::string& id, const std::string& now) override;
+  slab5::Result<bool> is_member(const std::string& workspace_id, const std::string& user_id) override;
 
  private:
   Db& db_;
