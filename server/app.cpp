@@ -157,6 +157,7 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_audit_usage_routes(*this);
   register_invitation_routes(*this);
   register_resource_routes(*this);
+  register_event_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
 }
 

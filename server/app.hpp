@@ -139,5 +139,6 @@ void register_audit_usage_routes(App& app);
 void register_dev_routes(App& app);
 void register_invitation_routes(App& app);
 void register_resource_routes(App& app);
+void register_event_routes(App& app);
 
 }  // namespace slab5d

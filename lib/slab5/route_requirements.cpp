@@ -115,6 +115,8 @@ std::vector<RouteRequirement> build() {
     t.push_back({"POST", std::string("/v1/webhooks/{id}/") + action, "workspace", "integrations", "integrations:write"});
   t.push_back({"GET", "/v1/webhooks/{id}/deliveries", "workspace", "integrations", "integrations:read"});
   t.push_back({"GET", "/v1/event-types", "workspace", "integrations", "integrations:read"});
+  t.push_back({"GET", "/v1/events", "workspace", "integrations", "integrations:read"});
+  t.push_back({"GET", "/v1/events/{evt_id}", "workspace", "integrations", "integrations:read"});
   return t;
 }
 
