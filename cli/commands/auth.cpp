@@ -241,7 +241,13 @@ int run_status(Context& ctx, bool show_token) {
   }
   // Every stored credential, by host: a credential is only ever sent to its own host.
   Json stored = Json::array();
-  for (const auto& e : ctx.store().stored_credentials()) {
+  std::vector<StoredEntry> entries;
+  try {
+    entries = ctx.store().stored_credentials();
+  } catch (const std::exception& e) {
+    ctx.out.warn(std::string("stored credentials not listed: ") + e.what());  // the token in use came from elsewhere
+  }
+  for (const auto& e : entries) {
     std::string account = e.credential.kind == "session" ? e.credential.user_email
                                                            : slab5::token_display_prefix(e.credential.token) + "…";
     stored.push_back({{"host", e.host},

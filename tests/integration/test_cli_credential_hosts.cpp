@@ -290,3 +290,15 @@ TEST_CASE("error messages never show a token, even one inside the base URL") {
   auto json = cli.run({"--json", "api", "/workspace"}, {{"SLAB5_WORKSPACE_TOKEN", k}});
   CHECK_FALSE(has(json.err, k));
 }
+
+TEST_CASE("auth status with a token from the environment still answers when the credentials file is unusable") {
+  Server s;
+  Cli cli(s.api_url);
+  REQUIRE(cli.run({"login", "--with-token"}, {}, s.token + "\n").exit_code == 0);
+  std::filesystem::permissions(cli.credentials_path(), std::filesystem::perms(0644));
+  auto r = cli.run({"auth", "status", "--json"}, {{"SLAB5_WORKSPACE_TOKEN", s.token}});
+  CHECK(r.exit_code == 0);
+  CHECK(has(r.err, "stored credentials not listed"));
+  CHECK(has(r.err, "chmod 600"));
+  CHECK(Json::parse(r.out)["stored"].empty());
+}
