@@ -240,3 +240,26 @@ TEST_CASE("secret headers are recognised by name") {
   for (const char* h : {"Accept", "Content-Type", "x-workspace-id", "Idempotency-Key", "x-correlation-id"})
     CHECK_FALSE(is_secret_header(h));
 }
+
+TEST_CASE("parse_config_bytes answers every input with a value or a message, never an exception") {
+  const std::string seeds[] = {
+      R"({"version":2,"hosts":{"http://127.0.0.1:8787":{"profiles":{"default":{"kind":"session","token":"eyJa.b.c"}}}}})",
+      R"({"profiles":{"default":{"base_url":"https://api.slab5.com/v1","workspace":"wrk_1","output":"json"}}})",
+      R"({"profiles":{"p":{"kind":"api_key","token":"slab5_sk_x","base_url":"http://[::1]:1/v1"}}})"};
+  std::uint32_t state = 12345;
+  auto next = [&] { return state = state * 1103515245u + 12345u; };
+  for (int i = 0; i < 3000; ++i) {
+    std::string s = seeds[i % 3];
+    for (int m = int(next() % 6); m >= 0; --m) {
+      std::size_t at = next() % (s.size() + 1);
+      switch (next() % 3) {
+        case 0: s.insert(at, 1, char(next() % 256)); break;
+        case 1: if (at < s.size()) s.erase(at, 1 + next() % 4); break;
+        default: if (at < s.size()) s[at] = "{}[]\":,\\0a"[next() % 10]; break;
+      }
+    }
+    for (auto kind : {ConfigFile::Config, ConfigFile::Credentials}) {
+      CHECK_NOTHROW((void)parse_config_bytes(s, kind));
+    }
+  }
+}
