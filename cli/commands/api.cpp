@@ -153,7 +153,7 @@ int run_api(Context& ctx, ApiOptions& o) {
   if (!ok) {
     auto e = api_error_from(*r);
     std::string msg = e.message.empty() ? "HTTP " + std::to_string(r->status) : e.message;
-    ctx.out.error(msg + " (HTTP " + std::to_string(r->status) + (e.code.empty() ? "" : ", code: " + e.code) + ")");
+    ctx.out.error(ctx.redact(msg + " (HTTP " + std::to_string(r->status) + (e.code.empty() ? "" : ", code: " + e.code) + ")"));
     return e.exit_code;
   }
   return kOk;
@@ -164,7 +164,10 @@ int run_api(Context& ctx, ApiOptions& o) {
 void add_api_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ApiOptions>();
   auto* cmd = app.add_subcommand("api", "Make an authenticated request to the API (like 'gh api')");
-  cmd->add_option("path", o->path, "Path relative to the base URL, e.g. /workspace or workspace/members")->required();
+  cmd->add_option("path", o->path,
+                  "Path relative to the base URL, e.g. /workspace or workspace/members; an absolute URL to "
+                  "another host is sent without the token")
+      ->required();
   cmd->add_option("-X,--method", o->method, "HTTP method (default GET, or POST when fields or --input are given)");
   cmd->add_option("-H,--header", o->headers, "Extra header 'Name: value' (repeatable)");
   cmd->add_option("-f,--raw-field", o->raw_fields, "String field key=value; key[]=value appends to an array");
