@@ -186,13 +186,22 @@ Reply replay(const Ctx& ctx, const Slot& s, int status, const std::string& respo
   Reply r;
   r.status = status;
   r.data = stored.is_object() ? stored.value("data", Json()) : Json();
+  bool withheld = false;
   if (stored.is_object() && stored.contains("sealed")) {
+    withheld = true;
     if (auto whole = unseal(seal_key(ctx, s.scope()), s.scope(), stored["sealed"].get<std::string>())) {
       auto j = Json::parse(*whole, nullptr, false);
-      if (!j.is_discarded()) r.data = std::move(j);
+      if (!j.is_discarded()) {
+        r.data = std::move(j);
+        withheld = false;
+      }
     }
   }
   r.headers.emplace_back("idempotent-replayed", "true");
+  // The first answer carried a secret that only the bearer token it was sealed under can
+  // open (a session's access token changes on refresh): say so instead of leaving it out
+  // without a word.
+  if (withheld) r.headers.emplace_back("idempotent-secret", "withheld");
   return r;
 }
 

@@ -2,6 +2,7 @@
 #include <memory>
 
 #include "app.hpp"
+#include "domain/kek.hpp"
 #include "domain/mail.hpp"
 #include "domain/oauth_mock.hpp"
 
@@ -40,7 +41,7 @@ void register_dev_routes(App& app) {
   Router& r = app.router();
   r.add({.method = "GET", .pattern = "/v1/dev/mail", .access = Access::Public,
          .handler = [](Ctx& ctx) -> Result<Reply> {
-           return Reply::ok(list_mail(ctx.db, ctx.query("to").value_or("")));
+           return Reply::ok(list_mail(ctx.db, ctx.query("to").value_or(""), key_encryption_key(kek_path(ctx.app))));
          }});
   r.add({.method = "DELETE", .pattern = "/v1/dev/mail", .access = Access::Public,
          .handler = [](Ctx& ctx) -> Result<Reply> {

@@ -95,6 +95,18 @@ Result<Credential> update_credential(Ctx& ctx, const CredentialKind& kind, const
     if (!c) return not_found(kind, id);
     if (c->revoked_at) {
       refusal = Error{"conflict", "The " + kind.noun + " " + id + " is revoked; revoked credentials cannot be edited."};
+    } else if (patch.change_expiry && c->replaced_by) {
+      // Its secret was rotated away: moving the cutoff would bring it back (overlap 0 means
+      // "stop now"). Revoking ends it sooner; the replacement carries the lifetime.
+      refusal = Error{"conflict", "The " + kind.noun + " " + id + " was rotated (replaced by " + *c->replaced_by +
+                                      "); the expiry of a rotated-away secret cannot be changed. Revoke it to stop it "
+                                      "now, or change the expiry of " + *c->replaced_by + "."};
+      attempted = {{"expires_at", patch.expires_at ? Json(*patch.expires_at) : Json(nullptr)}};
+    } else if (patch.change_expiry && c->status(now) == "expired") {
+      refusal = Error{"conflict", "The " + kind.noun + " " + id + " expired at " + c->expires_at.value_or("") +
+                                      "; an expired credential cannot be revived or given another expiry. Create a "
+                                      "new one instead."};
+      attempted = {{"expires_at", patch.expires_at ? Json(*patch.expires_at) : Json(nullptr)}};
     } else if (patch.scopes || patch.change_expiry) {
       // Changing what a credential may do, or for how long, is granting: the resulting
       // scopes must all be held by the caller. Renaming and describing are not.
@@ -147,6 +159,7 @@ Result<IssuedCredential> rotate_credential(Ctx& ctx, const CredentialKind& kind,
       auto cutoff = now + overlap_seconds * 1000;
       auto current_expiry = old->expires_at ? slab5::parse_rfc3339(*old->expires_at) : std::nullopt;
       if (!current_expiry || cutoff < *current_expiry) old->expires_at = now_text(cutoff);
+      old->replaced_by = made.credential.id;
       old->updated_at = now_text(now);
       save_credential(ctx.db, *old);
       auto ev = audit_from(ctx, kind.kind + ".rotated", kind.kind, old->id, 201);

@@ -7,7 +7,7 @@ namespace slab5d {
 
 const char* const kCredentialColumns =
     "id, kind, workspace_id, name, description, prefix, scopes, created_at, updated_at, last_used_at, expires_at, "
-    "revoked_at, created_by_type, created_by_id";
+    "revoked_at, created_by_type, created_by_id, replaced_by";
 
 Credential read_credential(const Query& q) {
   Credential c;
@@ -27,6 +27,7 @@ Credential read_credential(const Query& q) {
   c.revoked_at = q.opt_text(11);
   c.created_by_type = q.text(12);
   c.created_by_id = q.text(13);
+  c.replaced_by = q.opt_text(14);
   return c;
 }
 
@@ -100,8 +101,9 @@ NewCredential insert_credential(Db& db, const std::string& kind, const std::stri
 
 void save_credential(Db& db, const Credential& c) {
   db.query("UPDATE credentials SET name = ?, description = ?, scopes = ?, expires_at = ?, revoked_at = ?, "
-           "updated_at = ? WHERE id = ?",
-           c.name, c.description, slab5::Json(c.scopes).dump(), c.expires_at, c.revoked_at, c.updated_at, c.id)
+           "updated_at = ?, replaced_by = ? WHERE id = ?",
+           c.name, c.description, slab5::Json(c.scopes).dump(), c.expires_at, c.revoked_at, c.updated_at,
+           c.replaced_by, c.id)
       .run();
 }
 

@@ -25,6 +25,9 @@ struct Credential {
   std::optional<std::string> revoked_at;
   std::string created_by_type;
   std::string created_by_id;
+  // The credential that replaced this one when it was rotated; its expiry is then fixed
+  // (a rotated-away secret is never given back a lifetime). Not part of the API object.
+  std::optional<std::string> replaced_by;
 
   // active | revoked | expired, computed at `now`.
   std::string status(slab5::Millis now) const;
@@ -49,7 +52,8 @@ NewCredential insert_credential(Db& db, const std::string& kind, const std::stri
                                 const std::vector<std::string>& scopes, std::optional<std::string> expires_at,
                                 const std::string& created_by_type, const std::string& created_by_id);
 
-// Writes the mutable fields (name, description, scopes, expires_at, revoked_at, updated_at).
+// Writes the mutable fields (name, description, scopes, expires_at, revoked_at, updated_at,
+// replaced_by).
 void save_credential(Db& db, const Credential& c);
 
 // One page of a workspace's credentials of one kind, newest first. `status` is active,

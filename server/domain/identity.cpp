@@ -4,6 +4,7 @@
 #include "domain/audit.hpp"
 #include "domain/identity_service.hpp"
 #include "domain/mail.hpp"
+#include "domain/sessions.hpp"
 #include "domain/workspaces.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/ids.hpp"
@@ -102,6 +103,37 @@ User insert_user(Db& db, const std::string& tenant_id, const std::string& email,
            u.id, u.tenant_id, u.email, u.name, u.password_hash, u.email_verified_at, u.created_at, u.updated_at)
       .run();
   return u;
+}
+
+void claim_unverified_account(Ctx& ctx, User& user, const std::optional<std::string>& new_password_hash,
+                              const std::string& via, const std::optional<std::string>& workspace_id) {
+  std::string at = now_text();
+  Json before = user.to_json();
+  bool had_password = user.password_hash.has_value();
+  ctx.db.query("UPDATE users SET email_verified_at = ?, password_hash = ?, updated_at = ? WHERE id = ?", at,
+               new_password_hash, at, user.id)
+      .run();
+  int revoked = revoke_user_sessions(ctx.db, user.id, at);
+  user.email_verified_at = at;
+  user.password_hash = new_password_hash;
+  user.updated_at = at;
+  AuditEvent ev = audit_from(ctx, "user.email_verified", "user", user.id, 200);
+  std::optional<std::string> ws = workspace_id ? workspace_id : personal_workspace_id(ctx.db, user.id);
+  if (ws) {
+    ev.workspace_id = *ws;
+    if (auto w = find_workspace(ctx.db, *ws)) ev.tenant_id = w->tenant_id;
+  }
+  ev.actor_type = "user";
+  ev.actor_id = user.id;
+  ev.before = std::move(before);
+  Json after = user.to_json();
+  after["via"] = via;
+  // What happened to the password the unproved registration had set: never the hash (and
+  // not under "password", a field the audit trail strips as a secret).
+  after["password_change"] = new_password_hash ? "replaced" : (had_password ? "cleared" : "none");
+  after["sessions_revoked"] = revoked;
+  ev.after = std::move(after);
+  record_audit(ctx.db, std::move(ev));
 }
 
 slab5::Status check_email(const char* field, const std::string& email) {

@@ -36,6 +36,16 @@ std::optional<User> find_user_by_email(Db& db, const std::string& email);
 User insert_user(Db& db, const std::string& tenant_id, const std::string& email, const std::string& name,
                  const std::optional<std::string>& password_hash, bool verified);
 
+// The first proof of the mailbox for an account that was registered but never verified
+// (an accepted invitation, an OAuth sign-in): whoever registered it proved nothing, so the
+// password they chose must not survive. Sets email_verified_at, replaces the password hash
+// with `new_password_hash` (nullopt clears it: no password sign-in until one is set
+// through a proved flow), revokes every session of the account, and writes
+// user.email_verified with `via`, the password outcome and the sessions revoked. Caller
+// holds the transaction; `user` is updated.
+void claim_unverified_account(Ctx& ctx, User& user, const std::optional<std::string>& new_password_hash,
+                              const std::string& via, const std::optional<std::string>& workspace_id);
+
 // Shape checks shared by the routes.
 slab5::Status check_email(const char* field, const std::string& email);
 slab5::Status check_password(const char* field, const std::string& password);

@@ -181,6 +181,19 @@ Result<Json> accept_invitation(Ctx& ctx, IdentityService& svc, const std::string
     created = true;
   } else if (membership_role(ctx.db, ws->id, user->id)) {
     return slab5::fail("conflict", inv->email + " is already a member of this workspace.");
+  } else if (!user->email_verified_at) {
+    // Registered but never verified: anyone can register any address, so the password set
+    // then proves nothing. Accepting proves the mailbox; the accepter chooses the password.
+    if (!password_hash)
+      return tl::unexpected(slab5::validation_error(
+          "password", "is required: the account for " + inv->email +
+                          " was never verified, so its password is chosen now (the one set at registration is "
+                          "discarded)"));
+    if (name) {
+      ctx.db.query("UPDATE users SET name = ? WHERE id = ?", *name, user->id).run();
+      user->name = *name;
+    }
+    claim_unverified_account(ctx, *user, password_hash, "invitation", ws->id);
   }
   std::string at = slab5::format_rfc3339(now);
   if (!user->email_verified_at) {

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "app.hpp"
+#include "domain/kek.hpp"
 #include "logger.hpp"
 #include "work_pool.hpp"
 #include "slab5/ids.hpp"
@@ -14,10 +15,27 @@
 
 namespace slab5d {
 
-std::string store_mail(Db& db, const Mail& m) {
+namespace {
+constexpr std::string_view kMailPurpose = "dev mailbox";
+
+// Token, link and body all carry the one-time token: each is sealed under the KEK, bound to
+// the message id and the column, so a value cannot be moved to another row or column.
+std::string seal_field(const std::string& kek, const std::string& id, std::string_view column, const std::string& v) {
+  if (v.empty()) return v;
+  return seal_with_kek(kek, kMailPurpose, id + "\n" + std::string(column), v);
+}
+std::string open_field(const std::string& kek, const std::string& id, std::string_view column, const std::string& v) {
+  if (v.empty()) return v;
+  // A value this process cannot open (the .kek file was replaced) shows as empty.
+  return open_with_kek(kek, kMailPurpose, id + "\n" + std::string(column), v).value_or("");
+}
+}  // namespace
+
+std::string store_mail(Db& db, const Mail& m, const std::string& kek) {
   std::string id = slab5::new_id("msg");
   db.query("INSERT INTO mail (id, to_addr, subject, kind, token, link, body, created_at) VALUES (?,?,?,?,?,?,?,?)", id,
-           m.to, m.subject, m.kind, m.token, m.link, m.body, slab5::format_rfc3339(slab5::now_millis()))
+           m.to, m.subject, m.kind, seal_field(kek, id, "token", m.token), seal_field(kek, id, "link", m.link),
+           seal_field(kek, id, "body", m.body), slab5::format_rfc3339(slab5::now_millis()))
       .run();
   return id;
 }
@@ -94,16 +112,17 @@ std::string smtp_send(const std::string& smtp_url, const std::string& from, cons
 
 std::string send_mail(App& app, Db& db, const Mail& m) {
   const auto& cfg = app.config();
-  // The dev mailbox is the one place a one-time token is kept readable, because
-  // GET /v1/dev/mail must show it. Without the dev routes nothing can read it, so only the
-  // envelope (recipient, subject, kind) is kept and the token never reaches the database.
+  // The dev mailbox is the one place a one-time token is kept recoverable, because
+  // GET /v1/dev/mail must show it; it is stored sealed under the KEK, never in clear.
+  // Without the dev routes nothing can read it, so only the envelope (recipient, subject,
+  // kind) is kept and the token never reaches the database at all.
   Mail kept = m;
   if (!cfg.dev_routes) {
     kept.token.clear();
     kept.link.clear();
     kept.body.clear();
   }
-  std::string id = store_mail(db, kept);
+  std::string id = store_mail(db, kept, key_encryption_key(kek_path(app)));
   if (!cfg.smtp_url.empty()) {
     // Delivered off the request path; a failure is logged (without the body or token).
     app.blocking_pool().post([url = cfg.smtp_url, from = cfg.mail_from, m, id] {
@@ -117,19 +136,21 @@ std::string send_mail(App& app, Db& db, const Mail& m) {
   return id;
 }
 
-slab5::Json list_mail(Db& db, const std::string& to) {
+slab5::Json list_mail(Db& db, const std::string& to, const std::string& kek) {
   slab5::Json out = slab5::Json::array();
   auto q = db.query("SELECT id, to_addr, subject, kind, token, link, created_at FROM mail "
                     "WHERE (? = '' OR to_addr = ?) ORDER BY id DESC",
                     to, to);
-  while (q.next())
-    out.push_back({{"id", q.text(0)},
+  while (q.next()) {
+    std::string id = q.text(0);
+    out.push_back({{"id", id},
                    {"to", q.text(1)},
                    {"subject", q.text(2)},
                    {"kind", q.text(3)},
-                   {"token", q.text(4)},
-                   {"link", q.text(5)},
+                   {"token", open_field(kek, id, "token", q.text(4))},
+                   {"link", open_field(kek, id, "link", q.text(5))},
                    {"created_at", q.text(6)}});
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Outgoing mail: every message lands in the development mailbox (the mail table, read by
-// GET /v1/dev/mail); with --smtp-url it is also sent through libcurl's SMTP support.
+// GET /v1/dev/mail); with --smtp-url it is also sent through libcurl's SMTP support. The
+// token, link and body are stored sealed under the key-encryption key (domain/kek.hpp).
 #pragma once
 #include <string>
 
@@ -19,8 +20,9 @@ struct Mail {
   std::string body;
 };
 
-// Stores the mail (inside the caller's transaction, if any). Returns the mail id.
-std::string store_mail(Db& db, const Mail& mail);
+// Stores the mail (inside the caller's transaction, if any), its token, link and body sealed
+// under `kek`. Returns the mail id.
+std::string store_mail(Db& db, const Mail& mail, const std::string& kek);
 // Stores the mail and, when the server has an SMTP URL, queues it for SMTP delivery on the
 // blocking pool (delivery failures are logged, never returned to the caller).
 std::string send_mail(App& app, Db& db, const Mail& mail);
@@ -31,8 +33,9 @@ std::string format_message(const std::string& from, const Mail& mail, const std:
 // smtps://). Returns an error message, or "" on success.
 std::string smtp_send(const std::string& smtp_url, const std::string& from, const Mail& mail);
 
-// The dev mailbox, newest first; `to` filters by address when not empty.
-slab5::Json list_mail(Db& db, const std::string& to);
+// The dev mailbox, newest first, with token and link opened with `kek`; `to` filters by
+// address when not empty.
+slab5::Json list_mail(Db& db, const std::string& to, const std::string& kek);
 void clear_mail(Db& db);
 
 }  // namespace slab5d

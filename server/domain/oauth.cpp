@@ -197,8 +197,9 @@ Result<Json> oauth_login(Ctx& ctx, IdentityService& svc, const std::string& prov
     event("workspace.created", "workspace", ws.id, ws.to_json());
   } else if (!user->email_verified_at) {
     // The provider vouches for the address (Google's email_verified, Microsoft's tenant list).
-    ctx.db.query("UPDATE users SET email_verified_at = ?, updated_at = ? WHERE id = ?", at, at, user->id).run();
-    user->email_verified_at = at;
+    // Whoever registered it with a password never proved it: that password is cleared and
+    // the account's sessions end, so only the mailbox's owner keeps a way in.
+    claim_unverified_account(ctx, *user, std::nullopt, "oauth:" + provider, std::nullopt);
   }
   auto ws = session_workspace(ctx.db, user->id, workspace_id);
   if (!ws) return tl::unexpected(ws.error());

@@ -234,6 +234,13 @@ Result<Json> refresh_session(Ctx& ctx, IdentityService& svc, const std::string& 
   return out;
 }
 
+int revoke_user_sessions(Db& db, const std::string& user_id, const std::string& at) {
+  db.query("UPDATE sessions SET revoked_at = ?, refresh_hash = NULL WHERE user_id = ? AND revoked_at IS NULL", at,
+           user_id)
+      .run();
+  return int(db.changes());
+}
+
 slab5::Status revoke_session(Ctx& ctx, const std::string& user_id, const std::string& sid, const std::string& reason) {
   Tx tx(ctx.db);
   auto s = find_session(ctx.db, sid);

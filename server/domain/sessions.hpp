@@ -53,6 +53,10 @@ slab5::Result<slab5::Json> refresh_session(Ctx& ctx, IdentityService& svc, const
 // when already revoked. Writes session.revoked.
 slab5::Status revoke_session(Ctx& ctx, const std::string& user_id, const std::string& sid, const std::string& reason);
 
+// Revokes every active session of the user (no audit event: the caller records the change
+// that warrants it). Returns how many were revoked.
+int revoke_user_sessions(Db& db, const std::string& user_id, const std::string& at);
+
 // The workspace for a session response: `requested` when the user is a member, else the
 // personal workspace. workspace_not_found for a requested workspace that is not theirs.
 slab5::Result<std::string> session_workspace(Db& db, const std::string& user_id,

@@ -1,55 +1,15 @@
 #include "domain/sessions_keys.hpp"
 
-#include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
-#include "slab5/crypto.hpp"
-#include "slab5/encoding.hpp"
+#include "domain/kek.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5d {
-namespace {
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
-// Creates the KEK file atomically (write a private temp file, then link it into place, which
-// fails if another process got there first) and returns its content.
-std::string load_or_create_kek(const std::string& path) {
-  std::string existing = read_all(path);
-  if (!existing.empty()) return existing;
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  std::string fresh = slab5::hex_encode(slab5::random_bytes(32));
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create the signing key-encryption key file beside the database");
-  bool ok = ::write(fd, fresh.data(), fresh.size()) == ssize_t(fresh.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (ok) (void)::link(tmp.c_str(), path.c_str());
-  ::unlink(tmp.c_str());
-  std::string now = read_all(path);
-  if (now.empty()) throw std::runtime_error("cannot read the signing key-encryption key file");
-  return now;
-}
-
-}  // namespace
-
-const std::string& SigningKeys::kek() {
-  std::lock_guard lock(kek_mu_);
-  if (kek_.empty()) kek_ = kek_path_.empty() ? slab5::hex_encode(slab5::random_bytes(32)) : load_or_create_kek(kek_path_);
-  return kek_;
-}
+const std::string& SigningKeys::kek() { return key_encryption_key(kek_path_); }
 
 void SigningKeys::load_public(Db& db) {
   auto q = db.query("SELECT kid, public_jwk FROM signing_keys WHERE active = 1");

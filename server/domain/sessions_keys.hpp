@@ -1,7 +1,8 @@
 // The ES256 keys that sign session access tokens (api.md §2.1). Generated on first use and
 // kept in the signing_keys table; the private half is stored as PKCS#8 PEM encrypted with a
-// key-encryption key that lives outside the database (a 0600 file beside it, or process
-// memory for a throwaway database), so the database alone never holds key material in clear.
+// key-encryption key that lives outside the database (domain/kek.hpp: a 0600 file beside it,
+// or process memory for a throwaway database), so the database alone never holds key
+// material in clear.
 #pragma once
 #include <mutex>
 #include <optional>
@@ -33,11 +34,9 @@ class SigningKeys {
   const std::string& kek();
 
   std::string kek_path_;
-  std::string kek_;
   std::shared_mutex mu_;
   std::optional<slab5::jose::Key> active_;
   std::unordered_map<std::string, slab5::jose::Key> public_;
-  std::mutex kek_mu_;
 };
 
 }  // namespace slab5d

@@ -1,7 +1,11 @@
 #include "store/backup.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -10,18 +14,27 @@
 namespace slab5d {
 
 void backup_database(const std::string& from, const std::string& to) {
-  if (std::filesystem::exists(to)) throw std::runtime_error("refusing to overwrite " + to + "; choose a new file");
   auto src = Db::open(from, false);
+  // The copy holds everything the database does: made 0600 before SQLite writes a byte
+  // (its rollback journal takes the same mode). O_EXCL: an existing file is never touched.
+  int fd = ::open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) throw std::runtime_error("refusing to overwrite " + to + "; choose a new file");
+    throw std::runtime_error("cannot create " + to + ": " + std::strerror(errno));
+  }
+  ::close(fd);
   sqlite3* dst = nullptr;
   if (sqlite3_open_v2(to.c_str(), &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
     std::string msg = dst ? sqlite3_errmsg(dst) : "out of memory";
     sqlite3_close(dst);
+    std::filesystem::remove(to);
     throw std::runtime_error("cannot create " + to + ": " + msg);
   }
   sqlite3_backup* b = sqlite3_backup_init(dst, "main", src->handle(), "main");
   if (!b) {
     std::string msg = sqlite3_errmsg(dst);
     sqlite3_close(dst);
+    std::filesystem::remove(to);
     throw std::runtime_error("backup failed: " + msg);
   }
   int rc;

@@ -2,18 +2,43 @@
 
 #include <fcntl.h>
 #include <sqlite3.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 
 namespace slab5d {
 
 namespace {
-// The WAL-index header: two 48-byte copies at the start of the -shm file.
-constexpr std::size_t kShmMapBytes = 4096;
+// A WAL-index region as SQLite maps it (WALINDEX_PGSZ); region 0 starts with the header.
+constexpr int kWalIndexRegionBytes = 32768;
+
+bool is_plain_path(const std::string& path) {
+  return !path.empty() && path != ":memory:" && path.rfind("file:", 0) != 0;
+}
+
+// Takes group and other permissions off a file that exists (never adds any). By path, not
+// by descriptor: closing a descriptor of a database file would drop the POSIX locks that
+// SQLite holds on it in this process.
+void restrict_mode(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid())
+    (void)::chmod(path.c_str(), st.st_mode & 0700);
+}
 }  // namespace
+
+void create_private_file(const std::string& path) {
+  // O_EXCL: a file that exists is neither truncated nor re-moded, and nothing in this
+  // process can hold SQLite locks on a file this call has just created.
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return;
+    throw DbError(SQLITE_CANTOPEN, "cannot create " + path + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+}
 
 bool DbError::busy() const {
   int primary = code_ & 0xff;
@@ -93,6 +118,11 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
     return true;
   }();
   (void)configured;
+  if (create && is_plain_path(path)) {
+    // Private from the start: SQLite gives -wal, -shm and -journal the database's mode.
+    create_private_file(path);
+    for (const char* suffix : {"", "-wal", "-shm"}) restrict_mode(path + suffix);
+  }
   sqlite3* h = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   if (create) flags |= SQLITE_OPEN_CREATE;
@@ -112,30 +142,53 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
 }
 
 Db::~Db() {
-  if (shm_) munmap(shm_, kShmMapBytes);
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(handle_);
 }
 
+void Db::forget_wal_index() {
+  shm_ = nullptr;
+  shm_journal_ = nullptr;
+  shm_resolved_ = false;
+}
+
 const volatile unsigned char* Db::wal_index() {
-  if (!shm_tried_) {
-    shm_tried_ = true;
-    // The -shm file exists while this connection has the database open in WAL mode, and
-    // SQLite truncates it only when no connection has it open: mapped here and unmapped in
-    // ~Db, before this connection closes, the page stays valid.
-    const char* file = sqlite3_db_filename(handle_, "main");
-    if (file && *file) {
-      std::string shm = std::string(file) + "-shm";
-      int fd = ::open(shm.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd >= 0) {
-        struct stat st{};
-        if (fstat(fd, &st) == 0 && st.st_size >= off_t(kShmMapBytes)) {
-          void* p = mmap(nullptr, kShmMapBytes, PROT_READ, MAP_SHARED, fd, 0);
-          if (p != MAP_FAILED) shm_ = p;
-        }
-        ::close(fd);
+  // The journal file object SQLite reports is the WAL's while the connection has its WAL
+  // open, and the rollback journal's otherwise: when it moves, the WAL was opened or closed
+  // and the mapping is looked up again (SQLite unmaps the WAL index when it closes the WAL).
+  sqlite3_file* journal = nullptr;
+  sqlite3_file_control(handle_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal);
+  if (!shm_resolved_ || journal != shm_journal_) {
+    void* found = nullptr;
+    // Only a connection in WAL mode with shared-memory locking has a WAL index to read;
+    // asking for region 0 otherwise would make SQLite create and keep a -shm for nothing.
+    auto mode = [&](const char* pragma) {
+      auto q = query(pragma);
+      return q.next() ? q.text(0) : std::string();
+    };
+    if (mode("PRAGMA main.journal_mode") == "wal" && mode("PRAGMA main.locking_mode") == "normal") {
+      {
+        // Any read opens the WAL and maps the index, through SQLite's own -shm handle.
+        auto q = query("SELECT 1 FROM sqlite_schema LIMIT 1");
+        q.next();
+      }
+      sqlite3_file_control(handle_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal);
+      sqlite3_file* file = nullptr;
+      sqlite3_file_control(handle_, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+      // xShmMap with bExtend = 0 hands back the region SQLite has already mapped for this
+      // connection: no file is opened, closed or locked here (closing a descriptor of the
+      // -shm file would drop every POSIX lock this process holds on it, SQLite's included,
+      // and let another process truncate the file under the mapping).
+      if (file && file->pMethods && file->pMethods->iVersion >= 2 && file->pMethods->xShmMap) {
+        void volatile* p = nullptr;
+        int rc = file->pMethods->xShmMap(file, 0, kWalIndexRegionBytes, 0, &p);
+        if ((rc == SQLITE_OK || rc == SQLITE_READONLY) && p) found = const_cast<void*>(p);
       }
     }
+    // Set last: the statements above may have reset these (forget_wal_index).
+    shm_ = found;
+    shm_journal_ = journal;
+    shm_resolved_ = true;
   }
   if (!shm_) return nullptr;
   auto* hdr = static_cast<const volatile unsigned char*>(shm_);
@@ -163,9 +216,18 @@ bool Db::changed_since(ChangeMark& mark) {
   return changed;
 }
 
+namespace {
+// A statement that may open or close this connection's WAL (and with it the WAL index).
+bool may_move_wal(std::string_view sql) {
+  return sql.find("journal_mode") != std::string_view::npos || sql.find("locking_mode") != std::string_view::npos ||
+         sql.find("JOURNAL_MODE") != std::string_view::npos || sql.find("LOCKING_MODE") != std::string_view::npos;
+}
+}  // namespace
+
 sqlite3_stmt* Db::prepare(std::string_view sql) {
   auto it = cache_.find(std::string(sql));
   if (it != cache_.end()) return it->second;
+  if (may_move_wal(sql)) forget_wal_index();
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(handle_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) throw_db(handle_, rc, "prepare failed");
@@ -175,6 +237,7 @@ sqlite3_stmt* Db::prepare(std::string_view sql) {
 
 void Db::exec(const std::string& sql) {
   char* err = nullptr;
+  if (may_move_wal(sql)) forget_wal_index();
   int rc = sqlite3_exec(handle_, sql.c_str(), nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);

@@ -14,6 +14,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_file;
 
 namespace slab5d {
 
@@ -65,7 +66,9 @@ class Query {
 
 class Db {
  public:
-  // Opens (creating when allowed) and configures: WAL, busy timeout, foreign keys.
+  // Opens (creating when allowed) and configures: WAL, busy timeout, foreign keys. With
+  // `create`, a new file is made 0600 and group/other permissions are taken off an existing
+  // database and its -wal and -shm (SQLite gives the files it creates the database's mode).
   static std::unique_ptr<Db> open(const std::string& path, bool create);
   ~Db();
   Db(const Db&) = delete;
@@ -95,7 +98,8 @@ class Db {
   // True when any connection to the file (this one, another thread's, another process's)
   // may have committed since `mark` was taken, or when it was never taken; `mark` is then
   // retaken. In WAL mode this reads the WAL-index header that every connection updates on
-  // commit (https://www.sqlite.org/walformat.html) from the shared -shm mapping, without a
+  // commit (https://www.sqlite.org/walformat.html) from the -shm mapping SQLite itself made
+  // for this connection (the VFS's xShmMap: no file of SQLite's is opened here), without a
   // transaction or a file lock; otherwise it runs PRAGMA data_version.
   bool changed_since(ChangeMark& mark);
   bool reads_wal_index() { return wal_index() != nullptr; }  // changed_since's fast path applies
@@ -104,12 +108,18 @@ class Db {
   Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)) {}
   sqlite3_stmt* prepare(std::string_view sql);
   const volatile unsigned char* wal_index();  // nullptr when there is none to read
+  void forget_wal_index();                    // before a statement that may change the journal mode
   sqlite3* handle_;
   std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
-  void* shm_ = nullptr;  // read-only mapping of the -shm file's first page
-  bool shm_tried_ = false;
+  void* shm_ = nullptr;  // WAL-index region 0, mapped and owned by SQLite (valid while its WAL is open)
+  sqlite3_file* shm_journal_ = nullptr;  // the journal file object shm_ was found with
+  bool shm_resolved_ = false;
 };
+
+// Creates `path` empty with mode 0600 unless it exists (then leaves it alone). For files
+// SQLite is about to open: the database, a backup.
+void create_private_file(const std::string& path);
 
 class Tx {
  public:

@@ -198,7 +198,20 @@ INSERT INTO usage_events_v2 (id, workspace_id, credential_type, credential_id, r
 DROP TABLE usage_events;
 ALTER TABLE usage_events_v2 RENAME TO usage_events;
 )SQL",
-    // 3: the event log, written in the transaction of the change it describes (the outbox
+    // 3: a rotated credential remembers its replacement (its expiry may no longer move; the
+    // replacement is read back from the audit trail for keys rotated before), and the dev
+    // mailbox keeps no token in clear: new rows are sealed under the KEK (domain/kek.hpp),
+    // older rows lose token, link and body (overwritten, not left in free pages).
+    R"SQL(
+ALTER TABLE credentials ADD COLUMN replaced_by TEXT;
+UPDATE credentials SET replaced_by = (
+  SELECT json_extract(a.after_json, '$.replacement.id') FROM audit_events a
+  WHERE a.action = credentials.kind || '.rotated' AND a.target_id = credentials.id
+  ORDER BY a.created_at DESC, a.id DESC LIMIT 1);
+PRAGMA secure_delete = ON;
+UPDATE mail SET token = '', link = '', body = '' WHERE token <> '' OR link <> '' OR body <> '';
+)SQL",
+    // 4: the event log, written in the transaction of the change it describes (the outbox
     // that GET /v1/events and webhook deliveries read); kept 30 days.
     R"SQL(
 CREATE TABLE events (

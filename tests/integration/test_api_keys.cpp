@@ -356,11 +356,60 @@ TEST_CASE("an expired key is refused, also in a second slab5d, and listed as exp
   REQUIRE(expired.size() == 1);
   CHECK(expired[0]["id"] == k["id"]);
   CHECK(expired[0]["status"] == "expired");
-  // An expired key can be given a new future expiry by an admin holding its scopes.
-  auto revived = api("PATCH", keys_url(a) + "/" + k["id"].get<std::string>(), a.token,
-                     {{"expires_at", "2999-01-01T00:00:00Z"}});
-  CHECK(revived.json["data"]["status"] == "active");
-  CHECK(status_with(b, t) == 200);
+  // An expired key stays expired: no PATCH moves its expiry (create a new key instead).
+  auto url = keys_url(a) + "/" + k["id"].get<std::string>();
+  for (const Json& expiry : {Json("2999-01-01T00:00:00Z"), Json(nullptr)}) {
+    auto revived = api("PATCH", url, a.token, {{"expires_at", expiry}});
+    check_error(revived, 409, "conflict");
+    CHECK(revived.json["error"]["message"].get<std::string>().find("expired") != std::string::npos);
+  }
+  CHECK(get_key(a, k["id"])["expires_at"] == expires);
+  CHECK(status_with(b, t) == 401);
+  CHECK(status_with(a, t) == 401);
+  // Renaming is still allowed.
+  CHECK(api("PATCH", url, a.token, {{"name", "brief, expired"}}).status == 200);
+  CHECK(sql(a.db_path, "SELECT count(*) FROM audit_events WHERE action = 'api_key.update_refused'") == "2");
+}
+
+TEST_CASE("a rotated-away key cannot be revived by a PATCH of its expiry") {
+  Server s;
+  for (const auto& url : {keys_url(s), mcp_url(s)}) {
+    bool mcp = url == mcp_url(s);  // MCP tokens are refused on REST routes anyway: no probes
+    CAPTURE(url);
+    auto k = create_credential(url, s.token, "old", mcp ? std::vector<std::string>{"crm:read"} : kAdmin);
+    std::string id = k["id"], old_secret = k["secret"];
+    // Overlap 0: the old secret stops at once ...
+    auto r = api("POST", url + "/" + id + "/rotate", s.token, {{"overlap_seconds", 0}});
+    REQUIRE(r.status == 201);
+    std::string fresh = r.json["data"]["id"];
+    if (!mcp) CHECK(status_with(s, old_secret) == 401);
+    // ... and no PATCH of its expiry brings it back, nor pushes it into the future.
+    for (const Json& expiry : {Json(nullptr), Json("2999-01-01T00:00:00Z")}) {
+      auto p = api("PATCH", url + "/" + id, s.token, {{"expires_at", expiry}});
+      check_error(p, 409, "conflict");
+      auto msg = p.json["error"]["message"].get<std::string>();
+      CHECK(msg.find("rotated") != std::string::npos);
+      CHECK(msg.find(fresh) != std::string::npos);
+    }
+    auto old = api("GET", url + "/" + id, s.token).json["data"];
+    CHECK(old["status"] == "expired");
+    if (!mcp) CHECK(status_with(s, old_secret) == 401);
+
+    // With an overlap the old key is still active, but its cutoff is fixed as well.
+    auto k2 = create_credential(url, s.token, "overlapping", mcp ? std::vector<std::string>{"crm:read"} : kAdmin);
+    std::string id2 = k2["id"];
+    REQUIRE(api("POST", url + "/" + id2 + "/rotate", s.token, {{"overlap_seconds", 3600}}).status == 201);
+    auto cutoff = api("GET", url + "/" + id2, s.token).json["data"]["expires_at"];
+    check_error(api("PATCH", url + "/" + id2, s.token, {{"expires_at", nullptr}}), 409, "conflict");
+    CHECK(api("GET", url + "/" + id2, s.token).json["data"]["expires_at"] == cutoff);
+    if (!mcp) CHECK(status_with(s, k2["secret"]) == 200);
+    // Other edits and revoking still work on a rotated-away key.
+    CHECK(api("PATCH", url + "/" + id2, s.token, {{"description", "rotated away"}}).status == 200);
+    CHECK(api("POST", url + "/" + id2 + "/revoke", s.token).status == 200);
+  }
+  CHECK(sql(s.db_path, "SELECT action || ' ' || count(*) FROM audit_events WHERE action LIKE '%update_refused' "
+                       "GROUP BY action ORDER BY action") ==
+        "api_key.update_refused 3\nmcp_client.update_refused 3");
 }
 
 TEST_CASE("pagination walks every page newest first; forged and foreign cursors are refused") {

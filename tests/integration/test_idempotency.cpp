@@ -179,3 +179,44 @@ TEST_CASE("POST /v1/workspaces under a session replays instead of creating a sec
   check_error(c, 409, "idempotency_conflict");
   CHECK(sql(s.db_path, "SELECT count(*) FROM workspaces") == "2");
 }
+
+TEST_CASE("a replay after a session refresh says the secret is withheld; a new sign-in is a new scope") {
+  Server s;
+  auto session = login(s, s.owner_email, s.owner_password, s.workspace_id);
+  std::string first_access = session["accessToken"];
+  std::vector<std::pair<std::string, std::string>> ws = {{"x-workspace-id", s.workspace_id}};
+  auto first = api("POST", keys_url(s), first_access, body("by session", "sess-1"), ws);
+  INFO(first.body);
+  REQUIRE(first.status == 201);
+  REQUIRE(first.json["data"].contains("secret"));
+  CHECK(first.header("idempotent-secret").empty());
+  // The same access token gets the whole answer back.
+  auto same = api("POST", keys_url(s), first_access, body("by session", "sess-1"), ws);
+  CHECK(same.header("idempotent-replayed") == "true");
+  CHECK(same.header("idempotent-secret").empty());
+  CHECK(same.json["data"] == first.json["data"]);
+
+  // A refresh keeps the session (the idempotency scope) but changes the access token, under
+  // which the secret was sealed: the replay creates nothing and says why `secret` is missing.
+  auto refreshed = api("POST", s.api_url + "/auth/refresh", "", {{"refreshToken", session["refreshToken"]}});
+  REQUIRE(refreshed.status == 200);
+  std::string second_access = refreshed.json["data"]["accessToken"];
+  REQUIRE(second_access != first_access);
+  int keys = count_keys(s);
+  auto replay = api("POST", keys_url(s), second_access, body("by session", "sess-1"), ws);
+  INFO(replay.body);
+  CHECK(replay.status == 201);
+  CHECK(replay.header("idempotent-replayed") == "true");
+  CHECK(replay.header("idempotent-secret") == "withheld");
+  CHECK_FALSE(replay.json["data"].contains("secret"));
+  CHECK(replay.json["data"]["id"] == first.json["data"]["id"]);
+  CHECK(count_keys(s) == keys);
+
+  // A new sign-in is another session, so another scope: the same key creates anew.
+  std::string other = login(s, s.owner_email, s.owner_password, s.workspace_id)["accessToken"];
+  auto fresh = api("POST", keys_url(s), other, body("by session", "sess-1"), ws);
+  CHECK(fresh.status == 201);
+  CHECK(fresh.header("idempotent-replayed").empty());
+  CHECK(fresh.json["data"]["id"] != first.json["data"]["id"]);
+  CHECK(count_keys(s) == keys + 1);
+}

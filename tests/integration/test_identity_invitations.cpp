@@ -199,3 +199,53 @@ TEST_CASE("a revoked invitation cannot be accepted or revoked again") {
   auto expired = api("GET", f.s.api_url + "/workspace/invitations?status=expired", f.owner, nullptr, f.ws());
   CHECK(expired.json["data"].size() == 1);
 }
+
+TEST_CASE("accepting an invitation to an unverified account replaces the password nobody proved") {
+  Fixture f;
+  // Someone registers the invitee's address with a password of their own and never verifies.
+  REQUIRE(api("POST", f.s.api_url + "/auth/register", "", {{"email", "vic@example.test"}, {"password", "attacker-pw"}})
+              .status == 202);
+  // A session that account held (here: made while it was briefly marked verified) must not
+  // outlive the claim either.
+  sql(f.s, "UPDATE users SET email_verified_at = '2026-01-01T00:00:00.000Z' WHERE email = 'vic@example.test'");
+  auto early = login(f.s, "vic@example.test", "attacker-pw");
+  sql(f.s, "UPDATE users SET email_verified_at = NULL WHERE email = 'vic@example.test'");
+  std::string early_access = early["accessToken"], early_refresh = early["refreshToken"];
+  REQUIRE(api("GET", f.s.api_url + "/me", early_access).status == 200);
+
+  REQUIRE(f.invite(f.owner, {{"email", "vic@example.test"}, {"role", "admin"}}).status == 201);
+  auto token = f.mailed_token("vic@example.test");
+  // Without a password the accepter would inherit the registrant's: refused, nothing changes.
+  auto nopw = api("POST", f.s.api_url + "/auth/accept-invite", "", {{"token", token}});
+  check_error(nopw, 422, "validation_failed");
+  CHECK(nopw.json["error"]["field_errors"][0]["field"] == "password");
+  CHECK(nopw.json["error"]["field_errors"][0]["message"].get<std::string>().find("never verified") !=
+        std::string::npos);
+
+  auto ok = api("POST", f.s.api_url + "/auth/accept-invite", "",
+                {{"token", token}, {"password", "victim-password"}, {"name", "Vic"}});
+  INFO(ok.body);
+  REQUIRE(ok.status == 200);
+  CHECK(ok.json["data"]["workspace"]["role"] == "admin");
+  CHECK(ok.json["data"]["user"]["email_verified"] == true);
+  CHECK(ok.json["data"]["user"]["name"] == "Vic");
+  // The registrant's password no longer signs in; the accepter's does.
+  check_error(api("POST", f.s.api_url + "/auth/session", "",
+                  {{"provider", "local"}, {"email", "vic@example.test"}, {"password", "attacker-pw"}}),
+              401, "invalid_credentials");
+  CHECK(login(f.s, "vic@example.test", "victim-password", f.s.workspace_id)["workspace"]["role"] == "admin");
+  // The earlier session is over: access token and refresh token.
+  check_error(api("GET", f.s.api_url + "/me", early_access), 401, "unauthorized");
+  check_error(api("POST", f.s.api_url + "/auth/refresh", "", {{"refreshToken", early_refresh}}), 401, "unauthorized");
+  // The new session works.
+  CHECK(api("GET", f.s.api_url + "/me", ok.json["data"]["accessToken"]).status == 200);
+  // Audited: verified through the invitation, password replaced, one session revoked.
+  auto ev = sql(f.s, "SELECT json_extract(after_json, '$.via') || ' ' || "
+                     "json_extract(after_json, '$.password_change') || ' ' || "
+                     "json_extract(after_json, '$.sessions_revoked') FROM audit_events "
+                     "WHERE action = 'user.email_verified' AND target_id = '" +
+                         ok.json["data"]["user"]["id"].get<std::string>() + "'");
+  CHECK(ev == "invitation replaced 1\n");
+  CHECK(sql(f.s, "SELECT count(*) FROM audit_events WHERE after_json LIKE '%victim-password%' OR "
+                 "after_json LIKE '%attacker-pw%' OR after_json LIKE '%argon2%'") == "0\n");
+}

@@ -312,3 +312,44 @@ TEST_CASE("--smtp-url also delivers mail through SMTP") {
   CHECK(data.find("Subject: Verify your email address for Slab5") != std::string::npos);
   CHECK(data.find("From: Slab5 Test <robot@example.test>") != std::string::npos);
 }
+
+TEST_CASE("an OAuth sign-in to an unverified account clears the password nobody proved") {
+  Server s({.args = {"--mock-oauth"}});
+  auto sql = [&](const std::string& q) {
+    auto r = run_program("/usr/bin/sqlite3", {s.db_path, q}, {{"PATH", "/usr/bin:/bin"}});
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  auto local = [&](const std::string& password) {
+    return api("POST", s.api_url + "/auth/session", "",
+               {{"provider", "local"}, {"email", "wes@example.test"}, {"password", password}});
+  };
+  REQUIRE(api("POST", s.api_url + "/auth/register", "", {{"email", "wes@example.test"}, {"password", "attacker-pw"}})
+              .status == 202);
+  check_error(local("attacker-pw"), 403, "email_not_verified");
+  // A session the account held (made while it was briefly marked verified) ends too.
+  sql("UPDATE users SET email_verified_at = '2026-01-01T00:00:00.000Z' WHERE email = 'wes@example.test'");
+  auto early = login(s, "wes@example.test", "attacker-pw");
+  sql("UPDATE users SET email_verified_at = NULL WHERE email = 'wes@example.test'");
+  std::string early_access = early["accessToken"], early_refresh = early["refreshToken"];
+  REQUIRE(api("GET", s.api_url + "/me", early_access).status == 200);
+
+  auto minted = api("POST", s.api_url + "/dev/oauth/google/id-token", "", {{"email", "wes@example.test"}});
+  REQUIRE(minted.status == 200);
+  auto g = oauth(s, "google", minted.json["data"]["idToken"]);
+  INFO(g.body);
+  REQUIRE(g.status == 200);
+  CHECK(g.json["data"]["user"]["email_verified"] == true);
+  CHECK(api("GET", s.api_url + "/me", g.json["data"]["accessToken"]).status == 200);
+  // The registrant's password is gone: it signs in no more (now or after verification).
+  check_error(local("attacker-pw"), 401, "invalid_credentials");
+  CHECK(sql("SELECT password_hash IS NULL FROM users WHERE email = 'wes@example.test'") == "1\n");
+  check_error(api("GET", s.api_url + "/me", early_access), 401, "unauthorized");
+  check_error(api("POST", s.api_url + "/auth/refresh", "", {{"refreshToken", early_refresh}}), 401, "unauthorized");
+  CHECK(sql("SELECT json_extract(after_json, '$.via') || ' ' || json_extract(after_json, '$.password_change') || "
+            "' ' || json_extract(after_json, '$.sessions_revoked') FROM audit_events WHERE action = 'user.email_verified'") ==
+        "oauth:google cleared 1\n");
+  // A verified account keeps its password: a second OAuth sign-in changes nothing.
+  REQUIRE(oauth(s, "google", minted.json["data"]["idToken"]).status == 200);
+  CHECK(sql("SELECT count(*) FROM audit_events WHERE action = 'user.email_verified'") == "1\n");
+}

@@ -1,6 +1,11 @@
 // Unit tests for slab5d's router and store.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -110,6 +115,146 @@ TEST_CASE("changed_since sees every commit: this connection's, another connectio
     CHECK(count() == 4);
   }
   for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
+namespace {
+// A private temporary directory, removed with everything in it.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "slab5-unit-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+};
+
+// What another process sees of the byte at `offset` of `file`: true when this process holds
+// a lock on it (F_GETLK from a child, which cannot see its own parent's locks as its own).
+bool locked_by_this_process(const std::string& file, off_t offset) {
+  pid_t parent = ::getpid();
+  pid_t child = ::fork();
+  if (child == 0) {
+    int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
+    struct flock fl{};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = offset;
+    fl.l_len = 1;
+    if (fd < 0 || ::fcntl(fd, F_GETLK, &fl) != 0) ::_exit(2);
+    ::_exit(fl.l_type != F_UNLCK && fl.l_pid == parent ? 0 : 1);
+  }
+  int st = 0;
+  ::waitpid(child, &st, 0);
+  return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+}  // namespace
+
+TEST_CASE("reading the WAL index leaves SQLite's locks on the -shm file alone") {
+  ScratchDir dir;
+  std::string path = dir.path + "/locks.db";
+  auto a = Db::open(path, true);
+  a->exec("CREATE TABLE t (k INTEGER)");
+  // SQLite's "dead man switch": every process using the WAL index holds a shared lock on
+  // byte 128 of the -shm file; a process that finds it free truncates and rebuilds the file.
+  constexpr off_t kDmsByte = 128;
+  REQUIRE(locked_by_this_process(path + "-shm", kDmsByte));
+  Db::ChangeMark mark;
+  CHECK(a->reads_wal_index());
+  CHECK(a->changed_since(mark));
+  auto b = Db::open(path, false);  // another connection maps the index too
+  CHECK(b->reads_wal_index());
+  b->exec("INSERT INTO t VALUES (1)");
+  CHECK(a->changed_since(mark));
+  CHECK(locked_by_this_process(path + "-shm", kDmsByte));
+  // The sqlite3 shell opening the file leaves the index in place for this process.
+  REQUIRE(std::system(("sqlite3 " + path + " 'INSERT INTO t VALUES (2)'").c_str()) == 0);
+  CHECK(a->changed_since(mark));
+  CHECK_FALSE(a->changed_since(mark));
+  auto q = a->query("SELECT count(*) FROM t");
+  REQUIRE(q.next());
+  CHECK(q.integer(0) == 2);
+}
+
+TEST_CASE("changed_since follows the connection out of WAL mode and back") {
+  ScratchDir dir;
+  std::string path = dir.path + "/modes.db";
+  auto a = Db::open(path, true);
+  a->exec("CREATE TABLE t (k INTEGER)");
+  Db::ChangeMark mark;
+  CHECK(a->reads_wal_index());
+  a->changed_since(mark);
+  a->exec("PRAGMA journal_mode=DELETE");
+  CHECK_FALSE(a->reads_wal_index());  // the index went with the WAL
+  CHECK_FALSE(std::filesystem::exists(path + "-shm"));
+  REQUIRE(std::system(("sqlite3 " + path + " 'INSERT INTO t VALUES (1)'").c_str()) == 0);
+  CHECK(a->changed_since(mark));
+  CHECK_FALSE(a->changed_since(mark));
+  a->exec("PRAGMA journal_mode=WAL");
+  CHECK(a->reads_wal_index());
+  a->changed_since(mark);
+  CHECK_FALSE(a->changed_since(mark));
+  REQUIRE(std::system(("sqlite3 " + path + " 'INSERT INTO t VALUES (2)'").c_str()) == 0);
+  CHECK(a->changed_since(mark));
+}
+
+TEST_CASE("a new database file is 0600; an existing one loses group and other bits") {
+  ScratchDir dir;
+  std::string path = dir.path + "/modes.db";
+  auto mode = [](const std::string& p) {
+    struct stat st{};
+    REQUIRE(::stat(p.c_str(), &st) == 0);
+    return st.st_mode & 07777;
+  };
+  {
+    auto db = Db::open(path, true);
+    db->exec("CREATE TABLE t (k INTEGER); INSERT INTO t VALUES (1)");
+    CHECK(mode(path) == 0600);
+    CHECK(mode(path + "-wal") == 0600);
+    CHECK(mode(path + "-shm") == 0600);
+  }
+  REQUIRE(::chmod(path.c_str(), 0664) == 0);
+  {
+    auto reader = Db::open(path, false);  // opening without create changes nothing
+    CHECK(mode(path) == 0664);
+  }
+  auto db = Db::open(path, true);
+  CHECK(mode(path) == 0600);
+  auto q = db->query("SELECT count(*) FROM t");
+  REQUIRE(q.next());
+  CHECK(q.integer(0) == 1);
+}
+
+TEST_CASE("migration 3 links rotated credentials to their replacement and empties old mail tokens") {
+  ScratchDir dir;
+  std::string path = dir.path + "/m3.db";
+  auto db = Db::open(path, true);
+  CHECK(migrate(*db, 2).to == 2);
+  db->exec(
+      "INSERT INTO tenants VALUES ('ten_1', 't', '2026-01-01T00:00:00.000Z');"
+      "INSERT INTO workspaces VALUES ('wrk_1', 'ten_1', 'w', 'W', '[]', '2026-01-01T00:00:00.000Z', "
+      "'2026-01-01T00:00:00.000Z');"
+      "INSERT INTO credentials (id, kind, workspace_id, name, prefix, token_hash, scopes, created_at, updated_at, "
+      "expires_at, created_by_type, created_by_id) VALUES "
+      "('key_old', 'api_key', 'wrk_1', 'k', 'p', 'h1', '[]', 'x', 'x', '2026-01-02T00:00:00.000Z', 'user', 'u'),"
+      "('key_new', 'api_key', 'wrk_1', 'k', 'p', 'h2', '[]', 'x', 'x', NULL, 'user', 'u'),"
+      "('mcp_one', 'mcp_client', 'wrk_1', 'm', 'p', 'h3', '[]', 'x', 'x', NULL, 'user', 'u');"
+      "INSERT INTO audit_events (id, action, actor_type, actor_id, target_type, target_id, after_json, created_at) "
+      "VALUES ('aud_1', 'api_key.rotated', 'user', 'u', 'api_key', 'key_old', "
+      "'{\"rotated\":{\"id\":\"key_old\"},\"replacement\":{\"id\":\"key_new\"},\"overlap_seconds\":0}', "
+      "'2026-01-01T00:00:00.000Z');"
+      "INSERT INTO mail (id, to_addr, subject, kind, token, link, body, created_at) VALUES "
+      "('msg_1', 'a@b.c', 's', 'invitation', 'tok-in-clear', 'http://x/?token=tok-in-clear', 'tok-in-clear', 'x');");
+  auto m = migrate(*db);
+  CHECK(m.from == 2);
+  CHECK(m.to == latest_schema_version());
+  auto q = db->query("SELECT id || ':' || coalesce(replaced_by, '-') FROM credentials ORDER BY id");
+  std::vector<std::string> rows;
+  while (q.next()) rows.push_back(q.text(0));
+  CHECK(rows == std::vector<std::string>{"key_new:-", "key_old:key_new", "mcp_one:-"});
+  auto mail = db->query("SELECT token || link || body || to_addr FROM mail");
+  REQUIRE(mail.next());
+  CHECK(mail.text(0) == "a@b.c");
 }
 
 TEST_CASE("changed_since falls back to PRAGMA data_version outside WAL mode") {
