@@ -288,14 +288,25 @@ constexpr std::size_t kMaxSessionEntries = 4096;
 
 }  // namespace
 
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+  // RFC 9110 §11.1: the scheme is case-insensitive; §11.4: then one or more spaces.
+  constexpr std::string_view scheme = "bearer";
+  if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ') return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower((unsigned char)authorization[i]) != scheme[i]) return std::nullopt;
+  std::string_view token = authorization.substr(scheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
 Result<void> App::authenticate(Ctx& ctx) {
   std::string_view auth = ctx.req.header("authorization");
   if (auth.empty()) return tl::unexpected(Error{"unauthorized", "The Authorization header is missing; send 'Authorization: Bearer <token>'."});
-  if (auth.size() < 8 || !(auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer "))
-    return tl::unexpected(Error{"unauthorized", "The Authorization header must be 'Bearer <token>'."});
-  std::string_view token = auth.substr(7);
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  auto bearer = bearer_token(auth);
+  if (!bearer) return tl::unexpected(Error{"unauthorized", "The Authorization header must be 'Bearer <token>'."});
+  std::string_view token = *bearer;
   auto kind = slab5::token_kind(token);
   if (kind == slab5::TokenKind::Jwt) {
     credential_cache::validate(generation_, ctx.db);  // the workspace lookup below uses the cache

@@ -60,18 +60,15 @@ std::string request_fingerprint(const Ctx& ctx) {
   return slab5::sha256_hex(ctx.who.workspace_id + "\n" + ctx.req.path + "\n" + body.dump());
 }
 
-std::string bearer_token(const Ctx& ctx) {
-  std::string_view auth = ctx.req.header("authorization");
-  if (auth.size() > 7) auth.remove_prefix(7);
-  while (!auth.empty() && auth.front() == ' ') auth.remove_prefix(1);
-  while (!auth.empty() && auth.back() == ' ') auth.remove_suffix(1);
-  return std::string(auth);
+// The caller's token, read as authenticate() read it.
+std::string caller_token(const Ctx& ctx) {
+  return std::string(slab5d::bearer_token(ctx.req.header("authorization")).value_or(std::string_view()));
 }
 
 // ---- sealing the stored answer ------------------------------------------------------
 
 std::string seal_key(const Ctx& ctx, const std::string& scope) {
-  return slab5::hmac_sha256(bearer_token(ctx), "slab5 idempotent response v1\n" + scope);
+  return slab5::hmac_sha256(caller_token(ctx), "slab5 idempotent response v1\n" + scope);
 }
 
 std::string seal(const std::string& key, const std::string& aad, const std::string& plain) {

@@ -149,9 +149,9 @@ Result<std::string> jwk_bytes(const Json& jwk, const char* field) {
 Result<Json> decode_json_part(std::string_view part, const char* what) {
   auto bytes = b64url_strict(part);
   if (!bytes) return bad(std::string("the token's ") + what + " is not base64url");
-  auto j = Json::parse(*bytes, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return bad(std::string("the token's ") + what + " is not a JSON object");
-  return j;
+  auto j = parse_json(*bytes, "The token's part");
+  if (!j || !j->is_object()) return bad(std::string("the token's ") + what + " is not a JSON object");
+  return std::move(*j);
 }
 
 struct Parts {
@@ -270,8 +270,10 @@ Result<Key> key_from_jwk(const Json& jwk) {
 }
 
 Result<std::vector<Key>> parse_jwks(std::string_view text) {
-  auto j = Json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object() || !j.contains("keys") || !j["keys"].is_array())
+  auto parsed = parse_json(text, "The JWKS");
+  if (!parsed) return bad("the JWKS is not a JSON object with a 'keys' array");
+  Json& j = *parsed;
+  if (!j.is_object() || !j.contains("keys") || !j["keys"].is_array())
     return bad("the JWKS is not a JSON object with a 'keys' array");
   std::vector<Key> out;
   for (const auto& k : j["keys"]) {

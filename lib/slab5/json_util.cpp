@@ -2,9 +2,48 @@
 
 namespace slab5 {
 
-Result<Json> parse_json(std::string_view text) {
+int json_nesting_depth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0, n = text.size(); i < n; ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;  // the escaped character, whatever it is, cannot end the string
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > deepest) {
+          deepest = depth;
+          if (deepest > limit) return limit + 1;
+        }
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return deepest;
+}
+
+Result<Json> parse_json(std::string_view text, std::string_view what) {
+  // nlohmann parses without recursion, but copying, dumping, comparing a value recurse
+  // once per level: the depth is bounded first, in linear time.
+  if (json_nesting_depth(text) > kMaxJsonDepth)
+    return fail("invalid_request", std::string(what) + " nests arrays and objects deeper than " +
+                                       std::to_string(kMaxJsonDepth) + " levels.");
   auto j = Json::parse(text, nullptr, false);
-  if (j.is_discarded()) return fail("invalid_request", "The request body is not valid JSON.");
+  if (j.is_discarded()) return fail("invalid_request", std::string(what) + " is not valid JSON.");
   return j;
 }
 

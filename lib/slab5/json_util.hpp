@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "slab5/error.hpp"
 
@@ -10,8 +11,20 @@ namespace slab5 {
 
 using Json = nlohmann::json;
 
-// Parses JSON; a parse failure is invalid_request (the message never echoes the body).
-Result<Json> parse_json(std::string_view text);
+// How deeply arrays and objects may nest in JSON that comes from outside the process.
+inline constexpr int kMaxJsonDepth = 64;
+
+// The deepest nesting of arrays and objects in `text` (a top-level object is 1), counting
+// '[' and '{' outside strings, in one pass without recursion or allocation. Stops at the
+// first point deeper than `limit` and returns limit + 1. Says nothing about validity.
+int json_nesting_depth(std::string_view text, int limit = kMaxJsonDepth);
+
+// The one parser for JSON from the network: request bodies, the parts of a JWT, a JWKS.
+// Refuses nesting deeper than kMaxJsonDepth before nlohmann sees the text, so that nothing
+// done with the result later (copy, dump, compare, strip, destroy) recurses deeper than
+// that; then refuses what is not JSON. Both are invalid_request, and `what` ("The request
+// body") starts the message, which never echoes the text.
+Result<Json> parse_json(std::string_view text, std::string_view what = "The request body");
 
 // Field readers for request bodies. Missing → nullopt (or validation error when required);
 // present with the wrong type → validation_failed naming the field.

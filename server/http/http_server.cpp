@@ -72,48 +72,64 @@ namespace {
 template <class Derived>
 class Connection {
  public:
-  Connection(HttpServer::Impl& srv, beast::flat_buffer buffer) : srv_(srv), buffer_(std::move(buffer)) {
+  Connection(HttpServer::Impl& srv, beast::flat_buffer buffer)
+      : srv_(srv), buffer_(std::move(buffer)), reader_(srv.limits) {
+    // Room for what the reader may leave unused plus one read: a chunk-size line or a
+    // trailer section that never ends is refused, not buffered.
+    buffer_.max_size(reader_.max_unused() + kHttpReadSize);
     srv_.connections++;
   }
   ~Connection() { srv_.connections--; }
 
   Derived& derived() { return static_cast<Derived&>(*this); }
 
+  // The read loop of Beast's http::async_read, with RequestReader in place of the parser:
+  // bytes already buffered (a pipelined request) are parsed first, then each read is fed
+  // until the request is complete or refused.
   void do_read() {
-    parser_.emplace();
-    parser_->header_limit(std::uint32_t(srv_.limits.header_limit));
-    parser_->body_limit(srv_.limits.body_limit);
+    reader_.start();
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
-    http::async_read(derived().stream(), buffer_, *parser_,
-                     beast::bind_front_handler(&Connection::on_read, derived().shared_from_this()));
+    if (buffer_.size() > 0) return parse_buffered();
+    read_more();
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
-      return derived().do_close();
+  void read_more() {
+    std::size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) return derived().do_close(true);  // cannot happen: the reader refuses first
+    derived().stream().async_read_some(buffer_.prepare(std::min(kHttpReadSize, room)),
+                                       beast::bind_front_handler(&Connection::on_read_some, derived().shared_from_this()));
+  }
+
+  void on_read_some(beast::error_code ec, std::size_t n) {
+    buffer_.commit(n);
+    if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
+      auto status = reader_.feed_eof();
+      if (status == RequestReader::Status::NeedMore) return derived().do_close(false);
+      return on_request(status);
     }
-    Request req;
+    if (ec) return derived().do_close(false);  // timeout, reset, shutdown
+    parse_buffered();
+  }
+
+  void parse_buffered() {
+    auto data = buffer_.data();
+    RequestReader::Status status;
+    std::size_t used = reader_.feed({static_cast<const char*>(data.data()), data.size()}, status);
+    buffer_.consume(used);
+    if (status == RequestReader::Status::NeedMore) return read_more();
+    on_request(status);
+  }
+
+  void on_request(RequestReader::Status status) {
+    Request req = reader_.take();
     req.remote_ip = remote_ip();
-    if (ec) {
-      // The request cannot be read to its end: answer once, then close.
-      if (parser_->is_header_done()) fill_head(req, parser_->get());
-      if (ec == http::error::body_limit) {
-        req.transport_error = slab5::Error{"payload_too_large"};
-      } else if (ec == http::error::header_limit) {
-        req.transport_error = slab5::Error{"invalid_request", "The request headers are larger than 16 KiB."};
-      } else if (!parser_->is_header_done() && buffer_.size() == 0) {
-        return derived().do_close();
-      } else {
-        req.transport_error = slab5::Error{"invalid_request", "The request is not valid HTTP/1.1."};
-      }
+    version_ = reader_.version();
+    if (status == RequestReader::Status::Refused) {
+      // The rest of the stream cannot be framed: answer once, then close.
       close_after_ = true;
+      linger_ = true;
     } else {
-      auto msg = parser_->release();
-      fill_head(req, msg);
-      req.body = std::move(msg.body());
-      close_after_ = !msg.keep_alive();
-      version_ = msg.version();
+      close_after_ = !reader_.keep_alive();
     }
     if (srv_.stopping) close_after_ = true;
     beast::get_lowest_layer(derived().stream()).expires_never();
@@ -122,9 +138,20 @@ class Connection {
     auto executor = derived().stream().get_executor();
     // A response computed on this connection's thread (the usual case) is written at once;
     // one finished on another thread (the blocking pool) is handed back to it.
-    srv_.handler(std::move(req), [self, executor](Response&& resp) {
-      net::dispatch(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
-    });
+    responded_ = false;
+    try {
+      srv_.handler(std::move(req), [self, executor](Response&& resp) {
+        net::dispatch(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
+      });
+    } catch (const std::exception&) {
+      // The app answers its own failures; should anything still escape it, this
+      // connection ends (unless its answer is already on the way) and the server goes on.
+      if (!responded_) {
+        responded_ = true;
+        srv_.in_flight--;
+        derived().do_close(true);
+      }
+    }
   }
 
   // The response head is serialised by hand into a buffer the connection keeps, so a
@@ -132,6 +159,8 @@ class Connection {
   // keep_alive() + prepare_payload() would: the app's headers in order, then Connection
   // when needed, then Content-Length.
   void do_write(Response&& r) {
+    if (responded_) return;  // the connection was given up (see on_request)
+    responded_ = true;
     bool close = close_after_ || r.close;
     head_.clear();
     head_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -158,8 +187,8 @@ class Connection {
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
     std::array<net::const_buffer, 2> bufs{net::buffer(head_), net::buffer(body_)};
     net::async_write(derived().stream(), bufs, [self = derived().shared_from_this(), close](beast::error_code ec, std::size_t) {
-      if (ec) return self->do_close();
-      if (close) return self->do_close();
+      if (ec) return self->do_close(false);
+      if (close) return self->do_close(self->linger_);
       self->do_read();
     });
   }
@@ -169,20 +198,6 @@ class Connection {
   beast::flat_buffer buffer_;
 
  private:
-  template <class Msg>
-  void fill_head(Request& req, const Msg& msg) {
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string::npos) req.query = req.target.substr(q + 1);
-    req.headers.reserve(16);
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = char(std::tolower((unsigned char)c));
-      req.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-  }
   // The peer address does not change over a connection's life: looked up once.
   const std::string& remote_ip() {
     if (!remote_known_) {
@@ -194,8 +209,10 @@ class Connection {
     return remote_;
   }
 
-  std::optional<http::request_parser<http::string_body>> parser_;
+  RequestReader reader_;
   bool close_after_ = false;
+  bool linger_ = false;  // the peer may still be sending the rest of a refused request
+  bool responded_ = false;  // do_write ran (or the connection was given up) for this request
   unsigned version_ = 11;
   std::string remote_;
   bool remote_known_ = false;
@@ -217,13 +234,35 @@ class PlainConnection : public Connection<PlainConnection>, public std::enable_s
   void run() {
     net::dispatch(stream_.get_executor(), beast::bind_front_handler(&PlainConnection::do_read, shared_from_this()));
   }
-  void do_close() {
+  // After the answer to a refused request the peer may still be sending; closing with
+  // unread bytes would reset the connection and could destroy the answer before the peer
+  // reads it. So the sending side is shut first and what still arrives is read and dropped,
+  // for at most 2 seconds and a body's worth of bytes.
+  void do_close(bool linger) {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.socket().close(ec);
+    if (!linger || ec) {
+      stream_.socket().close(ec);
+      return;
+    }
+    stream_.expires_after(std::chrono::seconds(2));
+    drain(0);
   }
 
  private:
+  void drain(std::size_t so_far) {
+    buffer_.clear();
+    std::size_t size = std::min(kHttpReadSize, buffer_.max_size());
+    stream_.async_read_some(buffer_.prepare(size), [self = shared_from_this(), so_far](beast::error_code ec, std::size_t n) {
+      if (ec || so_far + n > self->srv_.limits.body_limit + kHttpReadSize) {
+        beast::error_code ignored;
+        self->stream_.socket().close(ignored);
+        return;
+      }
+      self->drain(so_far + n);
+    });
+  }
+
   beast::tcp_stream stream_;
 };
 
@@ -243,7 +282,7 @@ class TlsConnection : public Connection<TlsConnection>, public std::enable_share
                                     });
     });
   }
-  void do_close() {
+  void do_close(bool) {
     beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
     stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close_socket(); });
   }
@@ -327,8 +366,19 @@ void HttpServer::run(int threads) {
     impl_->guards.push_back(net::make_work_guard(*impl_->more.back()));
   }
   std::vector<std::thread> pool;
-  for (auto& ctx : impl_->more) pool.emplace_back([c = ctx.get()] { c->run(); });
-  impl_->ioc.run();
+  // A handler that throws unwinds out of run(); the connection it belonged to is gone with
+  // it, and the thread goes back to serving the others rather than ending the process.
+  auto serve = [](net::io_context& ctx) {
+    for (;;) {
+      try {
+        ctx.run();
+        return;
+      } catch (const std::exception&) {
+      }
+    }
+  };
+  for (auto& ctx : impl_->more) pool.emplace_back([c = ctx.get(), serve] { serve(*c); });
+  serve(impl_->ioc);
   for (auto& t : pool) t.join();
 }
 

@@ -7,15 +7,9 @@
 #include <string>
 
 #include "http/message.hpp"
+#include "http/request_reader.hpp"
 
 namespace slab5d {
-
-struct HttpLimits {
-  std::size_t header_limit = 16 * 1024;
-  std::size_t body_limit = 1024 * 1024;
-  int read_timeout_seconds = 30;  // time allowed to receive one whole request
-  int idle_timeout_seconds = 60;  // keep-alive connection waiting for its next request
-};
 
 struct TlsFiles {
   std::string cert_file;
