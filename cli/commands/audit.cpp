@@ -7,6 +7,7 @@
 
 #include "command_table.hpp"
 #include "exit_codes.hpp"
+#include "flag_values.hpp"
 #include "slab5/http_client.hpp"
 
 namespace slab5cli {
@@ -109,8 +110,10 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--action", o->action, "Action, exact or a prefix like 'api_key.*'");
     cmd->add_option("--actor", o->actor, "Actor id (usr_…, key_…, mcp_…, system)");
     cmd->add_option("--target", o->target, "Target id");
-    cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 15m, 24h, 7d");
-    cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration");
+    cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 15m, 24h, 7d")
+        ->check(time_or_duration_value());
+    cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration")
+        ->check(time_or_duration_value());
     cmd->add_option("--limit", o->limit, "Events per page, 1-100 (default 25; 100 with --all)");
     cmd->add_flag("--all", o->all, "Follow every page and print all events");
     cmd->add_flag("--follow", o->follow, "Keep polling and print new events as they happen (NDJSON with --json)");
