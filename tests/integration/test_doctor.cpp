@@ -105,9 +105,13 @@ TEST_CASE("--route checks a route: public and no-scope routes pass, unknown rout
   auto unknown = run_cli({"doctor", "--route", "GET /v1/nothing"}, env_for(s));
   CHECK(unknown.exit_code == 1);
   CHECK(starts(line_of(unknown.out, "route"), "fail"));
-  auto user_only = run_cli({"doctor", "--route", "GET /v1/me"}, env_for(s));
+  auto user_only = run_cli({"doctor", "--route", "GET /v1/auth/sessions"}, env_for(s));
   CHECK(user_only.exit_code == 1);
   CHECK(line_of(user_only.out, "route").find("API keys are refused") != std::string::npos);
+  // GET /v1/me answers any credential about itself.
+  auto me = run_cli({"doctor", "--route", "GET /v1/me"}, env_for(s));
+  CHECK(me.exit_code == 0);
+  CHECK(starts(line_of(me.out, "route"), "ok"));
 }
 
 TEST_CASE("doctor --json prints one object per check") {

@@ -469,7 +469,8 @@ TEST_CASE("slab5 workspace delete on a terminal asks to type the slug") {
                                          {"SLAB5_WORKSPACE_ID", made.json["data"]["id"]},
                                          {"SLAB5_CONFIG_DIR", cfg.file("c")}, {"TERM", "xterm"},
                                          {"PATH", "/usr/bin:/bin"}};
-  std::string cmd = slab5_bin() + " workspace delete --confirm doomed";
+  // Without --confirm the slug is asked for (--confirm SLUG would be the answer given in advance).
+  std::string cmd = slab5_bin() + " workspace delete";
   auto no = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, "nope\n");
   CHECK(no.exit_code == 2);
   CHECK(no.out.find("type 'doomed' to confirm") != std::string::npos);
