@@ -122,7 +122,7 @@ int run_jq_on(Context& ctx, const Json& j) {
 int run_paginated(Context& ctx, const std::string& path, const RequestOptions& ro) {
   Json merged = Json::array();
   std::string next = path;
-  std::size_t pages = 0;
+  std::size_t pages = 0, items = 0;
   for (;;) {
     auto r = ctx.client().send("GET", next, "", ro);
     if (!r) {
@@ -136,6 +136,7 @@ int run_paginated(Context& ctx, const std::string& path, const RequestOptions& r
     }
     ++pages;
     bool is_list = r->json.is_object() && r->json.contains("data") && r->json["data"].is_array();
+    if (is_list) items += r->json["data"].size();
     if (!ctx.g.jq.empty()) {
       if (r->json.is_null()) {
         print_body(r->body);
@@ -151,7 +152,7 @@ int run_paginated(Context& ctx, const std::string& path, const RequestOptions& r
       for (auto& v : r->json["data"]) merged.push_back(v);
     }
     if (!r->json.is_object() || !r->json.contains("next_cursor") || !r->json["next_cursor"].is_string()) break;
-    ctx.out.progress("fetched " + std::to_string(pages) + " pages…");
+    ctx.out.progress("fetched " + std::to_string(items) + " items…");
     next = path + (path.find('?') == std::string::npos ? "?" : "&") + "cursor=" +
            slab5::url_encode(r->json["next_cursor"].get<std::string>());
   }

@@ -23,7 +23,7 @@ struct AuditOptions {
   int limit = 0;  // 0: the server's default page (25), or 100 per page with --all
   bool all = false;
   bool follow = false;
-  double interval = 2.0;
+  std::string interval = "2";  // seconds, or a duration: 500ms, 5s, 1m
 };
 
 const std::vector<Column>& audit_columns() {
@@ -78,7 +78,7 @@ int follow(Context& ctx, const AuditOptions& o) {
   std::string floor = first->empty() ? "" : (*first)[0]["id"].get<std::string>();
   ctx.out.progress("following the audit log; Ctrl-C to stop");
   while (!g_interrupted) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(long(o.interval * 1000));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(parse_timeout_ms(o.interval).value_or(2000));
     while (!g_interrupted && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (g_interrupted) break;
@@ -117,8 +117,15 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--limit", o->limit, "Events per page, 1-100 (default 25; 100 with --all)");
     cmd->add_flag("--all", o->all, "Follow every page and print all events");
     cmd->add_flag("--follow", o->follow, "Keep polling and print new events as they happen (NDJSON with --json)");
-    cmd->add_option("--interval", o->interval, "Seconds between polls with --follow (default 2)")
-        ->check(CLI::Range(0.1, 3600.0));
+    cmd->add_option("--interval", o->interval, "Time between polls with --follow: seconds or a duration, 100ms-1h (default 2)")
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+              auto ms = parse_timeout_ms(v);
+              if (!ms || *ms < 100 || *ms > 3600000)
+                return "'" + v + "' is not an interval: use seconds (2, 0.5) or a duration such as 5s or 1m, 100ms to 1h";
+              return "";
+            },
+            "DURATION"));
   }
   audit->footer("Examples:\n  slab5 audit --since 24h\n  slab5 audit --action 'api_key.*' --all --json\n"
                 "  slab5 audit --follow --json | jq .action");

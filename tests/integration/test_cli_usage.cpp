@@ -107,6 +107,9 @@ TEST_CASE("bad duration values are exit 2 naming the flag, before any request") 
   auto since = run_cli({"audit", "--since", "yesterday"}, env);
   CHECK(since.exit_code == 2);
   CHECK(has(since.err, "--since"));
+  auto interval = run_cli({"audit", "--follow", "--interval", "soon"}, env);
+  CHECK(interval.exit_code == 2);
+  CHECK(has(interval.err, "--interval"));
   auto usage = run_cli({"usage", "--until", "1x"}, env);
   CHECK(usage.exit_code == 2);
   CHECK(has(usage.err, "--until"));
