@@ -2,6 +2,7 @@
 
 #include <sys/utsname.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <thread>
@@ -83,8 +84,92 @@ std::string hint_for(const std::string& code, const Json& err) {
 
 std::string redact_json_text(const std::string& body) {
   auto j = Json::parse(body, nullptr, false);
-  if (j.is_discarded()) return body.size() > 2000 ? body.substr(0, 2000) + "…" : body;
-  return redact(j).dump();
+  if (j.is_discarded()) return redact_secrets(body.size() > 2000 ? body.substr(0, 2000) + "…" : body);
+  return redact_secrets(redact(j).dump());
+}
+
+namespace {
+
+bool token_char(char ch) { return std::isalnum((unsigned char)ch) || ch == '_' || ch == '-'; }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = char(std::tolower((unsigned char)ch));
+  return out;
+}
+
+bool is_secret_param(std::string_view name) {
+  static const char* kNames[] = {"token",  "access_token", "refresh_token", "id_token", "api_key", "apikey", "key",
+                                 "secret", "client_secret", "password",     "code",     "signature", "sig"};
+  std::string n = lower(name);
+  for (const char* k : kNames)
+    if (n == k) return true;
+  return n.find("token") != std::string::npos || n.find("secret") != std::string::npos ||
+         n.find("password") != std::string::npos;
+}
+
+}  // namespace
+
+bool is_secret_header(std::string_view name) {
+  std::string n = lower(name);
+  if (n == "authorization" || n == "proxy-authorization" || n == "cookie" || n == "set-cookie") return true;
+  if (n == "idempotency-key") return false;
+  for (const char* part : {"token", "secret", "password", "signature", "api-key", "apikey", "auth", "key"})
+    if (n.find(part) != std::string::npos) return true;
+  return false;
+}
+
+std::string redact_secrets(std::string_view text, const std::vector<std::string>& known) {
+  static constexpr std::string_view kRedacted = "[redacted]";
+  std::string s(text);
+  // 1. The secrets we know by value, longest first so one inside another goes whole.
+  std::vector<std::string> sorted;
+  for (const auto& k : known)
+    if (k.size() >= 8) sorted.push_back(k);
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+  for (const auto& k : sorted)
+    for (auto at = s.find(k); at != std::string::npos; at = s.find(k, at + kRedacted.size()))
+      s.replace(at, k.size(), kRedacted);
+  // 2. Anything shaped like a token.
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    std::string_view rest(s.data() + i, s.size() - i);
+    std::size_t len = 0;
+    for (std::string_view prefix : {"slab5_sk_", "slab5_mcp_", "slab5_rt_", "whsec_"})
+      if (rest.substr(0, prefix.size()) == prefix) {
+        len = prefix.size();
+        while (len < rest.size() && token_char(rest[len])) ++len;
+        if (len == prefix.size()) len = 0;  // the bare prefix, e.g. in a help text
+        break;
+      }
+    if (len == 0 && rest.substr(0, 3) == "eyJ" && (i == 0 || !token_char(s[i - 1]))) {
+      std::size_t n = 0, dots = 0;
+      while (n < rest.size() && (token_char(rest[n]) || rest[n] == '.')) dots += rest[n++] == '.';
+      if (dots >= 1 && n >= 10) len = n;
+    }
+    if (len > 0) {
+      out += kRedacted;
+      i += len;
+      continue;
+    }
+    // 3. A query parameter named like a secret: ?token=… or &password=…
+    if ((s[i] == '?' || s[i] == '&') && i + 1 < s.size()) {
+      auto eq = s.find('=', i + 1);
+      auto stop = s.find_first_of("&#? \t\r\n\"'", i + 1);
+      if (eq != std::string::npos && (stop == std::string::npos || eq < stop) &&
+          is_secret_param(std::string_view(s).substr(i + 1, eq - i - 1))) {
+        auto end = s.find_first_of("&# \t\r\n\"'", eq + 1);
+        if (end == std::string::npos) end = s.size();
+        out.append(s, i, eq + 1 - i);
+        if (end > eq + 1) out += kRedacted;
+        i = end;
+        continue;
+      }
+    }
+    out.push_back(s[i++]);
+  }
+  return out;
 }
 
 ApiError api_error_from(const ApiResponse& r) {
@@ -133,13 +218,17 @@ bool ApiClient::maybe_refresh_session(bool force) {
     if (exp && *exp > slab5::now_millis() + 30000) return false;
   }
   refreshed_ = true;
+  // The credential was looked up by the base URL's host, so the refresh goes back to the
+  // server that issued it; transport_refusal() was checked by the caller.
+  ctx_.add_secret(cred->token);
+  ctx_.add_secret(cred->refresh_token);
   slab5::HttpRequest req;
   req.method = "POST";
   req.url = url_for("auth/refresh");
   req.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   req.body = Json{{"refreshToken", cred->refresh_token}}.dump();
   req.timeout_ms = ctx_.timeout_ms();
-  if (ctx_.verbose()) ctx_.out.info("> POST " + req.url + " (refreshing the stored session)");
+  if (ctx_.verbose()) ctx_.out.info(ctx_.redact("> POST " + req.url + " (refreshing the stored session)"));
   auto r = http_.perform(req);
   if (!r || r->status != 200) return false;
   auto j = Json::parse(r->body, nullptr, false);
@@ -149,29 +238,55 @@ bool ApiClient::maybe_refresh_session(bool force) {
   cred->refresh_token = d.value("refreshToken", "");
   auto expires_in = d.value("expiresIn", 3600);
   cred->expires_at = slab5::format_rfc3339(slab5::now_millis() + std::int64_t(expires_in) * 1000);
+  ctx_.add_secret(cred->token);
+  ctx_.add_secret(cred->refresh_token);
   ctx_.save_active_credential(*cred);
   return true;
 }
 
 ApiResult ApiClient::send(const std::string& method, const std::string& path, const std::string& body,
                           const RequestOptions& opts) {
+  slab5::HttpRequest req;
+  req.method = method;
+  req.url = url_for(path);
+  for (const auto& [name, value] : opts.headers)
+    if (is_secret_header(name)) {
+      ctx_.add_secret(value);
+      if (auto sp = value.find(' '); sp != std::string::npos) ctx_.add_secret(value.substr(sp + 1));
+    }
+  // cli.md §1: a token goes to the base URL's host only, and never in clear to a host that
+  // is not loopback. Both are decided here, before any connection.
+  auto target = slab5::url_origin(req.url);
+  auto home = slab5::url_origin(ctx_.base_url().value);
+  bool to_base = target && home && *target == *home;
+  if (to_base || !target) {
+    if (auto refused = ctx_.transport_refusal()) return tl::unexpected(*refused);
+  }
+  if (!target) {
+    ApiError e;
+    e.exit_code = kUsage;
+    e.message = "'" + ctx_.redact(req.url) + "' is not an http:// or https:// URL with a plain host";
+    return tl::unexpected(e);
+  }
+  bool send_auth = opts.auth && to_base;
+  if (opts.auth && !to_base)
+    ctx_.out.warn(target->key() + " is not the base URL's host (" + home->key() +
+                  "): sending the request without the token or workspace");
   std::string token;
-  if (opts.auth) {
+  if (send_auth) {
     maybe_refresh_session(false);
     auto t = ctx_.require_token();
     if (!t) return tl::unexpected(t.error());
     token = *t;
+    ctx_.add_secret(token);
   }
-  slab5::HttpRequest req;
-  req.method = method;
-  req.url = url_for(path);
   req.timeout_ms = ctx_.timeout_ms();
   req.body = body;
   req.headers.emplace_back("Accept", "application/json");
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
-  if (opts.auth) req.headers.emplace_back("Authorization", "Bearer " + token);
+  if (send_auth) req.headers.emplace_back("Authorization", "Bearer " + token);
   auto ws = ctx_.workspace();
-  if (opts.workspace && ws.set()) req.headers.emplace_back("x-workspace-id", ws.value);
+  if (opts.workspace && to_base && ws.set()) req.headers.emplace_back("x-workspace-id", ws.value);
   auto corr = ctx_.correlation_id();
   if (!corr.empty()) req.headers.emplace_back("x-correlation-id", corr);
   bool has_idem_header = false;
@@ -192,15 +307,7 @@ ApiResult ApiClient::send(const std::string& method, const std::string& path, co
   int max_retries = ctx_.max_retries();
   std::mt19937_64 rng{std::random_device{}()};
   for (int attempt = 0;; ++attempt) {
-    if (ctx_.verbose()) {
-      ctx_.out.info("> " + method + " " + req.url);
-      for (auto& [k, v] : req.headers) {
-        std::string lower = k;
-        for (auto& c : lower) c = char(std::tolower((unsigned char)c));
-        ctx_.out.info("> " + k + ": " + (lower == "authorization" ? "Bearer [redacted]" : v));
-      }
-      if (!body.empty()) ctx_.out.info("> " + redact_json_text(body));
-    }
+    if (ctx_.verbose()) trace_request(req);
     auto r = http_.perform(req);
     double wait_s = std::min(20.0, 0.5 * double(1 << std::min(attempt, 10)));
     wait_s *= 1.0 + std::uniform_real_distribution<double>(0, 0.5)(rng);
@@ -215,7 +322,7 @@ ApiResult ApiClient::send(const std::string& method, const std::string& path, co
       }
       ApiError e;
       e.exit_code = kNetwork;
-      e.message = "cannot reach " + ctx_.base_url().value + ": " + r.error().message;
+      e.message = "cannot reach " + (to_base ? ctx_.base_url().value : target->key()) + " (" + r.error().message + ")";
       e.hint = r.error().timeout ? "the request timed out; raise --timeout or check the server"
                                  : "check the base URL (" + ctx_.base_url().source + ") and that the server is running";
       return tl::unexpected(e);
@@ -228,9 +335,9 @@ ApiResult ApiClient::send(const std::string& method, const std::string& path, co
     resp.json = Json::parse(resp.body, nullptr, false);
     if (resp.json.is_discarded()) resp.json = nullptr;
     if (ctx_.verbose()) {
-      ctx_.out.info("< " + resp.status_line);
-      for (auto& [k, v] : resp.headers) ctx_.out.info("< " + k + ": " + v);
-      if (!resp.body.empty()) ctx_.out.info("< " + redact_json_text(resp.body));
+      ctx_.out.info(ctx_.redact("< " + resp.status_line));
+      for (auto& [k, v] : resp.headers) ctx_.out.info(ctx_.redact("< " + k + ": " + (is_secret_header(k) ? "[redacted]" : v)));
+      if (!resp.body.empty()) ctx_.out.info(ctx_.redact("< " + redact_json_text(resp.body)));
     }
     bool transient = resp.status == 429 || resp.status == 502 || resp.status == 503 || resp.status == 504;
     if (transient && retryable && attempt < max_retries) {
@@ -245,9 +352,10 @@ ApiResult ApiClient::send(const std::string& method, const std::string& path, co
       std::this_thread::sleep_for(std::chrono::milliseconds(long(wait_s * 1000)));
       continue;
     }
-    if (resp.status == 401 && opts.auth && maybe_refresh_session(true)) {
+    if (resp.status == 401 && send_auth && maybe_refresh_session(true)) {
       auto t = ctx_.require_token();
       if (t) {
+        ctx_.add_secret(*t);
         for (auto& h : req.headers)
           if (h.first == "Authorization") h.second = "Bearer " + *t;
         continue;
@@ -255,6 +363,19 @@ ApiResult ApiClient::send(const std::string& method, const std::string& path, co
     }
     return resp;
   }
+}
+
+void ApiClient::trace_request(const slab5::HttpRequest& req) {
+  ctx_.out.info(ctx_.redact("> " + req.method + " " + req.url));
+  for (const auto& [k, v] : req.headers) {
+    std::string shown = v;
+    if (is_secret_header(k)) {
+      auto sp = v.find(' ');  // keep the scheme of "Bearer …", "Basic …"
+      shown = sp != std::string::npos && sp > 0 && sp < 16 ? v.substr(0, sp) + " [redacted]" : "[redacted]";
+    }
+    ctx_.out.info(ctx_.redact("> " + k + ": " + shown));
+  }
+  if (!req.body.empty()) ctx_.out.info(ctx_.redact("> " + redact_json_text(req.body)));
 }
 
 ApiResult ApiClient::call(const std::string& method, const std::string& path, const Json& body,

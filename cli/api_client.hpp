@@ -4,7 +4,9 @@
 #pragma once
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "slab5/http_client.hpp"
 
@@ -61,6 +63,7 @@ class ApiClient {
 
  private:
   bool maybe_refresh_session(bool force);
+  void trace_request(const slab5::HttpRequest& req);  // --verbose, secrets redacted
   Context& ctx_;
   slab5::HttpClient http_;
   bool refreshed_ = false;
@@ -72,5 +75,13 @@ ApiError api_error_from(const ApiResponse& r);
 Json with_idempotency_key(Json body);
 // Replaces secret fields in a JSON text with "[redacted]" (for --verbose).
 std::string redact_json_text(const std::string& body);
+// Replaces with "[redacted]", anywhere in `text`: each of the `known` secrets (those shorter
+// than 8 characters are ignored), anything shaped like a Slab5 token (slab5_sk_…, slab5_mcp_…,
+// slab5_rt_…, whsec_…) or a JWT (eyJ….…), and the value of every query parameter whose name
+// says it is a secret (token, access_token, key, password, …).
+std::string redact_secrets(std::string_view text, const std::vector<std::string>& known = {});
+// True for a header whose value is a secret: Authorization, Cookie, X-Api-Key, and any name
+// that mentions a token, secret, password, signature or (API) key.
+bool is_secret_header(std::string_view name);
 
 }  // namespace slab5cli

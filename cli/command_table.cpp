@@ -117,6 +117,9 @@ void build_root(CLI::App& app, Context& ctx) {
       ->group("Global flags");
   app.add_option("--jq", g.jq, "Filter JSON output with a jq expression (implies --json)")->group("Global flags");
   app.add_option("--cacert", g.cacert, "Extra CA bundle for TLS (SLAB5_CA_BUNDLE)")->group("Global flags");
+  app.add_flag("--allow-insecure-http", g.allow_insecure_http,
+               "Allow plain http to a host that is not loopback (SLAB5_ALLOW_INSECURE_HTTP=1)")
+      ->group("Global flags");
   app.footer("Examples:\n  slab5 login --email you@example.com\n  slab5 workspace --json\n"
              "  slab5 keys create --name ci --scope crm:read -q\n  slab5 api /workspace/members --paginate\n\n" +
              exit_code_help() + "\nRun 'slab5 <command> --help' for a command's flags, 'slab5 help exit-codes' for the table.");

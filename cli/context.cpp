@@ -3,12 +3,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
 #include "base_url_hints.hpp"
 #include "exit_codes.hpp"
 #include "flag_values.hpp"
+#include "slab5/http_client.hpp"
 #include "slab5/token.hpp"
 
 namespace slab5cli {
@@ -55,9 +57,63 @@ slab5::Setting Context::token_setting() const {
   for (const char* name : {"SLAB5_WORKSPACE_TOKEN", "SLAB5_WORKSPACE_API_KEY", "SLAB5_API_KEY"})
     if (auto v = env(name)) return {*v, std::string("env ") + name};
   auto* self = const_cast<Context*>(this);
-  auto c = self->store().credential(profile());  // throws on an unsafe file
-  if (c) return {c->token, "profile " + profile() + " (" + self->store().credentials_path() + ")"};
+  auto c = self->store().credential(profile(), credential_host());  // throws on an unsafe file
+  if (c)
+    return {c->token, "profile " + profile() + " for " + credential_host() + " (" + self->store().credentials_path() + ")"};
   return {"", ""};
+}
+
+bool Context::allow_insecure_http() const {
+  if (g.allow_insecure_http) return true;
+  auto v = env("SLAB5_ALLOW_INSECURE_HTTP");
+  return v && (*v == "1" || *v == "true" || *v == "yes");
+}
+
+std::string Context::credential_host() const { return slab5cli::credential_host(base_url().value); }
+
+std::optional<ApiError> Context::transport_refusal() const {
+  auto base = base_url();
+  auto origin = slab5::url_origin(base.value);
+  ApiError e;
+  e.exit_code = kUsage;
+  if (!origin) {
+    e.message = "the base URL " + redact(base.value) + " (from " + base.source +
+                ") is not an http:// or https:// URL with a plain host";
+    e.hint = "set it to the server's API root, e.g. --base-url https://api.slab5.com/v1";
+    return e;
+  }
+  if (origin->scheme == "http" && !slab5::is_loopback_host(origin->host) && !allow_insecure_http()) {
+    e.message = "refusing to send credentials over plain http to " + origin->key() + " (base URL from " + base.source +
+                "): anyone on the network could read them";
+    e.hint = "use https://, or if this network is trusted pass --allow-insecure-http (or set "
+             "SLAB5_ALLOW_INSECURE_HTTP=1); http is allowed without it to loopback hosts only";
+    return e;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> Context::other_credential_hosts() {
+  std::vector<std::string> hosts;
+  std::string here = credential_host();
+  try {
+    for (const auto& e : store().stored_credentials())
+      if (e.profile == profile() && e.host != here) hosts.push_back(e.host);
+  } catch (const std::exception&) {
+  }
+  return hosts;
+}
+
+void Context::add_secret(const std::string& secret) {
+  if (secret.size() >= 8 && std::find(secrets_.begin(), secrets_.end(), secret) == secrets_.end())
+    secrets_.push_back(secret);
+}
+
+std::string Context::redact(std::string_view text) const {
+  std::vector<std::string> known = secrets_;
+  if (!g.token.empty()) known.push_back(g.token);
+  for (const char* name : {"SLAB5_WORKSPACE_TOKEN", "SLAB5_WORKSPACE_API_KEY", "SLAB5_API_KEY"})
+    if (auto v = env(name)) known.push_back(*v);
+  return redact_secrets(text, known);
 }
 
 slab5::Setting Context::workspace() const {
@@ -68,7 +124,8 @@ slab5::Setting Context::workspace() const {
     if (!prof) {
       // A stored session remembers the workspace it signed in to.
       if (g.token.empty() && !env("SLAB5_WORKSPACE_TOKEN") && !env("SLAB5_WORKSPACE_API_KEY") && !env("SLAB5_API_KEY"))
-        if (auto c = self->store().credential(profile()); c && c->kind == "session" && !c->workspace_id.empty())
+        if (auto c = self->store().credential(profile(), credential_host());
+            c && c->kind == "session" && !c->workspace_id.empty())
           prof = c->workspace_id;
     }
   } catch (const std::exception&) {
@@ -110,10 +167,12 @@ std::string Context::ca_bundle() const {
 std::optional<StoredCredential> Context::active_stored_credential() {
   auto t = token_setting();
   if (t.source.rfind("profile ", 0) != 0) return std::nullopt;
-  return store().credential(profile());
+  return store().credential(profile(), credential_host());
 }
 
-void Context::save_active_credential(const StoredCredential& c) { store().save_credential(profile(), c); }
+void Context::save_active_credential(const StoredCredential& c) {
+  store().save_credential(profile(), credential_host(), c);
+}
 
 tl::expected<std::string, ApiError> Context::require_token() {
   slab5::Setting t;
@@ -130,6 +189,16 @@ tl::expected<std::string, ApiError> Context::require_token() {
     err.exit_code = kUnauthenticated;
     err.message = "no token configured";
     err.hint = "run 'slab5 login', or set SLAB5_WORKSPACE_TOKEN to an API key";
+    // A credential belongs to the server that issued it (cli.md §1): say where this
+    // profile's are, so pointing the profile elsewhere does not look like a lost login.
+    if (auto others = other_credential_hosts(); !others.empty()) {
+      std::string list;
+      for (const auto& h : others) list += (list.empty() ? "" : ", ") + h;
+      err.message = "no token configured for " + credential_host() + " (profile " + profile() + ")";
+      err.hint = "profile " + profile() + " has a stored credential for " + list + " only; credentials are sent to the "
+                 "server that issued them. Run 'slab5 login' against " + credential_host() +
+                 ", or point the base URL back (" + base_url().source + ")";
+    }
     return tl::unexpected(err);
   }
   auto kind = slab5::token_kind(t.value);
@@ -150,9 +219,9 @@ ApiClient& Context::client() {
 
 int Context::fail(const ApiError& e) {
   if (out.json() && !e.envelope.is_null()) {
-    std::cerr << e.envelope.dump() << std::endl;
+    std::cerr << redact(e.envelope.dump()) << std::endl;
   } else {
-    std::string msg = e.message.empty() ? "request failed" : e.message;
+    std::string msg = redact(e.message.empty() ? "request failed" : e.message);
     if (!e.code.empty() || !e.request_id.empty()) {
       msg += " (";
       if (!e.code.empty()) msg += "code: " + e.code;
@@ -160,7 +229,7 @@ int Context::fail(const ApiError& e) {
       msg += ")";
     }
     out.error(msg);
-    if (!e.hint.empty()) out.hint(e.hint);
+    if (!e.hint.empty()) out.hint(redact(e.hint));
     // A 404 from a base URL without /v1 is that, not a missing record.
     if (e.http_status == 404)
       if (auto h = base_url_v1_hint(base_url().value); !h.empty()) out.hint(h);
@@ -169,8 +238,8 @@ int Context::fail(const ApiError& e) {
 }
 
 int Context::fail(int exit_code, const std::string& message, const std::string& hint) {
-  out.error(message);
-  if (!hint.empty()) out.hint(hint);
+  out.error(redact(message));
+  if (!hint.empty()) out.hint(redact(hint));
   return exit_code;
 }
 

@@ -6,7 +6,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <tl/expected.hpp>
+#include <vector>
 
 #include "api_client.hpp"
 #include "credentials/store.hpp"
@@ -29,6 +31,7 @@ struct GlobalOptions {
   std::string timeout;  // seconds
   std::string cacert;
   std::string jq;       // --jq filter on --json output
+  bool allow_insecure_http = false;
 };
 
 class Context {
@@ -50,10 +53,28 @@ class Context {
   bool verbose() const;
   std::string ca_bundle() const;
 
+  // --allow-insecure-http, or SLAB5_ALLOW_INSECURE_HTTP=1.
+  bool allow_insecure_http() const;
+  // The host the base URL names (credential_host()): the only host a token is sent to, and
+  // the key its stored credential is filed under. "" when the base URL is not usable.
+  std::string credential_host() const;
+  // Why nothing may be sent to the base URL, checked before any connection: it is not an
+  // http(s) URL with a plain host (exit 2), or it is plain http to a host that is not
+  // loopback without --allow-insecure-http (exit 2). nullopt when requests may go.
+  std::optional<ApiError> transport_refusal() const;
+
   ConfigStore& store();
-  // The stored credential of the active profile, when it is the one in use (no flag/env token).
+  // The stored credential of the active profile for the base URL's host, when it is the one
+  // in use (no flag/env token).
   std::optional<StoredCredential> active_stored_credential();
   void save_active_credential(const StoredCredential& c);
+  // The other hosts the active profile holds a credential for (for the "not here" hint).
+  std::vector<std::string> other_credential_hosts();
+
+  // Replaces every secret slab5 knows of (the token in use, secrets added with add_secret)
+  // and anything shaped like a token with [redacted]: for traces and error messages.
+  std::string redact(std::string_view text) const;
+  void add_secret(const std::string& secret);
 
   // The token to send, checked offline (checksum); exit 4 with a hint when none or malformed.
   tl::expected<std::string, ApiError> require_token();
@@ -81,6 +102,7 @@ class Context {
  private:
   std::unique_ptr<ConfigStore> store_;
   std::unique_ptr<ApiClient> client_;
+  std::vector<std::string> secrets_;
 };
 
 // Applies a --jq filter to a JSON value and prints the results (jq's own output rules).

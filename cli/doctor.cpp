@@ -188,6 +188,20 @@ DoctorCheck check_base_url_shape(const std::string& url, const std::string& sour
   return ok("base URL", where);
 }
 
+DoctorCheck check_transport(const std::string& url, bool insecure_allowed) {
+  auto o = slab5::url_origin(url);
+  if (!o)
+    return failed("transport", url + " names no plain host slab5 can send a token to",
+                  "use a URL like https://api.slab5.com/v1 (no user@, no %-escapes in the host)");
+  if (o->scheme == "https") return ok("transport", "https to " + o->key());
+  if (slab5::is_loopback_host(o->host)) return ok("transport", "plain http to " + o->key() + ", a loopback host");
+  if (insecure_allowed)
+    return ok("transport", "plain http to " + o->key() + ": tokens travel in clear (allowed by --allow-insecure-http "
+                           "or SLAB5_ALLOW_INSECURE_HTTP)");
+  return failed("transport", "plain http to " + o->key() + ", which is not loopback: slab5 refuses to send a token there",
+                "use https://, or on a trusted network pass --allow-insecure-http (SLAB5_ALLOW_INSECURE_HTTP=1)");
+}
+
 std::time_t parse_http_date(const std::string& date) {
   std::tm tm{};
   const char* end = strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
@@ -282,6 +296,7 @@ int run_doctor(Context& ctx, const std::string& route_text) {
   checks.push_back(check_environment(ctx));
   auto base = ctx.base_url();
   checks.push_back(check_base_url_shape(base.value, base.source));
+  checks.push_back(check_transport(base.value, ctx.allow_insecure_http()));
 
   // Reachability: one unauthenticated GET /health at the server root, no retries.
   std::string health_url = server_root(base.value) + "/health";

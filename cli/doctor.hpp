@@ -33,6 +33,8 @@ struct CredentialFacts {
 };
 
 DoctorCheck check_base_url_shape(const std::string& url, const std::string& source);
+// cli.md §1: plain http carries tokens only to loopback hosts, unless allowed.
+DoctorCheck check_transport(const std::string& url, bool insecure_allowed);
 DoctorCheck check_route_needs(const std::string& route_text, const CredentialFacts& facts);
 // `date` is the server's Date header (IMF-fixdate); `now` the local clock.
 DoctorCheck check_clock_skew(const std::string& date, std::time_t now);

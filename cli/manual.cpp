@@ -26,6 +26,8 @@ std::span<const EnvironmentVariable> environment_table() {
       EnvironmentVariable{"SLAB5_MAX_RETRIES", "Retries of safe requests (default 3; 0 disables)."},
       EnvironmentVariable{"SLAB5_DEBUG", "api: trace HTTP requests and responses to stderr, secrets redacted."},
       EnvironmentVariable{"SLAB5_CA_BUNDLE", "Extra CA bundle for TLS (as --cacert)."},
+      EnvironmentVariable{"SLAB5_ALLOW_INSECURE_HTTP", "1: allow plain http to a host that is not loopback "
+                                                       "(as --allow-insecure-http); tokens then travel in clear."},
       EnvironmentVariable{"NO_COLOR", "Disables colour when set."},
       EnvironmentVariable{"HTTPS_PROXY", "Proxy for HTTPS requests (also https_proxy; HTTP_PROXY for http)."},
       EnvironmentVariable{"NO_PROXY", "Hosts reached without the proxy (also no_proxy)."},

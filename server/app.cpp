@@ -98,6 +98,23 @@ std::optional<std::string> Ctx::query(std::string_view name) const {
   return std::nullopt;
 }
 
+std::vector<std::pair<std::string, std::string>> Ctx::query_pairs() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string_view q = req.query;
+  while (!q.empty()) {
+    auto amp = q.find('&');
+    auto part = q.substr(0, amp);
+    if (!part.empty()) {
+      auto eq = part.find('=');
+      out.emplace_back(percent_decode(part.substr(0, eq)),
+                       eq == std::string_view::npos ? std::string() : percent_decode(part.substr(eq + 1)));
+    }
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
 // ---- App --------------------------------------------------------------------------------
 
 namespace {
@@ -139,6 +156,8 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_credential_routes(*this);
   register_audit_usage_routes(*this);
   register_invitation_routes(*this);
+  register_resource_routes(*this);
+  register_event_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
 }
 

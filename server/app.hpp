@@ -62,6 +62,8 @@ struct Ctx {
   const std::string& param(const std::string& name) const;
   // Query string lookup (percent-decoded); nullopt when absent.
   std::optional<std::string> query(std::string_view name) const;
+  // Every query parameter, percent-decoded, in order.
+  std::vector<std::pair<std::string, std::string>> query_pairs() const;
   std::string user_agent() const { return std::string(req.header("user-agent")); }
 };
 
@@ -136,5 +138,7 @@ void register_credential_routes(App& app);
 void register_audit_usage_routes(App& app);
 void register_dev_routes(App& app);
 void register_invitation_routes(App& app);
+void register_resource_routes(App& app);
+void register_event_routes(App& app);
 
 }  // namespace slab5d

@@ -103,8 +103,8 @@ int report_refusal(Context& ctx, const ApiResponse& r, const std::string& path) 
   msg += " (HTTP " + std::to_string(r.status);
   if (!e.code.empty()) msg += ", code: " + e.code;
   if (!e.request_id.empty()) msg += ", request_id: " + e.request_id;
-  ctx.out.error(msg + ")");
-  if (!e.hint.empty()) ctx.out.hint(e.hint);
+  ctx.out.error(ctx.redact(msg + ")"));
+  if (!e.hint.empty()) ctx.out.hint(ctx.redact(e.hint));
   if (r.status == 404) {
     std::string base = ctx.base_url().value;
     if (auto h = doubled_v1_hint(base, path); !h.empty()) ctx.out.hint(h);
@@ -218,7 +218,10 @@ int run_api(Context& ctx, ApiOptions& o) {
 void add_api_command(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<ApiOptions>();
   auto* cmd = app.add_subcommand("api", "Make an authenticated request to the API (like 'gh api')");
-  cmd->add_option("path", o->path, "Path relative to the base URL, e.g. /workspace or workspace/members")->required();
+  cmd->add_option("path", o->path,
+                  "Path relative to the base URL, e.g. /workspace or workspace/members; an absolute URL to "
+                  "another host is sent without the token")
+      ->required();
   cmd->add_option("-X,--method", o->method, "HTTP method (default GET, or POST when fields or --input are given)");
   cmd->add_option("-H,--header", o->headers, "Extra header 'Name: value' (repeatable)");
   cmd->add_option("-f,--raw-field", o->raw_fields, "String field key=value; key[]=value appends to an array");

@@ -77,9 +77,10 @@ int store_session(Context& ctx, const Json& d, const std::string& verb) {
   if (d.contains("user") && d["user"].is_object()) c.user_email = d["user"].value("email", "");
   Json ws = d.contains("workspace") && d["workspace"].is_object() ? d["workspace"] : Json(nullptr);
   if (!ws.is_null()) c.workspace_id = ws.value("id", "");
-  ctx.store().save_credential(ctx.profile(), c);
+  ctx.store().save_credential(ctx.profile(), ctx.credential_host(), c);
   Json summary = {{"profile", ctx.profile()},
                   {"server", c.base_url},
+                  {"host", ctx.credential_host()},
                   {"kind", "session"},
                   {"session_id", c.session_id},
                   {"expires_at", c.expires_at},
@@ -112,7 +113,7 @@ tl::expected<StoredCredential, ApiError> fresh_session(Context& ctx, StoredCrede
   cred.token = d->value("accessToken", "");
   cred.refresh_token = d->value("refreshToken", "");
   cred.expires_at = slab5::format_rfc3339(slab5::now_millis() + d->value("expiresIn", std::int64_t(3600)) * 1000);
-  ctx.store().save_credential(ctx.profile(), cred);
+  ctx.store().save_credential(ctx.profile(), ctx.credential_host(), cred);
   return cred;
 }
 
@@ -144,8 +145,8 @@ int login_with_api_key(Context& ctx) {
   c.token = key;
   c.base_url = ctx.base_url().value;
   c.workspace_id = ws->value("id", "");
-  ctx.store().save_credential(ctx.profile(), c);
-  Json summary = {{"profile", ctx.profile()}, {"server", c.base_url}, {"kind", "api_key"},
+  ctx.store().save_credential(ctx.profile(), ctx.credential_host(), c);
+  Json summary = {{"profile", ctx.profile()}, {"server", c.base_url}, {"host", ctx.credential_host()}, {"kind", "api_key"},
                   {"prefix", slab5::token_display_prefix(key)}, {"workspace", *ws}};
   int rc = ctx.emit(summary, [&] {
     ctx.out.info("Stored API key " + slab5::token_display_prefix(key) + "… for workspace " + ws->value("name", "") +
@@ -190,9 +191,9 @@ int run_login(Context& ctx, const LoginOptions& o) {
 }
 
 int run_logout(Context& ctx) {
-  auto cred = ctx.store().credential(ctx.profile());
+  auto cred = ctx.store().credential(ctx.profile(), ctx.credential_host());
   if (!cred) {
-    ctx.out.info("No credential is stored for profile " + ctx.profile() + ".");
+    ctx.out.info("No credential is stored for profile " + ctx.profile() + " on " + ctx.credential_host() + ".");
     warn_if_overridden(ctx);
     return kOk;
   }
@@ -212,7 +213,7 @@ int run_logout(Context& ctx) {
     }
     if (rc != kOk) ctx.out.warn("the server did not confirm the revocation; the session is forgotten locally anyway");
   }
-  ctx.store().forget_credential(ctx.profile());
+  ctx.store().forget_credential(ctx.profile(), ctx.credential_host());
   ctx.out.info("Signed out of " + (cred->base_url.empty() ? ctx.base_url().value : cred->base_url) + " (profile " +
                ctx.profile() + ").");
   warn_if_overridden(ctx);
@@ -233,11 +234,32 @@ int run_status(Context& ctx, bool show_token) {
   } catch (const std::exception& e) {
     return ctx.fail(kUnauthenticated, e.what());
   }
-  if (!t.set())
-    return ctx.fail(kUnauthenticated, "not signed in: no token is configured",
-                    "run 'slab5 login', or set SLAB5_WORKSPACE_TOKEN to an API key");
+  if (!t.set()) {
+    auto e = ctx.require_token().error();  // names the hosts the profile has credentials for
+    e.message = "not signed in: " + e.message;
+    return ctx.fail(e);
+  }
+  // Every stored credential, by host: a credential is only ever sent to its own host.
+  Json stored = Json::array();
+  std::vector<StoredEntry> entries;
+  try {
+    entries = ctx.store().stored_credentials();
+  } catch (const std::exception& e) {
+    ctx.out.warn(std::string("stored credentials not listed: ") + e.what());  // the token in use came from elsewhere
+  }
+  for (const auto& e : entries) {
+    std::string account = e.credential.kind == "session" ? e.credential.user_email
+                                                           : slab5::token_display_prefix(e.credential.token) + "…";
+    stored.push_back({{"host", e.host},
+                      {"profile", e.profile},
+                      {"kind", e.credential.kind},
+                      {"account", account},
+                      {"workspace", e.credential.workspace_id.empty() ? Json(nullptr) : Json(e.credential.workspace_id)},
+                      {"active", e.profile == ctx.profile() && e.host == ctx.credential_host() &&
+                                     t.source.rfind("profile ", 0) == 0}});
+  }
   auto kind = slab5::token_kind(t.value);
-  Json st = {{"source", t.source}, {"server", ctx.base_url().value}};
+  Json st = {{"source", t.source}, {"server", ctx.base_url().value}, {"host", ctx.credential_host()}};
   if (kind == slab5::TokenKind::Jwt) {
     st["kind"] = "session";
     auto me = ctx.client().data("GET", "me", nullptr, {.workspace = false});
@@ -296,6 +318,7 @@ int run_status(Context& ctx, bool show_token) {
     return ctx.fail(kUnauthenticated, "the token from " + t.source + " is neither a session nor an API key");
   }
   st["token"] = show_token ? t.value : mask(t.value);
+  st["stored"] = stored;
   return ctx.emit(st, [&] {
     auto line = [&](const std::string& k, const std::string& v) { ctx.out.print_line(k + ":\t" + v); };
     auto text = [](const Json& j) -> std::string {
@@ -308,7 +331,7 @@ int run_status(Context& ctx, bool show_token) {
       }
       return j.dump();
     };
-    line("server", text(st["server"]));
+    line("server", text(st["server"]) + " (a token is only sent to " + text(st["host"]) + ")");
     line("source", text(st["source"]));
     line("kind", text(st["kind"]));
     if (st.contains("user")) line("user", text(st["user"]["email"]) + " (" + text(st["user"]["id"]) + ")");
@@ -320,6 +343,9 @@ int run_status(Context& ctx, bool show_token) {
     line("scopes", st["scopes"].is_null() ? "(unknown)" : text(st["scopes"]));
     line("expires", st["expires_at"].is_null() ? "never" : text(st["expires_at"]));
     line("token", text(st["token"]));
+    for (const auto& e : st["stored"])
+      line(e["active"].get<bool>() ? "stored (active)" : "stored",
+           text(e["host"]) + "  profile " + text(e["profile"]) + "  " + text(e["kind"]) + " " + text(e["account"]));
   });
 }
 

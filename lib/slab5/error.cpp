@@ -24,6 +24,7 @@ constexpr std::array kErrors{
     ErrorInfo{"idempotency_conflict", 409,
               "The idempotency key was already used with a different request body.", 1},
     ErrorInfo{"token_expired", 410, "The token has expired or was already used.", 1},
+    ErrorInfo{"precondition_failed", 412, "The resource changed since the version in If-Match.", 1},
     ErrorInfo{"payload_too_large", 413, "The request body is larger than 1 MiB.", 1},
     ErrorInfo{"unsupported_media_type", 415, "The request body must be application/json.", 1},
     ErrorInfo{"validation_failed", 422, "Some fields are missing or invalid.", 1},

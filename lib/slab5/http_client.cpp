@@ -1,6 +1,8 @@
 #include "slab5/http_client.hpp"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
 
 #include <algorithm>
 #include <cctype>
@@ -86,6 +88,11 @@ tl::expected<HttpResponse, NetworkError> HttpClient::perform(const HttpRequest& 
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, nullptr);
+  // The caller decided which host may see its headers; a Location must not change that.
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   if (!ca_bundle_.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, ca_bundle_.c_str());
   if (!user_agent_.empty()) curl_easy_setopt(c, CURLOPT_USERAGENT, user_agent_.c_str());
   CURLcode rc = curl_easy_perform(c);
@@ -112,6 +119,72 @@ std::string url_encode(std::string_view s) {
     }
   }
   return out;
+}
+
+std::string UrlOrigin::key() const {
+  bool default_port = (scheme == "http" && port == 80) || (scheme == "https" && port == 443);
+  return scheme + "://" + host + (default_port ? "" : ":" + std::to_string(port));
+}
+
+std::optional<UrlOrigin> url_origin(std::string_view url) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos) return std::nullopt;
+  UrlOrigin o;
+  for (char ch : url.substr(0, sep)) o.scheme.push_back(char(std::tolower((unsigned char)ch)));
+  if (o.scheme != "http" && o.scheme != "https") return std::nullopt;
+  auto rest = url.substr(sep + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty()) return std::nullopt;
+  std::string_view host, port;
+  if (authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(0, close + 1);
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      port = after.substr(1);
+    }
+    for (char ch : host.substr(1, host.size() - 2))
+      if (!std::isxdigit((unsigned char)ch) && ch != ':' && ch != '.') return std::nullopt;
+    if (host.size() < 3) return std::nullopt;
+  } else {
+    auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+    if (host.empty()) return std::nullopt;
+    for (char ch : host)
+      if (!std::isalnum((unsigned char)ch) && ch != '.' && ch != '-' && ch != '_') return std::nullopt;
+  }
+  for (char ch : host) o.host.push_back(char(std::tolower((unsigned char)ch)));
+  if (port.empty()) {
+    o.port = o.scheme == "https" ? 443 : 80;
+  } else {
+    if (port.size() > 5) return std::nullopt;
+    int n = 0;
+    for (char ch : port) {
+      if (!std::isdigit((unsigned char)ch)) return std::nullopt;
+      n = n * 10 + (ch - '0');
+    }
+    if (n < 1 || n > 65535) return std::nullopt;
+    o.port = n;
+  }
+  return o;
+}
+
+bool is_loopback_host(std::string_view host) {
+  std::string h(host);
+  for (auto& ch : h) ch = char(std::tolower((unsigned char)ch));
+  if (h == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, h.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  if (h.size() > 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  in6_addr v6{};
+  if (inet_pton(AF_INET6, h.c_str(), &v6) == 1) {
+    if (IN6_IS_ADDR_LOOPBACK(&v6)) return true;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) return v6.s6_addr[12] == 127;
+  }
+  return false;
 }
 
 }  // namespace slab5

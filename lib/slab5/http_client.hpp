@@ -1,8 +1,11 @@
 // A small libcurl client: one easy handle reused across requests (keep-alive), TLS
-// verification always on, proxies from the environment (libcurl's defaults).
+// verification always on, proxies from the environment (libcurl's defaults). Redirects are
+// never followed (a 3xx is the answer), so no header, Authorization least of all, is ever
+// replayed to the host a Location names.
 #pragma once
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,5 +58,21 @@ class HttpClient {
 };
 
 std::string url_encode(std::string_view s);
+
+// The origin of an http(s) URL (scheme, host, port): the unit a credential belongs to.
+// Parsing is strict on purpose: an authority with user info ('@'), a backslash, '%' or any
+// character a host name cannot hold is refused rather than guessed at, so the host that
+// decides where a token may go is the host libcurl connects to.
+struct UrlOrigin {
+  std::string scheme;  // "http" | "https", lowercase
+  std::string host;    // lowercase; an IPv6 literal keeps its brackets: "[::1]"
+  int port = 0;        // explicit, or 80 / 443
+  // "https://api.slab5.com", "http://127.0.0.1:8787": the default port is left out.
+  std::string key() const;
+  bool operator==(const UrlOrigin&) const = default;
+};
+std::optional<UrlOrigin> url_origin(std::string_view url);
+// 127.0.0.0/8, ::1 (also as ::ffff:127.x.x.x) and the name "localhost".
+bool is_loopback_host(std::string_view host);
 
 }  // namespace slab5

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "slab5/access.hpp"
+#include "slab5/api/resources.hpp"
 
 namespace slab5 {
 namespace {
@@ -83,35 +84,40 @@ std::vector<RouteRequirement> build() {
     t.push_back({"POST", base + "/{id}/rotate", "workspace", "", admin});
     t.push_back({"POST", base + "/{id}/revoke", "workspace", "", admin});
   }
-  // module resources (api.md §8): reads need <module>:read, writes <module>:write
-  struct Resource {
-    const char* path;
-    const char* module;
-  };
-  const Resource resources[] = {{"contacts", "crm"},       {"companies", "crm"},         {"leads", "crm"},
-                                {"deal-stages", "crm"},    {"deals", "crm"},             {"tasks", "tasks"},
-                                {"activities", "activity_log"}, {"support-tickets", "support"}, {"cms-entries", "cms"},
-                                {"assets", "assets"},      {"webhooks", "integrations"}, {"webhook-sources", "integrations"}};
-  for (const auto& r : resources) {
-    const auto* m = find_module(r.module);
-    std::string prefix = m ? std::string(m->scope_prefix) : r.module;
-    std::string read = prefix + ":read", write = prefix + ":write", base = std::string("/v1/") + r.path;
-    t.push_back({"GET", base, "workspace", r.module, read});
-    t.push_back({"POST", base, "workspace", r.module, write});
-    t.push_back({"GET", base + "/{id}", "workspace", r.module, read});
-    t.push_back({"PATCH", base + "/{id}", "workspace", r.module, write});
-    t.push_back({"DELETE", base + "/{id}", "workspace", r.module, write});
+  // module resources (api.md §8): derived from the resource table — reads need
+  // <scope>:read, writes <scope>:write, and the module must be enabled.
+  for (const auto& r : api::resource_table()) {
+    if (r.is_child()) continue;
+    std::string module(r.module), read = std::string(r.scope) + ":read", write = std::string(r.scope) + ":write";
+    std::string base = "/v1/" + std::string(r.route);
+    t.push_back({"GET", base, "workspace", module, read});
+    t.push_back({"POST", base, "workspace", module, write});
+    t.push_back({"GET", base + "/{id}", "workspace", module, read});
+    if (!r.append_only) {
+      t.push_back({"PATCH", base + "/{id}", "workspace", module, write});
+      t.push_back({"DELETE", base + "/{id}", "workspace", module, write});
+    }
+    for (const auto& a : r.actions) t.push_back({"POST", base + "/{id}/" + std::string(a.name), "workspace", module, write});
+    for (const auto* child : api::children_of(r.route)) {
+      t.push_back({"GET", base + "/{id}/" + std::string(child->route), "workspace", module, read});
+      t.push_back({"POST", base + "/{id}/" + std::string(child->route), "workspace", module, write});
+    }
   }
-  t.push_back({"POST", "/v1/leads/{id}/convert", "workspace", "crm", "crm:write"});
-  for (const char* sub : {"messages", "comments"}) {
-    t.push_back({"GET", std::string("/v1/support-tickets/{id}/") + sub, "workspace", "support", "support:read"});
-    t.push_back({"POST", std::string("/v1/support-tickets/{id}/") + sub, "workspace", "support", "support:write"});
+  // webhooks and inbound sources (api.md §8.3, §8.4)
+  for (const char* path : {"webhooks", "webhook-sources"}) {
+    std::string base = std::string("/v1/") + path;
+    t.push_back({"GET", base, "workspace", "integrations", "integrations:read"});
+    t.push_back({"POST", base, "workspace", "integrations", "integrations:write"});
+    t.push_back({"GET", base + "/{id}", "workspace", "integrations", "integrations:read"});
+    t.push_back({"PATCH", base + "/{id}", "workspace", "integrations", "integrations:write"});
+    t.push_back({"DELETE", base + "/{id}", "workspace", "integrations", "integrations:write"});
   }
-  t.push_back({"POST", "/v1/assets/{id}/complete", "workspace", "assets", "assets:write"});
   for (const char* action : {"pause", "resume", "test"})
     t.push_back({"POST", std::string("/v1/webhooks/{id}/") + action, "workspace", "integrations", "integrations:write"});
   t.push_back({"GET", "/v1/webhooks/{id}/deliveries", "workspace", "integrations", "integrations:read"});
   t.push_back({"GET", "/v1/event-types", "workspace", "integrations", "integrations:read"});
+  t.push_back({"GET", "/v1/events", "workspace", "integrations", "integrations:read"});
+  t.push_back({"GET", "/v1/events/{evt_id}", "workspace", "integrations", "integrations:read"});
   return t;
 }
 

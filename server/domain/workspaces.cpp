@@ -1,5 +1,7 @@
 #include "domain/workspaces.hpp"
 
+#include "store/sqlite/record_store.hpp"
+
 #include <cctype>
 
 #include "slab5/access.hpp"
@@ -100,6 +102,7 @@ Workspace create_workspace(Db& db, const std::string& name, const std::string& s
                     w.id, w.tenant_id, w.slug, w.name, slab5::Json(w.enabled_modules).dump(), now, now)
                .run();
   if (rc != 101 /* SQLITE_DONE */) throw DbError(rc, "workspace slug already taken");
+  insert_initial_records(db, w.id, w.tenant_id);
   if (!owner_user_id.empty())
     db.query("INSERT INTO memberships (workspace_id, user_id, role, joined_at) VALUES (?,?,?,?)", w.id,
              owner_user_id, "owner", now)

@@ -1,5 +1,7 @@
 #include "store/migrations.hpp"
 
+#include "store/sqlite/record_store.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 #include <vector>
@@ -196,6 +198,20 @@ INSERT INTO usage_events_v2 (id, workspace_id, credential_type, credential_id, r
 DROP TABLE usage_events;
 ALTER TABLE usage_events_v2 RENAME TO usage_events;
 )SQL",
+    // 3: the event log, written in the transaction of the change it describes (the outbox
+    // that GET /v1/events and webhook deliveries read); kept 30 days.
+    R"SQL(
+CREATE TABLE events (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  previous TEXT,
+  request_id TEXT,
+  created_at TEXT NOT NULL);
+CREATE INDEX events_by_workspace ON events(workspace_id, id);
+CREATE INDEX events_by_type ON events(workspace_id, type, id);
+)SQL",
 };
 
 }  // namespace
@@ -241,6 +257,8 @@ MigrationOutcome migrate(Db& db, int target) {
     tx.commit();
   }
   out.to = std::max(out.from, target);
+  // The app-plane tables follow the resource table (store/sqlite/record_store.hpp).
+  if (out.to == latest_schema_version()) sync_record_tables(db);
   return out;
 }
 

@@ -110,7 +110,9 @@ TEST_CASE("a credentials file readable by others is refused with the fix") {
   std::string path = dir + "/credentials.json";
   {
     std::ofstream f(path);
-    f << Json{{"profiles", {{"default", {{"kind", "api_key"}, {"token", s.token}}}}}}.dump();
+    f << Json{{"version", 2},
+              {"hosts", {{s.base_url, {{"profiles", {{"default", {{"kind", "api_key"}, {"token", s.token}}}}}}}}}}
+             .dump();
   }
   std::filesystem::permissions(path, std::filesystem::perms(0644));
   std::map<std::string, std::string> env{{"SLAB5_CONFIG_DIR", dir}, {"SLAB5_API_BASE_URL", s.api_url}};

@@ -120,8 +120,9 @@ TEST_CASE("doctor --json prints one object per check") {
   CHECK(r.exit_code == 0);
   auto j = Json::parse(r.out);
   REQUIRE(j.is_array());
-  CHECK(j.size() == 5);
+  CHECK(j.size() == 6);
   CHECK(j[0]["check"] == "environment");
+  CHECK(j[2]["check"] == "transport");  // plain http to loopback: ok
   for (auto& c : j) {
     CHECK(c["status"] == "ok");
     // Every check has "fix", null when there is nothing to fix (docs/shell.md).

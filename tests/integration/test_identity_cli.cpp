@@ -18,7 +18,8 @@ namespace {
 struct Cli {
   TempDir home;
   std::map<std::string, std::string> env;
-  explicit Cli(const Server& s) {
+  std::string host;  // credentials are filed by host (cli.md §1)
+  explicit Cli(const Server& s) : host(s.base_url) {
     env = {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_CONFIG_DIR", home.file("config")}, {"HOME", home.path()},
            {"SLAB5_MAX_RETRIES", "0"}};
   }
@@ -62,7 +63,7 @@ TEST_CASE("on a terminal, login prompts for the email and for the password with 
   CHECK(r.exit_code == 0);
   CHECK(r.out.find(s.owner_email) != std::string::npos);      // typed with echo
   CHECK(r.out.find(s.owner_password) == std::string::npos);   // typed without
-  CHECK(cli.credentials()["profiles"]["default"]["kind"] == "session");
+  CHECK(cli.credentials()["hosts"][cli.host]["profiles"]["default"]["kind"] == "session");
   // Revoking on a terminal asks to type the id.
   auto other = login(s, s.owner_email, s.owner_password);
   std::string id = other["sessionId"];
@@ -81,7 +82,7 @@ TEST_CASE("login --password-stdin stores a session that later commands use") {
   struct stat st {};
   REQUIRE(stat(cli.credentials_path().c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  auto stored = cli.credentials()["profiles"]["default"];
+  auto stored = cli.credentials()["hosts"][cli.host]["profiles"]["default"];
   CHECK(stored["kind"] == "session");
   CHECK(stored["refresh_token"].get<std::string>().rfind("slab5_rt_", 0) == 0);
   CHECK(stored["workspace_id"] == s.workspace_id);
@@ -134,17 +135,17 @@ TEST_CASE("a stored session refreshes itself when its access token has expired")
   Cli cli(s);
   REQUIRE(cli.run({"login", "--email", s.owner_email, "--password-stdin"}, s.owner_password + "\n").exit_code == 0);
   auto creds = cli.credentials();
-  std::string old_refresh = creds["profiles"]["default"]["refresh_token"];
-  creds["profiles"]["default"]["expires_at"] = "2020-01-01T00:00:00.000Z";
+  std::string old_refresh = creds["hosts"][cli.host]["profiles"]["default"]["refresh_token"];
+  creds["hosts"][cli.host]["profiles"]["default"]["expires_at"] = "2020-01-01T00:00:00.000Z";
   cli.write_credentials(creds);
   auto ws = cli.run({"workspace", "--json"});
   CHECK(ws.exit_code == 0);
-  auto after = cli.credentials()["profiles"]["default"];
+  auto after = cli.credentials()["hosts"][cli.host]["profiles"]["default"];
   CHECK(after["refresh_token"] != old_refresh);
   CHECK(after["expires_at"] != "2020-01-01T00:00:00.000Z");
   // A token the server refuses is refreshed too (one retry).
   creds = cli.credentials();
-  creds["profiles"]["default"]["token"] = "eyJhbGciOiJFUzI1NiJ9.e30.AAAA";
+  creds["hosts"][cli.host]["profiles"]["default"]["token"] = "eyJhbGciOiJFUzI1NiJ9.e30.AAAA";
   cli.write_credentials(creds);
   CHECK(cli.run({"workspace", "--json"}).exit_code == 0);
 }
@@ -153,12 +154,12 @@ TEST_CASE("logout revokes the session on the server and forgets it") {
   Server s;
   Cli cli(s);
   REQUIRE(cli.run({"login", "--email", s.owner_email, "--password-stdin"}, s.owner_password + "\n").exit_code == 0);
-  std::string token = cli.credentials()["profiles"]["default"]["token"];
+  std::string token = cli.credentials()["hosts"][cli.host]["profiles"]["default"]["token"];
   CHECK(api("GET", s.api_url + "/me", token).status == 200);
   auto out = cli.run({"logout"});
   CHECK(out.exit_code == 0);
   CHECK(api("GET", s.api_url + "/me", token).status == 401);
-  CHECK_FALSE(cli.credentials()["profiles"].contains("default"));
+  CHECK_FALSE(cli.credentials()["hosts"][cli.host]["profiles"].contains("default"));
   CHECK(cli.run({"auth", "status"}).exit_code == 4);
   CHECK(cli.run({"logout"}).exit_code == 0);  // nothing left to do
   // The revoked token, given in the environment, is no valid credential either.
@@ -175,7 +176,7 @@ TEST_CASE("with a token in the environment, login still stores, exits 0 and warn
   CHECK(r.exit_code == 0);
   CHECK(r.err.find("SLAB5_WORKSPACE_TOKEN") != std::string::npos);
   CHECK(r.err.find("keeps winning") != std::string::npos);
-  CHECK(cli.credentials()["profiles"]["default"]["kind"] == "session");
+  CHECK(cli.credentials()["hosts"][cli.host]["profiles"]["default"]["kind"] == "session");
   auto status = cli.run({"auth", "status", "--json"}, "", {{"SLAB5_WORKSPACE_TOKEN", s.token}});
   REQUIRE(status.exit_code == 0);
   auto j = parse(status.out);
@@ -189,7 +190,7 @@ TEST_CASE("login --with-token checks an API key and stores it") {
   Cli cli(s);
   auto r = cli.run({"login", "--with-token"}, s.token + "\n");
   CHECK(r.exit_code == 0);
-  auto stored = cli.credentials()["profiles"]["default"];
+  auto stored = cli.credentials()["hosts"][cli.host]["profiles"]["default"];
   CHECK(stored["kind"] == "api_key");
   CHECK(stored["workspace_id"] == s.workspace_id);
   auto status = cli.run({"auth", "status", "--json"});

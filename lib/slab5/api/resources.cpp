@@ -119,7 +119,12 @@ std::vector<ResourceSpec> build_table() {
       .text_fields = {"name"},
       .order_by = "position",
       .delete_guards = {{"deals", "stage_id"}},
-      .example = R"({"name": "negotiation", "position": 3})"});
+      .example = R"({"name": "negotiation", "position": 3})",
+      .initial = R"([{"name": "discovery", "position": 1, "outcome": "open"},
+                     {"name": "proposal_sent", "position": 2, "outcome": "open"},
+                     {"name": "legal_review", "position": 3, "outcome": "open"},
+                     {"name": "won", "position": 4, "outcome": "won"},
+                     {"name": "lost", "position": 5, "outcome": "lost"}])"});
 
   t.push_back(ResourceSpec{
       .route = "deals", .id_prefix = "deal", .module = "crm", .scope = "crm", .singular = "deal", .plural = "deals",
@@ -221,6 +226,7 @@ std::vector<ResourceSpec> build_table() {
                  read_only(of_type("published_at", T::Time, "When the entry was first published."))},
       .filters = {{"collection", "collection"}, {"status", "status"}, {"slug", "slug"}},
       .text_fields = {"title", "body"},
+      .unique_key = {"collection", "slug"},
       .example = R"({"title": "Hello world", "collection": "blog", "body": "First post."})"});
 
   t.push_back(ResourceSpec{

@@ -99,10 +99,12 @@ struct ResourceSpec {
   bool append_only = false;     // PATCH and DELETE are 405
   std::string_view order_by;    // "" = newest first by id; "position" = by that field
   std::vector<DeleteGuard> delete_guards;
+  std::vector<std::string_view> unique_key;  // fields unique together in a workspace (409)
   std::vector<ActionSpec> actions;
   std::string_view parent;      // children: the parent's route ("support-tickets")
   std::string_view parent_field;  // children: the column holding the parent id ("ticket_id")
   std::string_view example;     // a create body for the docs and the CLI help (JSON text)
+  std::string_view initial;     // records every workspace starts with (JSON array of fields)
 
   const FieldSpec* field(std::string_view name) const;
   bool is_child() const { return !parent.empty(); }

@@ -1,0 +1,98 @@
+// The event log (api.md §8.3): GET /v1/events, GET /v1/events/{evt_id} and
+// GET /v1/event-types, the last written from the resource table with each data schema.
+#include "api/query_params.hpp"
+#include "app.hpp"
+#include "domain/write.hpp"
+#include "slab5/api/resource_schema.hpp"
+#include "slab5/api/resources.hpp"
+#include "store/sqlite/event_store.hpp"
+
+namespace slab5d {
+
+using slab5::Json;
+using slab5::Result;
+
+namespace {
+
+std::string retention_horizon() { return slab5::format_rfc3339(slab5::now_millis() - kEventRetentionMs); }
+
+bool valid_type_filter(const std::string& t) {
+  if (t.empty() || t.size() > 100) return false;
+  for (char c : t)
+    if (!((c >= 'a' && c <= 'z') || c == '_' || c == '.' || c == '*')) return false;
+  auto star = t.find('*');
+  return star == std::string::npos || (star == t.size() - 1 && (t.size() == 1 || t[t.size() - 2] == '.'));
+}
+
+Result<Reply> list_events(Ctx& ctx) {
+  for (const auto& [name, value] : ctx.query_pairs())
+    if (name != "type" && name != "since" && name != "limit" && name != "cursor")
+      return slab5::fail("invalid_request", "Unknown query parameter: " + name + ".");
+  EventQuery q;
+  q.workspace_id = ctx.who.workspace_id;
+  q.not_before = retention_horizon();
+  if (auto t = text_param(ctx, "type")) {
+    if (!valid_type_filter(*t))
+      return slab5::fail("invalid_request", "type must be an event type (contact.created) or a prefix (deal.*).");
+    if (*t != "*") q.type = *t;
+  }
+  auto since = time_param(ctx, "since", slab5::now_millis());
+  if (!since) return tl::unexpected(since.error());
+  q.since = *since;
+  std::string filters = canonical_filters(ctx, {"type", "since"});
+  auto page = read_page_request(ctx, filters);
+  if (!page) return tl::unexpected(page.error());
+  q.after = page->after;
+  q.limit = page->limit;
+  auto rows = SqliteEventStore(ctx.db).list(q);
+  if (!rows) return tl::unexpected(rows.error());
+  return page_reply<Json>(
+      ctx, std::move(*rows), page->limit, filters, [](const Json& e) { return e["id"].get<std::string>(); },
+      [](const Json& e) { return e; });
+}
+
+Result<Reply> get_event(Ctx& ctx) {
+  auto e = SqliteEventStore(ctx.db).get(ctx.who.workspace_id, ctx.param("evt_id"), retention_horizon());
+  if (!e) return tl::unexpected(e.error());
+  if (!e->has_value()) return slab5::fail("resource_not_found", "No event " + ctx.param("evt_id") + " in this workspace.");
+  return Reply::ok(std::move(**e));
+}
+
+Json event_types() {
+  Json out = Json::array();
+  auto add = [&](std::string type, std::string description, Json schema) {
+    out.push_back({{"type", std::move(type)}, {"description", std::move(description)}, {"data_schema", std::move(schema)}});
+  };
+  for (const auto& r : slab5::api::resource_table()) {
+    std::string s(r.singular), title(r.title);
+    auto schema = slab5::api::record_schema(r);
+    add(s + ".created", "A " + title + " was created; data is the new record.", schema);
+    if (!r.append_only) {
+      add(s + ".updated", "A " + title + " changed; data is the record after, previous the changed fields' old values.",
+          schema);
+      add(s + ".deleted", "A " + title + " was deleted; data is its last state.", schema);
+    }
+    for (const auto& a : r.actions)
+      add(std::string(a.event), std::string(a.description) + " Data is the " + title + " after.", schema);
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_event_routes(App& app) {
+  auto& r = app.router();
+  r.add({.method = "GET", .pattern = "/v1/events", .access = Access::Workspace, .module = "integrations",
+         .scope = "integrations:read", .handler = list_events});
+  r.add({.method = "GET", .pattern = "/v1/events/{evt_id}", .access = Access::Workspace, .module = "integrations",
+         .scope = "integrations:read", .handler = get_event});
+  r.add({.method = "GET", .pattern = "/v1/event-types", .access = Access::Workspace, .module = "integrations",
+         .scope = "integrations:read", .handler = [](Ctx&) -> Result<Reply> {
+           static const std::string text = event_types().dump();
+           Reply reply;
+           reply.data_text = text;
+           return reply;
+         }});
+}
+
+}  // namespace slab5d

@@ -1,0 +1,253 @@
+// The app-plane routes (api.md §8.1, §8.2), registered for every resource of the resource
+// table: list, create, read, merge-patch, delete, actions and children. Handlers only turn
+// HTTP (query strings, ETag/If-Match, cursors) into the typed calls of domain/records.
+#include <charconv>
+
+#include "api/query_params.hpp"
+#include "app.hpp"
+#include "domain/audit.hpp"
+#include "domain/records.hpp"
+#include "slab5/api/resources.hpp"
+#include "slab5/crypto.hpp"
+
+namespace slab5d {
+
+using slab5::Json;
+using slab5::Result;
+using slab5::api::FieldType;
+using slab5::api::ResourceSpec;
+
+namespace {
+
+Actor actor_of(const Ctx& ctx) {
+  Actor a;
+  if (ctx.who.authenticated()) {
+    a.type = ctx.who.actor_type();
+    a.id = ctx.who.actor_id();
+  }
+  a.workspace_id = ctx.who.workspace_id;
+  a.tenant_id = ctx.who.tenant_id;
+  a.role = ctx.who.role;
+  a.scopes = ctx.who.scopes;
+  a.source = ctx.who.kind == Principal::Kind::McpClient ? "mcp" : "api";
+  return a;
+}
+
+RequestMeta meta_of(const Ctx& ctx) {
+  return RequestMeta{.request_id = ctx.request_id,
+                     .correlation_id = ctx.correlation_id,
+                     .route = ctx.route.method + " " + ctx.route.pattern,
+                     .ip = ctx.req.remote_ip,
+                     .user_agent = ctx.user_agent(),
+                     .input_hash = ctx.body.empty() ? "" : slab5::sha256_hex(strip_secrets(ctx.body).dump())};
+}
+
+Records records(Ctx& ctx) { return Records(ctx.db); }
+
+std::string etag(const Json& record) { return "\"" + std::to_string(record["version"].get<std::int64_t>()) + "\""; }
+
+Reply record_reply(Json record, int status = 200) {
+  Reply r;
+  r.status = status;
+  r.headers.emplace_back("ETag", etag(record));
+  r.data = std::move(record);
+  return r;
+}
+
+// If-Match: "<version>" (or W/"<version>"); "*" matches any version.
+Result<std::optional<std::int64_t>> if_match(const Ctx& ctx) {
+  std::string_view h = ctx.req.header("if-match");
+  if (h.empty() || h == "*") return std::optional<std::int64_t>{};
+  if (h.substr(0, 2) == "W/") h.remove_prefix(2);
+  if (h.size() >= 2 && h.front() == '"' && h.back() == '"') h = h.substr(1, h.size() - 2);
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(h.data(), h.data() + h.size(), v);
+  if (ec != std::errc() || p != h.data() + h.size() || v < 1)
+    return slab5::fail("invalid_request", "If-Match must be a version as the ETag gives it, e.g. \"3\".");
+  return std::optional<std::int64_t>{v};
+}
+
+// A query-string value for a field, typed as the field is (400 naming the parameter).
+Result<Json> filter_value(const slab5::api::FieldSpec& f, const std::string& param, const std::string& raw) {
+  auto bad = [&](const std::string& what) { return slab5::fail("invalid_request", param + " " + what + "."); };
+  switch (f.type) {
+    case FieldType::Integer: {
+      std::int64_t v = 0;
+      auto [p, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), v);
+      if (ec != std::errc() || p != raw.data() + raw.size()) return bad("must be a whole number");
+      return Json(v);
+    }
+    case FieldType::Boolean:
+      if (raw == "true") return Json(true);
+      if (raw == "false") return Json(false);
+      return bad("must be true or false");
+    case FieldType::Enum: {
+      if (std::find(f.values.begin(), f.values.end(), raw) == f.values.end()) {
+        std::string vals;
+        for (auto v : f.values) vals += (vals.empty() ? "" : ", ") + std::string(v);
+        return bad("must be one of: " + vals);
+      }
+      return Json(raw);
+    }
+    default:
+      if (raw.empty() || raw.size() > 2048) return bad("must be 1-2048 characters");
+      return Json(raw);
+  }
+}
+
+bool is_custom_key(std::string_view k) {
+  if (k.empty() || k.size() > 40 || k[0] < 'a' || k[0] > 'z') return false;
+  for (char c : k)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  return true;
+}
+
+// The list's query string as a typed RecordQuery, and the canonical filter string a cursor
+// is bound to.
+Result<std::pair<RecordQuery, std::string>> read_list_query(Ctx& ctx, const ResourceSpec& spec) {
+  RecordQuery q;
+  std::string canonical;
+  auto now = slab5::now_millis();
+  q.sort = spec.order_by == "position" ? RecordSort::Position
+           : spec.order_by == "oldest" ? RecordSort::OldestFirst
+                                       : RecordSort::NewestFirst;
+  auto pairs = ctx.query_pairs();
+  std::sort(pairs.begin(), pairs.end());
+  for (const auto& [name, value] : pairs) {
+    if (name == "limit" || name == "cursor") continue;
+    canonical += name + "=" + value + "&";
+    if (name == "query") {
+      if (spec.text_fields.empty()) return slab5::fail("invalid_request", "query is not supported on this list.");
+      if (value.size() > 200) return slab5::fail("invalid_request", "query must be at most 200 characters.");
+      q.text = value;
+    } else if (name == "sort") {
+      if (value == "-created_at") q.sort = RecordSort::NewestFirst;
+      else if (value == "created_at") q.sort = RecordSort::OldestFirst;
+      else if (value == "-updated_at") q.sort = RecordSort::UpdatedDesc;
+      else if (value == "updated_at") q.sort = RecordSort::UpdatedAsc;
+      else return slab5::fail("invalid_request", "sort must be one of -created_at, created_at, -updated_at, updated_at.");
+    } else if (name == "created_after" || name == "created_before" || name == "updated_since") {
+      auto t = slab5::parse_time_or_ago(value, now);
+      if (!t) return slab5::fail("invalid_request", name + " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
+      auto text = slab5::format_rfc3339(*t);
+      (name == "created_after" ? q.created_after : name == "created_before" ? q.created_before : q.updated_since) = text;
+    } else if (name.rfind("custom_fields.", 0) == 0) {
+      if (!is_custom_key(std::string_view(name).substr(14)))
+        return slab5::fail("invalid_request", name + " is not a valid custom field key.");
+      q.filters.push_back({name, RecordFilter::Op::Eq, value});
+    } else {
+      const slab5::api::FilterSpec* filter = nullptr;
+      for (const auto& f : spec.filters)
+        if (f.param == name) filter = &f;
+      if (!filter) return slab5::fail("invalid_request", "Unknown query parameter: " + name + ".");
+      const auto* field = spec.field(filter->field);
+      if (filter->kind == slab5::api::FilterSpec::Kind::Exact) {
+        auto v = filter_value(*field, name, value);
+        if (!v) return tl::unexpected(v.error());
+        q.filters.push_back({std::string(filter->field), RecordFilter::Op::Eq, *v});
+      } else {
+        auto t = slab5::parse_time_or_ago(value, now);
+        if (!t) return slab5::fail("invalid_request", name + " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
+        q.filters.push_back({std::string(filter->field),
+                             filter->kind == slab5::api::FilterSpec::Kind::Before ? RecordFilter::Op::Lt
+                                                                                   : RecordFilter::Op::Ge,
+                             slab5::format_rfc3339(*t)});
+      }
+    }
+  }
+  return std::pair{std::move(q), canonical};
+}
+
+// The cursor carries the last record's sort value and id.
+constexpr char kKeySep = '\x1f';
+
+Result<Reply> list_records(Ctx& ctx, const ResourceSpec& spec, const std::string& parent_id) {
+  auto parsed = read_list_query(ctx, spec);
+  if (!parsed) return tl::unexpected(parsed.error());
+  auto& [query, canonical] = *parsed;
+  auto page = read_page_request(ctx, canonical);
+  if (!page) return tl::unexpected(page.error());
+  query.limit = page->limit;
+  if (page->after) {
+    auto sep = page->after->find(kKeySep);
+    if (sep == std::string::npos) return slab5::fail("invalid_request", "The cursor is not valid for this list.");
+    query.after = std::pair{page->after->substr(0, sep), page->after->substr(sep + 1)};
+  }
+  if (spec.is_child()) query.parent_id = parent_id;
+  auto r = records(ctx).list(spec, actor_of(ctx), query);
+  if (!r) return tl::unexpected(r.error());
+  Reply reply = Reply::ok(Json::array());
+  for (auto& rec : r->records) reply.data.push_back(std::move(rec));
+  if (r->more) reply.next_cursor = make_cursor(ctx, canonical, r->last.first + kKeySep + r->last.second);
+  return reply;
+}
+
+void register_resource(App& app, const ResourceSpec& spec) {
+  auto& r = app.router();
+  std::string read = std::string(spec.scope) + ":read", write = std::string(spec.scope) + ":write";
+  std::string module(spec.module);
+  const ResourceSpec* s = &spec;
+  std::string base = "/v1/" + std::string(spec.route);
+  std::string item = base + "/{id}";
+
+  r.add({.method = "GET", .pattern = base, .access = Access::Workspace, .module = module, .scope = read,
+         .handler = [s](Ctx& ctx) { return list_records(ctx, *s, ""); }});
+  r.add({.method = "POST", .pattern = base, .access = Access::Workspace, .module = module, .scope = write,
+         .creates = true, .handler = [s](Ctx& ctx) -> Result<Reply> {
+           auto rec = records(ctx).create(*s, actor_of(ctx), meta_of(ctx), ctx.body);
+           if (!rec) return tl::unexpected(rec.error());
+           return record_reply(std::move(*rec), 201);
+         }});
+  r.add({.method = "GET", .pattern = item, .access = Access::Workspace, .module = module, .scope = read,
+         .handler = [s](Ctx& ctx) -> Result<Reply> {
+           auto rec = records(ctx).get(*s, actor_of(ctx), ctx.param("id"));
+           if (!rec) return tl::unexpected(rec.error());
+           return record_reply(std::move(*rec));
+         }});
+  if (!spec.append_only) {
+    r.add({.method = "PATCH", .pattern = item, .access = Access::Workspace, .module = module, .scope = write,
+           .handler = [s](Ctx& ctx) -> Result<Reply> {
+             auto version = if_match(ctx);
+             if (!version) return tl::unexpected(version.error());
+             auto rec = records(ctx).update(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body, *version);
+             if (!rec) return tl::unexpected(rec.error());
+             return record_reply(std::move(*rec));
+           }});
+    r.add({.method = "DELETE", .pattern = item, .access = Access::Workspace, .module = module, .scope = write,
+           .handler = [s](Ctx& ctx) -> Result<Reply> {
+             auto done = records(ctx).remove(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"));
+             if (!done) return tl::unexpected(done.error());
+             return Reply::no_content();
+           }});
+  }
+  for (const auto& action : spec.actions) {
+    const auto* a = &action;
+    r.add({.method = "POST", .pattern = item + "/" + std::string(action.name), .access = Access::Workspace,
+           .module = module, .scope = write, .handler = [s, a](Ctx& ctx) -> Result<Reply> {
+             auto out = records(ctx).act(*s, *a, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body);
+             if (!out) return tl::unexpected(out.error());
+             if (a->returns_record) return record_reply(std::move(*out));
+             return Reply::ok(std::move(*out));
+           }});
+  }
+  for (const auto* child : slab5::api::children_of(spec.route)) {
+    std::string path = item + "/" + std::string(child->route);
+    r.add({.method = "GET", .pattern = path, .access = Access::Workspace, .module = module, .scope = read,
+           .handler = [child](Ctx& ctx) { return list_records(ctx, *child, ctx.param("id")); }});
+    r.add({.method = "POST", .pattern = path, .access = Access::Workspace, .module = module, .scope = write,
+           .creates = true, .handler = [child](Ctx& ctx) -> Result<Reply> {
+             auto rec = records(ctx).create(*child, actor_of(ctx), meta_of(ctx), ctx.body, ctx.param("id"));
+             if (!rec) return tl::unexpected(rec.error());
+             return record_reply(std::move(*rec), 201);
+           }});
+  }
+}
+
+}  // namespace
+
+void register_resource_routes(App& app) {
+  for (const auto& spec : slab5::api::resource_table())
+    if (!spec.is_child() && spec.route != "assets") register_resource(app, spec);
+}
+
+}  // namespace slab5d

@@ -1,0 +1,31 @@
+// Who acts and through what: what every domain rule takes instead of an HTTP request, so a
+// REST handler, an MCP tool, a worker or a test calls the same rule the same way.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace slab5d {
+
+struct Actor {
+  std::string type = "system";  // user | api_key | mcp_client | system
+  std::string id = "system";    // usr_… | key_… | mcp_… | "system"
+  std::string workspace_id;
+  std::string tenant_id;
+  std::string role;                 // sessions: the user's role in the workspace
+  std::vector<std::string> scopes;  // what the credential (or the role) grants
+  std::string source = "api";       // api | mcp | worker | system | admin
+
+  bool is_agent() const { return type == "mcp_client"; }
+};
+
+// Where a call came from, for the audit row; never read by a rule.
+struct RequestMeta {
+  std::string request_id;
+  std::string correlation_id;
+  std::string route;  // "POST /v1/contacts", or the MCP tool / worker name
+  std::string ip;
+  std::string user_agent;
+  std::string input_hash;  // SHA-256 of the input with secrets removed ("" for none)
+};
+
+}  // namespace slab5d

@@ -1,0 +1,290 @@
+// The generic record rules, one implementation for every resource of the table.
+#include "domain/records.hpp"
+
+#include "domain/record_rules.hpp"
+#include "domain/write.hpp"
+#include "slab5/api/resource_validation.hpp"
+#include "slab5/ids.hpp"
+#include "slab5/time.hpp"
+#include "store/sqlite/record_store.hpp"
+
+namespace slab5d {
+
+using slab5::Json;
+using slab5::api::FieldType;
+using slab5::api::ResourceSpec;
+
+namespace {
+
+std::string now_text() { return slab5::format_rfc3339(slab5::now_millis()); }
+
+slab5::Error not_found(const ResourceSpec& spec) {
+  return slab5::Error{"resource_not_found", "No " + std::string(spec.singular) + " with that id in this workspace."};
+}
+
+std::string record_source(const Actor& actor) {
+  if (actor.source == "mcp") return "mcp";
+  if (actor.source == "api") return "api";
+  return "admin";
+}
+
+// The record as a client sees it: without the origin a lead's own `source` hides.
+Json visible(Json record) {
+  record.erase("__origin");
+  return record;
+}
+
+// Every reference of `record` that `before` did not already hold must name a record of the
+// workspace (or a member); each bad one is a field error.
+slab5::Status check_references(const ResourceSpec& spec, RecordStore& store, const std::string& workspace_id,
+                               const Json& before, const Json& record) {
+  std::vector<slab5::FieldError> errors;
+  for (const auto& f : spec.fields) {
+    if (f.read_only) continue;
+    if (f.type != FieldType::Reference && f.type != FieldType::Member && f.type != FieldType::Related) continue;
+    auto it = record.find(f.name);
+    if (it == record.end() || !it->is_string()) continue;
+    if (before.is_object() && before.value(std::string(f.name), Json()) == *it) continue;
+    const auto& id = it->get_ref<const std::string&>();
+    if (f.type == FieldType::Member) {
+      auto m = store.is_member(workspace_id, id);
+      if (!m) return tl::unexpected(m.error());
+      if (!*m) errors.push_back({std::string(f.name), "must be a member of this workspace"});
+      continue;
+    }
+    const ResourceSpec* target = f.type == FieldType::Reference ? slab5::api::find_resource(f.references)
+                                                                : slab5::api::find_resource_by_prefix(id);
+    if (!target) {
+      errors.push_back({std::string(f.name), "names no record"});
+      continue;
+    }
+    auto got = store.get(*target, workspace_id, id);
+    if (!got) return tl::unexpected(got.error());
+    if (!got->has_value())
+      errors.push_back({std::string(f.name), "must name a " + std::string(target->singular) + " of this workspace"});
+  }
+  if (!errors.empty()) return tl::unexpected(slab5::validation_error(std::move(errors)));
+  return {};
+}
+
+bool same_content(const Json& a, const Json& b) {
+  for (const auto& [k, v] : b.items())
+    if (k != "version" && k != "updated_at" && k != "last_agent_actor_id" && a.value(k, Json()) != v) return false;
+  return true;
+}
+
+// The fields of other resources that point at records of `spec`, with the resource.
+std::vector<std::pair<const ResourceSpec*, std::string>> referrers(const ResourceSpec& spec) {
+  std::vector<std::pair<const ResourceSpec*, std::string>> out;
+  for (const auto& other : slab5::api::resource_table()) {
+    for (const auto& f : other.fields) {
+      if (f.read_only && f.type != FieldType::Reference) continue;
+      bool points = (f.type == FieldType::Reference && f.references == spec.route) ||
+                    (f.type == FieldType::Related && !spec.is_child() &&
+                     (spec.singular == "contact" || spec.singular == "company" || spec.singular == "lead" ||
+                      spec.singular == "deal" || spec.singular == "support_ticket"));
+      if (points) out.emplace_back(&other, std::string(f.name));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Records::Records(Db& db) : db_(db), store_(std::make_unique<SqliteRecordStore>(db)) {}
+Records::~Records() = default;
+
+slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor, const RequestMeta& meta,
+                                    const Json& input, const std::string& parent_id, RecordWrite opts) {
+  auto valid = slab5::api::validate_input(spec, input, slab5::api::WriteMode::Create);
+  if (!valid) return tl::unexpected(valid.error());
+  WriteUnit unit(db_, actor, meta);
+  if (spec.is_child()) {
+    const auto* parent = slab5::api::find_resource(spec.parent);
+    auto p = store_->get(*parent, actor.workspace_id, parent_id);
+    if (!p) return tl::unexpected(p.error());
+    if (!p->has_value()) return tl::unexpected(not_found(*parent));
+  }
+  auto now = now_text();
+  Json record = {{"id", slab5::new_id(spec.id_prefix)},
+                 {"workspace_id", actor.workspace_id},
+                 {"tenant_id", actor.tenant_id},
+                 {"created_at", now},
+                 {"updated_at", now},
+                 {"version", 1},
+                 {"source", record_source(actor)},
+                 {"created_by", {{"type", actor.type}, {"id", actor.id}}},
+                 {"last_agent_actor_id", actor.is_agent() ? Json(actor.id) : Json(nullptr)},
+                 {"custom_fields", valid->custom_fields.value_or(Json::object())}};
+  if (spec.field("source")) record["__origin"] = record_source(actor);
+  if (spec.is_child()) record[std::string(spec.parent_field)] = parent_id;
+  for (const auto& f : spec.fields) record[std::string(f.name)] = nullptr;
+  for (auto& [k, v] : valid->values.items()) record[k] = v;
+  if (auto st = record_rules::complete(spec, *store_, Json(), record, now); !st) return tl::unexpected(st.error());
+  if (auto st = check_references(spec, *store_, actor.workspace_id, Json(), record); !st)
+    return tl::unexpected(st.error());
+  if (opts.dry_run) return visible(record);
+  if (auto st = store_->insert(spec, record); !st) return tl::unexpected(st.error());
+  record = visible(std::move(record));
+  unit.record({.action = std::string(spec.singular) + ".created", .target_type = std::string(spec.singular),
+               .target_id = record["id"], .after = record, .status = 201});
+  if (auto st = unit.commit(); !st) return tl::unexpected(st.error());
+  return record;
+}
+
+slab5::Result<Json> Records::get(const ResourceSpec& spec, const Actor& actor, const std::string& id,
+                                 const std::string& parent_id) {
+  if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
+  auto got = store_->get(spec, actor.workspace_id, id);
+  if (!got) return tl::unexpected(got.error());
+  if (!got->has_value()) return tl::unexpected(not_found(spec));
+  if (spec.is_child() && (**got).value(std::string(spec.parent_field), "") != parent_id)
+    return tl::unexpected(not_found(spec));
+  return **got;
+}
+
+slab5::Result<Json> Records::update(const ResourceSpec& spec, const Actor& actor, const RequestMeta& meta,
+                                    const std::string& id, const Json& patch, std::optional<std::int64_t> if_match,
+                                    RecordWrite opts) {
+  if (spec.append_only)
+    return tl::unexpected(slab5::Error{"method_not_allowed", std::string(spec.title) + " records cannot be changed."});
+  auto valid = slab5::api::validate_input(spec, patch, slab5::api::WriteMode::Patch);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
+  WriteUnit unit(db_, actor, meta);
+  auto got = store_->get(spec, actor.workspace_id, id);
+  if (!got) return tl::unexpected(got.error());
+  if (!got->has_value()) return tl::unexpected(not_found(spec));
+  Json before = **got;
+  std::int64_t version = before["version"].get<std::int64_t>();
+  if (if_match && *if_match != version)
+    return tl::unexpected(slab5::Error{"precondition_failed", "The " + std::string(spec.singular) + " is at version " +
+                                                                  std::to_string(version) + ", not " +
+                                                                  std::to_string(*if_match) + "."});
+  Json record = before;
+  for (auto& [k, v] : valid->values.items()) record[k] = v;
+  if (valid->clear_custom_fields) record["custom_fields"] = Json::object();
+  if (valid->custom_fields) slab5::api::merge_patch(record["custom_fields"], *valid->custom_fields);
+  auto now = now_text();
+  if (auto st = record_rules::complete(spec, *store_, before, record, now); !st) return tl::unexpected(st.error());
+  if (auto st = check_references(spec, *store_, actor.workspace_id, before, record); !st)
+    return tl::unexpected(st.error());
+  if (same_content(before, record)) return before;  // nothing changes: no version, audit or event
+  record["version"] = version + 1;
+  record["updated_at"] = now;
+  record["last_agent_actor_id"] = actor.is_agent() ? Json(actor.id) : Json(nullptr);
+  if (opts.dry_run) return record;
+  if (auto st = store_->update(spec, record, version); !st) return tl::unexpected(st.error());
+  unit.record({.action = std::string(spec.singular) + ".updated", .target_type = std::string(spec.singular),
+               .target_id = id, .before = before, .after = record});
+  if (auto st = unit.commit(); !st) return tl::unexpected(st.error());
+  return record;
+}
+
+slab5::Status Records::remove(const ResourceSpec& spec, const Actor& actor, const RequestMeta& meta,
+                              const std::string& id, RecordWrite opts) {
+  if (spec.append_only)
+    return tl::unexpected(slab5::Error{"method_not_allowed", std::string(spec.title) + " records cannot be deleted."});
+  if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
+  WriteUnit unit(db_, actor, meta);
+  auto got = store_->get(spec, actor.workspace_id, id);
+  if (!got) return tl::unexpected(got.error());
+  if (!got->has_value()) return tl::unexpected(not_found(spec));
+  for (const auto& guard : spec.delete_guards) {
+    const auto* other = slab5::api::find_resource(guard.route);
+    auto n = store_->count_referencing(*other, std::string(guard.field), actor.workspace_id, id);
+    if (!n) return tl::unexpected(n.error());
+    if (*n > 0)
+      return slab5::fail("conflict", "The " + std::string(spec.singular) + " is still used by " + std::to_string(*n) +
+                                         " " + std::string(other->route) + "; move them first.");
+  }
+  if (opts.dry_run) return {};
+  auto now = now_text();
+  // References to the record become null, each a change of the record that held it.
+  for (const auto& [other, field] : referrers(spec)) {
+    auto cleared = store_->clear_references(*other, field, actor.workspace_id, id, now);
+    if (!cleared) return tl::unexpected(cleared.error());
+    for (auto& old : *cleared) {
+      Json after = old;
+      after[field] = nullptr;
+      after["version"] = old["version"].get<std::int64_t>() + 1;
+      after["updated_at"] = now;
+      unit.record({.action = std::string(other->singular) + ".updated", .target_type = std::string(other->singular),
+                   .target_id = old["id"], .before = old, .after = after});
+    }
+  }
+  if (auto st = store_->remove(spec, actor.workspace_id, id); !st) return st;
+  unit.record({.action = std::string(spec.singular) + ".deleted", .target_type = std::string(spec.singular),
+               .target_id = id, .before = **got, .status = 204});
+  return unit.commit();
+}
+
+slab5::Result<RecordPage> Records::list(const ResourceSpec& spec, const Actor& actor, RecordQuery query) {
+  query.workspace_id = actor.workspace_id;
+  if (spec.is_child()) {
+    const auto* parent = slab5::api::find_resource(spec.parent);
+    if (!query.parent_id || !slab5::is_id(*query.parent_id, parent->id_prefix)) return tl::unexpected(not_found(*parent));
+    auto p = store_->get(*parent, actor.workspace_id, *query.parent_id);
+    if (!p) return tl::unexpected(p.error());
+    if (!p->has_value()) return tl::unexpected(not_found(*parent));
+  }
+  return store_->list(spec, query);
+}
+
+slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::ActionSpec& action, const Actor& actor,
+                                 const RequestMeta& meta, const std::string& id, const Json& input, RecordWrite opts) {
+  auto valid = slab5::api::validate_action_input(action, input);
+  if (!valid) return tl::unexpected(valid.error());
+  if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
+  WriteUnit unit(db_, actor, meta);
+  auto got = store_->get(spec, actor.workspace_id, id);
+  if (!got) return tl::unexpected(got.error());
+  if (!got->has_value()) return tl::unexpected(not_found(spec));
+  Json before = **got;
+  auto now = now_text();
+  auto new_record = [&](const ResourceSpec& s, Json fields) {
+    Json r = {{"id", slab5::new_id(s.id_prefix)},
+              {"workspace_id", actor.workspace_id},
+              {"tenant_id", actor.tenant_id},
+              {"created_at", now},
+              {"updated_at", now},
+              {"version", 1},
+              {"source", record_source(actor)},
+              {"created_by", {{"type", actor.type}, {"id", actor.id}}},
+              {"last_agent_actor_id", actor.is_agent() ? Json(actor.id) : Json(nullptr)},
+              {"custom_fields", Json::object()}};
+    for (const auto& f : s.fields) r[std::string(f.name)] = nullptr;
+    for (const auto& f : s.fields)
+      if (!f.default_value.empty()) r[std::string(f.name)] = Json::parse(f.default_value);
+    for (auto& [k, v] : fields.items()) r[k] = v;
+    return r;
+  };
+  Json result;
+  if (spec.route == "leads" && action.name == "convert") {
+    auto converted = record_rules::convert_lead(unit, *store_, before, *valid, now, new_record);
+    if (!converted) return tl::unexpected(converted.error());
+    result = std::move(*converted);
+  } else if (spec.route == "tasks" && action.name == "complete") {
+    if (before["status"] == "completed")
+      return slab5::fail("conflict", "The task is already completed.");
+    Json after = before;
+    after["status"] = "completed";
+    if (auto st = record_rules::complete(spec, *store_, before, after, now); !st) return tl::unexpected(st.error());
+    after["version"] = before["version"].get<std::int64_t>() + 1;
+    after["updated_at"] = now;
+    after["last_agent_actor_id"] = actor.is_agent() ? Json(actor.id) : Json(nullptr);
+    if (opts.dry_run) return after;
+    if (auto st = store_->update(spec, after, before["version"].get<std::int64_t>()); !st)
+      return tl::unexpected(st.error());
+    unit.record({.action = std::string(action.event), .target_type = std::string(spec.singular), .target_id = id,
+                 .before = before, .after = after});
+    result = after;
+  } else {
+    return slab5::fail("method_not_allowed", "The " + std::string(action.name) + " action is not available here.");
+  }
+  if (opts.dry_run) return result;
+  if (auto st = unit.commit(); !st) return tl::unexpected(st.error());
+  return result;
+}
+
+}  // namespace slab5d

@@ -1,0 +1,66 @@
+#include "domain/write.hpp"
+
+#include <sqlite3.h>
+
+#include "domain/audit.hpp"
+#include "slab5/ids.hpp"
+#include "slab5/time.hpp"
+
+namespace slab5d {
+
+using slab5::Json;
+
+WriteUnit::WriteUnit(Db& db, const Actor& actor, const RequestMeta& meta)
+    : db_(db), actor_(actor), meta_(meta), tx_(db) {}
+
+Json changed_fields(const Json& before, const Json& after) {
+  Json out = Json::object();
+  if (!before.is_object() || !after.is_object()) return out;
+  for (const auto& [k, v] : after.items()) {
+    if (k == "version" || k == "updated_at") continue;
+    auto it = before.find(k);
+    if (it == before.end()) out[k] = nullptr;
+    else if (*it != v) out[k] = *it;
+  }
+  return out;
+}
+
+std::string WriteUnit::record(const Change& c) {
+  AuditEvent ev;
+  ev.workspace_id = actor_.workspace_id;
+  ev.tenant_id = actor_.tenant_id;
+  ev.action = c.action;
+  ev.actor_type = actor_.type;
+  ev.actor_id = actor_.id;
+  ev.target_type = c.target_type;
+  ev.target_id = c.target_id;
+  ev.source = actor_.source == "mcp" ? "mcp" : actor_.source == "admin" ? "admin" : "api";
+  ev.route = meta_.route;
+  ev.status = c.status;
+  ev.request_id = meta_.request_id;
+  ev.correlation_id = meta_.correlation_id;
+  ev.ip = meta_.ip;
+  ev.user_agent = meta_.user_agent;
+  ev.input_hash = meta_.input_hash;
+  ev.before = c.before;
+  ev.after = c.after;
+  record_audit(db_, std::move(ev));
+  if (!c.emit_event || actor_.workspace_id.empty()) return "";
+  std::string id = slab5::new_id("evt");
+  const Json& data = c.after ? *c.after : c.before ? *c.before : Json::object();
+  std::optional<std::string> previous;
+  if (c.before && c.after) previous = changed_fields(*c.before, *c.after).dump();
+  auto q = db_.query("INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
+                     "VALUES (?,?,?,?,?,?,?)",
+                     id, actor_.workspace_id, c.action, strip_secrets(data).dump(), previous, meta_.request_id,
+                     slab5::format_rfc3339(slab5::now_millis()));
+  if (q.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "the event could not be written");
+  return id;
+}
+
+slab5::Status WriteUnit::commit() {
+  tx_.commit();
+  return {};
+}
+
+}  // namespace slab5d

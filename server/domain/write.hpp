@@ -1,0 +1,53 @@
+// The one unit of work for writes: a transaction that takes the write lock, the changes made
+// through the store, and for each change its audit row and its event (the outbox that the
+// event log and webhook deliveries read), committed together or not at all.
+#pragma once
+#include <optional>
+#include <string>
+
+#include "domain/actor.hpp"
+#include "slab5/error.hpp"
+#include "slab5/json_util.hpp"
+#include "store/db.hpp"
+
+namespace slab5d {
+
+struct Change {
+  std::string action;       // audit action and event type: "contact.created", "lead.converted"
+  std::string target_type;  // "contact"
+  std::string target_id;
+  std::optional<slab5::Json> before;  // the object before (absent on create)
+  std::optional<slab5::Json> after;   // the object after (absent on delete)
+  int status = 200;                   // the status the caller answers with
+  bool emit_event = true;             // false for changes no event stream carries
+};
+
+class WriteUnit {
+ public:
+  WriteUnit(Db& db, const Actor& actor, const RequestMeta& meta);  // BEGIN IMMEDIATE
+  WriteUnit(const WriteUnit&) = delete;
+  WriteUnit& operator=(const WriteUnit&) = delete;
+
+  Db& db() { return db_; }
+  const Actor& actor() const { return actor_; }
+  // Writes the audit row and, unless told otherwise, the event; returns the event id ("" when
+  // none). The event's data is the object after the change (before it for deletes), and
+  // `previous` the changed fields' old values.
+  std::string record(const Change& change);
+  // Commits; nothing recorded is visible before, and all of it after.
+  slab5::Status commit();
+
+ private:
+  Db& db_;
+  Actor actor_;
+  RequestMeta meta_;
+  Tx tx_;
+};
+
+// The fields of `after` whose values differ in `before`, with their old values.
+slab5::Json changed_fields(const slab5::Json& before, const slab5::Json& after);
+
+// How long events are kept (api.md §8.3).
+inline constexpr std::int64_t kEventRetentionMs = 30LL * 24 * 3600 * 1000;
+
+}  // namespace slab5d

@@ -1,0 +1,32 @@
+// The event log (api.md §8.3): events written by WriteUnit in the transaction of their change,
+// read back by GET /v1/events and, later, the webhook worker and the event stream.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slab5/error.hpp"
+
+namespace slab5d {
+
+struct EventQuery {
+  std::string workspace_id;
+  std::optional<std::string> type;    // exact, or a prefix as "deal.*"
+  std::optional<std::string> since;   // RFC 3339
+  std::string not_before;             // RFC 3339: the retention horizon
+  std::optional<std::string> after;   // the last id of the previous page
+  int limit = 25;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+  // Newest first; limit+1 rows, so the caller knows whether another page exists.
+  [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> list(const EventQuery& q) = 0;
+  [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get(const std::string& workspace_id,
+                                                                          const std::string& id,
+                                                                          const std::string& not_before) = 0;
+};
+
+}  // namespace slab5d

@@ -1,0 +1,70 @@
+// The store of app-plane records (api.md §8.1): one interface for every resource of the
+// resource table, so the generic record rules in domain/ never see SQL, and a second backend
+// is a sibling implementation. Every call returns its outcome; nothing is ignored.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slab5/api/resources.hpp"
+#include "slab5/error.hpp"
+
+namespace slab5d {
+
+struct RecordFilter {
+  std::string column;  // a field of the resource, or "custom_fields.<key>"
+  enum class Op { Eq, Lt, Ge } op = Op::Eq;
+  nlohmann::json value;  // string, integer or boolean
+};
+
+enum class RecordSort { NewestFirst, OldestFirst, UpdatedDesc, UpdatedAsc, Position, PositionDesc };
+
+struct RecordQuery {
+  std::string workspace_id;
+  std::optional<std::string> parent_id;  // children: the parent's id
+  std::vector<RecordFilter> filters;
+  std::optional<std::string> created_after, created_before, updated_since;  // RFC 3339
+  std::optional<std::string> text;  // ?query=: words, each a whole word or a word prefix
+  RecordSort sort = RecordSort::NewestFirst;
+  int limit = 25;
+  // Keyset position: the sort value and id of the last record of the previous page.
+  std::optional<std::pair<std::string, std::string>> after;
+};
+
+struct RecordPage {
+  std::vector<nlohmann::json> records;
+  bool more = false;                          // another page exists
+  std::pair<std::string, std::string> last;   // the keyset position of the last record
+};
+
+class RecordStore {
+ public:
+  virtual ~RecordStore() = default;
+  // `record` holds every record field and resource field (api.md §8.1 shape).
+  [[nodiscard]] virtual slab5::Status insert(const slab5::api::ResourceSpec& spec, const nlohmann::json& record) = 0;
+  [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get(const slab5::api::ResourceSpec& spec,
+                                                                          const std::string& workspace_id,
+                                                                          const std::string& id) = 0;
+  // Replaces the stored record when its version is still `expected_version`; a record that
+  // moved on (or went) is `precondition_failed`.
+  [[nodiscard]] virtual slab5::Status update(const slab5::api::ResourceSpec& spec, const nlohmann::json& record,
+                                             std::int64_t expected_version) = 0;
+  [[nodiscard]] virtual slab5::Status remove(const slab5::api::ResourceSpec& spec, const std::string& workspace_id,
+                                             const std::string& id) = 0;
+  [[nodiscard]] virtual slab5::Result<RecordPage> list(const slab5::api::ResourceSpec& spec, const RecordQuery& q) = 0;
+  // How many records of `spec` in the workspace have `column` = `id`.
+  [[nodiscard]] virtual slab5::Result<std::int64_t> count_referencing(const slab5::api::ResourceSpec& spec,
+                                                                      const std::string& column,
+                                                                      const std::string& workspace_id,
+                                                                      const std::string& id) = 0;
+  // Sets `column` to null on every record of `spec` in the workspace that names `id`,
+  // bumping their version; returns the records as they were, for their audit rows.
+  [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> clear_references(
+      const slab5::api::ResourceSpec& spec, const std::string& column, const std::string& workspace_id,
+      const std::string& id, const std::string& now) = 0;
+  // Whether `user_id` is a member of the workspace (member references: assignee_id, owner_id).
+  [[nodiscard]] virtual slab5::Result<bool> is_member(const std::string& workspace_id, const std::string& user_id) = 0;
+};
+
+}  // namespace slab5d

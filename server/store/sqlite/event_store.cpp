@@ -1,0 +1,62 @@
+#include "store/sqlite/event_store.hpp"
+
+namespace slab5d {
+
+using Json = nlohmann::json;
+
+namespace {
+constexpr const char* kColumns = "id, type, created_at, workspace_id, data, previous, request_id";
+
+Json row(const Query& q) {
+  Json e = {{"id", q.text(0)}, {"type", q.text(1)}, {"created_at", q.text(2)}, {"workspace_id", q.text(3)}};
+  auto data = Json::parse(q.text(4), nullptr, false);
+  e["data"] = data.is_discarded() ? Json::object() : data;
+  if (!q.is_null(5)) {
+    auto prev = Json::parse(q.text(5), nullptr, false);
+    if (!prev.is_discarded()) e["previous"] = prev;
+  }
+  e["request_id"] = q.is_null(6) ? Json(nullptr) : Json(q.text(6));
+  return e;
+}
+}  // namespace
+
+slab5::Result<std::vector<Json>> SqliteEventStore::list(const EventQuery& eq) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM events WHERE workspace_id = ? AND created_at >= ?";
+  std::vector<std::string> args{eq.workspace_id, eq.not_before};
+  if (eq.type) {
+    if (eq.type->size() >= 2 && eq.type->substr(eq.type->size() - 2) == ".*") {
+      // A prefix: "deal.*" is every type from "deal." up to (not including) "deal/".
+      auto prefix = eq.type->substr(0, eq.type->size() - 1);
+      sql += " AND type >= ? AND type < ?";
+      args.push_back(prefix);
+      args.push_back(prefix.substr(0, prefix.size() - 1) + "/");
+    } else {
+      sql += " AND type = ?";
+      args.push_back(*eq.type);
+    }
+  }
+  if (eq.since) {
+    sql += " AND created_at >= ?";
+    args.push_back(*eq.since);
+  }
+  if (eq.after) {
+    sql += " AND id < ?";
+    args.push_back(*eq.after);
+  }
+  sql += " ORDER BY id DESC LIMIT " + std::to_string(eq.limit + 1);
+  auto q = db_.query(sql);
+  for (std::size_t i = 0; i < args.size(); ++i) q.bind(int(i + 1), args[i]);
+  std::vector<Json> out;
+  while (q.next()) out.push_back(row(q));
+  return out;
+}
+
+slab5::Result<std::optional<Json>> SqliteEventStore::get(const std::string& workspace_id, const std::string& id,
+                                                         const std::string& not_before) {
+  auto q = db_.query(std::string("SELECT ") + kColumns + " FROM events WHERE id = ? AND workspace_id = ? AND created_at >= ?",
+                     id, workspace_id, not_before);
+  if (!q.next()) return std::optional<Json>{};
+  return std::optional<Json>{row(q)};
+}
+
+}  // namespace slab5d

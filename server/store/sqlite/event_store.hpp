@@ -1,0 +1,19 @@
+// EventStore on SQLite: the `events` table of migration 3.
+#pragma once
+#include "store/db.hpp"
+#include "store/event_store.hpp"
+
+namespace slab5d {
+
+class SqliteEventStore final : public EventStore {
+ public:
+  explicit SqliteEventStore(Db& db) : db_(db) {}
+  slab5::Result<std::vector<nlohmann::json>> list(const EventQuery& q) override;
+  slab5::Result<std::optional<nlohmann::json>> get(const std::string& workspace_id, const std::string& id,
+                                                    const std::string& not_before) override;
+
+ private:
+  Db& db_;
+};
+
+}  // namespace slab5d

@@ -1,0 +1,533 @@
+// SQLite storage of app-plane records, generated from the resource table.
+#include "store/sqlite/record_store.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <map>
+#include <mutex>
+
+#include "slab5/crypto.hpp"
+#include "slab5/ids.hpp"
+#include "slab5/time.hpp"
+
+namespace slab5d {
+
+using Json = nlohmann::json;
+using slab5::api::FieldType;
+using slab5::api::ResourceSpec;
+
+namespace {
+
+// How a record's JSON maps to a table's columns.
+struct Column {
+  std::string json;  // key in the record JSON ("source" for the record's origin)
+  std::string sql;   // column name
+  enum class Kind { Text, Integer, Json, ActorType, ActorId } kind = Kind::Text;
+  bool not_null = false;
+};
+
+std::string quote(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+bool is_integer(FieldType t) { return t == FieldType::Integer || t == FieldType::Boolean; }
+
+// The columns of a resource's table, in table order. The record's own origin is stored as
+// "origin": a lead has a `source` field of its own.
+const std::vector<Column>& columns(const ResourceSpec& spec) {
+  static std::mutex mu;
+  static std::map<const ResourceSpec*, std::vector<Column>> cache;
+  std::lock_guard lock(mu);
+  auto it = cache.find(&spec);
+  if (it != cache.end()) return it->second;
+  std::vector<Column> c = {
+      {"id", "id", Column::Kind::Text, true},
+      {"workspace_id", "workspace_id", Column::Kind::Text, true},
+      {"tenant_id", "tenant_id", Column::Kind::Text, true},
+      {"created_at", "created_at", Column::Kind::Text, true},
+      {"updated_at", "updated_at", Column::Kind::Text, true},
+      {"version", "version", Column::Kind::Integer, true},
+      {spec.field("source") ? "" : "source", "origin", Column::Kind::Text, true},
+      {"created_by", "created_by_type", Column::Kind::ActorType, false},
+      {"created_by", "created_by_id", Column::Kind::ActorId, false},
+      {"last_agent_actor_id", "last_agent_actor_id", Column::Kind::Text, false},
+      {"custom_fields", "custom_fields", Column::Kind::Json, true},
+  };
+  if (spec.is_child()) c.push_back({std::string(spec.parent_field), std::string(spec.parent_field), Column::Kind::Text, true});
+  for (const auto& f : spec.fields) {
+    Column::Kind kind = f.type == FieldType::Object ? Column::Kind::Json
+                        : is_integer(f.type)        ? Column::Kind::Integer
+                                                    : Column::Kind::Text;
+    c.push_back({std::string(f.name), std::string(f.name), kind, false});
+  }
+  return cache.emplace(&spec, std::move(c)).first->second;
+}
+
+std::string select_list(const ResourceSpec& spec) {
+  std::string out;
+  for (const auto& c : columns(spec)) out += (out.empty() ? "" : ", ") + quote(c.sql);
+  return out;
+}
+
+Json row_to_json(const ResourceSpec& spec, const Query& q) {
+  Json r = Json::object();
+  int i = 0;
+  std::string actor_type;
+  for (const auto& c : columns(spec)) {
+    int col = i++;
+    if (c.json.empty()) continue;  // the origin column of a resource whose field is `source`
+    switch (c.kind) {
+      case Column::Kind::Text: r[c.json] = q.is_null(col) ? Json(nullptr) : Json(q.text(col)); break;
+      case Column::Kind::Integer: {
+        const auto* f = spec.field(c.json);
+        if (q.is_null(col)) r[c.json] = nullptr;
+        else if (f && f->type == FieldType::Boolean) r[c.json] = q.integer(col) != 0;
+        else r[c.json] = q.integer(col);
+        break;
+      }
+      case Column::Kind::Json: {
+        if (q.is_null(col)) {
+          r[c.json] = nullptr;
+        } else {
+          auto parsed = Json::parse(q.text(col), nullptr, false);
+          r[c.json] = parsed.is_discarded() ? Json(nullptr) : parsed;
+        }
+        break;
+      }
+      case Column::Kind::ActorType: actor_type = q.is_null(col) ? "" : q.text(col); break;
+      case Column::Kind::ActorId:
+        r[c.json] = actor_type.empty() ? Json(nullptr) : Json{{"type", actor_type}, {"id", q.text(col)}};
+        break;
+    }
+  }
+  return r;
+}
+
+// Binds one record value to parameter `i` of `q`.
+void bind_value(Query& q, int i, const Column& c, const Json& record) {
+  if (c.json.empty()) {
+    // The origin of a resource whose own field is `source` travels as "__origin".
+    auto o = record.find("__origin");
+    q.bind(i, o != record.end() && o->is_string() ? o->get<std::string>() : std::string("api"));
+    return;
+  }
+  auto it = record.find(c.json);
+  if (c.kind == Column::Kind::ActorType || c.kind == Column::Kind::ActorId) {
+    if (it == record.end() || !it->is_object()) {
+      q.bind(i, Null{});
+      return;
+    }
+    const auto& v = (*it)[c.kind == Column::Kind::ActorType ? "type" : "id"];
+    if (v.is_string()) q.bind(i, v.get<std::string>());
+    else q.bind(i, Null{});
+    return;
+  }
+  if (it == record.end() || it->is_null()) {
+    if (c.kind == Column::Kind::Json && c.not_null) q.bind(i, std::string("{}"));
+    else q.bind(i, Null{});
+    return;
+  }
+  switch (c.kind) {
+    case Column::Kind::Json: q.bind(i, it->dump()); break;
+    case Column::Kind::Integer:
+      if (it->is_boolean()) q.bind(i, it->get<bool>());
+      else q.bind(i, it->get<std::int64_t>());
+      break;
+    default: q.bind(i, it->is_string() ? it->get<std::string>() : it->dump()); break;
+  }
+}
+
+slab5::Status constraint_error(const ResourceSpec& spec, Db& db) {
+  std::string msg = sqlite3_errmsg(db.handle());
+  if (msg.find("UNIQUE") != std::string::npos && !spec.unique_key.empty()) {
+    std::string fields;
+    for (auto f : spec.unique_key) fields += (fields.empty() ? "" : " and ") + std::string(f);
+    return slab5::fail("conflict", "A " + std::string(spec.singular) + " with this " + fields + " already exists.");
+  }
+  // A foreign key (the workspace or the parent went) or another constraint: never a 2xx.
+  return slab5::fail("conflict", "The " + std::string(spec.singular) + " cannot be written: what it belongs to no longer exists.");
+}
+
+std::string sort_column(RecordSort s) {
+  switch (s) {
+    case RecordSort::UpdatedDesc:
+    case RecordSort::UpdatedAsc: return "updated_at";
+    case RecordSort::Position:
+    case RecordSort::PositionDesc: return "position";
+    default: return "";
+  }
+}
+
+bool ascending(RecordSort s) {
+  return s == RecordSort::OldestFirst || s == RecordSort::UpdatedAsc || s == RecordSort::Position;
+}
+
+}  // namespace
+
+std::string fts_query(std::string_view text) {
+  std::string out, word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    out += (out.empty() ? "" : " AND ") + std::string("\"") + word + "\"*";
+    word.clear();
+  };
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch) || ch >= 0x80) word += static_cast<char>(ch);
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+namespace {
+
+// One resource's schema in three parts, so a later start can add what is missing.
+struct TableSql {
+  std::string create;                // CREATE TABLE
+  std::vector<std::string> indexes;  // CREATE INDEX IF NOT EXISTS …
+  std::string fts;                   // FTS5 table and its triggers ("" without text fields)
+  std::string fts_drop;              // what removes them again
+};
+
+std::string column_sql(const ResourceSpec& spec, const Column& c, bool in_create) {
+  std::string sql = quote(c.sql) + (c.kind == Column::Kind::Integer ? " INTEGER" : " TEXT");
+  if (in_create && c.sql == "id") sql += " PRIMARY KEY";
+  else if (c.not_null && in_create) sql += " NOT NULL";
+  if (c.sql == "workspace_id") sql += " REFERENCES workspaces(id) ON DELETE CASCADE";
+  if (spec.is_child() && c.sql == spec.parent_field)
+    sql += " REFERENCES " + slab5::api::find_resource(spec.parent)->table_name() + "(id) ON DELETE CASCADE";
+  if (c.sql == "custom_fields") sql += in_create ? " DEFAULT '{}'" : " NOT NULL DEFAULT '{}'";
+  return sql;
+}
+
+TableSql table_sql(const ResourceSpec& spec) {
+  TableSql out;
+  auto t = spec.table_name();
+  out.create = "CREATE TABLE " + t + " (\n";
+  bool first = true;
+  for (const auto& c : columns(spec)) {
+    out.create += (first ? "  " : ",\n  ") + column_sql(spec, c, true);
+    first = false;
+  }
+  if (!spec.unique_key.empty()) {
+    out.create += ",\n  UNIQUE (workspace_id";
+    for (auto f : spec.unique_key) out.create += ", " + quote(f);
+    out.create += ")";
+  }
+  out.create += ");\n";
+  // Indexes: the default order, updated_at, every filter, every reference, the position.
+  std::vector<std::string> indexed;
+  auto index = [&](const std::string& col) {
+    if (std::find(indexed.begin(), indexed.end(), col) != indexed.end()) return;
+    indexed.push_back(col);
+    auto name = t + "_by_" + (col.empty() ? std::string("id") : col);
+    std::string cols = col.empty() ? "workspace_id, id" : "workspace_id, " + quote(col) + ", id";
+    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + name + " ON " + t + "(" + cols + ");\n");
+  };
+  if (spec.is_child()) {
+    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + t + "_by_parent ON " + t + "(" + quote(spec.parent_field) +
+                          ", id);\n");
+  } else {
+    index("");
+    index("updated_at");
+  }
+  for (const auto& f : spec.filters) index(std::string(f.field));
+  for (const auto& f : spec.fields)
+    if (f.type == FieldType::Reference || f.type == FieldType::Member || f.type == FieldType::Related)
+      index(std::string(f.name));
+  if (spec.order_by == "position") index("position");
+  if (!spec.text_fields.empty()) {
+    std::string cols, news, olds;
+    for (auto f : spec.text_fields) {
+      cols += (cols.empty() ? "" : ", ") + quote(f);
+      news += ", new." + quote(f);
+      olds += ", old." + quote(f);
+    }
+    auto fts = t + "_fts";
+    out.fts = "CREATE VIRTUAL TABLE " + fts + " USING fts5(" + cols + ", content='" + t +
+              "', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');\n";
+    out.fts += "CREATE TRIGGER " + t + "_fts_insert AFTER INSERT ON " + t + " BEGIN INSERT INTO " + fts + "(rowid, " +
+               cols + ") VALUES (new.rowid" + news + "); END;\n";
+    out.fts += "CREATE TRIGGER " + t + "_fts_delete AFTER DELETE ON " + t + " BEGIN INSERT INTO " + fts + "(" + fts +
+               ", rowid, " + cols + ") VALUES ('delete', old.rowid" + olds + "); END;\n";
+    out.fts += "CREATE TRIGGER " + t + "_fts_update AFTER UPDATE ON " + t + " BEGIN INSERT INTO " + fts + "(" + fts +
+               ", rowid, " + cols + ") VALUES ('delete', old.rowid" + olds + "); INSERT INTO " + fts + "(rowid, " +
+               cols + ") VALUES (new.rowid" + news + "); END;\n";
+    out.fts_drop = "DROP TRIGGER IF EXISTS " + t + "_fts_insert; DROP TRIGGER IF EXISTS " + t +
+                   "_fts_delete; DROP TRIGGER IF EXISTS " + t + "_fts_update; DROP TABLE IF EXISTS " + fts + ";\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string record_tables_sql() {
+  std::string sql;
+  for (const auto& spec : slab5::api::resource_table()) {
+    auto parts = table_sql(spec);
+    sql += parts.create;
+    for (const auto& i : parts.indexes) sql += i;
+    sql += parts.fts;
+  }
+  return sql;
+}
+
+namespace {
+void insert_initial_records(Db& db, const ResourceSpec& spec, const std::string& workspace_id,
+                            const std::string& tenant_id);
+}  // namespace
+
+void sync_record_tables(Db& db) {
+  auto wanted = slab5::sha256_hex(record_tables_sql());
+  {
+    auto q = db.query("SELECT value FROM meta WHERE key = 'record_tables'");
+    if (q.next() && q.text(0) == wanted) return;  // the common case: nothing changed
+  }
+  Tx tx(db);
+  {
+    auto q = db.query("SELECT value FROM meta WHERE key = 'record_tables'");  // re-read under the lock
+    if (q.next() && q.text(0) == wanted) return;
+  }
+  std::vector<const ResourceSpec*> created;
+  for (const auto& spec : slab5::api::resource_table()) {
+    auto t = spec.table_name();
+    auto parts = table_sql(spec);
+    bool exists = false;
+    {
+      auto q = db.query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", t);
+      exists = q.next();
+    }
+    if (!exists) {
+      db.exec(parts.create);
+      created.push_back(&spec);
+    } else {
+      std::vector<std::string> have;
+      {
+        auto q = db.query("SELECT name FROM pragma_table_info(?)", t);
+        while (q.next()) have.push_back(q.text(0));
+      }
+      for (const auto& c : columns(spec))
+        if (std::find(have.begin(), have.end(), c.sql) == have.end())
+          db.exec("ALTER TABLE " + t + " ADD COLUMN " + column_sql(spec, c, false));
+    }
+    for (const auto& i : parts.indexes) db.exec(i);
+    // The text index is rebuilt whenever the text fields may have changed.
+    if (!parts.fts_drop.empty()) {
+      db.exec(parts.fts_drop);
+      db.exec(parts.fts);
+      db.exec("INSERT INTO " + t + "_fts(" + t + "_fts) VALUES ('rebuild')");
+    }
+  }
+  // Workspaces that existed before a table get its initial records now.
+  for (const auto* spec : created) {
+    if (spec->initial.empty()) continue;
+    std::vector<std::pair<std::string, std::string>> workspaces;
+    {
+      auto q = db.query("SELECT id, tenant_id FROM workspaces");
+      while (q.next()) workspaces.emplace_back(q.text(0), q.text(1));
+    }
+    for (const auto& [ws, tenant] : workspaces) insert_initial_records(db, *spec, ws, tenant);
+  }
+  auto mark = db.query(
+      "INSERT INTO meta (key, value) VALUES ('record_tables', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      wanted);
+  if (mark.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "cannot record the app-plane schema");
+  tx.commit();
+}
+
+namespace {
+void insert_initial_records(Db& db, const ResourceSpec& spec, const std::string& workspace_id,
+                            const std::string& tenant_id) {
+  SqliteRecordStore store(db);
+  auto now = slab5::format_rfc3339(slab5::now_millis());
+  for (const auto& fields : Json::parse(spec.initial)) {
+    Json r = {{"id", slab5::new_id(spec.id_prefix)},
+              {"workspace_id", workspace_id},
+              {"tenant_id", tenant_id},
+              {"created_at", now},
+              {"updated_at", now},
+              {"version", 1},
+              {"source", "admin"},
+              {"created_by", {{"type", "system"}, {"id", "system"}}},
+              {"last_agent_actor_id", nullptr},
+              {"custom_fields", Json::object()}};
+    for (auto& [k, v] : fields.items()) r[k] = v;
+    if (!store.insert(spec, r)) throw DbError(SQLITE_CONSTRAINT, "the initial records could not be written");
+  }
+}
+}  // namespace
+
+void insert_initial_records(Db& db, const std::string& workspace_id, const std::string& tenant_id) {
+  for (const auto& spec : slab5::api::resource_table())
+    if (!spec.initial.empty()) insert_initial_records(db, spec, workspace_id, tenant_id);
+}
+
+slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& record) {
+  const auto& cols = columns(spec);
+  std::string names, marks;
+  for (std::size_t i = 0; i < cols.size(); ++i) {
+    names += (i ? ", " : "") + quote(cols[i].sql);
+    marks += (i ? ", ?" : "?");
+  }
+  auto q = db_.query("INSERT INTO " + spec.table_name() + " (" + names + ") VALUES (" + marks + ")");
+  for (std::size_t i = 0; i < cols.size(); ++i) bind_value(q, int(i + 1), cols[i], record);
+  if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
+  return {};
+}
+
+slab5::Result<std::optional<Json>> SqliteRecordStore::get(const ResourceSpec& spec, const std::string& workspace_id,
+                                                          const std::string& id) {
+  auto q = db_.query("SELECT " + select_list(spec) + " FROM " + spec.table_name() + " WHERE id = ? AND workspace_id = ?",
+                     id, workspace_id);
+  if (!q.next()) return std::optional<Json>{};
+  return std::optional<Json>{row_to_json(spec, q)};
+}
+
+slab5::Status SqliteRecordStore::update(const ResourceSpec& spec, const Json& record, std::int64_t expected_version) {
+  const auto& cols = columns(spec);
+  std::string sets;
+  std::vector<const Column*> bound;
+  for (const auto& c : cols) {
+    // Identity, creation time and origin never change.
+    if (c.sql == "id" || c.sql == "workspace_id" || c.sql == "tenant_id" || c.sql == "created_at" ||
+        c.sql == "origin" || c.sql == "created_by_type" || c.sql == "created_by_id")
+      continue;
+    sets += (sets.empty() ? "" : ", ") + quote(c.sql) + " = ?";
+    bound.push_back(&c);
+  }
+  auto q = db_.query("UPDATE " + spec.table_name() + " SET " + sets + " WHERE id = ? AND workspace_id = ? AND version = ?");
+  int i = 1;
+  for (const auto* c : bound) bind_value(q, i++, *c, record);
+  q.bind(i++, record.at("id").get<std::string>());
+  q.bind(i++, record.at("workspace_id").get<std::string>());
+  q.bind(i++, expected_version);
+  if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
+  if (db_.changes() != 1)
+    return slab5::fail("precondition_failed", "The " + std::string(spec.singular) + " changed since it was read.");
+  return {};
+}
+
+slab5::Status SqliteRecordStore::remove(const ResourceSpec& spec, const std::string& workspace_id, const std::string& id) {
+  auto q = db_.query("DELETE FROM " + spec.table_name() + " WHERE id = ? AND workspace_id = ?", id, workspace_id);
+  if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
+  if (db_.changes() != 1) return slab5::fail("resource_not_found");
+  return {};
+}
+
+slab5::Result<RecordPage> SqliteRecordStore::list(const ResourceSpec& spec, const RecordQuery& rq) {
+  auto t = spec.table_name();
+  std::string where = "workspace_id = ?";
+  std::vector<Json> args{rq.workspace_id};
+  if (spec.is_child()) {
+    where += " AND " + quote(spec.parent_field) + " = ?";
+    args.push_back(rq.parent_id.value_or(""));
+  }
+  for (const auto& f : rq.filters) {
+    if (f.column.rfind("custom_fields.", 0) == 0) {
+      auto path = "$.\"" + f.column.substr(14) + "\"";
+      where += " AND (CASE json_type(custom_fields, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE "
+               "CAST(json_extract(custom_fields, ?) AS TEXT) END) = ?";
+      args.push_back(path);
+      args.push_back(path);
+      args.push_back(f.value);
+      continue;
+    }
+    if (!spec.field(f.column)) return slab5::fail("invalid_request", "Unknown filter: " + f.column);
+    const char* op = f.op == RecordFilter::Op::Eq ? " = ?" : f.op == RecordFilter::Op::Lt ? " < ?" : " >= ?";
+    where += " AND " + quote(f.column) + op;
+    args.push_back(f.value);
+  }
+  if (rq.created_after) where += " AND created_at > ?", args.push_back(*rq.created_after);
+  if (rq.created_before) where += " AND created_at < ?", args.push_back(*rq.created_before);
+  if (rq.updated_since) where += " AND updated_at >= ?", args.push_back(*rq.updated_since);
+  if (rq.text) {
+    auto match = fts_query(*rq.text);
+    if (match.empty() || spec.text_fields.empty()) return RecordPage{};
+    where += " AND rowid IN (SELECT rowid FROM " + t + "_fts WHERE " + t + "_fts MATCH ?)";
+    args.push_back(match);
+  }
+  auto sort = sort_column(rq.sort);
+  bool asc = ascending(rq.sort);
+  if (rq.after) {
+    bool numeric = rq.sort == RecordSort::Position || rq.sort == RecordSort::PositionDesc;
+    if (sort.empty()) {
+      where += asc ? " AND id > ?" : " AND id < ?";
+      args.push_back(rq.after->second);
+    } else {
+      where += " AND (" + quote(sort) + ", id) " + (asc ? ">" : "<") + " (?, ?)";
+      if (numeric) {
+        try {
+          args.push_back(std::stoll(rq.after->first));
+        } catch (const std::exception&) {
+          return slab5::fail("invalid_request", "The cursor is not valid for this list.");
+        }
+      } else {
+        args.push_back(rq.after->first);
+      }
+      args.push_back(rq.after->second);
+    }
+  }
+  std::string dir = asc ? " ASC" : " DESC";
+  std::string order = sort.empty() ? "id" + dir : quote(sort) + dir + ", id" + dir;
+  auto q = db_.query("SELECT " + select_list(spec) + " FROM " + t + " WHERE " + where + " ORDER BY " + order +
+                     " LIMIT " + std::to_string(rq.limit + 1));
+  int i = 1;
+  for (const auto& a : args) {
+    if (a.is_string()) q.bind(i++, a.get<std::string>());
+    else if (a.is_boolean()) q.bind(i++, a.get<bool>());
+    else if (a.is_number_integer()) q.bind(i++, a.get<std::int64_t>());
+    else q.bind(i++, a.dump());
+  }
+  RecordPage page;
+  while (q.next()) {
+    if (int(page.records.size()) == rq.limit) {
+      page.more = true;
+      break;
+    }
+    page.records.push_back(row_to_json(spec, q));
+  }
+  if (!page.records.empty()) {
+    const auto& last = page.records.back();
+    std::string key;
+    if (!sort.empty()) key = last[sort].is_string() ? last[sort].get<std::string>() : last[sort].dump();
+    page.last = {key, last["id"].get<std::string>()};
+  }
+  return page;
+}
+
+slab5::Result<std::int64_t> SqliteRecordStore::count_referencing(const ResourceSpec& spec, const std::string& column,
+                                                                 const std::string& workspace_id, const std::string& id) {
+  if (!spec.field(column)) return slab5::fail("internal_error");
+  auto q = db_.query("SELECT count(*) FROM " + spec.table_name() + " WHERE workspace_id = ? AND " + quote(column) + " = ?",
+                     workspace_id, id);
+  q.next();
+  return q.integer(0);
+}
+
+slab5::Result<std::vector<Json>> SqliteRecordStore::clear_references(const ResourceSpec& spec, const std::string& column,
+                                                                     const std::string& workspace_id,
+                                                                     const std::string& id, const std::string& now) {
+  if (!spec.field(column)) return slab5::fail("internal_error");
+  std::vector<Json> before;
+  {
+    auto q = db_.query("SELECT " + select_list(spec) + " FROM " + spec.table_name() + " WHERE workspace_id = ? AND " +
+                           quote(column) + " = ?",
+                       workspace_id, id);
+    while (q.next()) before.push_back(row_to_json(spec, q));
+  }
+  if (before.empty()) return before;
+  auto u = db_.query("UPDATE " + spec.table_name() + " SET " + quote(column) +
+                         " = NULL, version = version + 1, updated_at = ? WHERE workspace_id = ? AND " + quote(column) +
+                         " = ?",
+                     now, workspace_id, id);
+  if (u.run() != SQLITE_DONE) return tl::unexpected(constraint_error(spec, db_).error());
+  return before;
+}
+
+slab5::Result<bool> SqliteRecordStore::is_member(const std::string& workspace_id, const std::string& user_id) {
+  auto q = db_.query("SELECT 1 FROM memberships WHERE workspace_id = ? AND user_id = ?", workspace_id, user_id);
+  return q.next();
+}
+
+}  // namespace slab5d

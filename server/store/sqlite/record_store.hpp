@@ -1,0 +1,54 @@
+// RecordStore on SQLite: one table per resource of the resource table, with an index for
+// every filter, reference and sort order and an FTS5 index over the text fields, all
+// generated from the table (record_tables_sql) rather than written per resource.
+#pragma once
+#include "store/db.hpp"
+#include "store/record_store.hpp"
+
+namespace slab5d {
+
+// The schema of every app-plane table: CREATE TABLE, indexes, FTS5 tables and the triggers
+// that keep them in step.
+std::string record_tables_sql();
+
+// Brings the app-plane tables in line with the resource table after the numbered migrations
+// have run: creates missing tables, adds missing columns and indexes, rebuilds the text
+// indexes. Additive changes to the table need no hand-written migration; removing or
+// renaming a field does (a numbered migration in store/migrations.cpp). Cheap when nothing
+// changed: a hash of the generated schema is kept in `meta`.
+// A table created here for the first time also gets, for every existing workspace, the
+// records the resource table says each workspace starts with.
+void sync_record_tables(Db& db);
+
+// Writes the records a new workspace starts with (the resource table's `initial`, e.g. the
+// default deal stages), in the caller's transaction.
+void insert_initial_records(Db& db, const std::string& workspace_id, const std::string& tenant_id);
+
+// "jan doe" → "\"jan\"* AND \"doe\"*" (FTS5 prefix queries over whole words); "" when the
+// text holds no word.
+std::string fts_query(std::string_view text);
+
+class SqliteRecordStore final : public RecordStore {
+ public:
+  explicit SqliteRecordStore(Db& db) : db_(db) {}
+  slab5::Status insert(const slab5::api::ResourceSpec& spec, const nlohmann::json& record) override;
+  slab5::Result<std::optional<nlohmann::json>> get(const slab5::api::ResourceSpec& spec,
+                                                    const std::string& workspace_id, const std::string& id) override;
+  slab5::Status update(const slab5::api::ResourceSpec& spec, const nlohmann::json& record,
+                       std::int64_t expected_version) override;
+  slab5::Status remove(const slab5::api::ResourceSpec& spec, const std::string& workspace_id,
+                       const std::string& id) override;
+  slab5::Result<RecordPage> list(const slab5::api::ResourceSpec& spec, const RecordQuery& q) override;
+  slab5::Result<std::int64_t> count_referencing(const slab5::api::ResourceSpec& spec, const std::string& column,
+                                                const std::string& workspace_id, const std::string& id) override;
+  slab5::Result<std::vector<nlohmann::json>> clear_references(const slab5::api::ResourceSpec& spec,
+                                                              const std::string& column,
+                                                              const std::string& workspace_id,
+                                                              const std::string& id, const std::string& now) override;
+  slab5::Result<bool> is_member(const std::string& workspace_id, const std::string& user_id) override;
+
+ private:
+  Db& db_;
+};
+
+}  // namespace slab5d

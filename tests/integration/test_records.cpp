@@ -1,0 +1,172 @@
+// App-plane resources over HTTP (api.md §8.1, §8.2): the routes generated from the resource
+// table, through the one check order, against a real slab5d.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "checks.hpp"
+#include "harness.hpp"
+#include "workspace_fixtures.hpp"
+
+using namespace testing;
+
+namespace {
+Json create(const Server& s, const std::string& route, const Json& body) {
+  auto r = api("POST", s.api_url + "/" + route, s.token, body);
+  INFO(r.body);
+  REQUIRE(r.status == 201);
+  return r.json["data"];
+}
+}  // namespace
+
+TEST_CASE("create, read with ETag, patch with If-Match, delete: a contact's whole life") {
+  Server s;
+  auto c = create(s, "contacts", {{"name", "Jane Doe"}, {"email", "jane@example.com"}});
+  CHECK(c["id"].get<std::string>().rfind("con_", 0) == 0);
+  CHECK(c["version"] == 1);
+  CHECK(c["workspace_id"] == s.workspace_id);
+  auto got = api("GET", s.api_url + "/contacts/" + c["id"].get<std::string>(), s.token);
+  REQUIRE(got.status == 200);
+  CHECK(got.header("etag") == "\"1\"");
+  CHECK(got.json["data"]["name"] == "Jane Doe");
+  auto patched = api("PATCH", s.api_url + "/contacts/" + c["id"].get<std::string>(), s.token, {{"title", "CTO"}},
+                     {{"If-Match", "\"1\""}});
+  REQUIRE(patched.status == 200);
+  CHECK(patched.header("etag") == "\"2\"");
+  auto stale = api("PATCH", s.api_url + "/contacts/" + c["id"].get<std::string>(), s.token, {{"title", "CEO"}},
+                   {{"If-Match", "\"1\""}});
+  check_error(stale, 412, "precondition_failed");
+  CHECK(api("GET", s.api_url + "/contacts/" + c["id"].get<std::string>(), s.token).json["data"]["title"] == "CTO");
+  auto del = api("DELETE", s.api_url + "/contacts/" + c["id"].get<std::string>(), s.token);
+  CHECK(del.status == 204);
+  check_error(api("GET", s.api_url + "/contacts/" + c["id"].get<std::string>(), s.token), 404, "resource_not_found");
+}
+
+TEST_CASE("a create with bad fields names every one and stores nothing") {
+  Server s;
+  auto r = api("POST", s.api_url + "/contacts", s.token, {{"email", "nope"}, {"phone", std::string(60, '1')}});
+  check_error(r, 422, "validation_failed");
+  std::set<std::string> fields;
+  for (const auto& fe : r.json["error"]["field_errors"]) fields.insert(fe["field"].get<std::string>());
+  CHECK(fields == std::set<std::string>{"name", "email", "phone"});
+  CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].empty());
+}
+
+TEST_CASE("every write has its audit event") {
+  Server s;
+  auto c = create(s, "companies", {{"name", "Acme"}});
+  auto ev = api("GET", s.api_url + "/workspace/audit-events?action=company.created", s.token);
+  REQUIRE(ev.status == 200);
+  REQUIRE(ev.json["data"].size() == 1);
+  CHECK(ev.json["data"][0]["target"]["id"] == c["id"]);
+  CHECK(ev.json["data"][0]["route"] == "POST /v1/companies");
+  CHECK(ev.json["data"][0]["after"]["name"] == "Acme");
+}
+
+TEST_CASE("lists filter, search words and prefixes, and page with cursors") {
+  Server s;
+  for (int i = 0; i < 3; ++i) create(s, "contacts", {{"name", "Person " + std::to_string(i)}, {"email", "p@example.com"}});
+  create(s, "contacts", {{"name", "Janet Jackson"}});
+  auto found = api("GET", s.api_url + "/contacts?query=jan", s.token);
+  REQUIRE(found.status == 200);
+  REQUIRE(found.json["data"].size() == 1);
+  CHECK(found.json["data"][0]["name"] == "Janet Jackson");
+  auto filtered = api("GET", s.api_url + "/contacts?email=p@example.com&limit=2", s.token);
+  REQUIRE(filtered.status == 200);
+  CHECK(filtered.json["data"].size() == 2);
+  REQUIRE(filtered.json.contains("next_cursor"));
+  auto next = api("GET", s.api_url + "/contacts?email=p@example.com&limit=2&cursor=" +
+                             filtered.json["next_cursor"].get<std::string>(), s.token);
+  REQUIRE(next.status == 200);
+  CHECK(next.json["data"].size() == 1);
+  CHECK_FALSE(next.json.contains("next_cursor"));
+  // A cursor only fits the filters it came from.
+  check_error(api("GET", s.api_url + "/contacts?limit=2&cursor=" + filtered.json["next_cursor"].get<std::string>(), s.token),
+              400, "invalid_request");
+}
+
+TEST_CASE("unknown filters and bad values are 400 naming the parameter") {
+  Server s;
+  auto r = api("GET", s.api_url + "/contacts?colour=red", s.token);
+  check_error(r, 400, "invalid_request");
+  CHECK(r.json["error"]["message"].get<std::string>().find("colour") != std::string::npos);
+  check_error(api("GET", s.api_url + "/tasks?status=later", s.token), 400, "invalid_request");
+  check_error(api("GET", s.api_url + "/contacts?sort=name", s.token), 400, "invalid_request");
+  check_error(api("GET", s.api_url + "/contacts?created_after=yesterday", s.token), 400, "invalid_request");
+}
+
+TEST_CASE("module and scope refusals come in the check order") {
+  Server s;
+  auto read_only = fixtures::make_key(s, {"crm:read"});
+  check_error(api("POST", s.api_url + "/contacts", read_only, {{"name", "x"}}), 403, "missing_required_scope");
+  CHECK(api("GET", s.api_url + "/contacts", read_only).status == 200);
+  auto off = api("DELETE", s.api_url + "/workspace/modules/crm", s.token);
+  REQUIRE(off.status == 200);
+  auto r = api("GET", s.api_url + "/contacts", read_only);
+  check_error(r, 403, "module_not_enabled");
+  CHECK(r.json["error"]["module"] == "crm");
+}
+
+TEST_CASE("an id of another workspace is not found") {
+  Server s;
+  auto c = create(s, "contacts", {{"name", "Mine"}});
+  auto session = fixtures::owner_session(s);
+  auto other = api("POST", s.api_url + "/workspaces", session, {{"name", "Other"}});
+  REQUIRE(other.status == 201);
+  std::string other_id = other.json["data"]["id"];
+  auto r = fixtures::ws_api("GET", s.api_url + "/contacts/" + c["id"].get<std::string>(), session, other_id);
+  check_error(r, 404, "resource_not_found");
+}
+
+TEST_CASE("deals start on the first open stage; a stage in use cannot be deleted") {
+  Server s;
+  auto stages = api("GET", s.api_url + "/deal-stages", s.token);
+  REQUIRE(stages.status == 200);
+  REQUIRE(stages.json["data"].size() == 5);
+  CHECK(stages.json["data"][0]["name"] == "discovery");
+  auto d = create(s, "deals", {{"name", "Renewal"}, {"amount_cents", 120000}});
+  CHECK(d["stage_id"] == stages.json["data"][0]["id"]);
+  CHECK(d["currency"] == "USD");
+  check_error(api("DELETE", s.api_url + "/deal-stages/" + d["stage_id"].get<std::string>(), s.token), 409, "conflict");
+}
+
+TEST_CASE("a lead converts in one step and only once") {
+  Server s;
+  auto lead = create(s, "leads", {{"name", "Sam Lee"}, {"company_name", "Lee Ltd"}});
+  auto r = api("POST", s.api_url + "/leads/" + lead["id"].get<std::string>() + "/convert", s.token,
+               {{"create_deal", true}, {"amount_cents", 5000}});
+  INFO(r.body);
+  REQUIRE(r.status == 200);
+  CHECK(r.json["data"]["lead"]["status"] == "converted");
+  CHECK(r.json["data"]["company"]["name"] == "Lee Ltd");
+  CHECK(r.json["data"]["deal"]["amount_cents"] == 5000);
+  check_error(api("POST", s.api_url + "/leads/" + lead["id"].get<std::string>() + "/convert", s.token, Json::object()),
+              409, "conflict");
+}
+
+TEST_CASE("activities are append-only; ticket messages are a child list, oldest first") {
+  Server s;
+  auto a = create(s, "activities", {{"type", "call"}, {"summary", "Talked"}});
+  auto patch = api("PATCH", s.api_url + "/activities/" + a["id"].get<std::string>(), s.token, {{"summary", "x"}});
+  check_error(patch, 405, "method_not_allowed");
+  auto t = create(s, "support-tickets", {{"subject", "Help"}});
+  std::string msgs = s.api_url + "/support-tickets/" + t["id"].get<std::string>() + "/messages";
+  REQUIRE(api("POST", msgs, s.token, {{"body", "first"}}).status == 201);
+  REQUIRE(api("POST", msgs, s.token, {{"body", "second"}}).status == 201);
+  auto list = api("GET", msgs, s.token);
+  REQUIRE(list.status == 200);
+  REQUIRE(list.json["data"].size() == 2);
+  CHECK(list.json["data"][0]["body"] == "first");
+}
+
+TEST_CASE("an idempotent create replays instead of creating twice") {
+  Server s;
+  Json body{{"name", "Once"}, {"idempotency_key", "k-1"}};
+  auto first = api("POST", s.api_url + "/contacts", s.token, body);
+  auto second = api("POST", s.api_url + "/contacts", s.token, body);
+  REQUIRE(first.status == 201);
+  REQUIRE(second.status == 201);
+  CHECK(second.header("idempotent-replayed") == "true");
+  CHECK(second.json["data"]["id"] == first.json["data"]["id"]);
+  CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].size() == 1);
+}

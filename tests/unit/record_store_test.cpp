@@ -1,0 +1,189 @@
+// server/store/sqlite/record_store: app-plane records stored, found, listed and searched
+// through the tables generated from the resource table.
+#include <doctest/doctest.h>
+
+#include "slab5/ids.hpp"
+#include "slab5/time.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite/record_store.hpp"
+
+using namespace slab5d;
+using Json = nlohmann::json;
+namespace api = slab5::api;
+
+namespace {
+struct Fixture {
+  std::unique_ptr<Db> db = Db::open(":memory:", true);
+  SqliteRecordStore store{*db};
+  std::string ws = slab5::new_id("wrk");
+  Fixture() {
+    migrate(*db);
+    sync_record_tables(*db);
+    add_workspace(ws);
+  }
+  void add_workspace(const std::string& id) {
+    auto now = slab5::format_rfc3339(slab5::now_millis());
+    CHECK(db->query("INSERT OR IGNORE INTO tenants (id, name, created_at) VALUES ('ten_t', 't', ?)", now).run() == 101);
+    CHECK(db->query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
+                    "VALUES (?, 'ten_t', ?, 'W', '[]', ?, ?)",
+                    id, id.substr(4), now, now)
+              .run() == 101);
+  }
+  Json record(const api::ResourceSpec& spec, Json fields, const std::string& workspace = {}) {
+    auto now = slab5::format_rfc3339(slab5::now_millis());
+    Json r = {{"id", slab5::new_id(spec.id_prefix)}, {"workspace_id", workspace.empty() ? ws : workspace},
+              {"tenant_id", "ten_t"}, {"created_at", now}, {"updated_at", now}, {"version", 1},
+              {"source", "api"}, {"created_by", {{"type", "user"}, {"id", "usr_x"}}},
+              {"last_agent_actor_id", nullptr}, {"custom_fields", Json::object()}};
+    for (auto& [k, v] : fields.items()) r[k] = v;
+    return r;
+  }
+};
+const api::ResourceSpec& contacts() { return *api::find_resource("contacts"); }
+}  // namespace
+
+TEST_CASE("a stored record reads back as it was written") {
+  Fixture f;
+  auto r = f.record(contacts(), {{"name", "Jane Doe"}, {"email", "jane@example.com"}, {"custom_fields", {{"tier", "gold"}}}});
+  REQUIRE(f.store.insert(contacts(), r));
+  auto got = f.store.get(contacts(), f.ws, r["id"]);
+  REQUIRE(got);
+  REQUIRE(got->has_value());
+  CHECK((**got)["name"] == "Jane Doe");
+  CHECK((**got)["custom_fields"]["tier"] == "gold");
+  CHECK((**got)["created_by"] == Json{{"type", "user"}, {"id", "usr_x"}});
+  CHECK((**got)["phone"].is_null());
+}
+
+TEST_CASE("a record of another workspace is not found") {
+  Fixture f;
+  auto other = slab5::new_id("wrk");
+  f.add_workspace(other);
+  auto r = f.record(contacts(), {{"name", "A"}}, other);
+  REQUIRE(f.store.insert(contacts(), r));
+  auto got = f.store.get(contacts(), f.ws, r["id"]);
+  REQUIRE(got);
+  CHECK_FALSE(got->has_value());
+}
+
+TEST_CASE("an insert into a workspace that does not exist is an error, not a success") {
+  Fixture f;
+  auto r = f.record(contacts(), {{"name", "A"}}, slab5::new_id("wrk"));
+  auto st = f.store.insert(contacts(), r);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == "conflict");
+}
+
+TEST_CASE("update checks the version it read") {
+  Fixture f;
+  auto r = f.record(contacts(), {{"name", "A"}});
+  REQUIRE(f.store.insert(contacts(), r));
+  r["name"] = "B";
+  r["version"] = 2;
+  REQUIRE(f.store.update(contacts(), r, 1));
+  r["name"] = "C";
+  r["version"] = 3;
+  auto stale = f.store.update(contacts(), r, 1);
+  REQUIRE_FALSE(stale);
+  CHECK(stale.error().code == "precondition_failed");
+  CHECK((**f.store.get(contacts(), f.ws, r["id"]))["name"] == "B");
+}
+
+TEST_CASE("unique keys are a conflict") {
+  Fixture f;
+  const auto& cms = *api::find_resource("cms-entries");
+  REQUIRE(f.store.insert(cms, f.record(cms, {{"title", "T"}, {"collection", "blog"}, {"slug", "hello"}})));
+  auto dup = f.store.insert(cms, f.record(cms, {{"title", "U"}, {"collection", "blog"}, {"slug", "hello"}}));
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error().code == "conflict");
+  CHECK(f.store.insert(cms, f.record(cms, {{"title", "U"}, {"collection", "news"}, {"slug", "hello"}})));
+}
+
+TEST_CASE("lists are newest first, paginated by keyset, filtered and searched") {
+  Fixture f;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto r = f.record(contacts(), {{"name", "Person " + std::to_string(i)},
+                                  {"email", i % 2 ? "odd@example.com" : "even@example.com"},
+                                  {"notes", i == 3 ? "Met Janet at the fair" : "nothing"}});
+    REQUIRE(f.store.insert(contacts(), r));
+    ids.push_back(r["id"]);
+  }
+  RecordQuery q{.workspace_id = f.ws, .limit = 2};
+  auto p1 = f.store.list(contacts(), q);
+  REQUIRE(p1);
+  CHECK(p1->records.size() == 2);
+  CHECK(p1->more);
+  CHECK(p1->records[0]["id"] == ids[4]);
+  q.after = p1->last;
+  auto p2 = f.store.list(contacts(), q);
+  REQUIRE(p2);
+  CHECK(p2->records[0]["id"] == ids[2]);
+  q.after.reset();
+  q.limit = 25;
+  q.filters = {{"email", RecordFilter::Op::Eq, "odd@example.com"}};
+  CHECK(f.store.list(contacts(), q)->records.size() == 2);
+  q.filters.clear();
+  q.text = "jan";
+  auto found = f.store.list(contacts(), q);
+  REQUIRE(found);
+  REQUIRE(found->records.size() == 1);
+  CHECK(found->records[0]["id"] == ids[3]);
+  q.text = "!!!";
+  CHECK(f.store.list(contacts(), q)->records.empty());
+}
+
+TEST_CASE("custom field filters compare the stored value") {
+  Fixture f;
+  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "A"}, {"custom_fields", {{"vip", true}, {"n", 3}}}})));
+  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "B"}, {"custom_fields", {{"vip", false}}}})));
+  RecordQuery q{.workspace_id = f.ws};
+  q.filters = {{"custom_fields.vip", RecordFilter::Op::Eq, "true"}};
+  CHECK(f.store.list(contacts(), q)->records.size() == 1);
+  q.filters = {{"custom_fields.n", RecordFilter::Op::Eq, "3"}};
+  CHECK(f.store.list(contacts(), q)->records.size() == 1);
+}
+
+TEST_CASE("references are counted and cleared with a new version") {
+  Fixture f;
+  const auto& companies = *api::find_resource("companies");
+  auto c = f.record(companies, {{"name", "Acme"}});
+  REQUIRE(f.store.insert(companies, c));
+  auto p = f.record(contacts(), {{"name", "A"}, {"company_id", c["id"]}});
+  REQUIRE(f.store.insert(contacts(), p));
+  CHECK(*f.store.count_referencing(contacts(), "company_id", f.ws, c["id"]) == 1);
+  auto before = f.store.clear_references(contacts(), "company_id", f.ws, c["id"], "2030-01-01T00:00:00.000Z");
+  REQUIRE(before);
+  CHECK(before->size() == 1);
+  auto after = **f.store.get(contacts(), f.ws, p["id"]);
+  CHECK(after["company_id"].is_null());
+  CHECK(after["version"] == 2);
+}
+
+TEST_CASE("a lead keeps its own source and its record origin apart") {
+  Fixture f;
+  const auto& leads = *api::find_resource("leads");
+  auto r = f.record(leads, {{"name", "L"}, {"source", "website"}, {"status", "new"}});
+  r["__origin"] = "mcp";
+  REQUIRE(f.store.insert(leads, r));
+  auto got = **f.store.get(leads, f.ws, r["id"]);
+  CHECK(got["source"] == "website");
+  auto q = f.db->query("SELECT origin FROM leads WHERE id = ?", r["id"].get<std::string>());
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "mcp");
+}
+
+TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") {
+  Fixture f;
+  auto r = f.record(contacts(), {{"name", "Jane"}});
+  REQUIRE(f.store.insert(contacts(), r));
+  // A database from before the column existed: drop it and forget the schema hash.
+  f.db->exec("DROP INDEX IF EXISTS contacts_by_email; ALTER TABLE contacts DROP COLUMN phone; "
+             "DELETE FROM meta WHERE key = 'record_tables';");
+  sync_record_tables(*f.db);
+  auto got = **f.store.get(contacts(), f.ws, r["id"]);
+  CHECK(got["name"] == "Jane");
+  CHECK(got.contains("phone"));
+  RecordQuery q{.workspace_id = f.ws, .text = "jane"};
+  CHECK(f.store.list(contacts(), q)->records.size() == 1);
+}
