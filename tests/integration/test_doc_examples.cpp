@@ -1,8 +1,9 @@
 // Every shell example in README.md, docs/*.md and man/*.adoc is run, against a live slab5d in
 // a throwaway HOME, and must exit 0 (HACKING.md, "Examples in the docs"). Markdown: ```sh
-// blocks run; every other fenced block needs an info string (```text, ```json) so that no
-// example hides from the test. AsciiDoc: a `....` or `----` block is marked by a comment line
-// before it, `// doc-test: sh` (runs) or `// doc-test: text` (does not). Directives before a
+// blocks run (a here-document goes with the line that opens it); every other fenced block
+// needs an info string (```text, ```json) so that no example hides from the test. AsciiDoc:
+// a `....` or `----` block is marked by a comment line before it, `// doc-test: sh` (runs) or
+// `// doc-test: text` (does not). Directives before a
 // block (`<!-- doc-test: D -->` or `// doc-test: D`):
 //   skip PREFIX -- REASON   the lines starting with PREFIX are not run, for REASON (reported)
 //   serve PREFIX            the line starting with PREFIX serves until stopped: it must print
@@ -61,6 +62,20 @@ std::optional<std::string> directive_of(const std::string& line, bool adoc) {
   return trim(t.substr(14, t.size() - 14 - 3));
 }
 
+// The word that ends a here-document the line opens (<<EOF, <<'EOF', <<-"EOF"), if any.
+std::optional<std::string> heredoc_terminator(const std::string& line) {
+  auto at = line.find("<<");
+  if (at == std::string::npos || line.compare(at, 3, "<<<") == 0) return std::nullopt;
+  std::size_t i = at + 2;
+  if (i < line.size() && line[i] == '-') ++i;
+  while (i < line.size() && line[i] == ' ') ++i;
+  std::string word;
+  for (; i < line.size() && line[i] != ' '; ++i)
+    if (line[i] != '\'' && line[i] != '"') word += line[i];
+  if (word.empty()) return std::nullopt;
+  return word;
+}
+
 // Applies the block's directives to one command.
 Example classify(std::string where, std::string command, const std::vector<std::string>& directives) {
   Example e{std::move(where), std::move(command)};
@@ -85,7 +100,7 @@ Collected collect(const fs::path& file, const std::string& label) {
   std::ifstream in(file);
   std::vector<std::string> directives, block_directives;
   bool in_block = false, runnable = false;
-  std::string fence, pending;
+  std::string fence, pending, heredoc_end;
   int pending_line = 0;
   int n = 0;
   for (std::string line; std::getline(in, line);) {
@@ -96,6 +111,16 @@ Collected collect(const fs::path& file, const std::string& label) {
         continue;
       }
       if (!runnable) continue;
+      if (!heredoc_end.empty()) {
+        // The body of a here-document belongs to the command that opened it, line by line.
+        pending += "\n" + line;
+        if (trim(line) == heredoc_end) {
+          heredoc_end.clear();
+          c.examples.push_back(classify(label + ":" + std::to_string(pending_line), pending, block_directives));
+          pending.clear();
+        }
+        continue;
+      }
       std::string t = trim(line);
       if (pending.empty() && (t.empty() || t[0] == '#')) continue;
       if (pending.empty()) pending_line = n;
@@ -104,6 +129,10 @@ Collected collect(const fs::path& file, const std::string& label) {
         continue;
       }
       pending += t;
+      if (auto end = heredoc_terminator(t)) {
+        heredoc_end = *end;
+        continue;
+      }
       c.examples.push_back(classify(label + ":" + std::to_string(pending_line), pending, block_directives));
       pending.clear();
       continue;
