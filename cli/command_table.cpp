@@ -3,6 +3,7 @@
 #include <map>
 
 #include "exit_codes.hpp"
+#include "flag_values.hpp"
 #include "jq_filter.hpp"
 #include "slab5/access.hpp"
 #include "slab5/version.hpp"
@@ -40,6 +41,10 @@ CLI::Option* with_choices(CLI::Option* opt, std::vector<std::string> values) {
 const std::vector<std::string>* choices_of(const CLI::Option* opt) {
   auto it = choice_registry().find(opt);
   return it == choice_registry().end() ? nullptr : &it->second;
+}
+CLI::Option* with_completions(CLI::Option* opt, std::vector<std::string> values) {
+  choice_registry()[opt] = std::move(values);
+  return opt;
 }
 CLI::Option* with_dynamic_values(CLI::Option* opt, std::string kind) {
   dynamic_registry()[opt] = std::move(kind);
@@ -107,7 +112,9 @@ void build_root(CLI::App& app, Context& ctx) {
   app.add_option("-p,--profile", g.profile, "Profile in the config file (SLAB5_PROFILE)")->group("Global flags");
   app.add_option("--correlation-id", g.correlation_id, "Correlation id sent as x-correlation-id (SLAB5_CORRELATION_ID)")
       ->group("Global flags");
-  app.add_option("--timeout", g.timeout, "Request timeout in seconds (SLAB5_TIMEOUT, default 30)")->group("Global flags");
+  app.add_option("--timeout", g.timeout, "Request timeout: seconds or a duration, e.g. 30, 90s, 2m (SLAB5_TIMEOUT, default 30)")
+      ->check(timeout_value())
+      ->group("Global flags");
   app.add_option("--jq", g.jq, "Filter JSON output with a jq expression (implies --json)")->group("Global flags");
   app.add_option("--cacert", g.cacert, "Extra CA bundle for TLS (SLAB5_CA_BUNDLE)")->group("Global flags");
   app.add_flag("--allow-insecure-http", g.allow_insecure_http,

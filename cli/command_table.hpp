@@ -41,6 +41,8 @@ void on_run(CLI::App* cmd, Context& ctx, std::function<int()> fn);
 // A flag or positional with a fixed set of values: validated, and offered by completion.
 CLI::Option* with_choices(CLI::Option* opt, std::vector<std::string> values);
 const std::vector<std::string>* choices_of(const CLI::Option* opt);
+// Values completion offers for a flag or positional that the parser does not restrict.
+CLI::Option* with_completions(CLI::Option* opt, std::vector<std::string> values);
 
 // A flag or positional whose values completion fetches from the server ("api_key_id",
 // "mcp_client_id", "workspace_id", "member_id", …).

@@ -239,8 +239,11 @@ void add_completion_commands(CLI::App& app, Context& ctx) {
   completion->footer(
       "Examples:\n"
       "  source <(slab5 completion bash)                     # bash, this shell only\n"
+      "  mkdir -p ~/.local/share/bash-completion/completions\n"
       "  slab5 completion bash > ~/.local/share/bash-completion/completions/slab5\n"
-      "  slab5 completion zsh > \"${fpath[1]}/_slab5\"         # zsh, then restart it\n"
+      "  mkdir -p ~/.zfunc && slab5 completion zsh > ~/.zfunc/_slab5\n"
+      "      # zsh: then fpath=(~/.zfunc $fpath) before compinit in ~/.zshrc\n"
+      "  mkdir -p ~/.config/fish/completions\n"
       "  slab5 completion fish > ~/.config/fish/completions/slab5.fish");
   on_run(completion, ctx, [] {
     std::cout << completion_script(shell);

@@ -7,7 +7,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base_url_hints.hpp"
 #include "exit_codes.hpp"
+#include "flag_values.hpp"
 #include "slab5/http_client.hpp"
 #include "slab5/token.hpp"
 
@@ -139,10 +141,9 @@ std::string Context::correlation_id() const {
 }
 
 long Context::timeout_ms() const {
+  // Both were checked before the command ran (run.cpp): a bad value is a usage error.
   std::string t = g.timeout.empty() ? env("SLAB5_TIMEOUT").value_or("30") : g.timeout;
-  double s = std::atof(t.c_str());
-  if (s <= 0) s = 30;
-  return long(s * 1000);
+  return parse_timeout_ms(t).value_or(30000);
 }
 
 int Context::max_retries() const {
@@ -229,6 +230,9 @@ int Context::fail(const ApiError& e) {
     }
     out.error(msg);
     if (!e.hint.empty()) out.hint(redact(e.hint));
+    // A 404 from a base URL without /v1 is that, not a missing record.
+    if (e.http_status == 404)
+      if (auto h = base_url_v1_hint(base_url().value); !h.empty()) out.hint(h);
   }
   return e.exit_code;
 }

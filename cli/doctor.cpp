@@ -7,6 +7,7 @@
 #include "command_table.hpp"
 #include "exit_codes.hpp"
 #include "manual.hpp"
+#include "output/terminal_text.hpp"
 #include "slab5/access.hpp"
 #include "slab5/http_client.hpp"
 #include "slab5/token.hpp"
@@ -108,23 +109,23 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
       facts.modules_known = true;
       for (const auto& m : ws["enabled_modules"]) facts.enabled_modules.push_back(m.get<std::string>());
     }
-    // The key's own scopes, for --route: readable when it may list keys (settings:admin).
-    auto keys = want_scopes ? client.send("GET", "workspace/api-keys?status=all&limit=100", "") : ApiResult();
+    // The key's own scopes, for --route: GET /v1/me answers any key about itself (api.md §2.2).
     if (!want_scopes) {
       facts.scopes_unknown_reason = "not asked";
-    } else if (keys && keys->status == 200 && keys->json["data"].is_array()) {
-      auto prefix = slab5::token_display_prefix(t.value);
-      for (const auto& k : keys->json["data"])
-        if (k.value("prefix", "") == prefix && k.contains("scopes")) {
-          facts.scopes_known = true;
-          for (const auto& s : k["scopes"]) facts.scopes.push_back(s.get<std::string>());
-        }
-      if (!facts.scopes_known) facts.scopes_unknown_reason = "the key is not in the workspace's key list";
-    } else if (keys && keys->status == 403) {
-      facts.scopes_unknown_reason = "listing keys needs settings:admin, which this key lacks";
-      facts.scopes_known = false;
+    } else if (auto me = client.send("GET", "me", ""); me && me->status == 200 && me->json.contains("data") &&
+                                                       me->json["data"].contains("credential")) {
+      const auto& cred = me->json["data"]["credential"];
+      if (cred.contains("scopes") && cred["scopes"].is_array()) {
+        facts.scopes_known = true;
+        for (const auto& sc : cred["scopes"])
+          if (sc.is_string()) facts.scopes.push_back(sc.get<std::string>());
+      } else {
+        facts.scopes_unknown_reason = "the server's GET /v1/me names no scopes";
+      }
     } else {
-      facts.scopes_unknown_reason = "the server does not list API keys";
+      facts.scopes_unknown_reason = me ? "the server does not answer GET /v1/me for API keys (HTTP " +
+                                             std::to_string(me->status) + ")"
+                                       : me.error().message;
     }
     return ok("token", "API key " + slab5::token_display_prefix(t.value) + "… from " + t.source + ", valid for workspace " +
                            ws.value("id", "?") + " (" + ws.value("name", "") + ")");
@@ -241,6 +242,11 @@ DoctorCheck check_route_needs(const std::string& route_text, const CredentialFac
       return failed(name, label + " takes an MCP client token only", "use a slab5_mcp_… token (slab5 mcp-clients create)");
     return ok(name, label + ": an MCP client token");
   }
+  if (r->access == "self") {
+    if (f.kind != "session" && f.kind != "api_key")
+      return failed(name, label + " takes a session or an API key", "slab5 login, or use a workspace API key");
+    return ok(name, label + ": any session or API key, no workspace needed");
+  }
   if (r->access == "user") {
     if (f.kind != "session")
       return failed(name, label + " needs a signed-in user's session; API keys are refused",
@@ -270,7 +276,7 @@ DoctorCheck check_route_needs(const std::string& route_text, const CredentialFac
     if (!f.scopes_known)
       return failed(name, label + " needs scope " + r->scope + "; this credential's scopes cannot be read: " +
                               f.scopes_unknown_reason,
-                    "run 'slab5 doctor' with a credential holding settings:admin, or 'slab5 keys show' the key");
+                    "check the key's scopes with 'slab5 auth status', or upgrade the server");
     if (!contains(f.scopes, r->scope))
       return failed(name, label + " needs scope " + r->scope + ", which this " +
                               (f.kind == "session" ? "session (role " + f.role + ")" : std::string("API key")) +
@@ -326,7 +332,8 @@ int run_doctor(Context& ctx, const std::string& route_text) {
   bool all_ok = std::all_of(checks.begin(), checks.end(), [](const DoctorCheck& c) { return c.status == "ok"; });
   Json arr = Json::array();
   for (const auto& c : checks) {
-    Json j = {{"check", c.name}, {"status", c.status}, {"detail", c.detail}};
+    // Every check has "fix": null when there is nothing to fix (docs/shell.md).
+    Json j = {{"check", c.name}, {"status", c.status}, {"detail", c.detail}, {"fix", nullptr}};
     if (!c.fix.empty()) j["fix"] = c.fix;
     arr.push_back(j);
   }
@@ -335,9 +342,10 @@ int run_doctor(Context& ctx, const std::string& route_text) {
       std::string status = c.status == "ok" ? ctx.out.green("ok  ") : c.status == "fail" ? ctx.out.red("fail") : "skip";
       std::string name = c.name + ":";
       name.resize(std::max<std::size_t>(name.size(), 14), ' ');
-      std::string line = status + "  " + name + c.detail;
-      if (!c.fix.empty()) line += "  fix: " + c.fix;
-      ctx.out.print_line(line);
+      // The detail may quote the server (a workspace's name): escaped; the colour is ours.
+      std::string line = status + "  " + escape_controls(name + c.detail);
+      if (!c.fix.empty()) line += "  fix: " + escape_controls(c.fix);
+      ctx.out.print_raw_line(line);
     }
   });
   if (rc != kOk) return rc;

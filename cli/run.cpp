@@ -6,6 +6,8 @@
 
 #include "command_table.hpp"
 #include "exit_codes.hpp"
+#include "flag_values.hpp"
+#include "suggest.hpp"
 
 namespace slab5cli {
 
@@ -18,6 +20,15 @@ int execute(CLI::App& app, Context& ctx) {
     std::cout << app.help();
     return kOk;
   }
+  // --timeout was checked by the parser; the variable it stands in for is checked the same way
+  // by every command that may send a request.
+  auto chosen = app.get_subcommands();
+  bool local = !chosen.empty() && (chosen.front()->get_name() == "completion" || chosen.front()->get_name() == "version" ||
+                                   chosen.front()->get_name() == "help" || chosen.front()->get_name().rfind("__", 0) == 0);
+  if (!local && ctx.g.timeout.empty())
+    if (auto t = ctx.env("SLAB5_TIMEOUT"); t && !parse_timeout_ms(*t))
+      return ctx.usage_error("SLAB5_TIMEOUT: '" + *t +
+                             "' is not a timeout: use seconds (30) or a duration such as 90s or 2m, more than 0 and at most 24h");
   try {
     return ctx.action();
   } catch (const std::exception& e) {
@@ -62,7 +73,14 @@ int run(int argc, char** argv) {
     std::cout << e.what() << std::endl;
     return kOk;
   } catch (const CLI::ParseError& e) {
-    // Every parsing error is a usage error (exit 2), whatever CLI11's own code.
+    // Every parsing error is a usage error (exit 2), whatever CLI11's own code. A word or flag
+    // the table does not know is named with the nearest ones ("did you mean …?").
+    bool subcommand_missing = std::string(e.what()).find("subcommand is required") != std::string::npos;
+    if (auto d = diagnose_arguments(app, argc, argv, subcommand_missing)) {
+      std::cerr << "error: " << d->message << "\n";
+      if (!d->hint.empty()) std::cerr << "hint: " << d->hint << "\n";
+      return kUsage;
+    }
     std::cerr << "error: " << e.what() << "\n";
     std::cerr << "hint: run 'slab5 --help' (or 'slab5 <command> --help') for usage\n";
     return kUsage;

@@ -228,6 +228,7 @@ int cmd_exec(Options& o) {
   logger().log(LogLevel::Info, "serving for exec", {{"url", r.base_url}});
 
   std::string token = r.info.api_key;
+  std::string workspace_id = r.info.workspace_id;
   std::optional<ExecKey> exec_key;
   if (token.empty()) {
     // An existing database keeps its first key only as a hash: a key for this command only.
@@ -236,16 +237,24 @@ int cmd_exec(Options& o) {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "slab5d: error: cannot create a key for the command: %s\n", e.what());
     }
-    if (exec_key)
+    if (exec_key) {
       token = exec_key->token;
-    else
+      workspace_id = exec_key->credential.workspace_id;
+    } else
       std::fprintf(stderr, "slab5d: note: the database has no workspace; SLAB5_WORKSPACE_TOKEN is not set\n");
   }
   pid_t pid = fork();
   if (pid == 0) {
     pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    // Every setting the caller's environment or profile could hold that would point the
+    // command elsewhere is set here, so it reaches this server whatever the profile says
+    // (cli.md §1: the environment wins over the profile). The lower-ranked token variables
+    // belong to the caller's server and are removed, so no caller's key is sent here.
     setenv("SLAB5_API_BASE_URL", (r.base_url + "/v1").c_str(), 1);
+    for (const char* name : {"SLAB5_WORKSPACE_TOKEN", "SLAB5_WORKSPACE_API_KEY", "SLAB5_API_KEY", "SLAB5_WORKSPACE_ID"})
+      unsetenv(name);
     if (!token.empty()) setenv("SLAB5_WORKSPACE_TOKEN", token.c_str(), 1);
+    if (!workspace_id.empty()) setenv("SLAB5_WORKSPACE_ID", workspace_id.c_str(), 1);
     std::vector<char*> argv;
     for (auto& a : o.exec_command) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <sstream>
 
+#include "base_url_hints.hpp"
 #include "command_table.hpp"
 #include "exit_codes.hpp"
 #include "slab5/http_client.hpp"
@@ -88,10 +89,76 @@ std::string query_from(const Json& fields) {
   return q;
 }
 
-void print_body(Context& ctx, const std::string& body) {
+// The body unchanged, ending in a newline so that the next line of a log starts on its own.
+void print_body(const std::string& body) {
   std::cout << body;
-  if (!body.empty() && body.back() != '\n' && ctx.out.stdout_tty()) std::cout << '\n';
+  if (!body.empty() && body.back() != '\n') std::cout << '\n';
   std::cout.flush();
+}
+
+// A non-2xx answer: the body went to stdout; the error line (cli.md §3) and hints to stderr.
+int report_refusal(Context& ctx, const ApiResponse& r, const std::string& path) {
+  auto e = api_error_from(r);
+  std::string msg = e.message.empty() ? "HTTP " + std::to_string(r.status) : e.message;
+  msg += " (HTTP " + std::to_string(r.status);
+  if (!e.code.empty()) msg += ", code: " + e.code;
+  if (!e.request_id.empty()) msg += ", request_id: " + e.request_id;
+  ctx.out.error(ctx.redact(msg + ")"));
+  if (!e.hint.empty()) ctx.out.hint(ctx.redact(e.hint));
+  if (r.status == 404) {
+    std::string base = ctx.base_url().value;
+    if (auto h = doubled_v1_hint(base, path); !h.empty()) ctx.out.hint(h);
+    else if (auto b = base_url_v1_hint(base); !b.empty()) ctx.out.hint(b);
+  }
+  return e.exit_code;
+}
+
+int run_jq_on(Context& ctx, const Json& j) {
+  return jq_runner() ? jq_runner()(ctx, j, ctx.g.jq) : ctx.usage_error("--jq is not available in this build");
+}
+
+// --paginate, as gh does it: follows next_cursor; a list's pages are merged into one array;
+// an answer that is not a list is printed as it came; --jq runs on each page's whole body.
+int run_paginated(Context& ctx, const std::string& path, const RequestOptions& ro) {
+  Json merged = Json::array();
+  std::string next = path;
+  std::size_t pages = 0, items = 0;
+  for (;;) {
+    auto r = ctx.client().send("GET", next, "", ro);
+    if (!r) {
+      ctx.out.progress("");
+      return ctx.fail(r.error());
+    }
+    if (r->status < 200 || r->status >= 300) {
+      ctx.out.progress("");
+      print_body(r->body);
+      return report_refusal(ctx, *r, next);
+    }
+    ++pages;
+    bool is_list = r->json.is_object() && r->json.contains("data") && r->json["data"].is_array();
+    if (is_list) items += r->json["data"].size();
+    if (!ctx.g.jq.empty()) {
+      if (r->json.is_null()) {
+        print_body(r->body);
+      } else if (int rc = run_jq_on(ctx, r->json); rc != kOk) {
+        return rc;
+      }
+    } else if (!is_list) {
+      if (pages == 1) {
+        print_body(r->body);
+        return kOk;
+      }
+    } else {
+      for (auto& v : r->json["data"]) merged.push_back(v);
+    }
+    if (!r->json.is_object() || !r->json.contains("next_cursor") || !r->json["next_cursor"].is_string()) break;
+    ctx.out.progress("fetched " + std::to_string(items) + " items…");
+    next = path + (path.find('?') == std::string::npos ? "?" : "&") + "cursor=" +
+           slab5::url_encode(r->json["next_cursor"].get<std::string>());
+  }
+  ctx.out.progress("");
+  if (ctx.g.jq.empty()) ctx.out.print_json(merged);
+  return kOk;
 }
 
 int run_api(Context& ctx, ApiOptions& o) {
@@ -129,12 +196,7 @@ int run_api(Context& ctx, ApiOptions& o) {
 
   if (o.paginate) {
     if (method != "GET") return ctx.usage_error("--paginate works with GET only");
-    auto all = ctx.client().list_all(path);
-    if (!all) {
-      int code = ctx.fail(all.error());
-      return code;
-    }
-    return ctx.emit(*all, [&] { ctx.out.print_json(*all); });
+    return run_paginated(ctx, path, ro);
   }
 
   auto r = ctx.client().send(method, path, body, ro);
@@ -145,17 +207,9 @@ int run_api(Context& ctx, ApiOptions& o) {
     std::cout << "\n";
   }
   bool ok = r->status >= 200 && r->status < 300;
-  if (ok && !ctx.g.jq.empty() && !r->json.is_null()) {
-    int rc = jq_runner() ? jq_runner()(ctx, r->json, ctx.g.jq) : ctx.usage_error("--jq is not available in this build");
-    return rc;
-  }
-  print_body(ctx, r->body);
-  if (!ok) {
-    auto e = api_error_from(*r);
-    std::string msg = e.message.empty() ? "HTTP " + std::to_string(r->status) : e.message;
-    ctx.out.error(ctx.redact(msg + " (HTTP " + std::to_string(r->status) + (e.code.empty() ? "" : ", code: " + e.code) + ")"));
-    return e.exit_code;
-  }
+  if (ok && !ctx.g.jq.empty() && !r->json.is_null()) return run_jq_on(ctx, r->json);
+  print_body(r->body);
+  if (!ok) return report_refusal(ctx, *r, path);
   return kOk;
 }
 
@@ -173,10 +227,12 @@ void add_api_command(CLI::App& app, Context& ctx) {
   cmd->add_option("-f,--raw-field", o->raw_fields, "String field key=value; key[]=value appends to an array");
   cmd->add_option("-F,--field", o->typed_fields, "Typed field key=value: true, false, null, numbers, @file");
   cmd->add_option("--input", o->input, "Request body from FILE, or - for stdin");
-  cmd->add_flag("--paginate", o->paginate, "Follow next_cursor and print all pages as one JSON array");
+  cmd->add_flag("--paginate", o->paginate,
+                "Follow next_cursor: a list's pages as one JSON array (--jq runs on each page's whole body)");
   cmd->add_flag("-i,--include", o->include, "Print the status line and response headers");
   cmd->footer("Examples:\n  slab5 api /workspace\n  slab5 api workspace/api-keys -f name=ci -f 'scopes[]=crm:read'\n"
-              "  slab5 api -X PATCH /workspace -f name='Acme'\n  slab5 api /workspace/audit-events --paginate");
+              "  slab5 api -X PATCH /workspace -f name='Acme'\n  slab5 api /workspace/audit-events --paginate\n"
+              "  slab5 api /workspace/audit-events --paginate --jq '.data[].action'");
   on_run(cmd, ctx, [&ctx, o] { return run_api(ctx, *o); });
 }
 

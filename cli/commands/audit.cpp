@@ -7,6 +7,7 @@
 
 #include "command_table.hpp"
 #include "exit_codes.hpp"
+#include "flag_values.hpp"
 #include "slab5/http_client.hpp"
 
 namespace slab5cli {
@@ -22,7 +23,7 @@ struct AuditOptions {
   int limit = 0;  // 0: the server's default page (25), or 100 per page with --all
   bool all = false;
   bool follow = false;
-  double interval = 2.0;
+  std::string interval = "2";  // seconds, or a duration: 500ms, 5s, 1m
 };
 
 const std::vector<Column>& audit_columns() {
@@ -77,7 +78,7 @@ int follow(Context& ctx, const AuditOptions& o) {
   std::string floor = first->empty() ? "" : (*first)[0]["id"].get<std::string>();
   ctx.out.progress("following the audit log; Ctrl-C to stop");
   while (!g_interrupted) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(long(o.interval * 1000));
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(parse_timeout_ms(o.interval).value_or(2000));
     while (!g_interrupted && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (g_interrupted) break;
@@ -109,13 +110,22 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--action", o->action, "Action, exact or a prefix like 'api_key.*'");
     cmd->add_option("--actor", o->actor, "Actor id (usr_…, key_…, mcp_…, system)");
     cmd->add_option("--target", o->target, "Target id");
-    cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 15m, 24h, 7d");
-    cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration");
+    cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 15m, 24h, 7d")
+        ->check(time_or_duration_value());
+    cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration")
+        ->check(time_or_duration_value());
     cmd->add_option("--limit", o->limit, "Events per page, 1-100 (default 25; 100 with --all)");
     cmd->add_flag("--all", o->all, "Follow every page and print all events");
     cmd->add_flag("--follow", o->follow, "Keep polling and print new events as they happen (NDJSON with --json)");
-    cmd->add_option("--interval", o->interval, "Seconds between polls with --follow (default 2)")
-        ->check(CLI::Range(0.1, 3600.0));
+    cmd->add_option("--interval", o->interval, "Time between polls with --follow: seconds or a duration, 100ms-1h (default 2)")
+        ->check(CLI::Validator(
+            [](std::string& v) -> std::string {
+              auto ms = parse_timeout_ms(v);
+              if (!ms || *ms < 100 || *ms > 3600000)
+                return "'" + v + "' is not an interval: use seconds (2, 0.5) or a duration such as 5s or 1m, 100ms to 1h";
+              return "";
+            },
+            "DURATION"));
   }
   audit->footer("Examples:\n  slab5 audit --since 24h\n  slab5 audit --action 'api_key.*' --all --json\n"
                 "  slab5 audit --follow --json | jq .action");

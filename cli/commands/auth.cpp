@@ -298,15 +298,22 @@ int run_status(Context& ctx, bool show_token) {
     st["key"] = {{"prefix", prefix}, {"name", nullptr}};
     st["scopes"] = nullptr;
     st["expires_at"] = nullptr;
-    // The key's own record names it; reading it needs settings:admin.
-    auto keys = ctx.client().list_all("workspace/api-keys?status=all", 20);
-    if (keys && keys->is_array())
+    // GET /v1/me answers any key about itself (api.md §2.2); a server without it leaves only
+    // the key list, which needs settings:admin.
+    auto me = ctx.client().data("GET", "me", nullptr, {.workspace = false});
+    if (me && me->contains("credential") && (*me)["credential"].is_object()) {
+      const auto& c = (*me)["credential"];
+      st["key"] = {{"prefix", prefix}, {"id", c.value("id", "")}, {"name", c.value("name", "")}};
+      st["scopes"] = c.contains("scopes") ? c["scopes"] : Json(nullptr);
+      st["expires_at"] = c.contains("expires_at") ? c["expires_at"] : Json(nullptr);
+    } else if (auto keys = ctx.client().list_all("workspace/api-keys?status=all", 20); keys && keys->is_array()) {
       for (const auto& k : *keys)
         if (k.value("prefix", "") == prefix) {
           st["key"] = {{"prefix", prefix}, {"id", k["id"]}, {"name", k["name"]}};
           st["scopes"] = k["scopes"];
           st["expires_at"] = k["expires_at"];
         }
+    }
   } else {
     return ctx.fail(kUnauthenticated, "the token from " + t.source + " is neither a session nor an API key");
   }
@@ -329,7 +336,7 @@ int run_status(Context& ctx, bool show_token) {
     line("kind", text(st["kind"]));
     if (st.contains("user")) line("user", text(st["user"]["email"]) + " (" + text(st["user"]["id"]) + ")");
     if (st.contains("key"))
-      line("key", (st["key"]["name"].is_null() ? std::string("(name needs settings:admin)") : text(st["key"]["name"])) +
+      line("key", (st["key"]["name"].is_null() ? std::string("(unknown)") : text(st["key"]["name"])) +
                       " (" + text(st["key"]["prefix"]) + "…)");
     line("workspace", text(st["workspace"]));
     if (st.contains("role")) line("role", text(st["role"]));

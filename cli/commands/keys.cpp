@@ -4,6 +4,7 @@
 
 #include "command_table.hpp"
 #include "exit_codes.hpp"
+#include "flag_values.hpp"
 #include "slab5/http_client.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
@@ -171,6 +172,14 @@ int run_rotate(Context& ctx, const KeyKind& k, const KeyOptions& o) {
   auto c = resolve(ctx, k, o.target);
   if (!c) return c.error();
   std::string old_id = (*c)["id"];
+  // With no overlap the old secret stops at once: access is cut off, so it is confirmed like
+  // revoke (cli.md §2).
+  if (*overlap < 1000)
+    if (int rc = ctx.confirm("Rotate " + k.noun + " '" + (*c)["name"].get<std::string>() + "' (" + old_id +
+                                 ") with no overlap: the old secret stops working at once",
+                             (*c)["name"].get<std::string>());
+        rc != kOk)
+      return rc;
   Json body = with_idempotency_key({{"overlap_seconds", *overlap / 1000}});
   auto d = ctx.client().data("POST", k.path + "/" + old_id + "/rotate", body, {.idempotent = true});
   if (!d) return ctx.fail(d.error());
@@ -217,7 +226,7 @@ void add_group(CLI::App& app, Context& ctx, const KeyKind& k) {
   with_choices(create->add_option("--scope", o->scopes, "A scope to grant (repeat for more)")->required(),
                scope_names());
   create->add_option("--description", o->description, "What the credential is for");
-  auto* in = create->add_option("--expires-in", o->expires_in, "Lifetime, e.g. 90d, 12h");
+  auto* in = create->add_option("--expires-in", o->expires_in, "Lifetime, e.g. 90d, 12h")->check(duration_value(1000));
   auto* at = create->add_option("--expires-at", o->expires_at, "Expiry time (RFC 3339)");
   in->excludes(at);
   create->footer("Examples:\n  slab5 " + k.command + " create --name ci --scope crm:read --scope crm:write\n"
@@ -242,7 +251,8 @@ void add_group(CLI::App& app, Context& ctx, const KeyKind& k) {
 
   auto* rotate = grp->add_subcommand("rotate", "Issue a new secret; the old one works for the overlap");
   with_dynamic_values(rotate->add_option("id", o->target, "Id or prefix")->required(), k.dynamic);
-  rotate->add_option("--overlap", o->overlap, "How long the old secret keeps working (0s-7d, default 24h)");
+  rotate->add_option("--overlap", o->overlap, "How long the old secret keeps working (0s-7d, default 24h)")
+      ->check(duration_value());
   rotate->footer("Example:\n  slab5 " + k.command + " rotate " + k.id_prefix + "_01… --overlap 1h");
   on_run(rotate, ctx, [&ctx, &k, o] { return run_rotate(ctx, k, *o); });
 

@@ -1,6 +1,7 @@
 // `slab5 usage` (api.md §7): usage summaries grouped by day, route, credential or kind.
 #include "command_table.hpp"
 #include "exit_codes.hpp"
+#include "flag_values.hpp"
 #include "slab5/http_client.hpp"
 
 namespace slab5cli {
@@ -31,8 +32,10 @@ int usage(Context& ctx, const UsageOptions& o) {
 void add_usage_commands(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<UsageOptions>();
   auto* cmd = app.add_subcommand("usage", "Show the workspace's API usage (needs usage:read)");
-  cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 24h, 7d (default: all)");
-  cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration");
+  cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 24h, 7d (default: all)")
+        ->check(time_or_duration_value());
+  cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration")
+        ->check(time_or_duration_value());
   with_choices(cmd->add_option("--group-by", o->group_by, "Group by day (default), route, credential or kind"),
                {"day", "route", "credential", "kind"});
   cmd->footer("Examples:\n  slab5 usage --since 7d\n  slab5 usage --group-by route --json");

@@ -43,10 +43,16 @@ int list_workspaces(Context& ctx) {
   if (!all) return ctx.fail(all.error());
   std::string current = ctx.workspace().value;
   return ctx.emit(*all, [&] {
+    // The current workspace is marked in the last column: "*" on a terminal, yes/no when
+    // piped (a leading empty column would start every piped row with a tab).
     Json rows = *all;
-    for (auto& w : rows) w["current"] = !current.empty() && w["id"] == current ? "*" : "";
-    ctx.out.print_table({{"", "current"}, {"ID", "id"}, {"Slug", "slug"}, {"Name", "name"}, {"Role", "role"},
-                         {"Created", "created_at", true}},
+    bool tty = ctx.out.stdout_tty();
+    for (auto& w : rows) {
+      bool is_current = !current.empty() && w["id"] == current;
+      w["current"] = tty ? (is_current ? "*" : "") : (is_current ? "yes" : "no");
+    }
+    ctx.out.print_table({{"ID", "id"}, {"Slug", "slug"}, {"Name", "name"}, {"Role", "role"},
+                         {"Created", "created_at", true}, {"Current", "current"}},
                         rows);
   });
 }
@@ -118,18 +124,24 @@ int toggle_module(Context& ctx, const WorkspaceOptions& o, bool enable) {
   });
 }
 
+// The one confirmation rule (cli.md §2): the slug typed on a terminal, or given in advance
+// with --confirm SLUG, or --yes; without a terminal, --confirm or --yes is required.
 int delete_workspace(Context& ctx, const WorkspaceOptions& o) {
-  if (int rc = ctx.confirm("Delete workspace '" + o.confirm + "' with all its members, keys and data", o.confirm))
-    return rc;
-  // Which workspace this is, before it goes: the profile may point at it.
+  // Which workspace this is, before it goes: its slug to confirm, and the profile may point at it.
   auto current = ctx.client().data("GET", "workspace");
   if (!current) return ctx.fail(current.error());
-  auto d = ctx.client().data("DELETE", "workspace", Json{{"confirm", o.confirm}});
+  std::string slug = current->value("slug", "");
+  if (!o.confirm.empty() && o.confirm != slug)
+    return ctx.fail(kUsage, "--confirm " + o.confirm + " does not match the workspace's slug",
+                    "the current workspace is " + slug + " (" + current->value("id", "") + ")");
+  if (o.confirm.empty())
+    if (int rc = ctx.confirm("Delete workspace '" + slug + "' with all its members, keys and data", slug)) return rc;
+  auto d = ctx.client().data("DELETE", "workspace", Json{{"confirm", slug}});
   if (!d) return ctx.fail(d.error());
   std::string id = (*current)["id"];
   if (ctx.store().profile_value(ctx.profile(), "workspace") == id)
     ctx.store().unset_profile_value(ctx.profile(), "workspace");
-  ctx.out.info("Deleted workspace " + o.confirm + " (" + id + ").");
+  ctx.out.info("Deleted workspace " + slug + " (" + id + ").");
   return kOk;
 }
 
@@ -177,8 +189,8 @@ void add_workspace_commands(CLI::App& app, Context& ctx) {
   on_run(modules, ctx, [&ctx] { return list_modules(ctx); });
 
   auto* del = ws->add_subcommand("delete", "Delete the current workspace and all its data (owner session only)");
-  del->add_option("--confirm", o->confirm, "The workspace's slug, to confirm")->required();
-  del->footer("Example:\n  slab5 workspace delete --confirm acme --yes");
+  del->add_option("--confirm", o->confirm, "The workspace's slug: confirms in advance (else asked for, or --yes)");
+  del->footer("Examples:\n  slab5 workspace delete --confirm acme\n  slab5 workspace delete   # asks for the slug");
   on_run(del, ctx, [&ctx, o] { return delete_workspace(ctx, *o); });
 
   on_run(ws, ctx, [&ctx] { return show_workspace(ctx); });

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "output/terminal_text.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5cli {
@@ -30,12 +31,40 @@ void write_err(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stderr);
   std::fflush(stderr);
 }
-// Display width of a UTF-8 string (code points; good enough for tables).
-std::size_t width(const std::string& s) {
-  std::size_t n = 0;
-  for (unsigned char c : s)
-    if ((c & 0xC0) != 0x80) ++n;
-  return n;
+std::size_t width(const std::string& s) { return display_width(s); }
+
+// How a column gives way when a table is wider than the terminal (cli.md §3): free text is
+// cut first, then short values such as times and roles; ids, prefixes and statuses never.
+enum class Give { Never, FreeText, Short };
+
+Give give_of(const Column& c) {
+  if (c.header.empty()) return Give::Never;
+  auto dot = c.field.rfind('.');
+  std::string last = dot == std::string::npos ? c.field : c.field.substr(dot + 1);
+  if (last == "id" || last.ends_with("_id") || last == "prefix" || last == "status") return Give::Never;
+  if (c.is_time || last == "role" || last == "current" || last == "enabled") return Give::Short;
+  return Give::FreeText;
+}
+
+// Narrows the widest column of the first tier that can still give, one column at a time,
+// until the row fits `total` (or nothing can give any more: the row then runs over).
+void fit_widths(std::vector<std::size_t>& w, const std::vector<Column>& cols, std::size_t total) {
+  auto row_width = [&] {
+    std::size_t sum = 0;
+    for (auto x : w) sum += x;
+    return sum + 2 * (w.empty() ? 0 : w.size() - 1);
+  };
+  while (row_width() > total) {
+    std::size_t widest = w.size();
+    for (Give tier : {Give::FreeText, Give::Short}) {
+      std::size_t floor = tier == Give::FreeText ? 6 : 4;
+      for (std::size_t i = 0; i < w.size(); ++i)
+        if (give_of(cols[i]) == tier && w[i] > floor && (widest == w.size() || w[i] > w[widest])) widest = i;
+      if (widest != w.size()) break;
+    }
+    if (widest == w.size()) return;
+    --w[widest];
+  }
 }
 }  // namespace
 
@@ -61,20 +90,18 @@ std::string Output::cell(const nlohmann::json& obj, const Column& c) const {
     if (c.is_time && stdout_tty_) {
       if (auto t = slab5::parse_rfc3339(s)) return slab5::relative_time(*t, slab5::now_millis());
     }
-    // Tabs and newlines would break TSV rows.
-    std::replace(s.begin(), s.end(), '\t', ' ');
-    std::replace(s.begin(), s.end(), '\n', ' ');
-    return s;
+    // Control characters (and tabs and newlines, which would break TSV rows) are escaped.
+    return escape_controls(s);
   }
   if (v->is_array()) {
     std::string out;
     for (const auto& e : *v) {
       if (!out.empty()) out += ",";
-      out += e.is_string() ? e.get<std::string>() : e.dump();
+      out += e.is_string() ? e.get<std::string>() : e.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
-    return out.empty() ? "-" : out;
+    return out.empty() ? "-" : escape_controls(out);
   }
-  return v->dump();
+  return escape_controls(v->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void Output::print_json(const nlohmann::json& j) const {
@@ -108,11 +135,12 @@ void Output::print_table(const std::vector<Column>& cols, const nlohmann::json& 
   for (std::size_t i = 0; i < cols.size(); ++i) w[i] = width(cols[i].header);
   for (const auto& line : cells)
     for (std::size_t i = 0; i < line.size(); ++i) w[i] = std::max(w[i], width(line[i]));
+  fit_widths(w, cols, terminal_width());
   auto render = [&](const std::vector<std::string>& line, bool header) {
     std::string s;
     for (std::size_t i = 0; i < line.size(); ++i) {
-      std::string text = line[i];
-      if (i + 1 < line.size()) text += std::string(w[i] - width(line[i]) + 2, ' ');
+      std::string text = cut_to_width(line[i], w[i]);
+      if (i + 1 < line.size()) text += std::string(w[i] - width(text) + 2, ' ');
       s += header ? bold(text) : text;
     }
     while (!s.empty() && s.back() == ' ') s.pop_back();
@@ -140,16 +168,26 @@ void Output::print_fields(const std::vector<Column>& fields, const nlohmann::jso
 }
 
 void Output::print_line(const std::string& s) const {
+  write_out(escape_controls(s, true) + "\n");
+  std::fflush(stdout);
+}
+
+void Output::print_raw_line(const std::string& s) const {
   write_out(s + "\n");
   std::fflush(stdout);
 }
 
+// Messages may quote what a server sent (names, its error message): escaped like results.
 void Output::info(const std::string& s) const {
-  if (!quiet_) write_err(s + "\n");
+  if (!quiet_) write_err(escape_controls(s, true) + "\n");
 }
-void Output::warn(const std::string& s) const { write_err((stderr_tty_ && color_ ? yellow("warning:") : "warning:") + " " + s + "\n"); }
-void Output::error(const std::string& s) const { write_err((stderr_tty_ && color_ ? red("error:") : "error:") + " " + s + "\n"); }
-void Output::hint(const std::string& s) const { write_err("hint: " + s + "\n"); }
+void Output::warn(const std::string& s) const {
+  write_err((stderr_tty_ && color_ ? yellow("warning:") : "warning:") + " " + escape_controls(s, true) + "\n");
+}
+void Output::error(const std::string& s) const {
+  write_err((stderr_tty_ && color_ ? red("error:") : "error:") + " " + escape_controls(s, true) + "\n");
+}
+void Output::hint(const std::string& s) const { write_err("hint: " + escape_controls(s, true) + "\n"); }
 void Output::progress(const std::string& s) const {
   if (stderr_tty_ && !quiet_) write_err("\r\033[K" + s);
 }

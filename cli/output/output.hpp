@@ -29,11 +29,15 @@ class Output {
   void print_json(const nlohmann::json& j) const;
   // One JSON document per line (NDJSON).
   void print_json_line(const nlohmann::json& j) const;
-  // Rows of objects as a table (terminal) or TSV (pipe).
+  // Rows of objects as a table (terminal; the widest free-text columns cut with "…" to fit its
+  // width, never ids, prefixes, statuses, roles or times) or TSV (pipe, never cut).
   void print_table(const std::vector<Column>& cols, const nlohmann::json& rows) const;
   // An object as "key: value" lines on a terminal, "key\tvalue" otherwise.
   void print_fields(const std::vector<Column>& fields, const nlohmann::json& obj) const;
-  void print_line(const std::string& s) const;  // stdout
+  // A line on stdout, control characters escaped (tabs and newlines kept).
+  void print_line(const std::string& s) const;
+  // A line already made safe by the caller, e.g. with colour of our own.
+  void print_raw_line(const std::string& s) const;
 
   // stderr
   void info(const std::string& s) const;      // suppressed by --quiet
@@ -47,7 +51,8 @@ class Output {
   std::string red(const std::string& s) const;
   std::string yellow(const std::string& s) const;
 
-  // The text of a cell: strings as-is, null as "-", arrays joined with ",".
+  // The text of a cell: strings with control characters escaped, null as "-", arrays
+  // joined with ",".
   std::string cell(const nlohmann::json& obj, const Column& c) const;
 
  private:

@@ -99,7 +99,8 @@ tl::expected<HttpResponse, NetworkError> HttpClient::perform(const HttpRequest& 
   curl_slist_free_all(hdrs);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
   if (rc != CURLE_OK) {
-    return tl::unexpected(NetworkError{curl_easy_strerror(rc), rc == CURLE_OPERATION_TIMEDOUT});
+    return tl::unexpected(
+        NetworkError{curl_easy_strerror(rc), rc == CURLE_OPERATION_TIMEDOUT, rc == CURLE_COULDNT_CONNECT});
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp.status);
   return resp;

@@ -36,6 +36,7 @@ struct HttpResponse {
 struct NetworkError {
   std::string message;
   bool timeout = false;
+  bool refused = false;  // nothing listens there: retrying soon is cheap, waiting long is not
 };
 
 class HttpClient {

@@ -50,9 +50,10 @@ std::vector<RouteRequirement> build() {
       {"DELETE", "/v1/auth/session", "user"},
       {"GET", "/v1/auth/sessions", "user"},
       {"DELETE", "/v1/auth/sessions/{id}", "user"},
-      {"GET", "/v1/me", "user"},
       {"GET", "/v1/workspaces", "user"},
       {"POST", "/v1/workspaces", "user"},
+      // any credential, no workspace: a session or an API key asks who it is (api.md §2.2)
+      {"GET", "/v1/me", "self"},
       // workspace (api.md §3, §4)
       {"GET", "/v1/workspace", "workspace"},
       {"PATCH", "/v1/workspace", "workspace", "", admin},

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "app.hpp"
+#include "domain/credentials.hpp"
 #include "domain/identity.hpp"
 #include "domain/identity_invitations.hpp"
 #include "domain/identity_login.hpp"
@@ -92,7 +93,24 @@ Result<Reply> do_list_sessions(Ctx& ctx) {
   return r;
 }
 
+// An API key learns its own id, name, scopes, workspace and expiry here, without
+// settings:admin (api.md §2.2); never its secret.
+Result<Reply> me_for_credential(Ctx& ctx) {
+  std::string kind = ctx.who.credential_type();
+  auto c = find_credential(ctx.db, kind, ctx.who.workspace_id, ctx.who.credential_id);
+  if (!c) return slab5::fail("unauthorized", "The credential no longer exists.");
+  return Reply::ok({{"credential",
+                     {{"type", kind},
+                      {"id", c->id},
+                      {"name", c->name},
+                      {"prefix", c->prefix},
+                      {"scopes", c->scopes},
+                      {"workspace_id", c->workspace_id},
+                      {"expires_at", c->expires_at ? Json(*c->expires_at) : Json(nullptr)}}}});
+}
+
 Result<Reply> do_me(Ctx& ctx) {
+  if (!ctx.who.is_session()) return me_for_credential(ctx);
   auto user = find_user(ctx.db, ctx.who.user_id);
   if (!user) return slab5::fail("unauthorized", "The session's user no longer exists.");
   Json memberships = Json::array();
@@ -159,7 +177,7 @@ void register_identity_routes(App& app) {
          }});
   r.add({.method = "POST", .pattern = "/v1/auth/accept-invite", .access = Access::Public, .offload = true,
          .handler = [svc](Ctx& ctx) { return do_accept_invite(ctx, *svc); }});
-  r.add({.method = "GET", .pattern = "/v1/me", .access = Access::User, .handler = do_me});
+  r.add({.method = "GET", .pattern = "/v1/me", .access = Access::Self, .handler = do_me});
 }
 
 }  // namespace slab5d

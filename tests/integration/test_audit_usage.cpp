@@ -304,7 +304,10 @@ TEST_CASE("slab5 audit: filters, one page by default, every page with --all") {
   std::string actor = events[0]["actor"]["id"];
   auto mine = run_cli({"audit", "--actor", actor, "--since", "1h", "--all", "--json"}, cli_env(s));
   CHECK(Json::parse(mine.out).size() == 7);
-  CHECK(run_cli({"audit", "--since", "whenever"}, cli_env(s)).exit_code == 1);
+  // Checked before the request, like every duration flag: a usage error naming the flag.
+  auto whenever = run_cli({"audit", "--since", "whenever"}, cli_env(s));
+  CHECK(whenever.exit_code == 2);
+  CHECK(whenever.err.find("--since") != std::string::npos);
   CHECK(run_cli({"audit", "--limit", "500"}, cli_env(s)).exit_code == 2);
   auto env = cli_env(s);
   env["SLAB5_WORKSPACE_TOKEN"] = fixtures::make_key(s, {"usage:read"});

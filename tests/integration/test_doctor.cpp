@@ -105,9 +105,13 @@ TEST_CASE("--route checks a route: public and no-scope routes pass, unknown rout
   auto unknown = run_cli({"doctor", "--route", "GET /v1/nothing"}, env_for(s));
   CHECK(unknown.exit_code == 1);
   CHECK(starts(line_of(unknown.out, "route"), "fail"));
-  auto user_only = run_cli({"doctor", "--route", "GET /v1/me"}, env_for(s));
+  auto user_only = run_cli({"doctor", "--route", "GET /v1/auth/sessions"}, env_for(s));
   CHECK(user_only.exit_code == 1);
   CHECK(line_of(user_only.out, "route").find("API keys are refused") != std::string::npos);
+  // GET /v1/me answers any credential about itself.
+  auto me = run_cli({"doctor", "--route", "GET /v1/me"}, env_for(s));
+  CHECK(me.exit_code == 0);
+  CHECK(starts(line_of(me.out, "route"), "ok"));
 }
 
 TEST_CASE("doctor --json prints one object per check") {
@@ -119,7 +123,16 @@ TEST_CASE("doctor --json prints one object per check") {
   CHECK(j.size() == 6);
   CHECK(j[0]["check"] == "environment");
   CHECK(j[2]["check"] == "transport");  // plain http to loopback: ok
-  for (auto& c : j) CHECK(c["status"] == "ok");
+  for (auto& c : j) {
+    CHECK(c["status"] == "ok");
+    // Every check has "fix", null when there is nothing to fix (docs/shell.md).
+    REQUIRE(c.contains("fix"));
+    CHECK(c["fix"].is_null());
+  }
+  auto bad = run_cli({"doctor", "--json"}, {{"SLAB5_API_BASE_URL", s.base_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}});
+  auto jb = Json::parse(bad.out);
+  CHECK(jb[1]["status"] == "fail");
+  CHECK(jb[1]["fix"].is_string());
 }
 
 TEST_CASE("slab5d sends a Date header that doctor can read") {
@@ -145,14 +158,24 @@ TEST_CASE("--route with a key that may list keys reads its scopes: present passe
   CHECK(line_of(missing.out, "route").find("--scope audit:read") != std::string::npos);
 }
 
-TEST_CASE("--route with a key that cannot list keys says its scopes cannot be read") {
+TEST_CASE("--route with a key without settings:admin reads its own scopes from /v1/me") {
   Server s;
-  auto created = api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "reader"}, {"scopes", {"crm:read"}}});
+  auto created =
+      api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "auditor"}, {"scopes", {"audit:read"}}});
   REQUIRE(created.status == 201);
-  auto r = run_cli({"doctor", "--route", "GET /v1/contacts"},
-                   {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", created.json["data"]["secret"]}});
-  CHECK(r.exit_code == 1);
-  CHECK(line_of(r.out, "route").find("settings:admin") != std::string::npos);
+  std::map<std::string, std::string> env = {{"SLAB5_API_BASE_URL", s.api_url},
+                                            {"SLAB5_WORKSPACE_TOKEN", created.json["data"]["secret"]}};
+  auto ok = run_cli({"doctor", "--route", "GET /v1/workspace/audit-events"}, env);
+  CHECK(ok.exit_code == 0);
+  CHECK(starts(line_of(ok.out, "route"), "ok"));
+  CHECK(line_of(ok.out, "route").find("scope audit:read") != std::string::npos);
+  CHECK(ok.out.find("cannot be read") == std::string::npos);
+  // `slab5 audit` works with the same key, and doctor agrees about what the key lacks.
+  CHECK(run_cli({"audit"}, env).exit_code == 0);
+  auto missing = run_cli({"doctor", "--route", "GET /v1/contacts"}, env);
+  CHECK(missing.exit_code == 1);
+  CHECK(line_of(missing.out, "route").find("crm:read") != std::string::npos);
+  CHECK(line_of(missing.out, "route").find("has: audit:read") != std::string::npos);
 }
 
 TEST_CASE("a session is checked with /v1/me and its role decides the route") {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness.hpp"
+#include "slab5/token.hpp"
 
 using namespace testing;
 
@@ -114,4 +115,36 @@ TEST_CASE("exec on an existing --db gives the command a key of its own, revoked 
   std::ifstream dbfile(db, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(dbfile)), std::istreambuf_iterator<char>());
   CHECK(bytes.find(token) == std::string::npos);
+}
+
+TEST_CASE("exec works whatever the caller's profile and environment say about workspace and token") {
+  TempDir home;
+  std::string bin_dir = std::filesystem::path(slab5_bin()).parent_path().string();
+  std::map<std::string, std::string> env = {{"PATH", bin_dir + ":/usr/local/bin:/usr/bin:/bin"},
+                                            {"HOME", home.path()},
+                                            {"SLAB5_CONFIG_DIR", home.file("config")}};
+  // The caller's profile names a workspace of another server.
+  REQUIRE(run_cli({"config", "set", "workspace", "wrk_01hzzzzzzzzzzzzzzzzzzzzzzz"}, env).exit_code == 0);
+  auto with_profile = run_program(slab5d_bin(), {"exec", "--password-cost", "test", "--", "slab5", "workspace", "--json"}, env);
+  CHECK(with_profile.exit_code == 0);
+  INFO(with_profile.err);
+  CHECK(with_profile.err.find("workspace_not_found") == std::string::npos);
+  // So do the caller's variables, and its keys for another server never reach this one.
+  env["SLAB5_WORKSPACE_ID"] = "wrk_01hyyyyyyyyyyyyyyyyyyyyyyy";
+  env["SLAB5_API_KEY"] = slab5::generate_token(slab5::kApiKeyPrefix);
+  env["SLAB5_WORKSPACE_API_KEY"] = slab5::generate_token(slab5::kApiKeyPrefix);
+  auto with_env = run_program(slab5d_bin(),
+                              {"exec", "--password-cost", "test", "--", "sh", "-c",
+                               "slab5 workspace --jq .id; echo \"$SLAB5_WORKSPACE_ID\"; "
+                               "echo \"key:${SLAB5_API_KEY}${SLAB5_WORKSPACE_API_KEY}\""},
+                              env);
+  CHECK(with_env.exit_code == 0);
+  std::istringstream in(with_env.out);
+  std::string id, variable, keys;
+  std::getline(in, id);
+  std::getline(in, variable);
+  std::getline(in, keys);
+  CHECK(id.rfind("wrk_", 0) == 0);
+  CHECK(variable == id);  // SLAB5_WORKSPACE_ID names the server's own workspace
+  CHECK(keys == "key:");
 }

@@ -435,7 +435,40 @@ TEST_CASE("GET /v1/me returns the user and their memberships") {
   CHECK(me.json["data"]["memberships"][0]["role"] == "owner");
   CHECK(me.json["data"]["memberships"][0]["workspace"]["id"] == s.workspace_id);
   check_error(get_me(s, ""), 401, "unauthorized");
-  check_error(get_me(s, s.token), 403, "forbidden");
+}
+
+TEST_CASE("GET /v1/me tells an API key its own id, name, prefix, scopes, workspace and expiry, never its secret") {
+  Server s;
+  auto created = api("POST", s.api_url + "/workspace/api-keys", s.token,
+                     {{"name", "auditor"}, {"scopes", {"audit:read"}}, {"expires_at", "2099-01-01T00:00:00Z"}});
+  REQUIRE(created.status == 201);
+  std::string secret = created.json["data"]["secret"];
+  // No x-workspace-id needed, and no settings:admin.
+  auto me = get_me(s, secret);
+  REQUIRE(me.status == 200);
+  const auto& c = me.json["data"]["credential"];
+  CHECK(c["type"] == "api_key");
+  CHECK(c["id"] == created.json["data"]["id"]);
+  CHECK(c["name"] == "auditor");
+  CHECK(c["prefix"] == created.json["data"]["prefix"]);
+  CHECK(c["scopes"] == Json::array({"audit:read"}));
+  CHECK(c["workspace_id"] == s.workspace_id);
+  CHECK(c["expires_at"].get<std::string>().rfind("2099-01-01T00:00:00", 0) == 0);
+  CHECK(me.body.find(secret) == std::string::npos);
+  CHECK(!me.json["data"].contains("user"));
+  // The first-start key never expires.
+  CHECK(get_me(s, s.token).json["data"]["credential"]["expires_at"].is_null());
+  // Revoked keys are refused like anywhere else.
+  REQUIRE(api("POST", s.api_url + "/workspace/api-keys/" + c["id"].get<std::string>() + "/revoke", s.token).status == 200);
+  check_error(get_me(s, secret), 401, "unauthorized");
+}
+
+TEST_CASE("GET /v1/me refuses an MCP client token: MCP tokens work on the MCP gateway only (api.md §2)") {
+  Server s;
+  auto created =
+      api("POST", s.api_url + "/workspace/mcp-clients", s.token, {{"name", "agent"}, {"scopes", {"crm:read"}}});
+  REQUIRE(created.status == 201);
+  check_error(get_me(s, created.json["data"]["secret"]), 401, "unauthorized");
 }
 
 TEST_CASE("a session on workspace routes needs x-workspace-id naming one of its memberships") {

@@ -161,12 +161,16 @@ TEST_CASE("keys rotate prints the new secret and when the old one stops working"
   CHECK(api("GET", s.api_url + "/workspace", old_secret).status == 200);
 }
 
-TEST_CASE("keys rotate -q with no overlap stops the old key at once") {
+TEST_CASE("keys rotate -q with no overlap cuts the old key off at once, so it needs --yes like revoke") {
   Server s;
   TempDir cfg;
   auto env = env_for(s, cfg);
   auto k = create_credential(keys_url(s), s.token, "now", {"crm:read"});
-  auto q = run_cli({"keys", "rotate", k["id"], "--overlap", "0s", "-q"}, env);
+  auto refused = run_cli({"keys", "rotate", k["id"], "--overlap", "0", "-q"}, env);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("--yes") != std::string::npos);
+  CHECK(api("GET", s.api_url + "/workspace", k["secret"].get<std::string>()).status == 200);
+  auto q = run_cli({"keys", "rotate", k["id"], "--overlap", "0s", "-q", "--yes"}, env);
   REQUIRE(q.exit_code == 0);
   CHECK(q.out.rfind("slab5_sk_", 0) == 0);
   CHECK(std::count(q.out.begin(), q.out.end(), '\n') == 1);

@@ -209,22 +209,26 @@ TEST_CASE("slab5 workspace list and use with an API key: its own workspace, by s
   std::string config((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   CHECK(config.find(s.workspace_id) != std::string::npos);
   auto marked = run_cli({"workspace", "list"}, env);
-  CHECK(marked.out.find("*\t" + s.workspace_id) != std::string::npos);
+  // Piped, the current workspace is marked in the last column (no leading empty column).
+  CHECK(marked.out.rfind(s.workspace_id + "\t", 0) == 0);
+  CHECK(marked.out.find("\tyes\n") != std::string::npos);
   CHECK(run_cli({"workspace", "use", s.workspace_id}, env).exit_code == 0);
   CHECK(run_cli({"workspace", "use", "nope"}, env).exit_code == 3);
 }
 
-TEST_CASE("slab5 workspace delete refuses without --yes when stdin is not a terminal (exit 2), keeps the workspace") {
+TEST_CASE("slab5 workspace delete: --confirm SLUG or --yes confirms; neither without a terminal is exit 2") {
   Server s;
   TempDir cfg;
   auto env = cli_env(s, cfg);
-  auto r = run_cli({"workspace", "delete", "--confirm", "personal"}, env);
+  auto r = run_cli({"workspace", "delete"}, env);
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("--yes") != std::string::npos);
-  CHECK(run_cli({"workspace", "delete"}, env).exit_code == 2);  // --confirm is required
-  // With --yes an API key still is not an owner session.
-  auto k = run_cli({"workspace", "delete", "--confirm", "personal", "--yes"}, env);
-  CHECK(k.exit_code == 5);
+  auto wrong = run_cli({"workspace", "delete", "--confirm", "not-this-one"}, env);
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.err.find("personal") != std::string::npos);  // names the slug it would have taken
+  // Confirmed either way, an API key still is not an owner session (no --yes needed with --confirm).
+  CHECK(run_cli({"workspace", "delete", "--confirm", "personal"}, env).exit_code == 5);
+  CHECK(run_cli({"workspace", "delete", "--yes"}, env).exit_code == 5);
   CHECK(api("GET", s.api_url + "/workspace", s.token).status == 200);
 }
 
@@ -430,8 +434,8 @@ TEST_CASE("slab5 workspace create, list, use and delete with a session") {
   auto show = run_cli({"workspace", "--json"}, env);  // now sent as x-workspace-id
   REQUIRE(show.exit_code == 0);
   CHECK(Json::parse(show.out)["slug"] == "team");
-  CHECK(run_cli({"workspace", "delete", "--confirm", "team"}, env).exit_code == 2);
-  auto del = run_cli({"workspace", "delete", "--confirm", "team", "--yes"}, env);
+  CHECK(run_cli({"workspace", "delete"}, env).exit_code == 2);  // not confirmed
+  auto del = run_cli({"workspace", "delete", "--confirm", "team"}, env);
   CHECK(del.exit_code == 0);
   CHECK(del.err.find("Deleted workspace team") != std::string::npos);
   auto after = run_cli({"workspace", "list", "--json"}, env);
@@ -465,7 +469,8 @@ TEST_CASE("slab5 workspace delete on a terminal asks to type the slug") {
                                          {"SLAB5_WORKSPACE_ID", made.json["data"]["id"]},
                                          {"SLAB5_CONFIG_DIR", cfg.file("c")}, {"TERM", "xterm"},
                                          {"PATH", "/usr/bin:/bin"}};
-  std::string cmd = slab5_bin() + " workspace delete --confirm doomed";
+  // Without --confirm the slug is asked for (--confirm SLUG would be the answer given in advance).
+  std::string cmd = slab5_bin() + " workspace delete";
   auto no = run_program("/usr/bin/script", {"-qec", cmd, "/dev/null"}, env, "nope\n");
   CHECK(no.exit_code == 2);
   CHECK(no.out.find("type 'doomed' to confirm") != std::string::npos);

@@ -93,7 +93,10 @@ TEST_CASE("route: unknown scopes are a failure that says why, never a pass") {
 }
 
 TEST_CASE("route: session-only and role routes refuse API keys; roles rank") {
-  CHECK(check_route_needs("GET /v1/me", api_key({"settings:admin"})).status == "fail");
+  CHECK(check_route_needs("GET /v1/auth/sessions", api_key({"settings:admin"})).status == "fail");
+  CHECK(check_route_needs("GET /v1/auth/sessions", session("member")).status == "ok");
+  // GET /v1/me answers any credential about itself (api.md §2.2).
+  CHECK(check_route_needs("GET /v1/me", api_key({"crm:read"})).status == "ok");
   CHECK(check_route_needs("GET /v1/me", session("member")).status == "ok");
   auto del = check_route_needs("DELETE /v1/workspace", api_key({"settings:admin"}));
   CHECK(del.status == "fail");

@@ -13,6 +13,7 @@ std::string access_name(slab5d::Access a) {
     case slab5d::Access::User: return "user";
     case slab5d::Access::Workspace: return "workspace";
     case slab5d::Access::Mcp: return "mcp";
+    case slab5d::Access::Self: return "self";
   }
   return "?";
 }
