@@ -243,9 +243,7 @@ DoctorCheck check_route_needs(const std::string& route_text, const CredentialFac
     return ok(name, label + ": an MCP client token");
   }
   if (r->access == "self") {
-    if (f.kind != "session" && f.kind != "api_key")
-      return failed(name, label + " takes a session or an API key", "slab5 login, or use a workspace API key");
-    return ok(name, label + ": any session or API key, no workspace needed");
+    return ok(name, label + ": any session, API key or MCP client token, no workspace needed");
   }
   if (r->access == "user") {
     if (f.kind != "session")

@@ -335,8 +335,9 @@ Result<void> App::authenticate(Ctx& ctx) {
   // The checksum rejects typos and look-alikes without touching the database.
   if (!slab5::token_checksum_ok(token))
     return tl::unexpected(Error{"unauthorized", "The token is malformed (its checksum does not match)."});
-  if (kind == slab5::TokenKind::McpClient && ctx.route.access != Access::Mcp)
-    return tl::unexpected(Error{"unauthorized", "MCP client tokens are accepted only by the MCP gateway."});
+  // An MCP client token opens the MCP gateway, and GET /v1/me so it can learn its own scopes.
+  if (kind == slab5::TokenKind::McpClient && ctx.route.access != Access::Mcp && ctx.route.access != Access::Self)
+    return tl::unexpected(Error{"unauthorized", "MCP client tokens are accepted only by the MCP gateway and GET /v1/me."});
   if (kind == slab5::TokenKind::ApiKey && ctx.route.access == Access::Mcp)
     return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
   // Credentials come from this thread's cache, which a change by any connection empties.

@@ -43,7 +43,7 @@ enum class Access {
   User,       // a session token; no workspace
   Workspace,  // any workspace credential (session + x-workspace-id, or API key)
   Mcp,        // an MCP client token (the MCP gateway)
-  Self,       // a session or an API key, no workspace: introspection (GET /v1/me)
+  Self,       // a session, API key or MCP client token, no workspace: introspection (GET /v1/me)
 };
 
 struct Route {

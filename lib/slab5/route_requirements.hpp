@@ -11,8 +11,8 @@ namespace slab5 {
 struct RouteRequirement {
   std::string method;
   std::string pattern;  // "/v1/workspace/api-keys/{id}"
-  std::string access;   // "public" | "user" (session, no workspace) | "self" (session or
-                        // API key, no workspace: GET /v1/me) | "workspace" | "mcp"
+  std::string access;   // "public" | "user" (session, no workspace) | "self" (session, API
+                        // key or MCP client token, no workspace: GET /v1/me) | "workspace" | "mcp"
   std::string module;   // "" = none
   std::string scope;    // "" = none
   std::string role;     // minimum role of a session; credentials are refused ("" = none)

@@ -463,12 +463,21 @@ TEST_CASE("GET /v1/me tells an API key its own id, name, prefix, scopes, workspa
   check_error(get_me(s, secret), 401, "unauthorized");
 }
 
-TEST_CASE("GET /v1/me refuses an MCP client token: MCP tokens work on the MCP gateway only (api.md §2)") {
+TEST_CASE("GET /v1/me answers an MCP client token about itself; other REST routes still refuse it") {
   Server s;
   auto created =
       api("POST", s.api_url + "/workspace/mcp-clients", s.token, {{"name", "agent"}, {"scopes", {"crm:read"}}});
   REQUIRE(created.status == 201);
-  check_error(get_me(s, created.json["data"]["secret"]), 401, "unauthorized");
+  std::string secret = created.json["data"]["secret"];
+  auto me = get_me(s, secret);
+  REQUIRE(me.status == 200);
+  CHECK(me.json["data"]["credential"]["type"] == "mcp_client");
+  CHECK(me.json["data"]["credential"]["id"] == created.json["data"]["id"]);
+  CHECK(me.json["data"]["credential"]["scopes"] == Json::array({"crm:read"}));
+  CHECK(me.json["data"]["credential"]["workspace_id"] == s.workspace_id);
+  CHECK_FALSE(me.json["data"]["credential"].contains("secret"));
+  check_error(api("GET", s.api_url + "/workspace", secret), 401, "unauthorized");
+  check_error(api("GET", s.api_url + "/contacts", secret), 401, "unauthorized");
 }
 
 TEST_CASE("a session on workspace routes needs x-workspace-id naming one of its memberships") {
