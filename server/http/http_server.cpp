@@ -4,6 +4,7 @@
 #include <utility>  // must precede Asio with g++ 12 in C++20 mode
 
 #include "http/http_server.hpp"
+#include "http/request_reader.hpp"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -80,41 +81,19 @@ class Connection {
   Derived& derived() { return static_cast<Derived&>(*this); }
 
   void do_read() {
-    parser_.emplace();
-    parser_->header_limit(std::uint32_t(srv_.limits.header_limit));
-    parser_->body_limit(srv_.limits.body_limit);
+    reset_parser(parser_, srv_.limits);
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
     http::async_read(derived().stream(), buffer_, *parser_,
                      beast::bind_front_handler(&Connection::on_read, derived().shared_from_this()));
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset || ec == net::error::eof) {
-      return derived().do_close();
-    }
-    Request req;
+    auto outcome = finish_read(*parser_, ec, buffer_.size());
+    if (!outcome) return derived().do_close();
+    Request req = std::move(outcome->request);
     req.remote_ip = remote_ip();
-    if (ec) {
-      // The request cannot be read to its end: answer once, then close.
-      if (parser_->is_header_done()) fill_head(req, parser_->get());
-      if (ec == http::error::body_limit) {
-        req.transport_error = slab5::Error{"payload_too_large"};
-      } else if (ec == http::error::header_limit) {
-        req.transport_error = slab5::Error{"invalid_request", "The request headers are larger than 16 KiB."};
-      } else if (!parser_->is_header_done() && buffer_.size() == 0) {
-        return derived().do_close();
-      } else {
-        req.transport_error = slab5::Error{"invalid_request", "The request is not valid HTTP/1.1."};
-      }
-      close_after_ = true;
-    } else {
-      auto msg = parser_->release();
-      fill_head(req, msg);
-      req.body = std::move(msg.body());
-      close_after_ = !msg.keep_alive();
-      version_ = msg.version();
-    }
+    close_after_ = outcome->close_after;
+    if (outcome->version) version_ = *outcome->version;
     if (srv_.stopping) close_after_ = true;
     beast::get_lowest_layer(derived().stream()).expires_never();
     srv_.in_flight++;
@@ -169,20 +148,6 @@ class Connection {
   beast::flat_buffer buffer_;
 
  private:
-  template <class Msg>
-  void fill_head(Request& req, const Msg& msg) {
-    req.method = std::string(msg.method_string());
-    req.target = std::string(msg.target());
-    auto q = req.target.find('?');
-    req.path = req.target.substr(0, q);
-    if (q != std::string::npos) req.query = req.target.substr(q + 1);
-    req.headers.reserve(16);
-    for (const auto& f : msg) {
-      std::string name(f.name_string());
-      for (auto& c : name) c = char(std::tolower((unsigned char)c));
-      req.headers.emplace_back(std::move(name), std::string(f.value()));
-    }
-  }
   // The peer address does not change over a connection's life: looked up once.
   const std::string& remote_ip() {
     if (!remote_known_) {
@@ -194,7 +159,7 @@ class Connection {
     return remote_;
   }
 
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   bool close_after_ = false;
   unsigned version_ = 11;
   std::string remote_;
