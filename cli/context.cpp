@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -84,7 +85,8 @@ std::string Context::correlation_id() const {
 long Context::timeout_ms() const {
   std::string t = g.timeout.empty() ? env("SLAB5_TIMEOUT").value_or("30") : g.timeout;
   double s = std::atof(t.c_str());
-  if (s <= 0) s = 30;
+  if (!(s > 0)) s = 30;           // also NaN
+  s = std::min(s, 1e9);           // inf and 1e300 would not fit in a long (31 years is "never")
   return long(s * 1000);
 }
 

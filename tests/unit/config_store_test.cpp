@@ -85,3 +85,34 @@ TEST_CASE("a corrupt config file is reported, not silently replaced") {
   { std::ofstream(store.config_path()) << "{not json"; }
   CHECK_THROWS_WITH_AS(store.load_config(), doctest::Contains("not valid JSON"), std::runtime_error);
 }
+
+// Found by tests/fuzz/fuzz_config: valid JSON of the wrong shape made `config set`, `config
+// unset`, `login` and `logout` fail with a json.exception type error instead of the store's
+// own message.
+TEST_CASE("files whose profiles are not objects are reported, not a JSON type error") {
+  Dir d;
+  ConfigStore store(d.path.string());
+  fs::create_directories(d.path);
+  StoredCredential c;
+  c.kind = "api_key";
+  c.token = "slab5_sk_x";
+  for (const char* text : {R"({"profiles": 1})", R"({"profiles": ["default"]})", R"({"profiles": {"default": "x"}})"}) {
+    CAPTURE(text);
+    { std::ofstream(store.config_path()) << text; }
+    CHECK_THROWS_WITH_AS(store.set_profile_value("default", "output", "json"), doctest::Contains("config.json"),
+                         std::runtime_error);
+    CHECK_THROWS_WITH_AS(store.unset_profile_value("default", "output"), doctest::Contains("config.json"),
+                         std::runtime_error);
+    CHECK_FALSE(store.profile_value("default", "output").has_value());
+    { std::ofstream(store.credentials_path()) << text; }
+    fs::permissions(store.credentials_path(), fs::perms(0600));
+    if (std::string(text).find("\"x\"") == std::string::npos) {
+      // A profile entry of the wrong type is simply replaced by login and removed by logout.
+      CHECK_THROWS_WITH_AS(store.save_credential("default", c), doctest::Contains("credentials.json"),
+                           std::runtime_error);
+      CHECK_THROWS_WITH_AS(store.forget_credential("default"), doctest::Contains("credentials.json"),
+                           std::runtime_error);
+    }
+    CHECK_FALSE(store.credential("default").has_value());
+  }
+}
