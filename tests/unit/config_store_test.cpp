@@ -96,7 +96,7 @@ TEST_CASE("files whose profiles are not objects are reported, not a JSON type er
   StoredCredential c;
   c.kind = "api_key";
   c.token = "slab5_sk_x";
-  for (const char* text : {R"({"profiles": 1})", R"({"profiles": ["default"]})", R"({"profiles": {"default": "x"}})"}) {
+  for (std::string text : {R"({"profiles": 1})", R"({"profiles": ["default"]})", R"({"profiles": {"default": "x"}})"}) {
     CAPTURE(text);
     { std::ofstream(store.config_path()) << text; }
     CHECK_THROWS_WITH_AS(store.set_profile_value("default", "output", "json"), doctest::Contains("config.json"),
@@ -106,7 +106,7 @@ TEST_CASE("files whose profiles are not objects are reported, not a JSON type er
     CHECK_FALSE(store.profile_value("default", "output").has_value());
     { std::ofstream(store.credentials_path()) << text; }
     fs::permissions(store.credentials_path(), fs::perms(0600));
-    if (std::string(text).find("\"x\"") == std::string::npos) {
+    if (text.find("\"x\"") == std::string::npos) {
       // A profile entry of the wrong type is simply replaced by login and removed by logout.
       CHECK_THROWS_WITH_AS(store.save_credential("default", c), doctest::Contains("credentials.json"),
                            std::runtime_error);
