@@ -86,7 +86,7 @@ TEST_CASE("a corrupt config file is reported, not silently replaced") {
   CHECK_THROWS_WITH_AS(store.load_config(), doctest::Contains("not valid JSON"), std::runtime_error);
 }
 
-// Found by tests/fuzz/fuzz_config: valid JSON of the wrong shape made `config set`, `config
+// Found with tests/fuzz/fuzz_config: valid JSON of the wrong shape made `config set`, `config
 // unset`, `login` and `logout` fail with a json.exception type error instead of the store's
 // own message.
 TEST_CASE("files whose profiles are not objects are reported, not a JSON type error") {

@@ -17,7 +17,7 @@ slab5::EnvLookup env_of(std::map<std::string, std::string> vars) {
 }
 }  // namespace
 
-// Found by tests/fuzz/fuzz_cli_args: `--timeout 1e300` (or inf, nan) converted an
+// Found with tests/fuzz/fuzz_cli_args: `--timeout 1e300` (or inf, nan) converted an
 // out-of-range double to long, which is undefined behaviour (a negative timeout in practice).
 TEST_CASE("the timeout in milliseconds is positive and bounded for any --timeout / SLAB5_TIMEOUT") {
   for (std::string t : {"1e300", "inf", "-inf", "nan", "1e18", "9223372036854775807"}) {
