@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages slab5 builds and tests with, only those missing.
-# Usage: scripts/install-deps.sh [--bench]
+# Usage: scripts/install-deps.sh [--bench] [--fuzz]
+#   --bench  the benchmark harness's tools (wrk, nginx, hyperfine)
+#   --fuzz   clang 14 and its libFuzzer/sanitizer runtimes, for tests/fuzz (the `fuzz` preset)
 set -euo pipefail
 
 packages=(
@@ -10,9 +12,13 @@ packages=(
   asciidoctor sqlite3 curl ca-certificates openssl
   bash zsh fish dpkg-dev file
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(wrk nginx-light hyperfine)
-fi
+for arg in "$@"; do
+  case $arg in
+    --bench) packages+=(wrk nginx-light hyperfine) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    *) echo "usage: scripts/install-deps.sh [--bench] [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

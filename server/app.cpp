@@ -13,6 +13,7 @@
 #include "idempotency.hpp"
 #include "logger.hpp"
 #include "rate_limiter.hpp"
+#include "request_inputs.hpp"
 #include "slab5/access.hpp"
 #include "slab5/encoding.hpp"
 #include "slab5/ids.hpp"
@@ -65,25 +66,6 @@ const std::string& Ctx::param(const std::string& name) const {
   return it == params.end() ? empty : it->second;
 }
 
-namespace {
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out.push_back(' ');
-    } else if (s[i] == '%' && i + 2 < s.size() + 0 && std::isxdigit((unsigned char)s[i + 1]) &&
-               std::isxdigit((unsigned char)s[i + 2])) {
-      out.push_back(char(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-}  // namespace
-
 std::optional<std::string> Ctx::query(std::string_view name) const {
   std::string_view q = req.query;
   while (!q.empty()) {
@@ -132,16 +114,6 @@ bool valid_correlation_id(std::string_view s) {
   return true;
 }
 
-bool json_content_type(std::string_view ct) {
-  auto semi = ct.find(';');
-  auto base = ct.substr(0, semi);
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  std::string lower;
-  for (char c : base) lower.push_back(char(std::tolower((unsigned char)c)));
-  return lower == "application/json" || (lower.size() > 5 && lower.ends_with("+json"));
-}
-
-bool method_has_body(std::string_view m) { return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"; }
 }  // namespace
 
 App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
@@ -288,24 +260,9 @@ constexpr std::size_t kMaxSessionEntries = 4096;
 
 }  // namespace
 
-std::optional<std::string_view> bearer_token(std::string_view authorization) {
-  // RFC 9110 §11.1: the scheme is case-insensitive; §11.4: then one or more spaces.
-  constexpr std::string_view scheme = "bearer";
-  if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ') return std::nullopt;
-  for (std::size_t i = 0; i < scheme.size(); ++i)
-    if (std::tolower((unsigned char)authorization[i]) != scheme[i]) return std::nullopt;
-  std::string_view token = authorization.substr(scheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (token.empty()) return std::nullopt;
-  return token;
-}
-
 Result<void> App::authenticate(Ctx& ctx) {
-  std::string_view auth = ctx.req.header("authorization");
-  if (auth.empty()) return tl::unexpected(Error{"unauthorized", "The Authorization header is missing; send 'Authorization: Bearer <token>'."});
-  auto bearer = bearer_token(auth);
-  if (!bearer) return tl::unexpected(Error{"unauthorized", "The Authorization header must be 'Bearer <token>'."});
+  auto bearer = bearer_token_of(ctx.req.header("authorization"));
+  if (!bearer) return tl::unexpected(bearer.error());
   std::string_view token = *bearer;
   auto kind = slab5::token_kind(token);
   if (kind == slab5::TokenKind::Jwt) {
@@ -427,16 +384,9 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
     }
   }
   // 7. the body: JSON object or nothing
-  if (method_has_body(ctx.req.method) && !ctx.req.body.empty()) {
-    if (!json_content_type(ctx.req.header("content-type")))
-      return tl::unexpected(Error{"unsupported_media_type", "Send the body with 'Content-Type: application/json'."});
-    if (!slab5::is_valid_utf8(ctx.req.body))
-      return tl::unexpected(Error{"invalid_request", "The request body is not valid UTF-8."});
-    auto parsed = slab5::parse_json(ctx.req.body);
-    if (!parsed) return tl::unexpected(parsed.error());
-    if (!parsed->is_object()) return tl::unexpected(Error{"invalid_request", "The request body must be a JSON object."});
-    ctx.body = std::move(*parsed);
-  }
+  auto body = read_json_body(ctx.req.method, ctx.req.header("content-type"), ctx.req.body);
+  if (!body) return tl::unexpected(body.error());
+  if (!body->empty()) ctx.body = std::move(*body);  // else it stays the empty object
   // 8. the operation; routes that create take idempotency keys (idempotency.cpp)
   if (route.creates) return run_idempotent(ctx, route.handler);
   return route.handler(ctx);

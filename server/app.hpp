@@ -11,6 +11,7 @@
 
 #include "config.hpp"
 #include "http/message.hpp"
+#include "request_inputs.hpp"
 #include "router.hpp"
 #include "store/db.hpp"
 
@@ -67,9 +68,6 @@ struct Ctx {
   std::string user_agent() const { return std::string(req.header("user-agent")); }
 };
 
-// The token in an Authorization header value of the Bearer scheme, the scheme in any case
-// (RFC 9110 §11.1) followed by one or more spaces; nullopt for another scheme or no token.
-std::optional<std::string_view> bearer_token(std::string_view authorization);
 
 // Verifies a session JWT into a Principal (kind, credential_id = ses_…, user_id) or an
 // unauthorized error. Installed by the identity routes.

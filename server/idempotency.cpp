@@ -20,30 +20,29 @@ using slab5::Json;
 using slab5::Result;
 
 namespace {
-
 constexpr std::size_t kMaxKeyLength = 255;
 constexpr auto kWaitForFirst = std::chrono::seconds(3);
+}  // namespace
 
-bool valid_key(std::string_view k) {
+bool valid_idempotency_key(std::string_view k) {
   if (k.empty() || k.size() > kMaxKeyLength) return false;
   for (char c : k)
     if (c < 0x21 || c > 0x7e) return false;
   return true;
 }
 
-// The key from the body or the header; nullopt when neither carries one.
-Result<std::optional<std::string>> read_key(const Ctx& ctx) {
+Result<std::optional<std::string>> read_idempotency_key(const Json& body, const Request& req) {
   std::optional<std::string> from_body;
-  if (auto it = ctx.body.find("idempotency_key"); it != ctx.body.end() && !it->is_null()) {
-    if (!it->is_string() || !valid_key(it->get_ref<const std::string&>()))
+  if (auto it = body.find("idempotency_key"); it != body.end() && !it->is_null()) {
+    if (!it->is_string() || !valid_idempotency_key(it->get_ref<const std::string&>()))
       return tl::unexpected(slab5::validation_error(
           "idempotency_key", "must be a string of 1-255 printable ASCII characters without spaces"));
     from_body = it->get<std::string>();
   }
   std::optional<std::string> from_header;
-  if (ctx.req.has_header("idempotency-key")) {
-    std::string h(ctx.req.header("idempotency-key"));
-    if (!valid_key(h))
+  if (req.has_header("idempotency-key")) {
+    std::string h(req.header("idempotency-key"));
+    if (!valid_idempotency_key(h))
       return slab5::fail("invalid_request",
                          "The Idempotency-Key header must be 1-255 printable ASCII characters without spaces.");
     from_header = std::move(h);
@@ -53,12 +52,13 @@ Result<std::optional<std::string>> read_key(const Ctx& ctx) {
   return from_body ? from_body : from_header;
 }
 
-// What makes two requests "the same": workspace, concrete path and body (without the key).
-std::string request_fingerprint(const Ctx& ctx) {
-  Json body = ctx.body;
+std::string request_fingerprint(const std::string& workspace_id, const std::string& path, const Json& request_body) {
+  Json body = request_body;
   if (body.is_object()) body.erase("idempotency_key");
-  return slab5::sha256_hex(ctx.who.workspace_id + "\n" + ctx.req.path + "\n" + body.dump());
+  return slab5::sha256_hex(workspace_id + "\n" + path + "\n" + body.dump());
 }
+
+namespace {
 
 // The caller's token, read as authenticate() read it.
 std::string caller_token(const Ctx& ctx) {
@@ -70,6 +70,8 @@ std::string caller_token(const Ctx& ctx) {
 std::string seal_key(const Ctx& ctx, const std::string& scope) {
   return slab5::hmac_sha256(caller_token(ctx), "slab5 idempotent response v1\n" + scope);
 }
+
+}  // namespace
 
 std::string seal(const std::string& key, const std::string& aad, const std::string& plain) {
   std::string nonce = slab5::random_bytes(12);
@@ -112,6 +114,8 @@ std::optional<std::string> unseal(const std::string& key, const std::string& aad
   if (!ok) return std::nullopt;
   return out;
 }
+
+namespace {
 
 // ---- the table ----------------------------------------------------------------------
 
@@ -209,11 +213,11 @@ tl::unexpected<Error> conflict(const std::string& key) {
 }  // namespace
 
 Result<Reply> run_idempotent(Ctx& ctx, const Handler& handler) {
-  auto key = read_key(ctx);
+  auto key = read_idempotency_key(ctx.body, ctx.req);
   if (!key) return tl::unexpected(key.error());
   if (!*key || ctx.who.credential_id.empty()) return handler(ctx);
   Slot slot{ctx.who.credential_id, ctx.route.method + " " + ctx.route.pattern, **key};
-  std::string fingerprint = request_fingerprint(ctx);
+  std::string fingerprint = request_fingerprint(ctx.who.workspace_id, ctx.req.path, ctx.body);
 
   auto deadline = std::chrono::steady_clock::now() + kWaitForFirst;
   for (;;) {

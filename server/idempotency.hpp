@@ -22,4 +22,17 @@ inline constexpr std::int64_t kIdempotencyLifetimeMs = 24LL * 3600 * 1000;
 // Runs `handler` under the request's idempotency key (or directly when it has none).
 slab5::Result<Reply> run_idempotent(Ctx& ctx, const Handler& handler);
 
+// The parts that need no database (the fuzz target tests/fuzz/fuzz_idempotency.cpp drives them).
+// 1-255 printable ASCII characters, no spaces.
+bool valid_idempotency_key(std::string_view key);
+// The key from the body's "idempotency_key" or the Idempotency-Key header (they must agree);
+// nullopt when neither carries one.
+slab5::Result<std::optional<std::string>> read_idempotency_key(const slab5::Json& body, const Request& req);
+// What makes two requests "the same": workspace, concrete path and body (without the key).
+std::string request_fingerprint(const std::string& workspace_id, const std::string& path, const slab5::Json& body);
+// AES-256-GCM under a 32-byte `key` with `aad`, as base64(nonce | ciphertext | tag); unseal
+// gives nullopt for anything seal did not make with the same key and aad.
+std::string seal(const std::string& key, const std::string& aad, const std::string& plain);
+std::optional<std::string> unseal(const std::string& key, const std::string& aad, const std::string& sealed);
+
 }  // namespace slab5d

@@ -76,7 +76,10 @@ tl::expected<void, std::string> add_field(Json& body, const std::string& spec, b
 
 std::string query_from(const Json& fields) {
   std::string q;
-  for (auto& [k, v] : fields.items()) {
+  for (const auto& item : fields.items()) {
+    // Named, not a structured binding: clang 14 cannot capture a binding in a lambda.
+    const std::string& k = item.key();
+    const Json& v = item.value();
     auto add = [&](const Json& x) {
       q += (q.empty() ? "" : "&") + slab5::url_encode(k) + "=" +
            slab5::url_encode(x.is_string() ? x.get<std::string>() : x.dump());

@@ -157,6 +157,17 @@ void ConfigStore::ensure_dir() const {
   chmod(dir_.c_str(), 0700);
 }
 
+namespace {
+// The "profiles" object of a loaded file, created when absent; valid JSON of another shape
+// is refused with the same advice as unparsable JSON (not a json.exception type error).
+Json& profiles_of(Json& file, const std::string& path) {
+  Json& profiles = file["profiles"];
+  if (profiles.is_null()) profiles = Json::object();
+  if (!profiles.is_object()) throw std::runtime_error(path + " is not valid: \"profiles\" must be an object; fix or remove it");
+  return profiles;
+}
+}  // namespace
+
 Json ConfigStore::load_file(const std::string& path, ConfigFile kind) const {
   struct stat st{};
   if (lstat(path.c_str(), &st) != 0) return Json::object();
@@ -228,13 +239,22 @@ std::optional<std::string> ConfigStore::profile_value(const std::string& profile
 
 void ConfigStore::set_profile_value(const std::string& profile, const std::string& key, const std::string& value) const {
   auto cfg = load_config();
-  cfg["profiles"][profile][key] = value;
+  Json& entry = profiles_of(cfg, config_path())[profile];
+  if (entry.is_null()) entry = Json::object();
+  if (!entry.is_object())
+    throw std::runtime_error(config_path() + " is not valid: profile \"" + profile + "\" must be an object; fix or remove it");
+  entry[key] = value;
   save_config(cfg);
 }
 
 void ConfigStore::unset_profile_value(const std::string& profile, const std::string& key) const {
   auto cfg = load_config();
-  if (cfg.contains("profiles") && cfg["profiles"].contains(profile)) cfg["profiles"][profile].erase(key);
+  Json& profiles = profiles_of(cfg, config_path());
+  if (profiles.contains(profile)) {
+    if (!profiles[profile].is_object())
+      throw std::runtime_error(config_path() + " is not valid: profile \"" + profile + "\" must be an object; fix or remove it");
+    profiles[profile].erase(key);
+  }
   save_config(cfg);
 }
 

@@ -31,34 +31,50 @@ std::string cursor_key(Db& db) {
   return cached_key = q.text(0);
 }
 
-std::string mac(Ctx& ctx, const std::string& filters, const std::string& last_id) {
-  std::string msg = ctx.route.method + " " + ctx.route.pattern + "\n" + ctx.who.workspace_id + "\n" + filters + "\n" + last_id;
-  return slab5::base64url_encode(slab5::hmac_sha256(cursor_key(ctx.db), msg).substr(0, 16));
+// What a cursor is bound to: the route, the workspace and the filters.
+std::string binding(Ctx& ctx, const std::string& filters) {
+  return ctx.route.method + " " + ctx.route.pattern + "\n" + ctx.who.workspace_id + "\n" + filters;
 }
 }  // namespace
+
+std::string cursor_mac(const std::string& key, const std::string& binding, const std::string& last_id) {
+  return slab5::base64url_encode(slab5::hmac_sha256(key, binding + "\n" + last_id).substr(0, 16));
+}
+
+std::optional<std::string> open_cursor(const std::string& cursor, const std::string& key, const std::string& binding) {
+  // cursor = base64url(last_id) "." mac
+  auto dot = cursor.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  auto id = slab5::base64url_decode(cursor.substr(0, dot));
+  if (!id || !slab5::constant_time_equal(cursor.substr(dot + 1), cursor_mac(key, binding, *id))) return std::nullopt;
+  return id;
+}
+
+slab5::Result<int> parse_page_limit(const std::string& text) {
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < 1 || v > 100)
+    return slab5::fail("invalid_request", "limit must be a whole number from 1 to 100.");
+  return v;
+}
 
 slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filters) {
   PageRequest p;
   if (auto l = ctx.query("limit")) {
-    int v = 0;
-    auto [ptr, ec] = std::from_chars(l->data(), l->data() + l->size(), v);
-    if (ec != std::errc() || ptr != l->data() + l->size() || v < 1 || v > 100)
-      return slab5::fail("invalid_request", "limit must be a whole number from 1 to 100.");
-    p.limit = v;
+    auto v = parse_page_limit(*l);
+    if (!v) return tl::unexpected(v.error());
+    p.limit = *v;
   }
   if (auto c = ctx.query("cursor")) {
-    // cursor = base64url(last_id) "." mac
-    auto dot = c->find('.');
-    auto id = dot == std::string::npos ? std::nullopt : slab5::base64url_decode(c->substr(0, dot));
-    if (!id || !slab5::constant_time_equal(c->substr(dot + 1), mac(ctx, filters, *id)))
-      return slab5::fail("invalid_request", "The cursor is not valid for this route and these filters.");
-    p.after = *id;
+    auto id = open_cursor(*c, cursor_key(ctx.db), binding(ctx, filters));
+    if (!id) return slab5::fail("invalid_request", "The cursor is not valid for this route and these filters.");
+    p.after = std::move(*id);
   }
   return p;
 }
 
 std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last_id) {
-  return slab5::base64url_encode(last_id) + "." + mac(ctx, filters, last_id);
+  return slab5::base64url_encode(last_id) + "." + cursor_mac(cursor_key(ctx.db), binding(ctx, filters), last_id);
 }
 
 }  // namespace slab5d

@@ -23,4 +23,12 @@ slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filter
 // The cursor for the page after one ending with `last_id`.
 std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last_id);
 
+// The parts that need no database (the fuzz target tests/fuzz/fuzz_cursor.cpp drives them):
+// `binding` is "METHOD pattern\nworkspace\nfilters", `key` the database's cursor key.
+std::string cursor_mac(const std::string& key, const std::string& binding, const std::string& last_id);
+// The last id a cursor carries, or nullopt when it is malformed or not made for this binding.
+std::optional<std::string> open_cursor(const std::string& cursor, const std::string& key, const std::string& binding);
+// ?limit=: a whole number from 1 to 100.
+slab5::Result<int> parse_page_limit(const std::string& text);
+
 }  // namespace slab5d
