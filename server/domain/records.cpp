@@ -28,6 +28,24 @@ std::string record_source(const Actor& actor) {
   return "admin";
 }
 
+// A new record of `spec` made by `actor`: the record fields of api.md §8.1, every resource
+// field null, before defaults and input are applied.
+Json new_record(const ResourceSpec& spec, const Actor& actor, const std::string& now) {
+  Json r = {{"id", slab5::new_id(spec.id_prefix)},
+            {"workspace_id", actor.workspace_id},
+            {"tenant_id", actor.tenant_id},
+            {"created_at", now},
+            {"updated_at", now},
+            {"version", 1},
+            {"source", record_source(actor)},
+            {"created_by", {{"type", actor.type}, {"id", actor.id}}},
+            {"last_agent_actor_id", actor.is_agent() ? Json(actor.id) : Json(nullptr)},
+            {"custom_fields", Json::object()}};
+  for (const auto& f : spec.fields) r[std::string(f.name)] = nullptr;
+  if (spec.field("source")) r["__origin"] = record_source(actor);
+  return r;
+}
+
 // The record as a client sees it: without the origin a lead's own `source` hides.
 Json visible(Json record) {
   record.erase("__origin");
@@ -106,19 +124,9 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
     if (!p->has_value()) return tl::unexpected(not_found(*parent));
   }
   auto now = now_text();
-  Json record = {{"id", slab5::new_id(spec.id_prefix)},
-                 {"workspace_id", actor.workspace_id},
-                 {"tenant_id", actor.tenant_id},
-                 {"created_at", now},
-                 {"updated_at", now},
-                 {"version", 1},
-                 {"source", record_source(actor)},
-                 {"created_by", {{"type", actor.type}, {"id", actor.id}}},
-                 {"last_agent_actor_id", actor.is_agent() ? Json(actor.id) : Json(nullptr)},
-                 {"custom_fields", valid->custom_fields.value_or(Json::object())}};
-  if (spec.field("source")) record["__origin"] = record_source(actor);
+  Json record = new_record(spec, actor, now);
+  record["custom_fields"] = valid->custom_fields.value_or(Json::object());
   if (spec.is_child()) record[std::string(spec.parent_field)] = parent_id;
-  for (const auto& f : spec.fields) record[std::string(f.name)] = nullptr;
   for (auto& [k, v] : valid->values.items()) record[k] = v;
   if (auto st = record_rules::complete(spec, *store_, Json(), record, now); !st) return tl::unexpected(st.error());
   if (auto st = check_references(spec, *store_, actor.workspace_id, Json(), record); !st)
@@ -242,18 +250,8 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
   if (!got->has_value()) return tl::unexpected(not_found(spec));
   Json before = **got;
   auto now = now_text();
-  auto new_record = [&](const ResourceSpec& s, Json fields) {
-    Json r = {{"id", slab5::new_id(s.id_prefix)},
-              {"workspace_id", actor.workspace_id},
-              {"tenant_id", actor.tenant_id},
-              {"created_at", now},
-              {"updated_at", now},
-              {"version", 1},
-              {"source", record_source(actor)},
-              {"created_by", {{"type", actor.type}, {"id", actor.id}}},
-              {"last_agent_actor_id", actor.is_agent() ? Json(actor.id) : Json(nullptr)},
-              {"custom_fields", Json::object()}};
-    for (const auto& f : s.fields) r[std::string(f.name)] = nullptr;
+  auto make = [&](const ResourceSpec& s, Json fields) {
+    Json r = new_record(s, actor, now);
     for (const auto& f : s.fields)
       if (!f.default_value.empty()) r[std::string(f.name)] = Json::parse(f.default_value);
     for (auto& [k, v] : fields.items()) r[k] = v;
@@ -261,7 +259,7 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
   };
   Json result;
   if (spec.route == "leads" && action.name == "convert") {
-    auto converted = record_rules::convert_lead(unit, *store_, before, *valid, now, new_record);
+    auto converted = record_rules::convert_lead(unit, *store_, before, *valid, now, make);
     if (!converted) return tl::unexpected(converted.error());
     result = std::move(*converted);
   } else if (spec.route == "tasks" && action.name == "complete") {
