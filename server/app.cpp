@@ -8,6 +8,7 @@
 #include "bootstrap.hpp"
 #include "credential_cache.hpp"
 #include "http/json_writer.hpp"
+#include "domain/audit.hpp"
 #include "domain/credentials.hpp"
 #include "domain/workspaces.hpp"
 #include "idempotency.hpp"
@@ -15,6 +16,7 @@
 #include "rate_limiter.hpp"
 #include "request_inputs.hpp"
 #include "slab5/access.hpp"
+#include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/token.hpp"
@@ -23,6 +25,33 @@
 #include "work_pool.hpp"
 
 namespace slab5d {
+
+Actor Ctx::actor() const {
+  Actor a;
+  if (who.authenticated()) {
+    a.type = who.actor_type();
+    a.id = who.actor_id();
+  }
+  a.workspace_id = who.workspace_id;
+  a.tenant_id = who.tenant_id;
+  a.role = who.role;
+  a.scopes = who.scopes;
+  a.enabled_modules = who.enabled_modules;
+  a.credential_id = who.credential_id;
+  a.user_id = who.user_id;
+  a.source = who.kind == Principal::Kind::McpClient ? "mcp" : "api";
+  return a;
+}
+
+RequestMeta Ctx::meta() const {
+  return RequestMeta{.request_id = request_id,
+                     .correlation_id = correlation_id,
+                     .route = route.method + " " + route.pattern,
+                     .ip = req.remote_ip,
+                     .user_agent = user_agent(),
+                     .input_hash = body.empty() ? "" : slab5::sha256_hex(strip_secrets(body).dump())};
+}
+
 
 using slab5::Error;
 using slab5::Json;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config.hpp"
+#include "domain/actor.hpp"
 #include "http/message.hpp"
 #include "request_inputs.hpp"
 #include "router.hpp"
@@ -66,6 +67,9 @@ struct Ctx {
   // Every query parameter, percent-decoded, in order.
   std::vector<std::pair<std::string, std::string>> query_pairs() const;
   std::string user_agent() const { return std::string(req.header("user-agent")); }
+  // Who acts, and where the call came from: what a domain rule takes instead of this Ctx.
+  Actor actor() const;
+  RequestMeta meta() const;
 };
 
 

@@ -19,28 +19,8 @@ using slab5::api::ResourceSpec;
 
 namespace {
 
-Actor actor_of(const Ctx& ctx) {
-  Actor a;
-  if (ctx.who.authenticated()) {
-    a.type = ctx.who.actor_type();
-    a.id = ctx.who.actor_id();
-  }
-  a.workspace_id = ctx.who.workspace_id;
-  a.tenant_id = ctx.who.tenant_id;
-  a.role = ctx.who.role;
-  a.scopes = ctx.who.scopes;
-  a.source = ctx.who.kind == Principal::Kind::McpClient ? "mcp" : "api";
-  return a;
-}
-
-RequestMeta meta_of(const Ctx& ctx) {
-  return RequestMeta{.request_id = ctx.request_id,
-                     .correlation_id = ctx.correlation_id,
-                     .route = ctx.route.method + " " + ctx.route.pattern,
-                     .ip = ctx.req.remote_ip,
-                     .user_agent = ctx.user_agent(),
-                     .input_hash = ctx.body.empty() ? "" : slab5::sha256_hex(strip_secrets(ctx.body).dump())};
-}
+Actor actor_of(const Ctx& ctx) { return ctx.actor(); }
+RequestMeta meta_of(const Ctx& ctx) { return ctx.meta(); }
 
 Records records(Ctx& ctx) { return Records(ctx.db); }
 
