@@ -43,13 +43,14 @@ Actor Ctx::actor() const {
   return a;
 }
 
-RequestMeta Ctx::meta() const {
-  return RequestMeta{.request_id = request_id,
+const RequestMeta& Ctx::meta() const {
+  if (meta_cache) return *meta_cache;
+  return meta_cache.emplace(RequestMeta{.request_id = request_id,
                      .correlation_id = correlation_id,
                      .route = route.method + " " + route.pattern,
                      .ip = req.remote_ip,
                      .user_agent = user_agent(),
-                     .input_hash = body.empty() ? "" : slab5::sha256_hex(strip_secrets(body).dump())};
+                     .input_hash = body.empty() ? "" : slab5::sha256_hex(strip_secrets(body).dump())});
 }
 
 
@@ -468,7 +469,7 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
                     .duration_us = now_us() - start_us,
                     .credential = authed ? std::string_view(ctx->who.credential_id) : std::string_view("-"),
                     .remote = req.remote_ip.empty() ? std::string_view("-") : std::string_view(req.remote_ip)});
-  if (ctx && ctx->who.authenticated() && !ctx->who.workspace_id.empty() && usage_) {
+  if (ctx && ctx->who.authenticated() && !ctx->who.workspace_id.empty() && usage_ && !ctx->usage_recorded()) {
     std::string id = slab5::new_id("use"), type = ctx->who.credential_type(),
                 at = slab5::format_rfc3339(slab5::now_millis());
     UsageEvent ev;

@@ -68,8 +68,12 @@ struct Ctx {
   std::vector<std::pair<std::string, std::string>> query_pairs() const;
   std::string user_agent() const { return std::string(req.header("user-agent")); }
   // Who acts, and where the call came from: what a domain rule takes instead of this Ctx.
+  // meta() is built on first use and kept: a WriteUnit marks on it that the call's usage
+  // event went in with the write.
   Actor actor() const;
-  RequestMeta meta() const;
+  const RequestMeta& meta() const;
+  bool usage_recorded() const { return meta_cache && meta_cache->usage_recorded; }
+  mutable std::optional<RequestMeta> meta_cache = std::nullopt;  // meta()'s; not set by hand
 };
 
 

@@ -20,7 +20,7 @@ using slab5::api::ResourceSpec;
 namespace {
 
 Actor actor_of(const Ctx& ctx) { return ctx.actor(); }
-RequestMeta meta_of(const Ctx& ctx) { return ctx.meta(); }
+const RequestMeta& meta_of(const Ctx& ctx) { return ctx.meta(); }
 
 Records records(Ctx& ctx) { return Records(ctx.db); }
 

@@ -29,6 +29,9 @@ struct RequestMeta {
   std::string ip;
   std::string user_agent;
   std::string input_hash;  // SHA-256 of the input with secrets removed ("" for none)
+  // Set by a WriteUnit that committed this call's usage event with its write (api.md §8.1:
+  // audit, usage and event in one transaction), so the edge does not record it again.
+  mutable bool usage_recorded = false;
 };
 
 }  // namespace slab5d

@@ -45,6 +45,8 @@ std::string WriteUnit::record(const Change& c) {
   ev.before = c.before;
   ev.after = c.after;
   record_audit(db_, std::move(ev));
+  if (!first_status_) first_status_ = c.status;
+  if (c.credential_action) ++credential_actions_;
   if (!c.emit_event || actor_.workspace_id.empty()) return "";
   std::string id = slab5::new_id("evt");
   const Json& data = c.after ? *c.after : c.before ? *c.before : Json::object();
@@ -58,8 +60,24 @@ std::string WriteUnit::record(const Change& c) {
   return id;
 }
 
+void WriteUnit::record_usage(const std::string& kind, int status) {
+  std::string credential_type = actor_.type == "user" ? "session" : actor_.type;
+  auto q = db_.query(
+      "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, kind, "
+      "request_id, created_at) VALUES (?,?,?,?,?,?,1,?,?,?)",
+      slab5::new_id("use"), actor_.workspace_id, credential_type, actor_.credential_id, meta_.route, status, kind,
+      meta_.request_id, slab5::format_rfc3339(slab5::now_millis()));
+  if (q.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "the usage event could not be written");
+}
+
 slab5::Status WriteUnit::commit() {
+  // Usage is metered per credential call in a workspace; system and sign-in writes have none.
+  bool metered = first_status_ && !actor_.workspace_id.empty() && !actor_.credential_id.empty();
+  if (metered && !meta_.usage_recorded) record_usage("api_request", *first_status_);
+  if (metered)
+    for (int i = 0; i < credential_actions_; ++i) record_usage("credential_action", *first_status_);
   tx_.commit();
+  if (metered) meta_.usage_recorded = true;
   return {};
 }
 

@@ -20,11 +20,13 @@ struct Change {
   std::optional<slab5::Json> after;   // the object after (absent on delete)
   int status = 200;                   // the status the caller answers with
   bool emit_event = true;             // false for changes no event stream carries
+  bool credential_action = false;     // also a `credential_action` usage event (api.md §7)
 };
 
 class WriteUnit {
  public:
-  WriteUnit(Db& db, const Actor& actor, const RequestMeta& meta);  // BEGIN IMMEDIATE
+  // BEGIN IMMEDIATE. `meta` must outlive the unit: commit() marks its usage as recorded.
+  WriteUnit(Db& db, const Actor& actor, const RequestMeta& meta);
   WriteUnit(const WriteUnit&) = delete;
   WriteUnit& operator=(const WriteUnit&) = delete;
 
@@ -34,14 +36,19 @@ class WriteUnit {
   // none). The event's data is the object after the change (before it for deletes), and
   // `previous` the changed fields' old values.
   std::string record(const Change& change);
-  // Commits; nothing recorded is visible before, and all of it after.
+  // Writes the call's usage event (api.md §7: an `api_request` with the first change's
+  // status, and a `credential_action` for each change that is one) and commits; nothing
+  // recorded is visible before, and all of it after.
   slab5::Status commit();
 
  private:
   Db& db_;
+  void record_usage(const std::string& kind, int status);
   Actor actor_;
-  RequestMeta meta_;
+  const RequestMeta& meta_;
   Tx tx_;
+  std::optional<int> first_status_;
+  int credential_actions_ = 0;
 };
 
 // The fields of `after` whose values differ in `before`, with their old values.

@@ -61,6 +61,19 @@ TEST_CASE("every write has its audit event") {
   CHECK(ev.json["data"][0]["target"]["id"] == c["id"]);
   CHECK(ev.json["data"][0]["route"] == "POST /v1/companies");
   CHECK(ev.json["data"][0]["after"]["name"] == "Acme");
+  // … and its usage event, once: written with the record, not again by the edge.
+  std::string request_id = ev.json["data"][0]["request_id"];
+  auto use = api("GET", s.api_url + "/workspace/usage-events?limit=100", s.token);
+  REQUIRE(use.status == 200);
+  int matching = 0;
+  for (const auto& u : use.json["data"])
+    if (u["request_id"] == request_id) {
+      ++matching;
+      CHECK(u["status"] == 201);
+      CHECK(u["route"] == "POST /v1/companies");
+      CHECK(u["kind"] == "api_request");
+    }
+  CHECK(matching == 1);
 }
 
 TEST_CASE("lists filter, search words and prefixes, and page with cursors") {
