@@ -159,7 +159,7 @@ void check_common_lines(const std::string& shell_path, Completer complete) {
 TEST_CASE("bash completes partial command lines") {
   auto bash = find_shell("bash");
   if (bash.empty()) {
-    MESSAGE("skipped: bash is not installed (apt-get install bash)");
+    skip("bash is not installed (apt-get install bash)");
     return;
   }
   check_common_lines(bash, bash_complete);
@@ -168,7 +168,7 @@ TEST_CASE("bash completes partial command lines") {
 TEST_CASE("the bash adaptor strips what readline keeps before '=' and ':'") {
   auto bash = find_shell("bash");
   if (bash.empty()) {
-    MESSAGE("skipped: bash is not installed (apt-get install bash)");
+    skip("bash is not installed (apt-get install bash)");
     return;
   }
   // readline replaces only the text after the last '=' or ':' (COMP_WORDBREAKS), so a value
@@ -198,7 +198,7 @@ TEST_CASE("the bash adaptor strips what readline keeps before '=' and ':'") {
 TEST_CASE("zsh completes partial command lines through compsys") {
   auto zsh = find_shell("zsh");
   if (zsh.empty()) {
-    MESSAGE("skipped: zsh is not installed (apt-get install zsh)");
+    skip("zsh is not installed (apt-get install zsh)");
     return;
   }
   check_common_lines(zsh, zsh_complete);
@@ -207,7 +207,7 @@ TEST_CASE("zsh completes partial command lines through compsys") {
 TEST_CASE("fish completes partial command lines") {
   auto fish = find_shell("fish");
   if (fish.empty()) {
-    MESSAGE("skipped: fish is not installed (apt-get install fish)");
+    skip("fish is not installed (apt-get install fish)");
     return;
   }
   check_common_lines(fish, fish_complete);

@@ -67,7 +67,7 @@ void check_page_covers(const std::string& page, const std::vector<CommandLine>& 
 
 bool have_manual() {
   if (!std::filesystem::exists(std::filesystem::path(slab5_bin()).parent_path() / "man" / "slab5.1")) {
-    MESSAGE("skipped: the manual pages were not built (apt-get install asciidoctor, then rebuild)");
+    skip("the manual pages were not built (apt-get install asciidoctor, then rebuild)");
     return false;
   }
   return true;

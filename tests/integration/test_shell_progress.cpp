@@ -53,7 +53,7 @@ CliResult on_a_terminal(const std::string& args, const std::map<std::string, std
 
 TEST_CASE("--paginate shows progress on stderr when it is a terminal, then clears the line") {
   if (access("/usr/bin/script", X_OK) != 0) {
-    MESSAGE("skipped: script(1) is not installed (apt-get install bsdutils)");
+    skip("script(1) is not installed (apt-get install bsdutils)");
     return;
   }
   StandIn s(two_pages(false));
@@ -79,7 +79,7 @@ TEST_CASE("--paginate prints no progress when stderr is not a terminal") {
 
 TEST_CASE("--quiet suppresses the progress line on a terminal") {
   if (access("/usr/bin/script", X_OK) != 0) {
-    MESSAGE("skipped: script(1) is not installed");
+    skip("script(1) is not installed (apt-get install bsdutils)");
     return;
   }
   StandIn s(two_pages(false));
@@ -91,7 +91,7 @@ TEST_CASE("--quiet suppresses the progress line on a terminal") {
 
 TEST_CASE("an error after some pages clears the progress line before the error") {
   if (access("/usr/bin/script", X_OK) != 0) {
-    MESSAGE("skipped: script(1) is not installed");
+    skip("script(1) is not installed (apt-get install bsdutils)");
     return;
   }
   StandIn s(two_pages(true));

@@ -1,5 +1,7 @@
 #include "harness.hpp"
 
+#include <doctest/doctest.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
@@ -21,6 +23,19 @@
 #include "slab5/encoding.hpp"
 
 namespace testing {
+
+namespace {
+std::vector<std::string>& skip_list() {
+  static std::vector<std::string> list;
+  return list;
+}
+}  // namespace
+
+void skip(const std::string& why) {
+  MESSAGE("skipped: " << why);
+  skip_list().push_back(why);
+}
+const std::vector<std::string>& skipped_cases() { return skip_list(); }
 
 std::string slab5d_bin() { return SLAB5D_BIN; }
 std::string slab5_bin() { return SLAB5_BIN; }

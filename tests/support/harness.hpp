@@ -14,6 +14,12 @@ namespace testing {
 
 using Json = nlohmann::json;
 
+// Marks the running test case as not run here, with why (a tool that is missing and how to
+// install it); the caller then returns. The binary exits 77 (CTest: Skipped) unless a case
+// failed. See doctest_main.cpp.
+void skip(const std::string& why);
+const std::vector<std::string>& skipped_cases();
+
 std::string slab5d_bin();
 std::string slab5_bin();
 
