@@ -6,6 +6,8 @@
 #include <cctype>
 #include <thread>
 
+#include "logger.hpp"
+
 namespace testing {
 
 namespace net = boost::asio;
@@ -59,6 +61,8 @@ slab5d::Config test_config() {
 InProcess::InProcess() : InProcess(test_config()) {}
 
 InProcess::InProcess(slab5d::Config cfg) : loop_(std::make_unique<Loop>()) {
+  // One access-log line per request would bury a failing test's output.
+  slab5d::logger().configure(false, slab5d::LogLevel::Warn);
   app_ = std::make_unique<slab5d::App>(std::move(cfg));
   info_ = app_->prepare();
   app_->set_base_url("http://127.0.0.1:1");
