@@ -10,6 +10,7 @@
 #include "output/terminal_text.hpp"
 #include "slab5/access.hpp"
 #include "slab5/http_client.hpp"
+#include "slab5/routes.hpp"
 #include "slab5/token.hpp"
 
 namespace slab5cli {
@@ -20,8 +21,6 @@ DoctorCheck failed(std::string name, std::string detail, std::string fix) {
   return {std::move(name), "fail", std::move(detail), std::move(fix)};
 }
 DoctorCheck skipped(std::string name, std::string why) { return {std::move(name), "skip", std::move(why), ""}; }
-
-bool contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
   std::string out;
@@ -88,10 +87,24 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
   if ((facts.kind == "api_key" || facts.kind == "mcp_client") && !slab5::token_checksum_ok(t.value))
     return failed("token", "the token from " + t.source + " fails its checksum (mistyped or truncated)",
                   "copy the whole token again");
-  if (facts.kind == "mcp_client")
+  auto& client = ctx.client();
+  if (facts.kind == "mcp_client") {
+    // REST routes refuse it, but GET /v1/me answers it about itself: with --route, what it
+    // learns there lets the route check say what slab5d would answer.
+    if (want_scopes)
+      if (auto me = client.send("GET", "me", ""); me && me->status == 200 && me->json.contains("data") &&
+                                                 me->json["data"].contains("credential")) {
+        facts.valid = true;
+        const auto& cred = me->json["data"]["credential"];
+        if (cred.contains("scopes") && cred["scopes"].is_array()) {
+          facts.scopes_known = true;
+          for (const auto& sc : cred["scopes"])
+            if (sc.is_string()) facts.scopes.push_back(sc.get<std::string>());
+        }
+      }
     return failed("token", "an MCP client token (from " + t.source + ") works only on the MCP gateway (POST /mcp/v1)",
                   "use a workspace API key (slab5 keys create) or 'slab5 login' for REST routes");
-  auto& client = ctx.client();
+  }
   if (facts.kind == "api_key") {
     auto r = client.send("GET", "workspace", "");
     if (!r) return failed("token", r.error().message, "check the reachability line above");
@@ -224,64 +237,95 @@ DoctorCheck check_clock_skew(const std::string& date, std::time_t now) {
   return ok("clock", std::labs(skew) <= 1 ? "in step with the server" : "this machine is " + text);
 }
 
+namespace {
+
+slab5::Caller caller_of(const CredentialFacts& f) {
+  using K = slab5::Caller::Kind;
+  slab5::Caller c;
+  c.kind = f.kind == "session" ? K::Session : f.kind == "api_key" ? K::ApiKey : f.kind == "mcp_client" ? K::McpClient : K::None;
+  c.authenticated = f.valid;
+  // A session sends the configured workspace as x-workspace-id; its role there says it is a
+  // member. A key acts in its own workspace.
+  if (f.workspace_set && c.kind == K::Session) c.workspace_header = "the configured workspace";
+  c.member = !f.role.empty();
+  c.role = f.role;
+  if (f.scopes_known) c.scopes = std::span<const std::string>(f.scopes);
+  if (f.modules_known) c.enabled_modules = std::span<const std::string>(f.enabled_modules);
+  return c;
+}
+
+std::string credential_noun(const CredentialFacts& f) {
+  if (f.kind == "session") return "session (role " + f.role + ")";
+  return f.kind == "mcp_client" ? "MCP client token" : "API key";
+}
+
+// What a refusal means for this caller, and how to get past it.
+DoctorCheck explain(const std::string& label, const slab5::Error& e, const slab5::RouteEntry& r,
+                    const CredentialFacts& f) {
+  const std::string name = "route";
+  std::string answer = " (slab5d answers " + std::to_string(e.http_status()) + " " + e.code + ")";
+  if (e.code == "unauthorized") {
+    if (f.kind == "mcp_client")
+      return failed(name, label + " refuses MCP client tokens: they work only on the MCP gateway and GET /v1/me" + answer,
+                    "use a workspace API key (slab5 keys create) or 'slab5 login' for REST routes");
+    return failed(name, label + " does not take this token: " + e.effective_message() + answer,
+                  "use an MCP client token (slab5 mcp-clients create)");
+  }
+  if (e.code == "workspace_header_required")
+    return failed(name, label + " needs a workspace, and a session sends none by default" + answer,
+                  "pass -w wrk_… or run 'slab5 config set workspace wrk_…'");
+  if (e.code == "workspace_not_found")
+    return failed(name, label + " needs a workspace the user is a member of, and the configured one is not" + answer,
+                  "pick one from 'slab5 workspaces' with -w or 'slab5 config set workspace'");
+  if (e.code == "module_not_enabled")
+    return failed(name, label + " needs module " + r.module + ", which is not enabled in the workspace" + answer,
+                  "slab5 workspace modules enable " + r.module + " (needs settings:admin)");
+  if (e.code == "missing_required_scope")
+    return failed(name, label + " needs scope " + r.scope + ", which this " + credential_noun(f) + " lacks (has: " +
+                            (f.scopes.empty() ? "none" : join(f.scopes, " ")) + ")" + answer,
+                  f.kind == "session" ? "ask an admin for a role that grants " + r.scope
+                                      : "create a key with it: slab5 keys create --name N --scope " + r.scope);
+  if (e.code == "forbidden" && !r.role.empty()) {
+    if (f.kind != "session")
+      return failed(name, label + " needs a session of role " + r.role + " or above; API keys are refused" + answer,
+                    "slab5 login as a user with the " + r.role + " role");
+    return failed(name, label + " needs role " + r.role + "; you are " + f.role + answer, "ask an owner of the workspace");
+  }
+  if (e.code == "forbidden")
+    return failed(name, label + " needs a signed-in user's session; API keys are refused" + answer,
+                  "slab5 login, and unset the API key variable while you use it");
+  return failed(name, label + ": " + e.effective_message() + answer, "see the error code");
+}
+
+}  // namespace
+
 DoctorCheck check_route_needs(const std::string& route_text, const CredentialFacts& f) {
   const std::string name = "route";
   auto sp = route_text.find(' ');
   if (sp == std::string::npos)
     return failed(name, "'" + route_text + "' is not 'METHOD PATH'", "quote it: --route 'GET /v1/workspace'");
   std::string method = route_text.substr(0, sp), path = route_text.substr(route_text.find_first_not_of(' ', sp));
-  const auto* r = slab5::find_route_requirement(method, path);
+  const auto* r = slab5::find_route(method, path);
   if (!r)
     return failed(name, "no route " + route_text + " in the Slab5 API",
                   "check the method and the path (e.g. 'GET /v1/workspace'); 'slab5 api' paths are relative to /v1");
-  std::string label = r->method + " " + r->pattern;
-  if (r->access == "public") return ok(name, label + " is public: no token needed");
+  const std::string& label = r->label;
+  if (r->access == slab5::Access::Public) return ok(name, label + " is public: no token needed");
   if (!f.valid) return skipped(name, label + ": no valid token to check against");
-  if (r->access == "mcp") {
-    if (f.kind != "mcp_client")
-      return failed(name, label + " takes an MCP client token only", "use a slab5_mcp_… token (slab5 mcp-clients create)");
-    return ok(name, label + ": an MCP client token");
-  }
-  if (r->access == "self") {
+  // The server's own decision, in its order (lib/slab5/routes.cpp).
+  auto check = slab5::first_refusal(*r, caller_of(f));
+  if (check.refused()) return explain(label, *check.refusal, *r, f);
+  if (check.undecided == "module")
+    return failed(name, label + " needs module " + r->module + ", and the workspace's modules could not be read",
+                  "check 'slab5 workspace' works first");
+  if (check.undecided == "scope")
+    return failed(name, label + " needs scope " + r->scope + "; this credential's scopes cannot be read: " +
+                            f.scopes_unknown_reason,
+                  "check the key's scopes with 'slab5 auth status', or upgrade the server");
+  if (r->access == slab5::Access::Self)
     return ok(name, label + ": any session, API key or MCP client token, no workspace needed");
-  }
-  if (r->access == "user") {
-    if (f.kind != "session")
-      return failed(name, label + " needs a signed-in user's session; API keys are refused",
-                    "slab5 login, and unset the API key variable while you use it");
-    return ok(name, label + ": a session, no workspace needed");
-  }
-  if (f.kind == "session" && !f.workspace_set)
-    return failed(name, label + " needs a workspace, and a session sends none by default",
-                  "pass -w wrk_… or run 'slab5 config set workspace wrk_…'");
-  if (!r->role.empty()) {
-    if (f.kind != "session")
-      return failed(name, label + " needs a session of role " + r->role + " or above; API keys are refused",
-                    "slab5 login as a user with the " + r->role + " role");
-    if (slab5::role_rank(f.role) < slab5::role_rank(r->role))
-      return failed(name, label + " needs role " + r->role + "; you are " + (f.role.empty() ? "not a member" : f.role),
-                    "ask an owner of the workspace");
-  }
-  if (!r->module.empty()) {
-    if (!f.modules_known)
-      return failed(name, label + " needs module " + r->module + ", and the workspace's modules could not be read",
-                    "check 'slab5 workspace' works first");
-    if (!contains(f.enabled_modules, r->module))
-      return failed(name, label + " needs module " + r->module + ", which is not enabled in the workspace",
-                    "slab5 workspace modules enable " + r->module + " (needs settings:admin)");
-  }
-  if (!r->scope.empty()) {
-    if (!f.scopes_known)
-      return failed(name, label + " needs scope " + r->scope + "; this credential's scopes cannot be read: " +
-                              f.scopes_unknown_reason,
-                    "check the key's scopes with 'slab5 auth status', or upgrade the server");
-    if (!contains(f.scopes, r->scope))
-      return failed(name, label + " needs scope " + r->scope + ", which this " +
-                              (f.kind == "session" ? "session (role " + f.role + ")" : std::string("API key")) +
-                              " lacks (has: " + (f.scopes.empty() ? "none" : join(f.scopes, " ")) + ")",
-                    f.kind == "session" ? "ask an admin for a role that grants " + r->scope
-                                        : "create a key with it: slab5 keys create --name N --scope " + r->scope);
-  }
+  if (r->access == slab5::Access::User) return ok(name, label + ": a session, no workspace needed");
+  if (r->access == slab5::Access::Mcp) return ok(name, label + ": an MCP client token");
   std::string needs;
   if (!r->module.empty()) needs += "module " + r->module;
   if (!r->scope.empty()) needs += (needs.empty() ? "" : ", ") + std::string("scope ") + r->scope;

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "context.hpp"
-#include "slab5/route_requirements.hpp"
 
 namespace slab5cli {
 
@@ -35,6 +34,8 @@ struct CredentialFacts {
 DoctorCheck check_base_url_shape(const std::string& url, const std::string& source);
 // cli.md §1: plain http carries tokens only to loopback hosts, unless allowed.
 DoctorCheck check_transport(const std::string& url, bool insecure_allowed);
+// What slab5d would answer this credential on the route: slab5::first_refusal, the function
+// the server's middleware calls, with what doctor learnt. A refusal names its status and code.
 DoctorCheck check_route_needs(const std::string& route_text, const CredentialFacts& facts);
 // `date` is the server's Date header (IMF-fixdate); `now` the local clock.
 DoctorCheck check_clock_skew(const std::string& date, std::time_t now);

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <stdexcept>
 #include <unordered_map>
 
 #include "bootstrap.hpp"
@@ -47,7 +48,7 @@ const RequestMeta& Ctx::meta() const {
   if (meta_cache) return *meta_cache;
   return meta_cache.emplace(RequestMeta{.request_id = request_id,
                      .correlation_id = correlation_id,
-                     .route = route.method + " " + route.pattern,
+                     .route = route.entry.label,
                      .ip = req.remote_ip,
                      .user_agent = user_agent(),
                      .input_hash = body.empty() ? "" : slab5::sha256_hex(strip_secrets(body).dump())});
@@ -161,6 +162,9 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_resource_routes(*this);
   register_event_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
+  // Every entry of the route table has its handler, and every handler its entry: otherwise
+  // slab5d does not start.
+  router_.require_complete(cfg_.dev_routes);
 }
 
 App::~App() { shutdown(); }
@@ -227,36 +231,142 @@ void App::handle(Request&& req_in, Respond respond) {
     }
     return refuse(Error{"resource_not_found", "No route matches " + req->method + " " + req->path + "."}, "-");
   }
-  if (m.route->offload) {
+  if (m.route->entry.blocking) {
     pool_->post([this, req, m = std::move(m), respond = std::move(respond), start]() mutable {
-      run_pipeline(*req, m, respond, start);
+      run_pipeline(req, m, respond, start);
     });
     return;
   }
-  run_pipeline(*req, m, respond, start);
+  run_pipeline(req, m, respond, start);
 }
 
-void App::run_pipeline(Request& req, const RouteMatch& m, Respond& respond, std::int64_t start_us) {
+namespace {
+
+// Runs `f`, turning what escapes it into the answer api.md §1 gives: a database that stays
+// busy is service_unavailable, anything else internal_error (logged with the request id).
+template <class F>
+Result<Reply> guarded(const std::string& request_id, F&& f) {
+  try {
+    return f();
+  } catch (const DbError& e) {
+    logger().log(LogLevel::Error, "database error", {{"request_id", request_id}, {"error", e.what()}});
+    return tl::unexpected(Error{e.busy() ? "service_unavailable" : "internal_error",
+                                e.busy() ? "The database is busy; try again." : ""});
+  } catch (const std::exception& e) {
+    logger().log(LogLevel::Error, "unexpected error", {{"request_id", request_id}, {"error", e.what()}});
+    return tl::unexpected(Error{"internal_error"});
+  }
+}
+
+// The same call with this thread's connection (a parked request may resume on another
+// pool thread).
+Ctx rebind(Ctx&& c, Db& db) {
+  return Ctx{c.app,
+             c.req,
+             c.route,
+             db,
+             std::move(c.params),
+             std::move(c.who),
+             std::move(c.request_id),
+             std::move(c.correlation_id),
+             std::move(c.body),
+             std::move(c.response_headers),
+             std::move(c.meta_cache)};
+}
+
+}  // namespace
+
+// A create whose idempotency key another request holds: parked until that one finishes.
+struct App::Parked {
+  std::shared_ptr<Request> req;  // what ctx refers to
+  std::optional<Ctx> ctx;
+  Respond respond;
+  std::int64_t start_us = 0;
+  IdempotencySlot slot;
+  std::chrono::steady_clock::time_point deadline;
+  std::chrono::milliseconds next_wait{10};
+};
+
+void App::run_pipeline(const std::shared_ptr<Request>& req_ptr, const RouteMatch& m, Respond& respond,
+                       std::int64_t start_us) {
+  Request& req = *req_ptr;
   std::string request_id = slab5::request_id();
   std::string corr(req.header("x-correlation-id"));
   if (corr.empty()) corr = request_id;
-  Db* dbp = nullptr;
-  Result<Reply> result = tl::unexpected(Error{"internal_error"});
   std::optional<Ctx> ctx;
-  try {
-    dbp = &db();
-    ctx.emplace(Ctx{*this, req, *m.route, *dbp, m.params, {}, request_id, corr});
-    result = authorize_and_run(*ctx);
-  } catch (const DbError& e) {
-    logger().log(LogLevel::Error, "database error", {{"request_id", request_id}, {"error", e.what()}});
-    result = tl::unexpected(Error{e.busy() ? "service_unavailable" : "internal_error",
-                                  e.busy() ? "The database is busy; try again." : ""});
-  } catch (const std::exception& e) {
-    logger().log(LogLevel::Error, "unexpected error", {{"request_id", request_id}, {"error", e.what()}});
-    result = tl::unexpected(Error{"internal_error"});
+  std::optional<IdempotencySlot> slot;
+  bool parked = false;
+  Result<Reply> result = guarded(request_id, [&]() -> Result<Reply> {
+    ctx.emplace(Ctx{*this, req, *m.route, db(), m.params, {}, request_id, corr});
+    if (auto refused = admit(*ctx)) return tl::unexpected(std::move(*refused));
+    // the operation; routes that create take idempotency keys (idempotency.cpp)
+    if (!m.route->entry.creates) return m.route->handler(*ctx);
+    auto s = idempotency_slot(*ctx);
+    if (!s) return tl::unexpected(s.error());
+    if (!*s) return m.route->handler(*ctx);
+    slot = std::move(*s);
+    Result<Reply> answer = tl::unexpected(Error{"internal_error"});
+    switch (idempotency_claim(*ctx, *slot, answer)) {
+      case ClaimOutcome::Run: return idempotency_run(*ctx, *slot, m.route->handler);
+      case ClaimOutcome::Answered: return answer;
+      case ClaimOutcome::InFlight: break;
+    }
+    if (!req.timers) return tl::unexpected(idempotency_still_running(*slot));
+    parked = true;
+    return answer;
+  });
+  if (parked) {
+    auto p = std::make_shared<Parked>();
+    p->req = req_ptr;
+    p->ctx.emplace(std::move(*ctx));
+    p->respond = std::move(respond);
+    p->start_us = start_us;
+    p->slot = std::move(*slot);
+    p->deadline = std::chrono::steady_clock::now() + kIdempotencyWait;
+    park(std::move(p));
+    return;
   }
-  respond(finish(ctx ? &*ctx : nullptr, req, m.route->method + " " + m.route->pattern, request_id, corr,
-                 std::move(result), start_us));
+  respond(finish(ctx ? &*ctx : nullptr, req, m.route->entry.label, request_id, corr, std::move(result), start_us));
+}
+
+// Waits on the connection's timer, then asks for the key again: on the I/O thread that read
+// the request, or on the blocking pool for a blocking route.
+void App::park(std::shared_ptr<Parked> p) {
+  auto wait = p->next_wait;
+  p->next_wait = std::min(wait * 2, std::chrono::milliseconds(100));
+  Timers* timers = p->ctx->req.timers;
+  timers->after(wait, [this, p = std::move(p)]() mutable {
+    if (p->ctx->route.entry.blocking)
+      pool_->post([this, p = std::move(p)]() mutable { resume(std::move(p)); });
+    else
+      resume(std::move(p));
+  });
+}
+
+void App::resume(std::shared_ptr<Parked> p) {
+  const std::string request_id = p->ctx->request_id;  // a copy: ctx is rebuilt below
+  bool parked = false;
+  Result<Reply> result = guarded(request_id, [&]() -> Result<Reply> {
+    if (Db& here = db(); &p->ctx->db != &here) {
+      Ctx moved = rebind(std::move(*p->ctx), here);
+      p->ctx.reset();
+      p->ctx.emplace(std::move(moved));
+    }
+    Ctx& ctx = *p->ctx;
+    Result<Reply> answer = tl::unexpected(Error{"internal_error"});
+    switch (idempotency_claim(ctx, p->slot, answer)) {
+      case ClaimOutcome::Run: return idempotency_run(ctx, p->slot, ctx.route.handler);
+      case ClaimOutcome::Answered: return answer;
+      case ClaimOutcome::InFlight: break;
+    }
+    if (std::chrono::steady_clock::now() >= p->deadline) return tl::unexpected(idempotency_still_running(p->slot));
+    parked = true;
+    return answer;
+  });
+  if (parked) return park(std::move(p));
+  Ctx& ctx = *p->ctx;
+  p->respond(finish(&ctx, ctx.req, ctx.route.entry.label, ctx.request_id, ctx.correlation_id, std::move(result),
+                    p->start_us));
 }
 
 namespace {
@@ -290,53 +400,78 @@ constexpr std::size_t kMaxSessionEntries = 4096;
 
 }  // namespace
 
-Result<void> App::authenticate(Ctx& ctx) {
+// Step 1's facts: the token's kind by its shape and, when the route takes that kind at all,
+// whether it authenticates (ctx.who is then the credential). `error` says why not.
+void App::authenticate(Ctx& ctx, slab5::Caller& caller, std::optional<Error>& error) {
+  using Kind = slab5::Caller::Kind;
   auto bearer = bearer_token_of(ctx.req.header("authorization"));
-  if (!bearer) return tl::unexpected(bearer.error());
+  if (!bearer) {
+    error = bearer.error();
+    return;
+  }
   std::string_view token = *bearer;
   auto kind = slab5::token_kind(token);
   if (kind == slab5::TokenKind::Jwt) {
-    credential_cache::validate(generation_, ctx.db);  // the workspace lookup below uses the cache
-    if (ctx.route.access == Access::Mcp)
-      return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
-    if (!session_verifier_) return tl::unexpected(Error{"unauthorized", "Session tokens are not accepted here."});
+    credential_cache::validate(generation_, ctx.db);  // the workspace lookup uses the cache
+    caller.kind = Kind::Session;
+    if (!slab5::accepts_kind(ctx.route.entry.access, caller.kind)) return;  // refused by its kind
+    if (!session_verifier_) {
+      error = Error{"unauthorized", "Session tokens are not accepted here."};
+      return;
+    }
     auto& cache = session_cache();
     std::string hash = slab5::token_hash(token);
     if (auto it = cache.principals.find(hash); it != cache.principals.end()) {
       auto now = slab5::now_millis();
       if (now < it->second.token_expires_at_ms && now < it->second.session_expires_at_ms) {
         ctx.who = it->second;
-        return {};
+        caller.authenticated = true;
+        return;
       }
       cache.principals.erase(it);  // ended: the verifier below says how
     }
     auto p = session_verifier_(ctx.db, token);
-    if (!p) return tl::unexpected(p.error());
+    if (!p) {
+      error = std::move(p.error());
+      return;
+    }
     if (cache.principals.size() >= kMaxSessionEntries) cache.principals.clear();
     cache.principals.emplace(std::move(hash), *p);
     ctx.who = std::move(*p);
-    return {};
+    caller.authenticated = true;
+    return;
   }
-  if (kind != slab5::TokenKind::ApiKey && kind != slab5::TokenKind::McpClient)
-    return tl::unexpected(Error{"unauthorized", "The bearer token is not a Slab5 token."});
+  if (kind != slab5::TokenKind::ApiKey && kind != slab5::TokenKind::McpClient) {
+    error = Error{"unauthorized", "The bearer token is not a Slab5 token."};
+    return;
+  }
   // The checksum rejects typos and look-alikes without touching the database.
-  if (!slab5::token_checksum_ok(token))
-    return tl::unexpected(Error{"unauthorized", "The token is malformed (its checksum does not match)."});
-  // An MCP client token opens the MCP gateway, and GET /v1/me so it can learn its own scopes.
-  if (kind == slab5::TokenKind::McpClient && ctx.route.access != Access::Mcp && ctx.route.access != Access::Self)
-    return tl::unexpected(Error{"unauthorized", "MCP client tokens are accepted only by the MCP gateway and GET /v1/me."});
-  if (kind == slab5::TokenKind::ApiKey && ctx.route.access == Access::Mcp)
-    return tl::unexpected(Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."});
+  if (!slab5::token_checksum_ok(token)) {
+    error = Error{"unauthorized", "The token is malformed (its checksum does not match)."};
+    return;
+  }
+  // An MCP client token opens the MCP gateway, and GET /v1/me so it can learn its own scopes
+  // (slab5::accepts_kind); an API key everything but the gateway.
+  caller.kind = kind == slab5::TokenKind::ApiKey ? Kind::ApiKey : Kind::McpClient;
+  if (!slab5::accepts_kind(ctx.route.entry.access, caller.kind)) return;
   // Credentials come from this thread's cache, which a change by any connection empties.
   credential_cache::validate(generation_, ctx.db);
   auto* entry = credential_cache::find(generation_, ctx.db, slab5::token_hash(token));
   const char* noun = kind == slab5::TokenKind::ApiKey ? "API key" : "MCP client token";
-  if (!entry) return tl::unexpected(Error{"unauthorized", std::string("The ") + noun + " is not valid."});
+  if (!entry) {
+    error = Error{"unauthorized", std::string("The ") + noun + " is not valid."};
+    return;
+  }
   const Credential& cred = entry->credential;
   auto now = slab5::now_millis();
-  if (cred.revoked_at) return tl::unexpected(Error{"unauthorized", std::string("The ") + noun + " has been revoked."});
-  if (entry->expires_at_ms != 0 && entry->expires_at_ms <= now)
-    return tl::unexpected(Error{"unauthorized", std::string("The ") + noun + " has expired."});
+  if (cred.revoked_at) {
+    error = Error{"unauthorized", std::string("The ") + noun + " has been revoked."};
+    return;
+  }
+  if (entry->expires_at_ms != 0 && entry->expires_at_ms <= now) {
+    error = Error{"unauthorized", std::string("The ") + noun + " has expired."};
+    return;
+  }
   ctx.who.kind = kind == slab5::TokenKind::ApiKey ? Principal::Kind::ApiKey : Principal::Kind::McpClient;
   ctx.who.credential_id = cred.id;
   ctx.who.credential_name = cred.name;
@@ -344,63 +479,68 @@ Result<void> App::authenticate(Ctx& ctx) {
   ctx.who.scopes = cred.scopes;
   ctx.who.token_expires_at_ms = entry->expires_at_ms;
   credential_cache::touch(generation_, ctx.db, *entry, now);
-  return {};
+  caller.authenticated = true;
 }
 
-Result<Reply> App::authorize_and_run(Ctx& ctx) {
-  const Route& route = ctx.route;
-  // 1. authentication
-  if (route.access != Access::Public) {
-    if (auto a = authenticate(ctx); !a) return tl::unexpected(a.error());
-  }
-  // 2. workspace resolution
-  if (route.access == Access::User && !ctx.who.is_session()) {
-    return tl::unexpected(Error{"forbidden", "This route needs a session token; sign in with 'slab5 login'."});
-  }
-  if (route.access == Access::Workspace || route.access == Access::Mcp) {
-    std::string_view header = ctx.req.header("x-workspace-id");
-    if (ctx.who.is_session()) {
-      if (header.empty())
-        return tl::unexpected(Error{"workspace_header_required"});
-      auto& cache = session_cache();
-      std::string key = std::string(header) + '\n' + ctx.who.user_id;
-      std::optional<std::string> role;
-      if (auto it = cache.roles.find(key); it != cache.roles.end()) {
-        role = it->second;
-      } else {
-        role = membership_role(ctx.db, std::string(header), ctx.who.user_id);
-        if (role) {
-          if (cache.roles.size() >= kMaxSessionEntries) cache.roles.clear();
-          cache.roles.emplace(std::move(key), *role);
-        }
+// Step 2's facts: the workspace a session names (and the user's role in it) or a
+// credential's own, and whether it still exists (with its modules).
+void App::resolve_workspace(Ctx& ctx, slab5::Caller& caller) {
+  std::string_view header = ctx.req.header("x-workspace-id");
+  caller.workspace_header = header;
+  bool resolved = false;
+  if (ctx.who.is_session()) {
+    if (header.empty()) return;
+    auto& cache = session_cache();
+    std::string key = std::string(header) + '\n' + ctx.who.user_id;
+    std::optional<std::string> role;
+    if (auto it = cache.roles.find(key); it != cache.roles.end()) {
+      role = it->second;
+    } else {
+      role = membership_role(ctx.db, std::string(header), ctx.who.user_id);
+      if (role) {
+        if (cache.roles.size() >= kMaxSessionEntries) cache.roles.clear();
+        cache.roles.emplace(std::move(key), *role);
       }
-      if (!role)
-        return tl::unexpected(Error{"workspace_not_found", "No workspace " + std::string(header) + " is accessible to you."});
-      ctx.who.workspace_id = std::string(header);
-      ctx.who.role = *role;
-      ctx.who.scopes = slab5::scopes_for_role(*role);
-    } else if (!header.empty() && header != ctx.who.workspace_id) {
-      return tl::unexpected(Error{"workspace_not_found", "The credential does not belong to workspace " + std::string(header) + "."});
     }
-    auto* ws = credential_cache::workspace(generation_, ctx.db, ctx.who.workspace_id);
-    if (!ws) return tl::unexpected(Error{"workspace_not_found"});
-    ctx.who.tenant_id = ws->tenant_id;
-    ctx.who.enabled_modules = ws->enabled_modules;
+    if (!role) return;
+    caller.member = true;
+    ctx.who.workspace_id = std::string(header);
+    ctx.who.role = *role;
+    ctx.who.scopes = slab5::scopes_for_role(*role);
+    resolved = true;
+  } else {
+    caller.credential_workspace = ctx.who.workspace_id;
+    resolved = header.empty() || header == ctx.who.workspace_id;
   }
-  // 3. module, 4. scope, 5. role
-  if (!route.module.empty() && !ctx.who.module_enabled(route.module))
-    return tl::unexpected(Error{"module_not_enabled", "The " + route.module + " module is not enabled in this workspace.",
-                                {{"module", route.module}}});
-  if (!route.scope.empty() && !ctx.who.has_scope(route.scope)) {
-    Error refused{"missing_required_scope", "", {{"required_scope", route.scope}}};
-    if (route.on_scope_refused) route.on_scope_refused(ctx, refused);
-    return tl::unexpected(std::move(refused));
+  if (!resolved) return;
+  auto* ws = credential_cache::workspace(generation_, ctx.db, ctx.who.workspace_id);
+  if (!ws) {
+    caller.workspace_exists = false;
+    return;
   }
-  if (!route.role.empty()) {
-    if (!ctx.who.is_session() || slab5::role_rank(ctx.who.role) < slab5::role_rank(route.role))
-      return tl::unexpected(Error{"forbidden", "This operation needs the " + route.role + " role" +
-                                                   (ctx.who.is_session() ? "." : " and a session token."),
-                                  {{"required_role", route.role}}});
+  ctx.who.tenant_id = ws->tenant_id;
+  ctx.who.enabled_modules = ws->enabled_modules;
+}
+
+std::optional<Error> App::admit(Ctx& ctx) {
+  const Route& route = ctx.route;
+  // 1. authentication … 5. role: the facts, then slab5::first_refusal decides in api.md §1's
+  // order (the same function `slab5 doctor --route` calls).
+  if (route.entry.access != Access::Public) {
+    slab5::Caller caller;
+    std::optional<Error> auth_error;
+    authenticate(ctx, caller, auth_error);
+    if (caller.authenticated && slab5::needs_workspace(route.entry.access)) resolve_workspace(ctx, caller);
+    if (auth_error) caller.auth_error = &*auth_error;
+    caller.role = ctx.who.role;
+    caller.scopes = std::span<const std::string>(ctx.who.scopes);
+    caller.enabled_modules = std::span<const std::string>(ctx.who.enabled_modules);
+    auto check = slab5::first_refusal(route.entry, caller);
+    if (check.refusal) {
+      if (check.refusal->code == "missing_required_scope" && route.on_scope_refused)
+        route.on_scope_refused(ctx, *check.refusal);
+      return std::move(check.refusal);
+    }
   }
   // 6. rate limit (per workspace)
   if (!ctx.who.workspace_id.empty() && rate_limiter_->enabled()) {
@@ -410,16 +550,14 @@ Result<Reply> App::authorize_and_run(Ctx& ctx) {
     ctx.response_headers.emplace_back("RateLimit-Reset", std::to_string(d.reset_seconds));
     if (!d.allowed) {
       ctx.response_headers.emplace_back("Retry-After", std::to_string(d.retry_after_seconds));
-      return tl::unexpected(Error{"rate_limited", "", {{"retry_after_seconds", d.retry_after_seconds}}});
+      return Error{"rate_limited", "", {{"retry_after_seconds", d.retry_after_seconds}}};
     }
   }
   // 7. the body: JSON object or nothing
   auto body = read_json_body(ctx.req.method, ctx.req.header("content-type"), ctx.req.body);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) return std::move(body.error());
   if (!body->empty()) ctx.body = std::move(*body);  // else it stays the empty object
-  // 8. the operation; routes that create take idempotency keys (idempotency.cpp)
-  if (route.creates) return run_idempotent(ctx, route.handler);
-  return route.handler(ctx);
+  return std::nullopt;
 }
 
 Response App::finish(Ctx* ctx, const Request& req, const std::string& route_pattern, const std::string& request_id,

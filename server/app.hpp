@@ -121,9 +121,16 @@ class App {
   void set_session_verifier(SessionVerifier v) { session_verifier_ = std::move(v); }
 
  private:
-  void run_pipeline(Request& req, const RouteMatch& m, Respond& respond, std::int64_t start_us);
-  slab5::Result<Reply> authorize_and_run(Ctx& ctx);
-  slab5::Result<void> authenticate(Ctx& ctx);
+  struct Parked;  // a create waiting for another request with its idempotency key
+  void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond,
+                    std::int64_t start_us);
+  void park(std::shared_ptr<Parked> p);
+  void resume(std::shared_ptr<Parked> p);
+  // api.md §1's checks (authentication … role via slab5::first_refusal, then rate limit and
+  // body); nullopt: the operation may run.
+  std::optional<slab5::Error> admit(Ctx& ctx);
+  void authenticate(Ctx& ctx, slab5::Caller& caller, std::optional<slab5::Error>& error);
+  void resolve_workspace(Ctx& ctx, slab5::Caller& caller);
   Response finish(Ctx* ctx, const Request& req, const std::string& route_pattern, const std::string& request_id,
                   const std::string& correlation_id, slab5::Result<Reply>&& result, std::int64_t start_us);
 

@@ -3,8 +3,6 @@
 #include <openssl/evp.h>
 
 #include <atomic>
-#include <chrono>
-#include <thread>
 
 #include "app.hpp"
 #include "domain/audit.hpp"
@@ -21,7 +19,6 @@ using slab5::Result;
 
 namespace {
 constexpr std::size_t kMaxKeyLength = 255;
-constexpr auto kWaitForFirst = std::chrono::seconds(3);
 }  // namespace
 
 bool valid_idempotency_key(std::string_view k) {
@@ -119,19 +116,17 @@ namespace {
 
 // ---- the table ----------------------------------------------------------------------
 
-struct Slot {
-  std::string credential_id, route, key;
-  std::string scope() const { return credential_id + "\n" + route + "\n" + key; }
-};
+using Slot = IdempotencySlot;
+std::string scope_of(const Slot& s) { return s.credential_id + "\n" + s.route + "\n" + s.key; }
 
-enum class ClaimState { Claimed, Stored, InFlight, Conflict };
 struct Claim {
   ClaimState state = ClaimState::Claimed;
   int status = 0;
   std::string response;
 };
 
-Claim claim(Db& db, const Slot& s, const std::string& fingerprint) {
+Claim claim(Db& db, const Slot& s) {
+  const std::string& fingerprint = s.fingerprint;
   static std::atomic<unsigned> counter{0};
   auto now = slab5::now_millis();
   auto cutoff = now - kIdempotencyLifetimeMs;
@@ -176,7 +171,7 @@ void release(Db& db, const Slot& s) {
 void store(Ctx& ctx, const Slot& s, const Reply& r) {
   std::string whole = r.data.dump();
   Json stored = {{"data", strip_secrets(r.data)}};
-  if (stored["data"] != r.data) stored["sealed"] = seal(seal_key(ctx, s.scope()), s.scope(), whole);
+  if (stored["data"] != r.data) stored["sealed"] = seal(seal_key(ctx, scope_of(s)), scope_of(s), whole);
   ctx.db.query("UPDATE idempotency_keys SET status = ?, response = ? WHERE credential_id = ? AND route = ? AND key = ?",
                r.status, stored.dump(), s.credential_id, s.route, s.key)
       .run();
@@ -190,7 +185,7 @@ Reply replay(const Ctx& ctx, const Slot& s, int status, const std::string& respo
   bool withheld = false;
   if (stored.is_object() && stored.contains("sealed")) {
     withheld = true;
-    if (auto whole = unseal(seal_key(ctx, s.scope()), s.scope(), stored["sealed"].get<std::string>())) {
+    if (auto whole = unseal(seal_key(ctx, scope_of(s)), scope_of(s), stored["sealed"].get<std::string>())) {
       auto j = Json::parse(*whole, nullptr, false);
       if (!j.is_discarded()) {
         r.data = std::move(j);
@@ -212,26 +207,31 @@ tl::unexpected<Error> conflict(const std::string& key) {
 
 }  // namespace
 
-Result<Reply> run_idempotent(Ctx& ctx, const Handler& handler) {
+Result<std::optional<IdempotencySlot>> idempotency_slot(const Ctx& ctx) {
   auto key = read_idempotency_key(ctx.body, ctx.req);
   if (!key) return tl::unexpected(key.error());
-  if (!*key || ctx.who.credential_id.empty()) return handler(ctx);
-  Slot slot{ctx.who.credential_id, ctx.route.method + " " + ctx.route.pattern, **key};
-  std::string fingerprint = request_fingerprint(ctx.who.workspace_id, ctx.req.path, ctx.body);
+  if (!*key || ctx.who.credential_id.empty()) return std::optional<IdempotencySlot>();
+  return IdempotencySlot{ctx.who.credential_id, ctx.route.entry.label, std::move(**key),
+                         request_fingerprint(ctx.who.workspace_id, ctx.req.path, ctx.body)};
+}
 
-  auto deadline = std::chrono::steady_clock::now() + kWaitForFirst;
-  for (;;) {
-    Claim c = claim(ctx.db, slot, fingerprint);
-    if (c.state == ClaimState::Claimed) break;
-    if (c.state == ClaimState::Conflict) return conflict(slot.key);
-    if (c.state == ClaimState::Stored) return replay(ctx, slot, c.status, c.response);
-    // The first request with this key is still running: wait for its answer.
-    if (std::chrono::steady_clock::now() > deadline)
-      return slab5::fail("conflict", "A request with this idempotency key is still in progress; retry shortly.",
-                         {{"idempotency_key", slot.key}});
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+ClaimOutcome idempotency_claim(Ctx& ctx, const IdempotencySlot& slot, Result<Reply>& answer) {
+  Claim c = claim(ctx.db, slot);
+  switch (c.state) {
+    case ClaimState::Claimed: return ClaimOutcome::Run;
+    case ClaimState::Conflict: answer = conflict(slot.key); return ClaimOutcome::Answered;
+    case ClaimState::Stored: answer = replay(ctx, slot, c.status, c.response); return ClaimOutcome::Answered;
+    case ClaimState::InFlight: break;
   }
+  return ClaimOutcome::InFlight;
+}
 
+Error idempotency_still_running(const IdempotencySlot& slot) {
+  return Error{"conflict", "A request with this idempotency key is still in progress; retry shortly.",
+               {{"idempotency_key", slot.key}}};
+}
+
+Result<Reply> idempotency_run(Ctx& ctx, const IdempotencySlot& slot, const Handler& handler) {
   Result<Reply> result = tl::unexpected(Error{"internal_error"});
   try {
     result = handler(ctx);
@@ -253,6 +253,14 @@ Result<Reply> run_idempotent(Ctx& ctx, const Handler& handler) {
                  {{"request_id", ctx.request_id}, {"error", e.what()}});
   }
   return result;
+}
+
+ClaimState claim_key(Db& db, const IdempotencySlot& slot) { return claim(db, slot).state; }
+
+void store_answer(Db& db, const IdempotencySlot& s, int status, const Json& data) {
+  db.query("UPDATE idempotency_keys SET status = ?, response = ? WHERE credential_id = ? AND route = ? AND key = ?",
+           status, Json{{"data", data}}.dump(), s.credential_id, s.route, s.key)
+      .run();
 }
 
 }  // namespace slab5d

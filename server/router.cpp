@@ -1,58 +1,54 @@
 #include "router.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace slab5d {
-namespace {
-std::vector<std::string> split_path(std::string_view path) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < path.size()) {
-    if (path[i] == '/') {
-      ++i;
-      continue;
+
+void Router::bind(RouteBinding b) {
+  const auto* entry = slab5::find_route_by_id(b.id);
+  if (!entry) {
+    problems_.push_back("a handler is bound to \"" + std::string(b.id) +
+                        "\", which is not in the route table (lib/slab5/routes.cpp)");
+    return;
+  }
+  for (const auto& r : routes_)
+    if (&r.entry == entry) {
+      problems_.push_back("route \"" + entry->id + "\" (" + entry->label + ") is bound twice");
+      return;
     }
-    auto j = path.find('/', i);
-    if (j == std::string_view::npos) j = path.size();
-    out.emplace_back(path.substr(i, j - i));
-    i = j;
+  routes_.emplace_back(*entry, std::move(b.handler), std::move(b.on_scope_refused));
+}
+
+std::vector<std::string> Router::check_complete(bool dev_routes) const {
+  std::vector<std::string> out = problems_;
+  for (const auto& e : slab5::route_table()) {
+    bool bound = std::any_of(routes_.begin(), routes_.end(), [&](const Route& r) { return &r.entry == &e; });
+    if (!bound && (dev_routes || !e.dev))
+      out.push_back("route \"" + e.id + "\" (" + e.label + ") has no handler");
+    if (bound && e.dev && !dev_routes)
+      out.push_back("route \"" + e.id + "\" (" + e.label + ") is bound while the development routes are off");
   }
   return out;
 }
-bool is_param(const std::string& seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
-}  // namespace
 
-Route& Router::add(Route r) {
-  r.segments = split_path(r.pattern);
-  routes_.push_back(std::move(r));
-  return routes_.back();
+void Router::require_complete(bool dev_routes) const {
+  auto problems = check_complete(dev_routes);
+  if (problems.empty()) return;
+  std::string text = "the route table and the handlers disagree:";
+  for (const auto& p : problems) text += "\n  " + p;
+  throw std::runtime_error(text);
 }
 
 RouteMatch Router::match(std::string_view method, std::string_view path) const {
   RouteMatch best;
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
-  auto segs = split_path(path);
+  auto segs = slab5::split_path(path);
   int best_score = -1;
   for (const auto& r : routes_) {
-    if (r.segments.size() != segs.size()) continue;
-    std::unordered_map<std::string, std::string> params;
-    int score = 0;  // literal segments beat parameters: /v1/auth/sessions over /v1/auth/{x}
-    bool ok = true;
-    for (std::size_t i = 0; i < segs.size(); ++i) {
-      if (is_param(r.segments[i])) {
-        if (segs[i].empty()) {
-          ok = false;
-          break;
-        }
-        params[r.segments[i].substr(1, r.segments[i].size() - 2)] = segs[i];
-      } else if (r.segments[i] == segs[i]) {
-        score += 1;
-      } else {
-        ok = false;
-        break;
-      }
-    }
-    if (!ok) continue;
+    // literal segments beat parameters: /v1/auth/sessions over /v1/auth/{x}
+    int score = slab5::match_score(r.entry.segments, segs);
+    if (score < 0) continue;
     if (r.method != method) {
       if (std::find(best.allowed.begin(), best.allowed.end(), r.method) == best.allowed.end())
         best.allowed.push_back(r.method);
@@ -61,8 +57,13 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
     if (score > best_score) {
       best_score = score;
       best.route = &r;
-      best.params = std::move(params);
     }
+  }
+  if (best.route) {
+    const auto& pattern = best.route->entry.segments;
+    for (std::size_t i = 0; i < pattern.size(); ++i)
+      if (slab5::is_param_segment(pattern[i]))
+        best.params.emplace(pattern[i].substr(1, pattern[i].size() - 2), std::string(segs[i]));
   }
   return best;
 }

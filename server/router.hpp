@@ -1,5 +1,5 @@
-// The route table: each route's method, pattern, access rule, module, scope, role and
-// handler. The middleware in app.cpp reads these fields; handlers never re-check them.
+// The routes slab5d serves: each entry of the route table (lib/slab5/routes.hpp) with its
+// handler, and the matcher that finds the route of a request.
 #pragma once
 #include <functional>
 #include <optional>
@@ -11,6 +11,7 @@
 #include "http/message.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
+#include "slab5/routes.hpp"
 
 namespace slab5d {
 
@@ -38,29 +39,30 @@ struct Reply {
 
 using Handler = std::function<slab5::Result<Reply>(Ctx&)>;
 
-enum class Access {
-  Public,     // no token
-  User,       // a session token; no workspace
-  Workspace,  // any workspace credential (session + x-workspace-id, or API key)
-  Mcp,        // an MCP client token (the MCP gateway)
-  Self,       // a session, API key or MCP client token, no workspace: introspection (GET /v1/me)
-};
+// The route table itself is lib/slab5/routes.cpp: every route's id, method, pattern, access,
+// module, scope, role, creates and blocking. A Route here is one table entry with the handler
+// bound to it by id; the middleware reads the entry, handlers never re-check it.
+using Access = slab5::Access;
+using slab5::RouteEntry;
 
-struct Route {
-  std::string method;
-  std::string pattern;            // "/v1/workspace/api-keys/{id}"
-  Access access = Access::Workspace;
-  std::string module;             // route's module ("" = none)
-  std::string scope;              // required scope ("" = none)
-  std::string role;               // minimum role of a session; credentials are refused ("" = none)
-  bool offload = false;           // run on the blocking pool (password hashing, outbound calls)
-  bool creates = false;           // POST that creates: takes idempotency keys
+// What a route registration binds to a table entry.
+struct RouteBinding {
+  std::string_view id;  // the entry's id: "api_keys.create"
   Handler handler;
   // Called when the check order refuses the route for a missing scope, so routes whose
   // refusals must be audited (credential changes) can record them.
-  std::function<void(Ctx&, const slab5::Error&)> on_scope_refused;
+  std::function<void(Ctx&, const slab5::Error&)> on_scope_refused = {};
+};
 
-  std::vector<std::string> segments;  // split pattern, filled by Router::add
+struct Route {
+  Route(const RouteEntry& e, Handler h, std::function<void(Ctx&, const slab5::Error&)> refused)
+      : entry(e), method(e.method), pattern(e.pattern), handler(std::move(h)), on_scope_refused(std::move(refused)) {}
+
+  const RouteEntry& entry;     // the table row: every field the middleware reads
+  const std::string& method;   // entry.method
+  const std::string& pattern;  // entry.pattern
+  Handler handler;
+  std::function<void(Ctx&, const slab5::Error&)> on_scope_refused;
 };
 
 struct RouteMatch {
@@ -71,12 +73,24 @@ struct RouteMatch {
 
 class Router {
  public:
-  Route& add(Route r);
+  // Binds a handler to the table entry with this id. An id with no entry, or one bound
+  // twice, is remembered and reported by check_complete().
+  void bind(RouteBinding b);
+  void bind(std::string_view id, Handler h) { bind(RouteBinding{id, std::move(h)}); }
+  // After every registration: empty when each entry the server serves (`dev_routes`: with
+  // the development routes) has exactly one handler and every handler an entry; otherwise
+  // one line per problem. App's constructor throws with them, so slab5d does not start.
+  std::vector<std::string> check_complete(bool dev_routes) const;
+  // Throws std::runtime_error naming every problem check_complete() finds: slab5d's startup
+  // error ("slab5d: error: the route table and the handlers disagree: …", exit 1).
+  void require_complete(bool dev_routes) const;
+
   RouteMatch match(std::string_view method, std::string_view path) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::string> problems_;
 };
 
 }  // namespace slab5d

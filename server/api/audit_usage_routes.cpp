@@ -86,14 +86,10 @@ Result<Reply> list_usage(Ctx& ctx) {
 
 void register_audit_usage_routes(App& app) {
   auto& r = app.router();
-  r.add({.method = "GET", .pattern = "/v1/workspace/audit-events", .access = Access::Workspace,
-         .scope = "audit:read", .handler = list_audit});
-  r.add({.method = "GET", .pattern = "/v1/workspace/audit-events/{aud_id}", .access = Access::Workspace,
-         .scope = "audit:read", .handler = get_audit});
-  r.add({.method = "GET", .pattern = "/v1/workspace/usage", .access = Access::Workspace, .scope = "usage:read",
-         .handler = usage_summary});
-  r.add({.method = "GET", .pattern = "/v1/workspace/usage-events", .access = Access::Workspace,
-         .scope = "usage:read", .handler = list_usage});
+  r.bind("audit_events.list", list_audit);
+  r.bind("audit_events.get", get_audit);
+  r.bind("usage.summary", usage_summary);
+  r.bind("usage_events.list", list_usage);
 }
 
 }  // namespace slab5d

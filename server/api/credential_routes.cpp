@@ -84,36 +84,31 @@ Result<Reply> revoke(Ctx& ctx, const CredentialKind& kind) {
   return Reply::ok(c->to_json(slab5::now_millis()));
 }
 
-void register_kind(App& app, const std::string& base, const CredentialKind& kind) {
+void register_kind(App& app, const std::string& id_prefix, const CredentialKind& kind) {
   // `verb` names the change for refusal audits; reads have none.
-  auto route = [&](std::string method, std::string pattern, Result<Reply> (*fn)(Ctx&, const CredentialKind&),
-                   std::string verb = {}, bool creates = false) {
-    Route r{.method = std::move(method),
-            .pattern = base + pattern,
-            .access = Access::Workspace,
-            .scope = "settings:admin",
-            .creates = creates,
-            .handler = [fn, k = &kind](Ctx& ctx) { return fn(ctx, *k); }};
+  auto route = [&](std::string op, Result<Reply> (*fn)(Ctx&, const CredentialKind&), std::string verb = {}) {
+    std::string id = id_prefix + "." + op;
+    RouteBinding r{.id = id, .handler = [fn, k = &kind](Ctx& ctx) { return fn(ctx, *k); }};
     if (!verb.empty())
       r.on_scope_refused = [k = &kind, verb](Ctx& ctx, const slab5::Error& e) {
         const std::string& id = ctx.param("id");
         audit_refused_credential_action(ctx, *k, verb, slab5::is_id(id, k->id_prefix) ? id : "", e);
       };
-    app.router().add(std::move(r));
+    app.router().bind(std::move(r));
   };
-  route("GET", "", list);
-  route("POST", "", create, "create", true);
-  route("GET", "/{id}", show);
-  route("PATCH", "/{id}", edit, "update");
-  route("POST", "/{id}/rotate", rotate, "rotate", true);
-  route("POST", "/{id}/revoke", revoke, "revoke");
+  route("list", list);
+  route("create", create, "create");
+  route("get", show);
+  route("update", edit, "update");
+  route("rotate", rotate, "rotate");
+  route("revoke", revoke, "revoke");
 }
 
 }  // namespace
 
 void register_credential_routes(App& app) {
-  register_kind(app, "/v1/workspace/api-keys", api_key_kind());
-  register_kind(app, "/v1/workspace/mcp-clients", mcp_client_kind());
+  register_kind(app, "api_keys", api_key_kind());
+  register_kind(app, "mcp_clients", mcp_client_kind());
 }
 
 }  // namespace slab5d

@@ -39,21 +39,18 @@ Result<Reply> mint(Ctx& ctx, MockOAuthProvider& mock) {
 
 void register_dev_routes(App& app) {
   Router& r = app.router();
-  r.add({.method = "GET", .pattern = "/v1/dev/mail", .access = Access::Public,
+  r.bind({.id = "dev.mail.list",
          .handler = [](Ctx& ctx) -> Result<Reply> {
            return Reply::ok(list_mail(ctx.db, ctx.query("to").value_or(""), key_encryption_key(kek_path(ctx.app))));
          }});
-  r.add({.method = "DELETE", .pattern = "/v1/dev/mail", .access = Access::Public,
+  r.bind({.id = "dev.mail.clear",
          .handler = [](Ctx& ctx) -> Result<Reply> {
            clear_mail(ctx.db);
            return Reply::no_content();
          }});
   auto mock = std::make_shared<MockOAuthProvider>();
-  // Minting may generate the RSA key: keep it off the I/O threads.
-  r.add({.method = "POST", .pattern = "/v1/dev/oauth/{provider}/id-token", .access = Access::Public, .offload = true,
-         .handler = [mock](Ctx& ctx) { return mint(ctx, *mock); }});
-  // Not offloaded: an offloaded sign-in fetches it from this very server.
-  r.add({.method = "GET", .pattern = "/v1/dev/oauth/{provider}/jwks.json", .access = Access::Public,
+  r.bind("dev.oauth.id_token", [mock](Ctx& ctx) { return mint(ctx, *mock); });
+  r.bind({.id = "dev.oauth.jwks",
          .handler = [mock](Ctx& ctx) -> Result<Reply> {
            if (!known_provider(ctx.param("provider")))
              return slab5::fail("resource_not_found", "The mock provider is google or microsoft.");

@@ -82,12 +82,9 @@ Json event_types() {
 
 void register_event_routes(App& app) {
   auto& r = app.router();
-  r.add({.method = "GET", .pattern = "/v1/events", .access = Access::Workspace, .module = "integrations",
-         .scope = "integrations:read", .handler = list_events});
-  r.add({.method = "GET", .pattern = "/v1/events/{evt_id}", .access = Access::Workspace, .module = "integrations",
-         .scope = "integrations:read", .handler = get_event});
-  r.add({.method = "GET", .pattern = "/v1/event-types", .access = Access::Workspace, .module = "integrations",
-         .scope = "integrations:read", .handler = [](Ctx&) -> Result<Reply> {
+  r.bind("events.list", list_events);
+  r.bind("events.get", get_event);
+  r.bind({.id = "event_types.list", .handler = [](Ctx&) -> Result<Reply> {
            static const std::string text = event_types().dump();
            Reply reply;
            reply.data_text = text;

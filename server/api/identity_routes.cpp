@@ -135,7 +135,7 @@ void register_identity_routes(App& app) {
   app.set_session_verifier([svc](Db& db, std::string_view token) { return verify_session_token(db, *svc, token); });
   Router& r = app.router();
 
-  r.add({.method = "GET", .pattern = "/.well-known/jwks.json", .access = Access::Public,
+  r.bind({.id = "jwks",
          .handler = [svc](Ctx& ctx) -> Result<Reply> {
            Reply rep;
            rep.raw_body = svc->keys.jwks(ctx.db).dump();
@@ -143,41 +143,41 @@ void register_identity_routes(App& app) {
            rep.headers.emplace_back("Cache-Control", "public, max-age=300");
            return rep;
          }});
-  r.add({.method = "POST", .pattern = "/v1/auth/register", .access = Access::Public, .offload = true,
+  r.bind({.id = "auth.register",
          .handler = [svc](Ctx& ctx) { return do_register(ctx, *svc); }});
-  r.add({.method = "POST", .pattern = "/v1/auth/verify-email", .access = Access::Public,
+  r.bind({.id = "auth.verify_email",
          .handler = [](Ctx& ctx) -> Result<Reply> {
            TRY_ASSIGN(token, slab5::req_string(ctx.body, "token"));
            return ok(verify_email(ctx, token));
          }});
-  r.add({.method = "POST", .pattern = "/v1/auth/resend-verification", .access = Access::Public,
+  r.bind({.id = "auth.resend_verification",
          .handler = [](Ctx& ctx) -> Result<Reply> {
            TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
            TRY_STATUS(check_email("email", email));
            return accepted(resend_verification(ctx, email));
          }});
-  r.add({.method = "POST", .pattern = "/v1/auth/session", .access = Access::Public, .offload = true,
+  r.bind({.id = "auth.login",
          .handler = [svc](Ctx& ctx) { return do_login(ctx, *svc); }});
-  r.add({.method = "POST", .pattern = "/v1/auth/refresh", .access = Access::Public,
+  r.bind({.id = "auth.refresh",
          .handler = [svc](Ctx& ctx) -> Result<Reply> {
            TRY_ASSIGN(token, slab5::req_string(ctx.body, "refreshToken"));
            svc->keys.active(ctx.db);
            return ok(refresh_session(ctx, *svc, token));
          }});
-  r.add({.method = "DELETE", .pattern = "/v1/auth/session", .access = Access::User,
+  r.bind({.id = "auth.logout",
          .handler = [](Ctx& ctx) -> Result<Reply> {
            TRY_STATUS(revoke_session(ctx, ctx.who.user_id, ctx.who.credential_id, "logout"));
            return Reply::no_content();
          }});
-  r.add({.method = "GET", .pattern = "/v1/auth/sessions", .access = Access::User, .handler = do_list_sessions});
-  r.add({.method = "DELETE", .pattern = "/v1/auth/sessions/{id}", .access = Access::User,
+  r.bind("auth.sessions.list", do_list_sessions);
+  r.bind({.id = "auth.sessions.revoke",
          .handler = [](Ctx& ctx) -> Result<Reply> {
            TRY_STATUS(revoke_session(ctx, ctx.who.user_id, ctx.param("id"), "revoked_by_user"));
            return Reply::no_content();
          }});
-  r.add({.method = "POST", .pattern = "/v1/auth/accept-invite", .access = Access::Public, .offload = true,
+  r.bind({.id = "auth.accept_invite",
          .handler = [svc](Ctx& ctx) { return do_accept_invite(ctx, *svc); }});
-  r.add({.method = "GET", .pattern = "/v1/me", .access = Access::Self, .handler = do_me});
+  r.bind("me", do_me);
 }
 
 }  // namespace slab5d

@@ -52,12 +52,9 @@ Result<Reply> revoke(Ctx& ctx) {
 
 void register_invitation_routes(App& app) {
   Router& r = app.router();
-  r.add({.method = "GET", .pattern = "/v1/workspace/invitations", .access = Access::Workspace,
-         .scope = "settings:admin", .handler = list});
-  r.add({.method = "POST", .pattern = "/v1/workspace/invitations", .access = Access::Workspace,
-         .scope = "settings:admin", .creates = true, .handler = create});
-  r.add({.method = "DELETE", .pattern = "/v1/workspace/invitations/{id}", .access = Access::Workspace,
-         .scope = "settings:admin", .handler = revoke});
+  r.bind("invitations.list", list);
+  r.bind("invitations.create", create);
+  r.bind("invitations.revoke", revoke);
 }
 
 }  // namespace slab5d

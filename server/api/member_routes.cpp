@@ -36,14 +36,11 @@ Result<Reply> delete_member(Ctx& ctx) {
 
 void register_member_routes(App& app) {
   auto& r = app.router();
-  r.add({.method = "GET", .pattern = "/v1/workspace/members", .access = Access::Workspace,
-         .handler = list_members_route});
-  r.add({.method = "PATCH", .pattern = "/v1/workspace/members/{usr_id}", .access = Access::Workspace,
-         .scope = "settings:admin", .handler = patch_member});
+  r.bind("members.list", list_members_route);
+  r.bind("members.update", patch_member);
   // No scope in the table: a member may remove themself. Removing someone else needs
   // settings:admin, a target-dependent rule enforced in domain/members.cpp.
-  r.add({.method = "DELETE", .pattern = "/v1/workspace/members/{usr_id}", .access = Access::Workspace,
-         .handler = delete_member});
+  r.bind("members.remove", delete_member);
 }
 
 }  // namespace slab5d

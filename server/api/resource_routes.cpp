@@ -164,28 +164,25 @@ Result<Reply> list_records(Ctx& ctx, const ResourceSpec& spec, const std::string
 
 void register_resource(App& app, const ResourceSpec& spec) {
   auto& r = app.router();
-  std::string read = std::string(spec.scope) + ":read", write = std::string(spec.scope) + ":write";
-  std::string module(spec.module);
+  // The routes and what they require come from the route table, which derives them from
+  // the resource table (lib/slab5/routes.cpp); here each gets its handler.
+  auto id = [&](std::string_view op) { return slab5::resource_route_id(spec, op); };
   const ResourceSpec* s = &spec;
-  std::string base = "/v1/" + std::string(spec.route);
-  std::string item = base + "/{id}";
 
-  r.add({.method = "GET", .pattern = base, .access = Access::Workspace, .module = module, .scope = read,
-         .handler = [s](Ctx& ctx) { return list_records(ctx, *s, ""); }});
-  r.add({.method = "POST", .pattern = base, .access = Access::Workspace, .module = module, .scope = write,
-         .creates = true, .handler = [s](Ctx& ctx) -> Result<Reply> {
+  r.bind(id("list"), [s](Ctx& ctx) { return list_records(ctx, *s, ""); });
+  r.bind({.id = id("create"), .handler = [s](Ctx& ctx) -> Result<Reply> {
            auto rec = records(ctx).create(*s, actor_of(ctx), meta_of(ctx), ctx.body);
            if (!rec) return tl::unexpected(rec.error());
            return record_reply(std::move(*rec), 201);
          }});
-  r.add({.method = "GET", .pattern = item, .access = Access::Workspace, .module = module, .scope = read,
+  r.bind({.id = id("get"),
          .handler = [s](Ctx& ctx) -> Result<Reply> {
            auto rec = records(ctx).get(*s, actor_of(ctx), ctx.param("id"));
            if (!rec) return tl::unexpected(rec.error());
            return record_reply(std::move(*rec));
          }});
   if (!spec.append_only) {
-    r.add({.method = "PATCH", .pattern = item, .access = Access::Workspace, .module = module, .scope = write,
+    r.bind({.id = id("update"),
            .handler = [s](Ctx& ctx) -> Result<Reply> {
              auto version = if_match(ctx);
              if (!version) return tl::unexpected(version.error());
@@ -193,7 +190,7 @@ void register_resource(App& app, const ResourceSpec& spec) {
              if (!rec) return tl::unexpected(rec.error());
              return record_reply(std::move(*rec));
            }});
-    r.add({.method = "DELETE", .pattern = item, .access = Access::Workspace, .module = module, .scope = write,
+    r.bind({.id = id("delete"),
            .handler = [s](Ctx& ctx) -> Result<Reply> {
              auto done = records(ctx).remove(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"));
              if (!done) return tl::unexpected(done.error());
@@ -202,8 +199,7 @@ void register_resource(App& app, const ResourceSpec& spec) {
   }
   for (const auto& action : spec.actions) {
     const auto* a = &action;
-    r.add({.method = "POST", .pattern = item + "/" + std::string(action.name), .access = Access::Workspace,
-           .module = module, .scope = write, .handler = [s, a](Ctx& ctx) -> Result<Reply> {
+    r.bind({.id = id(action.name), .handler = [s, a](Ctx& ctx) -> Result<Reply> {
              auto out = records(ctx).act(*s, *a, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body);
              if (!out) return tl::unexpected(out.error());
              if (a->returns_record) return record_reply(std::move(*out));
@@ -211,11 +207,9 @@ void register_resource(App& app, const ResourceSpec& spec) {
            }});
   }
   for (const auto* child : slab5::api::children_of(spec.route)) {
-    std::string path = item + "/" + std::string(child->route);
-    r.add({.method = "GET", .pattern = path, .access = Access::Workspace, .module = module, .scope = read,
-           .handler = [child](Ctx& ctx) { return list_records(ctx, *child, ctx.param("id")); }});
-    r.add({.method = "POST", .pattern = path, .access = Access::Workspace, .module = module, .scope = write,
-           .creates = true, .handler = [child](Ctx& ctx) -> Result<Reply> {
+    std::string child_route(child->route);
+    r.bind(id(child_route + ".list"), [child](Ctx& ctx) { return list_records(ctx, *child, ctx.param("id")); });
+    r.bind({.id = id(child_route + ".create"), .handler = [child](Ctx& ctx) -> Result<Reply> {
              auto rec = records(ctx).create(*child, actor_of(ctx), meta_of(ctx), ctx.body, ctx.param("id"));
              if (!rec) return tl::unexpected(rec.error());
              return record_reply(std::move(*rec), 201);
@@ -227,7 +221,7 @@ void register_resource(App& app, const ResourceSpec& spec) {
 
 void register_resource_routes(App& app) {
   for (const auto& spec : slab5::api::resource_table())
-    if (!spec.is_child() && spec.route != "assets") register_resource(app, spec);
+    if (!spec.is_child() && spec.served) register_resource(app, spec);
 }
 
 }  // namespace slab5d

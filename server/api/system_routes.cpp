@@ -7,7 +7,7 @@
 namespace slab5d {
 
 void register_system_routes(App& app) {
-  app.router().add({.method = "GET", .pattern = "/health", .access = Access::Public, .handler = [](Ctx& ctx) -> slab5::Result<Reply> {
+  app.router().bind({.id = "health", .handler = [](Ctx& ctx) -> slab5::Result<Reply> {
     // A cheap read proves the database answers.
     auto q = ctx.db.query("PRAGMA user_version");
     q.next();

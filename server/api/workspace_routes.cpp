@@ -93,18 +93,13 @@ Handler module_handler(bool enable) {
 
 void register_workspace_routes(App& app) {
   auto& r = app.router();
-  r.add({.method = "GET", .pattern = "/v1/workspace", .access = Access::Workspace, .handler = get_workspace});
-  r.add({.method = "PATCH", .pattern = "/v1/workspace", .access = Access::Workspace, .scope = "settings:admin",
-         .handler = patch_workspace});
-  r.add({.method = "DELETE", .pattern = "/v1/workspace", .access = Access::Workspace, .scope = "settings:admin",
-         .role = "owner", .handler = delete_current_workspace});
-  r.add({.method = "GET", .pattern = "/v1/workspaces", .access = Access::User, .handler = list_workspaces});
-  r.add({.method = "POST", .pattern = "/v1/workspaces", .access = Access::User, .creates = true,
-         .handler = create_workspace_route});
-  r.add({.method = "PUT", .pattern = "/v1/workspace/modules/{module}", .access = Access::Workspace,
-         .scope = "settings:admin", .handler = module_handler(true)});
-  r.add({.method = "DELETE", .pattern = "/v1/workspace/modules/{module}", .access = Access::Workspace,
-         .scope = "settings:admin", .handler = module_handler(false)});
+  r.bind("workspace.get", get_workspace);
+  r.bind("workspace.update", patch_workspace);
+  r.bind("workspace.delete", delete_current_workspace);
+  r.bind("workspaces.list", list_workspaces);
+  r.bind("workspaces.create", create_workspace_route);
+  r.bind("workspace.modules.enable", module_handler(true));
+  r.bind("workspace.modules.disable", module_handler(false));
 }
 
 }  // namespace slab5d

@@ -123,6 +123,11 @@ class Connection {
   void on_request(RequestReader::Status status) {
     Request req = reader_.take();
     req.remote_ip = remote_ip();
+    if (!timers_.set) {
+      timers_.executor = derived().stream().get_executor();
+      timers_.set = true;
+    }
+    req.timers = &timers_;
     version_ = reader_.version();
     if (status == RequestReader::Status::Refused) {
       // The rest of the stream cannot be framed: answer once, then close.
@@ -209,7 +214,19 @@ class Connection {
     return remote_;
   }
 
+  // Timers on this connection's io_context. The app holds the connection (through the
+  // response callback) for as long as a request waits on one.
+  struct ConnectionTimers final : Timers {
+    void after(std::chrono::milliseconds delay, std::function<void()> job) override {
+      auto timer = std::make_shared<net::steady_timer>(executor, delay);
+      timer->async_wait([timer, job = std::move(job)](beast::error_code) { job(); });
+    }
+    net::any_io_executor executor;
+    bool set = false;
+  };
+
   RequestReader reader_;
+  ConnectionTimers timers_;  // its executor is set with the first request
   bool close_after_ = false;
   bool linger_ = false;  // the peer may still be sending the rest of a refused request
   bool responded_ = false;  // do_write ran (or the connection was given up) for this request

@@ -1,6 +1,7 @@
 // The small request and response values that cross from the HTTP layer into the app.
 // Nothing here depends on Beast, so the router, middleware and handlers stay free of it.
 #pragma once
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -14,6 +15,17 @@ namespace slab5d {
 
 using HeaderPairs = std::vector<std::pair<std::string, std::string>>;
 
+// Runs a job later on the thread that read the request; that thread serves its other
+// connections meanwhile. The HTTP layer implements it with an Asio steady_timer on the
+// connection's io_context (a request waiting for another one is parked, never slept on).
+class Timers {
+ public:
+  virtual void after(std::chrono::milliseconds delay, std::function<void()> job) = 0;
+
+ protected:
+  ~Timers() = default;
+};
+
 struct Request {
   std::string method;       // "GET"
   std::string target;       // "/v1/workspace?x=1"
@@ -24,6 +36,8 @@ struct Request {
   std::string remote_ip;
   // Set when the HTTP layer already knows the request is bad (body too large, …).
   std::optional<slab5::Error> transport_error;
+  // Where the app may park this request to retry it later (nullptr: it cannot wait).
+  Timers* timers = nullptr;
 
   std::string_view header(std::string_view lower_name) const {
     for (const auto& [k, v] : headers)

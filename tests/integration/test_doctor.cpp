@@ -191,9 +191,11 @@ TEST_CASE("a session is checked with /v1/me and its role decides the route") {
   auto admin_route = run_cli({"doctor", "--route", "PATCH /v1/workspace"}, env);
   CHECK(admin_route.exit_code == 1);
   CHECK(line_of(admin_route.out, "route").find("settings:admin") != std::string::npos);
+  // The owner-only delete also needs settings:admin, which the server checks first.
   auto owner_route = run_cli({"doctor", "--route", "DELETE /v1/workspace"}, env);
   CHECK(owner_route.exit_code == 1);
-  CHECK(line_of(owner_route.out, "route").find("role owner") != std::string::npos);
+  CHECK(line_of(owner_route.out, "route").find("settings:admin") != std::string::npos);
+  CHECK(line_of(owner_route.out, "route").find("403 missing_required_scope") != std::string::npos);
 }
 
 TEST_CASE("a session without a workspace fails a workspace route with the -w fix") {

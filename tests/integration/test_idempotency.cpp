@@ -1,10 +1,13 @@
 // Idempotency keys (api.md §1) on the routes that create: replay, conflict, scope, expiry of
 // failed attempts, and concurrent duplicates.
 #include <atomic>
+#include <chrono>
 #include <set>
 #include <thread>
 
 #include "credential_support.hpp"
+#include "slab5/crypto.hpp"
+#include "slab5/time.hpp"
 
 using namespace testing;
 
@@ -219,4 +222,42 @@ TEST_CASE("a replay after a session refresh says the secret is withheld; a new s
   CHECK(fresh.header("idempotent-replayed").empty());
   CHECK(fresh.json["data"]["id"] != first.json["data"]["id"]);
   CHECK(count_keys(s) == keys + 1);
+}
+
+TEST_CASE("a duplicate waiting for its first request does not hold the I/O thread") {
+  // One I/O thread: with a duplicate asleep on it, nothing else would be answered.
+  Server s({.args = {"--rate-limit", "off", "--threads", "1"}});
+  auto me = api("GET", s.api_url + "/me", s.token);
+  REQUIRE(me.status == 200);
+  std::string credential = me.json["data"]["credential"]["id"];
+  Json request = body("held", "held-1");
+  Json without_key = request;
+  without_key.erase("idempotency_key");
+  std::string fingerprint =
+      slab5::sha256_hex(s.workspace_id + "\n/v1/workspace/api-keys\n" + without_key.dump());
+  // The first request with this key is running in another slab5d on the same file: its claim.
+  auto write = [&](const std::string& statement) {
+    auto r = run_program(sqlite3_bin(), {s.db_path, statement}, {}, "", 30);
+    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  };
+  write("INSERT INTO idempotency_keys (credential_id, route, key, body_hash, status, created_at_ms) VALUES ('" +
+        credential + "', 'POST /v1/workspace/api-keys', 'held-1', '" + fingerprint + "', 0, " +
+        std::to_string(slab5::now_millis()) + ")");
+
+  Response duplicate;
+  std::thread waiting([&] { duplicate = api("POST", keys_url(s), s.token, request); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto started = std::chrono::steady_clock::now();
+  auto other = api("GET", s.api_url + "/workspace", s.token);
+  auto took = std::chrono::steady_clock::now() - started;
+  CHECK(other.status == 200);
+  CHECK(took < std::chrono::milliseconds(500));
+  // The first request finishes: the duplicate replays its answer.
+  write("UPDATE idempotency_keys SET status = 201, response = '{\"data\":{\"id\":\"key_first\",\"name\":\"held\"}}' "
+        "WHERE key = 'held-1'");
+  waiting.join();
+  CHECK(duplicate.status == 201);
+  CHECK(duplicate.header("idempotent-replayed") == "true");
+  CHECK(duplicate.json["data"]["id"] == "key_first");
+  CHECK(count_keys(s) == 1);
 }

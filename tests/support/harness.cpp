@@ -71,7 +71,12 @@ std::vector<char*> make_argv(std::vector<std::string>& args) {
 Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
   db_path = opts.db.empty() ? dir_->file("slab5d.db") : opts.db;
   log_path_ = dir_->file("slab5d.log");
-  std::vector<std::string> args = {slab5d_bin(), "serve", "--db", db_path, "--listen", "127.0.0.1:0", "--threads", "2"};
+  std::vector<std::string> args = {slab5d_bin(), "serve", "--db", db_path, "--listen", "127.0.0.1:0"};
+  // Two I/O threads unless the test names its own number.
+  if (std::find(opts.args.begin(), opts.args.end(), "--threads") == opts.args.end()) {
+    args.push_back("--threads");
+    args.push_back("2");
+  }
   if (opts.test_password_cost) {
     args.push_back("--password-cost");
     args.push_back("test");

@@ -121,10 +121,28 @@ TEST_CASE("route: public routes pass without a token; unknown routes and bad syn
   CHECK(check_route_needs("GET /v1/workspace", CredentialFacts{}).status == "skip");
 }
 
-TEST_CASE("route: an MCP token is for the gateway only") {
+TEST_CASE("route: an MCP token opens GET /v1/me and no other REST route") {
   CredentialFacts mcp;
   mcp.kind = "mcp_client";
   mcp.valid = true;
-  CHECK(check_route_needs("POST /mcp/v1", mcp).status == "ok");
-  CHECK(check_route_needs("POST /mcp/v1", api_key({})).status == "fail");
+  mcp.scopes_known = true;
+  mcp.scopes = {"crm:read"};
+  CHECK(check_route_needs("GET /v1/me", mcp).status == "ok");
+  auto c = check_route_needs("GET /v1/contacts", mcp);
+  CHECK(c.status == "fail");
+  CHECK(c.detail.find("401 unauthorized") != std::string::npos);
+}
+
+TEST_CASE("route: the server's order — module, then scope, then role — and its answer") {
+  // A member session lacks settings:admin: refused for the scope before the owner role.
+  auto del = check_route_needs("DELETE /v1/workspace", session("member"));
+  CHECK(del.status == "fail");
+  CHECK(del.detail.find("settings:admin") != std::string::npos);
+  CHECK(del.detail.find("403 missing_required_scope") != std::string::npos);
+  // A disabled module comes before a missing scope.
+  auto m = check_route_needs("POST /v1/cms-entries", api_key({"crm:read"}, {"crm"}));
+  CHECK(m.detail.find("403 module_not_enabled") != std::string::npos);
+  // A session with no workspace set: the header step.
+  CHECK(check_route_needs("GET /v1/workspace", session("owner", false)).detail.find("400 workspace_header_required") !=
+        std::string::npos);
 }

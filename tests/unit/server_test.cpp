@@ -1,4 +1,4 @@
-// Unit tests for slab5d's router and store.
+// Unit tests for slab5d's store.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -11,28 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "router.hpp"
 #include "store/db.hpp"
 #include "store/migrations.hpp"
 
 using namespace slab5d;
-
-TEST_CASE("the router matches patterns, prefers literal segments and reports allowed methods") {
-  Router r;
-  r.add({.method = "GET", .pattern = "/v1/workspace/api-keys/{id}"});
-  r.add({.method = "PATCH", .pattern = "/v1/workspace/api-keys/{id}"});
-  r.add({.method = "GET", .pattern = "/v1/auth/sessions"});
-  r.add({.method = "GET", .pattern = "/v1/auth/{x}"});
-  auto m = r.match("GET", "/v1/workspace/api-keys/key_123");
-  REQUIRE(m.route);
-  CHECK(m.params["id"] == "key_123");
-  CHECK(r.match("GET", "/v1/auth/sessions").route->pattern == "/v1/auth/sessions");
-  auto wrong = r.match("DELETE", "/v1/workspace/api-keys/key_123");
-  CHECK(wrong.route == nullptr);
-  CHECK(wrong.allowed.size() == 2);
-  CHECK(r.match("GET", "/v1/nothing").allowed.empty());
-  CHECK(r.match("GET", "/v1/workspace/api-keys/key_1/").route);
-}
 
 TEST_CASE("migrations create the schema once and refuse a newer database") {
   auto path = (std::filesystem::temp_directory_path() / "slab5-unit-migrate.db").string();

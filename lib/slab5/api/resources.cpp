@@ -252,7 +252,8 @@ std::vector<ResourceSpec> build_table() {
       .text_fields = {"name", "file_name"},
       .actions = {ActionSpec{.name = "complete", .event = "asset.available", .tool = "complete_asset",
                              .description = "Mark the upload finished once the bytes have arrived."}},
-      .example = R"({"name": "Logo", "asset_type": "image", "file_name": "logo.png", "mime_type": "image/png", "byte_size": 2048})"});
+      .example = R"({"name": "Logo", "asset_type": "image", "file_name": "logo.png", "mime_type": "image/png", "byte_size": 2048})",
+      .served = false});
 
   return t;
 }

@@ -105,6 +105,7 @@ struct ResourceSpec {
   std::string_view parent_field;  // children: the column holding the parent id ("ticket_id")
   std::string_view example;     // a create body for the docs and the CLI help (JSON text)
   std::string_view initial;     // records every workspace starts with (JSON array of fields)
+  bool served = true;           // slab5d serves its routes (false: described, not served yet)
 
   const FieldSpec* field(std::string_view name) const;
   bool is_child() const { return !parent.empty(); }
