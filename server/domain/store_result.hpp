@@ -11,7 +11,9 @@ namespace slab5d {
 
 inline constexpr int kStoreFailure = 1;  // SQLite's SQLITE_ERROR: not busy, not retried
 
-[[noreturn]] inline void throw_store_error(const slab5::Error& e) { throw DbError(kStoreFailure, e.effective_message()); }
+[[noreturn]] inline void throw_store_error(const slab5::Error& e) {
+  throw DbError(kStoreFailure, e.effective_message());
+}
 
 template <class T>
 T value_or_throw(slab5::Result<T> r) {

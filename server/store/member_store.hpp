@@ -39,8 +39,7 @@ class MemberStore {
   // Members newest first (joined_at, then user id), after the position `after` (joined_at,
   // user_id) when set; at most `limit`.
   [[nodiscard]] virtual slab5::Result<std::vector<Member>> list(
-      const std::string& workspace_id, const std::optional<std::pair<std::string, std::string>>& after,
-      int limit) = 0;
+      const std::string& workspace_id, const std::optional<std::pair<std::string, std::string>>& after, int limit) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<Member>> get(const std::string& workspace_id,
                                                                  const std::string& user_id) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<std::string>> role(const std::string& workspace_id,

@@ -134,8 +134,8 @@ TEST_CASE("credentials list by status, newest first, in pages") {
   REQUIRE(first->items.size() == 2);
   CHECK(first->items[0].id == ids[2]);
   REQUIRE(first->next_after == ids[1]);
-  auto rest = list_credentials(*f.db, key, api_key_kind(), "active", now,
-                               PageRequest{.limit = 2, .after = first->next_after});
+  auto rest =
+      list_credentials(*f.db, key, api_key_kind(), "active", now, PageRequest{.limit = 2, .after = first->next_after});
   REQUIRE(rest);
   CHECK(rest->items.size() == 1);
   CHECK(list_credentials(*f.db, key, api_key_kind(), "revoked", now, {})->items.empty());

@@ -46,8 +46,9 @@ TEST_CASE("a role change is one unit: the membership, its audit row with before/
   REQUIRE(m);
   CHECK(m->role == "admin");
   CHECK(membership_role(*f.db, f.ws.id, member_id) == "admin");
-  auto q = f.db->query("SELECT target_type, target_id, status, before_json, after_json FROM audit_events "
-                       "WHERE action = 'member.role_changed'");
+  auto q = f.db->query(
+      "SELECT target_type, target_id, status, before_json, after_json FROM audit_events "
+      "WHERE action = 'member.role_changed'");
   REQUIRE(q.next());
   CHECK(q.text(0) == "user");
   CHECK(q.text(1) == member_id);

@@ -68,8 +68,8 @@ struct WorkspaceFixture : TempDb {
   std::string add_user(const std::string& email) {
     auto id = slab5::new_id("usr");
     auto now = slab5::format_rfc3339(slab5::now_millis());
-    if (!SqliteMemberStore(*db).insert_user(NewUser{.id = id, .tenant_id = tenant_id, .email = email,
-                                                    .name = email, .password_hash = "x", .created_at = now}))
+    if (!SqliteMemberStore(*db).insert_user(NewUser{
+            .id = id, .tenant_id = tenant_id, .email = email, .name = email, .password_hash = "x", .created_at = now}))
       throw std::runtime_error("user");
     return id;
   }
@@ -81,13 +81,24 @@ struct WorkspaceFixture : TempDb {
   }
   // A session of `user_id` in the workspace with `role`.
   Actor session(const std::string& user_id, const std::string& role) const {
-    return Actor{.type = "user", .id = user_id, .workspace_id = ws.id, .tenant_id = tenant_id, .role = role,
-                 .scopes = slab5::scopes_for_role(role), .enabled_modules = ws.enabled_modules,
-                 .credential_id = "ses_test", .user_id = user_id};
+    return Actor{.type = "user",
+                 .id = user_id,
+                 .workspace_id = ws.id,
+                 .tenant_id = tenant_id,
+                 .role = role,
+                 .scopes = slab5::scopes_for_role(role),
+                 .enabled_modules = ws.enabled_modules,
+                 .credential_id = "ses_test",
+                 .user_id = user_id};
   }
   Actor api_key(std::vector<std::string> scopes = slab5::all_scopes()) const {
-    return Actor{.type = "api_key", .id = "key_test", .workspace_id = ws.id, .tenant_id = tenant_id,
-                 .scopes = std::move(scopes), .enabled_modules = ws.enabled_modules, .credential_id = "key_test"};
+    return Actor{.type = "api_key",
+                 .id = "key_test",
+                 .workspace_id = ws.id,
+                 .tenant_id = tenant_id,
+                 .scopes = std::move(scopes),
+                 .enabled_modules = ws.enabled_modules,
+                 .credential_id = "key_test"};
   }
 };
 

@@ -11,7 +11,9 @@ using namespace slab5d;
 using slab5d::testing::TempDb;
 
 namespace {
-Actor in(const std::string& workspace_id) { return Actor{.type = "api_key", .id = "key_1", .workspace_id = workspace_id}; }
+Actor in(const std::string& workspace_id) {
+  return Actor{.type = "api_key", .id = "key_1", .workspace_id = workspace_id};
+}
 }  // namespace
 
 TEST_CASE("usage summaries count requests, units and errors per group") {
@@ -43,7 +45,8 @@ TEST_CASE("usage summaries count requests, units and errors per group") {
   REQUIRE(by_day.size() == 2);
   CHECK(by_day[0].key == "2026-11-20");  // days ascending
   CHECK(by_day[1].units == 2);
-  auto window = summarize_usage(*t.db, in("wrk_a"), {"2026-11-21T00:00:00.000Z", std::nullopt}, UsageGroup::Kind).value();
+  auto window =
+      summarize_usage(*t.db, in("wrk_a"), {"2026-11-21T00:00:00.000Z", std::nullopt}, UsageGroup::Kind).value();
   REQUIRE(window.size() == 1);
   CHECK(window[0].requests == 2);
   CHECK(summarize_usage(*t.db, in("wrk_b"), {}, UsageGroup::Day).value().empty());

@@ -45,8 +45,8 @@ TEST_CASE("the usage recorder stores every recorded event field for field, empty
         "WHERE id = ?",
         id);
     REQUIRE(q.next());
-    return std::to_string(q.integer(0)) + "|" + q.text(1) + "|" + q.text(2) + "|" + std::to_string(q.integer(3)) +
-           "|" + std::to_string(q.integer(4)) + "|" + q.text(5) + "|" + q.text(6);
+    return std::to_string(q.integer(0)) + "|" + q.text(1) + "|" + q.text(2) + "|" + std::to_string(q.integer(3)) + "|" +
+           std::to_string(q.integer(4)) + "|" + q.text(5) + "|" + q.text(6);
   };
   CHECK(row(ids[5]) == "0||GET /v1/r5|205|3|api_request|req");  // empty, not NULL, not dropped
   CHECK(row(ids[9]) == "0|key_1|GET /v1/r9|209|1|api_request|req_nine");

@@ -2,10 +2,10 @@
 // with an Actor and typed input against a temporary database — no request, no HTTP.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "domain/workspace_admin.hpp"
 #include "domain/workspaces.hpp"
-
-#include <algorithm>
 #include "temp_db.hpp"
 
 using namespace slab5d;

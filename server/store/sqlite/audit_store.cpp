@@ -24,24 +24,24 @@ std::optional<std::string> null_if_empty(const std::string& s) {
 
 slab5::Json read_event(const Query& q) {
   std::string target_type = q.text(6);
-  return {{"id", q.text(0)},
-          {"workspace_id", opt_json(q.opt_text(1))},
-          {"tenant_id", opt_json(q.opt_text(2))},
-          {"action", q.text(3)},
-          {"actor", {{"type", q.text(4)}, {"id", q.text(5)}}},
-          {"target", target_type.empty() ? slab5::Json(nullptr)
-                                         : slab5::Json{{"type", target_type}, {"id", q.text(7)}}},
-          {"source", q.text(8)},
-          {"route", q.text(9)},
-          {"status", q.integer(10)},
-          {"request_id", q.text(11)},
-          {"correlation_id", q.text(12)},
-          {"ip", q.text(13)},
-          {"user_agent", q.text(14)},
-          {"input_hash", q.text(15)},
-          {"before", parsed_or_null(q.opt_text(16))},
-          {"after", parsed_or_null(q.opt_text(17))},
-          {"created_at", q.text(18)}};
+  return {
+      {"id", q.text(0)},
+      {"workspace_id", opt_json(q.opt_text(1))},
+      {"tenant_id", opt_json(q.opt_text(2))},
+      {"action", q.text(3)},
+      {"actor", {{"type", q.text(4)}, {"id", q.text(5)}}},
+      {"target", target_type.empty() ? slab5::Json(nullptr) : slab5::Json{{"type", target_type}, {"id", q.text(7)}}},
+      {"source", q.text(8)},
+      {"route", q.text(9)},
+      {"status", q.integer(10)},
+      {"request_id", q.text(11)},
+      {"correlation_id", q.text(12)},
+      {"ip", q.text(13)},
+      {"user_agent", q.text(14)},
+      {"input_hash", q.text(15)},
+      {"before", parsed_or_null(q.opt_text(16))},
+      {"after", parsed_or_null(q.opt_text(17))},
+      {"created_at", q.text(18)}};
 }
 }  // namespace
 
@@ -50,13 +50,13 @@ slab5::Status SqliteAuditStore::append(const std::string& id, const AuditEvent& 
     if (!j) return std::nullopt;
     return j->dump();
   };
-  auto q = db_.query("INSERT INTO audit_events (id, workspace_id, tenant_id, action, actor_type, actor_id, "
-                     "target_type, target_id, source, route, status, request_id, correlation_id, ip, user_agent, "
-                     "input_hash, before_json, after_json, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     id, null_if_empty(ev.workspace_id), null_if_empty(ev.tenant_id), ev.action, ev.actor_type,
-                     ev.actor_id, ev.target_type, ev.target_id, ev.source, ev.route, ev.status, ev.request_id,
-                     ev.correlation_id, ev.ip, ev.user_agent, ev.input_hash, dump(ev.before), dump(ev.after),
-                     created_at);
+  auto q = db_.query(
+      "INSERT INTO audit_events (id, workspace_id, tenant_id, action, actor_type, actor_id, "
+      "target_type, target_id, source, route, status, request_id, correlation_id, ip, user_agent, "
+      "input_hash, before_json, after_json, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      id, null_if_empty(ev.workspace_id), null_if_empty(ev.tenant_id), ev.action, ev.actor_type, ev.actor_id,
+      ev.target_type, ev.target_id, ev.source, ev.route, ev.status, ev.request_id, ev.correlation_id, ev.ip,
+      ev.user_agent, ev.input_hash, dump(ev.before), dump(ev.after), created_at);
   return sqlite::run_checked(db_, q, "The audit event cannot be written: its id is taken.");
 }
 

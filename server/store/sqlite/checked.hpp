@@ -15,9 +15,12 @@ enum class Constraint { Unique, ForeignKey, Other };
 inline Constraint last_constraint(Db& db) {
   switch (sqlite3_extended_errcode(db.handle())) {
     case SQLITE_CONSTRAINT_UNIQUE:
-    case SQLITE_CONSTRAINT_PRIMARYKEY: return Constraint::Unique;
-    case SQLITE_CONSTRAINT_FOREIGNKEY: return Constraint::ForeignKey;
-    default: return Constraint::Other;
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      return Constraint::Unique;
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      return Constraint::ForeignKey;
+    default:
+      return Constraint::Other;
   }
 }
 

@@ -42,12 +42,12 @@ std::optional<Credential> one(Query q) {
 }  // namespace
 
 slab5::Status SqliteCredentialStore::insert(const Credential& c, const std::string& token_hash) {
-  auto q = db_.query("INSERT INTO credentials (id, kind, workspace_id, name, description, prefix, token_hash, scopes, "
-                     "created_at, updated_at, expires_at, created_by_type, created_by_id) "
-                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                     c.id, c.kind, c.workspace_id, c.name, c.description, c.prefix, token_hash,
-                     slab5::Json(c.scopes).dump(), c.created_at, c.updated_at, c.expires_at, c.created_by_type,
-                     c.created_by_id);
+  auto q = db_.query(
+      "INSERT INTO credentials (id, kind, workspace_id, name, description, prefix, token_hash, scopes, "
+      "created_at, updated_at, expires_at, created_by_type, created_by_id) "
+      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      c.id, c.kind, c.workspace_id, c.name, c.description, c.prefix, token_hash, slab5::Json(c.scopes).dump(),
+      c.created_at, c.updated_at, c.expires_at, c.created_by_type, c.created_by_id);
   return run_checked(db_, q, [](Constraint k) {
     // The workspace went between the caller's checks and this insert (deleted by another
     // request or process): the credential would belong to nothing.
@@ -59,9 +59,9 @@ slab5::Status SqliteCredentialStore::insert(const Credential& c, const std::stri
 slab5::Result<std::optional<Credential>> SqliteCredentialStore::get(const std::string& kind,
                                                                     const std::string& workspace_id,
                                                                     const std::string& id) {
-  return one(db_.query(std::string("SELECT ") + kCredentialColumns +
-                           " FROM credentials WHERE id = ? AND kind = ? AND workspace_id = ?",
-                       id, kind, workspace_id));
+  return one(db_.query(
+      std::string("SELECT ") + kCredentialColumns + " FROM credentials WHERE id = ? AND kind = ? AND workspace_id = ?",
+      id, kind, workspace_id));
 }
 
 slab5::Result<std::optional<Credential>> SqliteCredentialStore::get_by_hash(const std::string& token_hash) {
@@ -70,10 +70,11 @@ slab5::Result<std::optional<Credential>> SqliteCredentialStore::get_by_hash(cons
 }
 
 slab5::Status SqliteCredentialStore::update(const Credential& c) {
-  auto q = db_.query("UPDATE credentials SET name = ?, description = ?, scopes = ?, expires_at = ?, revoked_at = ?, "
-                     "updated_at = ?, replaced_by = ? WHERE id = ?",
-                     c.name, c.description, slab5::Json(c.scopes).dump(), c.expires_at, c.revoked_at, c.updated_at,
-                     c.replaced_by, c.id);
+  auto q = db_.query(
+      "UPDATE credentials SET name = ?, description = ?, scopes = ?, expires_at = ?, revoked_at = ?, "
+      "updated_at = ?, replaced_by = ? WHERE id = ?",
+      c.name, c.description, slab5::Json(c.scopes).dump(), c.expires_at, c.revoked_at, c.updated_at, c.replaced_by,
+      c.id);
   if (auto ok = run_checked(db_, q, "The credential cannot be written."); !ok) return ok;
   if (db_.changes() != 1) return slab5::fail("resource_not_found", "No credential " + c.id + " in this workspace.");
   return {};

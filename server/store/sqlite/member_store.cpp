@@ -62,8 +62,8 @@ slab5::Status SqliteMemberStore::insert(const std::string& workspace_id, const s
 
 slab5::Status SqliteMemberStore::set_role(const std::string& workspace_id, const std::string& user_id,
                                           const std::string& role) {
-  auto q = db_.query("UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?", role, workspace_id,
-                     user_id);
+  auto q =
+      db_.query("UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?", role, workspace_id, user_id);
   if (auto ok = run_checked(db_, q, "The membership cannot be written."); !ok) return ok;
   if (db_.changes() != 1) return slab5::fail("resource_not_found", "No member " + user_id + " in this workspace.");
   return {};

@@ -72,10 +72,20 @@ slab5::Result<std::vector<UsageRow>> SqliteUsageStore::summarize(const std::stri
   const char* key = "substr(created_at, 1, 10)";
   const char* order = "key ASC";
   switch (group) {
-    case UsageGroup::Day: break;
-    case UsageGroup::Route: key = "route"; order = "requests DESC, key ASC"; break;
-    case UsageGroup::Credential: key = "credential_id"; order = "requests DESC, key ASC"; break;
-    case UsageGroup::Kind: key = "kind"; order = "requests DESC, key ASC"; break;
+    case UsageGroup::Day:
+      break;
+    case UsageGroup::Route:
+      key = "route";
+      order = "requests DESC, key ASC";
+      break;
+    case UsageGroup::Credential:
+      key = "credential_id";
+      order = "requests DESC, key ASC";
+      break;
+    case UsageGroup::Kind:
+      key = "kind";
+      order = "requests DESC, key ASC";
+      break;
   }
   auto q = db_.query(std::string("SELECT ") + key +
                          " AS key, count(*) AS requests, coalesce(sum(units), 0), "

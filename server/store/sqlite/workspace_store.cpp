@@ -40,7 +40,8 @@ slab5::Result<std::optional<Workspace>> SqliteWorkspaceStore::get_by_slug(const 
 }
 
 slab5::Result<std::optional<Workspace>> SqliteWorkspaceStore::oldest() {
-  return one(db_.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces ORDER BY created_at, id LIMIT 1"));
+  return one(
+      db_.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces ORDER BY created_at, id LIMIT 1"));
 }
 
 slab5::Status SqliteWorkspaceStore::insert_tenant(const std::string& id, const std::string& name,
@@ -50,10 +51,10 @@ slab5::Status SqliteWorkspaceStore::insert_tenant(const std::string& id, const s
 }
 
 slab5::Status SqliteWorkspaceStore::insert(const Workspace& w) {
-  auto q = db_.query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
-                     "VALUES (?,?,?,?,?,?,?)",
-                     w.id, w.tenant_id, w.slug, w.name, slab5::Json(w.enabled_modules).dump(), w.created_at,
-                     w.updated_at);
+  auto q = db_.query(
+      "INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
+      "VALUES (?,?,?,?,?,?,?)",
+      w.id, w.tenant_id, w.slug, w.name, slab5::Json(w.enabled_modules).dump(), w.created_at, w.updated_at);
   return run_checked(db_, q, [&](Constraint c) {
     if (c == Constraint::Unique)
       return slab5::Error{"conflict", "The slug '" + w.slug + "' is already taken.", {{"field", "slug"}}};
@@ -78,8 +79,7 @@ slab5::Status SqliteWorkspaceStore::remove(const std::string& id) {
   if (auto ok = run_checked(db_, usage, "The workspace's usage events cannot be deleted."); !ok) return ok;
   // Memberships, invitations, credentials, events and module data cascade from the workspace row.
   auto ws = db_.query("DELETE FROM workspaces WHERE id = ?", id);
-  if (auto ok = run_checked(db_, ws, "The workspace cannot be deleted: other data still refers to it."); !ok)
-    return ok;
+  if (auto ok = run_checked(db_, ws, "The workspace cannot be deleted: other data still refers to it."); !ok) return ok;
   if (db_.changes() != 1) return slab5::fail("workspace_not_found");
   return {};
 }
@@ -92,11 +92,12 @@ slab5::Result<std::optional<std::string>> SqliteWorkspaceStore::tenant_of_user(c
 
 slab5::Result<std::vector<WorkspaceMembership>> SqliteWorkspaceStore::list_for_user(
     const std::string& user_id, const std::optional<std::string>& after, int limit) {
-  auto q = db_.query("SELECT m.role, w.id, w.slug, w.name, w.tenant_id, w.enabled_modules, w.created_at, w.updated_at "
-                     "FROM memberships m JOIN workspaces w ON w.id = m.workspace_id "
-                     "WHERE m.user_id = ? AND (? IS NULL OR m.workspace_id < ?) "
-                     "ORDER BY m.workspace_id DESC LIMIT ?",
-                     user_id, after, after, std::int64_t(limit));
+  auto q = db_.query(
+      "SELECT m.role, w.id, w.slug, w.name, w.tenant_id, w.enabled_modules, w.created_at, w.updated_at "
+      "FROM memberships m JOIN workspaces w ON w.id = m.workspace_id "
+      "WHERE m.user_id = ? AND (? IS NULL OR m.workspace_id < ?) "
+      "ORDER BY m.workspace_id DESC LIMIT ?",
+      user_id, after, after, std::int64_t(limit));
   std::vector<WorkspaceMembership> out;
   while (q.next()) out.push_back({read_workspace(q, 1), q.text(0)});
   return out;
