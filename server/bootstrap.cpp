@@ -5,35 +5,38 @@
 #include "domain/audit.hpp"
 #include "domain/credentials.hpp"
 #include "domain/passwords.hpp"
+#include "domain/store_result.hpp"
 #include "domain/workspaces.hpp"
+#include "domain/write.hpp"
 #include "slab5/access.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
+#include "store/sqlite/member_store.hpp"
+#include "store/sqlite/meta_store.hpp"
+#include "store/sqlite/workspace_store.hpp"
 
 namespace slab5d {
 
 namespace {
-// An audit event of slab5d's own (actor system, source admin) on `route`.
-struct SystemEvent {
-  Db& db;
-  std::string route, workspace_id, tenant_id;
+// slab5d acting on its own (actor system, source admin) in a workspace, on `route`: no
+// request, no credential, so no usage is metered.
+Actor system_actor(const std::string& workspace_id, const std::string& tenant_id) {
+  return Actor{.workspace_id = workspace_id, .tenant_id = tenant_id, .source = "admin"};
+}
 
-  void operator()(std::string action, std::string target_type, std::string target_id, slab5::Json after,
-                  std::optional<slab5::Json> before = std::nullopt) const {
-    AuditEvent ev;
-    ev.workspace_id = workspace_id;
-    ev.tenant_id = tenant_id;
-    ev.action = std::move(action);
-    ev.source = "admin";
-    ev.route = route;
-    ev.target_type = std::move(target_type);
-    ev.target_id = std::move(target_id);
-    ev.before = std::move(before);
-    ev.after = std::move(after);
-    record_audit(db, std::move(ev));
-  }
-};
+// The audit row of a change slab5d makes for itself. No request is answered: its status is 0,
+// and no event type covers these changes (api.md §8.3).
+void record_system_change(WriteUnit& unit, std::string action, std::string target_type, std::string target_id,
+                          slab5::Json after, std::optional<slab5::Json> before = std::nullopt) {
+  unit.record(Change{.action = std::move(action),
+                     .target_type = std::move(target_type),
+                     .target_id = std::move(target_id),
+                     .before = std::move(before),
+                     .after = std::move(after),
+                     .status = 0,
+                     .emit_event = false});
+}
 }  // namespace
 
 App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std::string& password_in) {
@@ -44,30 +47,37 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
   std::string email = email_in.empty() ? "dev@slab5.local" : email_in;
   std::string hash = hash_password(password, password_cost(app.config().password_cost));
 
-  Tx tx(db);
-  {
-    auto q = db.query("SELECT value FROM meta WHERE key = 'bootstrapped'");
-    if (q.next()) return info;
-  }
+  std::string tenant = slab5::new_id("ten"), workspace_id = slab5::new_id("wrk");
+  RequestMeta call{.route = "slab5d init"};
+  WriteUnit unit(db, system_actor(workspace_id, tenant), call);
+  SqliteMetaStore meta(db);
+  if (value_or_throw(meta.get("bootstrapped"))) return info;
   std::string now = slab5::format_rfc3339(slab5::now_millis());
-  std::string tenant = slab5::new_id("ten");
-  db.query("INSERT INTO tenants (id, name, created_at) VALUES (?,?,?)", tenant, "Personal", now).run();
+  value_or_throw(SqliteWorkspaceStore(db).insert_tenant(tenant, "Personal", now));
   std::string user = slab5::new_id("usr");
-  db.query("INSERT INTO users (id, tenant_id, email, name, password_hash, email_verified_at, created_at, updated_at) "
-           "VALUES (?,?,?,?,?,?,?,?)",
-           user, tenant, email, "Development Owner", hash, now, now, now)
-      .run();
-  auto ws = create_workspace(db, "Personal Workspace", derive_slug(db, "personal"), tenant, user);
-  auto key = insert_credential(db, "api_key", ws.id, "slab5d first-start key",
-                               "Created by slab5d on a new database; holds every scope.", slab5::all_scopes(),
-                               std::nullopt, "system", "system");
+  value_or_throw(SqliteMemberStore(db).insert_user(NewUser{.id = user,
+                                                           .tenant_id = tenant,
+                                                           .email = email,
+                                                           .name = "Development Owner",
+                                                           .password_hash = hash,
+                                                           .email_verified_at = now,
+                                                           .created_at = now}));
+  auto ws = value_or_throw(insert_workspace(db, "Personal Workspace", derive_slug(db, "personal"), tenant, user, workspace_id));
+  auto key = value_or_throw(insert_credential(
+      db, CredentialSpec{.kind = "api_key",
+                         .workspace_id = ws.id,
+                         .name = "slab5d first-start key",
+                         .description = "Created by slab5d on a new database; holds every scope.",
+                         .scopes = slab5::all_scopes(),
+                         .created_by_type = "system",
+                         .created_by_id = "system"}));
 
-  SystemEvent system_event{db, "slab5d init", ws.id, tenant};
-  system_event("user.registered", "user", user, {{"id", user}, {"email", email}});
-  system_event("workspace.created", "workspace", ws.id, ws.to_json());
-  system_event("api_key.created", "api_key", key.credential.id, key.credential.to_json(slab5::now_millis()));
-  db.query("INSERT INTO meta (key, value) VALUES ('bootstrapped', ?)", now).run();
-  tx.commit();
+  record_system_change(unit, "user.registered", "user", user, {{"id", user}, {"email", email}});
+  record_system_change(unit, "workspace.created", "workspace", ws.id, ws.to_json());
+  record_system_change(unit, "api_key.created", "api_key", key.credential.id,
+                       key.credential.to_json(slab5::now_millis()));
+  value_or_throw(meta.insert("bootstrapped", now));
+  value_or_throw(unit.commit());
 
   info.created = true;
   info.api_key = key.token;
@@ -80,36 +90,39 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
 
 std::optional<ExecKey> issue_exec_key(App& app) {
   Db& db = app.db();
-  Tx tx(db);
-  std::string ws, tenant;
-  {
-    auto q = db.query("SELECT id, tenant_id FROM workspaces ORDER BY created_at, id LIMIT 1");
-    if (!q.next()) return std::nullopt;
-    ws = q.text(0);
-    tenant = q.text(1);
-  }
+  auto oldest = value_or_throw(SqliteWorkspaceStore(db).oldest());
+  if (!oldest) return std::nullopt;
+  std::string ws = oldest->id, tenant = oldest->tenant_id;
+  // A workspace deleted since it was read fails the insert below: no key for nothing.
+  RequestMeta call{.route = "slab5d exec"};
+  WriteUnit unit(db, system_actor(ws, tenant), call);
   auto now = slab5::now_millis();
-  auto key = insert_credential(db, "api_key", ws, "slab5d exec",
-                               "Created by slab5d exec for one command; revoked when it ends.", slab5::all_scopes(),
-                               slab5::format_rfc3339(now + kExecKeyLifetimeMs), "system", "system");
-  SystemEvent{db, "slab5d exec", ws, tenant}("api_key.created", "api_key", key.credential.id,
-                                             key.credential.to_json(now));
-  tx.commit();
+  auto key = value_or_throw(insert_credential(
+      db, CredentialSpec{.kind = "api_key",
+                         .workspace_id = ws,
+                         .name = "slab5d exec",
+                         .description = "Created by slab5d exec for one command; revoked when it ends.",
+                         .scopes = slab5::all_scopes(),
+                         .expires_at = slab5::format_rfc3339(now + kExecKeyLifetimeMs),
+                         .created_by_type = "system",
+                         .created_by_id = "system"}));
+  record_system_change(unit, "api_key.created", "api_key", key.credential.id, key.credential.to_json(now));
+  value_or_throw(unit.commit());
   return ExecKey{std::move(key.credential), std::move(tenant), std::move(key.token)};
 }
 
 void revoke_exec_key(App& app, const ExecKey& key) {
   Db& db = app.db();
-  Tx tx(db);
+  RequestMeta call{.route = "slab5d exec"};
+  WriteUnit unit(db, system_actor(key.credential.workspace_id, key.tenant_id), call);
   auto c = find_credential(db, "api_key", key.credential.workspace_id, key.credential.id);
   if (!c || c->revoked_at) return;  // revoked meanwhile, or its workspace is gone
   auto now = slab5::now_millis();
   slab5::Json before = c->to_json(now);
   c->revoked_at = c->updated_at = slab5::format_rfc3339(now);
-  save_credential(db, *c);
-  SystemEvent{db, "slab5d exec", c->workspace_id, key.tenant_id}("api_key.revoked", "api_key", c->id, c->to_json(now),
-                                                                 std::move(before));
-  tx.commit();
+  value_or_throw(save_credential(db, *c));
+  record_system_change(unit, "api_key.revoked", "api_key", c->id, c->to_json(now), std::move(before));
+  value_or_throw(unit.commit());
 }
 
 }  // namespace slab5d

@@ -1,6 +1,5 @@
 #include "usage_recorder.hpp"
 
-#include <sqlite3.h>
 #ifdef __linux__
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -14,62 +13,16 @@
 #include <cstring>
 #include <memory>
 
+#include "domain/store_result.hpp"
 #include "logger.hpp"
+#include "store/sqlite/usage_store.hpp"
 
 namespace slab5d {
 
 void write_usage_events(Db& db, const std::vector<UsageEvent>& events) {
   if (events.empty()) return;
-  // A batch holds every request of the last half second. Rows go in kRows at a time through
-  // one multi-row INSERT (one statement run per kRows events), bound without copies
-  // (SQLITE_STATIC: the events outlive each step). OR IGNORE keeps the per-row rule of one
-  // statement per event: a row whose (workspace_id, id) is already stored is skipped, and the
-  // other rows of its statement are written.
-  constexpr std::size_t kRows = 32;
-  constexpr int kCols = 10;
-  auto prepare = [&db](std::size_t rows) {
-    std::string sql =
-        "INSERT OR IGNORE INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, "
-        "kind, request_id, created_at) VALUES ";
-    for (std::size_t r = 0; r < rows; ++r) sql += r ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v3(db.handle(), sql.c_str(), int(sql.size()), 0, &st, nullptr) != SQLITE_OK)
-      throw DbError(sqlite3_errcode(db.handle()), std::string("prepare failed: ") + sqlite3_errmsg(db.handle()));
-    return std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(st, sqlite3_finalize);
-  };
-  auto run = [&db](sqlite3_stmt* st, const UsageEvent* first, std::size_t rows) {
-    for (std::size_t r = 0; r < rows; ++r) {
-      const UsageEvent& e = first[r];
-      int base = int(r) * kCols;
-      auto text = [&](int col, std::string_view v) {
-        // An empty view may have no data pointer, which SQLite would bind as NULL.
-        sqlite3_bind_text(st, base + col, v.empty() ? "" : v.data(), int(v.size()), SQLITE_STATIC);
-      };
-      text(1, e.id);
-      text(2, e.workspace_id);
-      text(3, e.credential_type);
-      text(4, e.credential_id);
-      text(5, e.route);
-      sqlite3_bind_int64(st, base + 6, e.status);
-      sqlite3_bind_int64(st, base + 7, e.units);
-      text(8, e.kind);
-      text(9, e.request_id);
-      text(10, e.created_at);
-    }
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE) throw DbError(rc, std::string("usage insert failed: ") + sqlite3_errmsg(db.handle()));
-  };
   Tx tx(db);
-  std::size_t i = 0, n = events.size();
-  if (n >= kRows) {
-    auto many = prepare(kRows);
-    for (; n - i >= kRows; i += kRows) run(many.get(), &events[i], kRows);
-  }
-  if (i < n) {
-    auto one = prepare(1);
-    for (; i < n; ++i) run(one.get(), &events[i], 1);
-  }
+  value_or_throw(SqliteUsageStore(db).append(events));
   tx.commit();
 }
 

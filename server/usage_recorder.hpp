@@ -16,22 +16,9 @@
 #include <vector>
 
 #include "store/db.hpp"
+#include "store/usage_store.hpp"
 
 namespace slab5d {
-
-// One event; the views need to live only until record() returns.
-struct UsageEvent {
-  std::string_view id;
-  std::string_view workspace_id;
-  std::string_view credential_type;
-  std::string_view credential_id;
-  std::string_view route;
-  int status = 0;
-  int units = 1;
-  std::string_view kind = "api_request";
-  std::string_view request_id;
-  std::string_view created_at;
-};
 
 class UsageRecorder {
  public:
@@ -56,6 +43,8 @@ class UsageRecorder {
   std::thread thread_;
 };
 
+// Writes a batch in one transaction through the UsageStore; throws when it cannot be written
+// (the recorder keeps the batch and tries again).
 void write_usage_events(Db& db, const std::vector<UsageEvent>& events);
 
 }  // namespace slab5d

@@ -37,15 +37,14 @@ Result<Reply> list_audit(Ctx& ctx) {
   std::string filters = canonical_filters(ctx, {"action", "actor_id", "target_id", "request_id", "since", "until"});
   auto page = read_page_request(ctx, filters);
   if (!page) return tl::unexpected(page.error());
-  auto rows = list_audit_events(ctx.db, ctx.who.workspace_id, f, page->after, page->limit + 1);
-  return page_reply<Json>(
-      ctx, std::move(rows), page->limit, filters, [](const Json& e) { return e["id"].get<std::string>(); },
-      [](const Json& e) { return e; });
+  auto rows = list_audit_events(ctx.db, ctx.actor(), f, *page);
+  if (!rows) return tl::unexpected(rows.error());
+  return page_reply(ctx, *rows, filters, [](const Json& e) { return e; });
 }
 
 Result<Reply> get_audit(Ctx& ctx) {
-  auto ev = find_audit_event(ctx.db, ctx.who.workspace_id, ctx.param("aud_id"));
-  if (!ev) return slab5::fail("resource_not_found", "No audit event " + ctx.param("aud_id") + " in this workspace.");
+  auto ev = get_audit_event(ctx.db, ctx.actor(), ctx.param("aud_id"));
+  if (!ev) return tl::unexpected(ev.error());
   return Reply::ok(std::move(*ev));
 }
 
@@ -60,8 +59,10 @@ Result<Reply> usage_summary(Ctx& ctx) {
   }
   // A client sees its own earlier requests: write what the middleware has buffered.
   ctx.app.usage().flush();
+  auto rows = summarize_usage(ctx.db, ctx.actor(), *range, group);
+  if (!rows) return tl::unexpected(rows.error());
   Reply r = Reply::ok(Json::array());
-  for (const auto& row : summarize_usage(ctx.db, ctx.who.workspace_id, *range, group)) r.data.push_back(row.to_json());
+  for (const auto& row : *rows) r.data.push_back(row.to_json());
   return r;
 }
 
@@ -76,10 +77,9 @@ Result<Reply> list_usage(Ctx& ctx) {
   auto page = read_page_request(ctx, filters);
   if (!page) return tl::unexpected(page.error());
   ctx.app.usage().flush();
-  auto rows = list_usage_events(ctx.db, ctx.who.workspace_id, f, page->after, page->limit + 1);
-  return page_reply<Json>(
-      ctx, std::move(rows), page->limit, filters, [](const Json& e) { return e["id"].get<std::string>(); },
-      [](const Json& e) { return e; });
+  auto rows = list_usage_events(ctx.db, ctx.actor(), f, *page);
+  if (!rows) return tl::unexpected(rows.error());
+  return page_reply(ctx, *rows, filters, [](const Json& e) { return e; });
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 #include "app.hpp"
 #include "domain/credential_lifecycle.hpp"
 #include "domain/credential_rules.hpp"
-#include "domain/pagination.hpp"
+#include "api/page_params.hpp"
 #include "slab5/ids.hpp"
 
 namespace slab5d {
@@ -14,20 +14,16 @@ using slab5::Result;
 namespace {
 
 Result<Reply> list(Ctx& ctx, const CredentialKind& kind) {
-  std::string status = ctx.query("status").value_or("active");
+  std::string status = query_value(ctx, "status").value_or("active");
   if (status != "active" && status != "revoked" && status != "expired" && status != "all")
     return slab5::fail("invalid_request", "status must be one of active, revoked, expired, all.");
   std::string filters = "status=" + status;
   auto page = read_page_request(ctx, filters);
   if (!page) return tl::unexpected(page.error());
   auto now = slab5::now_millis();
-  auto rows = list_credentials(ctx.db, kind.kind, ctx.who.workspace_id, status, now, page->after, page->limit);
-  Reply r = Reply::ok(Json::array());
-  bool more = int(rows.size()) > page->limit;
-  if (more) rows.resize(std::size_t(page->limit));
-  for (const auto& c : rows) r.data.push_back(c.to_json(now));
-  if (more) r.next_cursor = make_cursor(ctx, filters, rows.back().id);
-  return r;
+  auto rows = list_credentials(ctx.db, ctx.actor(), kind, status, now, *page);
+  if (!rows) return tl::unexpected(rows.error());
+  return page_reply(ctx, *rows, filters, [now](const Credential& c) { return c.to_json(now); });
 }
 
 // Ids that are not this kind's shape cannot exist: answer 404 without a lookup.
@@ -42,7 +38,7 @@ Result<Reply> create(Ctx& ctx, const CredentialKind& kind) {
   auto now = slab5::now_millis();
   auto in = parse_credential_input(ctx.body, ctx.who.enabled_modules, now);
   if (!in) return tl::unexpected(in.error());
-  auto made = create_credential(ctx, kind, *in);
+  auto made = create_credential(ctx.db, ctx.actor(), ctx.meta(), kind, *in);
   if (!made) return tl::unexpected(made.error());
   return Reply::created(made->to_json(now));
 }
@@ -50,8 +46,8 @@ Result<Reply> create(Ctx& ctx, const CredentialKind& kind) {
 Result<Reply> show(Ctx& ctx, const CredentialKind& kind) {
   auto id = target_id(ctx, kind);
   if (!id) return tl::unexpected(id.error());
-  auto c = find_credential(ctx.db, kind.kind, ctx.who.workspace_id, *id);
-  if (!c) return slab5::fail("resource_not_found", "No " + kind.noun + " " + *id + " in this workspace.");
+  auto c = get_credential(ctx.db, ctx.actor(), kind, *id);
+  if (!c) return tl::unexpected(c.error());
   return Reply::ok(c->to_json(slab5::now_millis()));
 }
 
@@ -61,7 +57,7 @@ Result<Reply> edit(Ctx& ctx, const CredentialKind& kind) {
   auto now = slab5::now_millis();
   auto patch = parse_credential_patch(ctx.body, ctx.who.enabled_modules, now);
   if (!patch) return tl::unexpected(patch.error());
-  auto c = update_credential(ctx, kind, *id, *patch);
+  auto c = update_credential(ctx.db, ctx.actor(), ctx.meta(), kind, *id, *patch);
   if (!c) return tl::unexpected(c.error());
   return Reply::ok(c->to_json(slab5::now_millis()));
 }
@@ -71,7 +67,7 @@ Result<Reply> rotate(Ctx& ctx, const CredentialKind& kind) {
   if (!id) return tl::unexpected(id.error());
   auto overlap = parse_overlap_seconds(ctx.body);
   if (!overlap) return tl::unexpected(overlap.error());
-  auto made = rotate_credential(ctx, kind, *id, *overlap);
+  auto made = rotate_credential(ctx.db, ctx.actor(), ctx.meta(), kind, *id, *overlap);
   if (!made) return tl::unexpected(made.error());
   return Reply::created(made->to_json(slab5::now_millis()));
 }
@@ -79,9 +75,15 @@ Result<Reply> rotate(Ctx& ctx, const CredentialKind& kind) {
 Result<Reply> revoke(Ctx& ctx, const CredentialKind& kind) {
   auto id = target_id(ctx, kind);
   if (!id) return tl::unexpected(id.error());
-  auto c = revoke_credential(ctx, kind, *id);
+  auto c = revoke_credential(ctx.db, ctx.actor(), ctx.meta(), kind, *id);
   if (!c) return tl::unexpected(c.error());
   return Reply::ok(c->to_json(slab5::now_millis()));
+}
+
+// A refusal by the check order (a missing settings:admin), audited like the rules' own.
+void audit_refused_credential_action(Ctx& ctx, const CredentialKind& kind, const std::string& verb,
+                                     const std::string& target_id, const slab5::Error& e) {
+  slab5d::audit_refused_credential_action(ctx.db, ctx.actor(), ctx.meta(), kind, verb, target_id, e);
 }
 
 void register_kind(App& app, const std::string& id_prefix, const CredentialKind& kind) {

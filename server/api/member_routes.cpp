@@ -1,5 +1,5 @@
 // Member routes (api.md §4). The invitation routes live with the identity routes.
-#include "api/query_params.hpp"
+#include "api/page_params.hpp"
 #include "app.hpp"
 #include "domain/members.hpp"
 
@@ -12,22 +12,21 @@ namespace {
 Result<Reply> list_members_route(Ctx& ctx) {
   auto page = read_page_request(ctx, "");
   if (!page) return tl::unexpected(page.error());
-  auto rows = list_members(ctx.db, ctx.who.workspace_id, page->after, page->limit + 1);
-  return page_reply<Member>(
-      ctx, std::move(rows), page->limit, "", [](const Member& m) { return m.sort_key(); },
-      [](const Member& m) { return m.to_json(); });
+  auto rows = list_members(ctx.db, ctx.actor(), *page);
+  if (!rows) return tl::unexpected(rows.error());
+  return page_reply(ctx, *rows, "", [](const Member& m) { return m.to_json(); });
 }
 
 Result<Reply> patch_member(Ctx& ctx) {
   auto role = slab5::req_string(ctx.body, "role");
   if (!role) return tl::unexpected(role.error());
-  auto m = change_member_role(ctx, ctx.param("usr_id"), *role);
+  auto m = change_member_role(ctx.db, ctx.actor(), ctx.meta(), ctx.param("usr_id"), *role);
   if (!m) return tl::unexpected(m.error());
   return Reply::ok(m->to_json());
 }
 
 Result<Reply> delete_member(Ctx& ctx) {
-  auto done = remove_member(ctx, ctx.param("usr_id"));
+  auto done = remove_member(ctx.db, ctx.actor(), ctx.meta(), ctx.param("usr_id"));
   if (!done) return tl::unexpected(done.error());
   return Reply::no_content();
 }

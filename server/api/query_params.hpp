@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "app.hpp"
-#include "domain/pagination.hpp"
+#include "api/page_params.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5d {

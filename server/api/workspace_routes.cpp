@@ -1,5 +1,5 @@
 // Workspace routes (api.md §3): the current workspace, the caller's workspaces, modules.
-#include "api/query_params.hpp"
+#include "api/page_params.hpp"
 #include "app.hpp"
 #include "credential_cache.hpp"
 #include "domain/workspace_admin.hpp"
@@ -28,12 +28,12 @@ Result<Reply> patch_workspace(Ctx& ctx) {
   for (const char* fixed : {"id", "slug"}) {
     auto it = ctx.body.find(fixed);
     if (it == ctx.body.end()) continue;
-    auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
-    if (!ws) return slab5::fail("workspace_not_found");
+    auto ws = current_workspace(ctx.db, ctx.actor());
+    if (!ws) return tl::unexpected(ws.error());
     if (*it != slab5::Json(std::string(fixed) == "id" ? ws->id : ws->slug))
       return tl::unexpected(slab5::validation_error(fixed, "cannot be changed"));
   }
-  auto ws = rename_workspace(ctx, *name);
+  auto ws = rename_workspace(ctx.db, ctx.actor(), ctx.meta(), *name);
   if (!ws) return tl::unexpected(ws.error());
   return Reply::ok(ws->to_json());
 }
@@ -46,27 +46,26 @@ Result<Reply> delete_current_workspace(Ctx& ctx) {
     if (!c) return tl::unexpected(c.error());
     confirm = *c;
   } else {
-    confirm = ctx.query("confirm");
+    confirm = query_value(ctx, "confirm");
   }
   if (!confirm)
     return tl::unexpected(slab5::validation_error("confirm", "is required: send the workspace slug to confirm"));
-  auto done = delete_workspace(ctx, *confirm);
+  auto done = delete_workspace(ctx.db, ctx.actor(), ctx.meta(), *confirm);
   if (!done) return tl::unexpected(done.error());
   return Reply::no_content();
 }
 
 Result<Reply> list_workspaces(Ctx& ctx) {
-  auto page = read_page_request(ctx, "user=" + ctx.who.user_id);
+  std::string filters = "user=" + ctx.who.user_id;
+  auto page = read_page_request(ctx, filters);
   if (!page) return tl::unexpected(page.error());
-  auto rows = list_user_workspaces(ctx.db, ctx.who.user_id, page->after, page->limit + 1);
-  return page_reply<WorkspaceMembership>(
-      ctx, std::move(rows), page->limit, "user=" + ctx.who.user_id,
-      [](const WorkspaceMembership& m) { return m.workspace.id; },
-      [](const WorkspaceMembership& m) {
-        auto j = m.workspace.to_json();
-        j["role"] = m.role;
-        return j;
-      });
+  auto rows = list_user_workspaces(ctx.db, ctx.actor(), *page);
+  if (!rows) return tl::unexpected(rows.error());
+  return page_reply(ctx, *rows, filters, [](const WorkspaceMembership& m) {
+    auto j = m.workspace.to_json();
+    j["role"] = m.role;
+    return j;
+  });
 }
 
 Result<Reply> create_workspace_route(Ctx& ctx) {
@@ -74,7 +73,7 @@ Result<Reply> create_workspace_route(Ctx& ctx) {
   if (!name) return tl::unexpected(name.error());
   auto slug = slab5::opt_string(ctx.body, "slug");
   if (!slug) return tl::unexpected(slug.error());
-  auto ws = create_user_workspace(ctx, *name, *slug);
+  auto ws = create_user_workspace(ctx.db, ctx.actor(), ctx.meta(), NewWorkspace{*name, *slug});
   if (!ws) return tl::unexpected(ws.error());
   auto j = ws->to_json();
   j["role"] = "owner";
@@ -83,7 +82,7 @@ Result<Reply> create_workspace_route(Ctx& ctx) {
 
 Handler module_handler(bool enable) {
   return [enable](Ctx& ctx) -> Result<Reply> {
-    auto ws = set_module_enabled(ctx, ctx.param("module"), enable);
+    auto ws = set_module_enabled(ctx.db, ctx.actor(), ctx.meta(), ctx.param("module"), enable);
     if (!ws) return tl::unexpected(ws.error());
     return Reply::ok(ws->to_json());
   };

@@ -1,9 +1,9 @@
 #include "domain/audit.hpp"
 
-#include "app.hpp"
-#include "slab5/crypto.hpp"
+#include "domain/store_result.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
+#include "store/sqlite/audit_store.hpp"
 
 namespace slab5d {
 
@@ -22,45 +22,32 @@ slab5::Json strip_secrets(slab5::Json j) {
   return j;
 }
 
-AuditEvent audit_from(const Ctx& ctx, std::string action, std::string target_type, std::string target_id,
-                      int status) {
+AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string action, std::string target_type,
+                     std::string target_id, int status) {
   AuditEvent ev;
-  ev.workspace_id = ctx.who.workspace_id;
-  ev.tenant_id = ctx.who.tenant_id;
+  ev.workspace_id = actor.workspace_id;
+  ev.tenant_id = actor.tenant_id;
   ev.action = std::move(action);
-  if (ctx.who.authenticated()) {
-    ev.actor_type = ctx.who.actor_type();
-    ev.actor_id = ctx.who.actor_id();
-  }
+  ev.actor_type = actor.type;
+  ev.actor_id = actor.id;
   ev.target_type = std::move(target_type);
   ev.target_id = std::move(target_id);
-  ev.source = ctx.who.kind == Principal::Kind::McpClient ? "mcp" : "api";
-  ev.route = ctx.route.method + " " + ctx.route.pattern;
+  ev.source = actor.source == "mcp" ? "mcp" : actor.source == "admin" ? "admin" : "api";
+  ev.route = meta.route;
   ev.status = status;
-  ev.request_id = ctx.request_id;
-  ev.correlation_id = ctx.correlation_id;
-  ev.ip = ctx.req.remote_ip;
-  ev.user_agent = std::string(ctx.req.header("user-agent"));
-  // A hash of the input with secrets removed: lets one match repeats without storing them.
-  ev.input_hash = ctx.body.empty() ? "" : slab5::sha256_hex(strip_secrets(ctx.body).dump());
+  ev.request_id = meta.request_id;
+  ev.correlation_id = meta.correlation_id;
+  ev.ip = meta.ip;
+  ev.user_agent = meta.user_agent;
+  ev.input_hash = meta.input_hash;
   return ev;
 }
 
 std::string record_audit(Db& db, AuditEvent ev) {
   std::string id = slab5::new_id("aud");
-  auto dump = [](const std::optional<slab5::Json>& j) -> std::optional<std::string> {
-    if (!j) return std::nullopt;
-    return strip_secrets(*j).dump();
-  };
-  db.query("INSERT INTO audit_events (id, workspace_id, tenant_id, action, actor_type, actor_id, target_type, "
-           "target_id, source, route, status, request_id, correlation_id, ip, user_agent, input_hash, before_json, "
-           "after_json, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-           id, ev.workspace_id.empty() ? std::optional<std::string>{} : std::optional<std::string>{ev.workspace_id},
-           ev.tenant_id.empty() ? std::optional<std::string>{} : std::optional<std::string>{ev.tenant_id}, ev.action,
-           ev.actor_type, ev.actor_id, ev.target_type, ev.target_id, ev.source, ev.route, ev.status, ev.request_id,
-           ev.correlation_id, ev.ip, ev.user_agent, ev.input_hash, dump(ev.before), dump(ev.after),
-           slab5::format_rfc3339(slab5::now_millis()))
-      .run();
+  if (ev.before) ev.before = strip_secrets(std::move(*ev.before));
+  if (ev.after) ev.after = strip_secrets(std::move(*ev.after));
+  value_or_throw(SqliteAuditStore(db).append(id, ev, slab5::format_rfc3339(slab5::now_millis())));
   return id;
 }
 

@@ -1,41 +1,47 @@
-// Audit events (api.md §6): written inside the caller's transaction, append-only.
+// Audit events (api.md §6): built from the Actor and RequestMeta of a call, written inside
+// the caller's transaction through the AuditStore, append-only.
 #pragma once
 #include <optional>
 #include <string>
 
+#include "domain/actor.hpp"
 #include "slab5/json_util.hpp"
+#include "store/audit_store.hpp"
 #include "store/db.hpp"
 
 namespace slab5d {
 
-struct Ctx;
-
-struct AuditEvent {
-  std::string workspace_id;
-  std::string tenant_id;
-  std::string action;
-  std::string actor_type = "system";
-  std::string actor_id = "system";
-  std::string target_type;
-  std::string target_id;
-  std::string source = "api";
-  std::string route;
-  int status = 0;
-  std::string request_id;
-  std::string correlation_id;
-  std::string ip;
-  std::string user_agent;
-  std::string input_hash;
-  std::optional<slab5::Json> before;
-  std::optional<slab5::Json> after;
-};
+// How a write ended, as the status its audit row records: the rules say what happened and
+// this table says how the caller is answered, so no rule spells an HTTP status.
+enum class Outcome { Updated, Created, Deleted };
+constexpr int audit_status(Outcome o) {
+  switch (o) {
+    case Outcome::Created: return 201;
+    case Outcome::Deleted: return 204;
+    case Outcome::Updated: break;
+  }
+  return 200;
+}
 
 // Removes every secret, hash and password field, at any depth.
 slab5::Json strip_secrets(slab5::Json j);
-// An event pre-filled from the request: actor, workspace, route, ids, ip, user agent, input hash.
-AuditEvent audit_from(const Ctx& ctx, std::string action, std::string target_type, std::string target_id,
-                      int status);
-// Inserts the event (id and created_at assigned here); returns its id.
+
+// An event pre-filled from the call: actor, workspace, route, ids, ip, user agent, input hash.
+AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string action, std::string target_type,
+                     std::string target_id, int status);
+
+// The same, from anything that gives the call's actor() and meta() (the web layer's request).
+// Kept for rules that still take the request; new rules take an Actor and a RequestMeta.
+template <class Call>
+AuditEvent audit_from(const Call& call, std::string action, std::string target_type, std::string target_id,
+                      int status) {
+  return audit_row(call.actor(), call.meta(), std::move(action), std::move(target_type), std::move(target_id),
+                   status);
+}
+
+// Inserts the event (id and created_at assigned here, secrets removed from before/after) in
+// the caller's transaction; returns its id. A row that cannot be written throws DbError, so
+// the caller's transaction never commits a change without its audit row.
 std::string record_audit(Db& db, AuditEvent ev);
 
 }  // namespace slab5d

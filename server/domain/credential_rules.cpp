@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "app.hpp"
 #include "slab5/access.hpp"
 
 namespace slab5d {
@@ -170,11 +169,11 @@ slab5::Result<std::int64_t> parse_overlap_seconds(const Json& body) {
   return **v;
 }
 
-slab5::Status check_no_escalation(const Principal& who, const std::vector<std::string>& scopes,
+slab5::Status check_no_escalation(const Actor& actor, const std::vector<std::string>& scopes,
                                   const CredentialKind& kind) {
   Json missing = Json::array();
   for (const auto& s : scopes)
-    if (!who.has_scope(s)) missing.push_back(s);
+    if (std::find(actor.scopes.begin(), actor.scopes.end(), s) == actor.scopes.end()) missing.push_back(s);
   if (missing.empty()) return {};
   std::string list;
   for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m.get<std::string>();

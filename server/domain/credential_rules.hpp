@@ -6,13 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5d {
-
-struct Principal;
 
 // The two credential kinds share every rule; only the words differ.
 struct CredentialKind {
@@ -61,9 +60,9 @@ std::vector<slab5::FieldError> scope_errors(const std::vector<std::string>& scop
 // Number of Unicode code points (the string is valid UTF-8: the middleware checked it).
 std::size_t utf8_length(const std::string& s);
 
-// 403 forbidden when `scopes` holds a scope that `who` lacks itself (a session's scopes come
+// forbidden when `scopes` holds a scope that `actor` lacks itself (a session's scopes come
 // from its role). The message names the missing scopes, never anything secret.
-slab5::Status check_no_escalation(const Principal& who, const std::vector<std::string>& scopes,
+slab5::Status check_no_escalation(const Actor& actor, const std::vector<std::string>& scopes,
                                   const CredentialKind& kind);
 
 }  // namespace slab5d

@@ -1,8 +1,11 @@
 #include "domain/members.hpp"
 
-#include "app.hpp"
+#include <algorithm>
+
 #include "domain/audit.hpp"
+#include "domain/write.hpp"
 #include "slab5/access.hpp"
+#include "store/sqlite/member_store.hpp"
 
 namespace slab5d {
 
@@ -13,95 +16,99 @@ slab5::Json Member::to_json() const {
 }
 
 namespace {
-constexpr const char* kMemberSelect =
-    "SELECT m.user_id, u.email, u.name, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id ";
 
-Member read_member(const Query& q) {
-  return Member{q.text(0), q.text(1), q.text(2), q.text(3), q.text(4)};
+bool caller_is_owner(const Actor& actor) { return actor.type == "user" && actor.role == "owner"; }
+bool is_self(const Actor& actor, const std::string& user_id) {
+  return actor.type == "user" && !actor.user_id.empty() && actor.user_id == user_id;
 }
-
-std::int64_t owner_count(Db& db, const std::string& workspace_id) {
-  auto q = db.query("SELECT count(*) FROM memberships WHERE workspace_id = ? AND role = 'owner'", workspace_id);
-  q.next();
-  return q.integer(0);
+bool holds(const Actor& actor, std::string_view scope) {
+  return std::find(actor.scopes.begin(), actor.scopes.end(), scope) != actor.scopes.end();
 }
-
-bool caller_is_owner(const Ctx& ctx) { return ctx.who.is_session() && ctx.who.role == "owner"; }
 
 slab5::Error needs_owner(std::string message) {
   return slab5::Error{"forbidden", std::move(message), {{"required_role", "owner"}}};
 }
+
+slab5::Result<Member> load(MemberStore& store, const Actor& actor, const std::string& user_id) {
+  auto m = store.get(actor.workspace_id, user_id);
+  if (!m) return tl::unexpected(m.error());
+  if (!*m) return fail("resource_not_found", "No member " + user_id + " in this workspace.");
+  return std::move(**m);
+}
+
+// Would the change leave the workspace without an owner?
+slab5::Result<bool> last_owner(MemberStore& store, const Actor& actor, const Member& target) {
+  if (target.role != "owner") return false;
+  auto owners = store.count_owners(actor.workspace_id);
+  if (!owners) return tl::unexpected(owners.error());
+  return *owners <= 1;
+}
+
 }  // namespace
 
-std::vector<Member> list_members(Db& db, const std::string& workspace_id, const std::optional<std::string>& after,
-                                 int limit) {
-  std::vector<Member> out;
-  std::optional<std::string> after_joined, after_user;
-  if (after) {
-    auto bar = after->rfind('|');
-    after_joined = after->substr(0, bar);
-    after_user = bar == std::string::npos ? std::string() : after->substr(bar + 1);
+slab5::Result<Page<Member>> list_members(Db& db, const Actor& actor, const PageRequest& page) {
+  std::optional<std::pair<std::string, std::string>> after;
+  if (page.after) {
+    auto bar = page.after->rfind('|');
+    after.emplace(page.after->substr(0, bar), bar == std::string::npos ? std::string() : page.after->substr(bar + 1));
   }
-  auto q = db.query(std::string(kMemberSelect) +
-                        "WHERE m.workspace_id = ? AND (? IS NULL OR (m.joined_at, m.user_id) < (?, ?)) "
-                        "ORDER BY m.joined_at DESC, m.user_id DESC LIMIT ?",
-                    workspace_id, after_joined, after_joined, after_user, std::int64_t(limit));
-  while (q.next()) out.push_back(read_member(q));
-  return out;
+  auto rows = SqliteMemberStore(db).list(actor.workspace_id, after, page.limit + 1);
+  if (!rows) return tl::unexpected(rows.error());
+  return make_page(std::move(*rows), page.limit, [](const Member& m) { return m.sort_key(); });
 }
 
-std::optional<Member> find_member(Db& db, const std::string& workspace_id, const std::string& user_id) {
-  auto q = db.query(std::string(kMemberSelect) + "WHERE m.workspace_id = ? AND m.user_id = ?", workspace_id, user_id);
-  if (!q.next()) return std::nullopt;
-  return read_member(q);
-}
-
-slab5::Result<Member> change_member_role(Ctx& ctx, const std::string& user_id, const std::string& role) {
+slab5::Result<Member> change_member_role(Db& db, const Actor& actor, const RequestMeta& meta,
+                                         const std::string& user_id, const std::string& role) {
   if (!slab5::find_role(role))
     return tl::unexpected(slab5::validation_error("role", "must be one of owner, admin, member, agent, readonly"));
-  Db& db = ctx.db;
-  Tx tx(db);
-  auto target = find_member(db, ctx.who.workspace_id, user_id);
-  if (!target) return fail("resource_not_found", "No member " + user_id + " in this workspace.");
-  if (target->role == "owner" && !caller_is_owner(ctx))
+  SqliteMemberStore store(db);
+  WriteUnit unit(db, actor, meta);
+  auto target = load(store, actor, user_id);
+  if (!target) return target;
+  if (target->role == "owner" && !caller_is_owner(actor))
     return tl::unexpected(needs_owner("Only an owner may change an owner's role."));
-  if (role == "owner" && !caller_is_owner(ctx))
+  if (role == "owner" && !caller_is_owner(actor))
     return tl::unexpected(needs_owner("Only an owner may grant the owner role."));
-  if (target->role == role) return *target;  // nothing changes, nothing to audit
-  if (target->role == "owner" && owner_count(db, ctx.who.workspace_id) <= 1)
-    return fail("conflict", "The workspace would have no owner left; make someone else owner first.");
+  if (target->role == role) return target;  // nothing changes, nothing to audit
+  auto last = last_owner(store, actor, *target);
+  if (!last) return tl::unexpected(last.error());
+  if (*last) return fail("conflict", "The workspace would have no owner left; make someone else owner first.");
   Member before = *target;
-  db.query("UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ?", role, ctx.who.workspace_id,
-           user_id)
-      .run();
+  if (auto ok = store.set_role(actor.workspace_id, user_id, role); !ok) return tl::unexpected(ok.error());
   target->role = role;
-  auto ev = audit_from(ctx, "member.role_changed", "user", user_id, 200);
-  ev.before = before.to_json();
-  ev.after = target->to_json();
-  record_audit(db, std::move(ev));
-  tx.commit();
-  return *target;
+  unit.record(Change{.action = "member.role_changed",
+                     .target_type = "user",
+                     .target_id = user_id,
+                     .before = before.to_json(),
+                     .after = target->to_json(),
+                     .status = audit_status(Outcome::Updated),
+                     .emit_event = false});
+  if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
+  return target;
 }
 
-slab5::Status remove_member(Ctx& ctx, const std::string& user_id) {
-  bool self = ctx.who.is_session() && ctx.who.user_id == user_id;
-  if (!self && !ctx.who.has_scope("settings:admin"))
+slab5::Status remove_member(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& user_id) {
+  bool self = is_self(actor, user_id);
+  if (!self && !holds(actor, "settings:admin"))
     return fail("missing_required_scope", "Removing another member needs the settings:admin scope.",
                 {{"required_scope", "settings:admin"}});
-  Db& db = ctx.db;
-  Tx tx(db);
-  auto target = find_member(db, ctx.who.workspace_id, user_id);
-  if (!target) return fail("resource_not_found", "No member " + user_id + " in this workspace.");
-  if (target->role == "owner" && !self && !caller_is_owner(ctx))
+  SqliteMemberStore store(db);
+  WriteUnit unit(db, actor, meta);
+  auto target = load(store, actor, user_id);
+  if (!target) return tl::unexpected(target.error());
+  if (target->role == "owner" && !self && !caller_is_owner(actor))
     return tl::unexpected(needs_owner("Only an owner may remove an owner."));
-  if (target->role == "owner" && owner_count(db, ctx.who.workspace_id) <= 1)
-    return fail("conflict", "The last owner cannot be removed; make someone else owner first.");
-  db.query("DELETE FROM memberships WHERE workspace_id = ? AND user_id = ?", ctx.who.workspace_id, user_id).run();
-  auto ev = audit_from(ctx, "member.removed", "user", user_id, 204);
-  ev.before = target->to_json();
-  record_audit(db, std::move(ev));
-  tx.commit();
-  return {};
+  auto last = last_owner(store, actor, *target);
+  if (!last) return tl::unexpected(last.error());
+  if (*last) return fail("conflict", "The last owner cannot be removed; make someone else owner first.");
+  if (auto ok = store.remove(actor.workspace_id, user_id); !ok) return ok;
+  unit.record(Change{.action = "member.removed",
+                     .target_type = "user",
+                     .target_id = user_id,
+                     .before = target->to_json(),
+                     .status = audit_status(Outcome::Deleted),
+                     .emit_event = false});
+  return unit.commit();
 }
 
 }  // namespace slab5d

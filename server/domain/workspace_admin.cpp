@@ -2,10 +2,12 @@
 
 #include <algorithm>
 
-#include "app.hpp"
 #include "domain/audit.hpp"
+#include "domain/write.hpp"
 #include "slab5/access.hpp"
+#include "slab5/ids.hpp"
 #include "slab5/time.hpp"
+#include "store/sqlite/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -28,85 +30,102 @@ slab5::Result<std::string> validate_workspace_name(const std::string& name_in, c
   return name;
 }
 
-std::vector<WorkspaceMembership> list_user_workspaces(Db& db, const std::string& user_id,
-                                                      const std::optional<std::string>& after, int limit) {
-  std::vector<WorkspaceMembership> out;
-  auto q = db.query(
-      "SELECT m.workspace_id, m.role FROM memberships m WHERE m.user_id = ? AND (? IS NULL OR m.workspace_id < ?) "
-      "ORDER BY m.workspace_id DESC LIMIT ?",
-      user_id, after, after, std::int64_t(limit));
-  std::vector<std::pair<std::string, std::string>> rows;
-  while (q.next()) rows.emplace_back(q.text(0), q.text(1));
-  for (auto& [id, role] : rows)
-    if (auto ws = find_workspace(db, id)) out.push_back({std::move(*ws), role});
-  return out;
-}
-
-slab5::Result<Workspace> create_user_workspace(Ctx& ctx, const std::string& name_in,
-                                               const std::optional<std::string>& slug) {
-  auto name = validate_workspace_name(name_in);
-  if (!name) return tl::unexpected(name.error());
-  if (slug && !valid_slug(*slug))
-    return tl::unexpected(validation_error("slug", "must be 3-48 characters of a-z, 0-9 and '-'"));
-  Db& db = ctx.db;
-  Tx tx(db);
-  std::string tenant_id;
-  {
-    auto q = db.query("SELECT tenant_id FROM users WHERE id = ?", ctx.who.user_id);
-    if (!q.next()) return fail("unauthorized", "The signed-in user no longer exists.");
-    tenant_id = q.text(0);
-  }
-  // The write lock is held (BEGIN IMMEDIATE), so check-then-insert cannot race.
-  std::string chosen = slug ? *slug : derive_slug(db, *name);
-  if (slug && find_workspace_by_slug(db, *slug))
-    return fail("conflict", "The slug '" + *slug + "' is already taken.", {{"field", "slug"}});
-  Workspace ws = create_workspace(db, *name, chosen, tenant_id, ctx.who.user_id);
-  auto ev = audit_from(ctx, "workspace.created", "workspace", ws.id, 201);
-  ev.workspace_id = ws.id;
-  ev.tenant_id = ws.tenant_id;
-  ev.after = ws.to_json();
-  record_audit(db, std::move(ev));
-  tx.commit();
-  return ws;
-}
-
 namespace {
-void write_workspace(Db& db, const Workspace& ws) {
-  db.query("UPDATE workspaces SET name = ?, enabled_modules = ?, updated_at = ? WHERE id = ?", ws.name,
-           slab5::Json(ws.enabled_modules).dump(), ws.updated_at, ws.id)
-      .run();
+
+slab5::Result<Workspace> load(WorkspaceStore& store, const std::string& id) {
+  auto ws = store.get(id);
+  if (!ws) return tl::unexpected(ws.error());
+  if (!*ws) return fail("workspace_not_found");
+  return std::move(**ws);
 }
+
+// Records the change and commits; the workspace's own changes carry no event type (api.md §8.3).
+slab5::Status commit_change(WriteUnit& unit, std::string action, const std::string& id,
+                            std::optional<slab5::Json> before, std::optional<slab5::Json> after, Outcome outcome) {
+  unit.record(Change{.action = std::move(action),
+                     .target_type = "workspace",
+                     .target_id = id,
+                     .before = std::move(before),
+                     .after = std::move(after),
+                     .status = audit_status(outcome),
+                     .emit_event = false});
+  return unit.commit();
+}
+
 }  // namespace
 
-slab5::Result<Workspace> rename_workspace(Ctx& ctx, const std::string& name_in) {
+slab5::Result<Workspace> current_workspace(Db& db, const Actor& actor) {
+  SqliteWorkspaceStore store(db);
+  return load(store, actor.workspace_id);
+}
+
+slab5::Result<Page<WorkspaceMembership>> list_user_workspaces(Db& db, const Actor& actor, const PageRequest& page) {
+  auto rows = SqliteWorkspaceStore(db).list_for_user(actor.user_id, page.after, page.limit + 1);
+  if (!rows) return tl::unexpected(rows.error());
+  return make_page(std::move(*rows), page.limit, [](const WorkspaceMembership& m) { return m.workspace.id; });
+}
+
+slab5::Result<Workspace> create_user_workspace(Db& db, const Actor& actor, const RequestMeta& meta,
+                                               const NewWorkspace& in) {
+  auto name = validate_workspace_name(in.name);
+  if (!name) return tl::unexpected(name.error());
+  if (in.slug && !valid_slug(*in.slug))
+    return tl::unexpected(validation_error("slug", "must be 3-48 characters of a-z, 0-9 and '-'"));
+  SqliteWorkspaceStore store(db);
+  // A user's tenant never changes; a user deleted meanwhile fails the owner membership below.
+  auto tenant_id = store.tenant_of_user(actor.user_id);
+  if (!tenant_id) return tl::unexpected(tenant_id.error());
+  if (!*tenant_id) return fail("unauthorized", "The signed-in user no longer exists.");
+  // The unit acts in the workspace it makes: the audit row belongs there. Creating it is not
+  // a call metered in it (the caller had no workspace yet), so no credential is metered.
+  Actor in_new = actor;
+  in_new.workspace_id = slab5::new_id("wrk");
+  in_new.tenant_id = **tenant_id;
+  in_new.credential_id.clear();
+  WriteUnit unit(db, in_new, meta);
+  // The write lock is held (BEGIN IMMEDIATE), so check-then-insert cannot race.
+  if (in.slug) {
+    auto taken = store.get_by_slug(*in.slug);
+    if (!taken) return tl::unexpected(taken.error());
+    if (*taken) return fail("conflict", "The slug '" + *in.slug + "' is already taken.", {{"field", "slug"}});
+  }
+  std::string chosen = in.slug ? *in.slug : derive_slug(db, *name);
+  auto ws = insert_workspace(db, *name, chosen, in_new.tenant_id, actor.user_id, in_new.workspace_id);
+  if (!ws) return tl::unexpected(ws.error());
+  if (auto ok = commit_change(unit, "workspace.created", ws->id, std::nullopt, ws->to_json(), Outcome::Created); !ok)
+    return tl::unexpected(ok.error());
+  return std::move(*ws);
+}
+
+slab5::Result<Workspace> rename_workspace(Db& db, const Actor& actor, const RequestMeta& meta,
+                                          const std::string& name_in) {
   auto name = validate_workspace_name(name_in);
   if (!name) return tl::unexpected(name.error());
-  Db& db = ctx.db;
-  Tx tx(db);
-  auto ws = find_workspace(db, ctx.who.workspace_id);
-  if (!ws) return fail("workspace_not_found");
-  if (ws->name == *name) return *ws;  // nothing changes, nothing to audit
+  SqliteWorkspaceStore store(db);
+  WriteUnit unit(db, actor, meta);
+  auto ws = load(store, actor.workspace_id);
+  if (!ws) return ws;
+  if (ws->name == *name) return ws;  // nothing changes, nothing to audit
   Workspace before = *ws;
   ws->name = *name;
   ws->updated_at = slab5::format_rfc3339(slab5::now_millis());
-  write_workspace(db, *ws);
-  auto ev = audit_from(ctx, "workspace.updated", "workspace", ws->id, 200);
-  ev.before = before.to_json();
-  ev.after = ws->to_json();
-  record_audit(db, std::move(ev));
-  tx.commit();
-  return *ws;
+  if (auto ok = store.update(*ws); !ok) return tl::unexpected(ok.error());
+  if (auto ok = commit_change(unit, "workspace.updated", ws->id, before.to_json(), ws->to_json(), Outcome::Updated);
+      !ok)
+    return tl::unexpected(ok.error());
+  return ws;
 }
 
-slab5::Result<Workspace> set_module_enabled(Ctx& ctx, const std::string& module, bool enabled) {
+slab5::Result<Workspace> set_module_enabled(Db& db, const Actor& actor, const RequestMeta& meta,
+                                            const std::string& module, bool enabled) {
   if (!slab5::find_module(module)) return fail("resource_not_found", "There is no module '" + module + "'.");
-  Db& db = ctx.db;
-  Tx tx(db);
-  auto ws = find_workspace(db, ctx.who.workspace_id);
-  if (!ws) return fail("workspace_not_found");
+  SqliteWorkspaceStore store(db);
+  WriteUnit unit(db, actor, meta);
+  auto ws = load(store, actor.workspace_id);
+  if (!ws) return ws;
   auto& mods = ws->enabled_modules;
   bool is_on = std::find(mods.begin(), mods.end(), module) != mods.end();
-  if (is_on == enabled) return *ws;  // PUT/DELETE are idempotent; a no-op writes no event
+  if (is_on == enabled) return ws;  // PUT/DELETE are idempotent; a no-op writes no event
   Workspace before = *ws;
   if (enabled) {
     // Keep the table's order so the list reads the same everywhere.
@@ -120,36 +139,23 @@ slab5::Result<Workspace> set_module_enabled(Ctx& ctx, const std::string& module,
     mods.erase(std::remove(mods.begin(), mods.end(), module), mods.end());
   }
   ws->updated_at = slab5::format_rfc3339(slab5::now_millis());
-  write_workspace(db, *ws);
-  auto ev = audit_from(ctx, enabled ? "workspace.module_enabled" : "workspace.module_disabled", "workspace", ws->id,
-                       200);
-  ev.before = before.to_json();
-  ev.after = ws->to_json();
-  record_audit(db, std::move(ev));
-  tx.commit();
-  return *ws;
+  if (auto ok = store.update(*ws); !ok) return tl::unexpected(ok.error());
+  if (auto ok = commit_change(unit, enabled ? "workspace.module_enabled" : "workspace.module_disabled", ws->id,
+                              before.to_json(), ws->to_json(), Outcome::Updated);
+      !ok)
+    return tl::unexpected(ok.error());
+  return ws;
 }
 
-slab5::Status delete_workspace(Ctx& ctx, const std::string& confirm) {
-  Db& db = ctx.db;
-  Tx tx(db);
-  auto ws = find_workspace(db, ctx.who.workspace_id);
-  if (!ws) return fail("workspace_not_found");
+slab5::Status delete_workspace(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& confirm) {
+  SqliteWorkspaceStore store(db);
+  WriteUnit unit(db, actor, meta);
+  auto ws = load(store, actor.workspace_id);
+  if (!ws) return tl::unexpected(ws.error());
   if (confirm != ws->slug)
     return tl::unexpected(validation_error("confirm", "must equal the workspace slug ('" + ws->slug + "')"));
-  auto ev = audit_from(ctx, "workspace.deleted", "workspace", ws->id, 204);
-  ev.before = ws->to_json();
-  record_audit(db, std::move(ev));
-  // Idempotency records belong to the workspace's credentials; they go first.
-  db.query("DELETE FROM idempotency_keys WHERE credential_id IN (SELECT id FROM credentials WHERE workspace_id = ?)",
-           ws->id)
-      .run();
-  db.query("DELETE FROM usage_events WHERE workspace_id = ?", ws->id).run();
-  // Memberships, invitations, credentials and module data cascade from the workspace row.
-  int rc = db.query("DELETE FROM workspaces WHERE id = ?", ws->id).run();
-  if (rc != 101 /* SQLITE_DONE */) throw DbError(rc, "deleting the workspace hit a constraint");
-  tx.commit();
-  return {};
+  if (auto ok = store.remove(ws->id); !ok) return ok;
+  return commit_change(unit, "workspace.deleted", ws->id, ws->to_json(), std::nullopt, Outcome::Deleted);
 }
 
 }  // namespace slab5d

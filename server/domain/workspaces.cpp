@@ -1,12 +1,14 @@
 #include "domain/workspaces.hpp"
 
-#include "store/sqlite/record_store.hpp"
-
 #include <cctype>
 
+#include "domain/store_result.hpp"
 #include "slab5/access.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
+#include "store/sqlite/member_store.hpp"
+#include "store/sqlite/record_store.hpp"
+#include "store/sqlite/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -20,40 +22,16 @@ slab5::Json Workspace::to_json() const {
           {"updated_at", updated_at}};
 }
 
-namespace {
-constexpr const char* kWorkspaceColumns = "id, slug, name, tenant_id, enabled_modules, created_at, updated_at";
-
-Workspace read_workspace(const Query& q) {
-  Workspace w;
-  w.id = q.text(0);
-  w.slug = q.text(1);
-  w.name = q.text(2);
-  w.tenant_id = q.text(3);
-  auto mods = slab5::Json::parse(q.text(4), nullptr, false);
-  if (mods.is_array())
-    for (auto& m : mods) w.enabled_modules.push_back(m.get<std::string>());
-  w.created_at = q.text(5);
-  w.updated_at = q.text(6);
-  return w;
-}
-}  // namespace
-
 std::optional<Workspace> find_workspace(Db& db, const std::string& id) {
-  auto q = db.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE id = ?", id);
-  if (!q.next()) return std::nullopt;
-  return read_workspace(q);
+  return value_or_throw(SqliteWorkspaceStore(db).get(id));
 }
 
 std::optional<Workspace> find_workspace_by_slug(Db& db, const std::string& slug) {
-  auto q = db.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE slug = ?", slug);
-  if (!q.next()) return std::nullopt;
-  return read_workspace(q);
+  return value_or_throw(SqliteWorkspaceStore(db).get_by_slug(slug));
 }
 
 std::optional<std::string> membership_role(Db& db, const std::string& workspace_id, const std::string& user_id) {
-  auto q = db.query("SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?", workspace_id, user_id);
-  if (!q.next()) return std::nullopt;
-  return q.text(0);
+  return value_or_throw(SqliteMemberStore(db).role(workspace_id, user_id));
 }
 
 bool valid_slug(const std::string& slug) {
@@ -82,32 +60,35 @@ std::string derive_slug(Db& db, const std::string& name) {
   return slug;
 }
 
-Workspace create_workspace(Db& db, const std::string& name, const std::string& slug, std::string tenant_id,
-                           const std::string& owner_user_id) {
+slab5::Result<Workspace> insert_workspace(Db& db, const std::string& name, const std::string& slug,
+                                          std::string tenant_id, const std::string& owner_user_id,
+                                          const std::string& id) {
+  SqliteWorkspaceStore workspaces(db);
   std::string now = slab5::format_rfc3339(slab5::now_millis());
   if (tenant_id.empty()) {
     tenant_id = slab5::new_id("ten");
-    db.query("INSERT INTO tenants (id, name, created_at) VALUES (?,?,?)", tenant_id, name, now).run();
+    if (auto ok = workspaces.insert_tenant(tenant_id, name, now); !ok) return tl::unexpected(ok.error());
   }
   Workspace w;
-  w.id = slab5::new_id("wrk");
+  w.id = id.empty() ? slab5::new_id("wrk") : id;
   w.slug = slug;
   w.name = name;
   w.tenant_id = tenant_id;
   w.enabled_modules = slab5::default_enabled_modules();
   w.created_at = now;
   w.updated_at = now;
-  int rc = db.query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
-                    "VALUES (?,?,?,?,?,?,?)",
-                    w.id, w.tenant_id, w.slug, w.name, slab5::Json(w.enabled_modules).dump(), now, now)
-               .run();
-  if (rc != 101 /* SQLITE_DONE */) throw DbError(rc, "workspace slug already taken");
+  if (auto ok = workspaces.insert(w); !ok) return tl::unexpected(ok.error());
   insert_initial_records(db, w.id, w.tenant_id);
   if (!owner_user_id.empty())
-    db.query("INSERT INTO memberships (workspace_id, user_id, role, joined_at) VALUES (?,?,?,?)", w.id,
-             owner_user_id, "owner", now)
-        .run();
+    if (auto ok = SqliteMemberStore(db).insert(w.id, owner_user_id, "owner", now); !ok)
+      return tl::unexpected(ok.error());
   return w;
+}
+
+Workspace create_workspace(Db& db, const std::string& name, const std::string& slug, std::string tenant_id,
+                           const std::string& owner_user_id) {
+  auto w = insert_workspace(db, name, slug, std::move(tenant_id), owner_user_id);
+  return value_or_throw(std::move(w));
 }
 
 }  // namespace slab5d

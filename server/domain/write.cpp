@@ -5,6 +5,7 @@
 #include "domain/audit.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
+#include "store/sqlite/usage_store.hpp"
 
 namespace slab5d {
 
@@ -61,13 +62,19 @@ std::string WriteUnit::record(const Change& c) {
 }
 
 void WriteUnit::record_usage(const std::string& kind, int status) {
-  std::string credential_type = actor_.type == "user" ? "session" : actor_.type;
-  auto q = db_.query(
-      "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, kind, "
-      "request_id, created_at) VALUES (?,?,?,?,?,?,1,?,?,?)",
-      slab5::new_id("use"), actor_.workspace_id, credential_type, actor_.credential_id, meta_.route, status, kind,
-      meta_.request_id, slab5::format_rfc3339(slab5::now_millis()));
-  if (q.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "the usage event could not be written");
+  std::string id = slab5::new_id("use"), credential_type = actor_.type == "user" ? "session" : actor_.type,
+              at = slab5::format_rfc3339(slab5::now_millis());
+  UsageEvent ev{.id = id,
+                .workspace_id = actor_.workspace_id,
+                .credential_type = credential_type,
+                .credential_id = actor_.credential_id,
+                .route = meta_.route,
+                .status = status,
+                .kind = kind,
+                .request_id = meta_.request_id,
+                .created_at = at};
+  if (auto ok = SqliteUsageStore(db_).append({&ev, 1}); !ok)
+    throw DbError(SQLITE_CONSTRAINT, "the usage event could not be written");
 }
 
 slab5::Status WriteUnit::commit() {

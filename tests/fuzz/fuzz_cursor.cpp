@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "domain/pagination.hpp"
+#include "api/page_params.hpp"
 #include "request_inputs.hpp"
 #include "slab5/encoding.hpp"
 

@@ -1,7 +1,6 @@
 // Unit tests for server/domain/credential_rules: names, scopes, expiry, overlap, escalation.
 #include <doctest/doctest.h>
 
-#include "app.hpp"
 #include "domain/credential_rules.hpp"
 #include "slab5/access.hpp"
 
@@ -93,8 +92,7 @@ TEST_CASE("overlap_seconds is 0 to 604800, default 86400") {
 }
 
 TEST_CASE("escalation: a credential may grant only scopes it holds; a session's come from its role") {
-  Principal key;
-  key.kind = Principal::Kind::ApiKey;
+  Actor key{.type = "api_key", .id = "key_test"};
   key.scopes = {"settings:admin", "crm:read"};
   CHECK(check_no_escalation(key, {"crm:read"}, api_key_kind()));
   auto refused = check_no_escalation(key, {"crm:read", "crm:write", "audit:read"}, api_key_kind());
@@ -102,12 +100,10 @@ TEST_CASE("escalation: a credential may grant only scopes it holds; a session's 
   CHECK(refused.error().code == "forbidden");
   CHECK(refused.error().extra["missing_scopes"] == Json::array({"crm:write", "audit:read"}));
 
-  Principal admin;
-  admin.kind = Principal::Kind::Session;
+  Actor admin{.type = "user", .id = "usr_admin"};
   admin.scopes = slab5::scopes_for_role("admin");
   CHECK(check_no_escalation(admin, slab5::all_scopes(), mcp_client_kind()));
-  Principal member;
-  member.kind = Principal::Kind::Session;
+  Actor member{.type = "user", .id = "usr_member"};
   member.scopes = slab5::scopes_for_role("member");
   CHECK(!check_no_escalation(member, {"settings:admin"}, api_key_kind()));
 }

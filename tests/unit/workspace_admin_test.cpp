@@ -1,36 +1,16 @@
-// Unit tests for workspace names and slugs, and the usage summary query.
+// server/domain/workspace_admin and workspaces: names, slugs, and the workspace rules called
+// with an Actor and typed input against a temporary database — no request, no HTTP.
 #include <doctest/doctest.h>
 
-#include <deque>
-#include <filesystem>
+#include <algorithm>
 
-#include "domain/usage_query.hpp"
 #include "domain/workspace_admin.hpp"
 #include "domain/workspaces.hpp"
-#include "store/migrations.hpp"
-#include "usage_recorder.hpp"
+#include "temp_db.hpp"
 
 using namespace slab5d;
-
-namespace {
-struct TempDb {
-  std::string path;
-  std::unique_ptr<Db> db;
-  explicit TempDb(const char* name) {
-    path = (std::filesystem::temp_directory_path() / name).string();
-    clean();
-    db = Db::open(path, true);
-    migrate(*db);
-  }
-  ~TempDb() {
-    db.reset();
-    clean();
-  }
-  void clean() {
-    for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
-  }
-};
-}  // namespace
+using slab5d::testing::TempDb;
+using slab5d::testing::WorkspaceFixture;
 
 TEST_CASE("workspace names are trimmed, 1-100 characters (not bytes), without control characters") {
   CHECK(validate_workspace_name("  Acme  ").value() == "Acme");
@@ -59,7 +39,7 @@ TEST_CASE("slugs are [a-z0-9-]{3,48}") {
 }
 
 TEST_CASE("derived slugs are valid and unique") {
-  TempDb t("slab5-unit-slug.db");
+  TempDb t;
   CHECK(derive_slug(*t.db, "Acme Corp!") == "acme-corp");
   CHECK(valid_slug(derive_slug(*t.db, "é")));
   CHECK(valid_slug(derive_slug(*t.db, std::string(200, 'x'))));
@@ -69,99 +49,82 @@ TEST_CASE("derived slugs are valid and unique") {
   CHECK(derive_slug(*t.db, "Acme Corp") == "acme-corp-2");
 }
 
-TEST_CASE("usage summaries count requests, units and errors per group") {
-  TempDb t("slab5-unit-usage.db");
-  std::vector<UsageEvent> evs;
-  std::deque<std::string> times;  // the events' views point here
-  auto ev = [&](std::string_view id, std::string_view route, int status, std::string day) {
-    UsageEvent e;
-    e.id = id;
-    e.workspace_id = "wrk_a";
-    e.credential_type = "api_key";
-    e.credential_id = "key_1";
-    e.route = route;
-    e.status = status;
-    e.request_id = "req";
-    e.created_at = times.emplace_back(day + "T10:00:00.000Z");
-    evs.push_back(e);
-  };
-  ev("use_1", "GET /v1/workspace", 200, "2026-11-20");
-  ev("use_2", "GET /v1/workspace", 404, "2026-11-21");
-  ev("use_3", "PATCH /v1/workspace", 200, "2026-11-21");
-  write_usage_events(*t.db, evs);
-  auto by_route = summarize_usage(*t.db, "wrk_a", {}, UsageGroup::Route);
-  REQUIRE(by_route.size() == 2);
-  CHECK(by_route[0].key == "GET /v1/workspace");
-  CHECK(by_route[0].requests == 2);
-  CHECK(by_route[0].errors == 1);
-  auto by_day = summarize_usage(*t.db, "wrk_a", {}, UsageGroup::Day);
-  REQUIRE(by_day.size() == 2);
-  CHECK(by_day[0].key == "2026-11-20");  // days ascending
-  CHECK(by_day[1].units == 2);
-  auto window = summarize_usage(*t.db, "wrk_a", {"2026-11-21T00:00:00.000Z", std::nullopt}, UsageGroup::Kind);
-  REQUIRE(window.size() == 1);
-  CHECK(window[0].requests == 2);
-  CHECK(summarize_usage(*t.db, "wrk_b", {}, UsageGroup::Day).empty());
-  CHECK(parse_usage_group("credential") == UsageGroup::Credential);
-  CHECK_FALSE(parse_usage_group("month").has_value());
+
+TEST_CASE("renaming writes the workspace, its audit row and the call's usage in one unit, and no event") {
+  WorkspaceFixture f;
+  auto owner = f.session(f.owner_id, "owner");
+  auto ws = rename_workspace(*f.db, owner, f.meta, "  Acme Two ");
+  REQUIRE(ws);
+  CHECK(ws->name == "Acme Two");
+  CHECK(find_workspace(*f.db, f.ws.id)->name == "Acme Two");
+  auto q = f.db->query("SELECT status, before_json, after_json, route FROM audit_events WHERE action = 'workspace.updated'");
+  REQUIRE(q.next());
+  CHECK(q.integer(0) == 200);
+  CHECK(slab5::Json::parse(q.text(1))["name"] == "Acme");
+  CHECK(slab5::Json::parse(q.text(2))["name"] == "Acme Two");
+  CHECK(q.text(3) == "TEST /rule");
+  CHECK(f.count("SELECT count(*) FROM usage_events WHERE kind = 'api_request' AND status = 200") == 1);
+  CHECK(f.meta.usage_recorded);
+  CHECK(f.count("SELECT count(*) FROM events") == 0);  // no event type covers workspaces (api.md §8.3)
 }
 
-TEST_CASE("the usage recorder stores every recorded event field for field, empty fields as empty text") {
-  TempDb t("slab5-unit-recorder.db");
-  // 70 events: two statements of 32 rows and six single rows; ids of varied length.
-  std::vector<std::string> ids, routes;
-  for (int i = 0; i < 70; ++i) {
-    ids.push_back("use_" + std::string(std::size_t(i % 7), 'x') + std::to_string(100 + i));
-    routes.push_back("GET /v1/r" + std::to_string(i));
-  }
-  {
-    UsageRecorder rec([&] { return Db::open(t.path, false); });
-    for (int i = 0; i < 70; ++i) {
-      UsageEvent e;
-      e.id = ids[std::size_t(i)];
-      e.workspace_id = "wrk_a";
-      e.credential_type = "api_key";
-      e.credential_id = i == 5 ? std::string_view() : std::string_view("key_1");
-      e.route = routes[std::size_t(i)];
-      e.status = 200 + i;
-      e.units = i % 3 + 1;
-      e.request_id = i == 9 ? "req_nine" : "req";
-      e.created_at = "2026-11-21T10:00:00.000Z";
-      rec.record(e);
-    }
-    rec.stop();  // flushes what is buffered
-  }
-  auto count = [&] {
-    auto q = t.db->query("SELECT count(*) FROM usage_events");
-    q.next();
-    return q.integer(0);
-  };
-  CHECK(count() == 70);
-  auto row = [&](const std::string& id) {
-    auto q = t.db->query(
-        "SELECT credential_id IS NULL, credential_id, route, status, units, kind, request_id FROM usage_events "
-        "WHERE id = ?",
-        id);
-    REQUIRE(q.next());
-    return std::to_string(q.integer(0)) + "|" + q.text(1) + "|" + q.text(2) + "|" + std::to_string(q.integer(3)) +
-           "|" + std::to_string(q.integer(4)) + "|" + q.text(5) + "|" + q.text(6);
-  };
-  CHECK(row(ids[5]) == "0||GET /v1/r5|205|3|api_request|req");  // empty, not NULL, not dropped
-  CHECK(row(ids[9]) == "0|key_1|GET /v1/r9|209|1|api_request|req_nine");
-  CHECK(row(ids[69]) == "0|key_1|GET /v1/r69|269|1|api_request|req");
+TEST_CASE("renaming to the same name writes nothing; a bad name is refused before anything is written") {
+  WorkspaceFixture f;
+  auto owner = f.session(f.owner_id, "owner");
+  REQUIRE(rename_workspace(*f.db, owner, f.meta, "Acme"));
+  auto bad = rename_workspace(*f.db, owner, f.meta, " ");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == "validation_failed");
+  CHECK(f.count("SELECT count(*) FROM audit_events") == 0);
 }
 
-TEST_CASE("write_usage_events binds an empty view as empty text, never as NULL") {
-  TempDb t("slab5-unit-usage-empty.db");
-  UsageEvent e;  // every view default-constructed (no data pointer) except the required ones
-  e.id = "use_empty";
-  e.workspace_id = "wrk_a";
-  e.status = 200;
-  write_usage_events(*t.db, {e});
-  auto q = t.db->query("SELECT credential_id IS NULL, length(credential_id), route FROM usage_events WHERE id = ?",
-                       "use_empty");
-  REQUIRE(q.next());  // a NULL would break NOT NULL and OR IGNORE would drop the row
-  CHECK(q.integer(0) == 0);
-  CHECK(q.integer(1) == 0);
-  CHECK(q.text(2).empty());
+TEST_CASE("a module toggles once; repeating it is a no-op, an unknown module is resource_not_found") {
+  WorkspaceFixture f;
+  auto key = f.api_key();
+  auto off = set_module_enabled(*f.db, key, f.meta, "crm", false);
+  REQUIRE(off);
+  CHECK(std::find(off->enabled_modules.begin(), off->enabled_modules.end(), "crm") == off->enabled_modules.end());
+  REQUIRE(set_module_enabled(*f.db, key, f.meta, "crm", false));
+  CHECK(f.count("SELECT count(*) FROM audit_events WHERE action = 'workspace.module_disabled'") == 1);
+  auto unknown = set_module_enabled(*f.db, key, f.meta, "nope", true);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code == "resource_not_found");
+}
+
+TEST_CASE("creating a workspace makes the user its owner; a taken slug is a conflict and writes nothing") {
+  WorkspaceFixture f;
+  Actor user{.type = "user", .id = f.owner_id, .credential_id = "ses_test", .user_id = f.owner_id};
+  auto ws = create_user_workspace(*f.db, user, f.meta, NewWorkspace{.name = "Beta", .slug = "beta"});
+  REQUIRE(ws);
+  CHECK(ws->tenant_id == f.tenant_id);
+  CHECK(membership_role(*f.db, ws->id, f.owner_id) == "owner");
+  auto q = f.db->query("SELECT workspace_id, status FROM audit_events WHERE action = 'workspace.created'");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == ws->id);
+  CHECK(q.integer(1) == 201);
+  CHECK(f.count("SELECT count(*) FROM usage_events") == 0);  // not a call metered in the new workspace
+  auto again = create_user_workspace(*f.db, user, f.meta, NewWorkspace{.name = "Beta", .slug = "beta"});
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == "conflict");
+  CHECK(f.count("SELECT count(*) FROM workspaces") == 2);
+  auto page = list_user_workspaces(*f.db, user, PageRequest{.limit = 1});
+  REQUIRE(page);
+  CHECK(page->items.size() == 1);
+  CHECK(page->next_after);
+}
+
+TEST_CASE("deleting needs the slug; it removes the workspace's credentials and usage, the audit row stays") {
+  WorkspaceFixture f;
+  auto owner = f.session(f.owner_id, "owner");
+  auto wrong = delete_workspace(*f.db, owner, f.meta, "nope");
+  REQUIRE_FALSE(wrong);
+  CHECK(wrong.error().code == "validation_failed");
+  CHECK(find_workspace(*f.db, f.ws.id));
+  REQUIRE(delete_workspace(*f.db, owner, f.meta, "acme"));
+  CHECK_FALSE(find_workspace(*f.db, f.ws.id));
+  CHECK(f.count("SELECT count(*) FROM memberships") == 0);
+  CHECK(f.count("SELECT count(*) FROM audit_events WHERE action = 'workspace.deleted' AND status = 204") == 1);
+  auto gone = rename_workspace(*f.db, owner, f.meta, "Again");
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code == "workspace_not_found");
 }

@@ -1,11 +1,11 @@
-#include "domain/pagination.hpp"
+#include "api/page_params.hpp"
 
 #include <charconv>
 #include <mutex>
 
-#include "app.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
+#include "store/sqlite/meta_store.hpp"
 
 namespace slab5d {
 namespace {
@@ -15,20 +15,11 @@ std::string cursor_key(Db& db) {
   static std::string cached_path, cached_key;
   std::lock_guard lock(mu);
   if (cached_path == db.path() && !cached_key.empty()) return cached_key;
-  {
-    auto q = db.query("SELECT value FROM meta WHERE key = 'cursor_key'");
-    if (q.next()) {
-      cached_path = db.path();
-      return cached_key = q.text(0);
-    }
-  }
-  db.query("INSERT OR IGNORE INTO meta (key, value) VALUES ('cursor_key', ?)",
-           slab5::hex_encode(slab5::random_bytes(32)))
-      .run();
-  auto q = db.query("SELECT value FROM meta WHERE key = 'cursor_key'");
-  q.next();
+  SqliteMetaStore meta(db);
+  auto key = meta.get_or_insert("cursor_key", slab5::hex_encode(slab5::random_bytes(32)));
+  if (!key) throw std::runtime_error("the cursor key cannot be read: " + key.error().effective_message());
   cached_path = db.path();
-  return cached_key = q.text(0);
+  return cached_key = *key;
 }
 
 // What a cursor is bound to: the route, the workspace and the filters.
@@ -60,12 +51,12 @@ slab5::Result<int> parse_page_limit(const std::string& text) {
 
 slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filters) {
   PageRequest p;
-  if (auto l = ctx.query("limit")) {
+  if (auto l = query_value(ctx, "limit")) {
     auto v = parse_page_limit(*l);
     if (!v) return tl::unexpected(v.error());
     p.limit = *v;
   }
-  if (auto c = ctx.query("cursor")) {
+  if (auto c = query_value(ctx, "cursor")) {
     auto id = open_cursor(*c, cursor_key(ctx.db), binding(ctx, filters));
     if (!id) return slab5::fail("invalid_request", "The cursor is not valid for this route and these filters.");
     p.after = std::move(*id);
@@ -73,8 +64,8 @@ slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filter
   return p;
 }
 
-std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last_id) {
-  return slab5::base64url_encode(last_id) + "." + cursor_mac(cursor_key(ctx.db), binding(ctx, filters), last_id);
+std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last) {
+  return slab5::base64url_encode(last) + "." + cursor_mac(cursor_key(ctx.db), binding(ctx, filters), last);
 }
 
 }  // namespace slab5d
