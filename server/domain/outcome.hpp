@@ -15,10 +15,14 @@ enum class Outcome {
 
 constexpr int status_of(Outcome o) {
   switch (o) {
-    case Outcome::Created: return 201;
-    case Outcome::Accepted: return 202;
-    case Outcome::Removed: return 204;
-    default: return 200;
+    case Outcome::Created:
+      return 201;
+    case Outcome::Accepted:
+      return 202;
+    case Outcome::Removed:
+      return 204;
+    default:
+      return 200;
   }
 }
 
@@ -27,14 +31,14 @@ inline int status_of(const slab5::Error& e) { return e.http_status(); }
 
 // Inside a function returning a Result or Status: `var` is the value of `expr`, or the
 // function returns its error.
-#define OUTCOME_TRY(var, expr)                            \
-  auto var##_result = (expr);                             \
+#define OUTCOME_TRY(var, expr)                                    \
+  auto var##_result = (expr);                                     \
   if (!var##_result) return tl::unexpected(var##_result.error()); \
   auto var = std::move(*var##_result)
 // … the same for a Status (or a Result whose value is not needed).
-#define OUTCOME_CHECK(expr)                                   \
-  do {                                                        \
-    auto outcome_status_ = (expr);                            \
+#define OUTCOME_CHECK(expr)                                               \
+  do {                                                                    \
+    auto outcome_status_ = (expr);                                        \
     if (!outcome_status_) return tl::unexpected(outcome_status_.error()); \
   } while (0)
 

@@ -142,14 +142,16 @@ class SessionStore {
  public:
   virtual ~SessionStore() = default;
   [[nodiscard]] virtual slab5::Result<std::optional<SessionRecord>> find(const std::string& id) = 0;
-  [[nodiscard]] virtual slab5::Result<std::optional<SessionRecord>> find_by_refresh(const std::string& refresh_hash) = 0;
+  [[nodiscard]] virtual slab5::Result<std::optional<SessionRecord>> find_by_refresh(
+      const std::string& refresh_hash) = 0;
   // The session a rotated-away refresh token belonged to.
-  [[nodiscard]] virtual slab5::Result<std::optional<std::string>> find_used_refresh(const std::string& refresh_hash) = 0;
+  [[nodiscard]] virtual slab5::Result<std::optional<std::string>> find_used_refresh(
+      const std::string& refresh_hash) = 0;
   // The user's sessions neither revoked nor expired at `now`, newest first, ids below `after`.
   [[nodiscard]] virtual slab5::Result<std::vector<SessionRecord>> list_active(const std::string& user_id,
-                                                                             const std::string& now,
-                                                                             const std::optional<std::string>& after,
-                                                                             int limit) = 0;
+                                                                              const std::string& now,
+                                                                              const std::optional<std::string>& after,
+                                                                              int limit) = 0;
   [[nodiscard]] virtual slab5::Status insert(const SessionRecord& session, const std::string& refresh_hash) = 0;
   // Replaces the refresh token (the old one is remembered as used) and extends the session.
   [[nodiscard]] virtual slab5::Status rotate(const std::string& id, const std::string& old_hash,
@@ -170,16 +172,16 @@ class InvitationStore {
   [[nodiscard]] virtual slab5::Result<std::optional<Invitation>> find_by_token(const std::string& token_hash) = 0;
   // Newest first, ids below `after`.
   [[nodiscard]] virtual slab5::Result<std::vector<Invitation>> list(const std::string& workspace_id,
-                                                                   InvitationFilter filter, const std::string& now,
-                                                                   const std::optional<std::string>& after,
-                                                                   int limit) = 0;
+                                                                    InvitationFilter filter, const std::string& now,
+                                                                    const std::optional<std::string>& after,
+                                                                    int limit) = 0;
   // Whether an account with the address is a member of the workspace.
   [[nodiscard]] virtual slab5::Result<bool> has_member_email(const std::string& workspace_id,
                                                              const std::string& email) = 0;
   // The id of a pending invitation for the address not expired at `now`.
   [[nodiscard]] virtual slab5::Result<std::optional<std::string>> pending_for(const std::string& workspace_id,
-                                                                             const std::string& email,
-                                                                             const std::string& now) = 0;
+                                                                              const std::string& email,
+                                                                              const std::string& now) = 0;
   // conflict when the workspace is gone.
   [[nodiscard]] virtual slab5::Status insert(const Invitation& invitation, const std::string& token_hash) = 0;
   // conflict unless the invitation was pending.

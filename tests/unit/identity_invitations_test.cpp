@@ -17,8 +17,13 @@ struct InviteFixture : IdentityFixture {
     Tx tx(db);
     auto w = create_workspace(db, "Acme", "acme", "", "");
     tx.commit();
-    owner = Actor{.type = "user", .id = "usr_owner", .workspace_id = w.id, .tenant_id = w.tenant_id, .role = "owner",
-                  .credential_id = "ses_owner", .user_id = "usr_owner"};
+    owner = Actor{.type = "user",
+                  .id = "usr_owner",
+                  .workspace_id = w.id,
+                  .tenant_id = w.tenant_id,
+                  .role = "owner",
+                  .credential_id = "ses_owner",
+                  .user_id = "usr_owner"};
   }
   std::string invite(const std::string& email, const std::string& role = "member") {
     auto inv = create_invitation(db, mail, owner, meta, {.email = email, .role = role});

@@ -26,8 +26,9 @@ TEST_CASE("register makes the account, its tenant and personal workspace, and ma
 TEST_CASE("register records user.registered and workspace.created as the new user, in their workspace") {
   IdentityFixture f;
   REQUIRE(register_account(f.db, f.svc, f.anonymous, f.meta, jane(f)));
-  auto q = f.db.query("SELECT a.actor_type, a.actor_id = u.id, a.workspace_id = m.workspace_id, a.status, a.route "
-                      "FROM audit_events a, users u, memberships m WHERE u.id = m.user_id ORDER BY a.action DESC");
+  auto q = f.db.query(
+      "SELECT a.actor_type, a.actor_id = u.id, a.workspace_id = m.workspace_id, a.status, a.route "
+      "FROM audit_events a, users u, memberships m WHERE u.id = m.user_id ORDER BY a.action DESC");
   int rows = 0;
   while (q.next()) {
     ++rows;

@@ -76,9 +76,7 @@ Invitation read_invitation(const Query& q) {
 
 constexpr const char* kKeyColumns = "kid, alg, private_key, public_jwk, created_at";
 
-StoredSigningKey read_key(const Query& q) {
-  return {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4)};
-}
+StoredSigningKey read_key(const Query& q) { return {q.text(0), q.text(1), q.text(2), q.text(3), q.text(4)}; }
 
 }  // namespace
 
@@ -103,11 +101,11 @@ Result<std::optional<User>> SqliteUserStore::find_by_email(const std::string& em
 }
 
 Status SqliteUserStore::insert(const User& u) {
-  return run(db_.query("INSERT INTO users (id, tenant_id, email, name, password_hash, email_verified_at, created_at, "
-                       "updated_at) VALUES (?,?,?,?,?,?,?,?)",
-                       u.id, u.tenant_id, u.email, u.name, u.password_hash, u.email_verified_at, u.created_at,
-                       u.updated_at),
-             "An account with this email address already exists.");
+  return run(
+      db_.query("INSERT INTO users (id, tenant_id, email, name, password_hash, email_verified_at, created_at, "
+                "updated_at) VALUES (?,?,?,?,?,?,?,?)",
+                u.id, u.tenant_id, u.email, u.name, u.password_hash, u.email_verified_at, u.created_at, u.updated_at),
+      "An account with this email address already exists.");
 }
 
 Status SqliteUserStore::update(const User& u) {
@@ -135,17 +133,18 @@ Status SqliteUserStore::insert_email_token(const EmailToken& t) {
 
 Result<std::optional<EmailToken>> SqliteUserStore::find_email_token(const std::string& token_hash,
                                                                     const std::string& kind) {
-  auto q = db_.query("SELECT token_hash, user_id, kind, expires_at, used_at, created_at FROM email_tokens "
-                     "WHERE token_hash = ? AND kind = ?",
-                     token_hash, kind);
+  auto q = db_.query(
+      "SELECT token_hash, user_id, kind, expires_at, used_at, created_at FROM email_tokens "
+      "WHERE token_hash = ? AND kind = ?",
+      token_hash, kind);
   if (!q.next()) return std::optional<EmailToken>{};
   return std::optional<EmailToken>{EmailToken{q.text(0), q.text(1), q.text(2), q.text(3), q.opt_text(4), q.text(5)}};
 }
 
 Status SqliteUserStore::mark_email_token_used(const std::string& token_hash, const std::string& at) {
-  if (auto st = run(db_.query("UPDATE email_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", at,
-                              token_hash),
-                    "The token could not be marked as used.");
+  if (auto st =
+          run(db_.query("UPDATE email_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL", at, token_hash),
+              "The token could not be marked as used.");
       !st)
     return st;
   if (db_.changes() != 1) return slab5::fail("conflict", "The token was already used.");
@@ -193,10 +192,11 @@ Result<std::vector<Membership>> SqliteUserStore::memberships(const std::string& 
 }
 
 Result<std::optional<std::string>> SqliteUserStore::personal_workspace(const std::string& user_id) {
-  auto q = db_.query("SELECT m.workspace_id FROM memberships m JOIN workspaces w ON w.id = m.workspace_id "
-                     "JOIN users u ON u.id = m.user_id WHERE m.user_id = ? "
-                     "ORDER BY (w.tenant_id = u.tenant_id) DESC, m.joined_at, w.id LIMIT 1",
-                     user_id);
+  auto q = db_.query(
+      "SELECT m.workspace_id FROM memberships m JOIN workspaces w ON w.id = m.workspace_id "
+      "JOIN users u ON u.id = m.user_id WHERE m.user_id = ? "
+      "ORDER BY (w.tenant_id = u.tenant_id) DESC, m.joined_at, w.id LIMIT 1",
+      user_id);
   if (!q.next()) return std::optional<std::string>{};
   return std::optional<std::string>{q.text(0)};
 }
@@ -222,8 +222,7 @@ Result<std::optional<std::string>> SqliteSessionStore::find_used_refresh(const s
 }
 
 Result<std::vector<SessionRecord>> SqliteSessionStore::list_active(const std::string& user_id, const std::string& now,
-                                                                   const std::optional<std::string>& after,
-                                                                   int limit) {
+                                                                   const std::optional<std::string>& after, int limit) {
   auto q = db_.query(std::string("SELECT ") + kSessionColumns +
                          " FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? "
                          "AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?",
@@ -287,14 +286,16 @@ Result<int> SqliteSessionStore::revoke_all(const std::string& user_id, const std
 // ---- invitations ----------------------------------------------------------------------
 
 Result<std::optional<Invitation>> SqliteInvitationStore::find(const std::string& workspace_id, const std::string& id) {
-  auto q = db_.query(std::string("SELECT ") + kInvitationColumns + " FROM invitations WHERE id = ? AND workspace_id = ?",
-                     id, workspace_id);
+  auto q =
+      db_.query(std::string("SELECT ") + kInvitationColumns + " FROM invitations WHERE id = ? AND workspace_id = ?", id,
+                workspace_id);
   if (!q.next()) return std::optional<Invitation>{};
   return std::optional<Invitation>{read_invitation(q)};
 }
 
 Result<std::optional<Invitation>> SqliteInvitationStore::find_by_token(const std::string& token_hash) {
-  auto q = db_.query(std::string("SELECT ") + kInvitationColumns + " FROM invitations WHERE token_hash = ?", token_hash);
+  auto q =
+      db_.query(std::string("SELECT ") + kInvitationColumns + " FROM invitations WHERE token_hash = ?", token_hash);
   if (!q.next()) return std::optional<Invitation>{};
   return std::optional<Invitation>{read_invitation(q)};
 }
@@ -306,11 +307,21 @@ Result<std::vector<Invitation>> SqliteInvitationStore::list(const std::string& w
                     " FROM invitations WHERE workspace_id = ? AND (? = '' OR id < ?) AND ";
   // Every branch binds `now` once, so the statement's parameters stay in one order.
   switch (filter) {
-    case InvitationFilter::Pending: sql += "status = 'pending' AND expires_at > ?"; break;
-    case InvitationFilter::Expired: sql += "status = 'pending' AND expires_at <= ?"; break;
-    case InvitationFilter::Accepted: sql += "status = 'accepted' AND ? <> ''"; break;
-    case InvitationFilter::Revoked: sql += "status = 'revoked' AND ? <> ''"; break;
-    case InvitationFilter::All: sql += "? <> ''"; break;
+    case InvitationFilter::Pending:
+      sql += "status = 'pending' AND expires_at > ?";
+      break;
+    case InvitationFilter::Expired:
+      sql += "status = 'pending' AND expires_at <= ?";
+      break;
+    case InvitationFilter::Accepted:
+      sql += "status = 'accepted' AND ? <> ''";
+      break;
+    case InvitationFilter::Revoked:
+      sql += "status = 'revoked' AND ? <> ''";
+      break;
+    case InvitationFilter::All:
+      sql += "? <> ''";
+      break;
   }
   sql += " ORDER BY id DESC LIMIT ?";
   auto q = db_.query(sql, workspace_id, after.value_or(""), after.value_or(""), now, limit);
@@ -320,18 +331,20 @@ Result<std::vector<Invitation>> SqliteInvitationStore::list(const std::string& w
 }
 
 Result<bool> SqliteInvitationStore::has_member_email(const std::string& workspace_id, const std::string& email) {
-  auto q = db_.query("SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id "
-                     "WHERE m.workspace_id = ? AND u.email = ?",
-                     workspace_id, email);
+  auto q = db_.query(
+      "SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id "
+      "WHERE m.workspace_id = ? AND u.email = ?",
+      workspace_id, email);
   return q.next();
 }
 
 Result<std::optional<std::string>> SqliteInvitationStore::pending_for(const std::string& workspace_id,
                                                                       const std::string& email,
                                                                       const std::string& now) {
-  auto q = db_.query("SELECT id FROM invitations WHERE workspace_id = ? AND email = ? AND status = 'pending' "
-                     "AND expires_at > ?",
-                     workspace_id, email, now);
+  auto q = db_.query(
+      "SELECT id FROM invitations WHERE workspace_id = ? AND email = ? AND status = 'pending' "
+      "AND expires_at > ?",
+      workspace_id, email, now);
   if (!q.next()) return std::optional<std::string>{};
   return std::optional<std::string>{q.text(0)};
 }
@@ -418,9 +431,10 @@ Status SqliteMailStore::insert(const StoredMail& m) {
 }
 
 Result<std::vector<StoredMail>> SqliteMailStore::list(const std::string& to) {
-  auto q = db_.query("SELECT id, to_addr, subject, kind, token, link, body, created_at FROM mail "
-                     "WHERE (? = '' OR to_addr = ?) ORDER BY id DESC",
-                     to, to);
+  auto q = db_.query(
+      "SELECT id, to_addr, subject, kind, token, link, body, created_at FROM mail "
+      "WHERE (? = '' OR to_addr = ?) ORDER BY id DESC",
+      to, to);
   std::vector<StoredMail> out;
   while (q.next())
     out.push_back({q.text(0), q.text(1), q.text(2), q.text(3), q.text(4), q.text(5), q.text(6), q.text(7)});

@@ -38,7 +38,7 @@ class SqliteSessionStore final : public SessionStore {
   slab5::Result<std::optional<SessionRecord>> find_by_refresh(const std::string& refresh_hash) override;
   slab5::Result<std::optional<std::string>> find_used_refresh(const std::string& refresh_hash) override;
   slab5::Result<std::vector<SessionRecord>> list_active(const std::string& user_id, const std::string& now,
-                                                       const std::optional<std::string>& after, int limit) override;
+                                                        const std::optional<std::string>& after, int limit) override;
   slab5::Status insert(const SessionRecord& session, const std::string& refresh_hash) override;
   slab5::Status rotate(const std::string& id, const std::string& old_hash, const std::string& new_hash,
                        const std::string& at, const std::string& expires_at) override;
@@ -56,11 +56,11 @@ class SqliteInvitationStore final : public InvitationStore {
   slab5::Result<std::optional<Invitation>> find(const std::string& workspace_id, const std::string& id) override;
   slab5::Result<std::optional<Invitation>> find_by_token(const std::string& token_hash) override;
   slab5::Result<std::vector<Invitation>> list(const std::string& workspace_id, InvitationFilter filter,
-                                             const std::string& now, const std::optional<std::string>& after,
-                                             int limit) override;
+                                              const std::string& now, const std::optional<std::string>& after,
+                                              int limit) override;
   slab5::Result<bool> has_member_email(const std::string& workspace_id, const std::string& email) override;
   slab5::Result<std::optional<std::string>> pending_for(const std::string& workspace_id, const std::string& email,
-                                                       const std::string& now) override;
+                                                        const std::string& now) override;
   slab5::Status insert(const Invitation& invitation, const std::string& token_hash) override;
   slab5::Status revoke(const std::string& id) override;
   slab5::Status accept(const Invitation& invitation, const std::string& user_id, const std::string& at) override;
