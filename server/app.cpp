@@ -590,6 +590,7 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
     resp.status = e.http_status();
     resp.body = slab5::error_envelope(e, request_id).dump(-1, ' ', false, Json::error_handler_t::replace);
     resp.headers.emplace_back("Content-Type", "application/json");
+    if (e.retry_after_seconds) resp.headers.emplace_back("Retry-After", std::to_string(*e.retry_after_seconds));
     if (e.code == "internal_error" || e.code == "service_unavailable")
       logger().log(LogLevel::Warn, "request failed", {{"request_id", request_id}, {"code", e.code}});
   }

@@ -79,6 +79,7 @@ nlohmann::json error_envelope(const Error& e, std::string_view request_id) {
   err["code"] = std::string(info.code);
   err["message"] = e.effective_message();
   for (auto it = e.extra.begin(); it != e.extra.end(); ++it) err[it.key()] = it.value();
+  if (e.retry_after_seconds) err["retry_after_seconds"] = *e.retry_after_seconds;
   err["request_id"] = std::string(request_id);
   err["docs_url"] = docs_url(info.code);
   return {{"error", std::move(err)}};

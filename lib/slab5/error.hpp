@@ -1,7 +1,9 @@
 // The error table (code → HTTP status, default message, CLI exit code) and the Error value
 // that carries an expected failure through both programs.
 #pragma once
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,6 +28,9 @@ struct Error {
   std::string code;
   std::string message;  // empty: the table's default message
   nlohmann::json extra = nlohmann::json::object();  // required_scope, field_errors, …
+  // When the caller may try again (too_many_attempts): the body's `retry_after_seconds`,
+  // and the web layer's Retry-After header.
+  std::optional<std::int64_t> retry_after_seconds;
 
   Error() = default;
   Error(std::string c, std::string m = {}, nlohmann::json x = nlohmann::json::object())
@@ -35,6 +40,10 @@ struct Error {
   std::string effective_message() const;
   Error& with(const std::string& key, nlohmann::json value) {
     extra[key] = std::move(value);
+    return *this;
+  }
+  Error& retry_after(std::int64_t seconds) {
+    retry_after_seconds = seconds;
     return *this;
   }
 };

@@ -41,11 +41,14 @@ void register_dev_routes(App& app) {
   Router& r = app.router();
   r.bind({.id = "dev.mail.list",
          .handler = [](Ctx& ctx) -> Result<Reply> {
-           return Reply::ok(list_mail(ctx.db, ctx.query("to").value_or(""), key_encryption_key(kek_path(ctx.app))));
+           auto mail = dev_mailbox(ctx.db, ctx.query("to").value_or(""),
+                                   key_encryption_key(kek_path(ctx.app.db_path(), ctx.app.db_is_throwaway())));
+           if (!mail) return tl::unexpected(mail.error());
+           return Reply::ok(std::move(*mail));
          }});
   r.bind({.id = "dev.mail.clear",
          .handler = [](Ctx& ctx) -> Result<Reply> {
-           clear_mail(ctx.db);
+           if (auto s = clear_dev_mailbox(ctx.db, ctx.actor(), ctx.meta()); !s) return tl::unexpected(s.error());
            return Reply::no_content();
          }});
   auto mock = std::make_shared<MockOAuthProvider>();

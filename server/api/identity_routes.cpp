@@ -8,10 +8,11 @@
 #include "domain/identity_invitations.hpp"
 #include "domain/identity_login.hpp"
 #include "domain/identity_service.hpp"
+#include "domain/kek.hpp"
 #include "domain/oauth.hpp"
 #include "domain/pagination.hpp"
 #include "domain/sessions.hpp"
-#include "domain/workspaces.hpp"
+#include "work_pool.hpp"
 
 namespace slab5d {
 
@@ -49,27 +50,31 @@ Result<Reply> do_register(Ctx& ctx, IdentityService& svc) {
   TRY_STATUS(check_name("name", name));
   // Hashed whether or not the address has an account, so both answers take the same time.
   std::string hash = hash_password(password, svc.cost);
-  return accepted(register_account(ctx, email, hash, name.value_or("")));
+  return accepted(register_account(ctx.db, svc, ctx.actor(), ctx.meta(),
+                                   {.email = email, .password_hash = hash, .name = name.value_or("")}));
 }
 
 Result<Reply> do_login(Ctx& ctx, IdentityService& svc) {
-  svc.keys.active(ctx.db);
+  TRY_STATUS(prime_signing_key(ctx.db, svc));
   TRY_ASSIGN(provider, slab5::req_string(ctx.body, "provider"));
   TRY_ASSIGN(workspace_id, slab5::opt_string(ctx.body, "workspaceId"));
   if (provider == "local") {
     TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
     TRY_ASSIGN(password, slab5::req_string(ctx.body, "password"));
-    return ok(local_login(ctx, svc, email, password, workspace_id));
+    // A refusal that names when to try again answers with Retry-After (app.cpp, from the error).
+    return ok(local_login(ctx.db, svc, ctx.actor(), ctx.meta(),
+                          {.email = email, .password = password, .workspace_id = workspace_id}));
   }
   if (provider == "google" || provider == "microsoft") {
     TRY_ASSIGN(id_token, slab5::req_string(ctx.body, "idToken"));
-    return ok(oauth_login(ctx, svc, provider, id_token, workspace_id));
+    return ok(oauth_login(ctx.db, svc, ctx.actor(), ctx.meta(),
+                          {.provider = provider, .id_token = id_token, .workspace_id = workspace_id}));
   }
   return tl::unexpected(slab5::validation_error("provider", "must be local, google or microsoft"));
 }
 
 Result<Reply> do_accept_invite(Ctx& ctx, IdentityService& svc) {
-  svc.keys.active(ctx.db);
+  TRY_STATUS(prime_signing_key(ctx.db, svc));
   TRY_ASSIGN(token, slab5::req_string(ctx.body, "token"));
   TRY_ASSIGN(password, slab5::opt_string(ctx.body, "password"));
   TRY_ASSIGN(name, slab5::opt_string(ctx.body, "name"));
@@ -79,16 +84,18 @@ Result<Reply> do_accept_invite(Ctx& ctx, IdentityService& svc) {
     TRY_STATUS(check_password("password", *password));
     hash = hash_password(*password, svc.cost);
   }
-  return ok(accept_invitation(ctx, svc, token, hash, name));
+  return ok(accept_invitation(ctx.db, svc, ctx.actor(), ctx.meta(),
+                              {.token = token, .password_hash = hash, .name = name}));
 }
 
 Result<Reply> do_list_sessions(Ctx& ctx) {
   std::string filters = "user=" + ctx.who.user_id;
   TRY_ASSIGN(page, read_page_request(ctx, filters));
-  auto rows = list_active_sessions(ctx.db, ctx.who.user_id, page.after, page.limit + 1);
+  TRY_ASSIGN(rows, list_sessions(ctx.db, ctx.who.user_id, page.after, page.limit + 1));
   Reply r;
   r.data = Json::array();
-  for (std::size_t i = 0; i < rows.size() && int(i) < page.limit; ++i) r.data.push_back(rows[i].to_json(ctx.who.credential_id));
+  for (std::size_t i = 0; i < rows.size() && int(i) < page.limit; ++i)
+    r.data.push_back(session_json(rows[i], ctx.who.credential_id));
   if (int(rows.size()) > page.limit) r.next_cursor = make_cursor(ctx, filters, rows[std::size_t(page.limit) - 1].id);
   return r;
 }
@@ -111,34 +118,42 @@ Result<Reply> me_for_credential(Ctx& ctx) {
 
 Result<Reply> do_me(Ctx& ctx) {
   if (!ctx.who.is_session()) return me_for_credential(ctx);
-  auto user = find_user(ctx.db, ctx.who.user_id);
-  if (!user) return slab5::fail("unauthorized", "The session's user no longer exists.");
-  Json memberships = Json::array();
-  std::vector<std::pair<std::string, std::string>> rows;
-  {
-    auto q = ctx.db.query("SELECT workspace_id, role, joined_at FROM memberships WHERE user_id = ? "
-                          "ORDER BY joined_at, workspace_id",
-                          user->id);
-    while (q.next()) rows.emplace_back(q.text(0), q.text(1));
-  }
-  for (auto& [wid, role] : rows)
-    if (auto w = find_workspace(ctx.db, wid)) memberships.push_back({{"workspace", w->to_json()}, {"role", role}});
-  Json session = nullptr;
-  if (auto s = find_session(ctx.db, ctx.who.credential_id)) session = s->to_json(ctx.who.credential_id);
-  return Reply::ok({{"user", user->to_json()}, {"memberships", memberships}, {"session", session}});
+  return ok(describe_session_user(ctx.db, ctx.actor()));
+}
+
+// What slab5d's identity rules need from the server: its settings, where the key-encryption
+// key lives, its base URL (known once it listens) and its blocking pool.
+IdentitySettings identity_settings(App& app) {
+  return {.config = app.config(),
+          .kek_path = kek_path(app.db_path(), app.db_is_throwaway()),
+          .base_url = [&app] { return app.base_url(); },
+          .post = [&app](std::function<void()> job) { app.blocking_pool().post(std::move(job)); }};
+}
+
+// The session verifier the middleware calls: a verified session token as its principal.
+Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string_view token) {
+  TRY_ASSIGN(claims, verify_session(db, svc, token));
+  Principal p;
+  p.kind = Principal::Kind::Session;
+  p.credential_id = claims.session_id;
+  p.user_id = claims.user_id;
+  p.token_expires_at_ms = claims.token_expires_at_ms;
+  p.session_expires_at_ms = claims.session_expires_at_ms;
+  return p;
 }
 
 }  // namespace
 
 void register_identity_routes(App& app) {
-  auto svc = std::make_shared<IdentityService>(app, app.db_is_throwaway() ? std::string() : app.db_path() + ".kek");
+  auto svc = std::make_shared<IdentityService>(identity_settings(app));
   app.set_session_verifier([svc](Db& db, std::string_view token) { return verify_session_token(db, *svc, token); });
   Router& r = app.router();
 
   r.bind({.id = "jwks",
          .handler = [svc](Ctx& ctx) -> Result<Reply> {
+           TRY_ASSIGN(jwks, signing_jwks(ctx.db, *svc));
            Reply rep;
-           rep.raw_body = svc->keys.jwks(ctx.db).dump();
+           rep.raw_body = jwks.dump();
            rep.content_type = "application/jwk-set+json";
            rep.headers.emplace_back("Cache-Control", "public, max-age=300");
            return rep;
@@ -148,31 +163,31 @@ void register_identity_routes(App& app) {
   r.bind({.id = "auth.verify_email",
          .handler = [](Ctx& ctx) -> Result<Reply> {
            TRY_ASSIGN(token, slab5::req_string(ctx.body, "token"));
-           return ok(verify_email(ctx, token));
+           return ok(verify_email(ctx.db, ctx.actor(), ctx.meta(), token));
          }});
   r.bind({.id = "auth.resend_verification",
-         .handler = [](Ctx& ctx) -> Result<Reply> {
+         .handler = [svc](Ctx& ctx) -> Result<Reply> {
            TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
            TRY_STATUS(check_email("email", email));
-           return accepted(resend_verification(ctx, email));
+           return accepted(resend_verification(ctx.db, *svc, ctx.actor(), ctx.meta(), email));
          }});
   r.bind({.id = "auth.login",
          .handler = [svc](Ctx& ctx) { return do_login(ctx, *svc); }});
   r.bind({.id = "auth.refresh",
          .handler = [svc](Ctx& ctx) -> Result<Reply> {
            TRY_ASSIGN(token, slab5::req_string(ctx.body, "refreshToken"));
-           svc->keys.active(ctx.db);
-           return ok(refresh_session(ctx, *svc, token));
+           TRY_STATUS(prime_signing_key(ctx.db, *svc));
+           return ok(refresh_session(ctx.db, *svc, ctx.actor(), ctx.meta(), token));
          }});
   r.bind({.id = "auth.logout",
          .handler = [](Ctx& ctx) -> Result<Reply> {
-           TRY_STATUS(revoke_session(ctx, ctx.who.user_id, ctx.who.credential_id, "logout"));
+           TRY_STATUS(revoke_session(ctx.db, ctx.actor(), ctx.meta(), ctx.who.user_id, ctx.who.credential_id, "logout"));
            return Reply::no_content();
          }});
   r.bind("auth.sessions.list", do_list_sessions);
   r.bind({.id = "auth.sessions.revoke",
          .handler = [](Ctx& ctx) -> Result<Reply> {
-           TRY_STATUS(revoke_session(ctx, ctx.who.user_id, ctx.param("id"), "revoked_by_user"));
+           TRY_STATUS(revoke_session(ctx.db, ctx.actor(), ctx.meta(), ctx.who.user_id, ctx.param("id"), "revoked_by_user"));
            return Reply::no_content();
          }});
   r.bind({.id = "auth.accept_invite",

@@ -1,4 +1,5 @@
 // Invitations (api.md §4): list, create and revoke; accepting is POST /v1/auth/accept-invite.
+#include "api/mail_settings.hpp"
 #include "app.hpp"
 #include "domain/identity.hpp"
 #include "domain/identity_invitations.hpp"
@@ -14,17 +15,18 @@ namespace {
 
 Result<Reply> list(Ctx& ctx) {
   std::string status = ctx.query("status").value_or("pending");
-  if (status != "pending" && status != "accepted" && status != "revoked" && status != "expired" && status != "all")
-    return slab5::fail("invalid_request", "status must be pending, accepted, revoked, expired or all.");
+  auto filter = invitation_filter(status);
+  if (!filter) return slab5::fail("invalid_request", "status must be pending, accepted, revoked, expired or all.");
   std::string filters = "status=" + status;
   auto page = read_page_request(ctx, filters);
   if (!page) return tl::unexpected(page.error());
-  auto rows = list_invitations(ctx.db, ctx.who.workspace_id, status, page->after, page->limit + 1);
+  auto rows = list_invitations(ctx.db, ctx.actor(), *filter, page->after, page->limit + 1);
+  if (!rows) return tl::unexpected(rows.error());
   auto now = slab5::now_millis();
   Reply r;
   r.data = Json::array();
-  for (std::size_t i = 0; i < rows.size() && int(i) < page->limit; ++i) r.data.push_back(rows[i].to_json(now));
-  if (int(rows.size()) > page->limit) r.next_cursor = make_cursor(ctx, filters, rows[std::size_t(page->limit) - 1].id);
+  for (std::size_t i = 0; i < rows->size() && int(i) < page->limit; ++i) r.data.push_back(invitation_json((*rows)[i], now));
+  if (int(rows->size()) > page->limit) r.next_cursor = make_cursor(ctx, filters, (*rows)[std::size_t(page->limit) - 1].id);
   return r;
 }
 
@@ -37,13 +39,13 @@ Result<Reply> create(Ctx& ctx) {
   if (!role) errors.push_back({"role", role.error().extra["field_errors"][0]["message"]});
   else if (!slab5::find_role(*role)) errors.push_back({"role", "must be owner, admin, member, agent or readonly"});
   if (!errors.empty()) return tl::unexpected(slab5::validation_error(std::move(errors)));
-  auto out = create_invitation(ctx, *email, *role);
+  auto out = create_invitation(ctx.db, mail_settings(ctx.app), ctx.actor(), ctx.meta(), {.email = *email, .role = *role});
   if (!out) return tl::unexpected(out.error());
   return Reply::created(std::move(*out));
 }
 
 Result<Reply> revoke(Ctx& ctx) {
-  auto s = revoke_invitation(ctx, ctx.param("id"));
+  auto s = revoke_invitation(ctx.db, ctx.actor(), ctx.meta(), ctx.param("id"));
   if (!s) return tl::unexpected(s.error());
   return Reply::no_content();
 }

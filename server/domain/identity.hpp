@@ -1,71 +1,72 @@
-// Users, registration and email verification (api.md §2.1-2.2). The flows write their
-// audit events inside the same transaction as the change.
+// Users, registration and email verification (api.md §2.1-2.2), and what the other identity
+// rules share. Each rule takes the acting Actor, the RequestMeta of the call and typed input,
+// knows no HTTP, and writes through one WriteUnit (its audit rows in the same transaction).
 #pragma once
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "store/db.hpp"
+#include "store/identity_store.hpp"
 
 namespace slab5d {
 
-struct Ctx;
 struct IdentityService;
+class WriteUnit;
 
 inline constexpr std::int64_t kVerifyTokenLifetimeMs = 24LL * 3600 * 1000;
 inline constexpr std::int64_t kMailIntervalMs = 60 * 1000;
 
-struct User {
-  std::string id;
-  std::string tenant_id;
-  std::string email;
-  std::string name;
-  std::optional<std::string> password_hash;
-  std::optional<std::string> email_verified_at;
-  std::string created_at;
-  std::string updated_at;
-
-  slab5::Json to_json() const;  // never includes the hash
-};
-
-std::optional<User> find_user(Db& db, const std::string& id);
-std::optional<User> find_user_by_email(Db& db, const std::string& email);
-// Inserts a user (caller holds the transaction).
-User insert_user(Db& db, const std::string& tenant_id, const std::string& email, const std::string& name,
-                 const std::optional<std::string>& password_hash, bool verified);
-
-// The first proof of the mailbox for an account that was registered but never verified
-// (an accepted invitation, an OAuth sign-in): whoever registered it proved nothing, so the
-// password they chose must not survive. Sets email_verified_at, replaces the password hash
-// with `new_password_hash` (nullopt clears it: no password sign-in until one is set
-// through a proved flow), revokes every session of the account, and writes
-// user.email_verified with `via`, the password outcome and the sessions revoked. Caller
-// holds the transaction; `user` is updated.
-void claim_unverified_account(Ctx& ctx, User& user, const std::optional<std::string>& new_password_hash,
-                              const std::string& via, const std::optional<std::string>& workspace_id);
+// A user as clients see it: never the password hash.
+slab5::Json user_json(const User& user);
 
 // Shape checks shared by the routes.
 slab5::Status check_email(const char* field, const std::string& email);
 slab5::Status check_password(const char* field, const std::string& password);
 slab5::Status check_name(const char* field, const std::optional<std::string>& name);
 
-// The workspace a sign-in lands in without workspaceId: the first membership in the user's
-// own tenant (their personal workspace), else their first membership.
-std::optional<std::string> personal_workspace_id(Db& db, const std::string& user_id);
+// A new user, stored (caller holds the unit). conflict when the address has an account.
+slab5::Result<User> insert_user(UserStore& users, const std::string& tenant_id, const std::string& email,
+                                const std::string& name, const std::optional<std::string>& password_hash,
+                                bool verified);
 
-// Claims the one-mail-per-address-per-minute slot; false when a mail went out too recently.
-bool claim_mail_slot(Db& db, const std::string& email);
+// The actor an audit row names for what a user (or the system, for them) did outside any
+// workspace the caller was in: `caller` with `type`/`id`, in `workspace_id` (and its tenant)
+// when one is given.
+Actor audit_actor(Db& db, const Actor& caller, const std::string& type, const std::string& id,
+                  const std::optional<std::string>& workspace_id);
+
+// The first proof of the mailbox for an account that was registered but never verified
+// (an accepted invitation, an OAuth sign-in): whoever registered it proved nothing, so the
+// password they chose must not survive. Sets email_verified_at, replaces the password hash
+// with `new_password_hash` (nullopt clears it: no password sign-in until one is set
+// through a proved flow), revokes every session of the account, and records
+// user.email_verified with `via`, the password outcome and the sessions revoked, in the
+// workspace `workspace_id` (default: the personal one). `user` is updated.
+slab5::Status claim_unverified_account(WriteUnit& unit, IdentityStore& store, User& user,
+                                       const std::optional<std::string>& new_password_hash, const std::string& via,
+                                       const std::optional<std::string>& workspace_id);
+
+struct Registration {
+  std::string email;
+  std::string password_hash;  // hashed by the caller, also for an existing address (same time)
+  std::string name;
+};
 
 // POST /v1/auth/register: always the same answer; creates the account with its personal
-// tenant and workspace, or mails the owner of an existing one. The password arrives hashed
-// (the caller hashes it, also for an existing address, so both take the same time).
-slab5::Result<slab5::Json> register_account(Ctx& ctx, const std::string& email, const std::string& password_hash,
-                                            const std::string& name);
+// tenant and workspace, or mails the owner of an existing one.
+slab5::Result<slab5::Json> register_account(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                                            const Registration& input);
 // POST /v1/auth/verify-email
-slab5::Result<slab5::Json> verify_email(Ctx& ctx, const std::string& token);
+slab5::Result<slab5::Json> verify_email(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& token);
 // POST /v1/auth/resend-verification
-slab5::Result<slab5::Json> resend_verification(Ctx& ctx, const std::string& email);
+slab5::Result<slab5::Json> resend_verification(Db& db, IdentityService& svc, const Actor& actor,
+                                               const RequestMeta& meta, const std::string& email);
+
+// GET /v1/me for a session: the user, their memberships and the calling session.
+slab5::Result<slab5::Json> describe_session_user(Db& db, const Actor& actor);
 
 }  // namespace slab5d

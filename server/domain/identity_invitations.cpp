@@ -1,12 +1,12 @@
 #include "domain/identity_invitations.hpp"
 
-#include "app.hpp"
-#include "domain/audit.hpp"
 #include "domain/identity.hpp"
 #include "domain/identity_service.hpp"
 #include "domain/mail.hpp"
+#include "domain/outcome.hpp"
 #include "domain/sessions.hpp"
 #include "domain/workspaces.hpp"
+#include "domain/write.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/token.hpp"
@@ -17,213 +17,164 @@ using slab5::Json;
 using slab5::Result;
 
 namespace {
-constexpr const char* kInvitationColumns =
-    "id, workspace_id, email, role, invited_by_type, coalesce(invited_by, ''), status, expires_at, created_at, "
-    "accepted_at";
-
-Invitation read_invitation(const Query& q) {
-  Invitation i;
-  i.id = q.text(0);
-  i.workspace_id = q.text(1);
-  i.email = q.text(2);
-  i.role = q.text(3);
-  i.invited_by_type = q.text(4);
-  i.invited_by = q.text(5);
-  i.status = q.text(6);
-  i.expires_at = q.text(7);
-  i.created_at = q.text(8);
-  i.accepted_at = q.opt_text(9);
-  return i;
-}
-
 slab5::Error owner_needed(const std::string& what) {
   return slab5::Error{"forbidden", "Only an owner may " + what + " an invitation with the owner role.",
                       {{"required_role", "owner"}}};
 }
-bool caller_is_owner(const Ctx& ctx) { return ctx.who.is_session() && ctx.who.role == "owner"; }
+bool caller_is_owner(const Actor& actor) { return actor.type == "user" && actor.role == "owner"; }
 }  // namespace
 
-std::string Invitation::effective_status(slab5::Millis now) const {
-  if (status == "pending" && slab5::parse_rfc3339(expires_at).value_or(0) <= now) return "expired";
-  return status;
+std::string invitation_status(const Invitation& i, slab5::Millis now) {
+  if (i.status == "pending" && slab5::parse_rfc3339(i.expires_at).value_or(0) <= now) return "expired";
+  return i.status;
 }
 
-Json Invitation::to_json(slab5::Millis now) const {
-  return {{"id", id},
-          {"workspace_id", workspace_id},
-          {"email", email},
-          {"role", role},
-          {"status", effective_status(now)},
-          {"invited_by", {{"type", invited_by_type}, {"id", invited_by}}},
-          {"expires_at", expires_at},
-          {"created_at", created_at},
-          {"accepted_at", accepted_at ? Json(*accepted_at) : Json(nullptr)}};
+Json invitation_json(const Invitation& i, slab5::Millis now) {
+  return {{"id", i.id},
+          {"workspace_id", i.workspace_id},
+          {"email", i.email},
+          {"role", i.role},
+          {"status", invitation_status(i, now)},
+          {"invited_by", {{"type", i.invited_by_type}, {"id", i.invited_by}}},
+          {"expires_at", i.expires_at},
+          {"created_at", i.created_at},
+          {"accepted_at", i.accepted_at ? Json(*i.accepted_at) : Json(nullptr)}};
 }
 
-std::optional<Invitation> find_invitation(Db& db, const std::string& workspace_id, const std::string& id) {
-  auto q = db.query(std::string("SELECT ") + kInvitationColumns + " FROM invitations WHERE id = ? AND workspace_id = ?",
-                    id, workspace_id);
-  if (!q.next()) return std::nullopt;
-  return read_invitation(q);
+std::optional<InvitationFilter> invitation_filter(std::string_view s) {
+  if (s == "pending") return InvitationFilter::Pending;
+  if (s == "accepted") return InvitationFilter::Accepted;
+  if (s == "revoked") return InvitationFilter::Revoked;
+  if (s == "expired") return InvitationFilter::Expired;
+  if (s == "all") return InvitationFilter::All;
+  return std::nullopt;
 }
 
-std::vector<Invitation> list_invitations(Db& db, const std::string& workspace_id, const std::string& status,
-                                         const std::optional<std::string>& after, int limit) {
-  std::string now = slab5::format_rfc3339(slab5::now_millis());
-  std::string sql = std::string("SELECT ") + kInvitationColumns +
-                    " FROM invitations WHERE workspace_id = ? AND (? = '' OR id < ?) AND ";
-  if (status == "pending") sql += "status = 'pending' AND expires_at > ?";
-  else if (status == "expired") sql += "status = 'pending' AND expires_at <= ?";
-  else if (status == "all") sql += "? <> ''";
-  else sql += "status = '" + std::string(status == "accepted" ? "accepted" : "revoked") + "' AND ? <> ''";
-  sql += " ORDER BY id DESC LIMIT ?";
-  auto q = db.query(sql, workspace_id, after.value_or(""), after.value_or(""), now, limit);
-  std::vector<Invitation> out;
-  while (q.next()) out.push_back(read_invitation(q));
-  return out;
+Result<std::vector<Invitation>> list_invitations(Db& db, const Actor& actor, InvitationFilter filter,
+                                                 const std::optional<std::string>& after, int limit) {
+  return open_identity_store(db).invitations->list(actor.workspace_id, filter,
+                                                   slab5::format_rfc3339(slab5::now_millis()), after, limit);
 }
 
-Result<Json> create_invitation(Ctx& ctx, const std::string& email, const std::string& role) {
-  if (role == "owner" && !caller_is_owner(ctx)) return tl::unexpected(owner_needed("send"));
+Result<Json> create_invitation(Db& db, const MailSettings& mail, const Actor& actor, const RequestMeta& meta,
+                               const NewInvitation& in) {
+  if (in.role == "owner" && !caller_is_owner(actor)) return tl::unexpected(owner_needed("send"));
   auto now = slab5::now_millis();
-  Tx tx(ctx.db);
-  {
-    auto q = ctx.db.query("SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id "
-                          "WHERE m.workspace_id = ? AND u.email = ?",
-                          ctx.who.workspace_id, email);
-    if (q.next()) return slab5::fail("conflict", email + " is already a member of this workspace.");
-  }
-  {
-    auto q = ctx.db.query("SELECT id FROM invitations WHERE workspace_id = ? AND email = ? AND status = 'pending' "
-                          "AND expires_at > ?",
-                          ctx.who.workspace_id, email, slab5::format_rfc3339(now));
-    if (q.next())
-      return slab5::fail("conflict", "A pending invitation (" + q.text(0) + ") already exists for " + email +
-                                         "; revoke it first to send a new one.");
-  }
-  auto ws = find_workspace(ctx.db, ctx.who.workspace_id);
+  auto st = open_identity_store(db);
+  WriteUnit unit(db, actor, meta);
+  OUTCOME_TRY(member, st.invitations->has_member_email(actor.workspace_id, in.email));
+  if (member) return slab5::fail("conflict", in.email + " is already a member of this workspace.");
+  OUTCOME_TRY(pending, st.invitations->pending_for(actor.workspace_id, in.email, slab5::format_rfc3339(now)));
+  if (pending)
+    return slab5::fail("conflict", "A pending invitation (" + *pending + ") already exists for " + in.email +
+                                       "; revoke it first to send a new one.");
+  auto ws = find_workspace(db, actor.workspace_id);
   if (!ws) return slab5::fail("workspace_not_found");
   std::string token = slab5::random_token(32);
   Invitation inv;
   inv.id = slab5::new_id("inv");
   inv.workspace_id = ws->id;
-  inv.email = email;
-  inv.role = role;
-  inv.invited_by_type = ctx.who.actor_type();
-  inv.invited_by = ctx.who.actor_id();
+  inv.email = in.email;
+  inv.role = in.role;
+  inv.invited_by_type = actor.type;
+  inv.invited_by = actor.id;
   inv.status = "pending";
   inv.created_at = slab5::format_rfc3339(now);
   inv.expires_at = slab5::format_rfc3339(now + kInvitationLifetimeMs);
-  ctx.db.query("INSERT INTO invitations (id, workspace_id, email, role, token_hash, invited_by_type, invited_by, "
-               "status, expires_at, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-               inv.id, inv.workspace_id, inv.email, inv.role, slab5::token_hash(token), inv.invited_by_type,
-               inv.invited_by, inv.status, inv.expires_at, inv.created_at)
-      .run();
+  OUTCOME_CHECK(st.invitations->insert(inv, slab5::token_hash(token)));
   Mail m;
-  m.to = email;
+  m.to = in.email;
   m.kind = "invitation";
   m.subject = "You are invited to the Slab5 workspace " + ws->name;
   m.token = token;
-  m.link = ctx.app.base_url() + "/accept-invite?token=" + token;
-  m.body = "You have been invited to join the Slab5 workspace \"" + ws->name + "\" as " + role +
+  m.link = mail.base_url + "/accept-invite?token=" + token;
+  m.body = "You have been invited to join the Slab5 workspace \"" + ws->name + "\" as " + in.role +
            ".\n\nAccept with:\n\n  slab5 auth accept-invite " + token + "\n\nor open " + m.link +
            "\n\nThe invitation is valid for 7 days.\n";
-  send_mail(ctx.app, ctx.db, m);
-  Json out = inv.to_json(now);
-  AuditEvent ev = audit_from(ctx, "member.invited", "invitation", inv.id, 201);
-  ev.after = out;
-  record_audit(ctx.db, std::move(ev));
-  tx.commit();
+  OUTCOME_CHECK(send_mail(*st.mail, mail, m));
+  Json out = invitation_json(inv, now);
+  unit.record({.action = "member.invited", .target_type = "invitation", .target_id = inv.id, .after = out,
+               .status = status_of(Outcome::Created), .emit_event = false});
+  OUTCOME_CHECK(unit.commit());
   return out;
 }
 
-slab5::Status revoke_invitation(Ctx& ctx, const std::string& id) {
+slab5::Status revoke_invitation(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
   auto now = slab5::now_millis();
-  Tx tx(ctx.db);
-  auto inv = find_invitation(ctx.db, ctx.who.workspace_id, id);
+  auto st = open_identity_store(db);
+  WriteUnit unit(db, actor, meta);
+  OUTCOME_TRY(inv, st.invitations->find(actor.workspace_id, id));
   if (!inv) return slab5::fail("resource_not_found", "No invitation " + id + " exists in this workspace.");
-  if (inv->role == "owner" && !caller_is_owner(ctx)) return tl::unexpected(owner_needed("revoke"));
-  auto status = inv->effective_status(now);
-  if (status != "pending") return slab5::fail("conflict", "The invitation is " + status + "; only a pending one can be revoked.");
-  ctx.db.query("UPDATE invitations SET status = 'revoked' WHERE id = ?", id).run();
-  AuditEvent ev = audit_from(ctx, "invitation.revoked", "invitation", id, 204);
-  ev.before = inv->to_json(now);
+  if (inv->role == "owner" && !caller_is_owner(actor)) return tl::unexpected(owner_needed("revoke"));
+  auto status = invitation_status(*inv, now);
+  if (status != "pending")
+    return slab5::fail("conflict", "The invitation is " + status + "; only a pending one can be revoked.");
+  OUTCOME_CHECK(st.invitations->revoke(id));
+  Json before = invitation_json(*inv, now);
   inv->status = "revoked";
-  ev.after = inv->to_json(now);
-  record_audit(ctx.db, std::move(ev));
-  tx.commit();
-  return {};
+  unit.record({.action = "invitation.revoked", .target_type = "invitation", .target_id = id,
+               .before = std::move(before), .after = invitation_json(*inv, now),
+               .status = status_of(Outcome::Removed), .emit_event = false});
+  return unit.commit();
 }
 
-Result<Json> accept_invitation(Ctx& ctx, IdentityService& svc, const std::string& token,
-                               const std::optional<std::string>& password_hash, const std::optional<std::string>& name) {
+Result<Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                               const InvitationAcceptance& in) {
   auto now = slab5::now_millis();
-  Tx tx(ctx.db);
-  std::optional<Invitation> inv;
-  {
-    auto q = ctx.db.query(std::string("SELECT ") + kInvitationColumns + " FROM invitations WHERE token_hash = ?",
-                          slab5::token_hash(token));
-    if (q.next()) inv = read_invitation(q);
-  }
+  auto st = open_identity_store(db);
+  WriteUnit unit(db, actor, meta);
+  OUTCOME_TRY(inv, st.invitations->find_by_token(slab5::token_hash(in.token)));
   if (!inv) return slab5::fail("invalid_request", "The invitation token is not valid.");
-  auto status = inv->effective_status(now);
+  auto status = invitation_status(*inv, now);
   if (status != "pending") return slab5::fail("token_expired", "The invitation is " + status + ".");
-  auto ws = find_workspace(ctx.db, inv->workspace_id);
+  auto ws = find_workspace(db, inv->workspace_id);
   if (!ws) return slab5::fail("token_expired", "The invitation's workspace no longer exists.");
 
-  auto user = find_user_by_email(ctx.db, inv->email);
+  OUTCOME_TRY(user, st.users->find_by_email(inv->email));
   bool created = false;
   if (!user) {
-    if (!password_hash)
+    if (!in.password_hash)
       return tl::unexpected(slab5::validation_error("password", "is required: " + inv->email + " has no account yet"));
     // The invitee joins the inviting tenant; following the mailed link proves the address.
-    user = insert_user(ctx.db, ws->tenant_id, inv->email, name.value_or(""), password_hash, true);
+    OUTCOME_TRY(fresh, insert_user(*st.users, ws->tenant_id, inv->email, in.name.value_or(""), in.password_hash, true));
+    user = std::move(fresh);
     created = true;
-  } else if (membership_role(ctx.db, ws->id, user->id)) {
+  } else if (membership_role(db, ws->id, user->id)) {
     return slab5::fail("conflict", inv->email + " is already a member of this workspace.");
   } else if (!user->email_verified_at) {
     // Registered but never verified: anyone can register any address, so the password set
     // then proves nothing. Accepting proves the mailbox; the accepter chooses the password.
-    if (!password_hash)
+    if (!in.password_hash)
       return tl::unexpected(slab5::validation_error(
           "password", "is required: the account for " + inv->email +
                           " was never verified, so its password is chosen now (the one set at registration is "
                           "discarded)"));
-    if (name) {
-      ctx.db.query("UPDATE users SET name = ? WHERE id = ?", *name, user->id).run();
-      user->name = *name;
-    }
-    claim_unverified_account(ctx, *user, password_hash, "invitation", ws->id);
+    if (in.name) user->name = *in.name;
+    OUTCOME_CHECK(claim_unverified_account(unit, st, *user, in.password_hash, "invitation", ws->id));
   }
   std::string at = slab5::format_rfc3339(now);
-  if (!user->email_verified_at) {
-    ctx.db.query("UPDATE users SET email_verified_at = ?, updated_at = ? WHERE id = ?", at, at, user->id).run();
-    user->email_verified_at = at;
-  }
-  ctx.db.query("INSERT INTO memberships (workspace_id, user_id, role, joined_at) VALUES (?,?,?,?)", ws->id, user->id,
-               inv->role, at)
-      .run();
-  ctx.db.query("UPDATE invitations SET status = 'accepted', accepted_at = ? WHERE id = ?", at, inv->id).run();
+  OUTCOME_CHECK(st.invitations->accept(*inv, user->id, at));
 
-  auto event = [&](std::string action, std::string ttype, std::string tid, std::optional<Json> before, Json after) {
-    AuditEvent ev = audit_from(ctx, std::move(action), std::move(ttype), std::move(tid), 200);
-    ev.workspace_id = ws->id;
-    ev.tenant_id = ws->tenant_id;
-    ev.actor_type = "user";
-    ev.actor_id = user->id;
-    ev.before = std::move(before);
-    ev.after = std::move(after);
-    record_audit(ctx.db, std::move(ev));
-  };
-  if (created) event("user.registered", "user", user->id, std::nullopt, user->to_json());
-  Json before = inv->to_json(now);
+  // The invitee acts, in the workspace they join.
+  Actor as_user = actor;
+  as_user.type = "user";
+  as_user.id = user->id;
+  as_user.workspace_id = ws->id;
+  as_user.tenant_id = ws->tenant_id;
+  int done = status_of(Outcome::Done);
+  if (created)
+    unit.record({.action = "user.registered", .target_type = "user", .target_id = user->id, .after = user_json(*user),
+                 .status = done, .emit_event = false, .actor = as_user});
+  Json before = invitation_json(*inv, now);
   inv->status = "accepted";
   inv->accepted_at = at;
-  Json after = inv->to_json(now);
+  Json after = invitation_json(*inv, now);
   after["user_id"] = user->id;
-  event("invitation.accepted", "invitation", inv->id, before, after);
-  Json out = start_session(ctx, svc, *user, ws->id);
-  tx.commit();
+  unit.record({.action = "invitation.accepted", .target_type = "invitation", .target_id = inv->id,
+               .before = std::move(before), .after = std::move(after), .status = done, .emit_event = false,
+               .actor = as_user});
+  OUTCOME_TRY(out, start_session(unit, meta, st, svc, *user, ws->id));
+  OUTCOME_CHECK(unit.commit());
   return out;
 }
 

@@ -3,50 +3,52 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
 #include "store/db.hpp"
+#include "store/identity_store.hpp"
 
 namespace slab5d {
 
-struct Ctx;
 struct IdentityService;
+struct MailSettings;
 
 inline constexpr std::int64_t kInvitationLifetimeMs = 7LL * 24 * 3600 * 1000;
 
-struct Invitation {
-  std::string id;
-  std::string workspace_id;
+// pending | accepted | revoked | expired, at `now`.
+std::string invitation_status(const Invitation& invitation, slab5::Millis now);
+slab5::Json invitation_json(const Invitation& invitation, slab5::Millis now);
+// pending | accepted | revoked | expired | all; nullopt for anything else.
+std::optional<InvitationFilter> invitation_filter(std::string_view status);
+
+// The workspace's invitations, newest first, ids below `after` when set.
+slab5::Result<std::vector<Invitation>> list_invitations(Db& db, const Actor& actor, InvitationFilter filter,
+                                                        const std::optional<std::string>& after, int limit);
+
+struct NewInvitation {
   std::string email;
   std::string role;
-  std::string invited_by_type;
-  std::string invited_by;
-  std::string status;  // stored: pending | accepted | revoked
-  std::string expires_at;
-  std::string created_at;
-  std::optional<std::string> accepted_at;
-
-  // pending | accepted | revoked | expired, at `now`.
-  std::string effective_status(slab5::Millis now) const;
-  slab5::Json to_json(slab5::Millis now) const;
 };
-
-std::optional<Invitation> find_invitation(Db& db, const std::string& workspace_id, const std::string& id);
-// Newest first; `status` is pending | accepted | revoked | expired | all.
-std::vector<Invitation> list_invitations(Db& db, const std::string& workspace_id, const std::string& status,
-                                         const std::optional<std::string>& after, int limit);
-
-// POST /v1/workspace/invitations (role rules, mail, member.invited).
-slab5::Result<slab5::Json> create_invitation(Ctx& ctx, const std::string& email, const std::string& role);
+// POST /v1/workspace/invitations: only an owner invites an owner; refuses a member and a
+// second pending invitation; mails the token; records member.invited.
+slab5::Result<slab5::Json> create_invitation(Db& db, const MailSettings& mail, const Actor& actor,
+                                             const RequestMeta& meta, const NewInvitation& input);
 // DELETE /v1/workspace/invitations/{id} (invitation.revoked).
-slab5::Status revoke_invitation(Ctx& ctx, const std::string& id);
-// POST /v1/auth/accept-invite: the session response for the invitation's workspace. The
-// password arrives hashed (or empty when none was sent).
-slab5::Result<slab5::Json> accept_invitation(Ctx& ctx, IdentityService& svc, const std::string& token,
-                                             const std::optional<std::string>& password_hash,
-                                             const std::optional<std::string>& name);
+slab5::Status revoke_invitation(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
+
+struct InvitationAcceptance {
+  std::string token;
+  std::optional<std::string> password_hash;  // hashed by the caller; none when no password was sent
+  std::optional<std::string> name;
+};
+// POST /v1/auth/accept-invite: the session response for the invitation's workspace. Call
+// with the signing key primed (SigningKeys::active) outside any transaction.
+slab5::Result<slab5::Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor,
+                                             const RequestMeta& meta, const InvitationAcceptance& input);
 
 }  // namespace slab5d

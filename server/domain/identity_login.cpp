@@ -1,12 +1,11 @@
 #include "domain/identity_login.hpp"
 
-#include "app.hpp"
-#include "domain/audit.hpp"
 #include "domain/identity.hpp"
 #include "domain/identity_service.hpp"
+#include "domain/outcome.hpp"
 #include "domain/passwords.hpp"
 #include "domain/sessions.hpp"
-#include "domain/workspaces.hpp"
+#include "domain/write.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5d {
@@ -23,93 +22,81 @@ std::int64_t throttle_delay_ms(int failures) {
 
 namespace {
 
-struct FailureState {
-  int count = 0;
-  slab5::Millis last = 0;
-};
-
-FailureState failures(Db& db, const std::string& email, slab5::Millis now) {
-  auto q = db.query("SELECT count(*), coalesce(max(at_ms), 0) FROM login_failures WHERE email = ? AND at_ms > ?", email,
-                    now - kFailureWindowMs);
-  q.next();
-  return {int(q.integer(0)), q.integer(1)};
-}
-
-// Records a failure and its audit event in one transaction.
-void record_failure(Ctx& ctx, const std::string& email, const std::optional<User>& user, const std::string& reason,
-                    int status) {
+// Records a failure and its session.failed audit row in a unit of its own, then answers with
+// `refusal` (whose status the audit row carries).
+tl::unexpected<slab5::Error> record_failure(Db& db, const Actor& actor, const RequestMeta& meta,
+                                            const std::string& email, const std::optional<User>& user,
+                                            const std::string& reason, slab5::Error refusal) {
   auto now = slab5::now_millis();
-  Tx tx(ctx.db);
-  ctx.db.query("DELETE FROM login_failures WHERE email = ? AND at_ms <= ?", email, now - kFailureWindowMs).run();
-  ctx.db.query("INSERT INTO login_failures (email, at_ms) VALUES (?, ?)", email, now).run();
-  AuditEvent ev = audit_from(ctx, "session.failed", "user", user ? user->id : "", status);
+  auto st = open_identity_store(db);
+  WriteUnit unit(db, actor, meta);
+  if (auto s = st.users->add_login_failure(email, now, now - kFailureWindowMs); !s) return tl::unexpected(s.error());
+  Actor who = actor;
+  who.id = "anonymous";
   if (user) {
-    ev.actor_type = "user";
-    ev.actor_id = user->id;
-    if (auto ws = personal_workspace_id(ctx.db, user->id)) {
-      ev.workspace_id = *ws;
-      if (auto w = find_workspace(ctx.db, *ws)) ev.tenant_id = w->tenant_id;
-    }
-  } else {
-    ev.actor_id = "anonymous";
+    auto ws = st.users->personal_workspace(user->id);
+    if (!ws) return tl::unexpected(ws.error());
+    who = audit_actor(db, actor, "user", user->id, *ws);
   }
-  ev.after = Json{{"provider", "local"}, {"email", email}, {"reason", reason}};
-  record_audit(ctx.db, std::move(ev));
-  tx.commit();
+  unit.record({.action = "session.failed", .target_type = "user", .target_id = user ? user->id : "",
+               .after = Json{{"provider", "local"}, {"email", email}, {"reason", reason}},
+               .status = status_of(refusal), .emit_event = false, .actor = who});
+  if (auto s = unit.commit(); !s) return tl::unexpected(s.error());
+  return tl::unexpected(std::move(refusal));
 }
 
-tl::unexpected<slab5::Error> too_many(std::int64_t delay_ms) {
+slab5::Error too_many(std::int64_t delay_ms) {
   auto secs = (delay_ms + 999) / 1000;
-  return slab5::fail("too_many_attempts",
-                     "Too many failed sign-ins for this email; try again in " + std::to_string(secs) + " seconds.",
-                     {{"retry_after_seconds", secs}});
+  slab5::Error e{"too_many_attempts",
+                 "Too many failed sign-ins for this email; try again in " + std::to_string(secs) + " seconds."};
+  return e.retry_after(secs);
 }
 
 }  // namespace
 
-Result<Json> local_login(Ctx& ctx, IdentityService& svc, const std::string& email, const std::string& password,
-                         const std::optional<std::string>& workspace_id) {
+Result<Json> local_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                         const LocalLogin& in) {
+  auto st = open_identity_store(db);
   auto now = slab5::now_millis();
-  auto state = failures(ctx.db, email, now);
-  if (state.count >= kFreeFailures && now < state.last + throttle_delay_ms(state.count)) {
+  OUTCOME_TRY(state, st.users->login_failures(in.email, now - kFailureWindowMs));
+  if (state.count >= kFreeFailures && now < state.last_ms + throttle_delay_ms(state.count)) {
     // A throttled attempt counts as a failure too, so the wait grows while attempts go on;
     // failures older than the window drop out, so the lock-out always ends.
-    record_failure(ctx, email, find_user_by_email(ctx.db, email), "throttled", 429);
-    ctx.response_headers.emplace_back("Retry-After", std::to_string((throttle_delay_ms(state.count + 1) + 999) / 1000));
-    return too_many(throttle_delay_ms(state.count + 1));
+    OUTCOME_TRY(known, st.users->find_by_email(in.email));
+    return record_failure(db, actor, meta, in.email, known, "throttled", too_many(throttle_delay_ms(state.count + 1)));
   }
 
-  auto user = find_user_by_email(ctx.db, email);
+  OUTCOME_TRY(user, st.users->find_by_email(in.email));
   bool ok;
   if (user && user->password_hash) {
-    ok = password.size() <= 1024 && verify_password(password, *user->password_hash);
+    ok = in.password.size() <= 1024 && verify_password(in.password, *user->password_hash);
   } else {
     // Same work for an unknown email (or an OAuth-only account) as for a wrong password.
-    (void)verify_password(password, svc.dummy_hash());
+    (void)verify_password(in.password, svc.dummy_hash());
     ok = false;
   }
-  if (!ok) {
-    record_failure(ctx, email, user, user ? "wrong_password" : "unknown_email", 401);
-    return slab5::fail("invalid_credentials");
-  }
-  if (!user->email_verified_at && !ctx.app.config().auto_verify)
+  if (!ok)
+    return record_failure(db, actor, meta, in.email, user, user ? "wrong_password" : "unknown_email",
+                          slab5::Error{"invalid_credentials"});
+  if (!user->email_verified_at && !svc.config().auto_verify)
     return slab5::fail("email_not_verified",
                        "Verify your email address first (see the mail we sent, or 'slab5 auth resend-verification').");
 
   std::optional<std::string> rehash;
-  if (password_needs_rehash(*user->password_hash, svc.cost)) rehash = hash_password(password, svc.cost);
+  if (password_needs_rehash(*user->password_hash, svc.cost)) rehash = hash_password(in.password, svc.cost);
 
-  Tx tx(ctx.db);
-  auto ws = session_workspace(ctx.db, user->id, workspace_id);
-  if (!ws) return tl::unexpected(ws.error());
-  ctx.db.query("DELETE FROM login_failures WHERE email = ?", email).run();
+  WriteUnit unit(db, actor, meta);
+  OUTCOME_TRY(ws, session_workspace(db, *st.users, user->id, in.workspace_id));
+  OUTCOME_CHECK(st.users->clear_login_failures(in.email));
   if (rehash) {
-    ctx.db.query("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", *rehash,
-                 slab5::format_rfc3339(now), user->id)
-        .run();
+    // Stored; the answer shows the account as the sign-in found it.
+    User rehashed = *user;
+    rehashed.password_hash = *rehash;
+    rehashed.updated_at = slab5::format_rfc3339(now);
+    OUTCOME_CHECK(st.users->update(rehashed));
   }
-  Json out = start_session(ctx, svc, *user, *ws);
-  tx.commit();
+  OUTCOME_TRY(out, start_session(unit, meta, st, svc, *user, ws));
+  OUTCOME_CHECK(unit.commit());
   return out;
 }
 

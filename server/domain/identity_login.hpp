@@ -5,12 +5,13 @@
 #include <optional>
 #include <string>
 
+#include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
+#include "store/db.hpp"
 
 namespace slab5d {
 
-struct Ctx;
 struct IdentityService;
 
 inline constexpr int kFreeFailures = 5;                          // failures before throttling
@@ -21,7 +22,17 @@ inline constexpr std::int64_t kMaxDelayMs = 15LL * 60 * 1000;
 // The wait imposed after `failures` failures within the window (0 below the threshold).
 std::int64_t throttle_delay_ms(int failures);
 
-slab5::Result<slab5::Json> local_login(Ctx& ctx, IdentityService& svc, const std::string& email,
-                                       const std::string& password, const std::optional<std::string>& workspace_id);
+struct LocalLogin {
+  std::string email;
+  std::string password;
+  std::optional<std::string> workspace_id;
+};
+
+// The session response, or: invalid_credentials (one answer for an unknown email and a wrong
+// password), email_not_verified, workspace_not_found, or too_many_attempts carrying
+// retry_after_seconds. Every failure is recorded as session.failed. Call with the signing
+// key primed (SigningKeys::active) outside any transaction.
+slab5::Result<slab5::Json> local_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                                       const LocalLogin& input);
 
 }  // namespace slab5d

@@ -12,7 +12,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "app.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 
@@ -66,7 +65,7 @@ constexpr std::string_view kVersion = "v1:";
 
 }  // namespace
 
-std::string kek_path(const App& app) { return app.db_is_throwaway() ? std::string() : app.db_path() + ".kek"; }
+std::string kek_path(const std::string& db_path, bool throwaway) { return throwaway ? std::string() : db_path + ".kek"; }
 
 const std::string& key_encryption_key(const std::string& path) {
   static std::mutex mu;

@@ -10,10 +10,8 @@
 
 namespace slab5d {
 
-class App;
-
-// The KEK file for the app's database; "" for a throwaway database.
-std::string kek_path(const App& app);
+// The KEK file for the database at `db_path`; "" for a throwaway database.
+std::string kek_path(const std::string& db_path, bool throwaway);
 
 // The KEK kept at `path` (made, atomically and 0600, on first use; one per path per process);
 // for "" a random key that lives as long as the process.

@@ -6,10 +6,9 @@
 #include <cstring>
 #include <ctime>
 
-#include "app.hpp"
 #include "domain/kek.hpp"
+#include "domain/write.hpp"
 #include "logger.hpp"
-#include "work_pool.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 
@@ -31,13 +30,18 @@ std::string open_field(const std::string& kek, const std::string& id, std::strin
 }
 }  // namespace
 
-std::string store_mail(Db& db, const Mail& m, const std::string& kek) {
-  std::string id = slab5::new_id("msg");
-  db.query("INSERT INTO mail (id, to_addr, subject, kind, token, link, body, created_at) VALUES (?,?,?,?,?,?,?,?)", id,
-           m.to, m.subject, m.kind, seal_field(kek, id, "token", m.token), seal_field(kek, id, "link", m.link),
-           seal_field(kek, id, "body", m.body), slab5::format_rfc3339(slab5::now_millis()))
-      .run();
-  return id;
+slab5::Result<std::string> store_mail(MailStore& store, const Mail& m, const std::string& kek) {
+  StoredMail row;
+  row.id = slab5::new_id("msg");
+  row.to = m.to;
+  row.subject = m.subject;
+  row.kind = m.kind;
+  row.token = seal_field(kek, row.id, "token", m.token);
+  row.link = seal_field(kek, row.id, "link", m.link);
+  row.body = seal_field(kek, row.id, "body", m.body);
+  row.created_at = slab5::format_rfc3339(slab5::now_millis());
+  if (auto st = store.insert(row); !st) return tl::unexpected(st.error());
+  return row.id;
 }
 
 namespace {
@@ -110,50 +114,54 @@ std::string smtp_send(const std::string& smtp_url, const std::string& from, cons
   return rc == CURLE_OK ? std::string() : std::string(curl_easy_strerror(rc));
 }
 
-std::string send_mail(App& app, Db& db, const Mail& m) {
-  const auto& cfg = app.config();
+slab5::Result<std::string> send_mail(MailStore& store, const MailSettings& settings, const Mail& m) {
   // The dev mailbox is the one place a one-time token is kept recoverable, because
   // GET /v1/dev/mail must show it; it is stored sealed under the KEK, never in clear.
   // Without the dev routes nothing can read it, so only the envelope (recipient, subject,
   // kind) is kept and the token never reaches the database at all.
   Mail kept = m;
-  if (!cfg.dev_routes) {
+  if (!settings.keep_content) {
     kept.token.clear();
     kept.link.clear();
     kept.body.clear();
   }
-  std::string id = store_mail(db, kept, key_encryption_key(kek_path(app)));
-  if (!cfg.smtp_url.empty()) {
+  auto id = store_mail(store, kept, key_encryption_key(settings.kek_path));
+  if (!id) return id;
+  if (!settings.smtp_url.empty()) {
     // Delivered off the request path; a failure is logged (without the body or token).
-    app.blocking_pool().post([url = cfg.smtp_url, from = cfg.mail_from, m, id] {
+    auto job = [url = settings.smtp_url, from = settings.from, m, id = *id] {
       std::string err = smtp_send(url, from, m);
       if (err.empty())
         logger().log(LogLevel::Info, "mail sent", {{"mail_id", id}, {"kind", m.kind}});
       else
         logger().log(LogLevel::Warn, "mail not sent", {{"mail_id", id}, {"kind", m.kind}, {"error", err}});
-    });
+    };
+    if (settings.post) settings.post(std::move(job));
+    else job();
   }
   return id;
 }
 
-slab5::Json list_mail(Db& db, const std::string& to, const std::string& kek) {
+slab5::Result<slab5::Json> dev_mailbox(Db& db, const std::string& to, const std::string& kek) {
+  auto rows = open_identity_store(db).mail->list(to);
+  if (!rows) return tl::unexpected(rows.error());
   slab5::Json out = slab5::Json::array();
-  auto q = db.query("SELECT id, to_addr, subject, kind, token, link, created_at FROM mail "
-                    "WHERE (? = '' OR to_addr = ?) ORDER BY id DESC",
-                    to, to);
-  while (q.next()) {
-    std::string id = q.text(0);
-    out.push_back({{"id", id},
-                   {"to", q.text(1)},
-                   {"subject", q.text(2)},
-                   {"kind", q.text(3)},
-                   {"token", open_field(kek, id, "token", q.text(4))},
-                   {"link", open_field(kek, id, "link", q.text(5))},
-                   {"created_at", q.text(6)}});
-  }
+  for (const auto& r : *rows)
+    out.push_back({{"id", r.id},
+                   {"to", r.to},
+                   {"subject", r.subject},
+                   {"kind", r.kind},
+                   {"token", open_field(kek, r.id, "token", r.token)},
+                   {"link", open_field(kek, r.id, "link", r.link)},
+                   {"created_at", r.created_at}});
   return out;
 }
 
-void clear_mail(Db& db) { db.exec("DELETE FROM mail"); }
+slab5::Status clear_dev_mailbox(Db& db, const Actor& actor, const RequestMeta& meta) {
+  // Not audited (a development route): the unit is the transaction only.
+  WriteUnit unit(db, actor, meta);
+  if (auto st = open_identity_store(db).mail->clear(); !st) return st;
+  return unit.commit();
+}
 
 }  // namespace slab5d

@@ -4,12 +4,13 @@
 #include <array>
 #include <cctype>
 
-#include "app.hpp"
-#include "domain/audit.hpp"
+#include "config.hpp"
 #include "domain/identity.hpp"
 #include "domain/identity_service.hpp"
+#include "domain/outcome.hpp"
 #include "domain/sessions.hpp"
 #include "domain/workspaces.hpp"
+#include "domain/write.hpp"
 #include "slab5/http_client.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
@@ -159,52 +160,53 @@ Result<OAuthIdentity> verify_id_token(const Config& cfg, const std::string& prov
   return id;
 }
 
-Result<Json> oauth_login(Ctx& ctx, IdentityService& svc, const std::string& provider, const std::string& id_token,
-                         const std::optional<std::string>& workspace_id) {
-  auto id = verify_id_token(ctx.app.config(), provider, svc.jwks_for(provider), id_token);
+Result<Json> oauth_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                         const OAuthLogin& in) {
+  const std::string& provider = in.provider;
+  auto st = open_identity_store(db);
+  auto id = verify_id_token(svc.config(), provider, svc.jwks_for(provider), in.id_token);
   if (!id) {
-    Tx tx(ctx.db);
-    AuditEvent ev = audit_from(ctx, "session.failed", "user", "", 401);
-    ev.actor_id = "anonymous";
-    ev.after = Json{{"provider", provider}, {"reason", id.error().message}};
-    record_audit(ctx.db, std::move(ev));
-    tx.commit();
+    WriteUnit unit(db, actor, meta);
+    Actor anonymous = actor;
+    anonymous.id = "anonymous";
+    unit.record({.action = "session.failed", .target_type = "user", .target_id = "",
+                 .after = Json{{"provider", provider}, {"reason", id.error().message}},
+                 .status = status_of(id.error()), .emit_event = false, .actor = anonymous});
+    OUTCOME_CHECK(unit.commit());
     return tl::unexpected(id.error());
   }
   auto now = slab5::now_millis();
   std::string at = slab5::format_rfc3339(now);
-  Tx tx(ctx.db);
-  auto user = find_user_by_email(ctx.db, id->email);
+  WriteUnit unit(db, actor, meta);
+  OUTCOME_TRY(user, st.users->find_by_email(id->email));
   if (!user) {
     std::string tenant = slab5::new_id("ten");
-    ctx.db.query("INSERT INTO tenants (id, name, created_at) VALUES (?,?,?)", tenant,
-                 id->name.empty() ? id->email : id->name, at)
-        .run();
-    user = insert_user(ctx.db, tenant, id->email, id->name, std::nullopt, true);
-    Workspace ws = create_workspace(ctx.db, "Personal Workspace", derive_slug(ctx.db, "personal"), tenant, user->id);
-    auto event = [&](std::string action, std::string ttype, std::string tid, Json after) {
-      AuditEvent ev = audit_from(ctx, std::move(action), std::move(ttype), std::move(tid), 200);
-      ev.workspace_id = ws.id;
-      ev.tenant_id = tenant;
-      ev.actor_type = "user";
-      ev.actor_id = user->id;
-      ev.after = std::move(after);
-      record_audit(ctx.db, std::move(ev));
-    };
-    Json after = user->to_json();
+    OUTCOME_CHECK(st.users->insert_tenant(tenant, id->name.empty() ? id->email : id->name, at));
+    OUTCOME_TRY(fresh, insert_user(*st.users, tenant, id->email, id->name, std::nullopt, true));
+    user = std::move(fresh);
+    Workspace ws = create_workspace(db, "Personal Workspace", derive_slug(db, "personal"), tenant, user->id);
+    // The new user acts, in their new workspace.
+    Actor as_user = actor;
+    as_user.type = "user";
+    as_user.id = user->id;
+    as_user.workspace_id = ws.id;
+    as_user.tenant_id = tenant;
+    Json after = user_json(*user);
     after["provider"] = provider;
-    event("user.registered", "user", user->id, after);
-    event("workspace.created", "workspace", ws.id, ws.to_json());
+    int done = status_of(Outcome::Done);
+    unit.record({.action = "user.registered", .target_type = "user", .target_id = user->id, .after = after,
+                 .status = done, .emit_event = false, .actor = as_user});
+    unit.record({.action = "workspace.created", .target_type = "workspace", .target_id = ws.id, .after = ws.to_json(),
+                 .status = done, .emit_event = false, .actor = as_user});
   } else if (!user->email_verified_at) {
     // The provider vouches for the address (Google's email_verified, Microsoft's tenant list).
     // Whoever registered it with a password never proved it: that password is cleared and
     // the account's sessions end, so only the mailbox's owner keeps a way in.
-    claim_unverified_account(ctx, *user, std::nullopt, "oauth:" + provider, std::nullopt);
+    OUTCOME_CHECK(claim_unverified_account(unit, st, *user, std::nullopt, "oauth:" + provider, std::nullopt));
   }
-  auto ws = session_workspace(ctx.db, user->id, workspace_id);
-  if (!ws) return tl::unexpected(ws.error());
-  Json out = start_session(ctx, svc, *user, *ws);
-  tx.commit();
+  OUTCOME_TRY(ws, session_workspace(db, *st.users, user->id, in.workspace_id));
+  OUTCOME_TRY(out, start_session(unit, meta, st, svc, *user, ws));
+  OUTCOME_CHECK(unit.commit());
   return out;
 }
 

@@ -9,14 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/jose.hpp"
 #include "slab5/json_util.hpp"
+#include "store/db.hpp"
 
 namespace slab5d {
 
 struct Config;
-struct Ctx;
 struct IdentityService;
 
 inline constexpr std::int64_t kOAuthSkewSeconds = 60;
@@ -59,9 +60,16 @@ std::string oauth_jwks_url(const Config& cfg, const std::string& base_url, const
 slab5::Result<OAuthIdentity> verify_id_token(const Config& cfg, const std::string& provider, JwksCache& cache,
                                              const std::string& id_token);
 
+struct OAuthLogin {
+  std::string provider;  // google | microsoft
+  std::string id_token;
+  std::optional<std::string> workspace_id;
+};
+
 // POST /v1/auth/session with provider google | microsoft: verify, find or create the user
-// (with a personal workspace), start a session. Failures are audited as session.failed.
-slab5::Result<slab5::Json> oauth_login(Ctx& ctx, IdentityService& svc, const std::string& provider,
-                                       const std::string& id_token, const std::optional<std::string>& workspace_id);
+// (with a personal workspace), start a session. Failures are recorded as session.failed.
+// Call with the signing key primed (SigningKeys::active) outside any transaction.
+slab5::Result<slab5::Json> oauth_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                                       const OAuthLogin& input);
 
 }  // namespace slab5d

@@ -2,10 +2,11 @@
 
 #include <array>
 
-#include "domain/audit.hpp"
 #include "domain/identity.hpp"
 #include "domain/identity_service.hpp"
+#include "domain/outcome.hpp"
 #include "domain/workspaces.hpp"
+#include "domain/write.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/jose.hpp"
 #include "slab5/time.hpp"
@@ -17,102 +18,73 @@ using slab5::Json;
 using slab5::Result;
 
 namespace {
-constexpr const char* kSessionColumns =
-    "id, user_id, workspace_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip";
 constexpr std::array<std::string_view, 1> kSessionAlgs{slab5::jose::kES256};
-
-SessionRecord read_session(const Query& q) {
-  SessionRecord s;
-  s.id = q.text(0);
-  s.user_id = q.text(1);
-  s.workspace_id = q.opt_text(2).value_or("");
-  s.created_at = q.text(3);
-  s.last_used_at = q.opt_text(4);
-  s.expires_at = q.text(5);
-  s.revoked_at = q.opt_text(6);
-  s.user_agent = q.text(7);
-  s.ip = q.text(8);
-  return s;
-}
 
 tl::unexpected<slab5::Error> unauthorized(std::string msg) { return slab5::fail("unauthorized", std::move(msg)); }
 
-// A session event lands in the workspace the session was made for.
-AuditEvent session_event(Ctx& ctx, std::string action, const SessionRecord& s, int status) {
-  AuditEvent ev = audit_from(ctx, std::move(action), "session", s.id, status);
-  ev.actor_type = "user";
-  ev.actor_id = s.user_id;
-  if (!s.workspace_id.empty()) {
-    ev.workspace_id = s.workspace_id;
-    if (auto w = find_workspace(ctx.db, s.workspace_id)) ev.tenant_id = w->tenant_id;
-  }
-  return ev;
-}
-
-Json session_json_for_audit(const SessionRecord& s) { return s.to_json(""); }
-
-Json response(Ctx& ctx, IdentityService& svc, const User& user, const std::string& workspace_id,
-              const std::string& sid, const std::string& refresh) {
+Result<Json> response(Db& db, IdentityStore& st, IdentityService& svc, const User& user,
+                      const std::string& workspace_id, const std::string& sid, const std::string& refresh) {
   Json ws = nullptr;
-  if (auto w = find_workspace(ctx.db, workspace_id)) {
+  if (auto w = find_workspace(db, workspace_id)) {
     ws = w->to_json();
-    if (auto role = membership_role(ctx.db, workspace_id, user.id)) ws["role"] = *role;
+    if (auto role = membership_role(db, workspace_id, user.id)) ws["role"] = *role;
   }
-  return {{"accessToken", issue_access_token(ctx.db, svc, user.id, sid)},
-          {"refreshToken", refresh},
-          {"tokenType", "Bearer"},
-          {"expiresIn", ctx.app.config().session_ttl_ms / 1000},
-          {"sessionId", sid},
-          {"user", user.to_json()},
-          {"workspace", ws}};
+  OUTCOME_TRY(access, issue_access_token(*st.keys, svc, user.id, sid));
+  return Json{{"accessToken", access},
+              {"refreshToken", refresh},
+              {"tokenType", "Bearer"},
+              {"expiresIn", svc.config().session_ttl_ms / 1000},
+              {"sessionId", sid},
+              {"user", user_json(user)},
+              {"workspace", ws}};
 }
 }  // namespace
 
-Json SessionRecord::to_json(const std::string& current_sid) const {
+Json session_json(const SessionRecord& s, const std::string& current_sid) {
   auto opt = [](const std::optional<std::string>& v) { return v ? Json(*v) : Json(nullptr); };
-  Json j = {{"id", id},
-            {"workspace_id", workspace_id.empty() ? Json(nullptr) : Json(workspace_id)},
-            {"created_at", created_at},
-            {"last_used_at", opt(last_used_at)},
-            {"expires_at", expires_at},
-            {"user_agent", user_agent},
-            {"ip", ip}};
-  if (revoked_at) j["revoked_at"] = *revoked_at;
-  if (!current_sid.empty()) j["current"] = id == current_sid;
+  Json j = {{"id", s.id},
+            {"workspace_id", s.workspace_id.empty() ? Json(nullptr) : Json(s.workspace_id)},
+            {"created_at", s.created_at},
+            {"last_used_at", opt(s.last_used_at)},
+            {"expires_at", s.expires_at},
+            {"user_agent", s.user_agent},
+            {"ip", s.ip}};
+  if (s.revoked_at) j["revoked_at"] = *s.revoked_at;
+  if (!current_sid.empty()) j["current"] = s.id == current_sid;
   return j;
 }
 
-std::optional<SessionRecord> find_session(Db& db, const std::string& id) {
-  auto q = db.query(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?", id);
-  if (!q.next()) return std::nullopt;
-  return read_session(q);
+Result<std::vector<SessionRecord>> list_sessions(Db& db, const std::string& user_id,
+                                                 const std::optional<std::string>& after, int limit) {
+  return open_identity_store(db).sessions->list_active(user_id, slab5::format_rfc3339(slab5::now_millis()), after,
+                                                       limit);
 }
 
-std::vector<SessionRecord> list_active_sessions(Db& db, const std::string& user_id,
-                                                const std::optional<std::string>& after, int limit) {
-  std::vector<SessionRecord> out;
-  auto q = db.query(std::string("SELECT ") + kSessionColumns +
-                        " FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? "
-                        "AND (? = '' OR id < ?) ORDER BY id DESC LIMIT ?",
-                    user_id, slab5::format_rfc3339(slab5::now_millis()), after.value_or(""), after.value_or(""),
-                    limit);
-  while (q.next()) out.push_back(read_session(q));
-  return out;
+slab5::Status prime_signing_key(Db& db, IdentityService& svc) {
+  auto st = open_identity_store(db);
+  OUTCOME_CHECK(svc.keys.active(*st.keys));
+  return {};
 }
 
-std::string issue_access_token(Db& db, IdentityService& svc, const std::string& user_id, const std::string& sid) {
+Result<Json> signing_jwks(Db& db, IdentityService& svc) { return svc.keys.jwks(*open_identity_store(db).keys); }
+
+Result<std::string> issue_access_token(SigningKeyStore& keys, IdentityService& svc, const std::string& user_id,
+                                       const std::string& sid) {
   auto now = slab5::now_millis() / 1000;
   Json claims = {{"iss", svc.issuer()},
                  {"sub", user_id},
                  {"sid", sid},
                  {"iat", now},
-                 {"exp", now + svc.app.config().session_ttl_ms / 1000},
+                 {"exp", now + svc.config().session_ttl_ms / 1000},
                  {"typ", "session"}};
-  return slab5::jose::sign(svc.keys.active(db), claims);
+  OUTCOME_TRY(key, svc.keys.active(keys));
+  return slab5::jose::sign(key, claims);
 }
 
-Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string_view token) {
-  auto v = slab5::jose::verify(token, [&](const std::string& kid) { return svc.keys.find(db, kid); }, kSessionAlgs);
+Result<SessionClaims> verify_session(Db& db, IdentityService& svc, std::string_view token) {
+  auto st = open_identity_store(db);
+  auto v = slab5::jose::verify(
+      token, [&](const std::string& kid) { return svc.keys.find(*st.keys, kid); }, kSessionAlgs);
   if (!v) return unauthorized("The session token is not valid: " + v.error().message + ".");
   const Json& c = v->claims;
   if (c.value("typ", std::string()) != "session") return unauthorized("The token is not a session token.");
@@ -123,40 +95,36 @@ Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string
     return unauthorized("The session token has expired; refresh it or sign in again.");
   std::string sid = c["sid"].get<std::string>();
   std::string sub = c["sub"].get<std::string>();
-  std::optional<std::string> last_used;
-  std::int64_t session_expires_ms = 0;
-  {
-    auto q = db.query("SELECT user_id, revoked_at, expires_at, last_used_at FROM sessions WHERE id = ?", sid);
-    if (!q.next()) return unauthorized("The session does not exist.");
-    if (q.text(0) != sub) return unauthorized("The session token does not match its session.");
-    if (!q.is_null(1)) return unauthorized("The session has been revoked; sign in again.");
-    session_expires_ms = slab5::parse_rfc3339(q.text(2)).value_or(0);
-    if (session_expires_ms <= now_ms) return unauthorized("The session has expired; sign in again.");
-    last_used = q.opt_text(3);
-  }
+  OUTCOME_TRY(s, st.sessions->find(sid));
+  if (!s) return unauthorized("The session does not exist.");
+  if (s->user_id != sub) return unauthorized("The session token does not match its session.");
+  if (s->revoked_at) return unauthorized("The session has been revoked; sign in again.");
+  std::int64_t session_expires_ms = slab5::parse_rfc3339(s->expires_at).value_or(0);
+  if (session_expires_ms <= now_ms) return unauthorized("The session has expired; sign in again.");
   // Last use is recorded at most once a minute per session.
-  auto last = last_used ? slab5::parse_rfc3339(*last_used).value_or(0) : 0;
-  if (now_ms - last >= 60000)
-    db.query("UPDATE sessions SET last_used_at = ? WHERE id = ?", slab5::format_rfc3339(now_ms), sid).run();
-  Principal p;
-  p.kind = Principal::Kind::Session;
-  p.credential_id = sid;
-  p.user_id = sub;
-  p.token_expires_at_ms = std::int64_t(c["exp"].get<double>()) * 1000;
-  p.session_expires_at_ms = session_expires_ms;
-  return p;
+  auto last = s->last_used_at ? slab5::parse_rfc3339(*s->last_used_at).value_or(0) : 0;
+  if (now_ms - last >= 60000) OUTCOME_CHECK(st.sessions->touch(sid, slab5::format_rfc3339(now_ms)));
+  SessionClaims out;
+  out.session_id = sid;
+  out.user_id = sub;
+  out.token_expires_at_ms = std::int64_t(c["exp"].get<double>()) * 1000;
+  out.session_expires_at_ms = session_expires_ms;
+  return out;
 }
 
-Result<std::string> session_workspace(Db& db, const std::string& user_id, const std::optional<std::string>& requested) {
+Result<std::string> session_workspace(Db& db, UserStore& users, const std::string& user_id,
+                                      const std::optional<std::string>& requested) {
   if (requested) {
     if (!membership_role(db, *requested, user_id))
       return slab5::fail("workspace_not_found", "No workspace " + *requested + " is accessible to you.");
     return *requested;
   }
-  return personal_workspace_id(db, user_id).value_or("");
+  OUTCOME_TRY(personal, users.personal_workspace(user_id));
+  return personal.value_or("");
 }
 
-Json start_session(Ctx& ctx, IdentityService& svc, const User& user, const std::string& workspace_id) {
+Result<Json> start_session(WriteUnit& unit, const RequestMeta& meta, IdentityStore& st, IdentityService& svc,
+                           const User& user, const std::string& workspace_id) {
   auto now = slab5::now_millis();
   SessionRecord s;
   s.id = slab5::new_id("ses");
@@ -165,97 +133,84 @@ Json start_session(Ctx& ctx, IdentityService& svc, const User& user, const std::
   s.created_at = slab5::format_rfc3339(now);
   s.last_used_at = s.created_at;
   s.expires_at = slab5::format_rfc3339(now + kRefreshLifetimeMs);
-  s.user_agent = ctx.user_agent().substr(0, 512);
-  s.ip = ctx.req.remote_ip;
+  s.user_agent = meta.user_agent.substr(0, 512);
+  s.ip = meta.ip;
   std::string refresh = slab5::generate_token(slab5::kRefreshPrefix);
-  ctx.db.query("INSERT INTO sessions (id, user_id, workspace_id, refresh_hash, created_at, last_used_at, expires_at, "
-               "user_agent, ip) VALUES (?,?,?,?,?,?,?,?,?)",
-               s.id, s.user_id, workspace_id.empty() ? std::optional<std::string>{} : std::optional{workspace_id},
-               slab5::token_hash(refresh), s.created_at, s.last_used_at, s.expires_at, s.user_agent, s.ip)
-      .run();
-  AuditEvent ev = session_event(ctx, "session.created", s, 200);
-  ev.after = session_json_for_audit(s);
-  record_audit(ctx.db, std::move(ev));
-  return response(ctx, svc, user, workspace_id, s.id, refresh);
+  OUTCOME_CHECK(st.sessions->insert(s, slab5::token_hash(refresh)));
+  unit.record({.action = "session.created", .target_type = "session", .target_id = s.id,
+               .after = session_json(s, ""), .status = status_of(Outcome::Done), .emit_event = false,
+               .actor = audit_actor(unit.db(), unit.actor(), "user", s.user_id, s.workspace_id)});
+  return response(unit.db(), st, svc, user, workspace_id, s.id, refresh);
 }
 
-Result<Json> refresh_session(Ctx& ctx, IdentityService& svc, const std::string& refresh_token) {
+Result<Json> refresh_session(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                             const std::string& refresh_token) {
   if (slab5::token_kind(refresh_token) != slab5::TokenKind::Refresh || !slab5::token_checksum_ok(refresh_token))
     return unauthorized("The refresh token is not valid.");
   std::string hash = slab5::token_hash(refresh_token);
   auto now = slab5::now_millis();
-  Tx tx(ctx.db);
-  std::optional<SessionRecord> s;
-  {
-    auto q = ctx.db.query(std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE refresh_hash = ?", hash);
-    if (q.next()) s = read_session(q);
-  }
+  auto st = open_identity_store(db);
+  WriteUnit unit(db, actor, meta);
+  OUTCOME_TRY(s, st.sessions->find_by_refresh(hash));
   if (!s) {
-    std::optional<std::string> reused_sid;
-    {
-      auto q = ctx.db.query("SELECT session_id FROM used_refresh_tokens WHERE token_hash = ?", hash);
-      if (q.next()) reused_sid = q.text(0);
-    }
+    OUTCOME_TRY(reused_sid, st.sessions->find_used_refresh(hash));
     if (!reused_sid) return unauthorized("The refresh token is not valid.");
     // A rotated-away token came back: someone holds a copy. End the whole session.
-    auto victim = find_session(ctx.db, *reused_sid);
+    slab5::Error refused{"unauthorized",
+                         "The refresh token was already used; the session has been revoked. Sign in again."};
+    OUTCOME_TRY(victim, st.sessions->find(*reused_sid));
     if (victim && !victim->revoked_at) {
       std::string at = slab5::format_rfc3339(now);
-      ctx.db.query("UPDATE sessions SET revoked_at = ?, refresh_hash = NULL WHERE id = ?", at, victim->id).run();
-      AuditEvent ev = session_event(ctx, "session.revoked", *victim, 401);
-      ev.actor_type = "system";
-      ev.actor_id = "system";
-      ev.before = session_json_for_audit(*victim);
+      OUTCOME_CHECK(st.sessions->revoke(victim->id, at));
+      Json before = session_json(*victim, "");
       victim->revoked_at = at;
-      ev.after = session_json_for_audit(*victim);
-      (*ev.after)["reason"] = "refresh_token_reused";
-      record_audit(ctx.db, std::move(ev));
-      tx.commit();
+      Json after = session_json(*victim, "");
+      after["reason"] = "refresh_token_reused";
+      unit.record({.action = "session.revoked", .target_type = "session", .target_id = victim->id,
+                   .before = std::move(before), .after = std::move(after), .status = status_of(refused),
+                   .emit_event = false,
+                   .actor = audit_actor(db, actor, "system", "system", victim->workspace_id)});
+      OUTCOME_CHECK(unit.commit());
     }
-    return unauthorized("The refresh token was already used; the session has been revoked. Sign in again.");
+    return tl::unexpected(refused);
   }
   if (s->revoked_at) return unauthorized("The session has been revoked; sign in again.");
-  if (slab5::parse_rfc3339(s->expires_at).value_or(0) <= now) return unauthorized("The session has expired; sign in again.");
-  auto user = find_user(ctx.db, s->user_id);
+  if (slab5::parse_rfc3339(s->expires_at).value_or(0) <= now)
+    return unauthorized("The session has expired; sign in again.");
+  OUTCOME_TRY(user, st.users->find(s->user_id));
   if (!user) return unauthorized("The refresh token is not valid.");
   std::string fresh = slab5::generate_token(slab5::kRefreshPrefix);
   std::string at = slab5::format_rfc3339(now);
-  ctx.db.query("INSERT OR IGNORE INTO used_refresh_tokens (token_hash, session_id, used_at) VALUES (?,?,?)", hash,
-               s->id, at)
-      .run();
-  ctx.db.query("UPDATE sessions SET refresh_hash = ?, last_used_at = ?, expires_at = ? WHERE id = ?",
-               slab5::token_hash(fresh), at, slab5::format_rfc3339(now + kRefreshLifetimeMs), s->id)
-      .run();
+  OUTCOME_CHECK(st.sessions->rotate(s->id, hash, slab5::token_hash(fresh), at,
+                                    slab5::format_rfc3339(now + kRefreshLifetimeMs)));
   // The session keeps its workspace while the user is still a member of it.
   std::string ws = s->workspace_id;
-  if (ws.empty() || !membership_role(ctx.db, ws, user->id)) ws = personal_workspace_id(ctx.db, user->id).value_or("");
-  Json out = response(ctx, svc, *user, ws, s->id, fresh);
-  tx.commit();
+  if (ws.empty() || !membership_role(db, ws, user->id)) {
+    OUTCOME_TRY(personal, st.users->personal_workspace(user->id));
+    ws = personal.value_or("");
+  }
+  OUTCOME_TRY(out, response(db, st, svc, *user, ws, s->id, fresh));
+  OUTCOME_CHECK(unit.commit());
   return out;
 }
 
-int revoke_user_sessions(Db& db, const std::string& user_id, const std::string& at) {
-  db.query("UPDATE sessions SET revoked_at = ?, refresh_hash = NULL WHERE user_id = ? AND revoked_at IS NULL", at,
-           user_id)
-      .run();
-  return int(db.changes());
-}
-
-slab5::Status revoke_session(Ctx& ctx, const std::string& user_id, const std::string& sid, const std::string& reason) {
-  Tx tx(ctx.db);
-  auto s = find_session(ctx.db, sid);
+slab5::Status revoke_session(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& user_id,
+                             const std::string& sid, const std::string& reason) {
+  auto st = open_identity_store(db);
+  WriteUnit unit(db, actor, meta);
+  OUTCOME_TRY(s, st.sessions->find(sid));
   if (!s || s->user_id != user_id) return slab5::fail("resource_not_found", "No session " + sid + " of yours exists.");
   if (s->revoked_at) return slab5::fail("conflict", "The session is already revoked.");
   std::string at = slab5::format_rfc3339(slab5::now_millis());
-  ctx.db.query("UPDATE sessions SET revoked_at = ?, refresh_hash = NULL WHERE id = ?", at, sid).run();
-  AuditEvent ev = session_event(ctx, "session.revoked", *s, 204);
-  ev.before = session_json_for_audit(*s);
+  OUTCOME_CHECK(st.sessions->revoke(sid, at));
+  Json before = session_json(*s, "");
   s->revoked_at = at;
-  ev.after = session_json_for_audit(*s);
-  (*ev.after)["reason"] = reason;
-  record_audit(ctx.db, std::move(ev));
-  tx.commit();
-  return {};
+  Json after = session_json(*s, "");
+  after["reason"] = reason;
+  unit.record({.action = "session.revoked", .target_type = "session", .target_id = sid, .before = std::move(before),
+               .after = std::move(after), .status = status_of(Outcome::Removed), .emit_event = false,
+               .actor = audit_actor(db, actor, "user", s->user_id, s->workspace_id)});
+  return unit.commit();
 }
 
 }  // namespace slab5d

@@ -1,65 +1,70 @@
-// Sessions (api.md §2.1-2.2): the sessions table, ES256 access tokens, rotating refresh
-// tokens with reuse detection, revocation, and the session response every sign-in returns.
+// Sessions (api.md §2.1-2.2): ES256 access tokens, rotating refresh tokens with reuse
+// detection, revocation, and the session response every sign-in returns.
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "app.hpp"
+#include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "store/db.hpp"
+#include "store/identity_store.hpp"
 
 namespace slab5d {
 
 struct IdentityService;
-struct User;
+class WriteUnit;
 
 inline constexpr std::int64_t kRefreshLifetimeMs = 30LL * 24 * 3600 * 1000;
 
-struct SessionRecord {
-  std::string id;
-  std::string user_id;
-  std::string workspace_id;
-  std::string created_at;
-  std::optional<std::string> last_used_at;
-  std::string expires_at;
-  std::optional<std::string> revoked_at;
-  std::string user_agent;
-  std::string ip;
+// A session as its owner sees it; `current` is set when `current_sid` is given.
+slab5::Json session_json(const SessionRecord& session, const std::string& current_sid);
 
-  slab5::Json to_json(const std::string& current_sid) const;
+// What a verified session token says: the web layer turns it into its principal.
+struct SessionClaims {
+  std::string session_id;
+  std::string user_id;
+  std::int64_t token_expires_at_ms = 0;
+  std::int64_t session_expires_at_ms = 0;  // when the session itself ends
 };
 
-std::optional<SessionRecord> find_session(Db& db, const std::string& id);
-// The user's active sessions, newest first, ids below `after` when set.
-std::vector<SessionRecord> list_active_sessions(Db& db, const std::string& user_id,
-                                                const std::optional<std::string>& after, int limit);
+// Makes sure a signing key exists, outside any transaction, before a flow that signs inside
+// its own (a key made inside it could be rolled back while this process signs with it).
+slab5::Status prime_signing_key(Db& db, IdentityService& svc);
+// GET /.well-known/jwks.json: the public halves of the active signing keys.
+slab5::Result<slab5::Json> signing_jwks(Db& db, IdentityService& svc);
 
 // Signs an access token for the session.
-std::string issue_access_token(Db& db, IdentityService& svc, const std::string& user_id, const std::string& sid);
+slab5::Result<std::string> issue_access_token(SigningKeyStore& keys, IdentityService& svc,
+                                              const std::string& user_id, const std::string& sid);
 
-// Verifies a bearer JWT into a session principal: signature, kid, claims, and that the
-// session exists, belongs to the subject and is neither revoked nor past its lifetime.
-slab5::Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string_view token);
+// Verifies a bearer JWT: signature, kid, claims, and that the session exists, belongs to the
+// subject and is neither revoked nor past its lifetime. Records the session's last use (at
+// most once a minute: bookkeeping, not audited).
+slab5::Result<SessionClaims> verify_session(Db& db, IdentityService& svc, std::string_view token);
 
 // Creates a session for the user in `workspace_id` and returns the session response
-// (api.md §2.2). Writes session.created. Caller holds the transaction.
-slab5::Json start_session(Ctx& ctx, IdentityService& svc, const User& user, const std::string& workspace_id);
+// (api.md §2.2), recording session.created in `unit`.
+slab5::Result<slab5::Json> start_session(WriteUnit& unit, const RequestMeta& meta, IdentityStore& store,
+                                         IdentityService& svc, const User& user, const std::string& workspace_id);
 
 // POST /v1/auth/refresh
-slab5::Result<slab5::Json> refresh_session(Ctx& ctx, IdentityService& svc, const std::string& refresh_token);
+slab5::Result<slab5::Json> refresh_session(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                                           const std::string& refresh_token);
 // Revokes one of the user's sessions; resource_not_found when it is not theirs, conflict
-// when already revoked. Writes session.revoked.
-slab5::Status revoke_session(Ctx& ctx, const std::string& user_id, const std::string& sid, const std::string& reason);
+// when already revoked. Records session.revoked with `reason`.
+slab5::Status revoke_session(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& user_id,
+                             const std::string& sid, const std::string& reason);
 
-// Revokes every active session of the user (no audit event: the caller records the change
-// that warrants it). Returns how many were revoked.
-int revoke_user_sessions(Db& db, const std::string& user_id, const std::string& at);
+// The user's active sessions, newest first, ids below `after` when set.
+slab5::Result<std::vector<SessionRecord>> list_sessions(Db& db, const std::string& user_id,
+                                                        const std::optional<std::string>& after, int limit);
 
 // The workspace for a session response: `requested` when the user is a member, else the
 // personal workspace. workspace_not_found for a requested workspace that is not theirs.
-slab5::Result<std::string> session_workspace(Db& db, const std::string& user_id,
+slab5::Result<std::string> session_workspace(Db& db, UserStore& users, const std::string& user_id,
                                              const std::optional<std::string>& requested);
 
 }  // namespace slab5d

@@ -1,9 +1,5 @@
 #include "domain/sessions_keys.hpp"
 
-#include <sqlite3.h>
-
-#include <stdexcept>
-
 #include "domain/kek.hpp"
 #include "slab5/time.hpp"
 
@@ -11,19 +7,21 @@ namespace slab5d {
 
 const std::string& SigningKeys::kek() { return key_encryption_key(kek_path_); }
 
-void SigningKeys::load_public(Db& db) {
-  auto q = db.query("SELECT kid, public_jwk FROM signing_keys WHERE active = 1");
-  while (q.next()) {
-    auto jwk = slab5::Json::parse(q.text(1), nullptr, false);
+slab5::Status SigningKeys::load_public(SigningKeyStore& store) {
+  auto rows = store.all_active();
+  if (!rows) return tl::unexpected(rows.error());
+  for (const auto& r : *rows) {
+    auto jwk = slab5::Json::parse(r.public_jwk, nullptr, false);
     auto key = slab5::jose::key_from_jwk(jwk);
     if (key) {
-      key->kid = q.text(0);
+      key->kid = r.kid;
       public_[key->kid] = std::move(*key);
     }
   }
+  return {};
 }
 
-slab5::jose::Key SigningKeys::active(Db& db) {
+slab5::Result<slab5::jose::Key> SigningKeys::active(SigningKeyStore& store) {
   {
     std::shared_lock lock(mu_);
     if (active_) return *active_;
@@ -32,58 +30,50 @@ slab5::jose::Key SigningKeys::active(Db& db) {
   if (active_) return *active_;
   const std::string& pass = kek();
   // The newest stored key that this process can decrypt.
-  {
-    auto q = db.query("SELECT kid, private_key FROM signing_keys WHERE active = 1 AND alg = 'ES256' "
-                      "ORDER BY created_at DESC, kid");
-    while (q.next()) {
-      auto k = slab5::jose::key_from_private_pem(q.text(1), pass, q.text(0));
-      if (k) {
-        active_ = std::move(*k);
-        break;
-      }
+  auto rows = store.active(std::string(slab5::jose::kES256));
+  if (!rows) return tl::unexpected(rows.error());
+  for (const auto& r : *rows) {
+    auto k = slab5::jose::key_from_private_pem(r.private_key, pass, r.kid);
+    if (k) {
+      active_ = std::move(*k);
+      break;
     }
   }
   if (!active_) {
-    // None usable (a new database, or one restored without its KEK file): make one.
-    // Callers prime the key before opening their own transaction (a key created inside
-    // theirs could be rolled back while this process kept signing with it).
-    if (!sqlite3_get_autocommit(db.handle()))
-      throw std::logic_error("the signing key must be created outside a transaction");
+    // None usable (a new database, or one restored without its KEK file): make one, stored
+    // and committed at once (the store refuses inside a caller's transaction).
     auto k = slab5::jose::generate(slab5::jose::kES256);
-    Tx tx(db);
-    db.query("INSERT INTO signing_keys (kid, alg, private_key, public_jwk, created_at, active) VALUES (?,?,?,?,?,1)",
-             k.kid, k.alg, slab5::jose::private_key_pem(k, pass), slab5::jose::public_jwk(k).dump(),
-             slab5::format_rfc3339(slab5::now_millis()))
-        .run();
-    tx.commit();
+    StoredSigningKey row{k.kid, k.alg, slab5::jose::private_key_pem(k, pass), slab5::jose::public_jwk(k).dump(),
+                         slab5::format_rfc3339(slab5::now_millis())};
+    if (auto st = store.add_committed(row); !st) return tl::unexpected(st.error());
     active_ = std::move(k);
   }
   public_[active_->kid] = *active_;
   return *active_;
 }
 
-std::optional<slab5::jose::Key> SigningKeys::find(Db& db, const std::string& kid) {
+std::optional<slab5::jose::Key> SigningKeys::find(SigningKeyStore& store, const std::string& kid) {
   {
     std::shared_lock lock(mu_);
     auto it = public_.find(kid);
     if (it != public_.end()) return it->second;
   }
   std::unique_lock lock(mu_);
-  auto q = db.query("SELECT public_jwk FROM signing_keys WHERE kid = ? AND active = 1", kid);
-  if (!q.next()) return std::nullopt;
-  auto key = slab5::jose::key_from_jwk(slab5::Json::parse(q.text(0), nullptr, false));
+  auto row = store.find_active(kid);
+  if (!row || !*row) return std::nullopt;
+  auto key = slab5::jose::key_from_jwk(slab5::Json::parse((*row)->public_jwk, nullptr, false));
   if (!key) return std::nullopt;
   key->kid = kid;
   public_[kid] = *key;
   return *key;
 }
 
-slab5::Json SigningKeys::jwks(Db& db) {
-  active(db);  // make sure a key exists
+slab5::Result<slab5::Json> SigningKeys::jwks(SigningKeyStore& store) {
+  if (auto a = active(store); !a) return tl::unexpected(a.error());  // make sure a key exists
   std::vector<slab5::jose::Key> keys;
   {
     std::unique_lock lock(mu_);
-    load_public(db);
+    if (auto st = load_public(store); !st) return tl::unexpected(st.error());
     for (const auto& [kid, k] : public_) keys.push_back(k);
   }
   return slab5::jose::make_jwks(keys);

@@ -1,5 +1,5 @@
 // The ES256 keys that sign session access tokens (api.md §2.1). Generated on first use and
-// kept in the signing_keys table; the private half is stored as PKCS#8 PEM encrypted with a
+// kept by the SigningKeyStore; the private half is stored as PKCS#8 PEM encrypted with a
 // key-encryption key that lives outside the database (domain/kek.hpp: a 0600 file beside it,
 // or process memory for a throwaway database), so the database alone never holds key
 // material in clear.
@@ -10,8 +10,10 @@
 #include <string>
 #include <unordered_map>
 
+#include "slab5/error.hpp"
 #include "slab5/jose.hpp"
-#include "store/db.hpp"
+#include "slab5/json_util.hpp"
+#include "store/identity_store.hpp"
 
 namespace slab5d {
 
@@ -20,17 +22,17 @@ class SigningKeys {
   // kek_path: the key-encryption-key file ("" keeps the KEK in memory only).
   explicit SigningKeys(std::string kek_path) : kek_path_(std::move(kek_path)) {}
 
-  // The key that signs new tokens; generated and stored when the database has none usable.
+  // The key that signs new tokens; generated and stored when the store has none usable.
   // Call it once outside any transaction before flows that sign inside one.
-  slab5::jose::Key active(Db& db);
-  // A verification key by kid; re-reads the table once for a kid not seen yet (another
+  slab5::Result<slab5::jose::Key> active(SigningKeyStore& store);
+  // A verification key by kid; re-reads the store once for a kid not seen yet (another
   // process sharing the database may have made it).
-  std::optional<slab5::jose::Key> find(Db& db, const std::string& kid);
+  std::optional<slab5::jose::Key> find(SigningKeyStore& store, const std::string& kid);
   // GET /.well-known/jwks.json
-  slab5::Json jwks(Db& db);
+  slab5::Result<slab5::Json> jwks(SigningKeyStore& store);
 
  private:
-  void load_public(Db& db);  // caller holds the unique lock
+  slab5::Status load_public(SigningKeyStore& store);  // caller holds the unique lock
   const std::string& kek();
 
   std::string kek_path_;

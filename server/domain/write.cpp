@@ -27,12 +27,13 @@ Json changed_fields(const Json& before, const Json& after) {
 }
 
 std::string WriteUnit::record(const Change& c) {
+  const Actor& who = c.actor ? *c.actor : actor_;
   AuditEvent ev;
-  ev.workspace_id = actor_.workspace_id;
-  ev.tenant_id = actor_.tenant_id;
+  ev.workspace_id = who.workspace_id;
+  ev.tenant_id = who.tenant_id;
   ev.action = c.action;
-  ev.actor_type = actor_.type;
-  ev.actor_id = actor_.id;
+  ev.actor_type = who.type;
+  ev.actor_id = who.id;
   ev.target_type = c.target_type;
   ev.target_id = c.target_id;
   ev.source = actor_.source == "mcp" ? "mcp" : actor_.source == "admin" ? "admin" : "api";
@@ -48,14 +49,14 @@ std::string WriteUnit::record(const Change& c) {
   record_audit(db_, std::move(ev));
   if (!first_status_) first_status_ = c.status;
   if (c.credential_action) ++credential_actions_;
-  if (!c.emit_event || actor_.workspace_id.empty()) return "";
+  if (!c.emit_event || who.workspace_id.empty()) return "";
   std::string id = slab5::new_id("evt");
   const Json& data = c.after ? *c.after : c.before ? *c.before : Json::object();
   std::optional<std::string> previous;
   if (c.before && c.after) previous = changed_fields(*c.before, *c.after).dump();
   auto q = db_.query("INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
                      "VALUES (?,?,?,?,?,?,?)",
-                     id, actor_.workspace_id, c.action, strip_secrets(data).dump(), previous, meta_.request_id,
+                     id, who.workspace_id, c.action, strip_secrets(data).dump(), previous, meta_.request_id,
                      slab5::format_rfc3339(slab5::now_millis()));
   if (q.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "the event could not be written");
   return id;

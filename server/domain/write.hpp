@@ -21,6 +21,10 @@ struct Change {
   int status = 200;                   // the status the caller answers with
   bool emit_event = true;             // false for changes no event stream carries
   bool credential_action = false;     // also a `credential_action` usage event (api.md §7)
+  // Who the audit row (and event) names and the workspace it lands in, when not the unit's
+  // actor: a sign-in is recorded as the user signing in, in the workspace of their session.
+  // Usage stays the unit's actor's.
+  std::optional<Actor> actor;
 };
 
 class WriteUnit {

@@ -1,0 +1,43 @@
+// A migrated SQLite database in a directory of its own (mkdtemp), removed afterwards: for
+// unit tests that call domain rules and stores without a server. Concurrent runs never
+// share a file.
+#pragma once
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "store/db.hpp"
+#include "store/migrations.hpp"
+
+namespace slab5d::testing {
+
+struct TempDb {
+  std::filesystem::path dir;
+  std::unique_ptr<Db> db;
+
+  TempDb() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "slab5-unit-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
+    db = Db::open((dir / "slab5.db").string(), true);
+    migrate(*db);
+  }
+  ~TempDb() {
+    db.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+  TempDb(const TempDb&) = delete;
+  TempDb& operator=(const TempDb&) = delete;
+
+  std::int64_t count(const std::string& sql) {
+    auto q = db->query(sql);
+    q.next();
+    return q.integer(0);
+  }
+};
+
+}  // namespace slab5d::testing
