@@ -77,8 +77,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const char* profile : {"default", "work", ""}) {
     for (const char* key : {"base_url", "workspace", "output"})
       reader([&] { (void)store.profile_value(profile, key); });
-    reader([&] { (void)store.credential(profile); });
+    for (const char* host : {"https://api.slab5.com", "http://127.0.0.1:8080", ""})
+      reader([&] { (void)store.credential(profile, host); });
   }
+  reader([&] { (void)store.stored_credentials(); });
   // The settings every command resolves (they catch what the store throws themselves).
   slab5cli::Context ctx;
   (void)ctx.base_url();
@@ -94,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   slab5cli::StoredCredential c;
   c.kind = "api_key";
   c.token = "slab5_sk_fuzz";
-  reader([&] { store.save_credential("work", c); });
-  reader([&] { store.forget_credential("default"); });
+  reader([&] { store.save_credential("work", "https://api.slab5.com", c); });
+  reader([&] { store.forget_credential("default", "https://api.slab5.com"); });
   return 0;
 }

@@ -16,13 +16,15 @@ namespace slab5d::testing {
 
 struct TempDb {
   std::filesystem::path dir;
+  std::string path;  // the database file
   std::unique_ptr<Db> db;
 
   TempDb() {
     std::string tmpl = (std::filesystem::temp_directory_path() / "slab5-unit-XXXXXX").string();
     if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     dir = tmpl;
-    db = Db::open((dir / "slab5.db").string(), true);
+    path = (dir / "slab5.db").string();
+    db = Db::open(path, true);
     migrate(*db);
   }
   ~TempDb() {

@@ -3,7 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "store/sqlite/member_store.hpp"
-#include "temp_db.hpp"
+#include "workspace_fixture.hpp"
 
 using namespace slab5d;
 using slab5d::testing::WorkspaceFixture;

@@ -2,7 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "domain/members.hpp"
-#include "temp_db.hpp"
+#include "workspace_fixture.hpp"
 
 using namespace slab5d;
 using slab5d::testing::WorkspaceFixture;

@@ -4,7 +4,7 @@
 #include <deque>
 
 #include "domain/usage_query.hpp"
-#include "temp_db.hpp"
+#include "workspace_fixture.hpp"
 #include "usage_recorder.hpp"
 
 using namespace slab5d;

@@ -2,7 +2,7 @@
 // through the UsageStore's multi-row insert.
 #include <doctest/doctest.h>
 
-#include "temp_db.hpp"
+#include "workspace_fixture.hpp"
 #include "usage_recorder.hpp"
 
 using namespace slab5d;

@@ -6,7 +6,7 @@
 
 #include "domain/workspace_admin.hpp"
 #include "domain/workspaces.hpp"
-#include "temp_db.hpp"
+#include "workspace_fixture.hpp"
 
 using namespace slab5d;
 using slab5d::testing::TempDb;

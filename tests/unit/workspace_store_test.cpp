@@ -4,7 +4,7 @@
 
 #include "store/sqlite/meta_store.hpp"
 #include "store/sqlite/workspace_store.hpp"
-#include "temp_db.hpp"
+#include "workspace_fixture.hpp"
 
 using namespace slab5d;
 using slab5d::testing::WorkspaceFixture;

@@ -1,6 +1,5 @@
-// A migrated SQLite database in a fresh mkdtemp directory, removed afterwards: unit tests of
-// the rules and stores run against a real file (WAL, foreign keys) without a fixed /tmp name,
-// so concurrent runs never collide.
+// A workspace with its owner in a temp database (support/temp_db.hpp), and the actors that
+// call the workspace, member and credential rules in it.
 #pragma once
 #include <stdlib.h>
 
@@ -14,40 +13,11 @@
 #include "slab5/access.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/db.hpp"
-#include "store/migrations.hpp"
+#include "../support/temp_db.hpp"
 #include "store/sqlite/member_store.hpp"
 #include "store/sqlite/workspace_store.hpp"
 
 namespace slab5d::testing {
-
-struct TempDb {
-  std::filesystem::path dir;
-  std::string path;
-  std::unique_ptr<Db> db;
-
-  TempDb() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "slab5-unit-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir = tmpl;
-    path = (dir / "slab5.db").string();
-    db = Db::open(path, true);
-    migrate(*db);
-  }
-  ~TempDb() {
-    db.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-  TempDb(const TempDb&) = delete;
-  TempDb& operator=(const TempDb&) = delete;
-
-  std::int64_t count(const std::string& sql) {
-    auto q = db->query(sql);
-    q.next();
-    return q.integer(0);
-  }
-};
 
 // A workspace "acme" with its owner, and the actors that call the rules in it.
 struct WorkspaceFixture : TempDb {
