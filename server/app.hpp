@@ -14,7 +14,7 @@
 #include "http/message.hpp"
 #include "request_inputs.hpp"
 #include "router.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

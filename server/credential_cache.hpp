@@ -13,7 +13,7 @@
 
 #include "domain/credentials.hpp"
 #include "domain/workspaces.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

@@ -132,14 +132,14 @@ Claim claim(Db& db, const Slot& s) {
   auto cutoff = now - kIdempotencyLifetimeMs;
   Tx tx(db);
   if (counter.fetch_add(1) % 64 == 0)
-    db.query("DELETE FROM idempotency_keys WHERE created_at_ms < ?", cutoff).run();
+    db.query("DELETE FROM idempotency_keys WHERE created_at_ms < ?", cutoff).run_or_throw("expiring idempotency keys");
   db.query("DELETE FROM idempotency_keys WHERE credential_id = ? AND route = ? AND key = ? AND created_at_ms < ?",
            s.credential_id, s.route, s.key, cutoff)
-      .run();
+      .run_or_throw("expiring an idempotency key");
   db.query("INSERT INTO idempotency_keys (credential_id, route, key, body_hash, status, created_at_ms) "
            "VALUES (?,?,?,?,0,?) ON CONFLICT DO NOTHING",
            s.credential_id, s.route, s.key, fingerprint, now)
-      .run();
+      .run_or_throw("claiming an idempotency key");
   Claim out;
   if (db.changes() == 1) {
     tx.commit();
@@ -165,7 +165,7 @@ Claim claim(Db& db, const Slot& s) {
 void release(Db& db, const Slot& s) {
   db.query("DELETE FROM idempotency_keys WHERE credential_id = ? AND route = ? AND key = ? AND status = 0",
            s.credential_id, s.route, s.key)
-      .run();
+      .run_or_throw("releasing an idempotency key");
 }
 
 void store(Ctx& ctx, const Slot& s, const Reply& r) {
@@ -174,7 +174,7 @@ void store(Ctx& ctx, const Slot& s, const Reply& r) {
   if (stored["data"] != r.data) stored["sealed"] = seal(seal_key(ctx, scope_of(s)), scope_of(s), whole);
   ctx.db.query("UPDATE idempotency_keys SET status = ?, response = ? WHERE credential_id = ? AND route = ? AND key = ?",
                r.status, stored.dump(), s.credential_id, s.route, s.key)
-      .run();
+      .run_or_throw("storing an idempotent answer");
 }
 
 Reply replay(const Ctx& ctx, const Slot& s, int status, const std::string& response) {
@@ -260,7 +260,7 @@ ClaimState claim_key(Db& db, const IdempotencySlot& slot) { return claim(db, slo
 void store_answer(Db& db, const IdempotencySlot& s, int status, const Json& data) {
   db.query("UPDATE idempotency_keys SET status = ?, response = ? WHERE credential_id = ? AND route = ? AND key = ?",
            status, Json{{"data", data}}.dump(), s.credential_id, s.route, s.key)
-      .run();
+      .run_or_throw("storing an idempotent answer");
 }
 
 }  // namespace slab5d

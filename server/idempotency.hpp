@@ -18,7 +18,7 @@
 #include <chrono>
 
 #include "router.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

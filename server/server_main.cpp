@@ -20,7 +20,7 @@
 #include "http/http_server.hpp"
 #include "logger.hpp"
 #include "slab5/time.hpp"
-#include "store/backup.hpp"
+#include "store/sqlite/backup.hpp"
 #include "store/migrations.hpp"
 #include "version.hpp"
 #include "../cli/manual_text.hpp"  // header-only: the manual's generated parts

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/usage_store.hpp"
 
 namespace slab5d {

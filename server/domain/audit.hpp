@@ -7,7 +7,7 @@
 #include "domain/actor.hpp"
 #include "slab5/json_util.hpp"
 #include "store/audit_store.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

@@ -9,7 +9,7 @@
 #include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
 #include "store/credential_store.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

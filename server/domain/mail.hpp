@@ -8,7 +8,7 @@
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/identity_store.hpp"
 
 namespace slab5d {

@@ -9,7 +9,7 @@
 #include "domain/actor.hpp"
 #include "domain/page.hpp"
 #include "slab5/error.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/member_store.hpp"
 
 namespace slab5d {

@@ -13,7 +13,7 @@
 #include "slab5/error.hpp"
 #include "slab5/jose.hpp"
 #include "slab5/json_util.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "slab5/error.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

@@ -7,7 +7,7 @@
 
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/workspace_store.hpp"
 
 namespace slab5d {

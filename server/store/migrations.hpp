@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

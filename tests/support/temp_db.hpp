@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/migrations.hpp"
 
 namespace slab5d::testing {

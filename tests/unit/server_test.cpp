@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/migrations.hpp"
 
 using namespace slab5d;
@@ -43,9 +43,9 @@ TEST_CASE("migration 2 keeps every usage event and clusters them by workspace an
         "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, kind, "
         "request_id, created_at) VALUES (?, ?, 'api_key', 'key_1', 'GET /v1/workspace', ?, 1, 'api_request', 'req_1', "
         "'2026-11-20T10:00:00.000Z')";
-    db->query(insert, "use_2", "wrk_a", 200).run();
-    db->query(insert, "use_1", "wrk_a", 404).run();
-    db->query(insert, "use_3", "wrk_b", 200).run();
+    db->query(insert, "use_2", "wrk_a", 200).run_or_throw("test insert");
+    db->query(insert, "use_1", "wrk_a", 404).run_or_throw("test insert");
+    db->query(insert, "use_3", "wrk_b", 200).run_or_throw("test insert");
     auto m = migrate(*db);
     CHECK(m.from == 1);
     CHECK(m.to == latest_schema_version());
@@ -268,7 +268,7 @@ TEST_CASE("the store reports constraint hits as values and rolls back unfinished
     CHECK(db->query("INSERT INTO t VALUES (?)", "a").run() == 19);  // SQLITE_CONSTRAINT
     {
       Tx tx(*db);
-      db->query("INSERT INTO t VALUES (?)", "b").run();
+      db->query("INSERT INTO t VALUES (?)", "b").run_or_throw("test insert");
     }  // no commit
     auto q = db->query("SELECT count(*) FROM t");
     REQUIRE(q.next());

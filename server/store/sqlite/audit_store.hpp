@@ -1,7 +1,7 @@
 // AuditStore on SQLite: the append-only `audit_events` table (triggers refuse UPDATE and DELETE).
 #pragma once
 #include "store/audit_store.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

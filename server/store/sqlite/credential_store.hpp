@@ -1,7 +1,7 @@
 // CredentialStore on SQLite: the `credentials` table of migration 1.
 #pragma once
 #include "store/credential_store.hpp"
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

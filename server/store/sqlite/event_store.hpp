@@ -1,6 +1,6 @@
 // EventStore on SQLite: the `events` table of migration 3.
 #pragma once
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/event_store.hpp"
 
 namespace slab5d {

@@ -2,7 +2,7 @@
 // mail_throttle, sessions, used_refresh_tokens, invitations, signing_keys and mail tables of
 // migration 1 (memberships are read, and written only by accepting an invitation).
 #pragma once
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/identity_store.hpp"
 
 namespace slab5d {

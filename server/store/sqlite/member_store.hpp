@@ -1,6 +1,6 @@
 // MemberStore on SQLite: the `memberships` table joined with `users`.
 #pragma once
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/member_store.hpp"
 
 namespace slab5d {

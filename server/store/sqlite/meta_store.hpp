@@ -1,6 +1,6 @@
 // MetaStore on SQLite: the `meta` key/value table.
 #pragma once
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/meta_store.hpp"
 
 namespace slab5d {

@@ -2,7 +2,7 @@
 // every filter, reference and sort order and an FTS5 index over the text fields, all
 // generated from the table (record_tables_sql) rather than written per resource.
 #pragma once
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/record_store.hpp"
 
 namespace slab5d {

@@ -1,6 +1,6 @@
 // UsageStore on SQLite: the `usage_events` table (clustered by workspace and id, migration 2).
 #pragma once
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/usage_store.hpp"
 
 namespace slab5d {

@@ -1,6 +1,6 @@
 // WorkspaceStore on SQLite: the `workspaces` and `tenants` tables of migration 1.
 #pragma once
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/workspace_store.hpp"
 
 namespace slab5d {

@@ -1,4 +1,4 @@
-#include "store/backup.hpp"
+#include "store/sqlite/backup.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

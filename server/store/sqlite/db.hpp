@@ -51,7 +51,11 @@ class Query {
   // Steps once: true when a row is available. Throws DbError on failure.
   bool next();
   // Steps to completion; returns SQLITE_DONE, or SQLITE_CONSTRAINT for a constraint hit.
-  int run();
+  // The outcome must be looked at: a constraint hit is an error answer, never a 2xx.
+  [[nodiscard]] int run();
+  // Steps to completion where anything but SQLITE_DONE is a failure of the write (a
+  // constraint included): throws DbError naming `what`, which the edge answers with 500.
+  void run_or_throw(const char* what);
 
   std::string text(int col) const;
   std::optional<std::string> opt_text(int col) const;

@@ -1,4 +1,4 @@
-#include "store/db.hpp"
+#include "store/sqlite/db.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -83,6 +83,11 @@ bool Query::next() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   throw_db(db_, rc, "query failed");
+}
+
+void Query::run_or_throw(const char* what) {
+  int rc = run();
+  if (rc != SQLITE_DONE) throw DbError(rc, std::string(what) + " failed");
 }
 
 int Query::run() {
