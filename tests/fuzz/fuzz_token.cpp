@@ -50,12 +50,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto t = slab5d::bearer_token_of(header)) check_token(*t);
   std::string with_scheme = "Bearer " + header;
   auto t = slab5d::bearer_token_of(with_scheme);
-  // "Bearer " followed by anything is accepted (an empty token is refused later, as
-  // not a Slab5 token); only "Bearer " alone is too short.
+  // "Bearer " followed by anything but spaces is accepted (a token that is not a Slab5 token
+  // is refused later); with nothing but spaces after the scheme there is no token.
   if (!t) {
-    if (!header.empty()) std::abort();
+    if (header.find_first_not_of(' ') != std::string::npos) std::abort();
     return 0;
   }
+  // The token is what follows the scheme, without the spaces around it (RFC 9110 §11.4).
+  if (t->empty() || t->front() == ' ' || t->back() == ' ') std::abort();
   check_token(*t);
   return 0;
 }
