@@ -1,3 +1,4 @@
+#include "slab5/json_util.hpp"
 #include "api_client.hpp"
 
 #include <sys/utsname.h>
@@ -178,9 +179,9 @@ ApiError api_error_from(const ApiResponse& r) {
   if (r.json.is_object() && r.json.contains("error") && r.json["error"].is_object()) {
     const auto& err = r.json["error"];
     e.envelope = r.json;
-    e.code = err.value("code", "");
-    e.message = err.value("message", "");
-    e.request_id = err.value("request_id", "");
+    e.code = slab5::string_or(err, "code");
+    e.message = slab5::string_or(err, "message");
+    e.request_id = slab5::string_or(err, "request_id");
     e.hint = hint_for(e.code, err);
   } else {
     e.message = "the server answered " + std::to_string(r.status) + " without an error envelope";
@@ -234,9 +235,9 @@ bool ApiClient::maybe_refresh_session(bool force) {
   auto j = Json::parse(r->body, nullptr, false);
   if (j.is_discarded() || !j.contains("data")) return false;
   const auto& d = j["data"];
-  cred->token = d.value("accessToken", "");
-  cred->refresh_token = d.value("refreshToken", "");
-  auto expires_in = d.value("expiresIn", 3600);
+  cred->token = slab5::string_or(d, "accessToken");
+  cred->refresh_token = slab5::string_or(d, "refreshToken");
+  auto expires_in = slab5::int_or(d, "expiresIn", 3600);
   cred->expires_at = slab5::format_rfc3339(slab5::now_millis() + std::int64_t(expires_in) * 1000);
   ctx_.add_secret(cred->token);
   ctx_.add_secret(cred->refresh_token);

@@ -1,3 +1,4 @@
+#include "slab5/json_util.hpp"
 #include "doctor.hpp"
 
 #include <algorithm>
@@ -141,7 +142,7 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
                                        : me.error().message;
     }
     return ok("token", "API key " + slab5::token_display_prefix(t.value) + "… from " + t.source + ", valid for workspace " +
-                           ws.value("id", "?") + " (" + ws.value("name", "") + ")");
+                           slab5::string_or(ws, "id", "?") + " (" + slab5::string_or(ws, "name") + ")");
   }
   // A session.
   RequestOptions user_only;
@@ -155,14 +156,14 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
   }
   facts.valid = true;
   const auto& d = me->json["data"];
-  std::string email = d.contains("user") ? d["user"].value("email", "") : "";
+  std::string email = d.contains("user") ? slab5::string_or(d["user"], "email") : "";
   auto ws = ctx.workspace();
   facts.workspace_set = ws.set();
   if (d.contains("memberships") && d["memberships"].is_array())
     for (const auto& m : d["memberships"]) {
-      std::string id = m.contains("workspace") && m["workspace"].is_object() ? m["workspace"].value("id", "")
-                                                                             : m.value("workspace_id", "");
-      if (id == ws.value) facts.role = m.value("role", "");
+      std::string id = m.contains("workspace") && m["workspace"].is_object() ? slab5::string_or(m["workspace"], "id")
+                                                                             : slab5::string_or(m, "workspace_id");
+      if (id == ws.value) facts.role = slab5::string_or(m, "role");
     }
   if (!facts.role.empty()) {
     facts.scopes_known = true;

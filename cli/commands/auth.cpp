@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "slab5/json_util.hpp"
 #include "commands/auth_shared.hpp"
 #include "exit_codes.hpp"
 #include "slab5/access.hpp"
@@ -69,14 +70,14 @@ void warn_if_overridden(Context& ctx) {
 int store_session(Context& ctx, const Json& d, const std::string& verb) {
   StoredCredential c;
   c.kind = "session";
-  c.token = d.value("accessToken", "");
-  c.refresh_token = d.value("refreshToken", "");
-  c.expires_at = slab5::format_rfc3339(slab5::now_millis() + d.value("expiresIn", std::int64_t(3600)) * 1000);
+  c.token = slab5::string_or(d, "accessToken");
+  c.refresh_token = slab5::string_or(d, "refreshToken");
+  c.expires_at = slab5::format_rfc3339(slab5::now_millis() + slab5::int_or(d, "expiresIn", std::int64_t(3600)) * 1000);
   c.base_url = ctx.base_url().value;
-  c.session_id = d.value("sessionId", "");
-  if (d.contains("user") && d["user"].is_object()) c.user_email = d["user"].value("email", "");
+  c.session_id = slab5::string_or(d, "sessionId");
+  if (d.contains("user") && d["user"].is_object()) c.user_email = slab5::string_or(d["user"], "email");
   Json ws = d.contains("workspace") && d["workspace"].is_object() ? d["workspace"] : Json(nullptr);
-  if (!ws.is_null()) c.workspace_id = ws.value("id", "");
+  if (!ws.is_null()) c.workspace_id = slab5::string_or(ws, "id");
   ctx.store().save_credential(ctx.profile(), ctx.credential_host(), c);
   Json summary = {{"profile", ctx.profile()},
                   {"server", c.base_url},
@@ -88,8 +89,8 @@ int store_session(Context& ctx, const Json& d, const std::string& verb) {
                   {"workspace", ws}};
   int rc = ctx.emit(summary, [&] {
     std::string where = ws.is_null() ? "no workspace"
-                                     : "workspace " + ws.value("name", "") + " (" + c.workspace_id + ", role " +
-                                           ws.value("role", "?") + ")";
+                                     : "workspace " + slab5::string_or(ws, "name") + " (" + c.workspace_id + ", role " +
+                                           slab5::string_or(ws, "role", "?") + ")";
     ctx.out.info(verb + " to " + c.base_url + " as " + c.user_email + ", " + where + "; stored in profile " +
                  ctx.profile());
   });
@@ -303,12 +304,12 @@ int run_status(Context& ctx, bool show_token) {
     auto me = ctx.client().data("GET", "me", nullptr, {.workspace = false});
     if (me && me->contains("credential") && (*me)["credential"].is_object()) {
       const auto& c = (*me)["credential"];
-      st["key"] = {{"prefix", prefix}, {"id", c.value("id", "")}, {"name", c.value("name", "")}};
+      st["key"] = {{"prefix", prefix}, {"id", slab5::string_or(c, "id")}, {"name", slab5::string_or(c, "name")}};
       st["scopes"] = c.contains("scopes") ? c["scopes"] : Json(nullptr);
       st["expires_at"] = c.contains("expires_at") ? c["expires_at"] : Json(nullptr);
     } else if (auto keys = ctx.client().list_all("workspace/api-keys?status=all", 20); keys && keys->is_array()) {
       for (const auto& k : *keys)
-        if (k.value("prefix", "") == prefix) {
+        if (slab5::string_or(k, "prefix") == prefix) {
           st["key"] = {{"prefix", prefix}, {"id", k["id"]}, {"name", k["name"]}};
           st["scopes"] = k["scopes"];
           st["expires_at"] = k["expires_at"];

@@ -1,4 +1,5 @@
 // slab5 auth register | verify-email | resend-verification | accept-invite | sessions.
+#include "slab5/json_util.hpp"
 #include "commands/auth_shared.hpp"
 #include "exit_codes.hpp"
 
@@ -32,7 +33,7 @@ int run_verify(Context& ctx, const AccountOptions& o) {
   auto d = ctx.client().data("POST", "auth/verify-email", Json{{"token", o.token}}, kPublic);
   if (!d) return ctx.fail(d.error());
   return ctx.emit(*d, [&] {
-    ctx.out.info("Email verified for " + (*d)["user"].value("email", "") + ". Sign in with 'slab5 login'.");
+    ctx.out.info("Email verified for " + slab5::string_or((*d)["user"], "email") + ". Sign in with 'slab5 login'.");
   });
 }
 

@@ -2,6 +2,7 @@
 // both groups; only the route, the words and the id prefix differ.
 #include <iostream>
 
+#include "slab5/json_util.hpp"
 #include "command_table.hpp"
 #include "exit_codes.hpp"
 #include "flag_values.hpp"
@@ -70,7 +71,7 @@ tl::expected<Json, int> resolve(Context& ctx, const KeyKind& k, const std::strin
   if (!all) return tl::unexpected(ctx.fail(all.error()));
   std::vector<Json> matches;
   for (const auto& c : *all) {
-    std::string id = c.value("id", ""), prefix = c.value("prefix", "");
+    std::string id = slab5::string_or(c, "id"), prefix = slab5::string_or(c, "prefix");
     if (id.rfind(ref, 0) == 0 || prefix.rfind(ref, 0) == 0) matches.push_back(c);
   }
   if (matches.empty())
@@ -78,7 +79,7 @@ tl::expected<Json, int> resolve(Context& ctx, const KeyKind& k, const std::strin
                                    "list them with 'slab5 " + k.command + " list --status all'"));
   if (matches.size() > 1) {
     std::string ids;
-    for (const auto& m : matches) ids += " " + m.value("id", "");
+    for (const auto& m : matches) ids += " " + slab5::string_or(m, "id");
     return tl::unexpected(ctx.fail(kUsage, "'" + ref + "' matches " + std::to_string(matches.size()) + " " + k.noun +
                                                "s:" + ids,
                                    "give more characters, or the id"));
@@ -88,7 +89,7 @@ tl::expected<Json, int> resolve(Context& ctx, const KeyKind& k, const std::strin
 
 // Prints a freshly issued credential: the secret once, per the output flags.
 int print_issued(Context& ctx, const Json& d) {
-  std::string secret = d.value("secret", "");
+  std::string secret = slab5::string_or(d, "secret");
   if (!ctx.g.jq.empty() || ctx.out.json()) return ctx.emit(d, [] {});
   if (ctx.out.quiet()) {
     ctx.out.print_line(secret);

@@ -1,3 +1,4 @@
+#include "slab5/json_util.hpp"
 #include "credentials/store.hpp"
 
 #include <fcntl.h>
@@ -264,7 +265,7 @@ Json ConfigStore::load_credentials() const {
   Json v2 = {{"version", 2}, {"hosts", Json::object()}};
   if (!j.contains("profiles")) return v2;
   for (const auto& [profile, c] : j["profiles"].items()) {
-    std::string url = c.value("base_url", "");
+    std::string url = slab5::string_or(c, "base_url");
     if (url.empty()) url = profile_value(profile, "base_url").value_or(slab5::kDefaultBaseUrl);
     std::string host = credential_host(url);
     if (host.empty()) continue;  // no host it could belong to: never sent anywhere

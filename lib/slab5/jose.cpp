@@ -1,3 +1,4 @@
+#include "slab5/json_util.hpp"
 #include "slab5/jose.hpp"
 
 #include <openssl/bio.h>
@@ -226,13 +227,13 @@ Json public_jwk(const Key& key) {
 
 Result<Key> key_from_jwk(const Json& jwk) {
   if (!jwk.is_object()) return bad("the JWK is not an object");
-  auto kty = jwk.value("kty", std::string());
+  auto kty = slab5::string_or(jwk, "kty");
   std::string alg = jwk.contains("alg") && jwk["alg"].is_string() ? jwk["alg"].get<std::string>() : "";
   if (jwk.contains("use") && jwk["use"] != "sig") return bad("the JWK is not a signature key");
   Key k;
   if (jwk.contains("kid") && jwk["kid"].is_string()) k.kid = jwk["kid"].get<std::string>();
   if (kty == "EC") {
-    if (jwk.value("crv", std::string()) != "P-256") return bad("only EC keys on P-256 are supported");
+    if (slab5::string_or(jwk, "crv") != "P-256") return bad("only EC keys on P-256 are supported");
     if (!alg.empty() && alg != kES256) return bad("an EC P-256 key must be bound to ES256");
     auto x = jwk_bytes(jwk, "x");
     if (!x) return tl::unexpected(x.error());

@@ -1,4 +1,5 @@
 #include "slab5/json_util.hpp"
+#include <cstdint>
 
 namespace slab5 {
 
@@ -85,6 +86,27 @@ Result<std::optional<std::vector<std::string>>> opt_string_array(const Json& bod
     out.push_back(v.get<std::string>());
   }
   return std::optional<std::vector<std::string>>{std::move(out)};
+}
+
+std::string string_or(const Json& j, std::string_view key, std::string_view fallback) {
+  if (!j.is_object()) return std::string(fallback);
+  auto it = j.find(std::string(key));
+  if (it == j.end() || !it->is_string()) return std::string(fallback);
+  return it->get<std::string>();
+}
+
+std::int64_t int_or(const Json& j, std::string_view key, std::int64_t fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(std::string(key));
+  if (it == j.end() || !it->is_number_integer()) return fallback;
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() > std::uint64_t(INT64_MAX)) return fallback;
+  return it->get<std::int64_t>();
+}
+
+bool bool_or(const Json& j, std::string_view key, bool fallback) {
+  if (!j.is_object()) return fallback;
+  auto it = j.find(std::string(key));
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : fallback;
 }
 
 }  // namespace slab5

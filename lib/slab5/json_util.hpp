@@ -34,4 +34,12 @@ Result<std::optional<std::int64_t>> opt_int(const Json& body, const char* field)
 Result<std::optional<bool>> opt_bool(const Json& body, const char* field);
 Result<std::optional<std::vector<std::string>>> opt_string_array(const Json& body, const char* field);
 
+// Lenient readers for JSON whose shape is not ours to trust (a server's response, the claims
+// of a token, a JWK, a stored document): the member `key` of the object `j` when it is there
+// with the right type, else `fallback`. Unlike nlohmann's value(), never throw on a member of
+// another type (`{"code": 5}`) or on a `j` that is not an object.
+std::string string_or(const Json& j, std::string_view key, std::string_view fallback = {});
+std::int64_t int_or(const Json& j, std::string_view key, std::int64_t fallback);
+bool bool_or(const Json& j, std::string_view key, bool fallback);
+
 }  // namespace slab5

@@ -1,3 +1,4 @@
+#include "slab5/json_util.hpp"
 #include "domain/credential_rules.hpp"
 
 #include <algorithm>
@@ -33,7 +34,7 @@ template <class T>
 std::optional<T> take(slab5::Result<T>&& r, std::vector<FieldError>& errs) {
   if (r) return std::move(*r);
   const auto& fe = r.error().extra.value("field_errors", Json::array());
-  for (const auto& f : fe) errs.push_back({f.value("field", ""), f.value("message", "")});
+  for (const auto& f : fe) errs.push_back({slab5::string_or(f, "field"), slab5::string_or(f, "message")});
   if (fe.empty()) errs.push_back({"body", r.error().effective_message()});
   return std::nullopt;
 }

@@ -1,5 +1,6 @@
 // Resource-specific rules: deal outcomes, task completion, CMS slugs and publication, stage
 // positions, activity times, asset state, lead conversion.
+#include "slab5/json_util.hpp"
 #include "domain/record_rules.hpp"
 
 #include "slab5/api/resource_validation.hpp"
@@ -40,7 +41,7 @@ slab5::Status deal(RecordStore& store, const Json& before, Json& record, const s
   if (!stage) return tl::unexpected(stage.error());
   if (!stage->has_value()) return tl::unexpected(slab5::validation_error("stage_id", "must name a deal_stage of this workspace"));
   std::string outcome = (**stage)["outcome"];
-  std::string was = before.is_object() ? before.value("status", "open") : "open";
+  std::string was = before.is_object() ? slab5::string_or(before, "status", "open") : "open";
   record["status"] = outcome;
   if (outcome == "open") record["closed_at"] = nullptr;
   else if (was == "open" || record["closed_at"].is_null()) record["closed_at"] = now;
@@ -129,7 +130,7 @@ slab5::Result<Json> convert_lead(WriteUnit& unit, RecordStore& store, const Json
   if (auto st = store.insert(contacts, contact); !st) return tl::unexpected(st.error());
   created(contacts, contact);
   Json deal = nullptr;
-  if (input.value("create_deal", false)) {
+  if (slab5::bool_or(input, "create_deal", false)) {
     auto stage = first_open_stage(store, ws);
     if (!stage) return tl::unexpected(stage.error());
     if (stage->is_null())

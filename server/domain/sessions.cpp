@@ -1,3 +1,4 @@
+#include "slab5/json_util.hpp"
 #include "domain/sessions.hpp"
 
 #include <array>
@@ -87,7 +88,7 @@ Result<SessionClaims> verify_session(Db& db, IdentityService& svc, std::string_v
       token, [&](const std::string& kid) { return svc.keys.find(*st.keys, kid); }, kSessionAlgs);
   if (!v) return unauthorized("The session token is not valid: " + v.error().message + ".");
   const Json& c = v->claims;
-  if (c.value("typ", std::string()) != "session") return unauthorized("The token is not a session token.");
+  if (slab5::string_or(c, "typ") != "session") return unauthorized("The token is not a session token.");
   if (!c.contains("sub") || !c["sub"].is_string() || !c.contains("sid") || !c["sid"].is_string())
     return unauthorized("The session token lacks its subject or session id.");
   auto now_ms = slab5::now_millis();

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "slab5/jose.hpp"
+#include "slab5/json_util.hpp"
 
 namespace jose = slab5::jose;
 
@@ -81,7 +82,7 @@ constexpr std::int64_t kNow = 1796000000;  // a fixed clock: runs are reproducib
 
 // What verify_session_token (server/domain/sessions.cpp) does with verified claims.
 void session_claims(const slab5::Json& c) {
-  if (c.value("typ", std::string()) != "session") return;
+  if (slab5::string_or(c, "typ") != "session") return;
   if (!c.contains("sub") || !c["sub"].is_string() || !c.contains("sid") || !c["sid"].is_string()) return;
   if (!jose::check_time_claims(c, kNow, 0)) return;
   // check_time_claims passed: exp is a number in the future.

@@ -7,6 +7,8 @@
 # Usage: tests/fuzz/run.sh [SECONDS-PER-TARGET]
 #   FUZZ_TARGETS="fuzz_jwt fuzz_token"  only these targets
 #   FUZZ_KEEP=1                         keep the temporary directory (grown corpora, logs)
+#   FUZZ_SEED=N                         the mutation seed (default 1, so that a run can be repeated;
+#                                       use 0 for a random one when hunting)
 # A crash found here becomes a regression test: minimise it (docs/security.md), save it as
 # tests/fuzz/regressions/<target>/<name>, fix the code, and CTest replays it from then on.
 set -euo pipefail
@@ -41,7 +43,7 @@ for t in "${targets[@]}"; do
   [[ -f tests/fuzz/dict/$t.dict ]] && dict=(-dict=tests/fuzz/dict/"$t".dict)
   echo "=== $t: fuzzing for ${seconds}s"
   status=0
-  "$bin" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  "$bin" "$corpus" "${dict[@]}" -seed="${FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$crashes"/ >"$work/$t.log" 2>&1 || status=$?
   grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$work/$t.log" | tr '\n' ' ' || true
   grep -E '^#[0-9]+.*DONE' "$work/$t.log" | tail -n 1 || true

@@ -14,24 +14,34 @@
 
 namespace slab5d::testing {
 
+// A private temporary directory (mkdtemp), removed with everything in it.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "slab5-unit-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    path = tmpl;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+};
+
 struct TempDb {
-  std::filesystem::path dir;
+  ScratchDir scratch;
+  std::filesystem::path dir{scratch.path};
   std::string path;  // the database file
   std::unique_ptr<Db> db;
 
   TempDb() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "slab5-unit-XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    dir = tmpl;
     path = (dir / "slab5.db").string();
     db = Db::open(path, true);
     migrate(*db);
   }
-  ~TempDb() {
-    db.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+  ~TempDb() { db.reset(); }  // closed before `scratch` removes the directory
   TempDb(const TempDb&) = delete;
   TempDb& operator=(const TempDb&) = delete;
 

@@ -1,0 +1,99 @@
+// Unit tests for slab5d's schema migrations.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/db.hpp"
+#include "store/migrations.hpp"
+#include "temp_db.hpp"
+
+using namespace slab5d;
+using slab5d::testing::ScratchDir;
+
+TEST_CASE("migrations create the schema once and refuse a newer database") {
+  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-migrate.db").string();
+  std::filesystem::remove(path);
+  {
+    auto db = Db::open(path, true);
+    auto first = migrate(*db);
+    CHECK(first.created);
+    CHECK(first.to == latest_schema_version());
+    auto again = migrate(*db);
+    CHECK_FALSE(again.created);
+    CHECK(again.from == latest_schema_version());
+    db->exec("PRAGMA user_version = 999");
+    CHECK_THROWS_AS(migrate(*db), std::runtime_error);
+  }
+  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
+
+TEST_CASE("migration 2 keeps every usage event and clusters them by workspace and id") {
+  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-migrate-usage.db").string();
+  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  {
+    auto db = Db::open(path, true);
+    CHECK(migrate(*db, 1).to == 1);
+    const char* insert =
+        "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, kind, "
+        "request_id, created_at) VALUES (?, ?, 'api_key', 'key_1', 'GET /v1/workspace', ?, 1, 'api_request', 'req_1', "
+        "'2026-11-20T10:00:00.000Z')";
+    db->query(insert, "use_2", "wrk_a", 200).run_or_throw("test insert");
+    db->query(insert, "use_1", "wrk_a", 404).run_or_throw("test insert");
+    db->query(insert, "use_3", "wrk_b", 200).run_or_throw("test insert");
+    auto m = migrate(*db);
+    CHECK(m.from == 1);
+    CHECK(m.to == latest_schema_version());
+    auto q = db->query("SELECT workspace_id || ' ' || id || ' ' || status FROM usage_events");
+    std::vector<std::string> rows;
+    while (q.next()) rows.push_back(q.text(0));
+    CHECK(rows == std::vector<std::string>{"wrk_a use_1 404", "wrk_a use_2 200", "wrk_b use_3 200"});
+    CHECK(db->query(insert, "use_1", "wrk_a", 200).run() == 19);  // (workspace, id) stays unique
+    CHECK_THROWS(db->exec("SELECT rowid FROM usage_events"));      // one b-tree, no rowid
+    auto idx = db->query("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'usage_events'");
+    REQUIRE(idx.next());
+    CHECK(idx.integer(0) == 0);
+  }
+  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+}
+
+
+TEST_CASE("migration 3 links rotated credentials to their replacement and empties old mail tokens") {
+  ScratchDir dir;
+  std::string path = dir.path + "/m3.db";
+  auto db = Db::open(path, true);
+  CHECK(migrate(*db, 2).to == 2);
+  db->exec(
+      "INSERT INTO tenants VALUES ('ten_1', 't', '2026-01-01T00:00:00.000Z');"
+      "INSERT INTO workspaces VALUES ('wrk_1', 'ten_1', 'w', 'W', '[]', '2026-01-01T00:00:00.000Z', "
+      "'2026-01-01T00:00:00.000Z');"
+      "INSERT INTO credentials (id, kind, workspace_id, name, prefix, token_hash, scopes, created_at, updated_at, "
+      "expires_at, created_by_type, created_by_id) VALUES "
+      "('key_old', 'api_key', 'wrk_1', 'k', 'p', 'h1', '[]', 'x', 'x', '2026-01-02T00:00:00.000Z', 'user', 'u'),"
+      "('key_new', 'api_key', 'wrk_1', 'k', 'p', 'h2', '[]', 'x', 'x', NULL, 'user', 'u'),"
+      "('mcp_one', 'mcp_client', 'wrk_1', 'm', 'p', 'h3', '[]', 'x', 'x', NULL, 'user', 'u');"
+      "INSERT INTO audit_events (id, action, actor_type, actor_id, target_type, target_id, after_json, created_at) "
+      "VALUES ('aud_1', 'api_key.rotated', 'user', 'u', 'api_key', 'key_old', "
+      "'{\"rotated\":{\"id\":\"key_old\"},\"replacement\":{\"id\":\"key_new\"},\"overlap_seconds\":0}', "
+      "'2026-01-01T00:00:00.000Z');"
+      "INSERT INTO mail (id, to_addr, subject, kind, token, link, body, created_at) VALUES "
+      "('msg_1', 'a@b.c', 's', 'invitation', 'tok-in-clear', 'http://x/?token=tok-in-clear', 'tok-in-clear', 'x');");
+  auto m = migrate(*db);
+  CHECK(m.from == 2);
+  CHECK(m.to == latest_schema_version());
+  auto q = db->query("SELECT id || ':' || coalesce(replaced_by, '-') FROM credentials ORDER BY id");
+  std::vector<std::string> rows;
+  while (q.next()) rows.push_back(q.text(0));
+  CHECK(rows == std::vector<std::string>{"key_new:-", "key_old:key_new", "mcp_one:-"});
+  auto mail = db->query("SELECT token || link || body || to_addr FROM mail");
+  REQUIRE(mail.next());
+  CHECK(mail.text(0) == "a@b.c");
+}
