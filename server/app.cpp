@@ -21,7 +21,7 @@
 #include "slab5/encoding.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/token.hpp"
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "usage_recorder.hpp"
 #include "work_pool.hpp"
 

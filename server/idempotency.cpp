@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <atomic>
+#include <stdexcept>
 
 #include "app.hpp"
 #include "domain/audit.hpp"
@@ -10,6 +11,7 @@
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 #include "slab5/time.hpp"
+#include "store/sqlite/idempotency_store.hpp"
 
 namespace slab5d {
 
@@ -125,56 +127,48 @@ struct Claim {
   std::string response;
 };
 
-Claim claim(Db& db, const Slot& s) {
-  const std::string& fingerprint = s.fingerprint;
+// Claims `s` in one write transaction: the key becomes this request's, or the row that holds
+// it says why not.
+Result<Claim> claim(Db& db, const Slot& s) {
   static std::atomic<unsigned> counter{0};
   auto now = slab5::now_millis();
   auto cutoff = now - kIdempotencyLifetimeMs;
+  SqliteIdempotencyStore keys(db);
   Tx tx(db);
   if (counter.fetch_add(1) % 64 == 0)
-    db.query("DELETE FROM idempotency_keys WHERE created_at_ms < ?", cutoff).run_or_throw("expiring idempotency keys");
-  db.query("DELETE FROM idempotency_keys WHERE credential_id = ? AND route = ? AND key = ? AND created_at_ms < ?",
-           s.credential_id, s.route, s.key, cutoff)
-      .run_or_throw("expiring an idempotency key");
-  db.query("INSERT INTO idempotency_keys (credential_id, route, key, body_hash, status, created_at_ms) "
-           "VALUES (?,?,?,?,0,?) ON CONFLICT DO NOTHING",
-           s.credential_id, s.route, s.key, fingerprint, now)
-      .run_or_throw("claiming an idempotency key");
+    if (auto ok = keys.expire(cutoff, nullptr); !ok) return tl::unexpected(ok.error());
+  if (auto ok = keys.expire(cutoff, &s); !ok) return tl::unexpected(ok.error());
+  auto added = keys.insert_running(s, s.fingerprint, now);
+  if (!added) return tl::unexpected(added.error());
   Claim out;
-  if (db.changes() == 1) {
-    tx.commit();
-    return out;
-  }
-  auto q = db.query("SELECT body_hash, status, response FROM idempotency_keys WHERE credential_id = ? AND route = ? "
-                    "AND key = ?",
-                    s.credential_id, s.route, s.key);
-  q.next();
-  if (q.text(0) != fingerprint)
-    out.state = ClaimState::Conflict;
-  else if (q.integer(1) == 0)
-    out.state = ClaimState::InFlight;
-  else {
-    out.state = ClaimState::Stored;
-    out.status = int(q.integer(1));
-    out.response = q.opt_text(2).value_or("{}");
+  if (!*added) {
+    auto row = keys.get(s);
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return slab5::fail("internal_error", "The idempotency key vanished while it was being claimed.");
+    const IdempotencyRow& r = **row;
+    if (r.fingerprint != s.fingerprint)
+      out.state = ClaimState::Conflict;
+    else if (r.status == 0)
+      out.state = ClaimState::InFlight;
+    else {
+      out.state = ClaimState::Stored;
+      out.status = r.status;
+      out.response = r.response.value_or("{}");
+    }
   }
   tx.commit();
   return out;
 }
 
-void release(Db& db, const Slot& s) {
-  db.query("DELETE FROM idempotency_keys WHERE credential_id = ? AND route = ? AND key = ? AND status = 0",
-           s.credential_id, s.route, s.key)
-      .run_or_throw("releasing an idempotency key");
+void log_store_failure(const std::string& request_id, const char* what, const Error& e) {
+  logger().log(LogLevel::Error, what, {{"request_id", request_id}, {"error", e.message}});
 }
 
-void store(Ctx& ctx, const Slot& s, const Reply& r) {
+slab5::Status store(Ctx& ctx, const Slot& s, const Reply& r) {
   std::string whole = r.data.dump();
   Json stored = {{"data", strip_secrets(r.data)}};
   if (stored["data"] != r.data) stored["sealed"] = seal(seal_key(ctx, scope_of(s)), scope_of(s), whole);
-  ctx.db.query("UPDATE idempotency_keys SET status = ?, response = ? WHERE credential_id = ? AND route = ? AND key = ?",
-               r.status, stored.dump(), s.credential_id, s.route, s.key)
-      .run_or_throw("storing an idempotent answer");
+  return SqliteIdempotencyStore(ctx.db).complete(s, r.status, stored.dump());
 }
 
 Reply replay(const Ctx& ctx, const Slot& s, int status, const std::string& response) {
@@ -216,7 +210,12 @@ Result<std::optional<IdempotencySlot>> idempotency_slot(const Ctx& ctx) {
 }
 
 ClaimOutcome idempotency_claim(Ctx& ctx, const IdempotencySlot& slot, Result<Reply>& answer) {
-  Claim c = claim(ctx.db, slot);
+  auto claimed = claim(ctx.db, slot);
+  if (!claimed) {
+    answer = tl::unexpected(claimed.error());
+    return ClaimOutcome::Answered;
+  }
+  const Claim& c = *claimed;
   switch (c.state) {
     case ClaimState::Claimed: return ClaimOutcome::Run;
     case ClaimState::Conflict: answer = conflict(slot.key); return ClaimOutcome::Answered;
@@ -232,35 +231,42 @@ Error idempotency_still_running(const IdempotencySlot& slot) {
 }
 
 Result<Reply> idempotency_run(Ctx& ctx, const IdempotencySlot& slot, const Handler& handler) {
+  SqliteIdempotencyStore keys(ctx.db);
   Result<Reply> result = tl::unexpected(Error{"internal_error"});
   try {
     result = handler(ctx);
   } catch (...) {
     try {
-      release(ctx.db, slot);
+      if (auto ok = keys.release(slot); !ok)
+        log_store_failure(ctx.request_id, "could not release an idempotency key", ok.error());
     } catch (const DbError&) {
     }
     throw;
   }
   try {
-    if (result && result->status >= 200 && result->status < 300)
-      store(ctx, slot, *result);
-    else
-      release(ctx.db, slot);
+    // The operation itself is done either way; if its answer cannot be kept, a retry under
+    // this key sees it "in progress" until the key expires.
+    if (result && result->status >= 200 && result->status < 300) {
+      if (auto ok = store(ctx, slot, *result); !ok)
+        log_store_failure(ctx.request_id, "could not store an idempotent response", ok.error());
+    } else if (auto ok = keys.release(slot); !ok) {
+      log_store_failure(ctx.request_id, "could not release an idempotency key", ok.error());
+    }
   } catch (const DbError& e) {
-    // The operation itself is done; a retry under this key will see it "in progress".
-    logger().log(LogLevel::Error, "could not store an idempotent response",
-                 {{"request_id", ctx.request_id}, {"error", e.what()}});
+    log_store_failure(ctx.request_id, "could not store an idempotent response", Error{"internal_error", e.what()});
   }
   return result;
 }
 
-ClaimState claim_key(Db& db, const IdempotencySlot& slot) { return claim(db, slot).state; }
+ClaimState claim_key(Db& db, const IdempotencySlot& slot) {
+  auto c = claim(db, slot);
+  if (!c) throw std::runtime_error(c.error().message);
+  return c->state;
+}
 
 void store_answer(Db& db, const IdempotencySlot& s, int status, const Json& data) {
-  db.query("UPDATE idempotency_keys SET status = ?, response = ? WHERE credential_id = ? AND route = ? AND key = ?",
-           status, Json{{"data", data}}.dump(), s.credential_id, s.route, s.key)
-      .run_or_throw("storing an idempotent answer");
+  if (auto ok = SqliteIdempotencyStore(db).complete(s, status, Json{{"data", data}}.dump()); !ok)
+    throw std::runtime_error(ok.error().message);
 }
 
 }  // namespace slab5d

@@ -18,6 +18,7 @@
 #include <chrono>
 
 #include "router.hpp"
+#include "store/idempotency_store.hpp"
 #include "store/sqlite/db.hpp"
 
 namespace slab5d {
@@ -28,8 +29,7 @@ inline constexpr std::int64_t kIdempotencyLifetimeMs = 24LL * 3600 * 1000;
 inline constexpr std::chrono::milliseconds kIdempotencyWait{3000};
 
 // One key's row: the credential, the route ("POST /v1/contacts") and the key.
-struct IdempotencySlot {
-  std::string credential_id, route, key;
+struct IdempotencySlot : IdempotencyScope {
   std::string fingerprint;  // request_fingerprint() of the request holding or asking for it
 };
 

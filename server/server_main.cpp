@@ -21,7 +21,7 @@
 #include "logger.hpp"
 #include "slab5/time.hpp"
 #include "store/sqlite/backup.hpp"
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "version.hpp"
 #include "../cli/manual_text.hpp"  // header-only: the manual's generated parts
 

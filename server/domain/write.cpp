@@ -1,10 +1,10 @@
 #include "domain/write.hpp"
 
-#include <sqlite3.h>
-
 #include "domain/audit.hpp"
 #include "slab5/ids.hpp"
+#include "domain/store_result.hpp"
 #include "slab5/time.hpp"
+#include "store/sqlite/event_store.hpp"
 #include "store/sqlite/usage_store.hpp"
 
 namespace slab5d {
@@ -50,16 +50,16 @@ std::string WriteUnit::record(const Change& c) {
   if (!first_status_) first_status_ = c.status;
   if (c.credential_action) ++credential_actions_;
   if (!c.emit_event || who.workspace_id.empty()) return "";
-  std::string id = slab5::new_id("evt");
-  const Json& data = c.after ? *c.after : c.before ? *c.before : Json::object();
-  std::optional<std::string> previous;
-  if (c.before && c.after) previous = changed_fields(*c.before, *c.after).dump();
-  auto q = db_.query("INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
-                     "VALUES (?,?,?,?,?,?,?)",
-                     id, who.workspace_id, c.action, strip_secrets(data).dump(), previous, meta_.request_id,
-                     slab5::format_rfc3339(slab5::now_millis()));
-  if (q.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "the event could not be written");
-  return id;
+  NewEvent e{.id = slab5::new_id("evt"),
+             .workspace_id = who.workspace_id,
+             .type = c.action,
+             .data = strip_secrets(c.after ? *c.after : c.before ? *c.before : Json::object()),
+             .previous = std::nullopt,
+             .request_id = meta_.request_id,
+             .created_at = slab5::format_rfc3339(slab5::now_millis())};
+  if (c.before && c.after) e.previous = changed_fields(*c.before, *c.after);
+  value_or_throw(SqliteEventStore(db_).append(e));
+  return e.id;
 }
 
 void WriteUnit::record_usage(const std::string& kind, int status) {
@@ -74,8 +74,7 @@ void WriteUnit::record_usage(const std::string& kind, int status) {
                 .kind = kind,
                 .request_id = meta_.request_id,
                 .created_at = at};
-  if (auto ok = SqliteUsageStore(db_).append({&ev, 1}); !ok)
-    throw DbError(SQLITE_CONSTRAINT, "the usage event could not be written");
+  value_or_throw(SqliteUsageStore(db_).append({&ev, 1}));
 }
 
 slab5::Status WriteUnit::commit() {

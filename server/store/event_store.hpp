@@ -19,9 +19,22 @@ struct EventQuery {
   int limit = 25;
 };
 
+// One row of the outbox: what a write emits for the event stream and webhooks (api.md §8).
+struct NewEvent {
+  std::string id;
+  std::string workspace_id;
+  std::string type;                       // the audit action: "contact.created"
+  nlohmann::json data;                    // the object after the change (before, for a deletion), secrets removed
+  std::optional<nlohmann::json> previous; // the changed fields' earlier values, for an update
+  std::string request_id;
+  std::string created_at;                 // RFC 3339
+};
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
+  // Adds the event; called inside the transaction of the change it describes.
+  [[nodiscard]] virtual slab5::Status append(const NewEvent& e) = 0;
   // Newest first; limit+1 rows, so the caller knows whether another page exists.
   [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> list(const EventQuery& q) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get(const std::string& workspace_id,

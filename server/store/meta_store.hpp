@@ -16,6 +16,8 @@ class MetaStore {
   [[nodiscard]] virtual slab5::Status insert(const std::string& key, const std::string& value) = 0;
   // Sets the key unless it is set; returns the value it holds afterwards.
   [[nodiscard]] virtual slab5::Result<std::string> get_or_insert(const std::string& key, const std::string& value) = 0;
+  // The schema version the database is at (a cheap read that proves the database answers).
+  [[nodiscard]] virtual slab5::Result<int> schema_version() = 0;
 };
 
 }  // namespace slab5d

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "store/sqlite/db.hpp"
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 
 namespace slab5d::testing {
 

@@ -12,15 +12,15 @@
 #include <vector>
 
 #include "store/sqlite/db.hpp"
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "temp_db.hpp"
 
 using namespace slab5d;
 using slab5d::testing::ScratchDir;
 
 TEST_CASE("changed_since sees every commit: this connection's, another connection's, after a WAL restart") {
-  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-changes.db").string();
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
+  auto path = scratch.path + "/slab5-unit-changes.db";
   {
     auto a = Db::open(path, true);
     auto b = Db::open(path, false);
@@ -52,7 +52,6 @@ TEST_CASE("changed_since sees every commit: this connection's, another connectio
     CHECK(a->changed_since(mark));
     CHECK(count() == 4);
   }
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
 namespace {
@@ -157,8 +156,8 @@ TEST_CASE("a new database file is 0600; an existing one loses group and other bi
 
 
 TEST_CASE("changed_since falls back to PRAGMA data_version outside WAL mode") {
-  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-changes-journal.db").string();
-  for (auto s : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + s);
+  ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
+  auto path = scratch.path + "/slab5-unit-changes-journal.db";
   {
     auto a = Db::open(path, true);
     a->exec("CREATE TABLE t (k INTEGER); PRAGMA journal_mode=DELETE");
@@ -172,13 +171,12 @@ TEST_CASE("changed_since falls back to PRAGMA data_version outside WAL mode") {
     a->exec("INSERT INTO t VALUES (2)");
     CHECK(a->changed_since(mark));  // this connection
   }
-  for (auto s : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path + s);
 }
 
 
 TEST_CASE("the store reports constraint hits as values and rolls back unfinished transactions") {
-  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-store.db").string();
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
+  auto path = scratch.path + "/slab5-unit-store.db";
   {
     auto db = Db::open(path, true);
     db->exec("CREATE TABLE t (k TEXT PRIMARY KEY)");
@@ -192,5 +190,4 @@ TEST_CASE("the store reports constraint hits as values and rolls back unfinished
     REQUIRE(q.next());
     CHECK(q.integer(0) == 1);
   }
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }

@@ -12,15 +12,15 @@
 #include <vector>
 
 #include "store/sqlite/db.hpp"
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "temp_db.hpp"
 
 using namespace slab5d;
 using slab5d::testing::ScratchDir;
 
 TEST_CASE("migrations create the schema once and refuse a newer database") {
-  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-migrate.db").string();
-  std::filesystem::remove(path);
+  ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
+  auto path = scratch.path + "/slab5-unit-migrate.db";
   {
     auto db = Db::open(path, true);
     auto first = migrate(*db);
@@ -32,13 +32,12 @@ TEST_CASE("migrations create the schema once and refuse a newer database") {
     db->exec("PRAGMA user_version = 999");
     CHECK_THROWS_AS(migrate(*db), std::runtime_error);
   }
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
 
 TEST_CASE("migration 2 keeps every usage event and clusters them by workspace and id") {
-  auto path = (std::filesystem::temp_directory_path() / "slab5-unit-migrate-usage.db").string();
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
+  ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
+  auto path = scratch.path + "/slab5-unit-migrate-usage.db";
   {
     auto db = Db::open(path, true);
     CHECK(migrate(*db, 1).to == 1);
@@ -62,7 +61,6 @@ TEST_CASE("migration 2 keeps every usage event and clusters them by workspace an
     REQUIRE(idx.next());
     CHECK(idx.integer(0) == 0);
   }
-  for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(path + s);
 }
 
 

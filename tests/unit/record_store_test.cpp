@@ -4,7 +4,7 @@
 
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "store/sqlite/record_store.hpp"
 
 using namespace slab5d;

@@ -5,7 +5,7 @@
 #include "domain/records.hpp"
 #include "domain/workspaces.hpp"
 #include "slab5/ids.hpp"
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 
 using namespace slab5d;
 using Json = nlohmann::json;

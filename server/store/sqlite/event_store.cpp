@@ -1,5 +1,7 @@
 #include "store/sqlite/event_store.hpp"
 
+#include "store/sqlite/checked.hpp"
+
 namespace slab5d {
 
 using Json = nlohmann::json;
@@ -57,6 +59,15 @@ slab5::Result<std::optional<Json>> SqliteEventStore::get(const std::string& work
                      id, workspace_id, not_before);
   if (!q.next()) return std::optional<Json>{};
   return std::optional<Json>{row(q)};
+}
+
+slab5::Status SqliteEventStore::append(const NewEvent& e) {
+  std::optional<std::string> previous;
+  if (e.previous) previous = e.previous->dump();
+  auto q = db_.query("INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
+                     "VALUES (?,?,?,?,?,?,?)",
+                     e.id, e.workspace_id, e.type, e.data.dump(), previous, e.request_id, e.created_at);
+  return sqlite::run_checked(db_, q, "The event cannot be written: its id is taken.");
 }
 
 }  // namespace slab5d

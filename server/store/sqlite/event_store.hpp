@@ -8,6 +8,7 @@ namespace slab5d {
 class SqliteEventStore final : public EventStore {
  public:
   explicit SqliteEventStore(Db& db) : db_(db) {}
+  slab5::Status append(const NewEvent& e) override;
   slab5::Result<std::vector<nlohmann::json>> list(const EventQuery& q) override;
   slab5::Result<std::optional<nlohmann::json>> get(const std::string& workspace_id, const std::string& id,
                                                     const std::string& not_before) override;

@@ -1,6 +1,7 @@
 #include "store/sqlite/meta_store.hpp"
 
 #include "store/sqlite/checked.hpp"
+#include "store/sqlite/migrations.hpp"
 
 namespace slab5d {
 
@@ -25,5 +26,7 @@ slab5::Result<std::string> SqliteMetaStore::get_or_insert(const std::string& key
   if (!*now) return slab5::fail("internal_error", "The setting '" + key + "' was written but cannot be read.");
   return **now;
 }
+
+slab5::Result<int> SqliteMetaStore::schema_version() { return slab5d::schema_version(db_); }
 
 }  // namespace slab5d

@@ -11,6 +11,7 @@ class SqliteMetaStore final : public MetaStore {
   slab5::Result<std::optional<std::string>> get(const std::string& key) override;
   slab5::Status insert(const std::string& key, const std::string& value) override;
   slab5::Result<std::string> get_or_insert(const std::string& key, const std::string& value) override;
+  slab5::Result<int> schema_version() override;
 
  private:
   Db& db_;

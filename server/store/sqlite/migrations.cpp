@@ -1,4 +1,4 @@
-#include "store/migrations.hpp"
+#include "store/sqlite/migrations.hpp"
 
 #include "store/sqlite/record_store.hpp"
 
@@ -231,12 +231,13 @@ CREATE INDEX events_by_type ON events(workspace_id, type, id);
 
 int latest_schema_version() { return int(kMigrations.size()); }
 
-namespace {
-int user_version(Db& db) {
+int schema_version(Db& db) {
   auto q = db.query("PRAGMA user_version");
   q.next();
   return int(q.integer(0));
 }
+
+namespace {
 void refuse_newer(Db& db, int version) {
   if (version > latest_schema_version())
     throw std::runtime_error("the database " + db.path() + " has schema version " + std::to_string(version) +
@@ -248,13 +249,13 @@ void refuse_newer(Db& db, int version) {
 MigrationOutcome migrate(Db& db, int target) {
   if (target < 0 || target > latest_schema_version()) target = latest_schema_version();
   MigrationOutcome out;
-  out.from = user_version(db);
+  out.from = schema_version(db);
   refuse_newer(db, out.from);
   // Each step re-reads the version under the write lock, so several processes starting
   // on one new file apply every migration exactly once.
   for (;;) {
     Tx tx(db);
-    int v = user_version(db);
+    int v = schema_version(db);
     refuse_newer(db, v);
     if (v >= target) break;
     if (v == 0) {

@@ -7,6 +7,8 @@
 namespace slab5d {
 
 int latest_schema_version();
+// The version the database file is at (0 when empty).
+int schema_version(Db& db);
 struct MigrationOutcome {
   int from = 0;
   int to = 0;
