@@ -1,5 +1,5 @@
-#include "slab5/json_util.hpp"
 #include "api_client.hpp"
+#include "slab5/json_util.hpp"
 
 #include <sys/utsname.h>
 
@@ -26,8 +26,8 @@ std::string ApiResponse::header(std::string_view name) const {
 namespace {
 
 bool is_secret_key(const std::string& k) {
-  static const char* kKeys[] = {"secret", "token", "password", "refreshToken", "accessToken", "idToken",
-                                "refresh_token", "access_token", "signing_secret", "id_token"};
+  static const char* kKeys[] = {"secret",  "token",         "password",     "refreshToken",   "accessToken",
+                                "idToken", "refresh_token", "access_token", "signing_secret", "id_token"};
   for (const char* s : kKeys)
     if (k == s) return true;
   return false;
@@ -36,8 +36,10 @@ bool is_secret_key(const std::string& k) {
 Json redact(Json j) {
   if (j.is_object()) {
     for (auto& [k, v] : j.items()) {
-      if (is_secret_key(k) && !v.is_null()) v = "[redacted]";
-      else v = redact(v);
+      if (is_secret_key(k) && !v.is_null())
+        v = "[redacted]";
+      else
+        v = redact(v);
     }
   } else if (j.is_array()) {
     for (auto& v : j) v = redact(v);
@@ -75,7 +77,8 @@ std::string hint_for(const std::string& code, const Json& err) {
     return "this needs the " + err["required_role"].get<std::string>() + " role in the workspace";
   if (code == "workspace_header_required") return "pass --workspace ID, or set a default with 'slab5 workspace use ID'";
   if (code == "workspace_not_found") return "check the workspace id ('slab5 workspace list' shows yours)";
-  if (code == "email_not_verified") return "open the verification mail, or run 'slab5 auth resend-verification --email …'";
+  if (code == "email_not_verified")
+    return "open the verification mail, or run 'slab5 auth resend-verification --email …'";
   if ((code == "rate_limited" || code == "too_many_attempts") && err.contains("retry_after_seconds"))
     return "try again in " + err["retry_after_seconds"].dump() + " s";
   return "";
@@ -100,8 +103,8 @@ std::string lower(std::string_view s) {
 }
 
 bool is_secret_param(std::string_view name) {
-  static const char* kNames[] = {"token",  "access_token", "refresh_token", "id_token", "api_key", "apikey", "key",
-                                 "secret", "client_secret", "password",     "code",     "signature", "sig"};
+  static const char* kNames[] = {"token",  "access_token",  "refresh_token", "id_token", "api_key",   "apikey", "key",
+                                 "secret", "client_secret", "password",      "code",     "signature", "sig"};
   std::string n = lower(name);
   for (const char* k : kNames)
     if (n == k) return true;
@@ -337,7 +340,8 @@ ApiResult ApiClient::send(const std::string& method, const std::string& path, co
     if (resp.json.is_discarded()) resp.json = nullptr;
     if (ctx_.verbose()) {
       ctx_.out.info(ctx_.redact("< " + resp.status_line));
-      for (auto& [k, v] : resp.headers) ctx_.out.info(ctx_.redact("< " + k + ": " + (is_secret_header(k) ? "[redacted]" : v)));
+      for (auto& [k, v] : resp.headers)
+        ctx_.out.info(ctx_.redact("< " + k + ": " + (is_secret_header(k) ? "[redacted]" : v)));
       if (!resp.body.empty()) ctx_.out.info(ctx_.redact("< " + redact_json_text(resp.body)));
     }
     bool transient = resp.status == 429 || resp.status == 502 || resp.status == 503 || resp.status == 504;
@@ -349,7 +353,8 @@ ApiResult ApiClient::send(const std::string& method, const std::string& path, co
       else if (auto h = resp.header("retry-after"); !h.empty())
         retry_after = std::atof(h.c_str());
       if (retry_after > 0) wait_s = std::min(retry_after, 60.0);
-      if (ctx_.verbose()) ctx_.out.info("* " + std::to_string(resp.status) + "; retrying in " + std::to_string(wait_s) + " s");
+      if (ctx_.verbose())
+        ctx_.out.info("* " + std::to_string(resp.status) + "; retrying in " + std::to_string(wait_s) + " s");
       std::this_thread::sleep_for(std::chrono::milliseconds(long(wait_s * 1000)));
       continue;
     }

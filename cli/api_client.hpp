@@ -21,7 +21,7 @@ struct ApiError {
   std::string code;      // the API's error code ("" when none)
   std::string message;
   std::string request_id;
-  Json envelope;         // the server's whole error envelope, when there was one
+  Json envelope;  // the server's whole error envelope, when there was one
   std::string hint;
 };
 

@@ -20,7 +20,8 @@ std::map<const CLI::Option*, std::string>& dynamic_registry() {
 }
 std::string exit_code_help() {
   std::string s = "Exit codes:\n";
-  for (const auto& e : exit_code_table()) s += "  " + std::to_string(e.code) + (e.code < 10 ? "    " : "  ") + std::string(e.meaning) + "\n";
+  for (const auto& e : exit_code_table())
+    s += "  " + std::to_string(e.code) + (e.code < 10 ? "    " : "  ") + std::string(e.meaning) + "\n";
   return s;
 }
 }  // namespace
@@ -92,13 +93,14 @@ void build_root(CLI::App& app, Context& ctx) {
   choice_registry().clear();
   dynamic_registry().clear();
   auto& g = ctx.g;
-  app.description("slab5: the Slab5 API from your shell: sign in, manage workspace credentials, members and\n"
-                  "workspaces, and make authenticated requests.");
+  app.description(
+      "slab5: the Slab5 API from your shell: sign in, manage workspace credentials, members and\n"
+      "workspaces, and make authenticated requests.");
   app.name("slab5");
   app.require_subcommand(0, 1);
   app.fallthrough();  // global flags are accepted after the subcommand too
-  app.set_version_flag("--version", std::string("slab5 ") + slab5::kVersion + " (" + slab5::kCommit + ", " +
-                                        slab5::kCommitDate + ")");
+  app.set_version_flag(
+      "--version", std::string("slab5 ") + slab5::kVersion + " (" + slab5::kCommit + ", " + slab5::kCommitDate + ")");
   app.add_flag("--json", g.json, "Print the response data as JSON")->group("Global flags");
   app.add_flag("-q,--quiet", g.quiet, "Print only the essential result")->group("Global flags");
   app.add_flag("-v,--verbose", g.verbose, "Trace HTTP requests to stderr (secrets redacted)")->group("Global flags");
@@ -112,7 +114,8 @@ void build_root(CLI::App& app, Context& ctx) {
   app.add_option("-p,--profile", g.profile, "Profile in the config file (SLAB5_PROFILE)")->group("Global flags");
   app.add_option("--correlation-id", g.correlation_id, "Correlation id sent as x-correlation-id (SLAB5_CORRELATION_ID)")
       ->group("Global flags");
-  app.add_option("--timeout", g.timeout, "Request timeout: seconds or a duration, e.g. 30, 90s, 2m (SLAB5_TIMEOUT, default 30)")
+  app.add_option("--timeout", g.timeout,
+                 "Request timeout: seconds or a duration, e.g. 30, 90s, 2m (SLAB5_TIMEOUT, default 30)")
       ->check(timeout_value())
       ->group("Global flags");
   app.add_option("--jq", g.jq, "Filter JSON output with a jq expression (implies --json)")->group("Global flags");
@@ -120,9 +123,11 @@ void build_root(CLI::App& app, Context& ctx) {
   app.add_flag("--allow-insecure-http", g.allow_insecure_http,
                "Allow plain http to a host that is not loopback (SLAB5_ALLOW_INSECURE_HTTP=1)")
       ->group("Global flags");
-  app.footer("Examples:\n  slab5 login --email you@example.com\n  slab5 workspace --json\n"
-             "  slab5 keys create --name ci --scope crm:read -q\n  slab5 api /workspace/members --paginate\n\n" +
-             exit_code_help() + "\nRun 'slab5 <command> --help' for a command's flags, 'slab5 help exit-codes' for the table.");
+  app.footer(
+      "Examples:\n  slab5 login --email you@example.com\n  slab5 workspace --json\n"
+      "  slab5 keys create --name ci --scope crm:read -q\n  slab5 api /workspace/members --paginate\n\n" +
+      exit_code_help() +
+      "\nRun 'slab5 <command> --help' for a command's flags, 'slab5 help exit-codes' for the table.");
   install_jq(app);
   apply_output_preference(app, ctx);
 }

@@ -16,10 +16,10 @@ void build_command_table(CLI::App& app, Context& ctx);
 
 // The top-level commands, in table order, grouped by the function that adds them.
 struct CommandGroup {
-  std::vector<std::string> names;          // the top-level commands `add` declares
+  std::vector<std::string> names;  // the top-level commands `add` declares
   void (*add)(CLI::App&, Context&);
-  bool builds_alone;                       // needs nothing else of the table (help, completion and
-                                           // the manual read all of it)
+  bool builds_alone;  // needs nothing else of the table (help, completion and
+                      // the manual read all of it)
 };
 const std::vector<CommandGroup>& command_groups();
 

@@ -44,9 +44,11 @@ slab5::Setting Context::base_url() const {
   } catch (const std::exception&) {
   }
   auto s = slab5::resolve_setting({g.base_url.empty() ? std::nullopt : std::optional<std::string>(g.base_url),
-                                   {"SLAB5_API_BASE_URL"}, prof,
+                                   {"SLAB5_API_BASE_URL"},
+                                   prof,
                                    "profile " + profile() + " (" + self->store().config_path() + ")",
-                                   slab5::kDefaultBaseUrl, "--base-url"},
+                                   slab5::kDefaultBaseUrl,
+                                   "--base-url"},
                                   env);
   while (s.value.size() > 1 && s.value.back() == '/') s.value.pop_back();
   return s;
@@ -59,7 +61,8 @@ slab5::Setting Context::token_setting() const {
   auto* self = const_cast<Context*>(this);
   auto c = self->store().credential(profile(), credential_host());  // throws on an unsafe file
   if (c)
-    return {c->token, "profile " + profile() + " for " + credential_host() + " (" + self->store().credentials_path() + ")"};
+    return {c->token,
+            "profile " + profile() + " for " + credential_host() + " (" + self->store().credentials_path() + ")"};
   return {"", ""};
 }
 
@@ -85,8 +88,9 @@ std::optional<ApiError> Context::transport_refusal() const {
   if (origin->scheme == "http" && !slab5::is_loopback_host(origin->host) && !allow_insecure_http()) {
     e.message = "refusing to send credentials over plain http to " + origin->key() + " (base URL from " + base.source +
                 "): anyone on the network could read them";
-    e.hint = "use https://, or if this network is trusted pass --allow-insecure-http (or set "
-             "SLAB5_ALLOW_INSECURE_HTTP=1); http is allowed without it to loopback hosts only";
+    e.hint =
+        "use https://, or if this network is trusted pass --allow-insecure-http (or set "
+        "SLAB5_ALLOW_INSECURE_HTTP=1); http is allowed without it to loopback hosts only";
     return e;
   }
   return std::nullopt;
@@ -131,7 +135,11 @@ slab5::Setting Context::workspace() const {
   } catch (const std::exception&) {
   }
   return slab5::resolve_setting({g.workspace.empty() ? std::nullopt : std::optional<std::string>(g.workspace),
-                                 {"SLAB5_WORKSPACE_ID"}, prof, "profile " + profile(), "", "--workspace"},
+                                 {"SLAB5_WORKSPACE_ID"},
+                                 prof,
+                                 "profile " + profile(),
+                                 "",
+                                 "--workspace"},
                                 env);
 }
 
@@ -195,9 +203,10 @@ tl::expected<std::string, ApiError> Context::require_token() {
       std::string list;
       for (const auto& h : others) list += (list.empty() ? "" : ", ") + h;
       err.message = "no token configured for " + credential_host() + " (profile " + profile() + ")";
-      err.hint = "profile " + profile() + " has a stored credential for " + list + " only; credentials are sent to the "
-                 "server that issued them. Run 'slab5 login' against " + credential_host() +
-                 ", or point the base URL back (" + base_url().source + ")";
+      err.hint = "profile " + profile() + " has a stored credential for " + list +
+                 " only; credentials are sent to the "
+                 "server that issued them. Run 'slab5 login' against " +
+                 credential_host() + ", or point the base URL back (" + base_url().source + ")";
     }
     return tl::unexpected(err);
   }

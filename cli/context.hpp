@@ -30,7 +30,7 @@ struct GlobalOptions {
   std::string correlation_id;
   std::string timeout;  // seconds
   std::string cacert;
-  std::string jq;       // --jq filter on --json output
+  std::string jq;  // --jq filter on --json output
   bool allow_insecure_http = false;
 };
 

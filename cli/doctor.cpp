@@ -1,5 +1,5 @@
-#include "slab5/json_util.hpp"
 #include "doctor.hpp"
+#include "slab5/json_util.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -63,10 +63,14 @@ DoctorCheck check_environment(Context& ctx) {
 // The token's kind by its shape (no network).
 std::string kind_of(const std::string& token) {
   switch (slab5::token_kind(token)) {
-    case slab5::TokenKind::ApiKey: return "api_key";
-    case slab5::TokenKind::McpClient: return "mcp_client";
-    case slab5::TokenKind::Jwt: return "session";
-    default: return "";
+    case slab5::TokenKind::ApiKey:
+      return "api_key";
+    case slab5::TokenKind::McpClient:
+      return "mcp_client";
+    case slab5::TokenKind::Jwt:
+      return "session";
+    default:
+      return "";
   }
 }
 
@@ -93,8 +97,8 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
     // REST routes refuse it, but GET /v1/me answers it about itself: with --route, what it
     // learns there lets the route check say what slab5d would answer.
     if (want_scopes)
-      if (auto me = client.send("GET", "me", ""); me && me->status == 200 && me->json.contains("data") &&
-                                                 me->json["data"].contains("credential")) {
+      if (auto me = client.send("GET", "me", "");
+          me && me->status == 200 && me->json.contains("data") && me->json["data"].contains("credential")) {
         facts.valid = true;
         const auto& cred = me->json["data"]["credential"];
         if (cred.contains("scopes") && cred["scopes"].is_array()) {
@@ -126,8 +130,8 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
     // The key's own scopes, for --route: GET /v1/me answers any key about itself (api.md §2.2).
     if (!want_scopes) {
       facts.scopes_unknown_reason = "not asked";
-    } else if (auto me = client.send("GET", "me", ""); me && me->status == 200 && me->json.contains("data") &&
-                                                       me->json["data"].contains("credential")) {
+    } else if (auto me = client.send("GET", "me", "");
+               me && me->status == 200 && me->json.contains("data") && me->json["data"].contains("credential")) {
       const auto& cred = me->json["data"]["credential"];
       if (cred.contains("scopes") && cred["scopes"].is_array()) {
         facts.scopes_known = true;
@@ -137,12 +141,13 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
         facts.scopes_unknown_reason = "the server's GET /v1/me names no scopes";
       }
     } else {
-      facts.scopes_unknown_reason = me ? "the server does not answer GET /v1/me for API keys (HTTP " +
-                                             std::to_string(me->status) + ")"
-                                       : me.error().message;
+      facts.scopes_unknown_reason =
+          me ? "the server does not answer GET /v1/me for API keys (HTTP " + std::to_string(me->status) + ")"
+             : me.error().message;
     }
-    return ok("token", "API key " + slab5::token_display_prefix(t.value) + "… from " + t.source + ", valid for workspace " +
-                           slab5::string_or(ws, "id", "?") + " (" + slab5::string_or(ws, "name") + ")");
+    return ok("token", "API key " + slab5::token_display_prefix(t.value) + "… from " + t.source +
+                           ", valid for workspace " + slab5::string_or(ws, "id", "?") + " (" +
+                           slab5::string_or(ws, "name") + ")");
   }
   // A session.
   RequestOptions user_only;
@@ -187,8 +192,9 @@ DoctorCheck check_token(Context& ctx, CredentialFacts& facts, bool want_scopes) 
 
 DoctorCheck check_base_url_shape(const std::string& url, const std::string& source) {
   std::string where = url + " (from " + source + ")";
-  const std::string fix = "set it to the server's API root, e.g. export SLAB5_API_BASE_URL=http://127.0.0.1:8787/v1 "
-                          "or slab5 config set base_url https://api.slab5.com/v1";
+  const std::string fix =
+      "set it to the server's API root, e.g. export SLAB5_API_BASE_URL=http://127.0.0.1:8787/v1 "
+      "or slab5 config set base_url https://api.slab5.com/v1";
   auto scheme_end = url.find("://");
   if (scheme_end == std::string::npos || (url.substr(0, scheme_end) != "http" && url.substr(0, scheme_end) != "https"))
     return failed("base URL", where + " is not an http:// or https:// URL", fix);
@@ -210,9 +216,11 @@ DoctorCheck check_transport(const std::string& url, bool insecure_allowed) {
   if (o->scheme == "https") return ok("transport", "https to " + o->key());
   if (slab5::is_loopback_host(o->host)) return ok("transport", "plain http to " + o->key() + ", a loopback host");
   if (insecure_allowed)
-    return ok("transport", "plain http to " + o->key() + ": tokens travel in clear (allowed by --allow-insecure-http "
-                           "or SLAB5_ALLOW_INSECURE_HTTP)");
-  return failed("transport", "plain http to " + o->key() + ", which is not loopback: slab5 refuses to send a token there",
+    return ok("transport", "plain http to " + o->key() +
+                               ": tokens travel in clear (allowed by --allow-insecure-http "
+                               "or SLAB5_ALLOW_INSECURE_HTTP)");
+  return failed("transport",
+                "plain http to " + o->key() + ", which is not loopback: slab5 refuses to send a token there",
                 "use https://, or on a trusted network pass --allow-insecure-http (SLAB5_ALLOW_INSECURE_HTTP=1)");
 }
 
@@ -225,7 +233,8 @@ std::time_t parse_http_date(const std::string& date) {
 
 DoctorCheck check_clock_skew(const std::string& date, std::time_t now) {
   if (date.empty())
-    return failed("clock", "the server sent no Date header", "a server behind a proxy may drop it; compare clocks by hand");
+    return failed("clock", "the server sent no Date header",
+                  "a server behind a proxy may drop it; compare clocks by hand");
   auto server = parse_http_date(date);
   if (server < 0) return failed("clock", "the server's Date header '" + date + "' is not an HTTP date", "report it");
   long skew = long(now - server);
@@ -243,7 +252,10 @@ namespace {
 slab5::Caller caller_of(const CredentialFacts& f) {
   using K = slab5::Caller::Kind;
   slab5::Caller c;
-  c.kind = f.kind == "session" ? K::Session : f.kind == "api_key" ? K::ApiKey : f.kind == "mcp_client" ? K::McpClient : K::None;
+  c.kind = f.kind == "session"      ? K::Session
+           : f.kind == "api_key"    ? K::ApiKey
+           : f.kind == "mcp_client" ? K::McpClient
+                                    : K::None;
   c.authenticated = f.valid;
   // A session sends the configured workspace as x-workspace-id; its role there says it is a
   // member. A key acts in its own workspace.
@@ -267,7 +279,8 @@ DoctorCheck explain(const std::string& label, const slab5::Error& e, const slab5
   std::string answer = " (slab5d answers " + std::to_string(e.http_status()) + " " + e.code + ")";
   if (e.code == "unauthorized") {
     if (f.kind == "mcp_client")
-      return failed(name, label + " refuses MCP client tokens: they work only on the MCP gateway and GET /v1/me" + answer,
+      return failed(name,
+                    label + " refuses MCP client tokens: they work only on the MCP gateway and GET /v1/me" + answer,
                     "use a workspace API key (slab5 keys create) or 'slab5 login' for REST routes");
     return failed(name, label + " does not take this token: " + e.effective_message() + answer,
                   "use an MCP client token (slab5 mcp-clients create)");
@@ -282,15 +295,17 @@ DoctorCheck explain(const std::string& label, const slab5::Error& e, const slab5
     return failed(name, label + " needs module " + r.module + ", which is not enabled in the workspace" + answer,
                   "slab5 workspace modules enable " + r.module + " (needs settings:admin)");
   if (e.code == "missing_required_scope")
-    return failed(name, label + " needs scope " + r.scope + ", which this " + credential_noun(f) + " lacks (has: " +
-                            (f.scopes.empty() ? "none" : join(f.scopes, " ")) + ")" + answer,
+    return failed(name,
+                  label + " needs scope " + r.scope + ", which this " + credential_noun(f) +
+                      " lacks (has: " + (f.scopes.empty() ? "none" : join(f.scopes, " ")) + ")" + answer,
                   f.kind == "session" ? "ask an admin for a role that grants " + r.scope
                                       : "create a key with it: slab5 keys create --name N --scope " + r.scope);
   if (e.code == "forbidden" && !r.role.empty()) {
     if (f.kind != "session")
       return failed(name, label + " needs a session of role " + r.role + " or above; API keys are refused" + answer,
                     "slab5 login as a user with the " + r.role + " role");
-    return failed(name, label + " needs role " + r.role + "; you are " + f.role + answer, "ask an owner of the workspace");
+    return failed(name, label + " needs role " + r.role + "; you are " + f.role + answer,
+                  "ask an owner of the workspace");
   }
   if (e.code == "forbidden")
     return failed(name, label + " needs a signed-in user's session; API keys are refused" + answer,
@@ -320,9 +335,10 @@ DoctorCheck check_route_needs(const std::string& route_text, const CredentialFac
     return failed(name, label + " needs module " + r->module + ", and the workspace's modules could not be read",
                   "check 'slab5 workspace' works first");
   if (check.undecided == "scope")
-    return failed(name, label + " needs scope " + r->scope + "; this credential's scopes cannot be read: " +
-                            f.scopes_unknown_reason,
-                  "check the key's scopes with 'slab5 auth status', or upgrade the server");
+    return failed(
+        name,
+        label + " needs scope " + r->scope + "; this credential's scopes cannot be read: " + f.scopes_unknown_reason,
+        "check the key's scopes with 'slab5 auth status', or upgrade the server");
   if (r->access == slab5::Access::Self)
     return ok(name, label + ": any session, API key or MCP client token, no workspace needed");
   if (r->access == slab5::Access::User) return ok(name, label + ": a session, no workspace needed");
@@ -353,8 +369,9 @@ int run_doctor(Context& ctx, const std::string& route_text) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   bool reachable = health && health->status == 200;
   if (!health)
-    checks.push_back(failed("reachability", "GET " + health_url + ": " + health.error().message,
-                            "is the server running? Locally: slab5d serve; check the base URL and HTTPS_PROXY/NO_PROXY"));
+    checks.push_back(
+        failed("reachability", "GET " + health_url + ": " + health.error().message,
+               "is the server running? Locally: slab5d serve; check the base URL and HTTPS_PROXY/NO_PROXY"));
   else if (health->status != 200)
     checks.push_back(failed("reachability", "GET " + health_url + " answered HTTP " + std::to_string(health->status),
                             "the base URL may point at something that is not a Slab5 server"));

@@ -15,7 +15,7 @@ struct DoctorCheck {
   std::string name;
   std::string status;  // "ok" | "fail" | "skip"
   std::string detail;
-  std::string fix;     // set when status is "fail"
+  std::string fix;  // set when status is "fail"
 };
 
 // What doctor learnt about the credential in use.

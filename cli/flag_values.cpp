@@ -43,7 +43,8 @@ CLI::Validator timeout_value() {
   return CLI::Validator(
       [](std::string& v) -> std::string {
         if (!parse_timeout_ms(v))
-          return "'" + v + "' is not a timeout: use seconds (30) or a duration such as 90s or 2m, more than 0 and at most 24h";
+          return "'" + v +
+                 "' is not a timeout: use seconds (30) or a duration such as 90s or 2m, more than 0 and at most 24h";
         return "";
       },
       "DURATION");

@@ -14,8 +14,9 @@ namespace slab5cli {
 std::span<const EnvironmentVariable> environment_table() {
   static constexpr std::array kTable{
       EnvironmentVariable{"SLAB5_API_BASE_URL", "API base URL, ending in /v1 (default https://api.slab5.com/v1)."},
-      EnvironmentVariable{"SLAB5_WORKSPACE_TOKEN", "The token: an API key or a session access token. Wins over the "
-                                                   "two below and over the profile's stored credential."},
+      EnvironmentVariable{"SLAB5_WORKSPACE_TOKEN",
+                          "The token: an API key or a session access token. Wins over the "
+                          "two below and over the profile's stored credential."},
       EnvironmentVariable{"SLAB5_WORKSPACE_API_KEY", "The token, when SLAB5_WORKSPACE_TOKEN is unset."},
       EnvironmentVariable{"SLAB5_API_KEY", "The token, when neither variable above is set."},
       EnvironmentVariable{"SLAB5_WORKSPACE_ID", "Workspace sent as x-workspace-id (as --workspace)."},
@@ -26,8 +27,9 @@ std::span<const EnvironmentVariable> environment_table() {
       EnvironmentVariable{"SLAB5_MAX_RETRIES", "Retries of safe requests (default 3; 0 disables)."},
       EnvironmentVariable{"SLAB5_DEBUG", "api: trace HTTP requests and responses to stderr, secrets redacted."},
       EnvironmentVariable{"SLAB5_CA_BUNDLE", "Extra CA bundle for TLS (as --cacert)."},
-      EnvironmentVariable{"SLAB5_ALLOW_INSECURE_HTTP", "1: allow plain http to a host that is not loopback "
-                                                       "(as --allow-insecure-http); tokens then travel in clear."},
+      EnvironmentVariable{"SLAB5_ALLOW_INSECURE_HTTP",
+                          "1: allow plain http to a host that is not loopback "
+                          "(as --allow-insecure-http); tokens then travel in clear."},
       EnvironmentVariable{"NO_COLOR", "Disables colour when set."},
       EnvironmentVariable{"HTTPS_PROXY", "Proxy for HTTPS requests (also https_proxy; HTTP_PROXY for http)."},
       EnvironmentVariable{"NO_PROXY", "Hosts reached without the proxy (also no_proxy)."},

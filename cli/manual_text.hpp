@@ -17,13 +17,26 @@ inline std::string escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '{': out += "\\{"; break;
-      case '*': out += "{asterisk}"; break;
-      case '`': out += "{backtick}"; break;
-      case '+': out += "{plus}"; break;
-      case '^': out += "{caret}"; break;
-      case '~': out += "{tilde}"; break;
-      default: out += c;
+      case '{':
+        out += "\\{";
+        break;
+      case '*':
+        out += "{asterisk}";
+        break;
+      case '`':
+        out += "{backtick}";
+        break;
+      case '+':
+        out += "{plus}";
+        break;
+      case '^':
+        out += "{caret}";
+        break;
+      case '~':
+        out += "{tilde}";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

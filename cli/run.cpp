@@ -23,12 +23,14 @@ int execute(CLI::App& app, Context& ctx) {
   // --timeout was checked by the parser; the variable it stands in for is checked the same way
   // by every command that may send a request.
   auto chosen = app.get_subcommands();
-  bool local = !chosen.empty() && (chosen.front()->get_name() == "completion" || chosen.front()->get_name() == "version" ||
-                                   chosen.front()->get_name() == "help" || chosen.front()->get_name().rfind("__", 0) == 0);
+  bool local =
+      !chosen.empty() && (chosen.front()->get_name() == "completion" || chosen.front()->get_name() == "version" ||
+                          chosen.front()->get_name() == "help" || chosen.front()->get_name().rfind("__", 0) == 0);
   if (!local && ctx.g.timeout.empty())
     if (auto t = ctx.env("SLAB5_TIMEOUT"); t && !parse_timeout_ms(*t))
-      return ctx.usage_error("SLAB5_TIMEOUT: '" + *t +
-                             "' is not a timeout: use seconds (30) or a duration such as 90s or 2m, more than 0 and at most 24h");
+      return ctx.usage_error(
+          "SLAB5_TIMEOUT: '" + *t +
+          "' is not a timeout: use seconds (30) or a duration such as 90s or 2m, more than 0 and at most 24h");
   try {
     return ctx.action();
   } catch (const std::exception& e) {

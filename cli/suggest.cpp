@@ -13,7 +13,8 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     for (std::size_t j = 1; j <= m; ++j) {
       std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
       d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
     }
   return d[n][m];
 }
@@ -107,8 +108,10 @@ std::optional<ArgumentDiagnosis> diagnose_arguments(const CLI::App& root, int ar
       if (!o) {
         ArgumentDiagnosis d{"unknown flag '" + name + "' for '" + command_path(chain) + "'", ""};
         auto near = similar_words(name, flag_names(chain));
-        if (!near.empty()) d.hint = "did you mean '" + near.front() + "'?";
-        else d.hint = "run '" + command_path(chain) + " --help' to see its flags";
+        if (!near.empty())
+          d.hint = "did you mean '" + near.front() + "'?";
+        else
+          d.hint = "run '" + command_path(chain) + " --help' to see its flags";
         return d;
       }
       bool inline_value = arg.find('=') != std::string::npos || (!long_flag && arg.size() > 2);
@@ -134,13 +137,17 @@ std::optional<ArgumentDiagnosis> diagnose_arguments(const CLI::App& root, int ar
     if (!subs.empty() && positionals == 0) {
       ArgumentDiagnosis d{"unknown command '" + arg + "' for '" + command_path(chain) + "'", ""};
       auto near = similar_words(arg, subs);
-      if (!near.empty()) d.hint = "did you mean '" + command_path(chain) + " " + near.front() + "'?";
-      else d.hint = "run '" + command_path(chain) + " --help' to see its commands";
+      if (!near.empty())
+        d.hint = "did you mean '" + command_path(chain) + " " + near.front() + "'?";
+      else
+        d.hint = "run '" + command_path(chain) + " --help' to see its commands";
       return d;
     }
     ArgumentDiagnosis d{"unexpected argument '" + arg + "' for '" + command_path(chain) + "'", ""};
-    if (previous == "-q") d.hint = "did you mean --jq? (-q is --quiet here: pass a jq filter as --jq '" + arg + "')";
-    else d.hint = "run '" + command_path(chain) + " --help' for its arguments";
+    if (previous == "-q")
+      d.hint = "did you mean --jq? (-q is --quiet here: pass a jq filter as --jq '" + arg + "')";
+    else
+      d.hint = "run '" + command_path(chain) + " --help' for its arguments";
     return d;
   }
   // Every word placed: what is missing may be the command itself ("slab5 keys").

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages slab5 builds and tests with, only those missing.
-# Usage: scripts/install-deps.sh [--bench] [--fuzz]
-#   --bench  the benchmark harness's tools (wrk, nginx, hyperfine)
-#   --fuzz   clang 14 and its libFuzzer/sanitizer runtimes, for tests/fuzz (the `fuzz` preset)
+# Usage: scripts/install-deps.sh [--bench] [--fuzz] [--format]
+#   --bench   the benchmark harness's tools (wrk, nginx, hyperfine)
+#   --fuzz    clang 14 and its libFuzzer/sanitizer runtimes, for tests/fuzz (the `fuzz` preset)
+#   --format  clang-format 14, for scripts/check-format.sh
 set -euo pipefail
 
 packages=(
@@ -16,7 +17,8 @@ for arg in "$@"; do
   case $arg in
     --bench) packages+=(wrk nginx-light hyperfine) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
-    *) echo "usage: scripts/install-deps.sh [--bench] [--fuzz]" >&2; exit 2 ;;
+    --format) packages+=(clang-format) ;;
+    *) echo "usage: scripts/install-deps.sh [--bench] [--fuzz] [--format]" >&2; exit 2 ;;
   esac
 done
 

@@ -8,10 +8,10 @@
 
 #include "bootstrap.hpp"
 #include "credential_cache.hpp"
-#include "http/json_writer.hpp"
 #include "domain/audit.hpp"
 #include "domain/credentials.hpp"
 #include "domain/workspaces.hpp"
+#include "http/json_writer.hpp"
 #include "idempotency.hpp"
 #include "logger.hpp"
 #include "rate_limiter.hpp"
@@ -46,14 +46,14 @@ Actor Ctx::actor() const {
 
 const RequestMeta& Ctx::meta() const {
   if (meta_cache) return *meta_cache;
-  return meta_cache.emplace(RequestMeta{.request_id = request_id,
-                     .correlation_id = correlation_id,
-                     .route = route.entry.label,
-                     .ip = req.remote_ip,
-                     .user_agent = user_agent(),
-                     .input_hash = body.empty() ? "" : slab5::sha256_hex(strip_secrets(body).dump())});
+  return meta_cache.emplace(
+      RequestMeta{.request_id = request_id,
+                  .correlation_id = correlation_id,
+                  .route = route.entry.label,
+                  .ip = req.remote_ip,
+                  .user_agent = user_agent(),
+                  .input_hash = body.empty() ? "" : slab5::sha256_hex(strip_secrets(body).dump())});
 }
-
 
 using slab5::Error;
 using slab5::Json;
@@ -73,19 +73,27 @@ bool Principal::module_enabled(std::string_view m) const {
 }
 std::string Principal::actor_type() const {
   switch (kind) {
-    case Kind::Session: return "user";
-    case Kind::ApiKey: return "api_key";
-    case Kind::McpClient: return "mcp_client";
-    default: return "system";
+    case Kind::Session:
+      return "user";
+    case Kind::ApiKey:
+      return "api_key";
+    case Kind::McpClient:
+      return "mcp_client";
+    default:
+      return "system";
   }
 }
 std::string Principal::actor_id() const { return kind == Kind::Session ? user_id : credential_id; }
 std::string Principal::credential_type() const {
   switch (kind) {
-    case Kind::Session: return "session";
-    case Kind::ApiKey: return "api_key";
-    case Kind::McpClient: return "mcp_client";
-    default: return "none";
+    case Kind::Session:
+      return "session";
+    case Kind::ApiKey:
+      return "api_key";
+    case Kind::McpClient:
+      return "mcp_client";
+    default:
+      return "none";
   }
 }
 
@@ -149,8 +157,8 @@ bool valid_correlation_id(std::string_view s) {
 
 App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   db_path_ = resolve_db_path(cfg_.db_path, throwaway_);
-  rate_limiter_ = std::make_unique<RateLimiter>(cfg_.rate_limit_enabled, cfg_.rate_limit_per_second,
-                                                cfg_.rate_limit_burst);
+  rate_limiter_ =
+      std::make_unique<RateLimiter>(cfg_.rate_limit_enabled, cfg_.rate_limit_per_second, cfg_.rate_limit_burst);
   pool_ = std::make_unique<WorkPool>(2);
   register_system_routes(*this);
   register_identity_routes(*this);
@@ -250,8 +258,8 @@ Result<Reply> guarded(const std::string& request_id, F&& f) {
     return f();
   } catch (const DbError& e) {
     logger().log(LogLevel::Error, "database error", {{"request_id", request_id}, {"error", e.what()}});
-    return tl::unexpected(Error{e.busy() ? "service_unavailable" : "internal_error",
-                                e.busy() ? "The database is busy; try again." : ""});
+    return tl::unexpected(
+        Error{e.busy() ? "service_unavailable" : "internal_error", e.busy() ? "The database is busy; try again." : ""});
   } catch (const std::exception& e) {
     logger().log(LogLevel::Error, "unexpected error", {{"request_id", request_id}, {"error", e.what()}});
     return tl::unexpected(Error{"internal_error"});
@@ -307,9 +315,12 @@ void App::run_pipeline(const std::shared_ptr<Request>& req_ptr, const RouteMatch
     slot = std::move(*s);
     Result<Reply> answer = tl::unexpected(Error{"internal_error"});
     switch (idempotency_claim(*ctx, *slot, answer)) {
-      case ClaimOutcome::Run: return idempotency_run(*ctx, *slot, m.route->handler);
-      case ClaimOutcome::Answered: return answer;
-      case ClaimOutcome::InFlight: break;
+      case ClaimOutcome::Run:
+        return idempotency_run(*ctx, *slot, m.route->handler);
+      case ClaimOutcome::Answered:
+        return answer;
+      case ClaimOutcome::InFlight:
+        break;
     }
     if (!req.timers) return tl::unexpected(idempotency_still_running(*slot));
     parked = true;
@@ -355,9 +366,12 @@ void App::resume(std::shared_ptr<Parked> p) {
     Ctx& ctx = *p->ctx;
     Result<Reply> answer = tl::unexpected(Error{"internal_error"});
     switch (idempotency_claim(ctx, p->slot, answer)) {
-      case ClaimOutcome::Run: return idempotency_run(ctx, p->slot, ctx.route.handler);
-      case ClaimOutcome::Answered: return answer;
-      case ClaimOutcome::InFlight: break;
+      case ClaimOutcome::Run:
+        return idempotency_run(ctx, p->slot, ctx.route.handler);
+      case ClaimOutcome::Answered:
+        return answer;
+      case ClaimOutcome::InFlight:
+        break;
     }
     if (std::chrono::steady_clock::now() >= p->deadline) return tl::unexpected(idempotency_still_running(p->slot));
     parked = true;
@@ -365,8 +379,8 @@ void App::resume(std::shared_ptr<Parked> p) {
   });
   if (parked) return park(std::move(p));
   Ctx& ctx = *p->ctx;
-  p->respond(finish(&ctx, ctx.req, ctx.route.entry.label, ctx.request_id, ctx.correlation_id, std::move(result),
-                    p->start_us));
+  p->respond(
+      finish(&ctx, ctx.req, ctx.route.entry.label, ctx.request_id, ctx.correlation_id, std::move(result), p->start_us));
 }
 
 namespace {

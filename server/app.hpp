@@ -33,7 +33,7 @@ struct Principal {
   std::string credential_name;
   std::string workspace_id;
   std::string tenant_id;
-  std::string role;           // sessions: the user's role in the workspace
+  std::string role;  // sessions: the user's role in the workspace
   std::vector<std::string> scopes;
   std::vector<std::string> enabled_modules;
   std::int64_t token_expires_at_ms = 0;
@@ -59,7 +59,7 @@ struct Ctx {
   std::string request_id;
   std::string correlation_id;
   slab5::Json body = slab5::Json::object();  // the parsed JSON object (empty when no body)
-  HeaderPairs response_headers;               // added to the reply
+  HeaderPairs response_headers;              // added to the reply
 
   const std::string& param(const std::string& name) const;
   // Query string lookup (percent-decoded); nullopt when absent.
@@ -76,7 +76,6 @@ struct Ctx {
   mutable std::optional<RequestMeta> meta_cache = std::nullopt;  // meta()'s; not set by hand
 };
 
-
 // Verifies a session JWT into a Principal (kind, credential_id = ses_…, user_id) or an
 // unauthorized error. Installed by the identity routes.
 using SessionVerifier = std::function<slab5::Result<Principal>(Db&, std::string_view token)>;
@@ -92,7 +91,7 @@ class App {
   // Returns the first-start lines to print (empty on later starts).
   struct StartInfo {
     bool created = false;
-    std::string api_key;      // shown once
+    std::string api_key;  // shown once
     std::string owner_email;
     std::string owner_password;  // shown once
     std::string workspace_id;
@@ -109,7 +108,7 @@ class App {
   // Stop background work and flush buffered usage events.
   void shutdown();
 
-  Db& db();  // this thread's connection
+  Db& db();                                                 // this thread's connection
   std::uint64_t generation() const { return generation_; }  // keys this App's per-thread caches
   const Config& config() const { return cfg_; }
   const std::string& db_path() const { return db_path_; }
@@ -122,8 +121,7 @@ class App {
 
  private:
   struct Parked;  // a create waiting for another request with its idempotency key
-  void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond,
-                    std::int64_t start_us);
+  void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond, std::int64_t start_us);
   void park(std::shared_ptr<Parked> p);
   void resume(std::shared_ptr<Parked> p);
   // api.md §1's checks (authentication … role via slab5::first_refusal, then rate limit and

@@ -62,15 +62,16 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
                                                            .password_hash = hash,
                                                            .email_verified_at = now,
                                                            .created_at = now}));
-  auto ws = value_or_throw(insert_workspace(db, "Personal Workspace", derive_slug(db, "personal"), tenant, user, workspace_id));
-  auto key = value_or_throw(insert_credential(
-      db, CredentialSpec{.kind = "api_key",
-                         .workspace_id = ws.id,
-                         .name = "slab5d first-start key",
-                         .description = "Created by slab5d on a new database; holds every scope.",
-                         .scopes = slab5::all_scopes(),
-                         .created_by_type = "system",
-                         .created_by_id = "system"}));
+  auto ws = value_or_throw(
+      insert_workspace(db, "Personal Workspace", derive_slug(db, "personal"), tenant, user, workspace_id));
+  auto key = value_or_throw(
+      insert_credential(db, CredentialSpec{.kind = "api_key",
+                                           .workspace_id = ws.id,
+                                           .name = "slab5d first-start key",
+                                           .description = "Created by slab5d on a new database; holds every scope.",
+                                           .scopes = slab5::all_scopes(),
+                                           .created_by_type = "system",
+                                           .created_by_id = "system"}));
 
   record_system_change(unit, "user.registered", "user", user, {{"id", user}, {"email", email}});
   record_system_change(unit, "workspace.created", "workspace", ws.id, ws.to_json());
@@ -86,7 +87,6 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
   info.workspace_id = ws.id;
   return info;
 }
-
 
 std::optional<ExecKey> issue_exec_key(App& app) {
   Db& db = app.db();

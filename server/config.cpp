@@ -1,8 +1,8 @@
 #include "config.hpp"
 
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 #include <vector>
 
 namespace slab5d {

@@ -8,10 +8,10 @@
 namespace slab5d {
 
 struct Config {
-  std::string db_path;             // "" → default path; ":memory:" → throwaway
+  std::string db_path;  // "" → default path; ":memory:" → throwaway
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8787;
-  int threads = 0;                 // 0 → number of cores
+  int threads = 0;  // 0 → number of cores
   bool dev_routes = true;
   bool auto_verify = false;
   bool rate_limit_enabled = true;
@@ -33,8 +33,8 @@ struct Config {
   std::string log_level = "info";   // debug | info | warn | error
   int read_timeout_seconds = 30;
   int shutdown_grace_seconds = 10;
-  std::string email;               // init: the first owner's email
-  bool password_stdin = false;     // init: read the first owner's password from stdin
+  std::string email;            // init: the first owner's email
+  bool password_stdin = false;  // init: read the first owner's password from stdin
 
   // The base URL the server names itself by (JWT iss, links in mail).
   std::string public_base_url(std::uint16_t actual_port) const;

@@ -78,15 +78,16 @@ std::string seal(const std::string& key, const std::string& aad, const std::stri
   unsigned char tag[16];
   int len = 0, fin = 0;
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
-  bool ok = c && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
-            EVP_EncryptInit_ex(c, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                               reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
-            EVP_EncryptUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) == 1 &&
-            EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &len,
-                              reinterpret_cast<const unsigned char*>(plain.data()), int(plain.size())) == 1 &&
-            EVP_EncryptFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
+  bool ok =
+      c && EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
+      EVP_EncryptInit_ex(c, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                         reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+      EVP_EncryptUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) == 1 &&
+      EVP_EncryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &len,
+                        reinterpret_cast<const unsigned char*>(plain.data()), int(plain.size())) == 1 &&
+      EVP_EncryptFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, 16, tag) == 1;
   EVP_CIPHER_CTX_free(c);
   if (!ok) return {};
   return slab5::base64_encode(nonce + out + std::string(reinterpret_cast<char*>(tag), 16));
@@ -100,15 +101,16 @@ std::optional<std::string> unseal(const std::string& key, const std::string& aad
   std::string out(ct.size(), '\0');
   int len = 0, fin = 0;
   EVP_CIPHER_CTX* c = EVP_CIPHER_CTX_new();
-  bool ok = c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
-            EVP_DecryptInit_ex(c, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
-                               reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
-            EVP_DecryptUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) == 1 &&
-            EVP_DecryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &len,
-                              reinterpret_cast<const unsigned char*>(ct.data()), int(ct.size())) == 1 &&
-            EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
-            EVP_DecryptFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1;
+  bool ok =
+      c && EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
+      EVP_DecryptInit_ex(c, nullptr, nullptr, reinterpret_cast<const unsigned char*>(key.data()),
+                         reinterpret_cast<const unsigned char*>(nonce.data())) == 1 &&
+      EVP_DecryptUpdate(c, nullptr, &len, reinterpret_cast<const unsigned char*>(aad.data()), int(aad.size())) == 1 &&
+      EVP_DecryptUpdate(c, reinterpret_cast<unsigned char*>(out.data()), &len,
+                        reinterpret_cast<const unsigned char*>(ct.data()), int(ct.size())) == 1 &&
+      EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, tag.data()) == 1 &&
+      EVP_DecryptFinal_ex(c, reinterpret_cast<unsigned char*>(out.data()) + len, &fin) == 1;
   EVP_CIPHER_CTX_free(c);
   if (!ok) return std::nullopt;
   return out;
@@ -217,16 +219,23 @@ ClaimOutcome idempotency_claim(Ctx& ctx, const IdempotencySlot& slot, Result<Rep
   }
   const Claim& c = *claimed;
   switch (c.state) {
-    case ClaimState::Claimed: return ClaimOutcome::Run;
-    case ClaimState::Conflict: answer = conflict(slot.key); return ClaimOutcome::Answered;
-    case ClaimState::Stored: answer = replay(ctx, slot, c.status, c.response); return ClaimOutcome::Answered;
-    case ClaimState::InFlight: break;
+    case ClaimState::Claimed:
+      return ClaimOutcome::Run;
+    case ClaimState::Conflict:
+      answer = conflict(slot.key);
+      return ClaimOutcome::Answered;
+    case ClaimState::Stored:
+      answer = replay(ctx, slot, c.status, c.response);
+      return ClaimOutcome::Answered;
+    case ClaimState::InFlight:
+      break;
   }
   return ClaimOutcome::InFlight;
 }
 
 Error idempotency_still_running(const IdempotencySlot& slot) {
-  return Error{"conflict", "A request with this idempotency key is still in progress; retry shortly.",
+  return Error{"conflict",
+               "A request with this idempotency key is still in progress; retry shortly.",
                {{"idempotency_key", slot.key}}};
 }
 

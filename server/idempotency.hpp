@@ -37,9 +37,9 @@ struct IdempotencySlot : IdempotencyScope {
 slab5::Result<std::optional<IdempotencySlot>> idempotency_slot(const Ctx& ctx);
 
 enum class ClaimOutcome {
-  Run,      // the key is this request's now: run the handler, then idempotency_finish()
-  Answered, // `answer` holds the stored answer (a replay) or idempotency_conflict
-  InFlight, // the first request with this key is still running: ask again later
+  Run,       // the key is this request's now: run the handler, then idempotency_finish()
+  Answered,  // `answer` holds the stored answer (a replay) or idempotency_conflict
+  InFlight,  // the first request with this key is still running: ask again later
 };
 // Claims the key (one short write transaction).
 ClaimOutcome idempotency_claim(Ctx& ctx, const IdempotencySlot& slot, slab5::Result<Reply>& answer);

@@ -16,11 +16,16 @@ Logger& logger() {
 }
 
 bool parse_log_level(std::string_view s, LogLevel& out) {
-  if (s == "debug") out = LogLevel::Debug;
-  else if (s == "info") out = LogLevel::Info;
-  else if (s == "warn") out = LogLevel::Warn;
-  else if (s == "error") out = LogLevel::Error;
-  else return false;
+  if (s == "debug")
+    out = LogLevel::Debug;
+  else if (s == "info")
+    out = LogLevel::Info;
+  else if (s == "warn")
+    out = LogLevel::Warn;
+  else if (s == "error")
+    out = LogLevel::Error;
+  else
+    return false;
   return true;
 }
 

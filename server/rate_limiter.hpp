@@ -9,8 +9,7 @@ namespace slab5d {
 
 class RateLimiter {
  public:
-  RateLimiter(bool enabled, double per_second, double burst)
-      : enabled_(enabled), rate_(per_second), burst_(burst) {}
+  RateLimiter(bool enabled, double per_second, double burst) : enabled_(enabled), rate_(per_second), burst_(burst) {}
 
   struct Decision {
     bool allowed = true;

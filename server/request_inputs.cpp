@@ -44,7 +44,8 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) {
 
 slab5::Result<std::string_view> bearer_token_of(std::string_view auth) {
   if (auth.empty())
-    return tl::unexpected(Error{"unauthorized", "The Authorization header is missing; send 'Authorization: Bearer <token>'."});
+    return tl::unexpected(
+        Error{"unauthorized", "The Authorization header is missing; send 'Authorization: Bearer <token>'."});
   auto token = bearer_token(auth);
   if (!token) return tl::unexpected(Error{"unauthorized", "The Authorization header must be 'Bearer <token>'."});
   return *token;

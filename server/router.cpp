@@ -24,8 +24,7 @@ std::vector<std::string> Router::check_complete(bool dev_routes) const {
   std::vector<std::string> out = problems_;
   for (const auto& e : slab5::route_table()) {
     bool bound = std::any_of(routes_.begin(), routes_.end(), [&](const Route& r) { return &r.entry == &e; });
-    if (!bound && (dev_routes || !e.dev))
-      out.push_back("route \"" + e.id + "\" (" + e.label + ") has no handler");
+    if (!bound && (dev_routes || !e.dev)) out.push_back("route \"" + e.id + "\" (" + e.label + ") has no handler");
     if (bound && e.dev && !dev_routes)
       out.push_back("route \"" + e.id + "\" (" + e.label + ") is bound while the development routes are off");
   }

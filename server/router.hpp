@@ -22,9 +22,9 @@ struct Reply {
   slab5::Json data;                        // wrapped as {"data": …, "request_id": …}
   std::optional<std::string> next_cursor;  // lists: present only when another page exists
   HeaderPairs headers;
-  bool no_body = false;                    // 204
-  std::optional<std::string> raw_body;     // sent as-is (JWKS, health, replays)
-  std::optional<std::string> data_text;    // `data` already serialised (wrapped like data)
+  bool no_body = false;                  // 204
+  std::optional<std::string> raw_body;   // sent as-is (JWKS, health, replays)
+  std::optional<std::string> data_text;  // `data` already serialised (wrapped like data)
   std::string content_type = "application/json";
 
   static Reply ok(slab5::Json d) { return Reply{200, std::move(d)}; }

@@ -1,20 +1,21 @@
 #include "server_main.hpp"
 
-#include <CLI/CLI.hpp>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <cstdio>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
+#include "../cli/manual_text.hpp"  // header-only: the manual's generated parts
 #include "app.hpp"
 #include "bootstrap.hpp"
 #include "http/http_server.hpp"
@@ -23,7 +24,6 @@
 #include "store/sqlite/backup.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "version.hpp"
-#include "../cli/manual_text.hpp"  // header-only: the manual's generated parts
 
 namespace slab5d {
 namespace {
@@ -69,7 +69,9 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
       ->envname("SLAB5D_MICROSOFT_TENANT");
   cmd.add_flag("--mock-oauth", c.mock_oauth, "Verify OAuth logins against the built-in mock provider")
       ->envname("SLAB5D_MOCK_OAUTH");
-  cmd.add_option("--tls-cert", c.tls_cert, "TLS certificate chain (PEM)")->envname("SLAB5D_TLS_CERT")->check(CLI::ExistingFile);
+  cmd.add_option("--tls-cert", c.tls_cert, "TLS certificate chain (PEM)")
+      ->envname("SLAB5D_TLS_CERT")
+      ->check(CLI::ExistingFile);
   cmd.add_option("--tls-key", c.tls_key, "TLS private key (PEM)")->envname("SLAB5D_TLS_KEY")->check(CLI::ExistingFile);
   cmd.add_option("--log-format", c.log_format, "Log line format: text or json")
       ->envname("SLAB5D_LOG_FORMAT")
@@ -92,7 +94,8 @@ std::string finish_options(Options& o) {
   auto colon = o.listen.rfind(':');
   if (colon == std::string::npos) return "--listen must be HOST:PORT, e.g. 127.0.0.1:8787";
   c.listen_host = o.listen.substr(0, colon);
-  if (c.listen_host.size() > 2 && c.listen_host.front() == '[') c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
+  if (c.listen_host.size() > 2 && c.listen_host.front() == '[')
+    c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
   try {
     std::size_t used = 0;
     int port = std::stoi(o.listen.substr(colon + 1), &used);
@@ -159,16 +162,15 @@ Running start(const Config& cfg) {
   HttpLimits limits;
   limits.read_timeout_seconds = cfg.read_timeout_seconds;
   App* app = r.app.get();
-  r.http = std::make_unique<HttpServer>(cfg.listen_host, cfg.listen_port, limits, TlsFiles{cfg.tls_cert, cfg.tls_key},
-                                        [app](Request&& req, Respond done) { app->handle(std::move(req), std::move(done)); });
+  r.http = std::make_unique<HttpServer>(
+      cfg.listen_host, cfg.listen_port, limits, TlsFiles{cfg.tls_cert, cfg.tls_key},
+      [app](Request&& req, Respond done) { app->handle(std::move(req), std::move(done)); });
   r.base_url = cfg.public_base_url(r.http->port());
   r.app->set_base_url(r.base_url);
   return r;
 }
 
-std::string database_label(const App& app) {
-  return app.db_is_throwaway() ? std::string(":memory:") : app.db_path();
-}
+std::string database_label(const App& app) { return app.db_is_throwaway() ? std::string(":memory:") : app.db_path(); }
 
 sigset_t block_stop_signals() {
   sigset_t set;
@@ -381,7 +383,8 @@ int run_main(int argc, char** argv) {
   add_serve_flags(*serve, o);
   auto* init = cli.add_subcommand("init", "Create and initialise a database without serving");
   add_db_flag(*init, o);
-  init->add_option("--email", o.cfg.email, "The first owner's email (default dev@slab5.local)")->envname("SLAB5D_EMAIL");
+  init->add_option("--email", o.cfg.email, "The first owner's email (default dev@slab5.local)")
+      ->envname("SLAB5D_EMAIL");
   init->add_flag("--password-stdin", o.cfg.password_stdin, "Read the first owner's password from stdin");
   init->add_option("--password-cost", o.cfg.password_cost, "Password hashing cost: default or test")
       ->envname("SLAB5D_PASSWORD_COST")
@@ -405,8 +408,9 @@ int run_main(int argc, char** argv) {
   manual->add_option("dir", manual_dir)->required();
   auto* commands = cli.add_subcommand("__commands", "List every command and its flags")->group("");
   cli.set_version_flag("--version", server_version_line());
-  cli.footer("Every flag also reads SLAB5D_<NAME> from the environment (SLAB5D_DB, SLAB5D_LISTEN, ...).\n"
-             "Example: slab5d serve --db :memory: --listen 127.0.0.1:0");
+  cli.footer(
+      "Every flag also reads SLAB5D_<NAME> from the environment (SLAB5D_DB, SLAB5D_LISTEN, ...).\n"
+      "Example: slab5d serve --db :memory: --listen 127.0.0.1:0");
 
   try {
     cli.parse(argc, argv);

@@ -1,10 +1,10 @@
 #include "usage_recorder.hpp"
 
 #ifdef __linux__
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #endif
 

@@ -110,8 +110,10 @@ int report_refusal(Context& ctx, const ApiResponse& r, const std::string& path) 
   if (!e.hint.empty()) ctx.out.hint(ctx.redact(e.hint));
   if (r.status == 404) {
     std::string base = ctx.base_url().value;
-    if (auto h = doubled_v1_hint(base, path); !h.empty()) ctx.out.hint(h);
-    else if (auto b = base_url_v1_hint(base); !b.empty()) ctx.out.hint(b);
+    if (auto h = doubled_v1_hint(base, path); !h.empty())
+      ctx.out.hint(h);
+    else if (auto b = base_url_v1_hint(base); !b.empty())
+      ctx.out.hint(b);
   }
   return e.exit_code;
 }
@@ -156,8 +158,8 @@ int run_paginated(Context& ctx, const std::string& path, const RequestOptions& r
     }
     if (!r->json.is_object() || !r->json.contains("next_cursor") || !r->json["next_cursor"].is_string()) break;
     ctx.out.progress("fetched " + std::to_string(items) + " items…");
-    next = path + (path.find('?') == std::string::npos ? "?" : "&") + "cursor=" +
-           slab5::url_encode(r->json["next_cursor"].get<std::string>());
+    next = path + (path.find('?') == std::string::npos ? "?" : "&") +
+           "cursor=" + slab5::url_encode(r->json["next_cursor"].get<std::string>());
   }
   ctx.out.progress("");
   if (ctx.g.jq.empty()) ctx.out.print_json(merged);
@@ -233,9 +235,10 @@ void add_api_command(CLI::App& app, Context& ctx) {
   cmd->add_flag("--paginate", o->paginate,
                 "Follow next_cursor: a list's pages as one JSON array (--jq runs on each page's whole body)");
   cmd->add_flag("-i,--include", o->include, "Print the status line and response headers");
-  cmd->footer("Examples:\n  slab5 api /workspace\n  slab5 api workspace/api-keys -f name=ci -f 'scopes[]=crm:read'\n"
-              "  slab5 api -X PATCH /workspace -f name='Acme'\n  slab5 api /workspace/audit-events --paginate\n"
-              "  slab5 api /workspace/audit-events --paginate --jq '.data[].action'");
+  cmd->footer(
+      "Examples:\n  slab5 api /workspace\n  slab5 api workspace/api-keys -f name=ci -f 'scopes[]=crm:read'\n"
+      "  slab5 api -X PATCH /workspace -f name='Acme'\n  slab5 api /workspace/audit-events --paginate\n"
+      "  slab5 api /workspace/audit-events --paginate --jq '.data[].action'");
   on_run(cmd, ctx, [&ctx, o] { return run_api(ctx, *o); });
 }
 

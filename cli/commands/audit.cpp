@@ -27,9 +27,9 @@ struct AuditOptions {
 };
 
 const std::vector<Column>& audit_columns() {
-  static const std::vector<Column> cols{
-      {"Time", "created_at", true}, {"Action", "action"},  {"Actor", "actor.id"},    {"Target", "target.id"},
-      {"Status", "status"},         {"Source", "source"},  {"Request", "request_id"}, {"ID", "id"}};
+  static const std::vector<Column> cols{{"Time", "created_at", true}, {"Action", "action"}, {"Actor", "actor.id"},
+                                        {"Target", "target.id"},      {"Status", "status"}, {"Source", "source"},
+                                        {"Request", "request_id"},    {"ID", "id"}};
   return cols;
 }
 
@@ -78,13 +78,13 @@ int follow(Context& ctx, const AuditOptions& o) {
   std::string floor = first->empty() ? "" : (*first)[0]["id"].get<std::string>();
   ctx.out.progress("following the audit log; Ctrl-C to stop");
   while (!g_interrupted) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(parse_timeout_ms(o.interval).value_or(2000));
+    auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(parse_timeout_ms(o.interval).value_or(2000));
     while (!g_interrupted && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     if (g_interrupted) break;
     // since is inclusive: events of the same millisecond come back and are skipped by id.
-    auto page = newest.empty() ? ctx.client().data("GET", query_for(o))
-                               : ctx.client().list_all(query_for(o, newest));
+    auto page = newest.empty() ? ctx.client().data("GET", query_for(o)) : ctx.client().list_all(query_for(o, newest));
     if (!page) return ctx.fail(page.error());
     print_events(ctx, *page, seen, floor);
     if (!page->empty()) newest = std::max(newest, (*page)[0]["created_at"].get<std::string>());
@@ -112,23 +112,25 @@ void add_audit_commands(CLI::App& app, Context& ctx) {
     cmd->add_option("--target", o->target, "Target id");
     cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 15m, 24h, 7d")
         ->check(time_or_duration_value());
-    cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration")
-        ->check(time_or_duration_value());
+    cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration")->check(time_or_duration_value());
     cmd->add_option("--limit", o->limit, "Events per page, 1-100 (default 25; 100 with --all)");
     cmd->add_flag("--all", o->all, "Follow every page and print all events");
     cmd->add_flag("--follow", o->follow, "Keep polling and print new events as they happen (NDJSON with --json)");
-    cmd->add_option("--interval", o->interval, "Time between polls with --follow: seconds or a duration, 100ms-1h (default 2)")
+    cmd->add_option("--interval", o->interval,
+                    "Time between polls with --follow: seconds or a duration, 100ms-1h (default 2)")
         ->check(CLI::Validator(
             [](std::string& v) -> std::string {
               auto ms = parse_timeout_ms(v);
               if (!ms || *ms < 100 || *ms > 3600000)
-                return "'" + v + "' is not an interval: use seconds (2, 0.5) or a duration such as 5s or 1m, 100ms to 1h";
+                return "'" + v +
+                       "' is not an interval: use seconds (2, 0.5) or a duration such as 5s or 1m, 100ms to 1h";
               return "";
             },
             "DURATION"));
   }
-  audit->footer("Examples:\n  slab5 audit --since 24h\n  slab5 audit --action 'api_key.*' --all --json\n"
-                "  slab5 audit --follow --json | jq .action");
+  audit->footer(
+      "Examples:\n  slab5 audit --since 24h\n  slab5 audit --action 'api_key.*' --all --json\n"
+      "  slab5 audit --follow --json | jq .action");
   on_run(list_cmd, ctx, [&ctx, o] { return list(ctx, *o); });
   on_run(audit, ctx, [&ctx, o] { return list(ctx, *o); });
 }

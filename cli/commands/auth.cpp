@@ -5,11 +5,11 @@
 
 #include <iostream>
 
-#include "slab5/json_util.hpp"
 #include "commands/auth_shared.hpp"
 #include "exit_codes.hpp"
 #include "slab5/access.hpp"
 #include "slab5/jose.hpp"
+#include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
 #include "slab5/token.hpp"
 
@@ -53,7 +53,8 @@ tl::expected<std::string, int> read_password(Context& ctx, bool from_stdin, bool
     return pw;
   }
   if (!ctx.stdin_tty())
-    return tl::unexpected(ctx.fail(kUsage, "no password given", "stdin is not a terminal: pipe the password in with --password-stdin"));
+    return tl::unexpected(
+        ctx.fail(kUsage, "no password given", "stdin is not a terminal: pipe the password in with --password-stdin"));
   std::string pw = prompt_hidden("Password: ");
   if (confirm && prompt_hidden("Password (again): ") != pw)
     return tl::unexpected(ctx.usage_error("the passwords do not match"));
@@ -147,8 +148,12 @@ int login_with_api_key(Context& ctx) {
   c.base_url = ctx.base_url().value;
   c.workspace_id = ws->value("id", "");
   ctx.store().save_credential(ctx.profile(), ctx.credential_host(), c);
-  Json summary = {{"profile", ctx.profile()}, {"server", c.base_url}, {"host", ctx.credential_host()}, {"kind", "api_key"},
-                  {"prefix", slab5::token_display_prefix(key)}, {"workspace", *ws}};
+  Json summary = {{"profile", ctx.profile()},
+                  {"server", c.base_url},
+                  {"host", ctx.credential_host()},
+                  {"kind", "api_key"},
+                  {"prefix", slab5::token_display_prefix(key)},
+                  {"workspace", *ws}};
   int rc = ctx.emit(summary, [&] {
     ctx.out.info("Stored API key " + slab5::token_display_prefix(key) + "… for workspace " + ws->value("name", "") +
                  " (" + c.workspace_id + ") on " + c.base_url + " in profile " + ctx.profile());
@@ -179,9 +184,10 @@ int run_login(Context& ctx, const LoginOptions& o) {
   } else {
     if (!o.id_token_stdin)
       return ctx.fail(kUsage, "--provider " + o.provider + " needs --id-token-stdin",
-                      "obtain an ID token from the provider and pipe it in: ... | slab5 login --provider " + o.provider +
-                          " --id-token-stdin");
-    if (o.password_stdin || !o.email.empty()) return ctx.usage_error("--email and --password-stdin are for local sign-in");
+                      "obtain an ID token from the provider and pipe it in: ... | slab5 login --provider " +
+                          o.provider + " --id-token-stdin");
+    if (o.password_stdin || !o.email.empty())
+      return ctx.usage_error("--email and --password-stdin are for local sign-in");
     std::string token = read_stdin_line();
     if (token.empty()) return ctx.usage_error("--id-token-stdin: stdin held no ID token");
     body["idToken"] = token;
@@ -202,8 +208,9 @@ int run_logout(Context& ctx) {
   if (cred->kind == "session") {
     auto fresh = fresh_session(ctx, *cred);
     if (fresh) {
-      auto r = ctx.client().send("DELETE", "auth/session", "",
-                                 {.headers = {{"Authorization", "Bearer " + fresh->token}}, .auth = false, .workspace = false});
+      auto r = ctx.client().send(
+          "DELETE", "auth/session", "",
+          {.headers = {{"Authorization", "Bearer " + fresh->token}}, .auth = false, .workspace = false});
       if (!r) {
         rc = ctx.fail(r.error());
       } else if (r->status != 204 && r->status != 401) {
@@ -250,14 +257,15 @@ int run_status(Context& ctx, bool show_token) {
   }
   for (const auto& e : entries) {
     std::string account = e.credential.kind == "session" ? e.credential.user_email
-                                                           : slab5::token_display_prefix(e.credential.token) + "…";
-    stored.push_back({{"host", e.host},
-                      {"profile", e.profile},
-                      {"kind", e.credential.kind},
-                      {"account", account},
-                      {"workspace", e.credential.workspace_id.empty() ? Json(nullptr) : Json(e.credential.workspace_id)},
-                      {"active", e.profile == ctx.profile() && e.host == ctx.credential_host() &&
-                                     t.source.rfind("profile ", 0) == 0}});
+                                                         : slab5::token_display_prefix(e.credential.token) + "…";
+    stored.push_back(
+        {{"host", e.host},
+         {"profile", e.profile},
+         {"kind", e.credential.kind},
+         {"account", account},
+         {"workspace", e.credential.workspace_id.empty() ? Json(nullptr) : Json(e.credential.workspace_id)},
+         {"active",
+          e.profile == ctx.profile() && e.host == ctx.credential_host() && t.source.rfind("profile ", 0) == 0}});
   }
   auto kind = slab5::token_kind(t.value);
   Json st = {{"source", t.source}, {"server", ctx.base_url().value}, {"host", ctx.credential_host()}};
@@ -337,8 +345,8 @@ int run_status(Context& ctx, bool show_token) {
     line("kind", text(st["kind"]));
     if (st.contains("user")) line("user", text(st["user"]["email"]) + " (" + text(st["user"]["id"]) + ")");
     if (st.contains("key"))
-      line("key", (st["key"]["name"].is_null() ? std::string("(unknown)") : text(st["key"]["name"])) +
-                      " (" + text(st["key"]["prefix"]) + "…)");
+      line("key", (st["key"]["name"].is_null() ? std::string("(unknown)") : text(st["key"]["name"])) + " (" +
+                      text(st["key"]["prefix"]) + "…)");
     line("workspace", text(st["workspace"]));
     if (st.contains("role")) line("role", text(st["role"]));
     line("scopes", st["scopes"].is_null() ? "(unknown)" : text(st["scopes"]));
@@ -375,10 +383,11 @@ void add_auth_commands(CLI::App& app, Context& ctx) {
                {"local", "google", "microsoft"});
   login->add_flag("--id-token-stdin", lo->id_token_stdin, "Read the provider's ID token from stdin");
   login->add_flag("--with-token", lo->with_token, "Read a workspace API key from stdin, check it and store it");
-  login->footer("Examples:\n  slab5 login --email you@example.com\n"
-                "  printf '%s\\n' \"$PASSWORD\" | slab5 login --email you@example.com --password-stdin\n"
-                "  echo \"$SLAB5_KEY\" | slab5 login --with-token\n"
-                "  echo \"$ID_TOKEN\" | slab5 login --provider google --id-token-stdin");
+  login->footer(
+      "Examples:\n  slab5 login --email you@example.com\n"
+      "  printf '%s\\n' \"$PASSWORD\" | slab5 login --email you@example.com --password-stdin\n"
+      "  echo \"$SLAB5_KEY\" | slab5 login --with-token\n"
+      "  echo \"$ID_TOKEN\" | slab5 login --provider google --id-token-stdin");
   on_run(login, ctx, [&ctx, lo] { return run_login(ctx, *lo); });
 
   auto* logout = app.add_subcommand("logout", "Revoke the stored session on the server, then forget it");
@@ -388,9 +397,11 @@ void add_auth_commands(CLI::App& app, Context& ctx) {
   auto* auth = app.add_subcommand("auth", "Inspect the credential in use; register, verify, accept invitations");
   auth->require_subcommand(1);
   auto show_token = std::make_shared<bool>(false);
-  auto* status = auth->add_subcommand("status", "Who am I: source, kind, server, user or key, workspace, scopes, expiry");
+  auto* status =
+      auth->add_subcommand("status", "Who am I: source, kind, server, user or key, workspace, scopes, expiry");
   status->add_flag("--show-token", *show_token, "Print the whole token instead of its prefix");
-  status->footer("Examples:\n  slab5 auth status\n  slab5 auth status --json\n\nExits 4 when no valid credential is configured.");
+  status->footer(
+      "Examples:\n  slab5 auth status\n  slab5 auth status --json\n\nExits 4 when no valid credential is configured.");
   on_run(status, ctx, [&ctx, show_token] { return run_status(ctx, *show_token); });
 
   auto* token = auth->add_subcommand("token", "Print the active token (a stored session is refreshed first)");

@@ -1,7 +1,7 @@
 // slab5 auth register | verify-email | resend-verification | accept-invite | sessions.
-#include "slab5/json_util.hpp"
 #include "commands/auth_shared.hpp"
 #include "exit_codes.hpp"
+#include "slab5/json_util.hpp"
 
 namespace slab5cli {
 namespace {
@@ -98,7 +98,8 @@ void add_auth_account_commands(CLI::App& auth, Context& ctx) {
   reg->add_option("--email", o->email, "Email address")->required();
   reg->add_option("--name", o->name, "Your name");
   reg->add_flag("--password-stdin", o->password_stdin, "Read the password from stdin");
-  reg->footer("Example:\n  printf '%s\\n' \"$PASSWORD\" | slab5 auth register --email you@example.com --password-stdin");
+  reg->footer(
+      "Example:\n  printf '%s\\n' \"$PASSWORD\" | slab5 auth register --email you@example.com --password-stdin");
   on_run(reg, ctx, [&ctx, o] { return run_register(ctx, *o); });
 
   auto* verify = auth.add_subcommand("verify-email", "Confirm an email address with the mailed token");
@@ -115,8 +116,9 @@ void add_auth_account_commands(CLI::App& auth, Context& ctx) {
   accept->add_option("--token", o->token, "The token from the invitation mail")->required();
   accept->add_option("--name", o->name, "Your name (new accounts)");
   accept->add_flag("--password-stdin", o->password_stdin, "Read the new account's password from stdin");
-  accept->footer("Examples:\n  slab5 auth accept-invite --token TOKEN\n"
-                 "  printf '%s\\n' \"$PASSWORD\" | slab5 auth accept-invite --token TOKEN --password-stdin");
+  accept->footer(
+      "Examples:\n  slab5 auth accept-invite --token TOKEN\n"
+      "  printf '%s\\n' \"$PASSWORD\" | slab5 auth accept-invite --token TOKEN --password-stdin");
   on_run(accept, ctx, [&ctx, o] { return run_accept(ctx, *o); });
 
   auto* sessions = auth.add_subcommand("sessions", "List your active sessions or revoke one (default: list)");

@@ -12,7 +12,7 @@ namespace {
 struct ConfigKey {
   const char* name;
   const char* description;
-  const char* fallback;  // the built-in default ("" = none)
+  const char* fallback;             // the built-in default ("" = none)
   std::vector<std::string> values;  // a fixed set, or empty
   // "" when the value is acceptable, else why not.
   std::string (*check)(const std::string& value);
@@ -34,11 +34,20 @@ std::string check_nothing(const std::string&) { return ""; }
 
 const std::vector<ConfigKey>& config_keys() {
   static const std::vector<ConfigKey> keys = {
-      {"base_url", "API base URL ending in /v1 (overridden by --base-url, SLAB5_API_BASE_URL)", slab5::kDefaultBaseUrl,
-       {}, check_base_url},
-      {"workspace", "Default workspace id sent as x-workspace-id (overridden by -w, SLAB5_WORKSPACE_ID)", "", {},
+      {"base_url",
+       "API base URL ending in /v1 (overridden by --base-url, SLAB5_API_BASE_URL)",
+       slab5::kDefaultBaseUrl,
+       {},
+       check_base_url},
+      {"workspace",
+       "Default workspace id sent as x-workspace-id (overridden by -w, SLAB5_WORKSPACE_ID)",
+       "",
+       {},
        check_workspace},
-      {"output", "Default output: table (human/TSV) or json (as if --json were given)", "table", {"table", "json"},
+      {"output",
+       "Default output: table (human/TSV) or json (as if --json were given)",
+       "table",
+       {"table", "json"},
        check_nothing},
   };
   return keys;

@@ -50,7 +50,8 @@ int print_topic(CLI::App& app, const std::vector<std::string>& words) {
   if (const CLI::App* cmd = find_command(app, words); cmd && cmd != &app) {
     // Usage names the whole path ("slab5 keys create"), as 'slab5 keys create --help' does.
     std::string parents = "slab5";
-    for (std::size_t i = 0; i + 1 < words.size(); ++i) parents += " " + find_command(app, {words.begin(), words.begin() + long(i) + 1})->get_name();
+    for (std::size_t i = 0; i + 1 < words.size(); ++i)
+      parents += " " + find_command(app, {words.begin(), words.begin() + long(i) + 1})->get_name();
     std::cout << cmd->help(parents);
     return kOk;
   }
@@ -89,10 +90,12 @@ void add_core_commands(CLI::App& app, Context& ctx) {
   for (const auto& group : command_groups())
     for (const auto& name : group.names)
       if (name.rfind("__", 0) != 0) offered.push_back(name);
-  with_completions(help->add_option("topic", help_topic, "A command (keys, keys create, …), exit-codes, environment or formatting"),
-                   offered);
-  help->footer("Examples:\n  slab5 help keys\n  slab5 help keys create\n  slab5 help exit-codes\n"
-               "  slab5 help environment\n  slab5 help formatting");
+  with_completions(
+      help->add_option("topic", help_topic, "A command (keys, keys create, …), exit-codes, environment or formatting"),
+      offered);
+  help->footer(
+      "Examples:\n  slab5 help keys\n  slab5 help keys create\n  slab5 help exit-codes\n"
+      "  slab5 help environment\n  slab5 help formatting");
   on_run(help, ctx, [&app] { return print_topic(app, help_topic); });
 }
 

@@ -38,8 +38,9 @@ int run_revoke(Context& ctx, const InvitationOptions& o) {
 void add_invitation_commands(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<InvitationOptions>();
   auto* inv = app.add_subcommand("invitations", "List or revoke the workspace's invitations (default: list)");
-  inv->footer("Examples:\n  slab5 invitations\n  slab5 invitations list --status all --json\n"
-              "  slab5 invitations revoke inv_… --yes");
+  inv->footer(
+      "Examples:\n  slab5 invitations\n  slab5 invitations list --status all --json\n"
+      "  slab5 invitations revoke inv_… --yes");
   auto* list = inv->add_subcommand("list", "List invitations (GET /v1/workspace/invitations)");
   with_choices(list->add_option("--status", o->status, "pending (default), accepted, revoked, expired or all"),
                {"pending", "accepted", "revoked", "expired", "all"});

@@ -2,23 +2,23 @@
 // both groups; only the route, the words and the id prefix differ.
 #include <iostream>
 
-#include "slab5/json_util.hpp"
 #include "command_table.hpp"
 #include "exit_codes.hpp"
 #include "flag_values.hpp"
 #include "slab5/http_client.hpp"
 #include "slab5/ids.hpp"
+#include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5cli {
 namespace {
 
 struct KeyKind {
-  std::string command;   // keys | mcp-clients
-  std::string path;      // workspace/api-keys
-  std::string noun;      // API key | MCP client
+  std::string command;    // keys | mcp-clients
+  std::string path;       // workspace/api-keys
+  std::string noun;       // API key | MCP client
   std::string id_prefix;  // key | mcp
-  std::string dynamic;   // completion kind for ids
+  std::string dynamic;    // completion kind for ids
 };
 
 const KeyKind kApiKeys{"keys", "workspace/api-keys", "API key", "key", "api_key_id"};
@@ -33,10 +33,14 @@ struct KeyOptions {
 };
 
 std::vector<Column> list_columns() {
-  return {{"ID", "id"},           {"Name", "name"},
-          {"Prefix", "prefix"},   {"Status", "status"},
-          {"Scopes", "scopes"},   {"Expires", "expires_at", true},
-          {"Last used", "last_used_at", true}, {"Created", "created_at", true}};
+  return {{"ID", "id"},
+          {"Name", "name"},
+          {"Prefix", "prefix"},
+          {"Status", "status"},
+          {"Scopes", "scopes"},
+          {"Expires", "expires_at", true},
+          {"Last used", "last_used_at", true},
+          {"Created", "created_at", true}};
 }
 std::vector<Column> detail_fields() {
   return {{"ID", "id"},
@@ -80,9 +84,9 @@ tl::expected<Json, int> resolve(Context& ctx, const KeyKind& k, const std::strin
   if (matches.size() > 1) {
     std::string ids;
     for (const auto& m : matches) ids += " " + slab5::string_or(m, "id");
-    return tl::unexpected(ctx.fail(kUsage, "'" + ref + "' matches " + std::to_string(matches.size()) + " " + k.noun +
-                                               "s:" + ids,
-                                   "give more characters, or the id"));
+    return tl::unexpected(
+        ctx.fail(kUsage, "'" + ref + "' matches " + std::to_string(matches.size()) + " " + k.noun + "s:" + ids,
+                 "give more characters, or the id"));
   }
   return matches.front();
 }
@@ -187,9 +191,8 @@ int run_rotate(Context& ctx, const KeyKind& k, const KeyOptions& o) {
   int rc = print_issued(ctx, *d);
   // When the old secret stops working, as the server recorded it.
   auto old = ctx.client().data("GET", k.path + "/" + old_id);
-  std::string until = old && (*old)["expires_at"].is_string()
-                          ? (*old)["expires_at"].get<std::string>()
-                          : slab5::format_rfc3339(slab5::now_millis() + *overlap);
+  std::string until = old && (*old)["expires_at"].is_string() ? (*old)["expires_at"].get<std::string>()
+                                                              : slab5::format_rfc3339(slab5::now_millis() + *overlap);
   ctx.out.info("The old " + k.noun + " " + old_id + " stops working at " + describe_time(until) + ".");
   return rc;
 }
@@ -212,9 +215,8 @@ void add_group(CLI::App& app, Context& ctx, const KeyKind& k) {
   auto* grp = app.add_subcommand(k.command, "Manage the workspace's " + plural + " (needs settings:admin)");
   grp->require_subcommand(1);
   grp->footer("Examples:\n  slab5 " + k.command + " list\n  slab5 " + k.command +
-              " create --name ci --scope crm:read --expires-in 90d -q\n  slab5 " + k.command +
-              " rotate " + k.id_prefix + "_01… --overlap 1h\n  slab5 " + k.command + " revoke " + k.id_prefix +
-              "_01… --yes");
+              " create --name ci --scope crm:read --expires-in 90d -q\n  slab5 " + k.command + " rotate " +
+              k.id_prefix + "_01… --overlap 1h\n  slab5 " + k.command + " revoke " + k.id_prefix + "_01… --yes");
 
   auto* list = grp->add_subcommand("list", "List " + plural + " (default: active ones)");
   with_choices(list->add_option("--status", o->status, "active, revoked, expired or all"),
@@ -230,14 +232,16 @@ void add_group(CLI::App& app, Context& ctx, const KeyKind& k) {
   auto* in = create->add_option("--expires-in", o->expires_in, "Lifetime, e.g. 90d, 12h")->check(duration_value(1000));
   auto* at = create->add_option("--expires-at", o->expires_at, "Expiry time (RFC 3339)");
   in->excludes(at);
-  create->footer("Examples:\n  slab5 " + k.command + " create --name ci --scope crm:read --scope crm:write\n"
-                 "  TOKEN=$(slab5 " + k.command + " create --name ci --scope crm:read -q)");
+  create->footer("Examples:\n  slab5 " + k.command +
+                 " create --name ci --scope crm:read --scope crm:write\n"
+                 "  TOKEN=$(slab5 " +
+                 k.command + " create --name ci --scope crm:read -q)");
   on_run(create, ctx, [&ctx, &k, o] { return run_create(ctx, k, *o); });
 
   auto* show = grp->add_subcommand("show", "Show an " + k.noun + " by id or prefix");
-  with_dynamic_values(show->add_option("id", o->target, "Id (" + k.id_prefix + "_…) or the start of its prefix")
-                          ->required(),
-                      k.dynamic);
+  with_dynamic_values(
+      show->add_option("id", o->target, "Id (" + k.id_prefix + "_…) or the start of its prefix")->required(),
+      k.dynamic);
   show->footer("Example:\n  slab5 " + k.command + " show " + k.id_prefix + "_01…");
   on_run(show, ctx, [&ctx, &k, o] { return run_show(ctx, k, *o); });
 

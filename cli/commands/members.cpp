@@ -14,8 +14,8 @@ struct MemberOptions {
 };
 
 const std::vector<Column>& member_columns() {
-  static const std::vector<Column> cols{{"User ID", "user_id"}, {"Email", "email"},        {"Name", "name"},
-                                        {"Role", "role"},       {"Joined", "joined_at", true}};
+  static const std::vector<Column> cols{
+      {"User ID", "user_id"}, {"Email", "email"}, {"Name", "name"}, {"Role", "role"}, {"Joined", "joined_at", true}};
   return cols;
 }
 
@@ -31,10 +31,10 @@ tl::expected<Json, ApiError> find_member(Context& ctx, const std::string& user) 
   if (!all) return tl::unexpected(all.error());
   for (const auto& m : *all) {
     std::string email = m["email"];
-    bool same_email = email.size() == user.size() &&
-                      std::equal(email.begin(), email.end(), user.begin(), [](char a, char b) {
-                        return std::tolower((unsigned char)a) == std::tolower((unsigned char)b);
-                      });
+    bool same_email =
+        email.size() == user.size() && std::equal(email.begin(), email.end(), user.begin(), [](char a, char b) {
+          return std::tolower((unsigned char)a) == std::tolower((unsigned char)b);
+        });
     if (m["user_id"] == user || same_email) return m;
   }
   ApiError e;
@@ -47,17 +47,17 @@ tl::expected<Json, ApiError> find_member(Context& ctx, const std::string& user) 
 int invite(Context& ctx, const MemberOptions& o) {
   RequestOptions ro;
   ro.idempotent = true;
-  auto d = ctx.client().data("POST", "workspace/invitations", with_idempotency_key({{"email", o.email}, {"role", o.role}}),
-                             ro);
+  auto d = ctx.client().data("POST", "workspace/invitations",
+                             with_idempotency_key({{"email", o.email}, {"role", o.role}}), ro);
   if (!d) return ctx.fail(d.error());
   if (ctx.out.quiet() && !ctx.out.json()) {
     ctx.out.print_line((*d)["id"].get<std::string>());
     return kOk;
   }
   return ctx.emit(*d, [&] {
-    ctx.out.print_fields({{"ID", "id"}, {"Email", "email"}, {"Role", "role"}, {"Status", "status"},
-                          {"Expires", "expires_at", true}},
-                         *d);
+    ctx.out.print_fields(
+        {{"ID", "id"}, {"Email", "email"}, {"Role", "role"}, {"Status", "status"}, {"Expires", "expires_at", true}},
+        *d);
     ctx.out.info("Invitation mailed to " + o.email + ".");
   });
 }
@@ -88,8 +88,9 @@ int remove(Context& ctx, const MemberOptions& o) {
 void add_member_commands(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<MemberOptions>();
   auto* members = app.add_subcommand("members", "List and manage the workspace's members (default: list)");
-  members->footer("Examples:\n  slab5 members\n  slab5 members invite ana@example.com --role admin\n"
-                  "  slab5 members set-role ana@example.com member\n  slab5 members remove ana@example.com --yes");
+  members->footer(
+      "Examples:\n  slab5 members\n  slab5 members invite ana@example.com --role admin\n"
+      "  slab5 members set-role ana@example.com member\n  slab5 members remove ana@example.com --yes");
   auto* list = members->add_subcommand("list", "List members");
   list->footer("Example:\n  slab5 members list --json");
   on_run(list, ctx, [&ctx] { return list_members(ctx); });

@@ -21,8 +21,10 @@ int usage(Context& ctx, const UsageOptions& o) {
   auto d = ctx.client().data("GET", "workspace/usage" + q);
   if (!d) return ctx.fail(d.error());
   return ctx.emit(*d, [&] {
-    std::string header = o.group_by == "day" ? "Day" : o.group_by == "route" ? "Route"
-                                                   : o.group_by == "credential" ? "Credential" : "Kind";
+    std::string header = o.group_by == "day"          ? "Day"
+                         : o.group_by == "route"      ? "Route"
+                         : o.group_by == "credential" ? "Credential"
+                                                      : "Kind";
     ctx.out.print_table({{header, "key"}, {"Requests", "requests"}, {"Units", "units"}, {"Errors", "errors"}}, *d);
   });
 }
@@ -33,9 +35,8 @@ void add_usage_commands(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<UsageOptions>();
   auto* cmd = app.add_subcommand("usage", "Show the workspace's API usage (needs usage:read)");
   cmd->add_option("--since", o->since, "From this time: RFC 3339 or a duration like 24h, 7d (default: all)")
-        ->check(time_or_duration_value());
-  cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration")
-        ->check(time_or_duration_value());
+      ->check(time_or_duration_value());
+  cmd->add_option("--until", o->until, "Before this time: RFC 3339 or a duration")->check(time_or_duration_value());
   with_choices(cmd->add_option("--group-by", o->group_by, "Group by day (default), route, credential or kind"),
                {"day", "route", "credential", "kind"});
   cmd->footer("Examples:\n  slab5 usage --since 7d\n  slab5 usage --group-by route --json");

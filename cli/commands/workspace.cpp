@@ -7,9 +7,12 @@
 namespace slab5cli {
 
 std::vector<Column> workspace_fields() {
-  return {{"ID", "id"},          {"Name", "name"},
-          {"Slug", "slug"},      {"Tenant", "tenant_id"},
-          {"Modules", "enabled_modules"}, {"Created", "created_at", true},
+  return {{"ID", "id"},
+          {"Name", "name"},
+          {"Slug", "slug"},
+          {"Tenant", "tenant_id"},
+          {"Modules", "enabled_modules"},
+          {"Created", "created_at", true},
           {"Updated", "updated_at", true}};
 }
 
@@ -51,8 +54,12 @@ int list_workspaces(Context& ctx) {
       bool is_current = !current.empty() && w["id"] == current;
       w["current"] = tty ? (is_current ? "*" : "") : (is_current ? "yes" : "no");
     }
-    ctx.out.print_table({{"ID", "id"}, {"Slug", "slug"}, {"Name", "name"}, {"Role", "role"},
-                         {"Created", "created_at", true}, {"Current", "current"}},
+    ctx.out.print_table({{"ID", "id"},
+                         {"Slug", "slug"},
+                         {"Name", "name"},
+                         {"Role", "role"},
+                         {"Created", "created_at", true},
+                         {"Current", "current"}},
                         rows);
   });
 }
@@ -83,8 +90,8 @@ int use_workspace(Context& ctx, const WorkspaceOptions& o) {
     std::string id = w["id"];
     ctx.store().set_profile_value(ctx.profile(), "workspace", id);
     if (ctx.out.json()) return ctx.emit(w, [] {});
-    ctx.out.info("Now using workspace " + w["name"].get<std::string>() + " (" + w["slug"].get<std::string>() +
-                 ", " + id + ") in profile " + ctx.profile());
+    ctx.out.info("Now using workspace " + w["name"].get<std::string>() + " (" + w["slug"].get<std::string>() + ", " +
+                 id + ") in profile " + ctx.profile());
     if (ctx.workspace().value != id)
       ctx.out.warn("the workspace from " + ctx.workspace().source + " still wins over the profile");
     return kOk;
@@ -150,8 +157,9 @@ int delete_workspace(Context& ctx, const WorkspaceOptions& o) {
 void add_workspace_commands(CLI::App& app, Context& ctx) {
   auto o = std::make_shared<WorkspaceOptions>();
   auto* ws = app.add_subcommand("workspace", "Show and manage workspaces (default: show the current one)");
-  ws->footer("Examples:\n  slab5 workspace\n  slab5 workspace list\n  slab5 workspace create 'Acme Corp' --slug acme\n"
-             "  slab5 workspace use acme\n  slab5 workspace modules enable bi");
+  ws->footer(
+      "Examples:\n  slab5 workspace\n  slab5 workspace list\n  slab5 workspace create 'Acme Corp' --slug acme\n"
+      "  slab5 workspace use acme\n  slab5 workspace modules enable bi");
   auto* show = ws->add_subcommand("show", "Show the current workspace (GET /v1/workspace)");
   show->footer("Example:\n  slab5 workspace show --json");
   on_run(show, ctx, [&ctx] { return show_workspace(ctx); });

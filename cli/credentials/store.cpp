@@ -1,5 +1,5 @@
-#include "slab5/json_util.hpp"
 #include "credentials/store.hpp"
+#include "slab5/json_util.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -32,14 +32,20 @@ int json_depth(std::string_view text) {
   bool in_string = false, escaped = false;
   for (char ch : text) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (ch == '\\') escaped = true;
-      else if (ch == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (ch == '\\')
+        escaped = true;
+      else if (ch == '"')
+        in_string = false;
       continue;
     }
-    if (ch == '"') in_string = true;
-    else if (ch == '{' || ch == '[') deepest = std::max(deepest, ++depth);
-    else if (ch == '}' || ch == ']') --depth;
+    if (ch == '"')
+      in_string = true;
+    else if (ch == '{' || ch == '[')
+      deepest = std::max(deepest, ++depth);
+    else if (ch == '}' || ch == ']')
+      --depth;
   }
   return deepest;
 }
@@ -136,9 +142,10 @@ std::string ConfigStore::default_dir() {
 }
 
 void ConfigStore::ensure_dir() const {
-  struct stat st{};
+  struct stat st {};
   if (lstat(dir_.c_str(), &st) == 0) {
-    if (S_ISLNK(st.st_mode)) throw std::runtime_error("the config directory " + dir_ + " is a symlink; refusing to use it");
+    if (S_ISLNK(st.st_mode))
+      throw std::runtime_error("the config directory " + dir_ + " is a symlink; refusing to use it");
     if (!S_ISDIR(st.st_mode)) throw std::runtime_error(dir_ + " is not a directory");
     return;
   }
@@ -164,13 +171,14 @@ namespace {
 Json& profiles_of(Json& file, const std::string& path) {
   Json& profiles = file["profiles"];
   if (profiles.is_null()) profiles = Json::object();
-  if (!profiles.is_object()) throw std::runtime_error(path + " is not valid: \"profiles\" must be an object; fix or remove it");
+  if (!profiles.is_object())
+    throw std::runtime_error(path + " is not valid: \"profiles\" must be an object; fix or remove it");
   return profiles;
 }
 }  // namespace
 
 Json ConfigStore::load_file(const std::string& path, ConfigFile kind) const {
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) != 0) return Json::object();
   if (S_ISLNK(st.st_mode)) throw std::runtime_error(path + " is a symlink; refusing to read it");
   if (!S_ISREG(st.st_mode)) throw std::runtime_error(path + " is not a regular file; fix or remove it");
@@ -198,7 +206,7 @@ Json ConfigStore::load_file(const std::string& path, ConfigFile kind) const {
 
 void ConfigStore::write_file(const std::string& path, const Json& j) const {
   ensure_dir();
-  struct stat st{};
+  struct stat st {};
   if (lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
     throw std::runtime_error(path + " is a symlink; refusing to write through it");
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
@@ -238,12 +246,14 @@ std::optional<std::string> ConfigStore::profile_value(const std::string& profile
   return p[key].get<std::string>();
 }
 
-void ConfigStore::set_profile_value(const std::string& profile, const std::string& key, const std::string& value) const {
+void ConfigStore::set_profile_value(const std::string& profile, const std::string& key,
+                                    const std::string& value) const {
   auto cfg = load_config();
   Json& entry = profiles_of(cfg, config_path())[profile];
   if (entry.is_null()) entry = Json::object();
   if (!entry.is_object())
-    throw std::runtime_error(config_path() + " is not valid: profile \"" + profile + "\" must be an object; fix or remove it");
+    throw std::runtime_error(config_path() + " is not valid: profile \"" + profile +
+                             "\" must be an object; fix or remove it");
   entry[key] = value;
   save_config(cfg);
 }
@@ -253,7 +263,8 @@ void ConfigStore::unset_profile_value(const std::string& profile, const std::str
   Json& profiles = profiles_of(cfg, config_path());
   if (profiles.contains(profile)) {
     if (!profiles[profile].is_object())
-      throw std::runtime_error(config_path() + " is not valid: profile \"" + profile + "\" must be an object; fix or remove it");
+      throw std::runtime_error(config_path() + " is not valid: profile \"" + profile +
+                               "\" must be an object; fix or remove it");
     profiles[profile].erase(key);
   }
   save_config(cfg);
@@ -285,7 +296,8 @@ std::optional<StoredCredential> ConfigStore::credential(const std::string& profi
   return c;
 }
 
-void ConfigStore::save_credential(const std::string& profile, const std::string& host, const StoredCredential& c) const {
+void ConfigStore::save_credential(const std::string& profile, const std::string& host,
+                                  const StoredCredential& c) const {
   if (host.empty()) throw std::runtime_error("a credential needs the host it belongs to");
   auto j = load_credentials();
   j["hosts"][host]["profiles"][profile] = c.to_json();

@@ -24,7 +24,7 @@ using Json = nlohmann::json;
 
 // A credential kept for a profile.
 struct StoredCredential {
-  std::string kind;  // "api_key" | "session"
+  std::string kind;   // "api_key" | "session"
   std::string token;  // API key, or the session's access token
   std::string refresh_token;
   std::string expires_at;  // RFC 3339, sessions only

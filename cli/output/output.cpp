@@ -24,9 +24,7 @@ void Output::configure(bool json, bool quiet, bool no_color) {
 }
 
 namespace {
-void write_out(const std::string& s) {
-  std::fwrite(s.data(), 1, s.size(), stdout);
-}
+void write_out(const std::string& s) { std::fwrite(s.data(), 1, s.size(), stdout); }
 void write_err(const std::string& s) {
   std::fwrite(s.data(), 1, s.size(), stderr);
   std::fflush(stderr);

@@ -10,8 +10,8 @@ namespace slab5cli {
 
 struct Column {
   std::string header;
-  std::string field;       // JSON pointer-ish path: "name", "created_by.id"
-  bool is_time = false;    // RFC 3339 → relative on a terminal
+  std::string field;     // JSON pointer-ish path: "name", "created_by.id"
+  bool is_time = false;  // RFC 3339 → relative on a terminal
 };
 
 class Output {

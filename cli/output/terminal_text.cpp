@@ -57,12 +57,18 @@ std::string escape_controls(std::string_view s, bool keep_layout) {
       continue;
     }
     if (cp < 0x20 || cp == 0x7F) {
-      if (keep_layout && (cp == '\t' || cp == '\n')) out += char(cp);
-      else if (cp == 0x1B) out += "\\e";
-      else if (cp == '\r') out += "\\r";
-      else if (cp == '\n') out += "\\n";
-      else if (cp == '\t') out += "\\t";
-      else out += hex("\\x", unsigned(cp), 2);
+      if (keep_layout && (cp == '\t' || cp == '\n'))
+        out += char(cp);
+      else if (cp == 0x1B)
+        out += "\\e";
+      else if (cp == '\r')
+        out += "\\r";
+      else if (cp == '\n')
+        out += "\\n";
+      else if (cp == '\t')
+        out += "\\t";
+      else
+        out += hex("\\x", unsigned(cp), 2);
     } else if ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp)) {
       out += hex("\\u", unsigned(cp), 4);
     } else {

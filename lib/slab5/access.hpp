@@ -11,7 +11,7 @@
 namespace slab5 {
 
 struct ModuleInfo {
-  std::string_view id;           // "crm"
+  std::string_view id;            // "crm"
   std::string_view scope_prefix;  // "crm" (scopes are "<prefix>:read|write")
   bool enabled_by_default;
 };
@@ -22,7 +22,7 @@ struct ScopeInfo {
 };
 struct RoleInfo {
   std::string_view role;
-  int rank;  // higher is more senior
+  int rank;                 // higher is more senior
   std::string_view grants;  // "all", "module_rw", "module_read"
   std::string_view summary;
 };

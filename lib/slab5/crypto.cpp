@@ -46,8 +46,8 @@ std::string sha256(std::string_view data) {
   unsigned char md[32];
   unsigned int len = 0;
   const EVP_MD* algo = kSha256 ? kSha256 : EVP_sha256();
-  if (!ctx.p || EVP_DigestInit_ex2(ctx.p, algo, nullptr) != 1 || EVP_DigestUpdate(ctx.p, data.data(), data.size()) != 1 ||
-      EVP_DigestFinal_ex(ctx.p, md, &len) != 1)
+  if (!ctx.p || EVP_DigestInit_ex2(ctx.p, algo, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.p, data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.p, md, &len) != 1)
     EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
   return std::string(reinterpret_cast<char*>(md), len);
 }
@@ -57,8 +57,8 @@ std::string sha256_hex(std::string_view data) { return hex_encode(sha256(data));
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-       data.size(), md, &len);
+  HMAC(EVP_sha256(), key.data(), int(key.size()), reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
+       &len);
   return std::string(reinterpret_cast<char*>(md), len);
 }
 

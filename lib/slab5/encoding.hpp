@@ -14,8 +14,7 @@ std::optional<std::string> base64_decode(std::string_view text);
 std::string base64url_encode(std::string_view bytes);  // no padding
 std::optional<std::string> base64url_decode(std::string_view text);
 
-inline constexpr std::string_view kBase62Alphabet =
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+inline constexpr std::string_view kBase62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 // Fixed-width base62 of a 32-bit value (6 chars cover 2^32).
 std::string base62_fixed(std::uint32_t value, std::size_t width);
 bool is_base62(std::string_view s);

@@ -6,9 +6,9 @@
 #include <optional>
 #include <span>
 #include <string>
-#include <vector>
 #include <string_view>
 #include <tl/expected.hpp>
+#include <vector>
 
 namespace slab5 {
 
@@ -26,7 +26,7 @@ std::span<const ErrorInfo> error_table();
 
 struct Error {
   std::string code;
-  std::string message;  // empty: the table's default message
+  std::string message;                              // empty: the table's default message
   nlohmann::json extra = nlohmann::json::object();  // required_scope, field_errors, …
   // When the caller may try again (too_many_attempts): the body's `retry_after_seconds`,
   // and the web layer's Retry-After header.
@@ -52,7 +52,7 @@ template <class T>
 using Result = tl::expected<T, Error>;
 using Status = tl::expected<void, Error>;
 inline tl::unexpected<Error> fail(std::string code, std::string message = {},
-                                   nlohmann::json extra = nlohmann::json::object()) {
+                                  nlohmann::json extra = nlohmann::json::object()) {
   return tl::unexpected<Error>(Error{std::move(code), std::move(message), std::move(extra)});
 }
 

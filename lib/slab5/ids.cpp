@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 
-
 namespace slab5 {
 namespace {
 constexpr char kCrockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -81,8 +80,7 @@ std::string new_id(std::string_view prefix) {
 }
 
 bool is_id(std::string_view s, std::string_view prefix) {
-  if (s.size() != prefix.size() + 27 || s.substr(0, prefix.size()) != prefix || s[prefix.size()] != '_')
-    return false;
+  if (s.size() != prefix.size() + 27 || s.substr(0, prefix.size()) != prefix || s[prefix.size()] != '_') return false;
   for (char c : s.substr(prefix.size() + 1))
     if (!std::strchr(kCrockford, c) || c == '\0') return false;
   return s[prefix.size() + 1] <= '7';

@@ -7,7 +7,7 @@
 
 namespace slab5 {
 
-std::string new_ulid(Millis at);  // 26 chars, lowercase; monotonic within a millisecond per thread
+std::string new_ulid(Millis at);              // 26 chars, lowercase; monotonic within a millisecond per thread
 std::string new_id(std::string_view prefix);  // e.g. new_id("key") → "key_01j…"
 // True when s is "<prefix>_" followed by 26 Crockford base32 characters.
 bool is_id(std::string_view s, std::string_view prefix);

@@ -1,5 +1,5 @@
-#include "slab5/json_util.hpp"
 #include "slab5/jose.hpp"
+#include "slab5/json_util.hpp"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>

@@ -70,6 +70,7 @@ Result<Verified> decode_unverified(std::string_view token);
 
 // Time claims: exp must be in the future, nbf and iat not in the future, each within `skew`
 // seconds. `require_exp` makes a missing exp an error.
-Status check_time_claims(const Json& claims, std::int64_t now_seconds, std::int64_t skew_seconds, bool require_exp = true);
+Status check_time_claims(const Json& claims, std::int64_t now_seconds, std::int64_t skew_seconds,
+                         bool require_exp = true);
 
 }  // namespace slab5::jose

@@ -11,11 +11,16 @@ namespace slab5 {
 
 std::string_view access_name(Access a) {
   switch (a) {
-    case Access::Public: return "public";
-    case Access::User: return "user";
-    case Access::Workspace: return "workspace";
-    case Access::Mcp: return "mcp";
-    case Access::Self: return "self";
+    case Access::Public:
+      return "public";
+    case Access::User:
+      return "user";
+    case Access::Workspace:
+      return "workspace";
+    case Access::Mcp:
+      return "mcp";
+    case Access::Self:
+      return "self";
   }
   return "?";
 }
@@ -68,14 +73,19 @@ std::vector<RouteEntry> build() {
       {.id = "jwks", .method = "GET", .pattern = "/.well-known/jwks.json", .access = A::Public},
       {.id = "auth.register", .method = "POST", .pattern = "/v1/auth/register", .access = A::Public, .blocking = true},
       {.id = "auth.verify_email", .method = "POST", .pattern = "/v1/auth/verify-email", .access = A::Public},
-      {.id = "auth.resend_verification", .method = "POST", .pattern = "/v1/auth/resend-verification",
+      {.id = "auth.resend_verification",
+       .method = "POST",
+       .pattern = "/v1/auth/resend-verification",
        .access = A::Public},
       {.id = "auth.login", .method = "POST", .pattern = "/v1/auth/session", .access = A::Public, .blocking = true},
       {.id = "auth.refresh", .method = "POST", .pattern = "/v1/auth/refresh", .access = A::Public},
       {.id = "auth.logout", .method = "DELETE", .pattern = "/v1/auth/session", .access = A::User},
       {.id = "auth.sessions.list", .method = "GET", .pattern = "/v1/auth/sessions", .access = A::User},
       {.id = "auth.sessions.revoke", .method = "DELETE", .pattern = "/v1/auth/sessions/{id}", .access = A::User},
-      {.id = "auth.accept_invite", .method = "POST", .pattern = "/v1/auth/accept-invite", .access = A::Public,
+      {.id = "auth.accept_invite",
+       .method = "POST",
+       .pattern = "/v1/auth/accept-invite",
+       .access = A::Public,
        .blocking = true},
       // any credential, no workspace: a session or a key asks who it is (api.md §2.2)
       {.id = "me", .method = "GET", .pattern = "/v1/me", .access = A::Self},
@@ -85,9 +95,10 @@ std::vector<RouteEntry> build() {
       {.id = "workspace.delete", .method = "DELETE", .pattern = "/v1/workspace", .scope = admin, .role = "owner"},
       {.id = "workspaces.list", .method = "GET", .pattern = "/v1/workspaces", .access = A::User},
       {.id = "workspaces.create", .method = "POST", .pattern = "/v1/workspaces", .access = A::User, .creates = true},
-      {.id = "workspace.modules.enable", .method = "PUT", .pattern = "/v1/workspace/modules/{module}",
-       .scope = admin},
-      {.id = "workspace.modules.disable", .method = "DELETE", .pattern = "/v1/workspace/modules/{module}",
+      {.id = "workspace.modules.enable", .method = "PUT", .pattern = "/v1/workspace/modules/{module}", .scope = admin},
+      {.id = "workspace.modules.disable",
+       .method = "DELETE",
+       .pattern = "/v1/workspace/modules/{module}",
        .scope = admin},
       // members and invitations (api.md §4). Removing a member names no scope: a member may
       // remove themself; removing someone else needs settings:admin (domain/members.cpp).
@@ -95,12 +106,17 @@ std::vector<RouteEntry> build() {
       {.id = "members.update", .method = "PATCH", .pattern = "/v1/workspace/members/{usr_id}", .scope = admin},
       {.id = "members.remove", .method = "DELETE", .pattern = "/v1/workspace/members/{usr_id}"},
       {.id = "invitations.list", .method = "GET", .pattern = "/v1/workspace/invitations", .scope = admin},
-      {.id = "invitations.create", .method = "POST", .pattern = "/v1/workspace/invitations", .scope = admin,
+      {.id = "invitations.create",
+       .method = "POST",
+       .pattern = "/v1/workspace/invitations",
+       .scope = admin,
        .creates = true},
       {.id = "invitations.revoke", .method = "DELETE", .pattern = "/v1/workspace/invitations/{id}", .scope = admin},
       // audit and usage (api.md §6, §7)
       {.id = "audit_events.list", .method = "GET", .pattern = "/v1/workspace/audit-events", .scope = "audit:read"},
-      {.id = "audit_events.get", .method = "GET", .pattern = "/v1/workspace/audit-events/{aud_id}",
+      {.id = "audit_events.get",
+       .method = "GET",
+       .pattern = "/v1/workspace/audit-events/{aud_id}",
        .scope = "audit:read"},
       {.id = "usage.summary", .method = "GET", .pattern = "/v1/workspace/usage", .scope = "usage:read"},
       {.id = "usage_events.list", .method = "GET", .pattern = "/v1/workspace/usage-events", .scope = "usage:read"},
@@ -124,8 +140,12 @@ std::vector<RouteEntry> build() {
     std::string base = "/v1/" + std::string(r.route), item = base + "/{id}";
     auto add = [&](std::string op, std::string method, std::string pattern, const std::string& scope,
                    bool creates = false) {
-      t.push_back({.id = resource_route_id(r, op), .method = std::move(method), .pattern = std::move(pattern),
-                   .module = module, .scope = scope, .creates = creates});
+      t.push_back({.id = resource_route_id(r, op),
+                   .method = std::move(method),
+                   .pattern = std::move(pattern),
+                   .module = module,
+                   .scope = scope,
+                   .creates = creates});
     };
     add("list", "GET", base, read);
     add("create", "POST", base, write, true);
@@ -142,11 +162,20 @@ std::vector<RouteEntry> build() {
     }
   }
   // the event log (api.md §8.3): module integrations
-  t.push_back({.id = "events.list", .method = "GET", .pattern = "/v1/events", .module = "integrations",
+  t.push_back({.id = "events.list",
+               .method = "GET",
+               .pattern = "/v1/events",
+               .module = "integrations",
                .scope = "integrations:read"});
-  t.push_back({.id = "events.get", .method = "GET", .pattern = "/v1/events/{evt_id}", .module = "integrations",
+  t.push_back({.id = "events.get",
+               .method = "GET",
+               .pattern = "/v1/events/{evt_id}",
+               .module = "integrations",
                .scope = "integrations:read"});
-  t.push_back({.id = "event_types.list", .method = "GET", .pattern = "/v1/event-types", .module = "integrations",
+  t.push_back({.id = "event_types.list",
+               .method = "GET",
+               .pattern = "/v1/event-types",
+               .module = "integrations",
                .scope = "integrations:read"});
   // development routes (api.md §9): unauthenticated, off with --no-dev-routes
   t.push_back({.id = "dev.mail.list", .method = "GET", .pattern = "/v1/dev/mail", .access = A::Public, .dev = true});
@@ -154,10 +183,17 @@ std::vector<RouteEntry> build() {
       {.id = "dev.mail.clear", .method = "DELETE", .pattern = "/v1/dev/mail", .access = A::Public, .dev = true});
   // Minting may generate the RSA key: off the I/O threads. The JWKS is not offloaded: an
   // offloaded sign-in fetches it from this very server.
-  t.push_back({.id = "dev.oauth.id_token", .method = "POST", .pattern = "/v1/dev/oauth/{provider}/id-token",
-               .access = A::Public, .blocking = true, .dev = true});
-  t.push_back({.id = "dev.oauth.jwks", .method = "GET", .pattern = "/v1/dev/oauth/{provider}/jwks.json",
-               .access = A::Public, .dev = true});
+  t.push_back({.id = "dev.oauth.id_token",
+               .method = "POST",
+               .pattern = "/v1/dev/oauth/{provider}/id-token",
+               .access = A::Public,
+               .blocking = true,
+               .dev = true});
+  t.push_back({.id = "dev.oauth.jwks",
+               .method = "GET",
+               .pattern = "/v1/dev/oauth/{provider}/jwks.json",
+               .access = A::Public,
+               .dev = true});
 
   for (auto& e : t) {
     e.label = e.method + " " + e.pattern;
@@ -235,9 +271,10 @@ RouteCheck first_refusal(const RouteEntry& route, const Caller& c) {
   if (c.kind == K::None)
     return refuse(c.auth_error ? *c.auth_error : Error{"unauthorized", "Send Authorization: Bearer <token>."});
   if (!accepts_kind(route.access, c.kind))
-    return refuse(route.access == Access::Mcp
-                      ? Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."}
-                      : Error{"unauthorized", "MCP client tokens are accepted only by the MCP gateway and GET /v1/me."});
+    return refuse(
+        route.access == Access::Mcp
+            ? Error{"unauthorized", "The MCP gateway accepts MCP client tokens only."}
+            : Error{"unauthorized", "MCP client tokens are accepted only by the MCP gateway and GET /v1/me."});
   if (!c.authenticated) return refuse(c.auth_error ? *c.auth_error : Error{"unauthorized"});
   // 2. workspace resolution
   bool session = c.kind == K::Session;
@@ -247,8 +284,8 @@ RouteCheck first_refusal(const RouteEntry& route, const Caller& c) {
     if (session) {
       if (c.workspace_header.empty()) return refuse(Error{"workspace_header_required"});
       if (!c.member)
-        return refuse(Error{"workspace_not_found",
-                            "No workspace " + std::string(c.workspace_header) + " is accessible to you."});
+        return refuse(
+            Error{"workspace_not_found", "No workspace " + std::string(c.workspace_header) + " is accessible to you."});
     } else if (!c.workspace_header.empty() && c.workspace_header != c.credential_workspace) {
       return refuse(Error{"workspace_not_found",
                           "The credential does not belong to workspace " + std::string(c.workspace_header) + "."});
@@ -259,7 +296,8 @@ RouteCheck first_refusal(const RouteEntry& route, const Caller& c) {
   if (!route.module.empty()) {
     if (!c.enabled_modules) return undecided("module");
     if (!holds(c.enabled_modules, route.module))
-      return refuse(Error{"module_not_enabled", "The " + route.module + " module is not enabled in this workspace.",
+      return refuse(Error{"module_not_enabled",
+                          "The " + route.module + " module is not enabled in this workspace.",
                           {{"module", route.module}}});
   }
   // 4. scope

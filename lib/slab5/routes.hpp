@@ -37,9 +37,9 @@ struct RouteEntry {
   std::string method;   // "POST"
   std::string pattern;  // "/v1/workspace/api-keys/{id}"
   Access access = Access::Workspace;
-  std::string module;   // the module that must be enabled ("" = none)
-  std::string scope;    // the scope the credential must hold ("" = none)
-  std::string role;     // minimum role of a session; credentials are refused ("" = none)
+  std::string module;     // the module that must be enabled ("" = none)
+  std::string scope;      // the scope the credential must hold ("" = none)
+  std::string role;       // minimum role of a session; credentials are refused ("" = none)
   bool creates = false;   // a POST that creates: takes idempotency keys (api.md §1)
   bool blocking = false;  // runs on the blocking pool (password hashing, key generation)
   bool dev = false;       // a development route (api.md §9): absent with --no-dev-routes
@@ -84,7 +84,7 @@ struct Caller {
   bool member = false;                // sessions: the user is a member of that workspace
   // API keys and MCP clients: their own workspace (a header must name it).
   std::string_view credential_workspace;
-  bool workspace_exists = true;       // the resolved workspace still exists
+  bool workspace_exists = true;  // the resolved workspace still exists
 
   std::string_view role;  // sessions: the role in the workspace
   // nullopt: not known (doctor could not read them); the step that needs them is undecided.

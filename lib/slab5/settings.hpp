@@ -18,7 +18,7 @@ struct SettingInputs {
   std::optional<std::string> flag;
   std::vector<std::string> env_names;  // checked in order
   std::optional<std::string> profile_value;
-  std::string profile_source;          // e.g. "profile default (~/.config/slab5/config.json)"
+  std::string profile_source;  // e.g. "profile default (~/.config/slab5/config.json)"
   std::string default_value;
   std::string flag_name;
 };

@@ -113,13 +113,20 @@ std::optional<Millis> parse_duration(std::string_view s) {
   if (ec != std::errc() || n < 0) return std::nullopt;
   std::string_view unit(p, std::size_t(s.data() + s.size() - p));
   Millis mult;
-  if (unit.empty() || unit == "s") mult = 1000;
-  else if (unit == "ms") mult = 1;
-  else if (unit == "m") mult = 60000;
-  else if (unit == "h") mult = 3600000;
-  else if (unit == "d") mult = 86400000;
-  else if (unit == "w") mult = 7 * 86400000LL;
-  else return std::nullopt;
+  if (unit.empty() || unit == "s")
+    mult = 1000;
+  else if (unit == "ms")
+    mult = 1;
+  else if (unit == "m")
+    mult = 60000;
+  else if (unit == "h")
+    mult = 3600000;
+  else if (unit == "d")
+    mult = 86400000;
+  else if (unit == "w")
+    mult = 7 * 86400000LL;
+  else
+    return std::nullopt;
   if (n > (std::int64_t(1) << 40)) return std::nullopt;
   return n * mult;
 }

@@ -11,7 +11,7 @@ namespace slab5 {
 using Millis = std::int64_t;  // milliseconds since the Unix epoch
 
 Millis now_millis();
-std::string format_rfc3339(Millis ms);          // 2026-11-22T23:42:53.123Z
+std::string format_rfc3339(Millis ms);  // 2026-11-22T23:42:53.123Z
 std::optional<Millis> parse_rfc3339(std::string_view s);
 // "90s", "15m", "1h", "7d", "2w" → milliseconds; also a bare number of seconds.
 std::optional<Millis> parse_duration(std::string_view s);

@@ -1,9 +1,9 @@
 // API keys and MCP clients (api.md §5): /v1/workspace/api-keys and /v1/workspace/mcp-clients,
 // the same six routes each, all needing settings:admin.
+#include "api/page_params.hpp"
 #include "app.hpp"
 #include "domain/credential_lifecycle.hpp"
 #include "domain/credential_rules.hpp"
-#include "api/page_params.hpp"
 #include "slab5/ids.hpp"
 
 namespace slab5d {

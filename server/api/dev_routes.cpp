@@ -39,29 +39,26 @@ Result<Reply> mint(Ctx& ctx, MockOAuthProvider& mock) {
 
 void register_dev_routes(App& app) {
   Router& r = app.router();
-  r.bind({.id = "dev.mail.list",
-         .handler = [](Ctx& ctx) -> Result<Reply> {
-           auto mail = dev_mailbox(ctx.db, ctx.query("to").value_or(""),
-                                   key_encryption_key(kek_path(ctx.app.db_path(), ctx.app.db_is_throwaway())));
-           if (!mail) return tl::unexpected(mail.error());
-           return Reply::ok(std::move(*mail));
-         }});
-  r.bind({.id = "dev.mail.clear",
-         .handler = [](Ctx& ctx) -> Result<Reply> {
-           if (auto s = clear_dev_mailbox(ctx.db, ctx.actor(), ctx.meta()); !s) return tl::unexpected(s.error());
-           return Reply::no_content();
-         }});
+  r.bind({.id = "dev.mail.list", .handler = [](Ctx& ctx) -> Result<Reply> {
+            auto mail = dev_mailbox(ctx.db, ctx.query("to").value_or(""),
+                                    key_encryption_key(kek_path(ctx.app.db_path(), ctx.app.db_is_throwaway())));
+            if (!mail) return tl::unexpected(mail.error());
+            return Reply::ok(std::move(*mail));
+          }});
+  r.bind({.id = "dev.mail.clear", .handler = [](Ctx& ctx) -> Result<Reply> {
+            if (auto s = clear_dev_mailbox(ctx.db, ctx.actor(), ctx.meta()); !s) return tl::unexpected(s.error());
+            return Reply::no_content();
+          }});
   auto mock = std::make_shared<MockOAuthProvider>();
   r.bind("dev.oauth.id_token", [mock](Ctx& ctx) { return mint(ctx, *mock); });
-  r.bind({.id = "dev.oauth.jwks",
-         .handler = [mock](Ctx& ctx) -> Result<Reply> {
-           if (!known_provider(ctx.param("provider")))
-             return slab5::fail("resource_not_found", "The mock provider is google or microsoft.");
-           Reply rep;
-           rep.raw_body = mock->jwks(ctx.param("provider")).dump();
-           rep.headers.emplace_back("Cache-Control", "public, max-age=3600");
-           return rep;
-         }});
+  r.bind({.id = "dev.oauth.jwks", .handler = [mock](Ctx& ctx) -> Result<Reply> {
+            if (!known_provider(ctx.param("provider")))
+              return slab5::fail("resource_not_found", "The mock provider is google or microsoft.");
+            Reply rep;
+            rep.raw_body = mock->jwks(ctx.param("provider")).dump();
+            rep.headers.emplace_back("Cache-Control", "public, max-age=3600");
+            return rep;
+          }});
 }
 
 }  // namespace slab5d

@@ -54,14 +54,16 @@ Result<Reply> list_events(Ctx& ctx) {
 Result<Reply> get_event(Ctx& ctx) {
   auto e = SqliteEventStore(ctx.db).get(ctx.who.workspace_id, ctx.param("evt_id"), retention_horizon());
   if (!e) return tl::unexpected(e.error());
-  if (!e->has_value()) return slab5::fail("resource_not_found", "No event " + ctx.param("evt_id") + " in this workspace.");
+  if (!e->has_value())
+    return slab5::fail("resource_not_found", "No event " + ctx.param("evt_id") + " in this workspace.");
   return Reply::ok(std::move(**e));
 }
 
 Json event_types() {
   Json out = Json::array();
   auto add = [&](std::string type, std::string description, Json schema) {
-    out.push_back({{"type", std::move(type)}, {"description", std::move(description)}, {"data_schema", std::move(schema)}});
+    out.push_back(
+        {{"type", std::move(type)}, {"description", std::move(description)}, {"data_schema", std::move(schema)}});
   };
   for (const auto& r : slab5::api::resource_table()) {
     std::string s(r.singular), title(r.title);
@@ -85,11 +87,11 @@ void register_event_routes(App& app) {
   r.bind("events.list", list_events);
   r.bind("events.get", get_event);
   r.bind({.id = "event_types.list", .handler = [](Ctx&) -> Result<Reply> {
-           static const std::string text = event_types().dump();
-           Reply reply;
-           reply.data_text = text;
-           return reply;
-         }});
+            static const std::string text = event_types().dump();
+            Reply reply;
+            reply.data_text = text;
+            return reply;
+          }});
 }
 
 }  // namespace slab5d

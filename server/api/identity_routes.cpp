@@ -21,15 +21,15 @@ using slab5::Result;
 
 namespace {
 
-#define TRY_ASSIGN(var, expr)                         \
-  auto var##_r = (expr);                              \
+#define TRY_ASSIGN(var, expr)                           \
+  auto var##_r = (expr);                                \
   if (!var##_r) return tl::unexpected(var##_r.error()); \
   auto var = std::move(*var##_r)
 
-#define TRY_STATUS(expr)                          \
-  do {                                            \
-    auto s_ = (expr);                             \
-    if (!s_) return tl::unexpected(s_.error());   \
+#define TRY_STATUS(expr)                        \
+  do {                                          \
+    auto s_ = (expr);                           \
+    if (!s_) return tl::unexpected(s_.error()); \
   } while (0)
 
 Result<Reply> accepted(Result<Json> r) {
@@ -84,8 +84,8 @@ Result<Reply> do_accept_invite(Ctx& ctx, IdentityService& svc) {
     TRY_STATUS(check_password("password", *password));
     hash = hash_password(*password, svc.cost);
   }
-  return ok(accept_invitation(ctx.db, svc, ctx.actor(), ctx.meta(),
-                              {.token = token, .password_hash = hash, .name = name}));
+  return ok(
+      accept_invitation(ctx.db, svc, ctx.actor(), ctx.meta(), {.token = token, .password_hash = hash, .name = name}));
 }
 
 Result<Reply> do_list_sessions(Ctx& ctx) {
@@ -149,49 +149,42 @@ void register_identity_routes(App& app) {
   app.set_session_verifier([svc](Db& db, std::string_view token) { return verify_session_token(db, *svc, token); });
   Router& r = app.router();
 
-  r.bind({.id = "jwks",
-         .handler = [svc](Ctx& ctx) -> Result<Reply> {
-           TRY_ASSIGN(jwks, signing_jwks(ctx.db, *svc));
-           Reply rep;
-           rep.raw_body = jwks.dump();
-           rep.content_type = "application/jwk-set+json";
-           rep.headers.emplace_back("Cache-Control", "public, max-age=300");
-           return rep;
-         }});
-  r.bind({.id = "auth.register",
-         .handler = [svc](Ctx& ctx) { return do_register(ctx, *svc); }});
-  r.bind({.id = "auth.verify_email",
-         .handler = [](Ctx& ctx) -> Result<Reply> {
-           TRY_ASSIGN(token, slab5::req_string(ctx.body, "token"));
-           return ok(verify_email(ctx.db, ctx.actor(), ctx.meta(), token));
-         }});
-  r.bind({.id = "auth.resend_verification",
-         .handler = [svc](Ctx& ctx) -> Result<Reply> {
-           TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
-           TRY_STATUS(check_email("email", email));
-           return accepted(resend_verification(ctx.db, *svc, ctx.actor(), ctx.meta(), email));
-         }});
-  r.bind({.id = "auth.login",
-         .handler = [svc](Ctx& ctx) { return do_login(ctx, *svc); }});
-  r.bind({.id = "auth.refresh",
-         .handler = [svc](Ctx& ctx) -> Result<Reply> {
-           TRY_ASSIGN(token, slab5::req_string(ctx.body, "refreshToken"));
-           TRY_STATUS(prime_signing_key(ctx.db, *svc));
-           return ok(refresh_session(ctx.db, *svc, ctx.actor(), ctx.meta(), token));
-         }});
-  r.bind({.id = "auth.logout",
-         .handler = [](Ctx& ctx) -> Result<Reply> {
-           TRY_STATUS(revoke_session(ctx.db, ctx.actor(), ctx.meta(), ctx.who.user_id, ctx.who.credential_id, "logout"));
-           return Reply::no_content();
-         }});
+  r.bind({.id = "jwks", .handler = [svc](Ctx& ctx) -> Result<Reply> {
+            TRY_ASSIGN(jwks, signing_jwks(ctx.db, *svc));
+            Reply rep;
+            rep.raw_body = jwks.dump();
+            rep.content_type = "application/jwk-set+json";
+            rep.headers.emplace_back("Cache-Control", "public, max-age=300");
+            return rep;
+          }});
+  r.bind({.id = "auth.register", .handler = [svc](Ctx& ctx) { return do_register(ctx, *svc); }});
+  r.bind({.id = "auth.verify_email", .handler = [](Ctx& ctx) -> Result<Reply> {
+            TRY_ASSIGN(token, slab5::req_string(ctx.body, "token"));
+            return ok(verify_email(ctx.db, ctx.actor(), ctx.meta(), token));
+          }});
+  r.bind({.id = "auth.resend_verification", .handler = [svc](Ctx& ctx) -> Result<Reply> {
+            TRY_ASSIGN(email, slab5::req_string(ctx.body, "email"));
+            TRY_STATUS(check_email("email", email));
+            return accepted(resend_verification(ctx.db, *svc, ctx.actor(), ctx.meta(), email));
+          }});
+  r.bind({.id = "auth.login", .handler = [svc](Ctx& ctx) { return do_login(ctx, *svc); }});
+  r.bind({.id = "auth.refresh", .handler = [svc](Ctx& ctx) -> Result<Reply> {
+            TRY_ASSIGN(token, slab5::req_string(ctx.body, "refreshToken"));
+            TRY_STATUS(prime_signing_key(ctx.db, *svc));
+            return ok(refresh_session(ctx.db, *svc, ctx.actor(), ctx.meta(), token));
+          }});
+  r.bind({.id = "auth.logout", .handler = [](Ctx& ctx) -> Result<Reply> {
+            TRY_STATUS(
+                revoke_session(ctx.db, ctx.actor(), ctx.meta(), ctx.who.user_id, ctx.who.credential_id, "logout"));
+            return Reply::no_content();
+          }});
   r.bind("auth.sessions.list", do_list_sessions);
-  r.bind({.id = "auth.sessions.revoke",
-         .handler = [](Ctx& ctx) -> Result<Reply> {
-           TRY_STATUS(revoke_session(ctx.db, ctx.actor(), ctx.meta(), ctx.who.user_id, ctx.param("id"), "revoked_by_user"));
-           return Reply::no_content();
-         }});
-  r.bind({.id = "auth.accept_invite",
-         .handler = [svc](Ctx& ctx) { return do_accept_invite(ctx, *svc); }});
+  r.bind({.id = "auth.sessions.revoke", .handler = [](Ctx& ctx) -> Result<Reply> {
+            TRY_STATUS(
+                revoke_session(ctx.db, ctx.actor(), ctx.meta(), ctx.who.user_id, ctx.param("id"), "revoked_by_user"));
+            return Reply::no_content();
+          }});
+  r.bind({.id = "auth.accept_invite", .handler = [svc](Ctx& ctx) { return do_accept_invite(ctx, *svc); }});
   r.bind("me", do_me);
 }
 

@@ -25,8 +25,10 @@ Result<Reply> list(Ctx& ctx) {
   auto now = slab5::now_millis();
   Reply r;
   r.data = Json::array();
-  for (std::size_t i = 0; i < rows->size() && int(i) < page->limit; ++i) r.data.push_back(invitation_json((*rows)[i], now));
-  if (int(rows->size()) > page->limit) r.next_cursor = make_cursor(ctx, filters, (*rows)[std::size_t(page->limit) - 1].id);
+  for (std::size_t i = 0; i < rows->size() && int(i) < page->limit; ++i)
+    r.data.push_back(invitation_json((*rows)[i], now));
+  if (int(rows->size()) > page->limit)
+    r.next_cursor = make_cursor(ctx, filters, (*rows)[std::size_t(page->limit) - 1].id);
   return r;
 }
 
@@ -34,12 +36,17 @@ Result<Reply> create(Ctx& ctx) {
   auto email = slab5::req_string(ctx.body, "email");
   auto role = slab5::req_string(ctx.body, "role");
   std::vector<slab5::FieldError> errors;
-  if (!email) errors.push_back({"email", email.error().extra["field_errors"][0]["message"]});
-  else if (auto e = check_email("email", *email); !e) errors.push_back({"email", "must be an email address"});
-  if (!role) errors.push_back({"role", role.error().extra["field_errors"][0]["message"]});
-  else if (!slab5::find_role(*role)) errors.push_back({"role", "must be owner, admin, member, agent or readonly"});
+  if (!email)
+    errors.push_back({"email", email.error().extra["field_errors"][0]["message"]});
+  else if (auto e = check_email("email", *email); !e)
+    errors.push_back({"email", "must be an email address"});
+  if (!role)
+    errors.push_back({"role", role.error().extra["field_errors"][0]["message"]});
+  else if (!slab5::find_role(*role))
+    errors.push_back({"role", "must be owner, admin, member, agent or readonly"});
   if (!errors.empty()) return tl::unexpected(slab5::validation_error(std::move(errors)));
-  auto out = create_invitation(ctx.db, mail_settings(ctx.app), ctx.actor(), ctx.meta(), {.email = *email, .role = *role});
+  auto out =
+      create_invitation(ctx.db, mail_settings(ctx.app), ctx.actor(), ctx.meta(), {.email = *email, .role = *role});
   if (!out) return tl::unexpected(out.error());
   return Reply::created(std::move(*out));
 }

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "app.hpp"
 #include "api/page_params.hpp"
+#include "app.hpp"
 #include "slab5/time.hpp"
 
 namespace slab5d {
@@ -18,8 +18,8 @@ inline slab5::Result<std::optional<std::string>> time_param(Ctx& ctx, const char
   if (!raw) return std::optional<std::string>{};
   auto t = slab5::parse_time_or_ago(*raw, now);
   if (!t)
-    return slab5::fail("invalid_request", std::string(name) +
-                                              " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
+    return slab5::fail("invalid_request",
+                       std::string(name) + " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
   return std::optional<std::string>{slab5::format_rfc3339(*t)};
 }
 

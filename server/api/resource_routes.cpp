@@ -101,16 +101,24 @@ Result<std::pair<RecordQuery, std::string>> read_list_query(Ctx& ctx, const Reso
       if (value.size() > 200) return slab5::fail("invalid_request", "query must be at most 200 characters.");
       q.text = value;
     } else if (name == "sort") {
-      if (value == "-created_at") q.sort = RecordSort::NewestFirst;
-      else if (value == "created_at") q.sort = RecordSort::OldestFirst;
-      else if (value == "-updated_at") q.sort = RecordSort::UpdatedDesc;
-      else if (value == "updated_at") q.sort = RecordSort::UpdatedAsc;
-      else return slab5::fail("invalid_request", "sort must be one of -created_at, created_at, -updated_at, updated_at.");
+      if (value == "-created_at")
+        q.sort = RecordSort::NewestFirst;
+      else if (value == "created_at")
+        q.sort = RecordSort::OldestFirst;
+      else if (value == "-updated_at")
+        q.sort = RecordSort::UpdatedDesc;
+      else if (value == "updated_at")
+        q.sort = RecordSort::UpdatedAsc;
+      else
+        return slab5::fail("invalid_request", "sort must be one of -created_at, created_at, -updated_at, updated_at.");
     } else if (name == "created_after" || name == "created_before" || name == "updated_since") {
       auto t = slab5::parse_time_or_ago(value, now);
-      if (!t) return slab5::fail("invalid_request", name + " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
+      if (!t)
+        return slab5::fail("invalid_request", name + " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
       auto text = slab5::format_rfc3339(*t);
-      (name == "created_after" ? q.created_after : name == "created_before" ? q.created_before : q.updated_since) = text;
+      (name == "created_after"    ? q.created_after
+       : name == "created_before" ? q.created_before
+                                  : q.updated_since) = text;
     } else if (name.rfind("custom_fields.", 0) == 0) {
       if (!is_custom_key(std::string_view(name).substr(14)))
         return slab5::fail("invalid_request", name + " is not a valid custom field key.");
@@ -127,11 +135,12 @@ Result<std::pair<RecordQuery, std::string>> read_list_query(Ctx& ctx, const Reso
         q.filters.push_back({std::string(filter->field), RecordFilter::Op::Eq, *v});
       } else {
         auto t = slab5::parse_time_or_ago(value, now);
-        if (!t) return slab5::fail("invalid_request", name + " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
-        q.filters.push_back({std::string(filter->field),
-                             filter->kind == slab5::api::FilterSpec::Kind::Before ? RecordFilter::Op::Lt
-                                                                                   : RecordFilter::Op::Ge,
-                             slab5::format_rfc3339(*t)});
+        if (!t)
+          return slab5::fail("invalid_request", name + " must be an RFC 3339 time or a duration like 15m, 1h or 7d.");
+        q.filters.push_back(
+            {std::string(filter->field),
+             filter->kind == slab5::api::FilterSpec::Kind::Before ? RecordFilter::Op::Lt : RecordFilter::Op::Ge,
+             slab5::format_rfc3339(*t)});
       }
     }
   }
@@ -171,49 +180,46 @@ void register_resource(App& app, const ResourceSpec& spec) {
 
   r.bind(id("list"), [s](Ctx& ctx) { return list_records(ctx, *s, ""); });
   r.bind({.id = id("create"), .handler = [s](Ctx& ctx) -> Result<Reply> {
-           auto rec = records(ctx).create(*s, actor_of(ctx), meta_of(ctx), ctx.body);
-           if (!rec) return tl::unexpected(rec.error());
-           return record_reply(std::move(*rec), 201);
-         }});
-  r.bind({.id = id("get"),
-         .handler = [s](Ctx& ctx) -> Result<Reply> {
-           auto rec = records(ctx).get(*s, actor_of(ctx), ctx.param("id"));
-           if (!rec) return tl::unexpected(rec.error());
-           return record_reply(std::move(*rec));
-         }});
+            auto rec = records(ctx).create(*s, actor_of(ctx), meta_of(ctx), ctx.body);
+            if (!rec) return tl::unexpected(rec.error());
+            return record_reply(std::move(*rec), 201);
+          }});
+  r.bind({.id = id("get"), .handler = [s](Ctx& ctx) -> Result<Reply> {
+            auto rec = records(ctx).get(*s, actor_of(ctx), ctx.param("id"));
+            if (!rec) return tl::unexpected(rec.error());
+            return record_reply(std::move(*rec));
+          }});
   if (!spec.append_only) {
-    r.bind({.id = id("update"),
-           .handler = [s](Ctx& ctx) -> Result<Reply> {
-             auto version = if_match(ctx);
-             if (!version) return tl::unexpected(version.error());
-             auto rec = records(ctx).update(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body, *version);
-             if (!rec) return tl::unexpected(rec.error());
-             return record_reply(std::move(*rec));
-           }});
-    r.bind({.id = id("delete"),
-           .handler = [s](Ctx& ctx) -> Result<Reply> {
-             auto done = records(ctx).remove(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"));
-             if (!done) return tl::unexpected(done.error());
-             return Reply::no_content();
-           }});
+    r.bind({.id = id("update"), .handler = [s](Ctx& ctx) -> Result<Reply> {
+              auto version = if_match(ctx);
+              if (!version) return tl::unexpected(version.error());
+              auto rec = records(ctx).update(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body, *version);
+              if (!rec) return tl::unexpected(rec.error());
+              return record_reply(std::move(*rec));
+            }});
+    r.bind({.id = id("delete"), .handler = [s](Ctx& ctx) -> Result<Reply> {
+              auto done = records(ctx).remove(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"));
+              if (!done) return tl::unexpected(done.error());
+              return Reply::no_content();
+            }});
   }
   for (const auto& action : spec.actions) {
     const auto* a = &action;
     r.bind({.id = id(action.name), .handler = [s, a](Ctx& ctx) -> Result<Reply> {
-             auto out = records(ctx).act(*s, *a, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body);
-             if (!out) return tl::unexpected(out.error());
-             if (a->returns_record) return record_reply(std::move(*out));
-             return Reply::ok(std::move(*out));
-           }});
+              auto out = records(ctx).act(*s, *a, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body);
+              if (!out) return tl::unexpected(out.error());
+              if (a->returns_record) return record_reply(std::move(*out));
+              return Reply::ok(std::move(*out));
+            }});
   }
   for (const auto* child : slab5::api::children_of(spec.route)) {
     std::string child_route(child->route);
     r.bind(id(child_route + ".list"), [child](Ctx& ctx) { return list_records(ctx, *child, ctx.param("id")); });
     r.bind({.id = id(child_route + ".create"), .handler = [child](Ctx& ctx) -> Result<Reply> {
-             auto rec = records(ctx).create(*child, actor_of(ctx), meta_of(ctx), ctx.body, ctx.param("id"));
-             if (!rec) return tl::unexpected(rec.error());
-             return record_reply(std::move(*rec), 201);
-           }});
+              auto rec = records(ctx).create(*child, actor_of(ctx), meta_of(ctx), ctx.body, ctx.param("id"));
+              if (!rec) return tl::unexpected(rec.error());
+              return record_reply(std::move(*rec), 201);
+            }});
   }
 }
 

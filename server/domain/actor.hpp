@@ -11,12 +11,12 @@ struct Actor {
   std::string id = "system";    // usr_… | key_… | mcp_… | "system"
   std::string workspace_id;
   std::string tenant_id;
-  std::string role;                 // sessions: the user's role in the workspace
-  std::vector<std::string> scopes;  // what the credential (or the role) grants
+  std::string role;                          // sessions: the user's role in the workspace
+  std::vector<std::string> scopes;           // what the credential (or the role) grants
   std::vector<std::string> enabled_modules;  // the workspace's modules
-  std::string credential_id;        // ses_… | key_… | mcp_… ("" for system)
-  std::string user_id;              // sessions: the user ("" otherwise)
-  std::string source = "api";       // api | mcp | worker | system | admin
+  std::string credential_id;                 // ses_… | key_… | mcp_… ("" for system)
+  std::string user_id;                       // sessions: the user ("" otherwise)
+  std::string source = "api";                // api | mcp | worker | system | admin
 
   bool is_agent() const { return type == "mcp_client"; }
 };

@@ -8,9 +8,9 @@
 namespace slab5d {
 
 slab5::Json strip_secrets(slab5::Json j) {
-  static const char* kSecretFields[] = {"secret", "token", "token_hash", "password", "password_hash",
-                                        "refresh_token", "refreshToken", "accessToken", "signing_secret",
-                                        "refresh_hash", "private_key", "idToken"};
+  static const char* kSecretFields[] = {"secret",         "token",         "token_hash",   "password",
+                                        "password_hash",  "refresh_token", "refreshToken", "accessToken",
+                                        "signing_secret", "refresh_hash",  "private_key",  "idToken"};
   if (j.is_object()) {
     for (const char* f : kSecretFields) j.erase(f);
     // Each value is moved down and back, never copied: copying made the work grow with

@@ -16,9 +16,12 @@ namespace slab5d {
 enum class Outcome { Updated, Created, Deleted };
 constexpr int audit_status(Outcome o) {
   switch (o) {
-    case Outcome::Created: return 201;
-    case Outcome::Deleted: return 204;
-    case Outcome::Updated: break;
+    case Outcome::Created:
+      return 201;
+    case Outcome::Deleted:
+      return 204;
+    case Outcome::Updated:
+      break;
   }
   return 200;
 }
@@ -35,8 +38,7 @@ AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string ac
 template <class Call>
 AuditEvent audit_from(const Call& call, std::string action, std::string target_type, std::string target_id,
                       int status) {
-  return audit_row(call.actor(), call.meta(), std::move(action), std::move(target_type), std::move(target_id),
-                   status);
+  return audit_row(call.actor(), call.meta(), std::move(action), std::move(target_type), std::move(target_id), status);
 }
 
 // Inserts the event (id and created_at assigned here, secrets removed from before/after) in

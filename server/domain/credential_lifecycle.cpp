@@ -140,7 +140,8 @@ Result<Credential> update_credential(Db& db, const Actor& actor, const RequestMe
       // "stop now"). Revoking ends it sooner; the replacement carries the lifetime.
       refusal = Error{"conflict", "The " + kind.noun + " " + id + " was rotated (replaced by " + *c->replaced_by +
                                       "); the expiry of a rotated-away secret cannot be changed. Revoke it to stop it "
-                                      "now, or change the expiry of " + *c->replaced_by + "."};
+                                      "now, or change the expiry of " +
+                                      *c->replaced_by + "."};
       attempted = {{"expires_at", patch.expires_at ? Json(*patch.expires_at) : Json(nullptr)}};
     } else if (patch.change_expiry && c->status(now) == "expired") {
       refusal = Error{"conflict", "The " + kind.noun + " " + id + " expired at " + c->expires_at.value_or("") +
@@ -164,8 +165,8 @@ Result<Credential> update_credential(Db& db, const Actor& actor, const RequestMe
       if (patch.change_expiry) c->expires_at = patch.expires_at;
       c->updated_at = now_text(now);
       if (auto ok = save_credential(db, *c); !ok) return tl::unexpected(ok.error());
-      unit.record(credential_change(kind, "updated", c->id, std::move(before), c->to_json(now), Outcome::Updated,
-                                    false));
+      unit.record(
+          credential_change(kind, "updated", c->id, std::move(before), c->to_json(now), Outcome::Updated, false));
       if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
       return c;
     }
@@ -193,7 +194,8 @@ Result<IssuedCredential> rotate_credential(Db& db, const Actor& actor, const Req
     if (!refusal) {
       Json before = old->to_json(now);
       // The replacement keeps the old key's lifetime: rotation changes the secret only.
-      auto made = insert_credential(db, spec_for(actor, kind, old->name, old->description, old->scopes, old->expires_at));
+      auto made =
+          insert_credential(db, spec_for(actor, kind, old->name, old->description, old->scopes, old->expires_at));
       if (!made) return tl::unexpected(made.error());
       auto cutoff = now + overlap_seconds * 1000;
       auto current_expiry = old->expires_at ? slab5::parse_rfc3339(*old->expires_at) : std::nullopt;
@@ -204,8 +206,8 @@ Result<IssuedCredential> rotate_credential(Db& db, const Actor& actor, const Req
       Json after = {{"rotated", old->to_json(now)},
                     {"replacement", made->credential.to_json(now)},
                     {"overlap_seconds", overlap_seconds}};
-      unit.record(credential_change(kind, "rotated", old->id, std::move(before), std::move(after), Outcome::Created,
-                                    true));
+      unit.record(
+          credential_change(kind, "rotated", old->id, std::move(before), std::move(after), Outcome::Created, true));
       if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
       return IssuedCredential{std::move(made->credential), std::move(made->token)};
     }
@@ -224,8 +226,8 @@ Result<Credential> revoke_credential(Db& db, const Actor& actor, const RequestMe
       Json before = c->to_json(now);
       c->revoked_at = c->updated_at = now_text(now);
       if (auto ok = save_credential(db, *c); !ok) return tl::unexpected(ok.error());
-      unit.record(credential_change(kind, "revoked", c->id, std::move(before), c->to_json(now), Outcome::Updated,
-                                    true));
+      unit.record(
+          credential_change(kind, "revoked", c->id, std::move(before), c->to_json(now), Outcome::Updated, true));
       if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
       return c;
     }

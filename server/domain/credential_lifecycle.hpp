@@ -24,8 +24,7 @@ struct IssuedCredential {
 // The actor's workspace's credentials of `kind` with `status` (active | revoked | expired |
 // all) at `now`, newest first; the position is the credential id.
 slab5::Result<Page<Credential>> list_credentials(Db& db, const Actor& actor, const CredentialKind& kind,
-                                                 const std::string& status, slab5::Millis now,
-                                                 const PageRequest& page);
+                                                 const std::string& status, slab5::Millis now, const PageRequest& page);
 slab5::Result<Credential> get_credential(Db& db, const Actor& actor, const CredentialKind& kind, const std::string& id);
 
 slab5::Result<IssuedCredential> create_credential(Db& db, const Actor& actor, const RequestMeta& meta,

@@ -1,5 +1,5 @@
-#include "slab5/json_util.hpp"
 #include "domain/credential_rules.hpp"
+#include "slab5/json_util.hpp"
 
 #include <algorithm>
 #include <set>
@@ -118,7 +118,8 @@ slab5::Result<CredentialInput> parse_credential_input(const Json& body, const st
       for (auto& e : scope_errors(in.scopes, enabled_modules)) errs.push_back(std::move(e));
     }
   }
-  if (auto e = take(slab5::opt_string(body, "expires_at"), errs); e && *e) in.expires_at = check_expires_at(**e, now, errs);
+  if (auto e = take(slab5::opt_string(body, "expires_at"), errs); e && *e)
+    in.expires_at = check_expires_at(**e, now, errs);
   if (!errs.empty()) return tl::unexpected(slab5::validation_error(std::move(errs)));
   return in;
 }
@@ -155,8 +156,7 @@ slab5::Result<CredentialPatch> parse_credential_patch(const Json& body, const st
     if (auto e = take(slab5::opt_string(body, "expires_at"), errs); e && *e)
       p.expires_at = check_expires_at(**e, now, errs);
   }
-  if (errs.empty() && p.empty())
-    errs.push_back({"body", "give at least one of name, description, scopes, expires_at"});
+  if (errs.empty() && p.empty()) errs.push_back({"body", "give at least one of name, description, scopes, expires_at"});
   if (!errs.empty()) return tl::unexpected(slab5::validation_error(std::move(errs)));
   return p;
 }

@@ -46,8 +46,9 @@ slab5::Status mail_already_registered(IdentityStore& st, IdentityService& svc, c
   m.kind = "already_registered";
   m.subject = "You already have a Slab5 account";
   m.link = svc.base_url();
-  m.body = "Someone (hopefully you) tried to register a Slab5 account with this address, but it already has "
-           "one.\n\nSign in with 'slab5 login'. If you did not ask for this, ignore this mail.\n";
+  m.body =
+      "Someone (hopefully you) tried to register a Slab5 account with this address, but it already has "
+      "one.\n\nSign in with 'slab5 login'. If you did not ask for this, ignore this mail.\n";
   OUTCOME_CHECK(send_mail(*st.mail, svc.mail(), m));
   return {};
 }
@@ -131,9 +132,8 @@ slab5::Status claim_unverified_account(WriteUnit& unit, IdentityStore& st, User&
 
 slab5::Status check_email(const char* field, const std::string& email) {
   auto at = email.find('@');
-  bool ok = email.size() >= 3 && email.size() <= 254 && at != std::string::npos && at > 0 &&
-            at == email.rfind('@') && at + 1 < email.size() && email.find('.', at) != std::string::npos &&
-            email.back() != '.';
+  bool ok = email.size() >= 3 && email.size() <= 254 && at != std::string::npos && at > 0 && at == email.rfind('@') &&
+            at + 1 < email.size() && email.find('.', at) != std::string::npos && email.back() != '.';
   for (char c : email)
     if ((unsigned char)c <= 0x20 || c == 0x7f) ok = false;
   if (!ok) return tl::unexpected(slab5::validation_error(field, "must be an email address"));
@@ -177,10 +177,20 @@ Result<Json> register_account(Db& db, IdentityService& svc, const Actor& actor, 
   as_user.workspace_id = ws.id;
   as_user.tenant_id = tenant;
   int status = status_of(Outcome::Accepted);
-  unit.record({.action = "user.registered", .target_type = "user", .target_id = u.id, .after = user_json(u),
-               .status = status, .emit_event = false, .actor = as_user});
-  unit.record({.action = "workspace.created", .target_type = "workspace", .target_id = ws.id, .after = ws.to_json(),
-               .status = status, .emit_event = false, .actor = as_user});
+  unit.record({.action = "user.registered",
+               .target_type = "user",
+               .target_id = u.id,
+               .after = user_json(u),
+               .status = status,
+               .emit_event = false,
+               .actor = as_user});
+  unit.record({.action = "workspace.created",
+               .target_type = "workspace",
+               .target_id = ws.id,
+               .after = ws.to_json(),
+               .status = status,
+               .emit_event = false,
+               .actor = as_user});
   if (!verified) {
     OUTCOME_CHECK(claim_mail_slot(*st.users, in.email));
     OUTCOME_CHECK(mail_verification(st, svc, u));
@@ -208,9 +218,14 @@ Result<Json> verify_email(Db& db, const Actor& actor, const RequestMeta& meta, c
     user->updated_at = now;
     OUTCOME_CHECK(st.users->update(*user));
     OUTCOME_TRY(ws, st.users->personal_workspace(user->id));
-    unit.record({.action = "user.email_verified", .target_type = "user", .target_id = user->id,
-                 .before = std::move(before), .after = user_json(*user), .status = status_of(Outcome::Done),
-                 .emit_event = false, .actor = audit_actor(db, actor, "user", user->id, ws)});
+    unit.record({.action = "user.email_verified",
+                 .target_type = "user",
+                 .target_id = user->id,
+                 .before = std::move(before),
+                 .after = user_json(*user),
+                 .status = status_of(Outcome::Done),
+                 .emit_event = false,
+                 .actor = audit_actor(db, actor, "user", user->id, ws)});
   }
   OUTCOME_CHECK(unit.commit());
   return Json{{"user", user_json(*user)}};

@@ -18,8 +18,8 @@ using slab5::Result;
 
 namespace {
 slab5::Error owner_needed(const std::string& what) {
-  return slab5::Error{"forbidden", "Only an owner may " + what + " an invitation with the owner role.",
-                      {{"required_role", "owner"}}};
+  return slab5::Error{
+      "forbidden", "Only an owner may " + what + " an invitation with the owner role.", {{"required_role", "owner"}}};
 }
 bool caller_is_owner(const Actor& actor) { return actor.type == "user" && actor.role == "owner"; }
 }  // namespace
@@ -93,8 +93,12 @@ Result<Json> create_invitation(Db& db, const MailSettings& mail, const Actor& ac
            "\n\nThe invitation is valid for 7 days.\n";
   OUTCOME_CHECK(send_mail(*st.mail, mail, m));
   Json out = invitation_json(inv, now);
-  unit.record({.action = "member.invited", .target_type = "invitation", .target_id = inv.id, .after = out,
-               .status = status_of(Outcome::Created), .emit_event = false});
+  unit.record({.action = "member.invited",
+               .target_type = "invitation",
+               .target_id = inv.id,
+               .after = out,
+               .status = status_of(Outcome::Created),
+               .emit_event = false});
   OUTCOME_CHECK(unit.commit());
   return out;
 }
@@ -112,9 +116,13 @@ slab5::Status revoke_invitation(Db& db, const Actor& actor, const RequestMeta& m
   OUTCOME_CHECK(st.invitations->revoke(id));
   Json before = invitation_json(*inv, now);
   inv->status = "revoked";
-  unit.record({.action = "invitation.revoked", .target_type = "invitation", .target_id = id,
-               .before = std::move(before), .after = invitation_json(*inv, now),
-               .status = status_of(Outcome::Removed), .emit_event = false});
+  unit.record({.action = "invitation.revoked",
+               .target_type = "invitation",
+               .target_id = id,
+               .before = std::move(before),
+               .after = invitation_json(*inv, now),
+               .status = status_of(Outcome::Removed),
+               .emit_event = false});
   return unit.commit();
 }
 
@@ -163,15 +171,25 @@ Result<Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor,
   as_user.tenant_id = ws->tenant_id;
   int done = status_of(Outcome::Done);
   if (created)
-    unit.record({.action = "user.registered", .target_type = "user", .target_id = user->id, .after = user_json(*user),
-                 .status = done, .emit_event = false, .actor = as_user});
+    unit.record({.action = "user.registered",
+                 .target_type = "user",
+                 .target_id = user->id,
+                 .after = user_json(*user),
+                 .status = done,
+                 .emit_event = false,
+                 .actor = as_user});
   Json before = invitation_json(*inv, now);
   inv->status = "accepted";
   inv->accepted_at = at;
   Json after = invitation_json(*inv, now);
   after["user_id"] = user->id;
-  unit.record({.action = "invitation.accepted", .target_type = "invitation", .target_id = inv->id,
-               .before = std::move(before), .after = std::move(after), .status = done, .emit_event = false,
+  unit.record({.action = "invitation.accepted",
+               .target_type = "invitation",
+               .target_id = inv->id,
+               .before = std::move(before),
+               .after = std::move(after),
+               .status = done,
+               .emit_event = false,
                .actor = as_user});
   OUTCOME_TRY(out, start_session(unit, meta, st, svc, *user, ws->id));
   OUTCOME_CHECK(unit.commit());

@@ -10,8 +10,8 @@
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/db.hpp"
 #include "store/identity_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -48,7 +48,7 @@ struct InvitationAcceptance {
 };
 // POST /v1/auth/accept-invite: the session response for the invitation's workspace. Call
 // with the signing key primed (SigningKeys::active) outside any transaction.
-slab5::Result<slab5::Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor,
-                                             const RequestMeta& meta, const InvitationAcceptance& input);
+slab5::Result<slab5::Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+                                             const InvitationAcceptance& input);
 
 }  // namespace slab5d

@@ -38,9 +38,13 @@ tl::unexpected<slab5::Error> record_failure(Db& db, const Actor& actor, const Re
     if (!ws) return tl::unexpected(ws.error());
     who = audit_actor(db, actor, "user", user->id, *ws);
   }
-  unit.record({.action = "session.failed", .target_type = "user", .target_id = user ? user->id : "",
+  unit.record({.action = "session.failed",
+               .target_type = "user",
+               .target_id = user ? user->id : "",
                .after = Json{{"provider", "local"}, {"email", email}, {"reason", reason}},
-               .status = status_of(refusal), .emit_event = false, .actor = who});
+               .status = status_of(refusal),
+               .emit_event = false,
+               .actor = who});
   if (auto s = unit.commit(); !s) return tl::unexpected(s.error());
   return tl::unexpected(std::move(refusal));
 }

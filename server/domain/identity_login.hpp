@@ -14,9 +14,9 @@ namespace slab5d {
 
 struct IdentityService;
 
-inline constexpr int kFreeFailures = 5;                          // failures before throttling
+inline constexpr int kFreeFailures = 5;  // failures before throttling
 inline constexpr std::int64_t kFailureWindowMs = 15LL * 60 * 1000;
-inline constexpr std::int64_t kFirstDelayMs = 30 * 1000;        // doubles per further failure
+inline constexpr std::int64_t kFirstDelayMs = 30 * 1000;  // doubles per further failure
 inline constexpr std::int64_t kMaxDelayMs = 15LL * 60 * 1000;
 
 // The wait imposed after `failures` failures within the window (0 below the threshold).

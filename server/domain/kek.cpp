@@ -31,7 +31,7 @@ std::string read_all(const std::string& path) {
 // fails if another process got there first) and returns its content. An existing file loses
 // any group/other permission it had.
 std::string load_or_create(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid())
     (void)::chmod(path.c_str(), st.st_mode & 0700);
   std::string existing = read_all(path);
@@ -65,7 +65,9 @@ constexpr std::string_view kVersion = "v1:";
 
 }  // namespace
 
-std::string kek_path(const std::string& db_path, bool throwaway) { return throwaway ? std::string() : db_path + ".kek"; }
+std::string kek_path(const std::string& db_path, bool throwaway) {
+  return throwaway ? std::string() : db_path + ".kek";
+}
 
 const std::string& key_encryption_key(const std::string& path) {
   static std::mutex mu;
@@ -73,7 +75,8 @@ const std::string& key_encryption_key(const std::string& path) {
   std::lock_guard lock(mu);
   auto& slot = keys[path];
   if (!slot)
-    slot = std::make_unique<std::string>(path.empty() ? slab5::hex_encode(slab5::random_bytes(32)) : load_or_create(path));
+    slot =
+        std::make_unique<std::string>(path.empty() ? slab5::hex_encode(slab5::random_bytes(32)) : load_or_create(path));
   return *slot;
 }
 

@@ -80,13 +80,15 @@ std::string format_message(const std::string& from, const Mail& m, const std::st
   gmtime_r(&t, &tm);
   std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
   std::string msg = "From: " + header_value(from) + "\r\n" + "To: " + angle_address(header_value(m.to)) + "\r\n" +
-                    "Subject: " + header_value(m.subject) + "\r\n" + "Date: " + date + "\r\n" +
-                    "Message-ID: <" + message_id + "@slab5.local>\r\n" + "MIME-Version: 1.0\r\n" +
+                    "Subject: " + header_value(m.subject) + "\r\n" + "Date: " + date + "\r\n" + "Message-ID: <" +
+                    message_id + "@slab5.local>\r\n" + "MIME-Version: 1.0\r\n" +
                     "Content-Type: text/plain; charset=utf-8\r\n" + "Content-Transfer-Encoding: 8bit\r\n\r\n";
   // Body lines end in CRLF; libcurl dot-stuffs lines that start with '.'.
   for (char c : m.body) {
-    if (c == '\n') msg += "\r\n";
-    else if (c != '\r') msg.push_back(c);
+    if (c == '\n')
+      msg += "\r\n";
+    else if (c != '\r')
+      msg.push_back(c);
   }
   if (msg.size() < 2 || msg.substr(msg.size() - 2) != "\r\n") msg += "\r\n";
   return msg;
@@ -136,8 +138,10 @@ slab5::Result<std::string> send_mail(MailStore& store, const MailSettings& setti
       else
         logger().log(LogLevel::Warn, "mail not sent", {{"mail_id", id}, {"kind", m.kind}, {"error", err}});
     };
-    if (settings.post) settings.post(std::move(job));
-    else job();
+    if (settings.post)
+      settings.post(std::move(job));
+    else
+      job();
   }
   return id;
 }

@@ -8,8 +8,8 @@
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
 #include "store/identity_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

@@ -9,8 +9,8 @@
 #include "domain/actor.hpp"
 #include "domain/page.hpp"
 #include "slab5/error.hpp"
-#include "store/sqlite/db.hpp"
 #include "store/member_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

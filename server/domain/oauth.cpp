@@ -66,7 +66,8 @@ slab5::Status JwksCache::fetch() {
   auto r = client.perform(req);
   if (!r) return slab5::fail("unauthorized", "the provider's keys could not be fetched (" + r.error().message + ")");
   if (r->status != 200)
-    return slab5::fail("unauthorized", "the provider's keys could not be fetched (HTTP " + std::to_string(r->status) + ")");
+    return slab5::fail("unauthorized",
+                       "the provider's keys could not be fetched (HTTP " + std::to_string(r->status) + ")");
   auto keys = slab5::jose::parse_jwks(r->body);
   if (!keys) return slab5::fail("unauthorized", "the provider's JWKS is not valid");
   keys_ = std::move(*keys);
@@ -169,9 +170,13 @@ Result<Json> oauth_login(Db& db, IdentityService& svc, const Actor& actor, const
     WriteUnit unit(db, actor, meta);
     Actor anonymous = actor;
     anonymous.id = "anonymous";
-    unit.record({.action = "session.failed", .target_type = "user", .target_id = "",
+    unit.record({.action = "session.failed",
+                 .target_type = "user",
+                 .target_id = "",
                  .after = Json{{"provider", provider}, {"reason", id.error().message}},
-                 .status = status_of(id.error()), .emit_event = false, .actor = anonymous});
+                 .status = status_of(id.error()),
+                 .emit_event = false,
+                 .actor = anonymous});
     OUTCOME_CHECK(unit.commit());
     return tl::unexpected(id.error());
   }
@@ -194,10 +199,20 @@ Result<Json> oauth_login(Db& db, IdentityService& svc, const Actor& actor, const
     Json after = user_json(*user);
     after["provider"] = provider;
     int done = status_of(Outcome::Done);
-    unit.record({.action = "user.registered", .target_type = "user", .target_id = user->id, .after = after,
-                 .status = done, .emit_event = false, .actor = as_user});
-    unit.record({.action = "workspace.created", .target_type = "workspace", .target_id = ws.id, .after = ws.to_json(),
-                 .status = done, .emit_event = false, .actor = as_user});
+    unit.record({.action = "user.registered",
+                 .target_type = "user",
+                 .target_id = user->id,
+                 .after = after,
+                 .status = done,
+                 .emit_event = false,
+                 .actor = as_user});
+    unit.record({.action = "workspace.created",
+                 .target_type = "workspace",
+                 .target_id = ws.id,
+                 .after = ws.to_json(),
+                 .status = done,
+                 .emit_event = false,
+                 .actor = as_user});
   } else if (!user->email_verified_at) {
     // The provider vouches for the address (Google's email_verified, Microsoft's tenant list).
     // Whoever registered it with a password never proved it: that password is cleared and

@@ -17,8 +17,8 @@ PasswordCost password_cost(std::string_view name) {
 
 std::string hash_password(std::string_view password, const PasswordCost& cost) {
   std::string salt = slab5::random_bytes(16);
-  std::size_t len = argon2_encodedlen(cost.iterations, cost.memory_kib, cost.lanes, std::uint32_t(salt.size()), 32,
-                                      Argon2_id);
+  std::size_t len =
+      argon2_encodedlen(cost.iterations, cost.memory_kib, cost.lanes, std::uint32_t(salt.size()), 32, Argon2_id);
   std::vector<char> encoded(len);
   int rc = argon2id_hash_encoded(cost.iterations, cost.memory_kib, cost.lanes, password.data(), password.size(),
                                  salt.data(), salt.size(), 32, encoded.data(), encoded.size());

@@ -1,7 +1,7 @@
 // Resource-specific rules: deal outcomes, task completion, CMS slugs and publication, stage
 // positions, activity times, asset state, lead conversion.
-#include "slab5/json_util.hpp"
 #include "domain/record_rules.hpp"
+#include "slab5/json_util.hpp"
 
 #include "slab5/api/resource_validation.hpp"
 
@@ -39,12 +39,15 @@ slab5::Status deal(RecordStore& store, const Json& before, Json& record, const s
   if (!changed(before, record, "stage_id")) return {};
   auto stage = store.get(res("deal-stages"), record["workspace_id"], record["stage_id"]);
   if (!stage) return tl::unexpected(stage.error());
-  if (!stage->has_value()) return tl::unexpected(slab5::validation_error("stage_id", "must name a deal_stage of this workspace"));
+  if (!stage->has_value())
+    return tl::unexpected(slab5::validation_error("stage_id", "must name a deal_stage of this workspace"));
   std::string outcome = (**stage)["outcome"];
   std::string was = before.is_object() ? slab5::string_or(before, "status", "open") : "open";
   record["status"] = outcome;
-  if (outcome == "open") record["closed_at"] = nullptr;
-  else if (was == "open" || record["closed_at"].is_null()) record["closed_at"] = now;
+  if (outcome == "open")
+    record["closed_at"] = nullptr;
+  else if (was == "open" || record["closed_at"].is_null())
+    record["closed_at"] = now;
   return {};
 }
 
@@ -98,12 +101,15 @@ slab5::Result<Json> convert_lead(WriteUnit& unit, RecordStore& store, const Json
   const auto& contacts = res("contacts");
   const auto& deals = res("deals");
   auto created = [&](const ResourceSpec& spec, const Json& record) {
-    unit.record({.action = std::string(spec.singular) + ".created", .target_type = std::string(spec.singular),
-                 .target_id = record["id"], .after = record, .status = 200});
+    unit.record({.action = std::string(spec.singular) + ".created",
+                 .target_type = std::string(spec.singular),
+                 .target_id = record["id"],
+                 .after = record,
+                 .status = 200});
   };
   // The company: reused when one of the same name exists, else made.
-  std::string company_name = lead["company_name"].is_string() ? lead["company_name"].get<std::string>()
-                                                              : lead["name"].get<std::string>();
+  std::string company_name =
+      lead["company_name"].is_string() ? lead["company_name"].get<std::string>() : lead["name"].get<std::string>();
   Json company;
   {
     RecordQuery q{.workspace_id = ws, .limit = 100};
@@ -156,8 +162,8 @@ slab5::Result<Json> convert_lead(WriteUnit& unit, RecordStore& store, const Json
   after["last_agent_actor_id"] = unit.actor().is_agent() ? Json(unit.actor().id) : Json(nullptr);
   if (auto st = store.update(res("leads"), after, lead["version"].get<std::int64_t>()); !st)
     return tl::unexpected(st.error());
-  unit.record({.action = "lead.converted", .target_type = "lead", .target_id = lead["id"], .before = lead,
-               .after = after});
+  unit.record(
+      {.action = "lead.converted", .target_type = "lead", .target_id = lead["id"], .before = lead, .after = after});
   return Json{{"lead", after}, {"company", company}, {"contact", contact}, {"deal", deal}};
 }
 

@@ -19,9 +19,8 @@ slab5::Status complete(const slab5::api::ResourceSpec& spec, RecordStore& store,
 
 // Lead conversion (api.md §8.2): company (reused by name), contact and optionally a deal on
 // the first open stage, and the lead marked converted, in the caller's unit of work.
-slab5::Result<slab5::Json> convert_lead(WriteUnit& unit, RecordStore& store, const slab5::Json& lead,
-                                        const slab5::Json& input, const std::string& now,
-                                        const std::function<slab5::Json(const slab5::api::ResourceSpec&, slab5::Json)>&
-                                            new_record);
+slab5::Result<slab5::Json> convert_lead(
+    WriteUnit& unit, RecordStore& store, const slab5::Json& lead, const slab5::Json& input, const std::string& now,
+    const std::function<slab5::Json(const slab5::api::ResourceSpec&, slab5::Json)>& new_record);
 
 }  // namespace slab5d::record_rules

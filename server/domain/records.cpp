@@ -134,8 +134,11 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
   if (opts.dry_run) return visible(record);
   if (auto st = store_->insert(spec, record); !st) return tl::unexpected(st.error());
   record = visible(std::move(record));
-  unit.record({.action = std::string(spec.singular) + ".created", .target_type = std::string(spec.singular),
-               .target_id = record["id"], .after = record, .status = 201});
+  unit.record({.action = std::string(spec.singular) + ".created",
+               .target_type = std::string(spec.singular),
+               .target_id = record["id"],
+               .after = record,
+               .status = 201});
   if (auto st = unit.commit(); !st) return tl::unexpected(st.error());
   return record;
 }
@@ -183,8 +186,11 @@ slab5::Result<Json> Records::update(const ResourceSpec& spec, const Actor& actor
   record["last_agent_actor_id"] = actor.is_agent() ? Json(actor.id) : Json(nullptr);
   if (opts.dry_run) return record;
   if (auto st = store_->update(spec, record, version); !st) return tl::unexpected(st.error());
-  unit.record({.action = std::string(spec.singular) + ".updated", .target_type = std::string(spec.singular),
-               .target_id = id, .before = before, .after = record});
+  unit.record({.action = std::string(spec.singular) + ".updated",
+               .target_type = std::string(spec.singular),
+               .target_id = id,
+               .before = before,
+               .after = record});
   if (auto st = unit.commit(); !st) return tl::unexpected(st.error());
   return record;
 }
@@ -217,13 +223,19 @@ slab5::Status Records::remove(const ResourceSpec& spec, const Actor& actor, cons
       after[field] = nullptr;
       after["version"] = old["version"].get<std::int64_t>() + 1;
       after["updated_at"] = now;
-      unit.record({.action = std::string(other->singular) + ".updated", .target_type = std::string(other->singular),
-                   .target_id = old["id"], .before = old, .after = after});
+      unit.record({.action = std::string(other->singular) + ".updated",
+                   .target_type = std::string(other->singular),
+                   .target_id = old["id"],
+                   .before = old,
+                   .after = after});
     }
   }
   if (auto st = store_->remove(spec, actor.workspace_id, id); !st) return st;
-  unit.record({.action = std::string(spec.singular) + ".deleted", .target_type = std::string(spec.singular),
-               .target_id = id, .before = **got, .status = 204});
+  unit.record({.action = std::string(spec.singular) + ".deleted",
+               .target_type = std::string(spec.singular),
+               .target_id = id,
+               .before = **got,
+               .status = 204});
   return unit.commit();
 }
 
@@ -231,7 +243,8 @@ slab5::Result<RecordPage> Records::list(const ResourceSpec& spec, const Actor& a
   query.workspace_id = actor.workspace_id;
   if (spec.is_child()) {
     const auto* parent = slab5::api::find_resource(spec.parent);
-    if (!query.parent_id || !slab5::is_id(*query.parent_id, parent->id_prefix)) return tl::unexpected(not_found(*parent));
+    if (!query.parent_id || !slab5::is_id(*query.parent_id, parent->id_prefix))
+      return tl::unexpected(not_found(*parent));
     auto p = store_->get(*parent, actor.workspace_id, *query.parent_id);
     if (!p) return tl::unexpected(p.error());
     if (!p->has_value()) return tl::unexpected(not_found(*parent));
@@ -263,8 +276,7 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
     if (!converted) return tl::unexpected(converted.error());
     result = std::move(*converted);
   } else if (spec.route == "tasks" && action.name == "complete") {
-    if (before["status"] == "completed")
-      return slab5::fail("conflict", "The task is already completed.");
+    if (before["status"] == "completed") return slab5::fail("conflict", "The task is already completed.");
     Json after = before;
     after["status"] = "completed";
     if (auto st = record_rules::complete(spec, *store_, before, after, now); !st) return tl::unexpected(st.error());
@@ -274,8 +286,11 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
     if (opts.dry_run) return after;
     if (auto st = store_->update(spec, after, before["version"].get<std::int64_t>()); !st)
       return tl::unexpected(st.error());
-    unit.record({.action = std::string(action.event), .target_type = std::string(spec.singular), .target_id = id,
-                 .before = before, .after = after});
+    unit.record({.action = std::string(action.event),
+                 .target_type = std::string(spec.singular),
+                 .target_id = id,
+                 .before = before,
+                 .after = after});
     result = after;
   } else {
     return slab5::fail("method_not_allowed", "The " + std::string(action.name) + " action is not available here.");

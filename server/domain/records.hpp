@@ -10,8 +10,8 @@
 #include "slab5/api/resources.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
 #include "store/record_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -25,8 +25,7 @@ class Records {
   ~Records();
 
   slab5::Result<slab5::Json> create(const slab5::api::ResourceSpec& spec, const Actor& actor, const RequestMeta& meta,
-                                    const slab5::Json& input, const std::string& parent_id = {},
-                                    RecordWrite opts = {});
+                                    const slab5::Json& input, const std::string& parent_id = {}, RecordWrite opts = {});
   slab5::Result<slab5::Json> get(const slab5::api::ResourceSpec& spec, const Actor& actor, const std::string& id,
                                  const std::string& parent_id = {});
   // A JSON merge patch; `if_match` is the version the caller last saw.

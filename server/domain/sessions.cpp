@@ -1,5 +1,5 @@
-#include "slab5/json_util.hpp"
 #include "domain/sessions.hpp"
+#include "slab5/json_util.hpp"
 
 #include <array>
 
@@ -31,12 +31,9 @@ Result<Json> response(Db& db, IdentityStore& st, IdentityService& svc, const Use
     if (auto role = membership_role(db, workspace_id, user.id)) ws["role"] = *role;
   }
   OUTCOME_TRY(access, issue_access_token(*st.keys, svc, user.id, sid));
-  return Json{{"accessToken", access},
-              {"refreshToken", refresh},
-              {"tokenType", "Bearer"},
-              {"expiresIn", svc.config().session_ttl_ms / 1000},
-              {"sessionId", sid},
-              {"user", user_json(user)},
+  return Json{{"accessToken", access}, {"refreshToken", refresh},
+              {"tokenType", "Bearer"}, {"expiresIn", svc.config().session_ttl_ms / 1000},
+              {"sessionId", sid},      {"user", user_json(user)},
               {"workspace", ws}};
 }
 }  // namespace
@@ -138,8 +135,12 @@ Result<Json> start_session(WriteUnit& unit, const RequestMeta& meta, IdentitySto
   s.ip = meta.ip;
   std::string refresh = slab5::generate_token(slab5::kRefreshPrefix);
   OUTCOME_CHECK(st.sessions->insert(s, slab5::token_hash(refresh)));
-  unit.record({.action = "session.created", .target_type = "session", .target_id = s.id,
-               .after = session_json(s, ""), .status = status_of(Outcome::Done), .emit_event = false,
+  unit.record({.action = "session.created",
+               .target_type = "session",
+               .target_id = s.id,
+               .after = session_json(s, ""),
+               .status = status_of(Outcome::Done),
+               .emit_event = false,
                .actor = audit_actor(unit.db(), unit.actor(), "user", s.user_id, s.workspace_id)});
   return response(unit.db(), st, svc, user, workspace_id, s.id, refresh);
 }
@@ -167,8 +168,12 @@ Result<Json> refresh_session(Db& db, IdentityService& svc, const Actor& actor, c
       victim->revoked_at = at;
       Json after = session_json(*victim, "");
       after["reason"] = "refresh_token_reused";
-      unit.record({.action = "session.revoked", .target_type = "session", .target_id = victim->id,
-                   .before = std::move(before), .after = std::move(after), .status = status_of(refused),
+      unit.record({.action = "session.revoked",
+                   .target_type = "session",
+                   .target_id = victim->id,
+                   .before = std::move(before),
+                   .after = std::move(after),
+                   .status = status_of(refused),
                    .emit_event = false,
                    .actor = audit_actor(db, actor, "system", "system", victim->workspace_id)});
       OUTCOME_CHECK(unit.commit());
@@ -182,8 +187,8 @@ Result<Json> refresh_session(Db& db, IdentityService& svc, const Actor& actor, c
   if (!user) return unauthorized("The refresh token is not valid.");
   std::string fresh = slab5::generate_token(slab5::kRefreshPrefix);
   std::string at = slab5::format_rfc3339(now);
-  OUTCOME_CHECK(st.sessions->rotate(s->id, hash, slab5::token_hash(fresh), at,
-                                    slab5::format_rfc3339(now + kRefreshLifetimeMs)));
+  OUTCOME_CHECK(
+      st.sessions->rotate(s->id, hash, slab5::token_hash(fresh), at, slab5::format_rfc3339(now + kRefreshLifetimeMs)));
   // The session keeps its workspace while the user is still a member of it.
   std::string ws = s->workspace_id;
   if (ws.empty() || !membership_role(db, ws, user->id)) {
@@ -208,8 +213,13 @@ slab5::Status revoke_session(Db& db, const Actor& actor, const RequestMeta& meta
   s->revoked_at = at;
   Json after = session_json(*s, "");
   after["reason"] = reason;
-  unit.record({.action = "session.revoked", .target_type = "session", .target_id = sid, .before = std::move(before),
-               .after = std::move(after), .status = status_of(Outcome::Removed), .emit_event = false,
+  unit.record({.action = "session.revoked",
+               .target_type = "session",
+               .target_id = sid,
+               .before = std::move(before),
+               .after = std::move(after),
+               .status = status_of(Outcome::Removed),
+               .emit_event = false,
                .actor = audit_actor(db, actor, "user", s->user_id, s->workspace_id)});
   return unit.commit();
 }

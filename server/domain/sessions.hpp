@@ -9,8 +9,8 @@
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
 #include "store/identity_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -37,8 +37,8 @@ slab5::Status prime_signing_key(Db& db, IdentityService& svc);
 slab5::Result<slab5::Json> signing_jwks(Db& db, IdentityService& svc);
 
 // Signs an access token for the session.
-slab5::Result<std::string> issue_access_token(SigningKeyStore& keys, IdentityService& svc,
-                                              const std::string& user_id, const std::string& sid);
+slab5::Result<std::string> issue_access_token(SigningKeyStore& keys, IdentityService& svc, const std::string& user_id,
+                                              const std::string& sid);
 
 // Verifies a bearer JWT: signature, kid, claims, and that the session exists, belongs to the
 // subject and is neither revoked nor past its lifetime. Records the session's last use (at

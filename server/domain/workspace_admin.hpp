@@ -31,8 +31,7 @@ slab5::Result<Page<WorkspaceMembership>> list_user_workspaces(Db& db, const Acto
 slab5::Result<Workspace> create_user_workspace(Db& db, const Actor& actor, const RequestMeta& meta,
                                                const NewWorkspace& in);
 // Renames the actor's workspace.
-slab5::Result<Workspace> rename_workspace(Db& db, const Actor& actor, const RequestMeta& meta,
-                                          const std::string& name);
+slab5::Result<Workspace> rename_workspace(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& name);
 // Enables or disables a module; unknown modules are resource_not_found. A no-op writes nothing.
 slab5::Result<Workspace> set_module_enabled(Db& db, const Actor& actor, const RequestMeta& meta,
                                             const std::string& module, bool enabled);

@@ -1,8 +1,8 @@
 #include "domain/write.hpp"
 
 #include "domain/audit.hpp"
-#include "slab5/ids.hpp"
 #include "domain/store_result.hpp"
+#include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 #include "store/sqlite/event_store.hpp"
 #include "store/sqlite/usage_store.hpp"
@@ -20,8 +20,10 @@ Json changed_fields(const Json& before, const Json& after) {
   for (const auto& [k, v] : after.items()) {
     if (k == "version" || k == "updated_at") continue;
     auto it = before.find(k);
-    if (it == before.end()) out[k] = nullptr;
-    else if (*it != v) out[k] = *it;
+    if (it == before.end())
+      out[k] = nullptr;
+    else if (*it != v)
+      out[k] = *it;
   }
   return out;
 }
@@ -53,7 +55,9 @@ std::string WriteUnit::record(const Change& c) {
   NewEvent e{.id = slab5::new_id("evt"),
              .workspace_id = who.workspace_id,
              .type = c.action,
-             .data = strip_secrets(c.after ? *c.after : c.before ? *c.before : Json::object()),
+             .data = strip_secrets(c.after    ? *c.after
+                                   : c.before ? *c.before
+                                              : Json::object()),
              .previous = std::nullopt,
              .request_id = meta_.request_id,
              .created_at = slab5::format_rfc3339(slab5::now_millis())};

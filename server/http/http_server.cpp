@@ -96,8 +96,9 @@ class Connection {
   void read_more() {
     std::size_t room = buffer_.max_size() - buffer_.size();
     if (room == 0) return derived().do_close(true);  // cannot happen: the reader refuses first
-    derived().stream().async_read_some(buffer_.prepare(std::min(kHttpReadSize, room)),
-                                       beast::bind_front_handler(&Connection::on_read_some, derived().shared_from_this()));
+    derived().stream().async_read_some(
+        buffer_.prepare(std::min(kHttpReadSize, room)),
+        beast::bind_front_handler(&Connection::on_read_some, derived().shared_from_this()));
   }
 
   void on_read_some(beast::error_code ec, std::size_t n) {
@@ -191,11 +192,12 @@ class Connection {
     srv_.in_flight--;
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
     std::array<net::const_buffer, 2> bufs{net::buffer(head_), net::buffer(body_)};
-    net::async_write(derived().stream(), bufs, [self = derived().shared_from_this(), close](beast::error_code ec, std::size_t) {
-      if (ec) return self->do_close(false);
-      if (close) return self->do_close(self->linger_);
-      self->do_read();
-    });
+    net::async_write(derived().stream(), bufs,
+                     [self = derived().shared_from_this(), close](beast::error_code ec, std::size_t) {
+                       if (ec) return self->do_close(false);
+                       if (close) return self->do_close(self->linger_);
+                       self->do_read();
+                     });
   }
 
  protected:
@@ -228,7 +230,7 @@ class Connection {
   RequestReader reader_;
   ConnectionTimers timers_;  // its executor is set with the first request
   bool close_after_ = false;
-  bool linger_ = false;  // the peer may still be sending the rest of a refused request
+  bool linger_ = false;     // the peer may still be sending the rest of a refused request
   bool responded_ = false;  // do_write ran (or the connection was given up) for this request
   unsigned version_ = 11;
   std::string remote_;
@@ -270,14 +272,15 @@ class PlainConnection : public Connection<PlainConnection>, public std::enable_s
   void drain(std::size_t so_far) {
     buffer_.clear();
     std::size_t size = std::min(kHttpReadSize, buffer_.max_size());
-    stream_.async_read_some(buffer_.prepare(size), [self = shared_from_this(), so_far](beast::error_code ec, std::size_t n) {
-      if (ec || so_far + n > self->srv_.limits.body_limit + kHttpReadSize) {
-        beast::error_code ignored;
-        self->stream_.socket().close(ignored);
-        return;
-      }
-      self->drain(so_far + n);
-    });
+    stream_.async_read_some(buffer_.prepare(size),
+                            [self = shared_from_this(), so_far](beast::error_code ec, std::size_t n) {
+                              if (ec || so_far + n > self->srv_.limits.body_limit + kHttpReadSize) {
+                                beast::error_code ignored;
+                                self->stream_.socket().close(ignored);
+                                return;
+                              }
+                              self->drain(so_far + n);
+                            });
   }
 
   beast::tcp_stream stream_;
@@ -290,7 +293,8 @@ class TlsConnection : public Connection<TlsConnection>, public std::enable_share
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
   void run() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-      beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(self->srv_.limits.read_timeout_seconds));
+      beast::get_lowest_layer(self->stream_)
+          .expires_after(std::chrono::seconds(self->srv_.limits.read_timeout_seconds));
       self->stream_.async_handshake(net::ssl::stream_base::server, self->buffer_.data(),
                                     [self](beast::error_code ec, std::size_t used) {
                                       if (ec) return self->close_socket();
@@ -322,7 +326,9 @@ void HttpServer::Impl::do_accept() {
       if (ec == net::error::operation_aborted || stopping) return;
       // Out of file descriptors and similar: keep serving what we have, try again shortly.
       auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(50));
-      timer->async_wait([this, timer](beast::error_code) { if (!stopping) do_accept(); });
+      timer->async_wait([this, timer](beast::error_code) {
+        if (!stopping) do_accept();
+      });
       return;
     }
     beast::error_code ignored;

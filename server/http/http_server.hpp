@@ -20,8 +20,7 @@ struct TlsFiles {
 class HttpServer {
  public:
   // Binds and listens; throws std::runtime_error with a readable message on failure.
-  HttpServer(const std::string& host, std::uint16_t port, HttpLimits limits, TlsFiles tls,
-             RequestHandler handler);
+  HttpServer(const std::string& host, std::uint16_t port, HttpLimits limits, TlsFiles tls, RequestHandler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -35,7 +34,7 @@ class HttpServer {
   // Post work onto the I/O threads (used to resume a response computed elsewhere).
   std::size_t open_connections() const;
 
- struct Impl;  // public so the connection classes in the .cpp can reach it
+  struct Impl;  // public so the connection classes in the .cpp can reach it
 
  private:
   std::unique_ptr<Impl> impl_;

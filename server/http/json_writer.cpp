@@ -62,12 +62,20 @@ void append_json(std::string& out, const slab5::Json& v) {
       out.push_back(']');
       return;
     }
-    case T::string: return append_string(out, v.get_ref<const std::string&>());
-    case T::boolean: out += v.get<bool>() ? "true" : "false"; return;
-    case T::null: out += "null"; return;
-    case T::number_integer: return append_integer(out, v.get<std::int64_t>());
-    case T::number_unsigned: return append_integer(out, v.get<std::uint64_t>());
-    default: return append_dumped(out, v);  // floating point, binary, discarded
+    case T::string:
+      return append_string(out, v.get_ref<const std::string&>());
+    case T::boolean:
+      out += v.get<bool>() ? "true" : "false";
+      return;
+    case T::null:
+      out += "null";
+      return;
+    case T::number_integer:
+      return append_integer(out, v.get<std::int64_t>());
+    case T::number_unsigned:
+      return append_integer(out, v.get<std::uint64_t>());
+    default:
+      return append_dumped(out, v);  // floating point, binary, discarded
   }
 }
 

@@ -27,11 +27,11 @@ class Timers {
 };
 
 struct Request {
-  std::string method;       // "GET"
-  std::string target;       // "/v1/workspace?x=1"
-  std::string path;         // "/v1/workspace"
-  std::string query;        // "x=1"
-  HeaderPairs headers;      // names lower-cased
+  std::string method;   // "GET"
+  std::string target;   // "/v1/workspace?x=1"
+  std::string path;     // "/v1/workspace"
+  std::string query;    // "x=1"
+  HeaderPairs headers;  // names lower-cased
   std::string body;
   std::string remote_ip;
   // Set when the HTTP layer already knows the request is bad (body too large, …).
@@ -55,7 +55,7 @@ struct Response {
   int status = 200;
   HeaderPairs headers;  // Content-Type is set by whoever builds the body
   std::string body;
-  bool close = false;   // close the connection after this response
+  bool close = false;  // close the connection after this response
 };
 
 using Respond = std::function<void(Response&&)>;

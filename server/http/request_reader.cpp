@@ -87,16 +87,14 @@ class Parser final : public http::basic_parser<true> {
     ec = http::error::bad_version;  // a request parser never sees a status line
   }
 
-  void on_field_impl(http::field f, beast::string_view name, beast::string_view value,
-                     beast::error_code& ec) override {
+  void on_field_impl(http::field f, beast::string_view name, beast::string_view value, beast::error_code& ec) override {
     if (header_complete) {
       // A trailer field: read to keep the framing, counted, and dropped (RFC 9112 §7.1.2
       // lets a recipient discard them; nothing here reads them).
       meta_bytes += name.size() + value.size() + 4;
       if (meta_bytes > limits_.trailer_limit)
-        return refuse(bad("The chunk extensions and trailer fields are larger than " + kib(limits_.trailer_limit) +
-                          "."),
-                      ec);
+        return refuse(
+            bad("The chunk extensions and trailer fields are larger than " + kib(limits_.trailer_limit) + "."), ec);
       return;
     }
     // Beast bounds what it holds unparsed by header_limit, not the fields it has already
@@ -257,10 +255,10 @@ std::size_t RequestReader::feed(std::string_view data, Status& status) {
   // section; the last two would otherwise grow without bound.
   if (data.size() - used > im.unused_limit() ||
       (p.header_complete && data.size() - used > im.limits.trailer_limit + kChunkLineSlack)) {
-    status = p.header_complete ? im.refuse(bad("The chunk extensions and trailer fields are larger than " +
-                                               kib(im.limits.trailer_limit) + "."))
-                               : im.refuse(bad("The request headers are larger than " + kib(im.limits.header_limit) +
-                                               "."));
+    status = p.header_complete
+                 ? im.refuse(bad("The chunk extensions and trailer fields are larger than " +
+                                 kib(im.limits.trailer_limit) + "."))
+                 : im.refuse(bad("The request headers are larger than " + kib(im.limits.header_limit) + "."));
     return used;
   }
   status = Status::NeedMore;

@@ -70,10 +70,10 @@ class RequestReader {
 // bytes arrive in reads of kHttpReadSize and the peer then closes its side.
 struct ParsedRequest {
   RequestReader::Status status = RequestReader::Status::NeedMore;  // NeedMore: `bytes` was empty
-  Request request;         // as RequestReader::take()
-  bool keep_alive = false;  // Done only
+  Request request;                                                 // as RequestReader::take()
+  bool keep_alive = false;                                         // Done only
   unsigned version = 11;
-  std::size_t used = 0;     // bytes of `bytes` that belong to this request (Done)
+  std::size_t used = 0;  // bytes of `bytes` that belong to this request (Done)
 };
 ParsedRequest parse_request(std::string_view bytes, const HttpLimits& limits = {});
 

@@ -12,10 +12,10 @@ namespace slab5d {
 
 struct EventQuery {
   std::string workspace_id;
-  std::optional<std::string> type;    // exact, or a prefix as "deal.*"
-  std::optional<std::string> since;   // RFC 3339
-  std::string not_before;             // RFC 3339: the retention horizon
-  std::optional<std::string> after;   // the last id of the previous page
+  std::optional<std::string> type;   // exact, or a prefix as "deal.*"
+  std::optional<std::string> since;  // RFC 3339
+  std::string not_before;            // RFC 3339: the retention horizon
+  std::optional<std::string> after;  // the last id of the previous page
   int limit = 25;
 };
 
@@ -23,11 +23,11 @@ struct EventQuery {
 struct NewEvent {
   std::string id;
   std::string workspace_id;
-  std::string type;                       // the audit action: "contact.created"
-  nlohmann::json data;                    // the object after the change (before, for a deletion), secrets removed
-  std::optional<nlohmann::json> previous; // the changed fields' earlier values, for an update
+  std::string type;                        // the audit action: "contact.created"
+  nlohmann::json data;                     // the object after the change (before, for a deletion), secrets removed
+  std::optional<nlohmann::json> previous;  // the changed fields' earlier values, for an update
   std::string request_id;
-  std::string created_at;                 // RFC 3339
+  std::string created_at;  // RFC 3339
 };
 
 class EventStore {
@@ -38,8 +38,8 @@ class EventStore {
   // Newest first; limit+1 rows, so the caller knows whether another page exists.
   [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> list(const EventQuery& q) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get(const std::string& workspace_id,
-                                                                          const std::string& id,
-                                                                          const std::string& not_before) = 0;
+                                                                         const std::string& id,
+                                                                         const std::string& not_before) = 0;
 };
 
 }  // namespace slab5d

@@ -34,8 +34,8 @@ struct RecordQuery {
 
 struct RecordPage {
   std::vector<nlohmann::json> records;
-  bool more = false;                          // another page exists
-  std::pair<std::string, std::string> last;   // the keyset position of the last record
+  bool more = false;                         // another page exists
+  std::pair<std::string, std::string> last;  // the keyset position of the last record
 };
 
 class RecordStore {
@@ -44,8 +44,8 @@ class RecordStore {
   // `record` holds every record field and resource field (api.md §8.1 shape).
   [[nodiscard]] virtual slab5::Status insert(const slab5::api::ResourceSpec& spec, const nlohmann::json& record) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get(const slab5::api::ResourceSpec& spec,
-                                                                          const std::string& workspace_id,
-                                                                          const std::string& id) = 0;
+                                                                         const std::string& workspace_id,
+                                                                         const std::string& id) = 0;
   // Replaces the stored record when its version is still `expected_version`; a record that
   // moved on (or went) is `precondition_failed`.
   [[nodiscard]] virtual slab5::Status update(const slab5::api::ResourceSpec& spec, const nlohmann::json& record,

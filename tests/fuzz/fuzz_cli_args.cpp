@@ -5,12 +5,12 @@
 // resolved, reading a config directory that holds nothing.
 //
 // Input: the arguments after "slab5", separated by NUL bytes (at most 64).
+#include <unistd.h>
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 #include "command_table.hpp"

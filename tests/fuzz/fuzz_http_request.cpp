@@ -10,8 +10,8 @@
 // lines, trailers and bodies that the limits are about.
 #include <algorithm>
 #include <cstddef>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 
@@ -60,8 +60,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string wire = expand(std::string_view(reinterpret_cast<const char*>(data) + 1, size - 1));
   // Short reads, but at most ~20,000 of them: a megabyte in 3-byte reads only measures the
   // harness (a real client doing that meets the read timeout).
-  std::size_t read_size = data[0] == 0 ? slab5d::kHttpReadSize
-                                       : std::max<std::size_t>(data[0], wire.size() / 20000 + 1);
+  std::size_t read_size =
+      data[0] == 0 ? slab5d::kHttpReadSize : std::max<std::size_t>(data[0], wire.size() / 20000 + 1);
   // One connection, as http_server.cpp drives it: bytes arrive read by read, what the reader
   // leaves unused is handed back with the next read, pipelined requests follow each other,
   // and the client closes its side at the end.

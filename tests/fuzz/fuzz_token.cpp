@@ -18,10 +18,14 @@ namespace {
 
 std::string_view prefix_of(slab5::TokenKind k) {
   switch (k) {
-    case slab5::TokenKind::ApiKey: return slab5::kApiKeyPrefix;
-    case slab5::TokenKind::McpClient: return slab5::kMcpPrefix;
-    case slab5::TokenKind::Refresh: return slab5::kRefreshPrefix;
-    default: return {};
+    case slab5::TokenKind::ApiKey:
+      return slab5::kApiKeyPrefix;
+    case slab5::TokenKind::McpClient:
+      return slab5::kMcpPrefix;
+    case slab5::TokenKind::Refresh:
+      return slab5::kRefreshPrefix;
+    default:
+      return {};
   }
 }
 

@@ -57,7 +57,7 @@ TEST_CASE("creating a key returns the key object and its secret once; the secret
   auto list = api("GET", keys_url(s), s.token);
   REQUIRE(list.status == 200);
   CHECK(list.body.find(secret) == std::string::npos);
-  CHECK(list.json["data"].size() == 2);  // the first-start key and this one
+  CHECK(list.json["data"].size() == 2);          // the first-start key and this one
   CHECK(list.json["data"][0]["id"] == k["id"]);  // newest first
   CHECK(!list.json.contains("next_cursor"));
 }
@@ -123,9 +123,12 @@ TEST_CASE("every key route needs settings:admin") {
   auto weak = create_credential(keys_url(s), s.token, "weak", {"crm:read", "crm:write"});
   auto other = create_credential(keys_url(s), s.token, "other", {"crm:read"});
   std::string t = weak["secret"], id = other["id"], base = keys_url(s);
-  std::vector<std::pair<std::string, std::string>> calls = {
-      {"GET", base}, {"POST", base}, {"GET", base + "/" + id}, {"PATCH", base + "/" + id},
-      {"POST", base + "/" + id + "/rotate"}, {"POST", base + "/" + id + "/revoke"}};
+  std::vector<std::pair<std::string, std::string>> calls = {{"GET", base},
+                                                            {"POST", base},
+                                                            {"GET", base + "/" + id},
+                                                            {"PATCH", base + "/" + id},
+                                                            {"POST", base + "/" + id + "/rotate"},
+                                                            {"POST", base + "/" + id + "/revoke"}};
   for (auto& [method, url] : calls) {
     INFO(method << " " << url);
     auto r = api(method, url, t, method == "GET" ? Json(nullptr) : Json{{"name", "x"}, {"scopes", {"crm:read"}}});
@@ -138,8 +141,9 @@ TEST_CASE("every key route needs settings:admin") {
                            weak["id"].get<std::string>() + "' ORDER BY rowid") ==
         "api_key.create_refused 403 \napi_key.update_refused 403 " + id + "\napi_key.rotate_refused 403 " + id +
             "\napi_key.revoke_refused 403 " + id);
-  CHECK(sql(s.db_path, "SELECT count(*) FROM audit_events WHERE action = 'api_key.create_refused' AND after_json LIKE "
-                       "'%settings:admin%'") == "1");
+  CHECK(sql(s.db_path,
+            "SELECT count(*) FROM audit_events WHERE action = 'api_key.create_refused' AND after_json LIKE "
+            "'%settings:admin%'") == "1");
 }
 
 TEST_CASE("a key cannot create or edit a key to hold a scope it lacks itself") {
@@ -171,12 +175,16 @@ TEST_CASE("a key cannot create or edit a key to hold a scope it lacks itself") {
   CHECK(api("POST", keys_url(s) + "/" + sid + "/revoke", t).status == 200);
 
   // The refusals are in the audit log, with the attempted scopes and no secret.
-  auto refused = sql(s.db_path, "SELECT action || ' ' || status FROM audit_events WHERE action LIKE '%refused' "
-                                "ORDER BY rowid");
-  CHECK(refused == "api_key.create_refused 403\napi_key.create_refused 403\napi_key.update_refused 403\n"
-                   "api_key.update_refused 403\napi_key.update_refused 403\napi_key.rotate_refused 403");
-  CHECK(sql(s.db_path, "SELECT count(*) FROM audit_events WHERE action = 'api_key.create_refused' AND "
-                       "actor_id = '" + admin["id"].get<std::string>() + "' AND after_json LIKE '%crm:write%'") == "1");
+  auto refused = sql(s.db_path,
+                     "SELECT action || ' ' || status FROM audit_events WHERE action LIKE '%refused' "
+                     "ORDER BY rowid");
+  CHECK(refused ==
+        "api_key.create_refused 403\napi_key.create_refused 403\napi_key.update_refused 403\n"
+        "api_key.update_refused 403\napi_key.update_refused 403\napi_key.rotate_refused 403");
+  CHECK(sql(s.db_path,
+            "SELECT count(*) FROM audit_events WHERE action = 'api_key.create_refused' AND "
+            "actor_id = '" +
+                admin["id"].get<std::string>() + "' AND after_json LIKE '%crm:write%'") == "1");
 }
 
 TEST_CASE("editing changes name, description, scopes and expiry; the next request sees the new scopes") {
@@ -186,8 +194,9 @@ TEST_CASE("editing changes name, description, scopes and expiry; the next reques
   REQUIRE(api("GET", keys_url(s), t).status == 200);
   // Timestamps have millisecond resolution: let one pass so that updated_at must move.
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  auto r = api("PATCH", url, s.token,
-               {{"name", "after"}, {"description", "d"}, {"scopes", {"crm:read"}}, {"expires_at", "2999-01-01T00:00:00Z"}});
+  auto r =
+      api("PATCH", url, s.token,
+          {{"name", "after"}, {"description", "d"}, {"scopes", {"crm:read"}}, {"expires_at", "2999-01-01T00:00:00Z"}});
   INFO(r.body);
   REQUIRE(r.status == 200);
   CHECK(r.json["data"]["name"] == "after");
@@ -271,7 +280,8 @@ TEST_CASE("rotation issues a new key with the same name and scopes; the old one 
   CHECK(status_with(s, old_secret) == 200);  // within the default 24 h overlap
   auto old = get_key(s, id);
   auto expires = old["expires_at"].get<std::string>();
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   // expires_at is about now + 86400 s: compare the date part of a day ahead.
   std::time_t tomorrow = std::time_t(now + 86400);
   char day[16];
@@ -279,7 +289,8 @@ TEST_CASE("rotation issues a new key with the same name and scopes; the old one 
   CHECK(expires.substr(0, 10) == day);
 
   // overlap 0 stops the old key at once.
-  auto r0 = api("POST", keys_url(s) + "/" + fresh["id"].get<std::string>() + "/rotate", s.token, {{"overlap_seconds", 0}});
+  auto r0 =
+      api("POST", keys_url(s) + "/" + fresh["id"].get<std::string>() + "/rotate", s.token, {{"overlap_seconds", 0}});
   REQUIRE(r0.status == 201);
   check_error(api("GET", s.api_url + "/workspace", fresh["secret"].get<std::string>()), 401, "unauthorized");
   CHECK(get_key(s, fresh["id"])["status"] == "expired");
@@ -407,15 +418,16 @@ TEST_CASE("a rotated-away key cannot be revived by a PATCH of its expiry") {
     CHECK(api("PATCH", url + "/" + id2, s.token, {{"description", "rotated away"}}).status == 200);
     CHECK(api("POST", url + "/" + id2 + "/revoke", s.token).status == 200);
   }
-  CHECK(sql(s.db_path, "SELECT action || ' ' || count(*) FROM audit_events WHERE action LIKE '%update_refused' "
-                       "GROUP BY action ORDER BY action") ==
-        "api_key.update_refused 3\nmcp_client.update_refused 3");
+  CHECK(sql(s.db_path,
+            "SELECT action || ' ' || count(*) FROM audit_events WHERE action LIKE '%update_refused' "
+            "GROUP BY action ORDER BY action") == "api_key.update_refused 3\nmcp_client.update_refused 3");
 }
 
 TEST_CASE("pagination walks every page newest first; forged and foreign cursors are refused") {
   Server s({.args = {"--rate-limit", "off"}});
   std::vector<std::string> made;
-  for (int i = 0; i < 6; ++i) made.push_back(create_credential(keys_url(s), s.token, std::string("k").append(std::to_string(i)), kAdmin)["id"]);
+  for (int i = 0; i < 6; ++i)
+    made.push_back(create_credential(keys_url(s), s.token, std::string("k").append(std::to_string(i)), kAdmin)["id"]);
   std::vector<std::string> seen;
   std::string url = keys_url(s) + "?limit=4";
   std::string cursor;
@@ -457,9 +469,12 @@ TEST_CASE("many clients creating keys at once all succeed with distinct keys") {
   for (int t = 0; t < kThreads; ++t)
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {
-        auto r = api("POST", keys_url(s), s.token, {{"name", std::string("t").append(std::to_string(t))}, {"scopes", {"crm:read"}}});
-        if (r.status != 201) ++failures;
-        else ids[std::size_t(t)].push_back(r.json["data"]["id"]);
+        auto r = api("POST", keys_url(s), s.token,
+                     {{"name", std::string("t").append(std::to_string(t))}, {"scopes", {"crm:read"}}});
+        if (r.status != 201)
+          ++failures;
+        else
+          ids[std::size_t(t)].push_back(r.json["data"]["id"]);
       }
     });
   for (auto& th : threads) th.join();
@@ -467,7 +482,8 @@ TEST_CASE("many clients creating keys at once all succeed with distinct keys") {
   std::set<std::string> all;
   for (auto& v : ids) all.insert(v.begin(), v.end());
   CHECK(all.size() == kThreads * kEach);
-  CHECK(sql(s.db_path, "SELECT count(*) FROM credentials WHERE kind = 'api_key'") == std::to_string(kThreads * kEach + 1));
+  CHECK(sql(s.db_path, "SELECT count(*) FROM credentials WHERE kind = 'api_key'") ==
+        std::to_string(kThreads * kEach + 1));
   CHECK(sql(s.db_path, "SELECT count(*) FROM audit_events WHERE action = 'api_key.created'") ==
         std::to_string(kThreads * kEach + 1));
 }
@@ -480,7 +496,8 @@ TEST_CASE("creating, rotating and revoking record credential_action usage events
   REQUIRE(api("POST", keys_url(s) + "/" + id + "/revoke", s.token).status == 200);
   REQUIRE(api("PATCH", keys_url(s) + "/" + id, s.token, {{"name", "x"}}).status == 409);
   REQUIRE(s.stop() == 0);  // flushes the usage buffer
-  CHECK(sql(s.db_path, "SELECT route || ' ' || status FROM usage_events WHERE kind = 'credential_action' ORDER BY route") ==
+  CHECK(sql(s.db_path,
+            "SELECT route || ' ' || status FROM usage_events WHERE kind = 'credential_action' ORDER BY route") ==
         "POST /v1/workspace/api-keys 201\nPOST /v1/workspace/api-keys/{id}/revoke 200\n"
         "POST /v1/workspace/api-keys/{id}/rotate 201");
   CHECK(sql(s.db_path, "SELECT count(*) FROM usage_events WHERE kind = 'api_request'") == "4");
@@ -494,8 +511,8 @@ TEST_CASE("no secret reaches the database, its WAL, the audit log or the server 
   // Replayed, rotated, an MCP client, a refused attempt that names the secret in the body.
   CHECK(api("POST", keys_url(s), s.token, {{"name", "secretive"}, {"scopes", kAdmin}, {"idempotency_key", "grep-1"}})
             .json["data"]["secret"] == k["secret"]);
-  auto rot = api("POST", keys_url(s) + "/" + k["id"].get<std::string>() + "/rotate", s.token,
-                 {{"idempotency_key", "grep-2"}});
+  auto rot =
+      api("POST", keys_url(s) + "/" + k["id"].get<std::string>() + "/rotate", s.token, {{"idempotency_key", "grep-2"}});
   REQUIRE(rot.status == 201);
   secrets.push_back(rot.json["data"]["secret"]);
   secrets.push_back(create_credential(mcp_url(s), s.token, "agent", {"crm:read"})["secret"]);

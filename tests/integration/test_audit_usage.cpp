@@ -47,9 +47,9 @@ TEST_CASE("audit events have every field of api.md §6, newest first, before/aft
   REQUIRE(data.size() >= 4);  // three first-start events and the rename
   auto ev = data[0];
   CHECK(ev["action"] == "workspace.updated");
-  for (const char* f : {"id", "workspace_id", "tenant_id", "action", "actor", "target", "source", "route", "status",
-                        "request_id", "correlation_id", "ip", "user_agent", "input_hash", "before", "after",
-                        "created_at"})
+  for (const char* f :
+       {"id", "workspace_id", "tenant_id", "action", "actor", "target", "source", "route", "status", "request_id",
+        "correlation_id", "ip", "user_agent", "input_hash", "before", "after", "created_at"})
     CHECK_MESSAGE(ev.contains(f), f);
   CHECK(ev["actor"]["type"] == "api_key");
   CHECK(ev["actor"]["id"].get<std::string>().rfind("key_", 0) == 0);
@@ -255,8 +255,8 @@ TEST_CASE("usage events: raw, newest first, paginated, with the api.md §7 field
   REQUIRE(r.status == 200);
   REQUIRE(r.json["data"].size() == 2);
   auto e = r.json["data"][0];
-  for (const char* f : {"id", "workspace_id", "credential", "route", "status", "units", "kind", "request_id",
-                        "created_at"})
+  for (const char* f :
+       {"id", "workspace_id", "credential", "route", "status", "units", "kind", "request_id", "created_at"})
     CHECK_MESSAGE(e.contains(f), f);
   CHECK(e["credential"]["type"] == "api_key");
   CHECK(e["route"] == "GET /v1/workspace");

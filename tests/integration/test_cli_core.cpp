@@ -56,9 +56,9 @@ TEST_CASE("settings: a flag beats the environment, which beats the profile") {
     std::ofstream f(dir + "/config.json");
     f << Json{{"profiles", {{"default", {{"base_url", kDeadUrl}}}, {"local", {{"base_url", s.api_url}}}}}}.dump();
   }
-  std::map<std::string, std::string> env{{"SLAB5_CONFIG_DIR", dir}, {"SLAB5_WORKSPACE_TOKEN", s.token},
-                                         {"SLAB5_MAX_RETRIES", "0"}};
-  CHECK(run_cli({"workspace"}, env).exit_code == 7);                      // profile default → dead
+  std::map<std::string, std::string> env{
+      {"SLAB5_CONFIG_DIR", dir}, {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_MAX_RETRIES", "0"}};
+  CHECK(run_cli({"workspace"}, env).exit_code == 7);                        // profile default → dead
   CHECK(run_cli({"workspace", "--profile", "local"}, env).exit_code == 0);  // profile local
   auto e2 = env;
   e2["SLAB5_PROFILE"] = "local";
@@ -68,7 +68,8 @@ TEST_CASE("settings: a flag beats the environment, which beats the profile") {
   CHECK(run_cli({"workspace", "--base-url", s.api_url}, e2).exit_code == 0);  // flag beats env
 }
 
-TEST_CASE("token variables: SLAB5_WORKSPACE_TOKEN, then SLAB5_WORKSPACE_API_KEY, then SLAB5_API_KEY; --token beats them") {
+TEST_CASE(
+    "token variables: SLAB5_WORKSPACE_TOKEN, then SLAB5_WORKSPACE_API_KEY, then SLAB5_API_KEY; --token beats them") {
   Server s;
   std::string unknown = slab5::generate_token(slab5::kApiKeyPrefix);  // well-formed, not issued
   std::map<std::string, std::string> base{{"SLAB5_API_BASE_URL", s.api_url}};
@@ -78,8 +79,10 @@ TEST_CASE("token variables: SLAB5_WORKSPACE_TOKEN, then SLAB5_WORKSPACE_API_KEY,
     return e;
   };
   CHECK(run_cli({"workspace"}, with({{"SLAB5_API_KEY", s.token}})).exit_code == 0);
-  CHECK(run_cli({"workspace"}, with({{"SLAB5_API_KEY", unknown}, {"SLAB5_WORKSPACE_API_KEY", s.token}})).exit_code == 0);
-  CHECK(run_cli({"workspace"}, with({{"SLAB5_WORKSPACE_API_KEY", unknown}, {"SLAB5_WORKSPACE_TOKEN", s.token}})).exit_code == 0);
+  CHECK(run_cli({"workspace"}, with({{"SLAB5_API_KEY", unknown}, {"SLAB5_WORKSPACE_API_KEY", s.token}})).exit_code ==
+        0);
+  CHECK(run_cli({"workspace"}, with({{"SLAB5_WORKSPACE_API_KEY", unknown}, {"SLAB5_WORKSPACE_TOKEN", s.token}}))
+            .exit_code == 0);
   CHECK(run_cli({"workspace"}, with({{"SLAB5_WORKSPACE_TOKEN", unknown}})).exit_code == 4);
   CHECK(run_cli({"workspace", "--token", s.token}, with({{"SLAB5_WORKSPACE_TOKEN", unknown}})).exit_code == 0);
 }
@@ -134,7 +137,9 @@ TEST_CASE("exit codes follow the API's answer: 404 → 3, 401 → 4, network →
   auto un = run_cli({"workspace"}, e2);
   CHECK(un.exit_code == 4);
   CHECK(un.err.find("(code: unauthorized, request_id: req_") != std::string::npos);
-  auto net = run_cli({"workspace"}, {{"SLAB5_API_BASE_URL", kDeadUrl}, {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_MAX_RETRIES", "0"}});
+  auto net =
+      run_cli({"workspace"},
+              {{"SLAB5_API_BASE_URL", kDeadUrl}, {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_MAX_RETRIES", "0"}});
   CHECK(net.exit_code == 7);
   CHECK(run_cli({"--no-such-flag"}).exit_code == 2);
   CHECK(run_cli({"workspace", "--timeout"}).exit_code == 2);

@@ -74,7 +74,8 @@ class Recorder {
         std::lock_guard lock(mu_);
         heads_.push_back(head);
       }
-      send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+      send_all(c,
+               "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
       close(c);
     }
   }
@@ -93,7 +94,9 @@ struct Cli {
   TempDir home;
   std::map<std::string, std::string> env;
   explicit Cli(const std::string& api_url) {
-    env = {{"SLAB5_API_BASE_URL", api_url}, {"SLAB5_CONFIG_DIR", home.file("config")}, {"HOME", home.path()},
+    env = {{"SLAB5_API_BASE_URL", api_url},
+           {"SLAB5_CONFIG_DIR", home.file("config")},
+           {"HOME", home.path()},
            {"SLAB5_MAX_RETRIES", "0"}};
   }
   CliResult run(const std::vector<std::string>& args, const std::map<std::string, std::string>& extra = {},
@@ -128,7 +131,8 @@ TEST_CASE("slab5 api with an absolute URL to another host sends no token and no 
   Server s;
   Recorder other;
   Cli cli(s.api_url);
-  auto r = cli.run({"api", other.url("/steal")}, {{"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_WORKSPACE_ID", s.workspace_id}});
+  auto r = cli.run({"api", other.url("/steal")},
+                   {{"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_WORKSPACE_ID", s.workspace_id}});
   CHECK(r.exit_code == 0);
   CHECK(has(r.err, "is not the base URL's host"));
   REQUIRE(other.heads().size() == 1);
@@ -176,9 +180,9 @@ TEST_CASE("a stored session is never sent to, nor refreshed at, another host; th
   auto r = cli.run({"workspace"}, {{"SLAB5_API_BASE_URL", other.url("/v1")}});
   CHECK(r.exit_code == 4);
   CHECK(has(r.err, "no token configured for " + other.origin()));
-  CHECK(has(r.err, host_of(s)));            // the hint says where the profile's credential is
+  CHECK(has(r.err, host_of(s)));  // the hint says where the profile's credential is
   CHECK(has(r.err, "slab5 login"));
-  CHECK(other.heads().empty());             // no request, no refresh, no token
+  CHECK(other.heads().empty());  // no request, no refresh, no token
   // The same when the profile itself is pointed at the other server.
   REQUIRE(cli.run({"config", "set", "base_url", other.url("/v1")}, {{"SLAB5_API_BASE_URL", ""}}).exit_code == 0);
   auto p = cli.run({"workspace"}, {{"SLAB5_API_BASE_URL", ""}});
@@ -233,7 +237,8 @@ TEST_CASE("a credentials file of the previous format is read under the host it r
   Server s;
   Recorder other;
   Cli cli(s.api_url);
-  cli.write_credentials({{"profiles", {{"default", {{"kind", "api_key"}, {"token", s.token}, {"base_url", s.api_url}}}}}});
+  cli.write_credentials(
+      {{"profiles", {{"default", {{"kind", "api_key"}, {"token", s.token}, {"base_url", s.api_url}}}}}});
   CHECK(cli.run({"workspace"}).exit_code == 0);
   auto elsewhere = cli.run({"workspace"}, {{"SLAB5_API_BASE_URL", other.url("/v1")}});
   CHECK(elsewhere.exit_code == 4);
@@ -251,8 +256,8 @@ TEST_CASE("--verbose never shows a token: not the bearer, not one in a header or
   Server s;
   Cli cli(s.api_url);
   const std::string& k = s.token;
-  auto r = cli.run({"--verbose", "api", "/workspace?token=" + k, "-H", "X-Api-Key: " + k},
-                   {{"SLAB5_WORKSPACE_TOKEN", k}});
+  auto r =
+      cli.run({"--verbose", "api", "/workspace?token=" + k, "-H", "X-Api-Key: " + k}, {{"SLAB5_WORKSPACE_TOKEN", k}});
   CHECK(r.exit_code == 0);
   CHECK(has(r.err, "> GET"));
   CHECK(has(r.err, "?token=[redacted]"));
@@ -271,7 +276,8 @@ TEST_CASE("--verbose never shows a token: not the bearer, not one in a header or
   CHECK(v.exit_code == 0);
   CHECK(has(v.err, "refreshing the stored session"));
   auto after = cli.credentials()["hosts"][host_of(s)]["profiles"]["default"];
-  for (const std::string& secret : {access, refresh, after["token"].get<std::string>(), after["refresh_token"].get<std::string>()}) {
+  for (const std::string& secret :
+       {access, refresh, after["token"].get<std::string>(), after["refresh_token"].get<std::string>()}) {
     CHECK_FALSE(has(v.err, secret));
   }
   CHECK_FALSE(has(v.err, "eyJ"));

@@ -78,8 +78,8 @@ TEST_CASE("a token is not sent over plain http to a host that is not loopback: r
   CHECK(has(r.err, "refusing to send credentials over plain http to http://192.0.2.2:18999"));
   CHECK(has(r.err, "--allow-insecure-http"));
   CHECK(has(r.err, "SLAB5_ALLOW_INSECURE_HTTP=1"));
-  CHECK_FALSE(has(r.err, "> GET"));          // no request was even attempted
-  CHECK_FALSE(has(r.err, "cannot reach"));   // a refusal, not a connection error
+  CHECK_FALSE(has(r.err, "> GET"));         // no request was even attempted
+  CHECK_FALSE(has(r.err, "cannot reach"));  // a refusal, not a connection error
   CHECK_FALSE(has(r.err, real_key()));
   // The same from the environment's base URL and for a token given as a flag.
   auto env = offline({"workspace"}, {{"SLAB5_API_BASE_URL", kRemote}, {"SLAB5_API_KEY", real_key()}});
@@ -95,7 +95,9 @@ TEST_CASE("a stored credential and a password are not sent in clear to a remote 
   {
     std::ofstream f(dir + "/credentials.json");
     f << Json{{"version", 2},
-              {"hosts", {{"http://192.0.2.2:18999", {{"profiles", {{"default", {{"kind", "api_key"}, {"token", real_key()}}}}}}}}}}
+              {"hosts",
+               {{"http://192.0.2.2:18999",
+                 {{"profiles", {{"default", {{"kind", "api_key"}, {"token", real_key()}}}}}}}}}}
              .dump();
   }
   std::filesystem::permissions(dir + "/credentials.json", std::filesystem::perms(0600));
@@ -109,7 +111,8 @@ TEST_CASE("a stored credential and a password are not sent in clear to a remote 
 }
 
 TEST_CASE("--allow-insecure-http or SLAB5_ALLOW_INSECURE_HTTP=1 lets the request go (here: no network, exit 7)") {
-  auto flag = offline({"--allow-insecure-http", "--base-url", kRemote, "workspace"}, {{"SLAB5_WORKSPACE_TOKEN", real_key()}});
+  auto flag =
+      offline({"--allow-insecure-http", "--base-url", kRemote, "workspace"}, {{"SLAB5_WORKSPACE_TOKEN", real_key()}});
   CHECK(flag.exit_code == 7);
   CHECK(has(flag.err, "cannot reach"));
   auto env = offline({"--base-url", kRemote, "workspace"},

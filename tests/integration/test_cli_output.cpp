@@ -34,9 +34,12 @@ std::size_t columns(const std::string& line) {
   std::size_t n = 0;
   bool in_escape = false;
   for (unsigned char c : line) {
-    if (c == 0x1b) in_escape = true;  // our own bold/colour: no width
-    else if (in_escape) in_escape = !(c >= 0x40 && c <= 0x7e && c != '[');
-    else if ((c & 0xC0) != 0x80 && c != '\r') ++n;
+    if (c == 0x1b)
+      in_escape = true;  // our own bold/colour: no width
+    else if (in_escape)
+      in_escape = !(c >= 0x40 && c <= 0x7e && c != '[');
+    else if ((c & 0xC0) != 0x80 && c != '\r')
+      ++n;
   }
   return n;
 }
@@ -102,15 +105,17 @@ TEST_CASE("control characters in any server text are escaped on a terminal, also
     if (has(head, "/workspace/members"))
       return StandInReply{200, Json{{"data", Json::array({{{"user_id", "usr_1"},
                                                            {"email", "m\x1b]52;c;ZWNobyBvd25lZA==\x07@x.test"},
-                                                           {"name", "\x1b[2J\x1b]0;owned\x07 Mallory\r\xc2\x9b" "31m"},
+                                                           {"name",
+                                                            "\x1b[2J\x1b]0;owned\x07 Mallory\r\xc2\x9b"
+                                                            "31m"},
                                                            {"role", "member"},
                                                            {"joined_at", "2026-01-01T00:00:00Z"}}})},
-                                         {"next_cursor", nullptr}}
-                                    .dump()};
-    return StandInReply{404, Json{{"error", {{"code", "resource_not_found"},
-                                             {"message", "No \x1b[2Jthing\x07 here"},
-                                             {"request_id", "req_1"}}}}
-                                 .dump()};
+                                    {"next_cursor", nullptr}}
+                                   .dump()};
+    return StandInReply{
+        404, Json{{"error",
+                   {{"code", "resource_not_found"}, {"message", "No \x1b[2Jthing\x07 here"}, {"request_id", "req_1"}}}}
+                 .dump()};
   });
   TempDir cfg;
   std::map<std::string, std::string> env = {{"SLAB5_API_BASE_URL", hostile.url("/v1")},
@@ -138,8 +143,9 @@ TEST_CASE("tables fit the terminal: the widest free-text column is cut with …,
   std::string long_name(100, 'n');
   auto key = api("POST", s.api_url + "/workspace/api-keys", s.token,
                  {{"name", long_name},
-                  {"scopes", {"crm:read", "crm:write", "tasks:read", "tasks:write", "cms:read", "cms:write",
-                              "support:read", "support:write", "audit:read", "usage:read"}}});
+                  {"scopes",
+                   {"crm:read", "crm:write", "tasks:read", "tasks:write", "cms:read", "cms:write", "support:read",
+                    "support:write", "audit:read", "usage:read"}}});
   REQUIRE(key.status == 201);
   std::string id = key.json["data"]["id"], prefix = key.json["data"]["prefix"];
   auto env = env_for(s, cfg);

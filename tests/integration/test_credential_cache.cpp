@@ -38,7 +38,8 @@ std::string sql_value(const std::string& db_path, const std::string& query) {
   sqlite3_stmt* st = nullptr;
   std::string out = "<none>";
   if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    out = sqlite3_column_type(st, 0) == SQLITE_NULL ? "<null>" : reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    out = sqlite3_column_type(st, 0) == SQLITE_NULL ? "<null>"
+                                                    : reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
   sqlite3_close(db);
   return out;
@@ -100,8 +101,9 @@ TEST_CASE("a key created by another process works at once; unknown keys stay unk
   CHECK(message(before).find("not valid") != std::string::npos);
   sql(s.db_path,
       "INSERT INTO credentials (id, kind, workspace_id, name, prefix, token_hash, scopes, created_at, updated_at, "
-      "created_by_type, created_by_id) VALUES ('key_fromoutside', 'api_key', " + sq(s.workspace_id) +
-          ", 'outside', " + sq(slab5::token_display_prefix(token)) + ", " + sq(slab5::token_hash(token)) +
+      "created_by_type, created_by_id) VALUES ('key_fromoutside', 'api_key', " +
+          sq(s.workspace_id) + ", 'outside', " + sq(slab5::token_display_prefix(token)) + ", " +
+          sq(slab5::token_hash(token)) +
           ", '[\"crm:read\"]', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 'system', 'system')");
   auto after = api("GET", s.api_url + "/workspace", token);
   CHECK(after.status == 200);
@@ -152,7 +154,8 @@ TEST_CASE("a token with a bad checksum is refused before any lookup, cached or n
 TEST_CASE("a key revoked through the API in one slab5d process is refused by another at once") {
   Server a;
   Server b({.db = a.db_path});
-  auto created = api("POST", a.api_url + "/workspace/api-keys", a.token, {{"name", "shared"}, {"scopes", {"crm:read"}}});
+  auto created =
+      api("POST", a.api_url + "/workspace/api-keys", a.token, {{"name", "shared"}, {"scopes", {"crm:read"}}});
   if (created.status == 404 || created.status == 405) {
     MESSAGE("POST /v1/workspace/api-keys is not served by this build; the SQL-written revocations above cover it");
     return;
@@ -181,7 +184,9 @@ struct CachedSession {
   explicit CachedSession(const Server& server) : s(server) {
     for (int i = 0; i < 8; ++i) REQUIRE(read().status == 200);
   }
-  Response read() const { return api("GET", s.api_url + "/workspace", token, nullptr, {{"x-workspace-id", s.workspace_id}}); }
+  Response read() const {
+    return api("GET", s.api_url + "/workspace", token, nullptr, {{"x-workspace-id", s.workspace_id}});
+  }
 };
 
 TEST_CASE("a session revoked or ended by another process is refused on the very next request") {

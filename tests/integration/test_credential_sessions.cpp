@@ -26,7 +26,8 @@ TEST_CASE("an owner session manages keys; created_by and the audit actor are the
   std::string id = k["id"];
   CHECK(sql(s.db_path, "SELECT actor_type FROM audit_events WHERE action = 'api_key.created' AND target_id = '" + id +
                            "'") == "user");
-  CHECK(api("PATCH", keys_url(s) + "/" + id, t, {{"scopes", {"crm:read", "crm:write", "audit:read"}}}, ws_header(s)).status == 200);
+  CHECK(api("PATCH", keys_url(s) + "/" + id, t, {{"scopes", {"crm:read", "crm:write", "audit:read"}}}, ws_header(s))
+            .status == 200);
   CHECK(api("POST", keys_url(s) + "/" + id + "/rotate", t, {{"overlap_seconds", 0}}, ws_header(s)).status == 201);
   CHECK(api("GET", s.api_url + "/workspace", k["secret"].get<std::string>()).status == 401);
   // Without x-workspace-id a session cannot reach workspace routes.
@@ -58,14 +59,14 @@ TEST_CASE("member, agent and readonly sessions may not manage credentials; the a
     INFO(role);
     auto m = add_member(s, role);
     auto h = ws_header(s);
-    for (const auto& [method, url] : std::vector<std::pair<std::string, std::string>>{
-             {"GET", keys_url(s)},
-             {"POST", keys_url(s)},
-             {"GET", keys_url(s) + "/" + id},
-             {"PATCH", keys_url(s) + "/" + id},
-             {"POST", keys_url(s) + "/" + id + "/rotate"},
-             {"POST", keys_url(s) + "/" + id + "/revoke"},
-             {"POST", mcp_url(s)}}) {
+    for (const auto& [method, url] :
+         std::vector<std::pair<std::string, std::string>>{{"GET", keys_url(s)},
+                                                          {"POST", keys_url(s)},
+                                                          {"GET", keys_url(s) + "/" + id},
+                                                          {"PATCH", keys_url(s) + "/" + id},
+                                                          {"POST", keys_url(s) + "/" + id + "/rotate"},
+                                                          {"POST", keys_url(s) + "/" + id + "/revoke"},
+                                                          {"POST", mcp_url(s)}}) {
       INFO(method << " " << url);
       auto r = api(method, url, m.access_token,
                    method == "GET" ? Json(nullptr) : Json{{"name", "mine"}, {"scopes", {"crm:read"}}}, h);

@@ -34,7 +34,7 @@ struct Example {
   std::string where;    // file:line
   std::string command;  // one shell command (continuation lines joined)
   enum class Kind { Run, Skip, Serve } kind = Kind::Run;
-  std::string reason;   // for Skip
+  std::string reason;  // for Skip
 };
 
 struct Collected {
@@ -236,7 +236,8 @@ TEST_CASE("every fenced or literal block in README, docs and man pages says whet
   std::size_t runnable = 0;
   for (const auto& [path, label] : documented_files()) {
     auto c = collect(path, label);
-    for (const auto& u : c.unclassified) FAIL_CHECK("block at " << u << " needs ```sh/```text (or // doc-test: sh|text)");
+    for (const auto& u : c.unclassified)
+      FAIL_CHECK("block at " << u << " needs ```sh/```text (or // doc-test: sh|text)");
     runnable += c.examples.size();
   }
   CHECK(runnable >= 20);
@@ -270,15 +271,14 @@ TEST_CASE("every shell example in README, docs and man pages runs and exits 0 ag
       std::ofstream mk(work.file("Makefile"));
       mk << "integration-test:\n\tslab5 workspace --jq .id | grep -q '^wrk_'\n";
     }
-    std::map<std::string, std::string> env = {
-        {"PATH", bin_dir + ":" + slab5d_dir + ":/usr/local/bin:/usr/bin:/bin"},
-        {"HOME", work.file("home")},
-        {"SLAB5_API_BASE_URL", s.api_url},
-        {"SLAB5_WORKSPACE_TOKEN", s.token},
-        {"SLAB5D_LISTEN", "127.0.0.1:0"},
-        {"SLAB5D_PASSWORD_COST", "test"},
-        {"TERM", "dumb"},
-        {"LANG", "C.UTF-8"}};
+    std::map<std::string, std::string> env = {{"PATH", bin_dir + ":" + slab5d_dir + ":/usr/local/bin:/usr/bin:/bin"},
+                                              {"HOME", work.file("home")},
+                                              {"SLAB5_API_BASE_URL", s.api_url},
+                                              {"SLAB5_WORKSPACE_TOKEN", s.token},
+                                              {"SLAB5D_LISTEN", "127.0.0.1:0"},
+                                              {"SLAB5D_PASSWORD_COST", "test"},
+                                              {"TERM", "dumb"},
+                                              {"LANG", "C.UTF-8"}};
     for (const auto& e : c.examples) {
       CAPTURE(e.where);
       CAPTURE(e.command);

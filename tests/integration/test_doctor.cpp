@@ -82,14 +82,14 @@ TEST_CASE("no token, a mistyped token, an unknown token and an MCP token each fa
   CHECK(bad.exit_code == 1);
   CHECK(line_of(bad.out, "token").find("checksum") != std::string::npos);
 
-  auto unknown = run_cli({"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url},
-                                      {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+  auto unknown = run_cli(
+      {"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
   CHECK(unknown.exit_code == 1);
   CHECK(starts(line_of(unknown.out, "token"), "fail"));
   CHECK(line_of(unknown.out, "token").find("unauthorized") != std::string::npos);
 
-  auto mcp = run_cli({"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url},
-                                  {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_mcp_")}});
+  auto mcp = run_cli(
+      {"doctor"}, {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_mcp_")}});
   CHECK(mcp.exit_code == 1);
   CHECK(line_of(mcp.out, "token").find("MCP") != std::string::npos);
 }

@@ -24,26 +24,26 @@ TEST_CASE("kill -9 during a burst of writes keeps every acknowledged write and a
     for (int t = 0; t < 4; ++t)
       writers.emplace_back([&, t] {
         for (int i = 0; !stop; ++i) try {
-          auto r = api("POST", keys_url(s), token,
-                       {{"name", "burst " + std::to_string(t) + "/" + std::to_string(i)},
-                        {"scopes", {"crm:read"}},
-                        {"idempotency_key", "burst-" + std::to_string(t) + "-" + std::to_string(i)}});
-          if (r.status != 201) continue;
-          std::string id = r.json["data"]["id"];
-          {
-            std::lock_guard lock(mu);
-            acknowledged.push_back(id);
-            secrets.push_back(r.json["data"]["secret"]);
+            auto r = api("POST", keys_url(s), token,
+                         {{"name", "burst " + std::to_string(t) + "/" + std::to_string(i)},
+                          {"scopes", {"crm:read"}},
+                          {"idempotency_key", "burst-" + std::to_string(t) + "-" + std::to_string(i)}});
+            if (r.status != 201) continue;
+            std::string id = r.json["data"]["id"];
+            {
+              std::lock_guard lock(mu);
+              acknowledged.push_back(id);
+              secrets.push_back(r.json["data"]["secret"]);
+            }
+            ++writes;
+            // Every other key is revoked right away: an acknowledged update must survive too.
+            if (i % 2 == 0 && api("POST", keys_url(s) + "/" + id + "/revoke", token).status == 200) {
+              std::lock_guard lock(mu);
+              revoked.push_back(id);
+            }
+          } catch (const std::exception&) {
+            break;  // the server is gone
           }
-          ++writes;
-          // Every other key is revoked right away: an acknowledged update must survive too.
-          if (i % 2 == 0 && api("POST", keys_url(s) + "/" + id + "/revoke", token).status == 200) {
-            std::lock_guard lock(mu);
-            revoked.push_back(id);
-          }
-        } catch (const std::exception&) {
-          break;  // the server is gone
-        }
       });
     // Kill in the middle of the burst, not before it starts.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -63,7 +63,8 @@ TEST_CASE("kill -9 during a burst of writes keeps every acknowledged write and a
     INFO(id);
     CHECK(r.status == 200);
   }
-  for (const auto& id : revoked) CHECK(api("GET", keys_url(again) + "/" + id, token).json["data"]["status"] == "revoked");
+  for (const auto& id : revoked)
+    CHECK(api("GET", keys_url(again) + "/" + id, token).json["data"]["status"] == "revoked");
   // Each acknowledged creation has its audit event: change and event committed together.
   int audited = std::stoi(sql(db, "SELECT count(*) FROM audit_events WHERE action = 'api_key.created'"));
   int stored = std::stoi(sql(db, "SELECT count(*) FROM credentials"));

@@ -42,14 +42,17 @@ TEST_CASE("a refused write produces no event") {
 
 TEST_CASE("events are filtered by exact type and paged") {
   Server s;
-  for (int i = 0; i < 3; ++i) REQUIRE(api("POST", s.api_url + "/companies", s.token, {{"name", "C" + std::to_string(i)}}).status == 201);
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(api("POST", s.api_url + "/companies", s.token, {{"name", "C" + std::to_string(i)}}).status == 201);
   REQUIRE(api("POST", s.api_url + "/contacts", s.token, {{"name", "J"}}).status == 201);
   auto companies = api("GET", s.api_url + "/events?type=company.created&limit=2", s.token);
   REQUIRE(companies.status == 200);
   CHECK(companies.json["data"].size() == 2);
   REQUIRE(companies.json.contains("next_cursor"));
-  auto rest = api("GET", s.api_url + "/events?type=company.created&limit=2&cursor=" +
-                             companies.json["next_cursor"].get<std::string>(), s.token);
+  auto rest =
+      api("GET",
+          s.api_url + "/events?type=company.created&limit=2&cursor=" + companies.json["next_cursor"].get<std::string>(),
+          s.token);
   CHECK(rest.json["data"].size() == 1);
   check_error(api("GET", s.api_url + "/events?type=Company!", s.token), 400, "invalid_request");
   check_error(api("GET", s.api_url + "/events?colour=red", s.token), 400, "invalid_request");

@@ -94,7 +94,8 @@ TEST_CASE("exec on an existing --db gives the command a key of its own, revoked 
   // (oldest) workspace, which keeps its data.
   auto again = exec({"--db", db, "--", "sh", "-c",
                      "slab5 workspace --jq .id && slab5 keys list --status all --jq '.[].name' && "
-                     "echo \"$SLAB5_WORKSPACE_TOKEN\" > " + dir.file("token")});
+                     "echo \"$SLAB5_WORKSPACE_TOKEN\" > " +
+                         dir.file("token")});
   CHECK(again.exit_code == 0);
   CHECK(again.out.rfind(first.out, 0) == 0);  // the same workspace id first
   CHECK(again.out.find("slab5d exec") != std::string::npos);
@@ -125,7 +126,8 @@ TEST_CASE("exec works whatever the caller's profile and environment say about wo
                                             {"SLAB5_CONFIG_DIR", home.file("config")}};
   // The caller's profile names a workspace of another server.
   REQUIRE(run_cli({"config", "set", "workspace", "wrk_01hzzzzzzzzzzzzzzzzzzzzzzz"}, env).exit_code == 0);
-  auto with_profile = run_program(slab5d_bin(), {"exec", "--password-cost", "test", "--", "slab5", "workspace", "--json"}, env);
+  auto with_profile =
+      run_program(slab5d_bin(), {"exec", "--password-cost", "test", "--", "slab5", "workspace", "--json"}, env);
   CHECK(with_profile.exit_code == 0);
   INFO(with_profile.err);
   CHECK(with_profile.err.find("workspace_not_found") == std::string::npos);

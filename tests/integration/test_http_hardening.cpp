@@ -10,8 +10,8 @@
 
 #include <arpa/inet.h>
 #include <cerrno>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <string_view>
@@ -187,8 +187,9 @@ std::string nested_body(const std::string& prefix, std::size_t arrays) {
 }
 
 std::string json_post(const std::string& path, const std::string& body, const std::string& extra_headers = "") {
-  return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
+  return "POST " + path +
+         " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+         "\r\n" + extra_headers + "\r\n" + body;
 }
 
 std::string sign_in_prefix(const std::string& email) {
@@ -249,10 +250,11 @@ TEST_CASE("chunk extensions are bounded and otherwise ignored") {
     snprintf(buf, sizeof buf, "%zx", n);
     return std::string(buf);
   };
-  c.send_all("POST /v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-             "Transfer-Encoding: chunked\r\n\r\n" +
-             hex(first.size()) + ";name=value;quoted=\"a b\"\r\n" + first + "\r\n" + hex(rest.size()) + "\r\n" + rest +
-             "\r\n0;last\r\n\r\n");
+  c.send_all(
+      "POST /v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      hex(first.size()) + ";name=value;quoted=\"a b\"\r\n" + first + "\r\n" + hex(rest.size()) + "\r\n" + rest +
+      "\r\n0;last\r\n\r\n");
   auto r = c.read_reply();
   INFO(r.body);
   CHECK(r.status == 202);  // the body arrived whole: registration accepted
@@ -299,12 +301,14 @@ TEST_CASE("a transfer coding other than chunked is refused and the connection cl
 TEST_CASE("Content-Length together with Transfer-Encoding is refused and the connection closed") {
   Server s;
   std::string next = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
-  refused_and_closed(s, "POST /v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\"}\r\n0\r\n\r\n" +
-                            next);
-  refused_and_closed(s, "POST /v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\n{\"a\"}\r\n0\r\n\r\n" +
-                            next);
+  refused_and_closed(s,
+                     "POST /v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\"}\r\n0\r\n\r\n" +
+                         next);
+  refused_and_closed(s,
+                     "POST /v1/auth/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\n{\"a\"}\r\n0\r\n\r\n" +
+                         next);
   check_up(s);
 }
 
@@ -358,7 +362,8 @@ TEST_CASE("a sign-in body nested 100,000 deep is refused at once and writes go o
   RawConn c(s.port);
   c.send_all(json_post("/v1/auth/session", body));
   // Meanwhile another client writes.
-  auto created = api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "meanwhile"}, {"scopes", {"crm:read"}}});
+  auto created =
+      api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "meanwhile"}, {"scopes", {"crm:read"}}});
   INFO(created.body);
   CHECK(created.status == 201);
   auto r = c.read_reply();
@@ -407,15 +412,16 @@ TEST_CASE("the Bearer auth scheme is matched without regard to case") {
   }
   // Several spaces after the scheme are allowed (RFC 9110 §11.4: 1*SP).
   CHECK(http("GET", s.api_url + "/workspace", "", {{"Authorization", "BEARER   " + s.token}}).status == 200);
-  for (const std::string& bad : std::vector<std::string>{"Basic " + s.token, "Bearer", "Bearer ", "Bearerx " + s.token, s.token}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"Basic " + s.token, "Bearer", "Bearer ", "Bearerx " + s.token, s.token}) {
     CAPTURE(bad);
     check_error(http("GET", s.api_url + "/workspace", "", {{"Authorization", bad}}), 401, "unauthorized");
   }
   // An idempotent create under a scheme spelled in capitals replays for the same caller.
   Json body = {{"name", "caps"}, {"scopes", {"crm:read"}}};
-  auto first = http("POST", s.api_url + "/workspace/api-keys", body.dump(),
-                    {{"Authorization", "BEARER " + s.token}, {"Content-Type", "application/json"},
-                     {"Idempotency-Key", "caps-1"}});
+  auto first = http(
+      "POST", s.api_url + "/workspace/api-keys", body.dump(),
+      {{"Authorization", "BEARER " + s.token}, {"Content-Type", "application/json"}, {"Idempotency-Key", "caps-1"}});
   REQUIRE(first.status == 201);
   auto again = api("POST", s.api_url + "/workspace/api-keys", s.token, body, {{"Idempotency-Key", "caps-1"}});
   CHECK(again.header("idempotent-replayed") == "true");

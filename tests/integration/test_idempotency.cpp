@@ -12,9 +12,7 @@
 using namespace testing;
 
 namespace {
-int count_keys(const Server& s) {
-  return std::stoi(sql(s.db_path, "SELECT count(*) FROM credentials"));
-}
+int count_keys(const Server& s) { return std::stoi(sql(s.db_path, "SELECT count(*) FROM credentials")); }
 Json body(const std::string& name, const std::string& key) {
   return {{"name", name}, {"scopes", {"crm:read"}}, {"idempotency_key", key}};
 }
@@ -106,13 +104,13 @@ TEST_CASE("a failed request does not use up its key") {
 
 TEST_CASE("invalid idempotency keys are refused") {
   Server s;
-  check_error(api("POST", keys_url(s), s.token, {{"name", "x"}, {"scopes", {"crm:read"}}, {"idempotency_key", 5}}),
-              422, "validation_failed");
+  check_error(api("POST", keys_url(s), s.token, {{"name", "x"}, {"scopes", {"crm:read"}}, {"idempotency_key", 5}}), 422,
+              "validation_failed");
   check_error(api("POST", keys_url(s), s.token, body("x", std::string(256, 'k'))), 422, "validation_failed");
   check_error(api("POST", keys_url(s), s.token, body("x", "")), 422, "validation_failed");
-  check_error(api("POST", keys_url(s), s.token, {{"name", "x"}, {"scopes", {"crm:read"}}},
-                  {{"Idempotency-Key", "has space"}}),
-              400, "invalid_request");
+  check_error(
+      api("POST", keys_url(s), s.token, {{"name", "x"}, {"scopes", {"crm:read"}}}, {{"Idempotency-Key", "has space"}}),
+      400, "invalid_request");
   CHECK(count_keys(s) == 1);
 }
 
@@ -233,8 +231,7 @@ TEST_CASE("a duplicate waiting for its first request does not hold the I/O threa
   Json request = body("held", "held-1");
   Json without_key = request;
   without_key.erase("idempotency_key");
-  std::string fingerprint =
-      slab5::sha256_hex(s.workspace_id + "\n/v1/workspace/api-keys\n" + without_key.dump());
+  std::string fingerprint = slab5::sha256_hex(s.workspace_id + "\n/v1/workspace/api-keys\n" + without_key.dump());
   // The first request with this key is running in another slab5d on the same file: its claim.
   auto write = [&](const std::string& statement) {
     auto r = run_program(sqlite3_bin(), {s.db_path, statement}, {}, "", 30);
@@ -253,8 +250,9 @@ TEST_CASE("a duplicate waiting for its first request does not hold the I/O threa
   CHECK(other.status == 200);
   CHECK(took < std::chrono::milliseconds(500));
   // The first request finishes: the duplicate replays its answer.
-  write("UPDATE idempotency_keys SET status = 201, response = '{\"data\":{\"id\":\"key_first\",\"name\":\"held\"}}' "
-        "WHERE key = 'held-1'");
+  write(
+      "UPDATE idempotency_keys SET status = 201, response = '{\"data\":{\"id\":\"key_first\",\"name\":\"held\"}}' "
+      "WHERE key = 'held-1'");
   waiting.join();
   CHECK(duplicate.status == 201);
   CHECK(duplicate.header("idempotent-replayed") == "true");

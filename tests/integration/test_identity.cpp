@@ -96,10 +96,12 @@ TEST_CASE("register answers 202 and mails a verification token; login waits for 
   CHECK(std::find(mods.begin(), mods.end(), "bi") == mods.end());
 
   std::string uid = v.json["data"]["user"]["id"];
-  CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'user.registered' AND actor_id = '" + uid + "'") == "1\n");
-  CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'user.email_verified' AND target_id = '" + uid + "'") ==
+  CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'user.registered' AND actor_id = '" + uid + "'") ==
         "1\n");
-  CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'session.created' AND actor_id = '" + uid + "'") == "1\n");
+  CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'user.email_verified' AND target_id = '" + uid +
+                   "'") == "1\n");
+  CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'session.created' AND actor_id = '" + uid + "'") ==
+        "1\n");
 }
 
 TEST_CASE("a verification token works once; unknown tokens are invalid_request") {
@@ -145,8 +147,8 @@ TEST_CASE("register refuses missing, mistyped and invalid fields") {
   auto shortpw = api("POST", s.api_url + "/auth/register", "", {{"email", "x@example.test"}, {"password", "short"}});
   check_error(shortpw, 422, "validation_failed");
   CHECK(shortpw.json["error"]["field_errors"][0]["field"] == "password");
-  check_error(api("POST", s.api_url + "/auth/register", "", {{"email", "not-an-email"}, {"password", "password1"}}), 422,
-              "validation_failed");
+  check_error(api("POST", s.api_url + "/auth/register", "", {{"email", "not-an-email"}, {"password", "password1"}}),
+              422, "validation_failed");
   check_error(api("POST", s.api_url + "/auth/register", "",
                   {{"email", "x@example.test"}, {"password", std::string(1025, 'a')}}),
               422, "validation_failed");
@@ -236,7 +238,9 @@ TEST_CASE("login refuses missing and mistyped fields and unknown providers") {
               422, "validation_failed");
   check_error(api("POST", s.api_url + "/auth/session", "", {{"provider", "github"}}), 422, "validation_failed");
   check_error(api("POST", s.api_url + "/auth/session", "",
-                  {{"provider", "local"}, {"email", s.owner_email}, {"password", s.owner_password},
+                  {{"provider", "local"},
+                   {"email", s.owner_email},
+                   {"password", s.owner_password},
                    {"workspaceId", "wrk_00000000000000000000000000"}}),
               404, "workspace_not_found");
   check_error(http("POST", s.api_url + "/auth/session", "provider=local", {{"Content-Type", "text/plain"}}), 415,
@@ -246,7 +250,8 @@ TEST_CASE("login refuses missing and mistyped fields and unknown providers") {
 TEST_CASE("five failures throttle the email with a growing retry_after_seconds") {
   Server s;
   Json wrong = {{"provider", "local"}, {"email", s.owner_email}, {"password", "wrong-password"}};
-  for (int i = 0; i < 5; ++i) check_error(api("POST", s.api_url + "/auth/session", "", wrong), 401, "invalid_credentials");
+  for (int i = 0; i < 5; ++i)
+    check_error(api("POST", s.api_url + "/auth/session", "", wrong), 401, "invalid_credentials");
   auto sixth = api("POST", s.api_url + "/auth/session", "", wrong);
   check_error(sixth, 429, "too_many_attempts");
   auto first_wait = sixth.json["error"]["retry_after_seconds"].get<int>();
@@ -291,8 +296,10 @@ TEST_CASE("the access token is an ES256 JWT that the published JWKS verifies") {
   CHECK_FALSE(jwks.body.find("\"d\"") != std::string::npos);
   std::array<std::string_view, 1> algs{slab5::jose::kES256};
   auto v = slab5::jose::verify(
-      token, [&](const std::string& kid) -> std::optional<slab5::jose::Key> {
-        for (auto& k : *keys) if (k.kid == kid) return k;
+      token,
+      [&](const std::string& kid) -> std::optional<slab5::jose::Key> {
+        for (auto& k : *keys)
+          if (k.kid == kid) return k;
         return std::nullopt;
       },
       algs);
@@ -326,7 +333,8 @@ TEST_CASE("tampered, alg-none, HMAC and unknown-kid tokens are refused") {
   check_error(r, 401, "unauthorized");
   CHECK(r.json["error"]["message"].get<std::string>().find("none") != std::string::npos);
   Json hs_header = {{"alg", "HS256"}, {"kid", header["kid"]}, {"typ", "JWT"}};
-  auto hs = slab5::base64url_encode(hs_header.dump()) + "." + token.substr(a + 1, b - a - 1) + "." + token.substr(b + 1);
+  auto hs =
+      slab5::base64url_encode(hs_header.dump()) + "." + token.substr(a + 1, b - a - 1) + "." + token.substr(b + 1);
   check_error(get_me(s, hs), 401, "unauthorized");
   auto other_key = slab5::jose::generate(slab5::jose::kES256);
   check_error(get_me(s, slab5::jose::sign(other_key, claims)), 401, "unauthorized");
@@ -367,7 +375,8 @@ TEST_CASE("refresh rotates the refresh token; reusing a rotated one revokes the 
               "unauthorized");
   CHECK(sql(s, "SELECT count(*) FROM audit_events WHERE action = 'session.revoked' AND target_id = '" +
                    second["sessionId"].get<std::string>() + "'") == "1\n");
-  check_error(api("POST", s.api_url + "/auth/refresh", "", {{"refreshToken", "slab5_rt_nonsense"}}), 401, "unauthorized");
+  check_error(api("POST", s.api_url + "/auth/refresh", "", {{"refreshToken", "slab5_rt_nonsense"}}), 401,
+              "unauthorized");
   check_error(api("POST", s.api_url + "/auth/refresh", "", Json::object()), 422, "validation_failed");
 }
 
@@ -459,7 +468,8 @@ TEST_CASE("GET /v1/me tells an API key its own id, name, prefix, scopes, workspa
   // The first-start key never expires.
   CHECK(get_me(s, s.token).json["data"]["credential"]["expires_at"].is_null());
   // Revoked keys are refused like anywhere else.
-  REQUIRE(api("POST", s.api_url + "/workspace/api-keys/" + c["id"].get<std::string>() + "/revoke", s.token).status == 200);
+  REQUIRE(api("POST", s.api_url + "/workspace/api-keys/" + c["id"].get<std::string>() + "/revoke", s.token).status ==
+          200);
   check_error(get_me(s, secret), 401, "unauthorized");
 }
 
@@ -484,8 +494,9 @@ TEST_CASE("a session on workspace routes needs x-workspace-id naming one of its 
   Server s;
   std::string token = login(s, s.owner_email, s.owner_password)["accessToken"];
   check_error(api("GET", s.api_url + "/workspace", token), 400, "workspace_header_required");
-  check_error(api("GET", s.api_url + "/workspace", token, nullptr, {{"x-workspace-id", "wrk_00000000000000000000000000"}}),
-              404, "workspace_not_found");
+  check_error(
+      api("GET", s.api_url + "/workspace", token, nullptr, {{"x-workspace-id", "wrk_00000000000000000000000000"}}), 404,
+      "workspace_not_found");
   register_verified(s, "gil@example.test", "password1");
   auto gil = login(s, "gil@example.test", "password1");
   std::string gil_ws = gil["workspace"]["id"];
@@ -528,7 +539,8 @@ TEST_CASE("the dev mailbox filters by address and can be emptied") {
 
 TEST_CASE("without the dev routes no verification token is kept in the database") {
   Server off({.args = {"--no-dev-routes"}});
-  CHECK(http("POST", off.api_url + "/auth/register", Json{{"email", "kit@example.test"}, {"password", "password1"}}.dump(),
+  CHECK(http("POST", off.api_url + "/auth/register",
+             Json{{"email", "kit@example.test"}, {"password", "password1"}}.dump(),
              {{"Content-Type", "application/json"}})
             .status == 202);
   auto rows = run_program("/usr/bin/sqlite3", {off.db_path, "SELECT kind || '|' || token || '|' || link FROM mail"},

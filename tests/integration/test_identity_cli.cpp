@@ -20,7 +20,9 @@ struct Cli {
   std::map<std::string, std::string> env;
   std::string host;  // credentials are filed by host (cli.md §1)
   explicit Cli(const Server& s) : host(s.base_url) {
-    env = {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_CONFIG_DIR", home.file("config")}, {"HOME", home.path()},
+    env = {{"SLAB5_API_BASE_URL", s.api_url},
+           {"SLAB5_CONFIG_DIR", home.file("config")},
+           {"HOME", home.path()},
            {"SLAB5_MAX_RETRIES", "0"}};
   }
   CliResult run(const std::vector<std::string>& args, const std::string& in = "",
@@ -61,8 +63,8 @@ TEST_CASE("on a terminal, login prompts for the email and for the password with 
   Cli cli(s);
   auto r = run_cli_on_terminal({"login"}, cli.env, {{"Email: ", s.owner_email}, {"Password: ", s.owner_password}});
   CHECK(r.exit_code == 0);
-  CHECK(r.out.find(s.owner_email) != std::string::npos);      // typed with echo
-  CHECK(r.out.find(s.owner_password) == std::string::npos);   // typed without
+  CHECK(r.out.find(s.owner_email) != std::string::npos);     // typed with echo
+  CHECK(r.out.find(s.owner_password) == std::string::npos);  // typed without
   CHECK(cli.credentials()["hosts"][cli.host]["profiles"]["default"]["kind"] == "session");
   // Revoking on a terminal asks to type the id.
   auto other = login(s, s.owner_email, s.owner_password);
@@ -234,7 +236,8 @@ TEST_CASE("auth register, verify-email and resend-verification") {
 TEST_CASE("auth accept-invite signs in to the inviting workspace") {
   Server s;
   Cli cli(s);
-  auto inv = api("POST", s.api_url + "/workspace/invitations", s.token, {{"email", "inv@example.test"}, {"role", "admin"}});
+  auto inv =
+      api("POST", s.api_url + "/workspace/invitations", s.token, {{"email", "inv@example.test"}, {"role", "admin"}});
   REQUIRE(inv.status == 201);
   std::string token = mail_token(s, "inv@example.test");
   auto nopw = cli.run({"auth", "accept-invite", "--token", token});
@@ -271,7 +274,8 @@ TEST_CASE("invitations list and revoke") {
   Server s;
   Cli cli(s);
   std::map<std::string, std::string> key = {{"SLAB5_WORKSPACE_TOKEN", s.token}};
-  auto inv = api("POST", s.api_url + "/workspace/invitations", s.token, {{"email", "iv@example.test"}, {"role", "member"}});
+  auto inv =
+      api("POST", s.api_url + "/workspace/invitations", s.token, {{"email", "iv@example.test"}, {"role", "member"}});
   REQUIRE(inv.status == 201);
   std::string id = inv.json["data"]["id"];
   auto list = cli.run({"invitations", "--json"}, "", key);

@@ -81,8 +81,8 @@ TEST_CASE("accepting creates the account, adds the membership and returns a sess
   // The new account signs in with its password.
   CHECK(login(f.s, "joy@example.test", "joy-password", f.s.workspace_id)["workspace"]["role"] == "agent");
   // Single use.
-  check_error(api("POST", f.s.api_url + "/auth/accept-invite", "", {{"token", token}, {"password", "joy-password"}}), 410,
-              "token_expired");
+  check_error(api("POST", f.s.api_url + "/auth/accept-invite", "", {{"token", token}, {"password", "joy-password"}}),
+              410, "token_expired");
   check_error(api("POST", f.s.api_url + "/auth/accept-invite", "", {{"token", "unknown"}}), 400, "invalid_request");
   check_error(api("POST", f.s.api_url + "/auth/accept-invite", "", {{"token", 7}}), 422, "validation_failed");
   auto list = api("GET", f.s.api_url + "/workspace/invitations?status=accepted", f.owner, nullptr, f.ws());
@@ -145,11 +145,10 @@ TEST_CASE("only an owner may invite or revoke an owner invitation") {
 TEST_CASE("members without settings:admin may not list, invite or revoke") {
   Fixture f;
   auto m = add_member(f.s, "member");
-  std::vector<Response> refused = {
-      api("GET", f.s.api_url + "/workspace/invitations", m.access_token, nullptr, f.ws()),
-      f.invite(m.access_token, {{"email", "x@example.test"}, {"role", "member"}}),
-      api("DELETE", f.s.api_url + "/workspace/invitations/inv_00000000000000000000000000", m.access_token, nullptr,
-          f.ws())};
+  std::vector<Response> refused = {api("GET", f.s.api_url + "/workspace/invitations", m.access_token, nullptr, f.ws()),
+                                   f.invite(m.access_token, {{"email", "x@example.test"}, {"role", "member"}}),
+                                   api("DELETE", f.s.api_url + "/workspace/invitations/inv_00000000000000000000000000",
+                                       m.access_token, nullptr, f.ws())};
   for (const auto& r : refused) {
     check_error(r, 403, "missing_required_scope");
     CHECK(r.json["error"]["required_scope"] == "settings:admin");
@@ -179,13 +178,13 @@ TEST_CASE("a revoked invitation cannot be accepted or revoked again") {
   auto token = f.mailed_token("lou@example.test");
   CHECK(api("DELETE", f.s.api_url + "/workspace/invitations/" + id, f.owner, nullptr, f.ws()).status == 204);
   check_error(api("DELETE", f.s.api_url + "/workspace/invitations/" + id, f.owner, nullptr, f.ws()), 409, "conflict");
-  check_error(api("DELETE", f.s.api_url + "/workspace/invitations/inv_00000000000000000000000000", f.owner, nullptr,
-                  f.ws()),
-              404, "resource_not_found");
-  check_error(api("POST", f.s.api_url + "/auth/accept-invite", "", {{"token", token}, {"password", "lou-password"}}), 410,
-              "token_expired");
-  CHECK(sql(f.s, "SELECT count(*) FROM audit_events WHERE action = 'invitation.revoked' AND target_id = '" + id + "'") ==
-        "1\n");
+  check_error(
+      api("DELETE", f.s.api_url + "/workspace/invitations/inv_00000000000000000000000000", f.owner, nullptr, f.ws()),
+      404, "resource_not_found");
+  check_error(api("POST", f.s.api_url + "/auth/accept-invite", "", {{"token", token}, {"password", "lou-password"}}),
+              410, "token_expired");
+  CHECK(sql(f.s, "SELECT count(*) FROM audit_events WHERE action = 'invitation.revoked' AND target_id = '" + id +
+                     "'") == "1\n");
   auto revoked = api("GET", f.s.api_url + "/workspace/invitations?status=revoked", f.owner, nullptr, f.ws());
   CHECK(revoked.json["data"].size() == 1);
   CHECK(api("GET", f.s.api_url + "/workspace/invitations", f.owner, nullptr, f.ws()).json["data"].empty());
@@ -240,12 +239,14 @@ TEST_CASE("accepting an invitation to an unverified account replaces the passwor
   // The new session works.
   CHECK(api("GET", f.s.api_url + "/me", ok.json["data"]["accessToken"]).status == 200);
   // Audited: verified through the invitation, password replaced, one session revoked.
-  auto ev = sql(f.s, "SELECT json_extract(after_json, '$.via') || ' ' || "
-                     "json_extract(after_json, '$.password_change') || ' ' || "
-                     "json_extract(after_json, '$.sessions_revoked') FROM audit_events "
-                     "WHERE action = 'user.email_verified' AND target_id = '" +
-                         ok.json["data"]["user"]["id"].get<std::string>() + "'");
+  auto ev = sql(f.s,
+                "SELECT json_extract(after_json, '$.via') || ' ' || "
+                "json_extract(after_json, '$.password_change') || ' ' || "
+                "json_extract(after_json, '$.sessions_revoked') FROM audit_events "
+                "WHERE action = 'user.email_verified' AND target_id = '" +
+                    ok.json["data"]["user"]["id"].get<std::string>() + "'");
   CHECK(ev == "invitation replaced 1\n");
-  CHECK(sql(f.s, "SELECT count(*) FROM audit_events WHERE after_json LIKE '%victim-password%' OR "
-                 "after_json LIKE '%attacker-pw%' OR after_json LIKE '%argon2%'") == "0\n");
+  CHECK(sql(f.s,
+            "SELECT count(*) FROM audit_events WHERE after_json LIKE '%victim-password%' OR "
+            "after_json LIKE '%attacker-pw%' OR after_json LIKE '%argon2%'") == "0\n");
 }

@@ -10,9 +10,9 @@
 
 #include "checks.hpp"
 #include "harness.hpp"
-#include "stand_in.hpp"
 #include "slab5/jose.hpp"
 #include "slab5/time.hpp"
+#include "stand_in.hpp"
 
 using namespace testing;
 
@@ -61,14 +61,25 @@ const slab5::jose::Key& other_rsa_key() {
 
 Json google_claims(const std::string& email) {
   auto now = slab5::now_millis() / 1000;
-  return {{"iss", "https://accounts.google.com"}, {"aud", "test-google-client"}, {"sub", "g-" + email},
-          {"email", email},                       {"email_verified", true},       {"iat", now},
-          {"exp", now + 600},                     {"name", "Goo Gle"}};
+  return {{"iss", "https://accounts.google.com"},
+          {"aud", "test-google-client"},
+          {"sub", "g-" + email},
+          {"email", email},
+          {"email_verified", true},
+          {"iat", now},
+          {"exp", now + 600},
+          {"name", "Goo Gle"}};
 }
 Json microsoft_claims(const std::string& email, const std::string& tid) {
   auto now = slab5::now_millis() / 1000;
-  return {{"iss", "https://login.microsoftonline.com/" + tid + "/v2.0"}, {"aud", "test-ms-client"},
-          {"sub", "m-" + email}, {"email", email}, {"tid", tid}, {"iat", now}, {"nbf", now}, {"exp", now + 600}};
+  return {{"iss", "https://login.microsoftonline.com/" + tid + "/v2.0"},
+          {"aud", "test-ms-client"},
+          {"sub", "m-" + email},
+          {"email", email},
+          {"tid", tid},
+          {"iat", now},
+          {"nbf", now},
+          {"exp", now + 600}};
 }
 
 Response oauth(const Server& s, const std::string& provider, const std::string& token, const std::string& ws = "") {
@@ -125,8 +136,10 @@ TEST_CASE("Google ID tokens failing a check are refused with a message naming it
     const char* expect;
   };
   auto with = [](Json c, const char* k, Json v) {
-    if (v.is_null()) c.erase(k);
-    else c[k] = v;
+    if (v.is_null())
+      c.erase(k);
+    else
+      c[k] = v;
     return c;
   };
   Json base = google_claims("hal@example.test");
@@ -163,8 +176,9 @@ TEST_CASE("Google ID tokens failing a check are refused with a message naming it
   check_error(r, 401, "unauthorized");
   // Failures are audited, with the reason and without the token.
   auto rows = run_program("/usr/bin/sqlite3",
-                          {f.s->db_path, "SELECT count(*) FROM audit_events WHERE action = 'session.failed' AND "
-                                         "after_json LIKE '%google%'"},
+                          {f.s->db_path,
+                           "SELECT count(*) FROM audit_events WHERE action = 'session.failed' AND "
+                           "after_json LIKE '%google%'"},
                           {{"PATH", "/usr/bin:/bin"}});
   CHECK(std::stoi(rows.out) >= int(cases.size()));
 }
@@ -239,7 +253,8 @@ TEST_CASE("--mock-oauth signs in through the built-in provider with the same che
   auto unverified = oauth(s, "google", mint("google", {{"email", "ned@example.test"}, {"email_verified", false}}));
   check_error(unverified, 401, "unauthorized");
   CHECK(message(unverified).find("email_verified") != std::string::npos);
-  check_error(oauth(s, "google", mint("google", {{"email", "ned@example.test"}, {"aud", "other"}})), 401, "unauthorized");
+  check_error(oauth(s, "google", mint("google", {{"email", "ned@example.test"}, {"aud", "other"}})), 401,
+              "unauthorized");
   check_error(oauth(s, "microsoft", mint("microsoft", {{"email", "ned@example.test"}, {"tid", "elsewhere"}})), 401,
               "unauthorized");
   // A Google token is no Microsoft token.
@@ -249,8 +264,9 @@ TEST_CASE("--mock-oauth signs in through the built-in provider with the same che
   CHECK(slab5::jose::parse_jwks(jwks.body)->size() == 1);
   check_error(http("GET", s.api_url + "/dev/oauth/github/jwks.json"), 404, "resource_not_found");
   check_error(api("POST", s.api_url + "/dev/oauth/google/id-token", "", Json::object()), 422, "validation_failed");
-  check_error(api("POST", s.api_url + "/dev/oauth/google/id-token", "", {{"email", "a@b.c"}, {"email_verified", "yes"}}),
-              422, "validation_failed");
+  check_error(
+      api("POST", s.api_url + "/dev/oauth/google/id-token", "", {{"email", "a@b.c"}, {"email_verified", "yes"}}), 422,
+      "validation_failed");
 }
 
 TEST_CASE("without --mock-oauth the mock provider's tokens are refused") {
@@ -303,7 +319,8 @@ TEST_CASE("--smtp-url also delivers mail through SMTP") {
                      "Slab5 Test <robot@example.test>"}});
   api("POST", s.api_url + "/auth/register", "", {{"email", "pat@example.test"}, {"password", "password1"}});
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!got && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (!got && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   REQUIRE(got);
   std::lock_guard lock(mu);
   CHECK(rcpt.find("<pat@example.test>") != std::string::npos);
@@ -347,8 +364,8 @@ TEST_CASE("an OAuth sign-in to an unverified account clears the password nobody 
   check_error(api("GET", s.api_url + "/me", early_access), 401, "unauthorized");
   check_error(api("POST", s.api_url + "/auth/refresh", "", {{"refreshToken", early_refresh}}), 401, "unauthorized");
   CHECK(sql("SELECT json_extract(after_json, '$.via') || ' ' || json_extract(after_json, '$.password_change') || "
-            "' ' || json_extract(after_json, '$.sessions_revoked') FROM audit_events WHERE action = 'user.email_verified'") ==
-        "oauth:google cleared 1\n");
+            "' ' || json_extract(after_json, '$.sessions_revoked') FROM audit_events WHERE action = "
+            "'user.email_verified'") == "oauth:google cleared 1\n");
   // A verified account keeps its password: a second OAuth sign-in changes nothing.
   REQUIRE(oauth(s, "google", minted.json["data"]["idToken"]).status == 200);
   CHECK(sql("SELECT count(*) FROM audit_events WHERE action = 'user.email_verified'") == "1\n");

@@ -11,7 +11,9 @@ using namespace testing;
 
 namespace {
 std::map<std::string, std::string> env_for(const Server& s, const TempDir& cfg) {
-  return {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_CONFIG_DIR", cfg.file("c")},
+  return {{"SLAB5_API_BASE_URL", s.api_url},
+          {"SLAB5_WORKSPACE_TOKEN", s.token},
+          {"SLAB5_CONFIG_DIR", cfg.file("c")},
           {"NO_COLOR", "1"}};
 }
 std::string trim(std::string s) {
@@ -23,9 +25,9 @@ std::string trim(std::string s) {
 TEST_CASE("keys create shows the secret once with a store-it-now line on stderr") {
   Server s;
   TempDir cfg;
-  auto r = run_cli({"keys", "create", "--name", "ci", "--scope", "crm:read", "--scope", "crm:write", "--description",
-                    "pipeline"},
-                   env_for(s, cfg));
+  auto r = run_cli(
+      {"keys", "create", "--name", "ci", "--scope", "crm:read", "--scope", "crm:write", "--description", "pipeline"},
+      env_for(s, cfg));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto pos = r.out.find("Secret\tslab5_sk_");
@@ -68,9 +70,8 @@ TEST_CASE("keys create: expiry flags, and usage errors exit 2") {
   auto exp = slab5::parse_rfc3339(Json::parse(r.out)["expires_at"].get<std::string>());
   REQUIRE(exp);
   CHECK(std::llabs(*exp - (slab5::now_millis() + 90LL * 86400 * 1000)) < 60000);
-  auto at = run_cli({"keys", "create", "--name", "t2", "--scope", "crm:read", "--expires-at", "2999-01-01T00:00:00Z",
-                     "--json"},
-                    env);
+  auto at = run_cli(
+      {"keys", "create", "--name", "t2", "--scope", "crm:read", "--expires-at", "2999-01-01T00:00:00Z", "--json"}, env);
   REQUIRE(at.exit_code == 0);
   CHECK(Json::parse(at.out)["expires_at"] == "2999-01-01T00:00:00.000Z");
 
@@ -129,9 +130,9 @@ TEST_CASE("keys edit renames and adds or removes scopes") {
   auto env = env_for(s, cfg);
   auto k = create_credential(keys_url(s), s.token, "editable", {"crm:read"});
   std::string id = k["id"];
-  auto r = run_cli({"keys", "edit", id, "--name", "edited", "--add-scope", "tasks:read", "--remove-scope", "crm:read",
-                    "--json"},
-                   env);
+  auto r = run_cli(
+      {"keys", "edit", id, "--name", "edited", "--add-scope", "tasks:read", "--remove-scope", "crm:read", "--json"},
+      env);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto d = Json::parse(r.out);
@@ -237,7 +238,8 @@ TEST_CASE("keys revoke on a terminal asks for the key's name and revokes only wh
 TEST_CASE("--verbose traces keys create without the secret") {
   Server s;
   TempDir cfg;
-  auto r = run_cli({"keys", "create", "--name", "traced", "--scope", "crm:read", "--verbose", "--json"}, env_for(s, cfg));
+  auto r =
+      run_cli({"keys", "create", "--name", "traced", "--scope", "crm:read", "--verbose", "--json"}, env_for(s, cfg));
   REQUIRE(r.exit_code == 0);
   std::string secret = Json::parse(r.out)["secret"];
   CHECK(secret.rfind("slab5_sk_", 0) == 0);

@@ -237,7 +237,8 @@ TEST_CASE("only an owner grants or takes owner; admins cannot touch owners") {
   auto admin = add_member(s, "admin");
   auto other = add_member(s, "member");
   // An admin may not grant owner, not even to themself.
-  auto self_promote = ws_api("PATCH", member_url(s, admin.user_id), admin.access_token, s.workspace_id, {{"role", "owner"}});
+  auto self_promote =
+      ws_api("PATCH", member_url(s, admin.user_id), admin.access_token, s.workspace_id, {{"role", "owner"}});
   check_error(self_promote, 403, "forbidden");
   CHECK(self_promote.json["error"]["required_role"] == "owner");
   check_error(ws_api("PATCH", member_url(s, other.user_id), admin.access_token, s.workspace_id, {{"role", "owner"}}),
@@ -255,8 +256,9 @@ TEST_CASE("only an owner grants or takes owner; admins cannot touch owners") {
   CHECK(ws_api("PATCH", member_url(s, other.user_id), owner, s.workspace_id, {{"role", "admin"}}).status == 200);
   CHECK(role_of(s, other.user_id) == "admin");
   // An admin may demote themself.
-  CHECK(ws_api("PATCH", member_url(s, admin.user_id), admin.access_token, s.workspace_id, {{"role", "member"}}).status ==
-        200);
+  CHECK(
+      ws_api("PATCH", member_url(s, admin.user_id), admin.access_token, s.workspace_id, {{"role", "member"}}).status ==
+      200);
 }
 
 TEST_CASE("never zero owners: the last owner cannot be demoted, removed or leave (409)") {
@@ -356,16 +358,14 @@ TEST_CASE("two owners stepping down at once: one succeeds, one gets 409, an owne
   REQUIRE(ws_api("PATCH", member_url(s, second.user_id), owner, s.workspace_id, {{"role", "owner"}}).status == 200);
   long a = 0, b = 0;
   std::thread t1([&] { a = ws_api("PATCH", member_url(s, me), owner, s.workspace_id, {{"role", "admin"}}).status; });
-  std::thread t2([&] {
-    b = ws_api("DELETE", member_url(s, second.user_id), second.access_token, s.workspace_id).status;
-  });
+  std::thread t2(
+      [&] { b = ws_api("DELETE", member_url(s, second.user_id), second.access_token, s.workspace_id).status; });
   t1.join();
   t2.join();
   CHECK(((a == 200 && b == 409) || (a == 409 && b == 204)));
   int owners = 0;
   auto list = api("GET", s.api_url + "/workspace/members?limit=100", s.token);
   REQUIRE_MESSAGE(list.status == 200, list.body);
-  for (auto& m : list.json["data"])
-    owners += m["role"] == "owner" ? 1 : 0;
+  for (auto& m : list.json["data"]) owners += m["role"] == "owner" ? 1 : 0;
   CHECK(owners == 1);
 }

@@ -78,7 +78,8 @@ TEST_CASE("every write has its audit event") {
 
 TEST_CASE("lists filter, search words and prefixes, and page with cursors") {
   Server s;
-  for (int i = 0; i < 3; ++i) create(s, "contacts", {{"name", "Person " + std::to_string(i)}, {"email", "p@example.com"}});
+  for (int i = 0; i < 3; ++i)
+    create(s, "contacts", {{"name", "Person " + std::to_string(i)}, {"email", "p@example.com"}});
   create(s, "contacts", {{"name", "Janet Jackson"}});
   auto found = api("GET", s.api_url + "/contacts?query=jan", s.token);
   REQUIRE(found.status == 200);
@@ -88,14 +89,17 @@ TEST_CASE("lists filter, search words and prefixes, and page with cursors") {
   REQUIRE(filtered.status == 200);
   CHECK(filtered.json["data"].size() == 2);
   REQUIRE(filtered.json.contains("next_cursor"));
-  auto next = api("GET", s.api_url + "/contacts?email=p@example.com&limit=2&cursor=" +
-                             filtered.json["next_cursor"].get<std::string>(), s.token);
+  auto next =
+      api("GET",
+          s.api_url + "/contacts?email=p@example.com&limit=2&cursor=" + filtered.json["next_cursor"].get<std::string>(),
+          s.token);
   REQUIRE(next.status == 200);
   CHECK(next.json["data"].size() == 1);
   CHECK_FALSE(next.json.contains("next_cursor"));
   // A cursor only fits the filters it came from.
-  check_error(api("GET", s.api_url + "/contacts?limit=2&cursor=" + filtered.json["next_cursor"].get<std::string>(), s.token),
-              400, "invalid_request");
+  check_error(
+      api("GET", s.api_url + "/contacts?limit=2&cursor=" + filtered.json["next_cursor"].get<std::string>(), s.token),
+      400, "invalid_request");
 }
 
 TEST_CASE("unknown filters and bad values are 400 naming the parameter") {

@@ -62,8 +62,8 @@ std::string code_of(const Response& r) {
 }
 
 // "pass", or "<status> <code>" as the server answered for the check order's refusals.
-const std::set<std::string> kCheckCodes = {"unauthorized", "workspace_header_required", "workspace_not_found",
-                                           "module_not_enabled", "missing_required_scope", "forbidden"};
+const std::set<std::string> kCheckCodes = {"unauthorized",       "workspace_header_required", "workspace_not_found",
+                                           "module_not_enabled", "missing_required_scope",    "forbidden"};
 // Whether the table could give this refusal on this route at all; if not, a domain rule gave
 // it (removing another member needs settings:admin: a rule on the target, not the route).
 bool table_can_refuse(const std::string& code, const slab5::RouteEntry& route) {
@@ -93,7 +93,8 @@ std::string doctor_says(const Server& s, const TestCaller& who, const slab5::Rou
     if (c["status"] == "ok") return "pass";
     std::smatch m;
     std::string detail = c["detail"];
-    if (std::regex_search(detail, m, std::regex("slab5d answers (\\d+) ([a-z_]+)"))) return m[1].str() + " " + m[2].str();
+    if (std::regex_search(detail, m, std::regex("slab5d answers (\\d+) ([a-z_]+)")))
+      return m[1].str() + " " + m[2].str();
     return "undecided: " + detail;
   }
   return "no route check";
@@ -109,9 +110,9 @@ TEST_CASE("slab5d and slab5 doctor --route agree on every route for every caller
                  const std::string& base = "api-keys") {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!ws.empty()) headers.emplace_back("x-workspace-id", ws);
-    return data_of(api("POST", s.api_url + "/workspace/" + base, token, {{"name", "k"}, {"scopes", scopes}}, headers))
-        ["secret"]
-            .get<std::string>();
+    return data_of(api("POST", s.api_url + "/workspace/" + base, token, {{"name", "k"}, {"scopes", scopes}},
+                       headers))["secret"]
+        .get<std::string>();
   };
   // Every scope a key may get in a workspace (none of a disabled module's).
   auto grantable = [](const std::vector<std::string>& modules) {
@@ -129,29 +130,58 @@ TEST_CASE("slab5d and slab5 doctor --route agree on every route for every caller
   std::string owner = login(s, s.owner_email, s.owner_password, w1)["accessToken"];
   std::string w2 = data_of(api("POST", s.api_url + "/workspaces", owner, {{"name", "Second"}}))["id"];
   std::string w2_key = key(grantable(modules1), owner, w2);
-  std::vector<std::string> modules2 =
-      data_of(api("DELETE", s.api_url + "/workspace/modules/crm", owner, nullptr, {{"x-workspace-id", w2}}))
-          ["enabled_modules"];
+  std::vector<std::string> modules2 = data_of(
+      api("DELETE", s.api_url + "/workspace/modules/crm", owner, nullptr, {{"x-workspace-id", w2}}))["enabled_modules"];
   auto viewer = add_member(s, "readonly");
   auto agent = add_member(s, "member");
 
   using K = slab5::Caller::Kind;
   std::vector<TestCaller> callers = {
       {"owner key, every scope", s.token, "", K::ApiKey, w1, false, "", scopes_of(s.token), modules1},
-      {"key with some scopes", key({"crm:read", "tasks:write", "audit:read"}, s.token), "", K::ApiKey, w1, false, "",
-       {"crm:read", "tasks:write", "audit:read"}, modules1},
+      {"key with some scopes",
+       key({"crm:read", "tasks:write", "audit:read"}, s.token),
+       "",
+       K::ApiKey,
+       w1,
+       false,
+       "",
+       {"crm:read", "tasks:write", "audit:read"},
+       modules1},
       {"key with one scope", key({"usage:read"}, s.token), "", K::ApiKey, w1, false, "", {"usage:read"}, modules1},
-      {"MCP client token", key({"crm:read"}, s.token, "", "mcp-clients"), "", K::McpClient, w1, false, "",
-       {"crm:read"}, modules1},
+      {"MCP client token",
+       key({"crm:read"}, s.token, "", "mcp-clients"),
+       "",
+       K::McpClient,
+       w1,
+       false,
+       "",
+       {"crm:read"},
+       modules1},
       {"owner session", owner, w1, K::Session, "", true, "owner", slab5::scopes_for_role("owner"), modules1},
       {"member session", agent.access_token, w1, K::Session, "", true, "member", slab5::scopes_for_role("member"),
        modules1},
       {"readonly session", viewer.access_token, w1, K::Session, "", true, "readonly",
        slab5::scopes_for_role("readonly"), modules1},
-      {"session without a workspace", login(s, viewer.email, viewer.password)["accessToken"].get<std::string>(), "", K::Session, "", false, "", {}, {}},
-      {"readonly session, not a member", login(s, viewer.email, viewer.password)["accessToken"].get<std::string>(), w2, K::Session, "", false, "", {}, {}},
-      {"owner session, crm disabled", login(s, s.owner_email, s.owner_password, w1)["accessToken"].get<std::string>(), w2, K::Session, "", true, "owner", slab5::scopes_for_role("owner"),
-       modules2},
+      {"session without a workspace",
+       login(s, viewer.email, viewer.password)["accessToken"].get<std::string>(),
+       "",
+       K::Session,
+       "",
+       false,
+       "",
+       {},
+       {}},
+      {"readonly session, not a member",
+       login(s, viewer.email, viewer.password)["accessToken"].get<std::string>(),
+       w2,
+       K::Session,
+       "",
+       false,
+       "",
+       {},
+       {}},
+      {"owner session, crm disabled", login(s, s.owner_email, s.owner_password, w1)["accessToken"].get<std::string>(),
+       w2, K::Session, "", true, "owner", slab5::scopes_for_role("owner"), modules2},
       {"key, crm disabled", w2_key, "", K::ApiKey, w2, false, "", scopes_of(w2_key), modules2},
   };
 
@@ -171,14 +201,14 @@ TEST_CASE("slab5d and slab5 doctor --route agree on every route for every caller
       std::vector<std::pair<std::string, std::string>> headers;
       if (!who.workspace_header.empty()) headers.emplace_back("x-workspace-id", who.workspace_header);
       bool with_body = r->method == "POST" || r->method == "PATCH" || r->method == "PUT";
-      auto answer = api(r->method, s.base_url + concrete(*r), who.token, with_body ? Json::object() : Json(nullptr),
-                        headers);
+      auto answer =
+          api(r->method, s.base_url + concrete(*r), who.token, with_body ? Json::object() : Json(nullptr), headers);
       std::string server = outcome_of(answer, *r);
       auto decided = slab5::first_refusal(*r, who.facts());
       REQUIRE(decided.undecided.empty());
-      std::string expected = decided.refusal ? std::to_string(decided.refusal->http_status()) + " " +
-                                                   decided.refusal->code
-                                             : std::string("pass");
+      std::string expected = decided.refusal
+                                 ? std::to_string(decided.refusal->http_status()) + " " + decided.refusal->code
+                                 : std::string("pass");
       CHECK(server == expected);
       if (decided.refusal) CHECK(answer.json["error"]["message"] == decided.refusal->effective_message());
       seen[expected.substr(expected.find(' ') + 1)]++;
@@ -203,8 +233,8 @@ TEST_CASE("doctor --route reports the server's order: scope before role (was rol
                                             {"SLAB5_WORKSPACE_TOKEN", member.access_token},
                                             {"SLAB5_WORKSPACE_ID", s.workspace_id}};
   // A member lacks settings:admin, which DELETE /v1/workspace needs before its owner role.
-  auto server = api("DELETE", s.api_url + "/workspace", member.access_token, nullptr,
-                    {{"x-workspace-id", s.workspace_id}});
+  auto server =
+      api("DELETE", s.api_url + "/workspace", member.access_token, nullptr, {{"x-workspace-id", s.workspace_id}});
   CHECK(server.status == 403);
   CHECK(code_of(server) == "missing_required_scope");
   auto r = run_cli({"doctor", "--route", "DELETE /v1/workspace"}, env);

@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
-#include <chrono>
 #include <fstream>
 #include <thread>
 
@@ -118,7 +118,8 @@ TEST_CASE("bad, missing and look-alike tokens are 401 unauthorized") {
 
 TEST_CASE("a key for one workspace with another x-workspace-id is workspace_not_found") {
   Server s;
-  auto r = api("GET", s.api_url + "/workspace", s.token, nullptr, {{"x-workspace-id", "wrk_01aaaaaaaaaaaaaaaaaaaaaaaa"}});
+  auto r =
+      api("GET", s.api_url + "/workspace", s.token, nullptr, {{"x-workspace-id", "wrk_01aaaaaaaaaaaaaaaaaaaaaaaa"}});
   check_envelope(r, 404, "workspace_not_found");
 }
 
@@ -132,7 +133,8 @@ TEST_CASE("bodies: wrong content type 415, malformed JSON 400, invalid UTF-8 400
   auto ct = http("PATCH", url, "{\"name\":\"x\"}", {auth, {"Content-Type", "text/plain"}});
   if (ct.status == 405) return;  // PATCH arrives with the workspaces issue
   check_envelope(ct, 415, "unsupported_media_type");
-  check_envelope(http("PATCH", url, "{\"name\":", {auth, {"Content-Type", "application/json"}}), 400, "invalid_request");
+  check_envelope(http("PATCH", url, "{\"name\":", {auth, {"Content-Type", "application/json"}}), 400,
+                 "invalid_request");
   check_envelope(http("PATCH", url, "{\"name\":\"\xff\xfe\"}", {auth, {"Content-Type", "application/json"}}), 400,
                  "invalid_request");
   check_envelope(http("PATCH", url, "[1,2]", {auth, {"Content-Type", "application/json"}}), 400, "invalid_request");
@@ -212,7 +214,8 @@ TEST_CASE("a file that is not a database is refused and left untouched") {
     std::ofstream f(path);
     f << content;
   }
-  auto r = run_program(slab5d_bin(), {"serve", "--db", path, "--listen", "127.0.0.1:0"}, {{"PATH", "/usr/bin:/bin"}}, "", 10);
+  auto r = run_program(slab5d_bin(), {"serve", "--db", path, "--listen", "127.0.0.1:0"}, {{"PATH", "/usr/bin:/bin"}},
+                       "", 10);
   CHECK(r.exit_code != 0);
   CHECK(r.err.find("slab5d: error:") != std::string::npos);
   std::ifstream f(path);
@@ -300,15 +303,16 @@ TEST_CASE("--tls-cert and --tls-key serve HTTPS") {
   TempDir dir;
   std::map<std::string, std::string> env{{"PATH", "/usr/bin:/bin"}};
   auto gen = run_program("/usr/bin/openssl",
-                         {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1",
-                          "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                         {"req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days",
+                          "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
                           dir.file("key.pem"), "-out", dir.file("cert.pem")},
                          env);
   REQUIRE(gen.exit_code == 0);
   Server s({.args = {"--tls-cert", dir.file("cert.pem"), "--tls-key", dir.file("key.pem")}});
   CHECK(s.first_output.find("listening on https://127.0.0.1:") != std::string::npos);
   std::string url = "https://127.0.0.1:" + std::to_string(s.port) + "/v1/workspace";
-  auto ok = run_program("/usr/bin/curl", {"-sS", "--cacert", dir.file("cert.pem"), "-H", "Authorization: Bearer " + s.token, url}, env);
+  auto ok = run_program("/usr/bin/curl",
+                        {"-sS", "--cacert", dir.file("cert.pem"), "-H", "Authorization: Bearer " + s.token, url}, env);
   CHECK(ok.exit_code == 0);
   CHECK(ok.out.find(s.workspace_id) != std::string::npos);
   // Without the CA the client refuses the certificate: verification is real.
@@ -320,6 +324,7 @@ TEST_CASE("--tls-cert and --tls-key serve HTTPS") {
                       {"SLAB5_WORKSPACE_TOKEN", s.token}});
   CHECK(cli.exit_code == 0);
   auto nocert = run_cli({"workspace"}, {{"SLAB5_API_BASE_URL", "https://127.0.0.1:" + std::to_string(s.port) + "/v1"},
-                                        {"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_MAX_RETRIES", "0"}});
+                                        {"SLAB5_WORKSPACE_TOKEN", s.token},
+                                        {"SLAB5_MAX_RETRIES", "0"}});
   CHECK(nocert.exit_code == 7);
 }

@@ -9,8 +9,8 @@
 #include <fstream>
 
 #include "harness.hpp"
-#include "stand_in.hpp"
 #include "slab5/token.hpp"
+#include "stand_in.hpp"
 
 using namespace testing;
 
@@ -24,22 +24,24 @@ const char* kWorkspaces =
 
 TEST_CASE("a flag marked with dynamic values completes the server's ids with their names") {
   StandIn s(200, kWorkspaces);
-  auto r = run_cli({"__complete", "--", "workspace", "-w", ""},
-                   {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+  auto r =
+      run_cli({"__complete", "--", "workspace", "-w", ""},
+              {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "wrk_01aaa\tAcme\nwrk_01bbb\tBeta\n");
   REQUIRE(s.request_lines().size() == 1);
   CHECK(s.request_lines()[0].rfind("GET /v1/workspaces", 0) == 0);
   // The typed prefix filters, and --workspace=… keeps its flag.
-  auto b = run_cli({"__complete", "--", "--workspace=wrk_01b"},
-                   {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+  auto b =
+      run_cli({"__complete", "--", "--workspace=wrk_01b"},
+              {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
   CHECK(b.out == "--workspace=wrk_01bbb\tBeta\n");
 }
 
 TEST_CASE("dynamic values use the --base-url and --token typed on the line") {
   StandIn s(200, kWorkspaces);
-  auto r = run_cli({"__complete", "--", "--base-url", s.url("/v1"), "--token", slab5::generate_token("slab5_sk_"), "-w",
-                    "wrk_01a"});
+  auto r = run_cli(
+      {"__complete", "--", "--base-url", s.url("/v1"), "--token", slab5::generate_token("slab5_sk_"), "-w", "wrk_01a"});
   CHECK(r.exit_code == 0);
   CHECK(r.out == "wrk_01aaa\tAcme\n");
 }
@@ -55,8 +57,8 @@ TEST_CASE("without a token nothing is fetched and nothing is printed") {
 
 TEST_CASE("an error answer is silent, and is asked once (no retries)") {
   StandIn s(503, R"({"error":{"code":"service_unavailable","message":"down","request_id":"req_1"}})");
-  auto r = run_cli({"__complete", "--", "-w", ""},
-                   {{"SLAB5_API_BASE_URL", s.url("/v1")}, {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
+  auto r = run_cli({"__complete", "--", "-w", ""}, {{"SLAB5_API_BASE_URL", s.url("/v1")},
+                                                    {"SLAB5_WORKSPACE_TOKEN", slab5::generate_token("slab5_sk_")}});
   CHECK(r.exit_code == 0);
   CHECK(r.out.empty());
   CHECK(r.err.empty());

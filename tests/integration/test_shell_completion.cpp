@@ -177,8 +177,9 @@ TEST_CASE("the bash adaptor strips what readline keeps before '=' and ':'") {
   ShellEnv e;
   std::string fake = e.home.file("bin/slab5");
   std::filesystem::create_directories(e.home.file("bin"));
-  write_file(fake, "#!/bin/sh\n[ \"$1\" = __complete ] || exit 3\n"
-                   "echo '--scope=crm:read\tRead CRM'\necho '--scope=crm:write'\n");
+  write_file(fake,
+             "#!/bin/sh\n[ \"$1\" = __complete ] || exit 3\n"
+             "echo '--scope=crm:read\tRead CRM'\necho '--scope=crm:write'\n");
   std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
   std::string script = std::string("source /dev/stdin\n") +
                        "COMP_LINE=\"$1\"; COMP_POINT=${#COMP_LINE}; _slab5; printf '%s\\n' \"${COMPREPLY[@]}\"\n";
@@ -220,8 +221,8 @@ TEST_CASE("slab5 completion touches neither the config nor the network") {
   write_file(dir.file("config/config.json"), "{not json");
   write_file(dir.file("config/credentials.json"), "{not json");
   for (const char* shell : {"bash", "zsh", "fish"}) {
-    auto r = run_cli({"completion", shell}, {{"SLAB5_CONFIG_DIR", dir.file("config")},
-                                             {"SLAB5_API_BASE_URL", "http://127.0.0.1:9/v1"}});
+    auto r = run_cli({"completion", shell},
+                     {{"SLAB5_CONFIG_DIR", dir.file("config")}, {"SLAB5_API_BASE_URL", "http://127.0.0.1:9/v1"}});
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("__complete") != std::string::npos);
     CHECK(r.err.empty());

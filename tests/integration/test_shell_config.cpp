@@ -30,7 +30,7 @@ TEST_CASE("config set writes the active profile and config get reads it back") {
   CHECK(g.out == "http://127.0.0.1:8787/v1\n");  // the trailing slash is dropped
   auto cfg = read_json(d.file("config/config.json"));
   CHECK(cfg["profiles"]["default"]["base_url"] == "http://127.0.0.1:8787/v1");
-  struct stat st{};
+  struct stat st {};
   REQUIRE(stat(d.file("config/config.json").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
 }
@@ -65,8 +65,8 @@ TEST_CASE("the profile's base_url is what commands use, below the environment") 
   auto r = run_cli({"workspace", "--jq", ".id"}, env_in(d, {{"SLAB5_WORKSPACE_TOKEN", s.token}}));
   CHECK(r.exit_code == 0);
   CHECK(r.out == s.workspace_id + "\n");
-  auto env_wins = run_cli({"workspace"}, env_in(d, {{"SLAB5_WORKSPACE_TOKEN", s.token},
-                                                    {"SLAB5_API_BASE_URL", "http://127.0.0.1:9/v1"}}));
+  auto env_wins = run_cli(
+      {"workspace"}, env_in(d, {{"SLAB5_WORKSPACE_TOKEN", s.token}, {"SLAB5_API_BASE_URL", "http://127.0.0.1:9/v1"}}));
   CHECK(env_wins.exit_code == 7);
 }
 

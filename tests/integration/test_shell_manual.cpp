@@ -24,10 +24,23 @@ std::string rendered(const std::string& page) {
   for (std::size_t i = 0; i < roff.size(); ++i) {
     if (roff[i] == '\\' && i + 1 < roff.size()) {
       char n = roff[i + 1];
-      if (n == '-' || n == '.' || n == '\\') { out += n; ++i; continue; }
-      if (n == '&') { ++i; continue; }
-      if (n == 'f' && i + 2 < roff.size()) { i += 2; continue; }  // \fB \fI \fP \fR
-      if (n == '(' && i + 3 < roff.size()) { i += 3; continue; }  // \(em and the like
+      if (n == '-' || n == '.' || n == '\\') {
+        out += n;
+        ++i;
+        continue;
+      }
+      if (n == '&') {
+        ++i;
+        continue;
+      }
+      if (n == 'f' && i + 2 < roff.size()) {
+        i += 2;
+        continue;
+      }  // \fB \fI \fP \fR
+      if (n == '(' && i + 3 < roff.size()) {
+        i += 3;
+        continue;
+      }  // \(em and the like
     }
     out += roff[i];
   }

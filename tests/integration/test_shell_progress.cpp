@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "harness.hpp"
-#include "stand_in.hpp"
 #include "slab5/token.hpp"
+#include "stand_in.hpp"
 
 using namespace testing;
 
@@ -19,9 +19,12 @@ namespace {
 StandIn::Handler two_pages(bool fail_second) {
   return [fail_second](const std::string& head) {
     bool second = head.substr(0, head.find('\n')).find("cursor=") != std::string::npos;
-    if (!second) return std::optional<StandInReply>({200, R"({"data":[{"id":"a"},{"id":"b"}],"next_cursor":"page2","request_id":"req_1"})", {}});
+    if (!second)
+      return std::optional<StandInReply>(
+          {200, R"({"data":[{"id":"a"},{"id":"b"}],"next_cursor":"page2","request_id":"req_1"})", {}});
     if (fail_second)
-      return std::optional<StandInReply>({404, R"({"error":{"code":"resource_not_found","message":"gone","request_id":"req_2"}})", {}});
+      return std::optional<StandInReply>(
+          {404, R"({"error":{"code":"resource_not_found","message":"gone","request_id":"req_2"}})", {}});
     return std::optional<StandInReply>({200, R"({"data":[{"id":"c"}],"request_id":"req_2"})", {}});
   };
 }

@@ -21,7 +21,7 @@ int died(const Server& s) {
 }
 
 unsigned mode_of(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   REQUIRE_MESSAGE(::stat(path.c_str(), &st) == 0, path);
   return st.st_mode & 07777;
 }
@@ -52,8 +52,9 @@ TEST_CASE("backups, a second slab5d and the sqlite3 shell on the file leave a lo
   int deaths = -1;
   for (int round = 0; round < 3 && deaths < 0; ++round) {
     CAPTURE(round);
-    auto backup = run_program(slab5d_bin(), {"backup", "--db", a.db_path, "--to", dir.file("x" + std::to_string(round) + ".bak")},
-                              {}, "", 30);
+    auto backup =
+        run_program(slab5d_bin(), {"backup", "--db", a.db_path, "--to", dir.file("x" + std::to_string(round) + ".bak")},
+                    {}, "", 30);
     INFO(backup.err);
     CHECK(backup.exit_code == 0);
     {
@@ -127,8 +128,8 @@ TEST_CASE("the dev mailbox shows tokens and links while the database holds only 
     REQUIRE(api("POST", s.api_url + "/auth/register", "", {{"email", "sam@example.test"}, {"password", "sam-password"}})
                 .status == 202);
     std::string owner = login(s, s.owner_email, s.owner_password, s.workspace_id)["accessToken"];
-    REQUIRE(api("POST", s.api_url + "/workspace/invitations", owner, {{"email", "ivy@example.test"}, {"role", "member"}},
-                {{"x-workspace-id", s.workspace_id}})
+    REQUIRE(api("POST", s.api_url + "/workspace/invitations", owner,
+                {{"email", "ivy@example.test"}, {"role", "member"}}, {{"x-workspace-id", s.workspace_id}})
                 .status == 201);
     auto mail = http("GET", s.api_url + "/dev/mail").json["data"];
     REQUIRE(mail.size() == 2);
@@ -152,8 +153,10 @@ TEST_CASE("the dev mailbox shows tokens and links while the database holds only 
     CHECK(sql(db, "SELECT count(*) FROM mail WHERE token LIKE 'v1:%' AND link LIKE 'v1:%' AND body LIKE 'v1:%'") ==
           "2");
     // A value moved to another row does not open there: the mailbox shows it empty.
-    REQUIRE(run_program(sqlite3_bin(), {db, "UPDATE mail SET token = (SELECT token FROM mail WHERE kind = 'invitation') "
-                                            "WHERE kind = 'verify_email'"},
+    REQUIRE(run_program(sqlite3_bin(),
+                        {db,
+                         "UPDATE mail SET token = (SELECT token FROM mail WHERE kind = 'invitation') "
+                         "WHERE kind = 'verify_email'"},
                         {}, "", 30)
                 .exit_code == 0);
     auto moved = http("GET", s.api_url + "/dev/mail?to=sam%40example.test").json["data"];

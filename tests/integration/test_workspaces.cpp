@@ -374,7 +374,7 @@ TEST_CASE("POST /v1/workspaces: a taken slug is 409; bad slugs and names are 422
   auto taken = api("POST", url, owner, {{"name", "Again"}, {"slug", "personal"}});
   check_error(taken, 409, "conflict");
   for (const std::string& slug : std::vector<std::string>{"ab", "Acme", "acme_corp", "acme corp", "acmé-corp",
-                                                        std::string(49, 'a'), std::string()}) {
+                                                          std::string(49, 'a'), std::string()}) {
     CAPTURE(slug);
     auto r = api("POST", url, owner, {{"name", "Bad slug"}, {"slug", slug}});
     check_error(r, 422, "validation_failed");
@@ -419,8 +419,8 @@ TEST_CASE("slab5 workspace create, list, use and delete with a session") {
   Server s;
   TempDir cfg;
   auto owner = fixtures::owner_session(s);
-  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", owner},
-                                         {"SLAB5_CONFIG_DIR", cfg.file("c")}};
+  std::map<std::string, std::string> env{
+      {"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", owner}, {"SLAB5_CONFIG_DIR", cfg.file("c")}};
   auto created = run_cli({"workspace", "create", "Team Space", "--slug", "team", "-q"}, env);
   REQUIRE(created.exit_code == 0);
   std::string id = created.out.substr(0, created.out.find('\n'));
@@ -465,9 +465,11 @@ TEST_CASE("slab5 workspace delete on a terminal asks to type the slug") {
   auto owner = fixtures::owner_session(s);
   auto made = api("POST", s.api_url + "/workspaces", owner, {{"name", "Doomed"}, {"slug", "doomed"}});
   REQUIRE(made.status == 201);
-  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", owner},
+  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url},
+                                         {"SLAB5_WORKSPACE_TOKEN", owner},
                                          {"SLAB5_WORKSPACE_ID", made.json["data"]["id"]},
-                                         {"SLAB5_CONFIG_DIR", cfg.file("c")}, {"TERM", "xterm"},
+                                         {"SLAB5_CONFIG_DIR", cfg.file("c")},
+                                         {"TERM", "xterm"},
                                          {"PATH", "/usr/bin:/bin"}};
   // Without --confirm the slug is asked for (--confirm SLUG would be the answer given in advance).
   std::string cmd = slab5_bin() + " workspace delete";

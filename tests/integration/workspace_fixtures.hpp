@@ -22,8 +22,8 @@ inline testing::Response ws_api(const std::string& method, const std::string& ur
 
 // The dev owner's session access token for the server's first workspace (or `workspace_id`).
 inline std::string owner_session(const testing::Server& s, const std::string& workspace_id = "") {
-  return testing::login(s, s.owner_email, s.owner_password, workspace_id.empty() ? s.workspace_id : workspace_id)
-      ["accessToken"];
+  return testing::login(s, s.owner_email, s.owner_password,
+                        workspace_id.empty() ? s.workspace_id : workspace_id)["accessToken"];
 }
 
 // The dev owner's user id, as the session route reports it.

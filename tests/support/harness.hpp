@@ -49,10 +49,10 @@ class Server {
   ~Server();
   Server(const Server&) = delete;
 
-  std::string base_url;   // http://127.0.0.1:PORT
-  std::string api_url;    // base_url + "/v1"
+  std::string base_url;  // http://127.0.0.1:PORT
+  std::string api_url;   // base_url + "/v1"
   int port = 0;
-  std::string token;      // the first-start API key ("" on a reused database)
+  std::string token;  // the first-start API key ("" on a reused database)
   std::string owner_email;
   std::string owner_password;
   std::string workspace_id;
@@ -109,7 +109,8 @@ CliResult run_cli_on_terminal(const std::vector<std::string>& args, const std::m
 
 // Real-route identity helpers: they go through the HTTP API like any client.
 // POST /v1/auth/session (local); returns the response's data, throws unless 200.
-Json login(const Server& s, const std::string& email, const std::string& password, const std::string& workspace_id = "");
+Json login(const Server& s, const std::string& email, const std::string& password,
+           const std::string& workspace_id = "");
 struct Member {
   std::string user_id, email, password, access_token, refresh_token;
 };

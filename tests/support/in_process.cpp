@@ -24,8 +24,7 @@ std::string Answer::header(std::string_view name) const {
 }
 
 std::string Answer::code() const {
-  if (json.is_object() && json.contains("error") && json["error"].is_object())
-    return json["error"].value("code", "");
+  if (json.is_object() && json.contains("error") && json["error"].is_object()) return json["error"].value("code", "");
   return "";
 }
 

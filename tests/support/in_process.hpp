@@ -26,8 +26,8 @@ struct Answer {
 
 struct Call {
   std::string method = "GET";
-  std::string target;  // "/v1/workspace?x=1"
-  std::string token;   // sent as Authorization: Bearer (none when empty)
+  std::string target;                                        // "/v1/workspace?x=1"
+  std::string token;                                         // sent as Authorization: Bearer (none when empty)
   nlohmann::json body = nullptr;                             // sent as JSON unless null
   std::vector<std::pair<std::string, std::string>> headers;  // extra, names in any case
 };

@@ -65,7 +65,9 @@ void send_all(int fd, const std::string& data) { (void)!send(fd, data.data(), da
 StandIn::StandIn(Handler handler) : handler_(std::move(handler)), listener_([this](int c) { return serve(c); }) {}
 
 StandIn::StandIn(int status, std::string body)
-    : StandIn([status, body = std::move(body)](const std::string&) { return StandInReply{status, body, {}}; }) {}
+    : StandIn([status, body = std::move(body)](const std::string&) {
+        return StandInReply{status, body, {}};
+      }) {}
 
 std::string StandIn::url(const std::string& path) const {
   return "http://127.0.0.1:" + std::to_string(listener_.port()) + path;

@@ -52,7 +52,7 @@ class StandIn {
   StandIn(int status, std::string body);  // the same answer to every request
 
   std::string url(const std::string& path = "") const;  // http://127.0.0.1:PORT + path
-  std::vector<std::string> request_lines();            // "GET /v1/… HTTP/1.1", in order
+  std::vector<std::string> request_lines();             // "GET /v1/… HTTP/1.1", in order
 
  private:
   bool serve(int fd);

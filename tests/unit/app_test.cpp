@@ -107,28 +107,56 @@ TEST_CASE("every route answers every caller as first_refusal decides") {
   std::string email = "viewer@example.com";
   c.request("POST", "/v1/workspace/invitations", c.token(), {{"email", email}, {"role", "readonly"}});
   auto mail = data_of(c.request("GET", "/v1/dev/mail?to=" + email, ""));
-  auto accepted =
-      data_of(c.request("POST", "/v1/auth/accept-invite", "", {{"token", mail[0]["token"]}, {"password", "viewer-pass-1"}}));
+  auto accepted = data_of(
+      c.request("POST", "/v1/auth/accept-invite", "", {{"token", mail[0]["token"]}, {"password", "viewer-pass-1"}}));
   std::string viewer = accepted["accessToken"];
   auto viewer_session = [&] { return session(email, "viewer-pass-1"); };
 
   using K = slab5::Caller::Kind;
   std::vector<TestCaller> callers = {
       {"owner key, every scope", c.token(), "", K::ApiKey, w1, false, "", scopes_of(c.token()), modules1},
-      {"key with some scopes", key_with(c, c.token(), "", {"crm:read", "tasks:write", "audit:read"}), "", K::ApiKey, w1,
-       false, "", {"crm:read", "tasks:write", "audit:read"}, modules1},
-      {"key with one scope", key_with(c, c.token(), "", {"usage:read"}), w1, K::ApiKey, w1, false, "", {"usage:read"},
+      {"key with some scopes",
+       key_with(c, c.token(), "", {"crm:read", "tasks:write", "audit:read"}),
+       "",
+       K::ApiKey,
+       w1,
+       false,
+       "",
+       {"crm:read", "tasks:write", "audit:read"},
        modules1},
-      {"key sent to another workspace", key_with(c, c.token(), "", {"crm:read"}), w2, K::ApiKey, w1, false, "",
-       {"crm:read"}, modules1},
-      {"MCP client token", key_with(c, c.token(), "", {"crm:read"}, "mcp-clients"), "", K::McpClient, w1, false, "",
-       {"crm:read"}, modules1},
+      {"key with one scope",
+       key_with(c, c.token(), "", {"usage:read"}),
+       w1,
+       K::ApiKey,
+       w1,
+       false,
+       "",
+       {"usage:read"},
+       modules1},
+      {"key sent to another workspace",
+       key_with(c, c.token(), "", {"crm:read"}),
+       w2,
+       K::ApiKey,
+       w1,
+       false,
+       "",
+       {"crm:read"},
+       modules1},
+      {"MCP client token",
+       key_with(c, c.token(), "", {"crm:read"}, "mcp-clients"),
+       "",
+       K::McpClient,
+       w1,
+       false,
+       "",
+       {"crm:read"},
+       modules1},
       {"owner session", owner, w1, K::Session, "", true, "owner", slab5::scopes_for_role("owner"), modules1},
       {"session without a workspace", owner_session(), "", K::Session, "", false, "", {}, {}},
       {"readonly session", viewer, w1, K::Session, "", true, "readonly", slab5::scopes_for_role("readonly"), modules1},
       {"readonly session, not a member", viewer_session(), w2, K::Session, "", false, "", {}, {}},
-      {"owner session, crm disabled", owner_session(), w2, K::Session, "", true, "owner", slab5::scopes_for_role("owner"),
-       modules2},
+      {"owner session, crm disabled", owner_session(), w2, K::Session, "", true, "owner",
+       slab5::scopes_for_role("owner"), modules2},
       {"key, crm disabled", w2_key, "", K::ApiKey, w2, false, "", scopes_of(w2_key), modules2},
   };
 

@@ -143,11 +143,11 @@ TEST_CASE("a partial parse that stands is the whole table's parse") {
 
 TEST_CASE("the whole table decides help, errors and anything touching another command") {
   const std::vector<std::vector<std::string>> cases = {
-      {"keys", "--help"},              // help is the whole table's
-      {"workspace", "--bogus"},        // errors are reported by the whole table
-      {"keys", "list", "workspace"},   // a token naming another command
+      {"keys", "--help"},             // help is the whole table's
+      {"workspace", "--bogus"},       // errors are reported by the whole table
+      {"keys", "list", "workspace"},  // a token naming another command
       {"workspace", "show", "extra", "config"},
-      {"help"},                        // reads the whole table
+      {"help"},  // reads the whole table
       {"completion", "bash"},
       {"--version"},
       {},

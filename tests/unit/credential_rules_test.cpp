@@ -30,8 +30,10 @@ TEST_CASE("a valid create input is accepted and its expiry normalised") {
 }
 
 TEST_CASE("create input problems are all reported at once") {
-  auto in = parse_credential_input({{"name", ""}, {"scopes", {"crm:read", "crm:read", "bi:read", "nope"}},
-                                    {"description", 3}, {"expires_at", "2001-01-01T00:00:00Z"}},
+  auto in = parse_credential_input({{"name", ""},
+                                    {"scopes", {"crm:read", "crm:read", "bi:read", "nope"}},
+                                    {"description", 3},
+                                    {"expires_at", "2001-01-01T00:00:00Z"}},
                                    kModules, kNow);
   REQUIRE(!in);
   CHECK(in.error().code == "validation_failed");

@@ -15,11 +15,12 @@ namespace fs = std::filesystem;
 
 namespace {
 struct Dir {
-  fs::path path = fs::temp_directory_path() / ("slab5-store-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
+  fs::path path =
+      fs::temp_directory_path() / ("slab5-store-" + std::to_string(::getpid()) + "-" + std::to_string(rand()));
   ~Dir() { fs::remove_all(path); }
 };
 unsigned mode_of(const fs::path& p) {
-  struct stat st{};
+  struct stat st {};
   lstat(p.c_str(), &st);
   return st.st_mode & 0777;
 }
@@ -212,7 +213,8 @@ TEST_CASE("an oversized config file is refused with its path and the fix") {
   ConfigStore store(d.path.string());
   fs::create_directories(d.path);
   { std::ofstream(store.config_path()) << "{\"a\":\"" << std::string(kMaxConfigFileBytes, 'x') << "\"}"; }
-  CHECK_THROWS_WITH_AS(store.load_config(), doctest::Contains("larger than 1 MiB; fix or remove it"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(store.load_config(), doctest::Contains("larger than 1 MiB; fix or remove it"),
+                       std::runtime_error);
 }
 
 // ---- redaction (cli.md §3: --verbose and error messages) ---------------------------------------
@@ -253,9 +255,15 @@ TEST_CASE("parse_config_bytes answers every input with a value or a message, nev
     for (int m = int(next() % 6); m >= 0; --m) {
       std::size_t at = next() % (s.size() + 1);
       switch (next() % 3) {
-        case 0: s.insert(at, 1, char(next() % 256)); break;
-        case 1: if (at < s.size()) s.erase(at, 1 + next() % 4); break;
-        default: if (at < s.size()) s[at] = "{}[]\":,\\0a"[next() % 10]; break;
+        case 0:
+          s.insert(at, 1, char(next() % 256));
+          break;
+        case 1:
+          if (at < s.size()) s.erase(at, 1 + next() % 4);
+          break;
+        default:
+          if (at < s.size()) s[at] = "{}[]\":,\\0a"[next() % 10];
+          break;
       }
     }
     for (auto kind : {ConfigFile::Config, ConfigFile::Credentials}) {

@@ -62,7 +62,7 @@ bool locked_by_this_process(const std::string& file, off_t offset) {
   pid_t child = ::fork();
   if (child == 0) {
     int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
-    struct flock fl{};
+    struct flock fl {};
     fl.l_type = F_WRLCK;
     fl.l_whence = SEEK_SET;
     fl.l_start = offset;
@@ -75,7 +75,6 @@ bool locked_by_this_process(const std::string& file, off_t offset) {
   return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 }  // namespace
-
 
 TEST_CASE("reading the WAL index leaves SQLite's locks on the -shm file alone") {
   ScratchDir dir;
@@ -103,7 +102,6 @@ TEST_CASE("reading the WAL index leaves SQLite's locks on the -shm file alone") 
   CHECK(q.integer(0) == 2);
 }
 
-
 TEST_CASE("changed_since follows the connection out of WAL mode and back") {
   ScratchDir dir;
   std::string path = dir.path + "/modes.db";
@@ -126,12 +124,11 @@ TEST_CASE("changed_since follows the connection out of WAL mode and back") {
   CHECK(a->changed_since(mark));
 }
 
-
 TEST_CASE("a new database file is 0600; an existing one loses group and other bits") {
   ScratchDir dir;
   std::string path = dir.path + "/modes.db";
   auto mode = [](const std::string& p) {
-    struct stat st{};
+    struct stat st {};
     REQUIRE(::stat(p.c_str(), &st) == 0);
     return st.st_mode & 07777;
   };
@@ -154,7 +151,6 @@ TEST_CASE("a new database file is 0600; an existing one loses group and other bi
   CHECK(q.integer(0) == 1);
 }
 
-
 TEST_CASE("changed_since falls back to PRAGMA data_version outside WAL mode") {
   ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
   auto path = scratch.path + "/slab5-unit-changes-journal.db";
@@ -172,7 +168,6 @@ TEST_CASE("changed_since falls back to PRAGMA data_version outside WAL mode") {
     CHECK(a->changed_since(mark));  // this connection
   }
 }
-
 
 TEST_CASE("the store reports constraint hits as values and rolls back unfinished transactions") {
   ScratchDir scratch;  // a directory of its own: concurrent runs never share a file

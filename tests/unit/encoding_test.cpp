@@ -10,7 +10,6 @@ using namespace slab5;
 
 TEST_CASE("CRC32 matches the standard check value") { CHECK(crc32("123456789") == 0xCBF43926u); }
 
-
 TEST_CASE("base62 is fixed width and covers 32 bits") {
   CHECK(base62_fixed(0, 6) == "000000");
   CHECK(base62_fixed(61, 2) == "0z");
@@ -19,9 +18,9 @@ TEST_CASE("base62 is fixed width and covers 32 bits") {
   CHECK_FALSE(is_base62("abc-"));
 }
 
-
 TEST_CASE("base64 and base64url round-trip") {
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00\x01", 4)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00\x01", 4)}) {
     CHECK(base64_decode(base64_encode(s)) == s);
     CHECK(base64url_decode(base64url_encode(s)) == s);
   }
@@ -29,7 +28,6 @@ TEST_CASE("base64 and base64url round-trip") {
   CHECK(base64url_encode("\xfb\xff") == "-_8");
   CHECK_FALSE(base64url_decode("a+b").has_value());
 }
-
 
 TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
   CHECK(is_valid_utf8("plain ascii"));

@@ -22,7 +22,6 @@ TEST_CASE("the error envelope has code, message, extras, request id and docs url
   CHECK(v.extra["field_errors"][0]["field"] == "name");
 }
 
-
 TEST_CASE("every error code has an HTTP status and an exit code") {
   for (const auto& e : error_table()) {
     CHECK(e.http_status >= 400);

@@ -25,8 +25,9 @@ namespace {
 using slab5d::testing::IdentityFixture;
 
 void make_account(IdentityFixture& f, bool verify = true) {
-  REQUIRE(slab5d::register_account(f.db, f.svc, f.anonymous, f.meta,
-                                   {.email = "sam@example.test", .password_hash = f.hash("right password"), .name = ""}));
+  REQUIRE(
+      slab5d::register_account(f.db, f.svc, f.anonymous, f.meta,
+                               {.email = "sam@example.test", .password_hash = f.hash("right password"), .name = ""}));
   if (verify) REQUIRE(slab5d::verify_email(f.db, f.anonymous, f.meta, f.mailed_token("sam@example.test")));
 }
 
@@ -91,9 +92,9 @@ TEST_CASE("an unverified account cannot sign in with its password") {
 TEST_CASE("a workspace the user is not a member of is workspace_not_found, and no session is made") {
   IdentityFixture f;
   make_account(f);
-  auto s = slab5d::local_login(f.db, f.svc, f.anonymous, f.meta,
-                               {.email = "sam@example.test", .password = "right password",
-                                .workspace_id = "wrk_01jabcdefghjkmnpqrstvwxyz0"});
+  auto s = slab5d::local_login(
+      f.db, f.svc, f.anonymous, f.meta,
+      {.email = "sam@example.test", .password = "right password", .workspace_id = "wrk_01jabcdefghjkmnpqrstvwxyz0"});
   REQUIRE_FALSE(s);
   CHECK(s.error().code == "workspace_not_found");
   CHECK(f.t.count("SELECT count(*) FROM sessions") == 0);

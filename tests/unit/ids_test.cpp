@@ -2,8 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <set>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include "slab5/ids.hpp"
 
@@ -25,7 +25,6 @@ TEST_CASE("ids are prefix_ plus 26 lowercase Crockford characters and sort by cr
   CHECK_FALSE(is_id("key_01arz3ndektsv4rrffq69g5fa", "key"));   // short
   CHECK_FALSE(is_id("key_01arz3ndektsv4rrffq69g5fau", "key"));  // 'u' is not Crockford
 }
-
 
 TEST_CASE("ULIDs encode the timestamp in the first ten characters") {
   // A fresh thread has no earlier ULID to stay monotonic with.

@@ -113,7 +113,8 @@ TEST_CASE("a missing or unknown kid is refused") {
 
 TEST_CASE("malformed tokens are refused") {
   const Key& k = es_key();
-  for (std::string t : {"", "abc", "a.b", "a.b.c.d", "e30.e30.", "!!!.e30.AAAA"}) CHECK_FALSE(verify(t, lookup_of(k), kOnlyES256));
+  for (std::string t : {"", "abc", "a.b", "a.b.c.d", "e30.e30.", "!!!.e30.AAAA"})
+    CHECK_FALSE(verify(t, lookup_of(k), kOnlyES256));
   auto tok = sign(k, {{"sub", "a"}});
   CHECK_FALSE(verify(tok + "=", lookup_of(k), kOnlyES256));  // padding is not base64url
 }
@@ -133,7 +134,11 @@ TEST_CASE("JWK export and import round-trip, with a stable RFC 7638 thumbprint")
   CHECK(k.kid == thumbprint(k));
   // RFC 7638 §3.1 example.
   Json rfc = {{"kty", "RSA"},
-              {"n", "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"},
+              {"n",
+               "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_"
+               "BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_"
+               "FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-"
+               "bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw"},
               {"e", "AQAB"},
               {"alg", "RS256"},
               {"kid", "2011-04-29"}};

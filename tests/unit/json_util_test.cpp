@@ -15,7 +15,7 @@ TEST_CASE("lenient readers return the member only when it has the asked type") {
   CHECK(string_or(j, "z", "dflt") == "dflt");
   CHECK(int_or(j, "n", 0) == 5);
   CHECK(int_or(j, "s", 7) == 7);
-  CHECK(int_or(j, "f", 7) == 7);  // a fraction is not an integer
+  CHECK(int_or(j, "f", 7) == 7);    // a fraction is not an integer
   CHECK(int_or(j, "big", 7) == 7);  // beyond int64 is refused, not wrapped negative
   CHECK(bool_or(j, "b", false));
   CHECK(bool_or(j, "n", false) == false);  // 5 is not true

@@ -37,9 +37,12 @@ TEST_CASE("changing or removing a membership that is gone is resource_not_found"
 
 TEST_CASE("a second user with a taken email is conflict") {
   WorkspaceFixture f;
-  auto dup = SqliteMemberStore(*f.db).insert_user(
-      NewUser{.id = "usr_dup", .tenant_id = f.tenant_id, .email = "owner@example.com", .name = "Dup",
-              .password_hash = "x", .created_at = "2026-01-01T00:00:00.000Z"});
+  auto dup = SqliteMemberStore(*f.db).insert_user(NewUser{.id = "usr_dup",
+                                                          .tenant_id = f.tenant_id,
+                                                          .email = "owner@example.com",
+                                                          .name = "Dup",
+                                                          .password_hash = "x",
+                                                          .created_at = "2026-01-01T00:00:00.000Z"});
   REQUIRE_FALSE(dup);
   CHECK(dup.error().code == "conflict");
 }

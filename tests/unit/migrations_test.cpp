@@ -34,7 +34,6 @@ TEST_CASE("migrations create the schema once and refuse a newer database") {
   }
 }
 
-
 TEST_CASE("migration 2 keeps every usage event and clusters them by workspace and id") {
   ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
   auto path = scratch.path + "/slab5-unit-migrate-usage.db";
@@ -56,13 +55,12 @@ TEST_CASE("migration 2 keeps every usage event and clusters them by workspace an
     while (q.next()) rows.push_back(q.text(0));
     CHECK(rows == std::vector<std::string>{"wrk_a use_1 404", "wrk_a use_2 200", "wrk_b use_3 200"});
     CHECK(db->query(insert, "use_1", "wrk_a", 200).run() == 19);  // (workspace, id) stays unique
-    CHECK_THROWS(db->exec("SELECT rowid FROM usage_events"));      // one b-tree, no rowid
+    CHECK_THROWS(db->exec("SELECT rowid FROM usage_events"));     // one b-tree, no rowid
     auto idx = db->query("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'usage_events'");
     REQUIRE(idx.next());
     CHECK(idx.integer(0) == 0);
   }
 }
-
 
 TEST_CASE("migration 3 links rotated credentials to their replacement and empties old mail tokens") {
   ScratchDir dir;

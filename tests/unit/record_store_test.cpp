@@ -31,10 +31,16 @@ struct Fixture {
   }
   Json record(const api::ResourceSpec& spec, Json fields, const std::string& workspace = {}) {
     auto now = slab5::format_rfc3339(slab5::now_millis());
-    Json r = {{"id", slab5::new_id(spec.id_prefix)}, {"workspace_id", workspace.empty() ? ws : workspace},
-              {"tenant_id", "ten_t"}, {"created_at", now}, {"updated_at", now}, {"version", 1},
-              {"source", "api"}, {"created_by", {{"type", "user"}, {"id", "usr_x"}}},
-              {"last_agent_actor_id", nullptr}, {"custom_fields", Json::object()}};
+    Json r = {{"id", slab5::new_id(spec.id_prefix)},
+              {"workspace_id", workspace.empty() ? ws : workspace},
+              {"tenant_id", "ten_t"},
+              {"created_at", now},
+              {"updated_at", now},
+              {"version", 1},
+              {"source", "api"},
+              {"created_by", {{"type", "user"}, {"id", "usr_x"}}},
+              {"last_agent_actor_id", nullptr},
+              {"custom_fields", Json::object()}};
     for (auto& [k, v] : fields.items()) r[k] = v;
     return r;
   }
@@ -44,7 +50,8 @@ const api::ResourceSpec& contacts() { return *api::find_resource("contacts"); }
 
 TEST_CASE("a stored record reads back as it was written") {
   Fixture f;
-  auto r = f.record(contacts(), {{"name", "Jane Doe"}, {"email", "jane@example.com"}, {"custom_fields", {{"tier", "gold"}}}});
+  auto r = f.record(contacts(),
+                    {{"name", "Jane Doe"}, {"email", "jane@example.com"}, {"custom_fields", {{"tier", "gold"}}}});
   REQUIRE(f.store.insert(contacts(), r));
   auto got = f.store.get(contacts(), f.ws, r["id"]);
   REQUIRE(got);
@@ -104,8 +111,8 @@ TEST_CASE("lists are newest first, paginated by keyset, filtered and searched") 
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     auto r = f.record(contacts(), {{"name", "Person " + std::to_string(i)},
-                                  {"email", i % 2 ? "odd@example.com" : "even@example.com"},
-                                  {"notes", i == 3 ? "Met Janet at the fair" : "nothing"}});
+                                   {"email", i % 2 ? "odd@example.com" : "even@example.com"},
+                                   {"notes", i == 3 ? "Met Janet at the fair" : "nothing"}});
     REQUIRE(f.store.insert(contacts(), r));
     ids.push_back(r["id"]);
   }
@@ -135,7 +142,8 @@ TEST_CASE("lists are newest first, paginated by keyset, filtered and searched") 
 
 TEST_CASE("custom field filters compare the stored value") {
   Fixture f;
-  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "A"}, {"custom_fields", {{"vip", true}, {"n", 3}}}})));
+  REQUIRE(
+      f.store.insert(contacts(), f.record(contacts(), {{"name", "A"}, {"custom_fields", {{"vip", true}, {"n", 3}}}})));
   REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "B"}, {"custom_fields", {{"vip", false}}}})));
   RecordQuery q{.workspace_id = f.ws};
   q.filters = {{"custom_fields.vip", RecordFilter::Op::Eq, "true"}};
@@ -178,8 +186,9 @@ TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") 
   auto r = f.record(contacts(), {{"name", "Jane"}});
   REQUIRE(f.store.insert(contacts(), r));
   // A database from before the column existed: drop it and forget the schema hash.
-  f.db->exec("DROP INDEX IF EXISTS contacts_by_email; ALTER TABLE contacts DROP COLUMN phone; "
-             "DELETE FROM meta WHERE key = 'record_tables';");
+  f.db->exec(
+      "DROP INDEX IF EXISTS contacts_by_email; ALTER TABLE contacts DROP COLUMN phone; "
+      "DELETE FROM meta WHERE key = 'record_tables';");
   sync_record_tables(*f.db);
   auto got = **f.store.get(contacts(), f.ws, r["id"]);
   CHECK(got["name"] == "Jane");

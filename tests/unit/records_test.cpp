@@ -177,9 +177,11 @@ TEST_CASE("appending to a ticket's messages needs the ticket; activities cannot 
 
 TEST_CASE("CMS slugs are derived from the title and unique per collection") {
   Fixture f;
-  auto e = *f.records->create(res("cms-entries"), f.actor, f.meta, Json{{"title", "Hello World"}, {"collection", "blog"}});
+  auto e =
+      *f.records->create(res("cms-entries"), f.actor, f.meta, Json{{"title", "Hello World"}, {"collection", "blog"}});
   CHECK(e["slug"] == "hello-world");
-  auto dup = f.records->create(res("cms-entries"), f.actor, f.meta, Json{{"title", "Hello world"}, {"collection", "blog"}});
+  auto dup =
+      f.records->create(res("cms-entries"), f.actor, f.meta, Json{{"title", "Hello world"}, {"collection", "blog"}});
   REQUIRE_FALSE(dup);
   CHECK(dup.error().code == "conflict");
   auto pub = *f.records->update(res("cms-entries"), f.actor, f.meta, e["id"], Json{{"status", "published"}});

@@ -16,6 +16,7 @@ TEST_CASE("docs/resources.md is written from the resource table") {
   std::ifstream in(path);
   std::stringstream have;
   have << in.rdbuf();
-  CHECK_MESSAGE(have.str() == want,
-                "docs/resources.md is out of date: SLAB5_UPDATE_DOCS=1 build/dev/tests/unit_tests -tc='docs/resources.md*'");
+  CHECK_MESSAGE(
+      have.str() == want,
+      "docs/resources.md is out of date: SLAB5_UPDATE_DOCS=1 build/dev/tests/unit_tests -tc='docs/resources.md*'");
 }

@@ -98,7 +98,8 @@ TEST_CASE("custom_fields: key pattern, value types, counts and size") {
                            WriteMode::Create);
   REQUIRE(ok.has_value());
   CHECK((*ok->custom_fields)["tier"] == "gold");
-  CHECK_FALSE(validate_input(res("contacts"), Json{{"name", "J"}, {"custom_fields", {{"Bad-Key", 1}}}}, WriteMode::Create));
+  CHECK_FALSE(
+      validate_input(res("contacts"), Json{{"name", "J"}, {"custom_fields", {{"Bad-Key", 1}}}}, WriteMode::Create));
   CHECK_FALSE(validate_input(res("contacts"), Json{{"name", "J"}, {"custom_fields", {{"k", Json::array()}}}},
                              WriteMode::Create));
   CHECK_FALSE(validate_input(res("contacts"), Json{{"name", "J"}, {"custom_fields", {{"k", std::string(2001, 'x')}}}},
@@ -118,15 +119,15 @@ TEST_CASE("custom_fields: key pattern, value types, counts and size") {
 }
 
 TEST_CASE("related_resource_id must match related_resource_type") {
-  auto mismatch = validate_input(res("tasks"),
-                                 Json{{"title", "t"}, {"related_resource_type", "deal"},
-                                      {"related_resource_id", "con_01jabcdefghjkmnpqrstvwxyz0"}},
-                                 WriteMode::Create);
+  auto mismatch = validate_input(
+      res("tasks"),
+      Json{
+          {"title", "t"}, {"related_resource_type", "deal"}, {"related_resource_id", "con_01jabcdefghjkmnpqrstvwxyz0"}},
+      WriteMode::Create);
   REQUIRE_FALSE(mismatch.has_value());
   CHECK(bad_fields(mismatch.error()) == std::set<std::string>{"related_resource_id"});
-  auto missing_type = validate_input(res("tasks"),
-                                     Json{{"title", "t"}, {"related_resource_id", "con_01jabcdefghjkmnpqrstvwxyz0"}},
-                                     WriteMode::Create);
+  auto missing_type = validate_input(
+      res("tasks"), Json{{"title", "t"}, {"related_resource_id", "con_01jabcdefghjkmnpqrstvwxyz0"}}, WriteMode::Create);
   REQUIRE_FALSE(missing_type.has_value());
   CHECK(bad_fields(missing_type.error()) == std::set<std::string>{"related_resource_type"});
 }
@@ -136,7 +137,8 @@ TEST_CASE("patterns, dates and times") {
   CHECK_FALSE(validate_input(res("cms-entries"), Json{{"title", "T"}, {"collection", "Blog"}}, WriteMode::Create));
   CHECK_FALSE(validate_input(res("activities"), Json{{"type", "Call!"}, {"summary", "s"}}, WriteMode::Create));
   CHECK(validate_input(res("deals"), Json{{"name", "D"}, {"expected_close_date", "2028-02-29"}}, WriteMode::Create));
-  CHECK_FALSE(validate_input(res("deals"), Json{{"name", "D"}, {"expected_close_date", "2027-02-29"}}, WriteMode::Create));
+  CHECK_FALSE(
+      validate_input(res("deals"), Json{{"name", "D"}, {"expected_close_date", "2027-02-29"}}, WriteMode::Create));
   auto t = validate_input(res("tasks"), Json{{"title", "t"}, {"due_at", "2026-12-01T09:00:00Z"}}, WriteMode::Create);
   REQUIRE(t.has_value());
   CHECK(t->values["due_at"] == "2026-12-01T09:00:00.000Z");

@@ -14,9 +14,11 @@ using slab5cli::similar_words;
 TEST_CASE("control characters are escaped: ESC, OSC, BEL, CR, C1, bidi overrides, bytes that are not UTF-8") {
   CHECK(escape_controls("\x1b[2J\x1b]0;owned\x07 Mallory") == "\\e[2J\\e]0;owned\\x07 Mallory");
   CHECK(escape_controls("a\rb\bc\x7f") == "a\\rb\\x08c\\x7f");
-  CHECK(escape_controls("\xc2\x9b" "31m") == "\\u009b31m");        // the one-code-point CSI
-  CHECK(escape_controls("x\xe2\x80\xaey") == "x\\u202ey");          // right-to-left override
-  CHECK(escape_controls("\x9b" "31m") == "\\x9b31m");               // a lone byte, not UTF-8
+  CHECK(escape_controls("\xc2\x9b"
+                        "31m") == "\\u009b31m");            // the one-code-point CSI
+  CHECK(escape_controls("x\xe2\x80\xaey") == "x\\u202ey");  // right-to-left override
+  CHECK(escape_controls("\x9b"
+                        "31m") == "\\x9b31m");  // a lone byte, not UTF-8
   CHECK(escape_controls("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac") == "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac");
   CHECK(escape_controls("back\\slash") == "back\\slash");
 }

@@ -16,7 +16,6 @@ TEST_CASE("RFC 3339 times format with milliseconds in UTC and parse back") {
   CHECK_FALSE(parse_rfc3339("yesterday").has_value());
 }
 
-
 TEST_CASE("durations: 15m, 1h, 7d, bare seconds; garbage refused") {
   CHECK(parse_duration("15m") == 15 * 60000);
   CHECK(parse_duration("1h") == 3600000);

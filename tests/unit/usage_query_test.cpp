@@ -4,8 +4,8 @@
 #include <deque>
 
 #include "domain/usage_query.hpp"
-#include "workspace_fixture.hpp"
 #include "usage_recorder.hpp"
+#include "workspace_fixture.hpp"
 
 using namespace slab5d;
 using slab5d::testing::TempDb;

@@ -2,8 +2,8 @@
 // through the UsageStore's multi-row insert.
 #include <doctest/doctest.h>
 
-#include "workspace_fixture.hpp"
 #include "usage_recorder.hpp"
+#include "workspace_fixture.hpp"
 
 using namespace slab5d;
 using slab5d::testing::TempDb;

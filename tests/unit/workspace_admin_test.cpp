@@ -21,7 +21,9 @@ TEST_CASE("workspace names are trimmed, 1-100 characters (not bytes), without co
   std::string accented;
   for (int i = 0; i < 100; ++i) accented += "\xc3\xa9";
   CHECK(validate_workspace_name(accented).has_value());
-  CHECK_FALSE(validate_workspace_name("a\x01" "b").has_value());
+  CHECK_FALSE(validate_workspace_name("a\x01"
+                                      "b")
+                  .has_value());
   auto e = validate_workspace_name("");
   CHECK(e.error().code == "validation_failed");
   CHECK(e.error().extra["field_errors"][0]["field"] == "name");
@@ -49,7 +51,6 @@ TEST_CASE("derived slugs are valid and unique") {
   CHECK(derive_slug(*t.db, "Acme Corp") == "acme-corp-2");
 }
 
-
 TEST_CASE("renaming writes the workspace, its audit row and the call's usage in one unit, and no event") {
   WorkspaceFixture f;
   auto owner = f.session(f.owner_id, "owner");
@@ -57,7 +58,8 @@ TEST_CASE("renaming writes the workspace, its audit row and the call's usage in 
   REQUIRE(ws);
   CHECK(ws->name == "Acme Two");
   CHECK(find_workspace(*f.db, f.ws.id)->name == "Acme Two");
-  auto q = f.db->query("SELECT status, before_json, after_json, route FROM audit_events WHERE action = 'workspace.updated'");
+  auto q =
+      f.db->query("SELECT status, before_json, after_json, route FROM audit_events WHERE action = 'workspace.updated'");
   REQUIRE(q.next());
   CHECK(q.integer(0) == 200);
   CHECK(slab5::Json::parse(q.text(1))["name"] == "Acme");

@@ -8,12 +8,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "../support/temp_db.hpp"
 #include "domain/actor.hpp"
 #include "domain/workspaces.hpp"
 #include "slab5/access.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "../support/temp_db.hpp"
 #include "store/sqlite/member_store.hpp"
 #include "store/sqlite/workspace_store.hpp"
 

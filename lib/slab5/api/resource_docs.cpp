@@ -16,8 +16,8 @@ std::string field_notes(const FieldSpec& f) {
       add("≤ " + std::to_string(f.effective_max_len()) + " chars");
       break;
     case FieldType::Pattern: {
-      add("`[" + std::string(f.charset) + "]{" + std::to_string(f.min_len) + "," + std::to_string(f.effective_max_len()) +
-          "}`");
+      add("`[" + std::string(f.charset) + "]{" + std::to_string(f.min_len) + "," +
+          std::to_string(f.effective_max_len()) + "}`");
       break;
     }
     case FieldType::Enum: {
@@ -26,12 +26,23 @@ std::string field_notes(const FieldSpec& f) {
       add(v);
       break;
     }
-    case FieldType::Reference: add("→ " + std::string(f.references)); break;
-    case FieldType::Member: add("→ a member of the workspace"); break;
-    case FieldType::Related: add("→ the record named by related_resource_type"); break;
-    case FieldType::Integer: add("≥ " + std::to_string(f.min)); break;
-    case FieldType::Object: add("≤ " + std::to_string(f.effective_max_len() / 1024) + " KiB"); break;
-    default: break;
+    case FieldType::Reference:
+      add("→ " + std::string(f.references));
+      break;
+    case FieldType::Member:
+      add("→ a member of the workspace");
+      break;
+    case FieldType::Related:
+      add("→ the record named by related_resource_type");
+      break;
+    case FieldType::Integer:
+      add("≥ " + std::to_string(f.min));
+      break;
+    case FieldType::Object:
+      add("≤ " + std::to_string(f.effective_max_len() / 1024) + " KiB");
+      break;
+    default:
+      break;
   }
   if (!f.default_value.empty()) add("default " + std::string(f.default_value));
   if (f.default_rule == "first_open_stage") add("default: the first open stage");
@@ -64,7 +75,8 @@ void describe(std::string& md, const ResourceSpec& r, const std::string& path) {
   if (r.order_by == "oldest") md += "Listed oldest first. ";
   if (r.append_only) md += "Append-only: `PATCH` and `DELETE` are `405`. ";
   for (const auto& g : r.delete_guards)
-    md += "Deleting one that `" + std::string(g.route) + "." + std::string(g.field) + "` still names is `409 conflict`. ";
+    md +=
+        "Deleting one that `" + std::string(g.route) + "." + std::string(g.field) + "` still names is `409 conflict`. ";
   if (!r.unique_key.empty()) {
     md += "Unique per workspace:";
     for (auto u : r.unique_key) md += " `" + std::string(u) + "`";
@@ -99,8 +111,9 @@ std::string resources_markdown() {
   for (const auto& r : resource_table()) {
     if (r.is_child()) continue;
     if (r.route == "assets") {
-      md += "## Asset — `/v1/assets`\n\nDescribed in the resource table, not served yet: `slab5d` answers `404` "
-            "until the upload protocol (signed `PUT`, streamed to disk, `Range` downloads) is in place.\n\n";
+      md +=
+          "## Asset — `/v1/assets`\n\nDescribed in the resource table, not served yet: `slab5d` answers `404` "
+          "until the upload protocol (signed `PUT`, streamed to disk, `Range` downloads) is in place.\n\n";
       continue;
     }
     std::string path = "/v1/" + std::string(r.route);

@@ -46,8 +46,9 @@ Json custom_fields_schema(bool allow_null) {
   Json value{{"type", allow_null ? Json::array({"string", "number", "boolean", "null"})
                                  : Json::array({"string", "number", "boolean"})}};
   return Json{{"type", "object"},
-              {"description", "Up to 50 custom keys ([a-z][a-z0-9_]{0,39}) with string (≤ 2,000 chars), number or "
-                              "boolean values; at most 16 KiB in all."},
+              {"description",
+               "Up to 50 custom keys ([a-z][a-z0-9_]{0,39}) with string (≤ 2,000 chars), number or "
+               "boolean values; at most 16 KiB in all."},
               {"maxProperties", kMaxCustomFields},
               {"propertyNames", {{"pattern", "^[a-z][a-z0-9_]{0,39}$"}}},
               {"additionalProperties", value}};
@@ -66,32 +67,56 @@ Json field_schema(const FieldSpec& f) {
   auto max = f.effective_max_len();
   switch (f.type) {
     case FieldType::Text:
-    case FieldType::LongText: s = string_schema(max); break;
-    case FieldType::Email: s = string_schema(max, "email"); break;
-    case FieldType::Url: s = string_schema(max, "uri"); break;
-    case FieldType::Hostname: s = string_schema(max, "hostname"); break;
+    case FieldType::LongText:
+      s = string_schema(max);
+      break;
+    case FieldType::Email:
+      s = string_schema(max, "email");
+      break;
+    case FieldType::Url:
+      s = string_schema(max, "uri");
+      break;
+    case FieldType::Hostname:
+      s = string_schema(max, "hostname");
+      break;
     case FieldType::Integer:
       s = Json{{"type", "integer"}, {"minimum", f.min}};
       if (f.max > 0) s["maximum"] = f.max;
       break;
-    case FieldType::Boolean: s = Json{{"type", "boolean"}}; break;
-    case FieldType::Time: s = Json{{"type", "string"}, {"format", "date-time"}}; break;
-    case FieldType::Date: s = Json{{"type", "string"}, {"format", "date"}}; break;
+    case FieldType::Boolean:
+      s = Json{{"type", "boolean"}};
+      break;
+    case FieldType::Time:
+      s = Json{{"type", "string"}, {"format", "date-time"}};
+      break;
+    case FieldType::Date:
+      s = Json{{"type", "string"}, {"format", "date"}};
+      break;
     case FieldType::Enum: {
       s = Json{{"type", "string"}, {"enum", Json::array()}};
       for (auto v : f.values) s["enum"].push_back(v);
       break;
     }
-    case FieldType::Currency: s = Json{{"type", "string"}, {"pattern", "^[A-Z]{3}$"}}; break;
-    case FieldType::Pattern: s = Json{{"type", "string"}, {"pattern", charset_regex(f.charset, f.min_len, max)}}; break;
+    case FieldType::Currency:
+      s = Json{{"type", "string"}, {"pattern", "^[A-Z]{3}$"}};
+      break;
+    case FieldType::Pattern:
+      s = Json{{"type", "string"}, {"pattern", charset_regex(f.charset, f.min_len, max)}};
+      break;
     case FieldType::Reference: {
       const auto* target = find_resource(f.references);
       s = Json{{"type", "string"}, {"pattern", "^" + std::string(target ? target->id_prefix : "") + "_[0-9a-z]{26}$"}};
       break;
     }
-    case FieldType::Member: s = Json{{"type", "string"}, {"pattern", "^usr_[0-9a-z]{26}$"}}; break;
-    case FieldType::Related: s = Json{{"type", "string"}, {"pattern", "^(con|cmp|lead|deal|tkt)_[0-9a-z]{26}$"}}; break;
-    case FieldType::Object: s = Json{{"type", "object"}}; break;
+    case FieldType::Member:
+      s = Json{{"type", "string"}, {"pattern", "^usr_[0-9a-z]{26}$"}};
+      break;
+    case FieldType::Related:
+      s = Json{{"type", "string"}, {"pattern", "^(con|cmp|lead|deal|tkt)_[0-9a-z]{26}$"}};
+      break;
+    case FieldType::Object:
+      s = Json{{"type", "object"}};
+      break;
   }
   if (!f.description.empty()) s["description"] = f.description;
   return s;
@@ -124,12 +149,8 @@ Json record_schema(const ResourceSpec& spec) {
     props[std::string(f.name)] = f.required ? s : nullable(s);
     if (!redefines) required.push_back(f.name);
   }
-  return Json{{"type", "object"},
-              {"title", spec.title},
-              {"description", spec.description},
-              {"properties", props},
-              {"required", required},
-              {"additionalProperties", false}};
+  return Json{{"type", "object"},    {"title", spec.title},  {"description", spec.description},
+              {"properties", props}, {"required", required}, {"additionalProperties", false}};
 }
 
 Json create_schema(const ResourceSpec& spec) {
@@ -147,7 +168,9 @@ Json create_schema(const ResourceSpec& spec) {
     if (f.required) required.push_back(f.name);
   }
   props["custom_fields"] = custom_fields_schema(false);
-  props["idempotency_key"] = Json{{"type", "string"}, {"minLength", 1}, {"maxLength", 255},
+  props["idempotency_key"] = Json{{"type", "string"},
+                                  {"minLength", 1},
+                                  {"maxLength", 255},
                                   {"description", "Makes the create safe to retry (kept 24 hours)."}};
   Json out{{"type", "object"}, {"properties", props}};
   if (!required.empty()) out["required"] = required;
@@ -189,13 +212,15 @@ Json list_parameters(const ResourceSpec& spec) {
   for (const auto& flt : spec.filters) {
     const auto* f = spec.field(flt.field);
     Json s = f ? field_schema(*f) : Json{{"type", "string"}};
-    if (flt.kind != FilterSpec::Kind::Exact) s = Json{{"type", "string"}, {"description", "A time or a relative form (15m, 7d)."}};
+    if (flt.kind != FilterSpec::Kind::Exact)
+      s = Json{{"type", "string"}, {"description", "A time or a relative form (15m, 7d)."}};
     p[std::string(flt.param)] = s;
   }
   for (auto name : {"created_after", "created_before", "updated_since"})
     p[name] = Json{{"type", "string"}, {"description", "A time or a relative form (15m, 1h, 7d)."}};
   if (!spec.text_fields.empty())
-    p["query"] = Json{{"type", "string"}, {"maxLength", 200},
+    p["query"] = Json{{"type", "string"},
+                      {"maxLength", 200},
                       {"description", "Case-insensitive search over whole words and word prefixes."}};
   p["sort"] = Json{{"type", "string"}, {"enum", {"-created_at", "created_at", "-updated_at", "updated_at"}}};
   return p;

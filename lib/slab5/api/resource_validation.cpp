@@ -15,7 +15,9 @@ using Json = nlohmann::json;
 namespace {
 
 std::string_view trim(std::string_view s) {
-  auto is_space = [](unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; };
+  auto is_space = [](unsigned char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   while (!s.empty() && is_space(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && is_space(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
@@ -45,7 +47,9 @@ std::string describe_charset(std::string_view charset) {
       out += std::string(1, charset[i]) + "-" + charset[i + 2];
       i += 2;
     } else {
-      out += charset[i] == '-' ? std::string("'-'") : charset[i] == '_' ? std::string("'_'") : std::string(1, charset[i]);
+      out += charset[i] == '-'   ? std::string("'-'")
+             : charset[i] == '_' ? std::string("'_'")
+                                 : std::string(1, charset[i]);
     }
   }
   return out;
@@ -80,9 +84,12 @@ bool is_email(std::string_view e) {
 
 bool is_http_url(std::string_view u) {
   std::string_view rest;
-  if (u.substr(0, 7) == "http://") rest = u.substr(7);
-  else if (u.substr(0, 8) == "https://") rest = u.substr(8);
-  else return false;
+  if (u.substr(0, 7) == "http://")
+    rest = u.substr(7);
+  else if (u.substr(0, 8) == "https://")
+    rest = u.substr(8);
+  else
+    return false;
   if (has_control(u) || u.find(' ') != std::string_view::npos) return false;
   auto end = rest.find_first_of("/?#");
   auto authority = rest.substr(0, end);
@@ -175,8 +182,7 @@ std::optional<Json> validate_value(const FieldSpec& f, const Json& v, std::vecto
     case FieldType::Url: {
       auto s = want_string();
       if (!s) return std::nullopt;
-      if (s->size() > static_cast<std::size_t>(max) || !is_http_url(*s))
-        return bad("must be an absolute http(s) URL");
+      if (s->size() > static_cast<std::size_t>(max) || !is_http_url(*s)) return bad("must be an absolute http(s) URL");
       return Json(*s);
     }
     case FieldType::Hostname: {
@@ -254,8 +260,8 @@ std::optional<Json> validate_value(const FieldSpec& f, const Json& v, std::vecto
     case FieldType::Related: {
       if (v.is_string()) {
         const auto* target = find_resource_by_prefix(v.get_ref<const std::string&>());
-        if (target && std::find(related_types().begin(), related_types().end(), target->singular) !=
-                          related_types().end() &&
+        if (target &&
+            std::find(related_types().begin(), related_types().end(), target->singular) != related_types().end() &&
             is_id(v.get_ref<const std::string&>(), target->id_prefix))
           return v;
       }
@@ -306,8 +312,10 @@ void merge_patch(Json& target, const Json& patch) {
   }
   if (!target.is_object()) target = Json::object();
   for (const auto& [key, value] : patch.items()) {
-    if (value.is_null()) target.erase(key);
-    else target[key] = value;  // custom_fields values are scalars: no deeper merge needed
+    if (value.is_null())
+      target.erase(key);
+    else
+      target[key] = value;  // custom_fields values are scalars: no deeper merge needed
   }
 }
 
@@ -320,14 +328,16 @@ Result<ValidatedInput> validate_input(const ResourceSpec& spec, const Json& body
     auto it = body.find(f.name);
     bool given = it != body.end();
     if (mode == WriteMode::Patch && given && f.create_only) {
-      errors.push_back({std::string(f.name), "cannot be changed after the " + std::string(spec.singular) +
-                                                 " is created"});
+      errors.push_back(
+          {std::string(f.name), "cannot be changed after the " + std::string(spec.singular) + " is created"});
       continue;
     }
     if (given && it->is_null()) {
       if (mode == WriteMode::Patch) {
-        if (f.required) errors.push_back({std::string(f.name), "is required and cannot be cleared"});
-        else out.values[std::string(f.name)] = nullptr;
+        if (f.required)
+          errors.push_back({std::string(f.name), "is required and cannot be cleared"});
+        else
+          out.values[std::string(f.name)] = nullptr;
         continue;
       }
       given = false;  // on create, null is the same as absent
@@ -337,14 +347,18 @@ Result<ValidatedInput> validate_input(const ResourceSpec& spec, const Json& body
       if (!v) continue;
       bool empty_string = v->is_string() && v->get_ref<const std::string&>().empty();
       if (empty_string) {
-        if (f.required) errors.push_back({std::string(f.name), "is required"});
-        else if (mode == WriteMode::Patch) out.values[std::string(f.name)] = nullptr;
+        if (f.required)
+          errors.push_back({std::string(f.name), "is required"});
+        else if (mode == WriteMode::Patch)
+          out.values[std::string(f.name)] = nullptr;
         continue;
       }
       out.values[std::string(f.name)] = std::move(*v);
     } else if (mode == WriteMode::Create) {
-      if (f.required) errors.push_back({std::string(f.name), "is required"});
-      else if (!f.default_value.empty()) out.values[std::string(f.name)] = Json::parse(f.default_value);
+      if (f.required)
+        errors.push_back({std::string(f.name), "is required"});
+      else if (!f.default_value.empty())
+        out.values[std::string(f.name)] = Json::parse(f.default_value);
     }
   }
   // related_resource_id names a record of the type related_resource_type gives.
@@ -379,8 +393,10 @@ Result<Json> validate_action_input(const ActionSpec& action, const Json& body) {
   for (const auto& f : action.input) {
     auto it = body.find(f.name);
     if (it == body.end() || it->is_null()) {
-      if (f.required) errors.push_back({std::string(f.name), "is required"});
-      else if (!f.default_value.empty()) out[std::string(f.name)] = Json::parse(f.default_value);
+      if (f.required)
+        errors.push_back({std::string(f.name), "is required"});
+      else if (!f.default_value.empty())
+        out[std::string(f.name)] = Json::parse(f.default_value);
       continue;
     }
     if (auto v = validate_value(f, *it, errors, std::string(f.name))) out[std::string(f.name)] = std::move(*v);

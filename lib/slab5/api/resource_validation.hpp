@@ -30,8 +30,8 @@ Result<nlohmann::json> validate_action_input(const ActionSpec& action, const nlo
 
 // One field's value (not null), normalised (trimmed, upper-cased currency, canonical time);
 // on a bad value appends to `errors` and returns nullopt.
-std::optional<nlohmann::json> validate_value(const FieldSpec& f, const nlohmann::json& v, std::vector<FieldError>& errors,
-                                             const std::string& path);
+std::optional<nlohmann::json> validate_value(const FieldSpec& f, const nlohmann::json& v,
+                                             std::vector<FieldError>& errors, const std::string& path);
 
 // custom_fields rules; `allow_null` for a PATCH's merge patch.
 void validate_custom_fields(const nlohmann::json& v, bool allow_null, std::vector<FieldError>& errors);

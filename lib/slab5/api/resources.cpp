@@ -27,8 +27,8 @@ FieldSpec of_type(std::string_view name, FieldType type, std::string_view descri
 }
 FieldSpec enumeration(std::string_view name, std::vector<std::string_view> values, std::string_view def,
                       std::string_view description) {
-  return FieldSpec{.name = name, .type = T::Enum, .description = description, .values = std::move(values),
-                   .default_value = def};
+  return FieldSpec{
+      .name = name, .type = T::Enum, .description = description, .values = std::move(values), .default_value = def};
 }
 FieldSpec reference(std::string_view name, std::string_view route, std::string_view description) {
   return FieldSpec{.name = name, .type = T::Reference, .description = description, .references = route};
@@ -55,21 +55,32 @@ FieldSpec related_id() {
 std::vector<ResourceSpec> build_table() {
   std::vector<ResourceSpec> t;
 
-  t.push_back(ResourceSpec{
-      .route = "contacts", .id_prefix = "con", .module = "crm", .scope = "crm", .singular = "contact",
-      .plural = "contacts", .title = "Contact", .description = "A person the workspace deals with.",
-      .fields = {required_text("name", "Full name."), of_type("email", T::Email, "Email address."),
-                 text("phone", "Phone number.", 50), text("title", "Job title."),
-                 reference("company_id", "companies", "The company the contact works for."),
-                 text("company_name", "The company's name as written on the contact."),
-                 long_text("notes", "Free-form notes.")},
-      .filters = {{"company_id", "company_id"}, {"email", "email"}},
-      .text_fields = {"name", "email", "company_name", "notes"},
-      .example = R"({"name": "Jane Doe", "email": "jane@example.com", "title": "CTO"})"});
+  t.push_back(ResourceSpec{.route = "contacts",
+                           .id_prefix = "con",
+                           .module = "crm",
+                           .scope = "crm",
+                           .singular = "contact",
+                           .plural = "contacts",
+                           .title = "Contact",
+                           .description = "A person the workspace deals with.",
+                           .fields = {required_text("name", "Full name."), of_type("email", T::Email, "Email address."),
+                                      text("phone", "Phone number.", 50), text("title", "Job title."),
+                                      reference("company_id", "companies", "The company the contact works for."),
+                                      text("company_name", "The company's name as written on the contact."),
+                                      long_text("notes", "Free-form notes.")},
+                           .filters = {{"company_id", "company_id"}, {"email", "email"}},
+                           .text_fields = {"name", "email", "company_name", "notes"},
+                           .example = R"({"name": "Jane Doe", "email": "jane@example.com", "title": "CTO"})"});
 
   t.push_back(ResourceSpec{
-      .route = "companies", .id_prefix = "cmp", .module = "crm", .scope = "crm", .singular = "company",
-      .plural = "companies", .title = "Company", .description = "An organisation the workspace deals with.",
+      .route = "companies",
+      .id_prefix = "cmp",
+      .module = "crm",
+      .scope = "crm",
+      .singular = "company",
+      .plural = "companies",
+      .title = "Company",
+      .description = "An organisation the workspace deals with.",
       .fields = {required_text("name", "Company name."), of_type("domain", T::Hostname, "Web domain (example.com)."),
                  of_type("website", T::Url, "Website URL."), text("industry", "Industry."),
                  FieldSpec{.name = "employee_count", .type = T::Integer, .description = "Number of employees."},
@@ -82,8 +93,14 @@ std::vector<ResourceSpec> build_table() {
                                  "Where the lead stands; `converted` is set by the convert action only.");
   lead_status.create_values = {"new", "working", "qualified", "disqualified"};
   t.push_back(ResourceSpec{
-      .route = "leads", .id_prefix = "lead", .module = "crm", .scope = "crm", .singular = "lead", .plural = "leads",
-      .title = "Lead", .description = "A prospective customer, converted into a company, contact and deal.",
+      .route = "leads",
+      .id_prefix = "lead",
+      .module = "crm",
+      .scope = "crm",
+      .singular = "lead",
+      .plural = "leads",
+      .title = "Lead",
+      .description = "A prospective customer, converted into a company, contact and deal.",
       .fields = {required_text("name", "Full name."), of_type("email", T::Email, "Email address."),
                  text("phone", "Phone number.", 50), text("company_name", "The lead's company."),
                  enumeration("source", {"manual", "website", "referral", "campaign", "import", "api", "mcp", "other"},
@@ -97,7 +114,9 @@ std::vector<ResourceSpec> build_table() {
       .filters = {{"status", "status"}, {"source", "source"}, {"owner_id", "owner_id"}},
       .text_fields = {"name", "email", "company_name", "notes"},
       .actions = {ActionSpec{
-          .name = "convert", .event = "lead.converted", .tool = "convert_lead",
+          .name = "convert",
+          .event = "lead.converted",
+          .tool = "convert_lead",
           .description = "Convert the lead: make (or reuse by name) its company, make its contact and, with "
                          "create_deal, a deal on the first open stage, in one transaction.",
           .input = {of_type("create_deal", T::Boolean, "Also make a deal."),
@@ -107,69 +126,116 @@ std::vector<ResourceSpec> build_table() {
           .returns_record = false}},
       .example = R"({"name": "Sam Lee", "email": "sam@example.com", "company_name": "Lee Ltd", "source": "website"})"});
 
-  t.push_back(ResourceSpec{
-      .route = "deal-stages", .id_prefix = "stg", .module = "crm", .scope = "crm", .singular = "deal_stage",
-      .plural = "deal_stages", .title = "Deal stage", .description = "A step of the sales pipeline.",
-      .fields = {required_text("name", "Stage name."),
-                 FieldSpec{.name = "position", .type = T::Integer, .description = "Order in the pipeline (default: last).",
-                           .default_rule = "last_position"},
-                 enumeration("outcome", {"open", "won", "lost"}, R"("open")",
-                             "Whether deals on this stage are open, won or lost.")},
-      .filters = {{"outcome", "outcome"}},
-      .text_fields = {"name"},
-      .order_by = "position",
-      .delete_guards = {{"deals", "stage_id"}},
-      .example = R"({"name": "negotiation", "position": 3})",
-      .initial = R"([{"name": "discovery", "position": 1, "outcome": "open"},
+  t.push_back(ResourceSpec{.route = "deal-stages",
+                           .id_prefix = "stg",
+                           .module = "crm",
+                           .scope = "crm",
+                           .singular = "deal_stage",
+                           .plural = "deal_stages",
+                           .title = "Deal stage",
+                           .description = "A step of the sales pipeline.",
+                           .fields = {required_text("name", "Stage name."),
+                                      FieldSpec{.name = "position",
+                                                .type = T::Integer,
+                                                .description = "Order in the pipeline (default: last).",
+                                                .default_rule = "last_position"},
+                                      enumeration("outcome", {"open", "won", "lost"}, R"("open")",
+                                                  "Whether deals on this stage are open, won or lost.")},
+                           .filters = {{"outcome", "outcome"}},
+                           .text_fields = {"name"},
+                           .order_by = "position",
+                           .delete_guards = {{"deals", "stage_id"}},
+                           .example = R"({"name": "negotiation", "position": 3})",
+                           .initial = R"([{"name": "discovery", "position": 1, "outcome": "open"},
                      {"name": "proposal_sent", "position": 2, "outcome": "open"},
                      {"name": "legal_review", "position": 3, "outcome": "open"},
                      {"name": "won", "position": 4, "outcome": "won"},
                      {"name": "lost", "position": 5, "outcome": "lost"}])"});
 
   t.push_back(ResourceSpec{
-      .route = "deals", .id_prefix = "deal", .module = "crm", .scope = "crm", .singular = "deal", .plural = "deals",
-      .title = "Deal", .description = "A sale in progress, on a stage of the pipeline.",
+      .route = "deals",
+      .id_prefix = "deal",
+      .module = "crm",
+      .scope = "crm",
+      .singular = "deal",
+      .plural = "deals",
+      .title = "Deal",
+      .description = "A sale in progress, on a stage of the pipeline.",
       .fields = {required_text("name", "Deal name."), reference("company_id", "companies", "The customer company."),
                  reference("contact_id", "contacts", "The main contact."),
-                 FieldSpec{.name = "stage_id", .type = T::Reference, .description = "The stage (default: the first open stage).",
-                           .references = "deal-stages", .default_rule = "first_open_stage"},
-                 FieldSpec{.name = "amount_cents", .type = T::Integer, .description = "Amount in cents (1200.00 → 120000)."},
-                 FieldSpec{.name = "currency", .type = T::Currency, .description = "ISO 4217 currency code.",
+                 FieldSpec{.name = "stage_id",
+                           .type = T::Reference,
+                           .description = "The stage (default: the first open stage).",
+                           .references = "deal-stages",
+                           .default_rule = "first_open_stage"},
+                 FieldSpec{
+                     .name = "amount_cents", .type = T::Integer, .description = "Amount in cents (1200.00 → 120000)."},
+                 FieldSpec{.name = "currency",
+                           .type = T::Currency,
+                           .description = "ISO 4217 currency code.",
                            .default_value = R"("USD")"},
                  of_type("expected_close_date", T::Date, "Expected close date (YYYY-MM-DD)."),
                  read_only(enumeration("status", {"open", "won", "lost"}, "", "The outcome of the deal's stage.")),
                  read_only(of_type("closed_at", T::Time, "When the deal moved to a won or lost stage."))},
-      .filters = {{"stage_id", "stage_id"}, {"company_id", "company_id"}, {"contact_id", "contact_id"}, {"status", "status"}},
+      .filters =
+          {{"stage_id", "stage_id"}, {"company_id", "company_id"}, {"contact_id", "contact_id"}, {"status", "status"}},
       .text_fields = {"name"},
       .example = R"({"name": "Acme renewal", "amount_cents": 120000, "currency": "USD"})"});
 
   auto task_status = enumeration("status", {"open", "completed", "canceled"}, R"("open")", "The task's state.");
-  t.push_back(ResourceSpec{
-      .route = "tasks", .id_prefix = "task", .module = "tasks", .scope = "tasks", .singular = "task", .plural = "tasks",
-      .title = "Task", .description = "Something a member has to do, optionally about a record.",
-      .fields = {required_text("title", "What to do."), long_text("description", "Details."), task_status,
-                 of_type("due_at", T::Time, "When it is due."), member("assignee_id", "The member it is assigned to."),
-                 related_type(), related_id(),
-                 read_only(of_type("completed_at", T::Time, "When the task was completed."))},
-      .filters = {{"status", "status"}, {"assignee_id", "assignee_id"}, {"related_resource_id", "related_resource_id"},
-                  {"due_before", "due_at", FilterSpec::Kind::Before}, {"due_after", "due_at", FilterSpec::Kind::After}},
-      .text_fields = {"title", "description"},
-      .actions = {ActionSpec{.name = "complete", .event = "task.completed", .tool = "complete_task",
-                             .description = "Mark the task completed (sets completed_at)."}},
-      .example = R"({"title": "Call Jane about the renewal", "due_at": "2026-12-01T09:00:00.000Z"})"});
+  t.push_back(
+      ResourceSpec{.route = "tasks",
+                   .id_prefix = "task",
+                   .module = "tasks",
+                   .scope = "tasks",
+                   .singular = "task",
+                   .plural = "tasks",
+                   .title = "Task",
+                   .description = "Something a member has to do, optionally about a record.",
+                   .fields = {required_text("title", "What to do."), long_text("description", "Details."), task_status,
+                              of_type("due_at", T::Time, "When it is due."),
+                              member("assignee_id", "The member it is assigned to."), related_type(), related_id(),
+                              read_only(of_type("completed_at", T::Time, "When the task was completed."))},
+                   .filters = {{"status", "status"},
+                               {"assignee_id", "assignee_id"},
+                               {"related_resource_id", "related_resource_id"},
+                               {"due_before", "due_at", FilterSpec::Kind::Before},
+                               {"due_after", "due_at", FilterSpec::Kind::After}},
+                   .text_fields = {"title", "description"},
+                   .actions = {ActionSpec{.name = "complete",
+                                          .event = "task.completed",
+                                          .tool = "complete_task",
+                                          .description = "Mark the task completed (sets completed_at)."}},
+                   .example = R"({"title": "Call Jane about the renewal", "due_at": "2026-12-01T09:00:00.000Z"})"});
 
   t.push_back(ResourceSpec{
-      .route = "activities", .id_prefix = "act", .module = "activity_log", .scope = "activity",
-      .singular = "activity", .plural = "activities", .title = "Activity",
+      .route = "activities",
+      .id_prefix = "act",
+      .module = "activity_log",
+      .scope = "activity",
+      .singular = "activity",
+      .plural = "activities",
+      .title = "Activity",
       .description = "An append-only entry in the activity log: a note, call, email, meeting or inbound webhook.",
-      .fields = {FieldSpec{.name = "type", .type = T::Pattern, .description = "Kind of activity (note, call, email, …).",
-                           .required = true, .max_len = 40, .charset = "a-z_"},
-                 FieldSpec{.name = "summary", .type = T::LongText, .description = "What happened.", .required = true,
+      .fields = {FieldSpec{.name = "type",
+                           .type = T::Pattern,
+                           .description = "Kind of activity (note, call, email, …).",
+                           .required = true,
+                           .max_len = 40,
+                           .charset = "a-z_"},
+                 FieldSpec{.name = "summary",
+                           .type = T::LongText,
+                           .description = "What happened.",
+                           .required = true,
                            .max_len = 2000},
-                 FieldSpec{.name = "occurred_at", .type = T::Time, .description = "When it happened (default: now).",
+                 FieldSpec{.name = "occurred_at",
+                           .type = T::Time,
+                           .description = "When it happened (default: now).",
                            .default_rule = "now"},
                  related_type(), related_id(),
-                 FieldSpec{.name = "metadata", .type = T::Object, .description = "Structured details (≤ 64 KiB).",
+                 FieldSpec{.name = "metadata",
+                           .type = T::Object,
+                           .description = "Structured details (≤ 64 KiB).",
                            .max_len = 64 * 1024}},
       .filters = {{"type", "type"}, {"related_resource_id", "related_resource_id"}},
       .text_fields = {"summary"},
@@ -177,8 +243,13 @@ std::vector<ResourceSpec> build_table() {
       .example = R"({"type": "call", "summary": "Discussed the renewal with Jane"})"});
 
   t.push_back(ResourceSpec{
-      .route = "support-tickets", .id_prefix = "tkt", .module = "support", .scope = "support",
-      .singular = "support_ticket", .plural = "support_tickets", .title = "Support ticket",
+      .route = "support-tickets",
+      .id_prefix = "tkt",
+      .module = "support",
+      .scope = "support",
+      .singular = "support_ticket",
+      .plural = "support_tickets",
+      .title = "Support ticket",
       .description = "A customer's request, with customer-facing messages and internal comments.",
       .fields = {required_text("subject", "Subject line."), long_text("description", "The request."),
                  enumeration("status", {"open", "pending", "solved", "closed"}, R"("open")", "The ticket's state."),
@@ -186,42 +257,75 @@ std::vector<ResourceSpec> build_table() {
                  of_type("requester_email", T::Email, "The requester's address."),
                  text("requester_name", "The requester's name."), member("assignee_id", "The assigned member."),
                  reference("contact_id", "contacts", "The requester's contact record.")},
-      .filters = {{"status", "status"}, {"priority", "priority"}, {"assignee_id", "assignee_id"},
+      .filters = {{"status", "status"},
+                  {"priority", "priority"},
+                  {"assignee_id", "assignee_id"},
                   {"contact_id", "contact_id"}},
       .text_fields = {"subject", "description", "requester_email"},
       .example = R"({"subject": "Cannot sign in", "requester_email": "jane@example.com", "priority": "high"})"});
 
   t.push_back(ResourceSpec{
-      .route = "messages", .id_prefix = "msg", .module = "support", .scope = "support",
-      .singular = "support_ticket_message", .plural = "ticket_messages", .title = "Ticket message",
+      .route = "messages",
+      .id_prefix = "msg",
+      .module = "support",
+      .scope = "support",
+      .singular = "support_ticket_message",
+      .plural = "ticket_messages",
+      .title = "Ticket message",
       .description = "A customer-facing message on a ticket; append-only, oldest first.",
       .fields = {FieldSpec{.name = "body", .type = T::LongText, .description = "The message.", .required = true},
                  enumeration("author_type", {"customer", "agent"}, R"("agent")", "Who wrote it."),
                  of_type("author_email", T::Email, "The author's address.")},
-      .append_only = true, .order_by = "oldest", .parent = "support-tickets", .parent_field = "ticket_id",
+      .append_only = true,
+      .order_by = "oldest",
+      .parent = "support-tickets",
+      .parent_field = "ticket_id",
       .example = R"({"body": "We have reset your password.", "author_type": "agent"})"});
 
   t.push_back(ResourceSpec{
-      .route = "comments", .id_prefix = "cmt", .module = "support", .scope = "support",
-      .singular = "support_ticket_comment", .plural = "ticket_comments", .title = "Ticket comment",
+      .route = "comments",
+      .id_prefix = "cmt",
+      .module = "support",
+      .scope = "support",
+      .singular = "support_ticket_comment",
+      .plural = "ticket_comments",
+      .title = "Ticket comment",
       .description = "An internal comment on a ticket, never shown to the customer; append-only, oldest first.",
       .fields = {FieldSpec{.name = "body", .type = T::LongText, .description = "The comment.", .required = true}},
-      .append_only = true, .order_by = "oldest", .parent = "support-tickets", .parent_field = "ticket_id",
+      .append_only = true,
+      .order_by = "oldest",
+      .parent = "support-tickets",
+      .parent_field = "ticket_id",
       .example = R"({"body": "Customer is on the enterprise plan."})"});
 
   t.push_back(ResourceSpec{
-      .route = "cms-entries", .id_prefix = "ent", .module = "cms", .scope = "cms", .singular = "cms_entry",
-      .plural = "cms_entries", .title = "CMS entry", .description = "A piece of content in a collection.",
+      .route = "cms-entries",
+      .id_prefix = "ent",
+      .module = "cms",
+      .scope = "cms",
+      .singular = "cms_entry",
+      .plural = "cms_entries",
+      .title = "CMS entry",
+      .description = "A piece of content in a collection.",
       .fields = {required_text("title", "Title."),
-                 FieldSpec{.name = "collection", .type = T::Pattern, .description = "Collection (e.g. blog).",
-                           .required = true, .max_len = 64, .charset = "a-z0-9-"},
-                 FieldSpec{.name = "slug", .type = T::Pattern,
+                 FieldSpec{.name = "collection",
+                           .type = T::Pattern,
+                           .description = "Collection (e.g. blog).",
+                           .required = true,
+                           .max_len = 64,
+                           .charset = "a-z0-9-"},
+                 FieldSpec{.name = "slug",
+                           .type = T::Pattern,
                            .description = "URL slug, unique per collection (default: derived from the title).",
-                           .max_len = 120, .charset = "a-z0-9-", .default_rule = "slug_from_title"},
+                           .max_len = 120,
+                           .charset = "a-z0-9-",
+                           .default_rule = "slug_from_title"},
                  enumeration("status", {"draft", "published", "archived"}, R"("draft")", "Publication state."),
-                 FieldSpec{.name = "body", .type = T::LongText, .description = "Content (≤ 256 KiB).",
-                           .max_len = 256 * 1024},
-                 FieldSpec{.name = "fields", .type = T::Object, .description = "Structured content (≤ 64 KiB).",
+                 FieldSpec{
+                     .name = "body", .type = T::LongText, .description = "Content (≤ 256 KiB).", .max_len = 256 * 1024},
+                 FieldSpec{.name = "fields",
+                           .type = T::Object,
+                           .description = "Structured content (≤ 64 KiB).",
                            .max_len = 64 * 1024},
                  read_only(of_type("published_at", T::Time, "When the entry was first published."))},
       .filters = {{"collection", "collection"}, {"status", "status"}, {"slug", "slug"}},
@@ -230,17 +334,38 @@ std::vector<ResourceSpec> build_table() {
       .example = R"({"title": "Hello world", "collection": "blog", "body": "First post."})"});
 
   t.push_back(ResourceSpec{
-      .route = "assets", .id_prefix = "asset", .module = "assets", .scope = "assets", .singular = "asset",
-      .plural = "assets", .title = "Asset", .description = "A file: created with its size and type, then uploaded.",
+      .route = "assets",
+      .id_prefix = "asset",
+      .module = "assets",
+      .scope = "assets",
+      .singular = "asset",
+      .plural = "assets",
+      .title = "Asset",
+      .description = "A file: created with its size and type, then uploaded.",
       .fields = {required_text("name", "Display name."),
-                 FieldSpec{.name = "asset_type", .type = T::Enum, .description = "Kind of file.", .required = true,
+                 FieldSpec{.name = "asset_type",
+                           .type = T::Enum,
+                           .description = "Kind of file.",
+                           .required = true,
                            .values = {"image", "video", "audio", "document", "other"}},
-                 FieldSpec{.name = "file_name", .type = T::Text, .description = "File name.", .required = true,
-                           .create_only = true, .max_len = 255},
-                 FieldSpec{.name = "mime_type", .type = T::Text, .description = "MIME type of the bytes.",
-                           .required = true, .create_only = true, .max_len = 255},
-                 FieldSpec{.name = "byte_size", .type = T::Integer, .description = "Exact size of the upload in bytes.",
-                           .required = true, .create_only = true, .min = 1},
+                 FieldSpec{.name = "file_name",
+                           .type = T::Text,
+                           .description = "File name.",
+                           .required = true,
+                           .create_only = true,
+                           .max_len = 255},
+                 FieldSpec{.name = "mime_type",
+                           .type = T::Text,
+                           .description = "MIME type of the bytes.",
+                           .required = true,
+                           .create_only = true,
+                           .max_len = 255},
+                 FieldSpec{.name = "byte_size",
+                           .type = T::Integer,
+                           .description = "Exact size of the upload in bytes.",
+                           .required = true,
+                           .create_only = true,
+                           .min = 1},
                  read_only(enumeration("status", {"upload_pending", "available"}, "", "Upload state.")),
                  read_only(text("sha256", "SHA-256 of the bytes (hex), once uploaded.", 64)),
                  read_only(of_type("upload_url", T::Url, "Where to PUT the bytes (signed, 1 hour).")),
@@ -250,9 +375,12 @@ std::vector<ResourceSpec> build_table() {
                  read_only(of_type("download_url", T::Url, "Where to GET the bytes (signed, 1 hour)."))},
       .filters = {{"asset_type", "asset_type"}, {"status", "status"}},
       .text_fields = {"name", "file_name"},
-      .actions = {ActionSpec{.name = "complete", .event = "asset.available", .tool = "complete_asset",
+      .actions = {ActionSpec{.name = "complete",
+                             .event = "asset.available",
+                             .tool = "complete_asset",
                              .description = "Mark the upload finished once the bytes have arrived."}},
-      .example = R"({"name": "Logo", "asset_type": "image", "file_name": "logo.png", "mime_type": "image/png", "byte_size": 2048})",
+      .example =
+          R"({"name": "Logo", "asset_type": "image", "file_name": "logo.png", "mime_type": "image/png", "byte_size": 2048})",
       .served = false});
 
   return t;
@@ -264,8 +392,8 @@ const std::vector<ResourceSpec>& table() {
 }
 
 constexpr std::array<std::string_view, 10> kRecordFields = {
-    "id",     "workspace_id", "tenant_id",           "created_at",   "updated_at",
-    "version", "source",      "created_by",          "last_agent_actor_id", "custom_fields"};
+    "id",      "workspace_id", "tenant_id",  "created_at",          "updated_at",
+    "version", "source",       "created_by", "last_agent_actor_id", "custom_fields"};
 
 // ISO 4217 active codes.
 constexpr std::string_view kCurrencies[] = {
@@ -284,22 +412,38 @@ constexpr std::string_view kCurrencies[] = {
 
 std::string_view field_type_name(FieldType t) {
   switch (t) {
-    case T::Text: return "text";
-    case T::LongText: return "long text";
-    case T::Email: return "email";
-    case T::Url: return "url";
-    case T::Hostname: return "hostname";
-    case T::Integer: return "integer";
-    case T::Boolean: return "boolean";
-    case T::Time: return "time";
-    case T::Date: return "date";
-    case T::Enum: return "enum";
-    case T::Currency: return "currency";
-    case T::Pattern: return "pattern";
-    case T::Reference: return "reference";
-    case T::Member: return "member";
-    case T::Related: return "related";
-    case T::Object: return "object";
+    case T::Text:
+      return "text";
+    case T::LongText:
+      return "long text";
+    case T::Email:
+      return "email";
+    case T::Url:
+      return "url";
+    case T::Hostname:
+      return "hostname";
+    case T::Integer:
+      return "integer";
+    case T::Boolean:
+      return "boolean";
+    case T::Time:
+      return "time";
+    case T::Date:
+      return "date";
+    case T::Enum:
+      return "enum";
+    case T::Currency:
+      return "currency";
+    case T::Pattern:
+      return "pattern";
+    case T::Reference:
+      return "reference";
+    case T::Member:
+      return "member";
+    case T::Related:
+      return "related";
+    case T::Object:
+      return "object";
   }
   return "text";
 }
@@ -307,13 +451,20 @@ std::string_view field_type_name(FieldType t) {
 std::int64_t FieldSpec::effective_max_len() const {
   if (max_len > 0) return max_len;
   switch (type) {
-    case T::LongText: return 10000;
-    case T::Email: return 254;
-    case T::Url: return 2048;
-    case T::Hostname: return 253;
-    case T::Object: return 64 * 1024;
-    case T::Pattern: return 200;
-    default: return 200;
+    case T::LongText:
+      return 10000;
+    case T::Email:
+      return 254;
+    case T::Url:
+      return 2048;
+    case T::Hostname:
+      return 253;
+    case T::Object:
+      return 64 * 1024;
+    case T::Pattern:
+      return 200;
+    default:
+      return 200;
   }
 }
 

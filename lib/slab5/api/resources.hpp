@@ -17,22 +17,22 @@
 namespace slab5::api {
 
 enum class FieldType {
-  Text,        // a string up to max_len (default 200)
-  LongText,    // a string up to max_len (default 10,000)
-  Email,       // an address: local@domain.tld
-  Url,         // an absolute http(s) URL
-  Hostname,    // example.com
-  Integer,     // a whole number ≥ min (and ≤ max when max > 0)
+  Text,      // a string up to max_len (default 200)
+  LongText,  // a string up to max_len (default 10,000)
+  Email,     // an address: local@domain.tld
+  Url,       // an absolute http(s) URL
+  Hostname,  // example.com
+  Integer,   // a whole number ≥ min (and ≤ max when max > 0)
   Boolean,
-  Time,        // RFC 3339
-  Date,        // YYYY-MM-DD
-  Enum,        // one of `values`
-  Currency,    // ISO 4217 code, upper case
-  Pattern,     // a string of `charset` characters, min_len … max_len long
-  Reference,   // the id of a record of `references` in the same workspace
-  Member,      // the id (usr_…) of a member of the workspace
-  Related,     // related_resource_id: a record of the type named by related_resource_type
-  Object,      // a JSON object up to max_len bytes serialised
+  Time,       // RFC 3339
+  Date,       // YYYY-MM-DD
+  Enum,       // one of `values`
+  Currency,   // ISO 4217 code, upper case
+  Pattern,    // a string of `charset` characters, min_len … max_len long
+  Reference,  // the id of a record of `references` in the same workspace
+  Member,     // the id (usr_…) of a member of the workspace
+  Related,    // related_resource_id: a record of the type named by related_resource_type
+  Object,     // a JSON object up to max_len bytes serialised
 };
 
 std::string_view field_type_name(FieldType t);
@@ -41,19 +41,19 @@ struct FieldSpec {
   std::string_view name;
   FieldType type = FieldType::Text;
   std::string_view description;
-  bool required = false;   // on create; clearing it with null in a PATCH is refused
-  bool read_only = false;  // set by the server only (status of a deal, converted_at, …)
-  bool create_only = false;  // may be given on create, never changed after
-  std::int64_t max_len = 0;  // strings: characters (0 = the type's default); Object: bytes
-  std::int64_t min_len = 1;  // Pattern only
-  std::int64_t min = 0;      // Integer
-  std::int64_t max = 0;      // Integer (0 = no maximum)
-  std::vector<std::string_view> values;  // Enum
-  std::string_view charset;  // Pattern: the allowed characters ("a-z0-9-": ranges allowed)
-  std::string_view references;  // Reference: the route of the referenced resource
-  std::string_view default_value;  // JSON text of the default on create ("" = none)
-  std::string_view default_rule;   // a named default computed at create ("first_open_stage",
-                                   // "now", "last_position", "slug_from_title")
+  bool required = false;                        // on create; clearing it with null in a PATCH is refused
+  bool read_only = false;                       // set by the server only (status of a deal, converted_at, …)
+  bool create_only = false;                     // may be given on create, never changed after
+  std::int64_t max_len = 0;                     // strings: characters (0 = the type's default); Object: bytes
+  std::int64_t min_len = 1;                     // Pattern only
+  std::int64_t min = 0;                         // Integer
+  std::int64_t max = 0;                         // Integer (0 = no maximum)
+  std::vector<std::string_view> values;         // Enum
+  std::string_view charset;                     // Pattern: the allowed characters ("a-z0-9-": ranges allowed)
+  std::string_view references;                  // Reference: the route of the referenced resource
+  std::string_view default_value;               // JSON text of the default on create ("" = none)
+  std::string_view default_rule;                // a named default computed at create ("first_open_stage",
+                                                // "now", "last_position", "slug_from_title")
   std::vector<std::string_view> create_values;  // Enum: the values a client may set
                                                 // (empty = all); the rest come from actions
 
@@ -69,9 +69,9 @@ struct FilterSpec {
 
 // An action: POST /v1/<route>/{id}/<name>.
 struct ActionSpec {
-  std::string_view name;         // "convert"
-  std::string_view event;        // "lead.converted"
-  std::string_view tool;         // MCP tool name ("convert_lead")
+  std::string_view name;   // "convert"
+  std::string_view event;  // "lead.converted"
+  std::string_view tool;   // MCP tool name ("convert_lead")
   std::string_view description;
   std::vector<FieldSpec> input;  // the body's fields (all optional unless required)
   bool returns_record = true;    // false: the action answers its own object (convert)
@@ -96,16 +96,16 @@ struct ResourceSpec {
   std::vector<FieldSpec> fields;
   std::vector<FilterSpec> filters;
   std::vector<std::string_view> text_fields;  // searched by ?query=
-  bool append_only = false;     // PATCH and DELETE are 405
-  std::string_view order_by;    // "" = newest first by id; "position" = by that field
+  bool append_only = false;                   // PATCH and DELETE are 405
+  std::string_view order_by;                  // "" = newest first by id; "position" = by that field
   std::vector<DeleteGuard> delete_guards;
   std::vector<std::string_view> unique_key;  // fields unique together in a workspace (409)
   std::vector<ActionSpec> actions;
-  std::string_view parent;      // children: the parent's route ("support-tickets")
+  std::string_view parent;        // children: the parent's route ("support-tickets")
   std::string_view parent_field;  // children: the column holding the parent id ("ticket_id")
-  std::string_view example;     // a create body for the docs and the CLI help (JSON text)
-  std::string_view initial;     // records every workspace starts with (JSON array of fields)
-  bool served = true;           // slab5d serves its routes (false: described, not served yet)
+  std::string_view example;       // a create body for the docs and the CLI help (JSON text)
+  std::string_view initial;       // records every workspace starts with (JSON array of fields)
+  bool served = true;             // slab5d serves its routes (false: described, not served yet)
 
   const FieldSpec* field(std::string_view name) const;
   bool is_child() const { return !parent.empty(); }
@@ -113,7 +113,7 @@ struct ResourceSpec {
 };
 
 std::span<const ResourceSpec> resource_table();
-const ResourceSpec* find_resource(std::string_view route);       // top-level or child route
+const ResourceSpec* find_resource(std::string_view route);         // top-level or child route
 const ResourceSpec* find_resource_by_prefix(std::string_view id);  // "con_…" → contacts
 const ResourceSpec* find_child(std::string_view parent_route, std::string_view child_route);
 std::vector<const ResourceSpec*> children_of(std::string_view parent_route);

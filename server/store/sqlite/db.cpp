@@ -23,7 +23,7 @@ bool is_plain_path(const std::string& path) {
 // by descriptor: closing a descriptor of a database file would drop the POSIX locks that
 // SQLite holds on it in this process.
 void restrict_mode(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) != 0 && st.st_uid == ::geteuid())
     (void)::chmod(path.c_str(), st.st_mode & 0700);
 }
@@ -102,7 +102,8 @@ int Query::run() {
 
 std::string Query::text(int col) const {
   auto p = sqlite3_column_text(stmt_, col);
-  return p ? std::string(reinterpret_cast<const char*>(p), std::size_t(sqlite3_column_bytes(stmt_, col))) : std::string();
+  return p ? std::string(reinterpret_cast<const char*>(p), std::size_t(sqlite3_column_bytes(stmt_, col)))
+           : std::string();
 }
 std::optional<std::string> Query::opt_text(int col) const {
   if (is_null(col)) return std::nullopt;

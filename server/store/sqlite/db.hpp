@@ -25,6 +25,7 @@ class DbError : public std::runtime_error {
   DbError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
   int code() const { return code_; }
   bool busy() const;
+
  private:
   int code_;
 };
@@ -116,7 +117,7 @@ class Db {
   sqlite3* handle_;
   std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
-  void* shm_ = nullptr;  // WAL-index region 0, mapped and owned by SQLite (valid while its WAL is open)
+  void* shm_ = nullptr;                  // WAL-index region 0, mapped and owned by SQLite (valid while its WAL is open)
   sqlite3_file* shm_journal_ = nullptr;  // the journal file object shm_ was found with
   bool shm_resolved_ = false;
 };
@@ -130,6 +131,7 @@ class Tx {
   explicit Tx(Db& db);  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks
   ~Tx();
   void commit();
+
  private:
   Db& db_;
   bool done_ = false;

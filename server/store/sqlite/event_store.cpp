@@ -55,8 +55,9 @@ slab5::Result<std::vector<Json>> SqliteEventStore::list(const EventQuery& eq) {
 
 slab5::Result<std::optional<Json>> SqliteEventStore::get(const std::string& workspace_id, const std::string& id,
                                                          const std::string& not_before) {
-  auto q = db_.query(std::string("SELECT ") + kColumns + " FROM events WHERE id = ? AND workspace_id = ? AND created_at >= ?",
-                     id, workspace_id, not_before);
+  auto q = db_.query(
+      std::string("SELECT ") + kColumns + " FROM events WHERE id = ? AND workspace_id = ? AND created_at >= ?", id,
+      workspace_id, not_before);
   if (!q.next()) return std::optional<Json>{};
   return std::optional<Json>{row(q)};
 }
@@ -64,9 +65,10 @@ slab5::Result<std::optional<Json>> SqliteEventStore::get(const std::string& work
 slab5::Status SqliteEventStore::append(const NewEvent& e) {
   std::optional<std::string> previous;
   if (e.previous) previous = e.previous->dump();
-  auto q = db_.query("INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
-                     "VALUES (?,?,?,?,?,?,?)",
-                     e.id, e.workspace_id, e.type, e.data.dump(), previous, e.request_id, e.created_at);
+  auto q = db_.query(
+      "INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
+      "VALUES (?,?,?,?,?,?,?)",
+      e.id, e.workspace_id, e.type, e.data.dump(), previous, e.request_id, e.created_at);
   return sqlite::run_checked(db_, q, "The event cannot be written: its id is taken.");
 }
 

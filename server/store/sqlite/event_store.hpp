@@ -1,7 +1,7 @@
 // EventStore on SQLite: the `events` table of migration 3.
 #pragma once
-#include "store/sqlite/db.hpp"
 #include "store/event_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -11,7 +11,7 @@ class SqliteEventStore final : public EventStore {
   slab5::Status append(const NewEvent& e) override;
   slab5::Result<std::vector<nlohmann::json>> list(const EventQuery& q) override;
   slab5::Result<std::optional<nlohmann::json>> get(const std::string& workspace_id, const std::string& id,
-                                                    const std::string& not_before) override;
+                                                   const std::string& not_before) override;
 
  private:
   Db& db_;

@@ -2,8 +2,8 @@
 // mail_throttle, sessions, used_refresh_tokens, invitations, signing_keys and mail tables of
 // migration 1 (memberships are read, and written only by accepting an invitation).
 #pragma once
-#include "store/sqlite/db.hpp"
 #include "store/identity_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

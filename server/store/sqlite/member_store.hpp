@@ -1,7 +1,7 @@
 // MemberStore on SQLite: the `memberships` table joined with `users`.
 #pragma once
-#include "store/sqlite/db.hpp"
 #include "store/member_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

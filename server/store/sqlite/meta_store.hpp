@@ -1,7 +1,7 @@
 // MetaStore on SQLite: the `meta` key/value table.
 #pragma once
-#include "store/sqlite/db.hpp"
 #include "store/meta_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 

@@ -54,7 +54,8 @@ const std::vector<Column>& columns(const ResourceSpec& spec) {
       {"last_agent_actor_id", "last_agent_actor_id", Column::Kind::Text, false},
       {"custom_fields", "custom_fields", Column::Kind::Json, true},
   };
-  if (spec.is_child()) c.push_back({std::string(spec.parent_field), std::string(spec.parent_field), Column::Kind::Text, true});
+  if (spec.is_child())
+    c.push_back({std::string(spec.parent_field), std::string(spec.parent_field), Column::Kind::Text, true});
   for (const auto& f : spec.fields) {
     Column::Kind kind = f.type == FieldType::Object ? Column::Kind::Json
                         : is_integer(f.type)        ? Column::Kind::Integer
@@ -78,12 +79,17 @@ Json row_to_json(const ResourceSpec& spec, const Query& q) {
     int col = i++;
     if (c.json.empty()) continue;  // the origin column of a resource whose field is `source`
     switch (c.kind) {
-      case Column::Kind::Text: r[c.json] = q.is_null(col) ? Json(nullptr) : Json(q.text(col)); break;
+      case Column::Kind::Text:
+        r[c.json] = q.is_null(col) ? Json(nullptr) : Json(q.text(col));
+        break;
       case Column::Kind::Integer: {
         const auto* f = spec.field(c.json);
-        if (q.is_null(col)) r[c.json] = nullptr;
-        else if (f && f->type == FieldType::Boolean) r[c.json] = q.integer(col) != 0;
-        else r[c.json] = q.integer(col);
+        if (q.is_null(col))
+          r[c.json] = nullptr;
+        else if (f && f->type == FieldType::Boolean)
+          r[c.json] = q.integer(col) != 0;
+        else
+          r[c.json] = q.integer(col);
         break;
       }
       case Column::Kind::Json: {
@@ -95,7 +101,9 @@ Json row_to_json(const ResourceSpec& spec, const Query& q) {
         }
         break;
       }
-      case Column::Kind::ActorType: actor_type = q.is_null(col) ? "" : q.text(col); break;
+      case Column::Kind::ActorType:
+        actor_type = q.is_null(col) ? "" : q.text(col);
+        break;
       case Column::Kind::ActorId:
         r[c.json] = actor_type.empty() ? Json(nullptr) : Json{{"type", actor_type}, {"id", q.text(col)}};
         break;
@@ -119,22 +127,32 @@ void bind_value(Query& q, int i, const Column& c, const Json& record) {
       return;
     }
     const auto& v = (*it)[c.kind == Column::Kind::ActorType ? "type" : "id"];
-    if (v.is_string()) q.bind(i, v.get<std::string>());
-    else q.bind(i, Null{});
+    if (v.is_string())
+      q.bind(i, v.get<std::string>());
+    else
+      q.bind(i, Null{});
     return;
   }
   if (it == record.end() || it->is_null()) {
-    if (c.kind == Column::Kind::Json && c.not_null) q.bind(i, std::string("{}"));
-    else q.bind(i, Null{});
+    if (c.kind == Column::Kind::Json && c.not_null)
+      q.bind(i, std::string("{}"));
+    else
+      q.bind(i, Null{});
     return;
   }
   switch (c.kind) {
-    case Column::Kind::Json: q.bind(i, it->dump()); break;
-    case Column::Kind::Integer:
-      if (it->is_boolean()) q.bind(i, it->get<bool>());
-      else q.bind(i, it->get<std::int64_t>());
+    case Column::Kind::Json:
+      q.bind(i, it->dump());
       break;
-    default: q.bind(i, it->is_string() ? it->get<std::string>() : it->dump()); break;
+    case Column::Kind::Integer:
+      if (it->is_boolean())
+        q.bind(i, it->get<bool>());
+      else
+        q.bind(i, it->get<std::int64_t>());
+      break;
+    default:
+      q.bind(i, it->is_string() ? it->get<std::string>() : it->dump());
+      break;
   }
 }
 
@@ -146,16 +164,20 @@ slab5::Status constraint_error(const ResourceSpec& spec, Db& db) {
     return slab5::fail("conflict", "A " + std::string(spec.singular) + " with this " + fields + " already exists.");
   }
   // A foreign key (the workspace or the parent went) or another constraint: never a 2xx.
-  return slab5::fail("conflict", "The " + std::string(spec.singular) + " cannot be written: what it belongs to no longer exists.");
+  return slab5::fail("conflict",
+                     "The " + std::string(spec.singular) + " cannot be written: what it belongs to no longer exists.");
 }
 
 std::string sort_column(RecordSort s) {
   switch (s) {
     case RecordSort::UpdatedDesc:
-    case RecordSort::UpdatedAsc: return "updated_at";
+    case RecordSort::UpdatedAsc:
+      return "updated_at";
     case RecordSort::Position:
-    case RecordSort::PositionDesc: return "position";
-    default: return "";
+    case RecordSort::PositionDesc:
+      return "position";
+    default:
+      return "";
   }
 }
 
@@ -173,8 +195,10 @@ std::string fts_query(std::string_view text) {
     word.clear();
   };
   for (unsigned char ch : text) {
-    if (std::isalnum(ch) || ch >= 0x80) word += static_cast<char>(ch);
-    else flush();
+    if (std::isalnum(ch) || ch >= 0x80)
+      word += static_cast<char>(ch);
+    else
+      flush();
   }
   flush();
   return out;
@@ -192,8 +216,10 @@ struct TableSql {
 
 std::string column_sql(const ResourceSpec& spec, const Column& c, bool in_create) {
   std::string sql = quote(c.sql) + (c.kind == Column::Kind::Integer ? " INTEGER" : " TEXT");
-  if (in_create && c.sql == "id") sql += " PRIMARY KEY";
-  else if (c.not_null && in_create) sql += " NOT NULL";
+  if (in_create && c.sql == "id")
+    sql += " PRIMARY KEY";
+  else if (c.not_null && in_create)
+    sql += " NOT NULL";
   if (c.sql == "workspace_id") sql += " REFERENCES workspaces(id) ON DELETE CASCADE";
   if (spec.is_child() && c.sql == spec.parent_field)
     sql += " REFERENCES " + slab5::api::find_resource(spec.parent)->table_name() + "(id) ON DELETE CASCADE";
@@ -330,7 +356,8 @@ void sync_record_tables(Db& db) {
     for (const auto& [ws, tenant] : workspaces) insert_initial_records(db, *spec, ws, tenant);
   }
   auto mark = db.query(
-      "INSERT INTO meta (key, value) VALUES ('record_tables', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      "INSERT INTO meta (key, value) VALUES ('record_tables', ?) ON CONFLICT (key) DO UPDATE SET value = "
+      "excluded.value",
       wanted);
   if (mark.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "cannot record the app-plane schema");
   tx.commit();
@@ -378,8 +405,9 @@ slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& re
 
 slab5::Result<std::optional<Json>> SqliteRecordStore::get(const ResourceSpec& spec, const std::string& workspace_id,
                                                           const std::string& id) {
-  auto q = db_.query("SELECT " + select_list(spec) + " FROM " + spec.table_name() + " WHERE id = ? AND workspace_id = ?",
-                     id, workspace_id);
+  auto q =
+      db_.query("SELECT " + select_list(spec) + " FROM " + spec.table_name() + " WHERE id = ? AND workspace_id = ?", id,
+                workspace_id);
   if (!q.next()) return std::optional<Json>{};
   return std::optional<Json>{row_to_json(spec, q)};
 }
@@ -396,7 +424,8 @@ slab5::Status SqliteRecordStore::update(const ResourceSpec& spec, const Json& re
     sets += (sets.empty() ? "" : ", ") + quote(c.sql) + " = ?";
     bound.push_back(&c);
   }
-  auto q = db_.query("UPDATE " + spec.table_name() + " SET " + sets + " WHERE id = ? AND workspace_id = ? AND version = ?");
+  auto q =
+      db_.query("UPDATE " + spec.table_name() + " SET " + sets + " WHERE id = ? AND workspace_id = ? AND version = ?");
   int i = 1;
   for (const auto* c : bound) bind_value(q, i++, *c, record);
   q.bind(i++, record.at("id").get<std::string>());
@@ -408,7 +437,8 @@ slab5::Status SqliteRecordStore::update(const ResourceSpec& spec, const Json& re
   return {};
 }
 
-slab5::Status SqliteRecordStore::remove(const ResourceSpec& spec, const std::string& workspace_id, const std::string& id) {
+slab5::Status SqliteRecordStore::remove(const ResourceSpec& spec, const std::string& workspace_id,
+                                        const std::string& id) {
   auto q = db_.query("DELETE FROM " + spec.table_name() + " WHERE id = ? AND workspace_id = ?", id, workspace_id);
   if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
   if (db_.changes() != 1) return slab5::fail("resource_not_found");
@@ -426,8 +456,9 @@ slab5::Result<RecordPage> SqliteRecordStore::list(const ResourceSpec& spec, cons
   for (const auto& f : rq.filters) {
     if (f.column.rfind("custom_fields.", 0) == 0) {
       auto path = "$.\"" + f.column.substr(14) + "\"";
-      where += " AND (CASE json_type(custom_fields, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE "
-               "CAST(json_extract(custom_fields, ?) AS TEXT) END) = ?";
+      where +=
+          " AND (CASE json_type(custom_fields, ?) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE "
+          "CAST(json_extract(custom_fields, ?) AS TEXT) END) = ?";
       args.push_back(path);
       args.push_back(path);
       args.push_back(f.value);
@@ -474,10 +505,14 @@ slab5::Result<RecordPage> SqliteRecordStore::list(const ResourceSpec& spec, cons
                      " LIMIT " + std::to_string(rq.limit + 1));
   int i = 1;
   for (const auto& a : args) {
-    if (a.is_string()) q.bind(i++, a.get<std::string>());
-    else if (a.is_boolean()) q.bind(i++, a.get<bool>());
-    else if (a.is_number_integer()) q.bind(i++, a.get<std::int64_t>());
-    else q.bind(i++, a.dump());
+    if (a.is_string())
+      q.bind(i++, a.get<std::string>());
+    else if (a.is_boolean())
+      q.bind(i++, a.get<bool>());
+    else if (a.is_number_integer())
+      q.bind(i++, a.get<std::int64_t>());
+    else
+      q.bind(i++, a.dump());
   }
   RecordPage page;
   while (q.next()) {
@@ -497,15 +532,18 @@ slab5::Result<RecordPage> SqliteRecordStore::list(const ResourceSpec& spec, cons
 }
 
 slab5::Result<std::int64_t> SqliteRecordStore::count_referencing(const ResourceSpec& spec, const std::string& column,
-                                                                 const std::string& workspace_id, const std::string& id) {
+                                                                 const std::string& workspace_id,
+                                                                 const std::string& id) {
   if (!spec.field(column)) return slab5::fail("internal_error");
-  auto q = db_.query("SELECT count(*) FROM " + spec.table_name() + " WHERE workspace_id = ? AND " + quote(column) + " = ?",
-                     workspace_id, id);
+  auto q =
+      db_.query("SELECT count(*) FROM " + spec.table_name() + " WHERE workspace_id = ? AND " + quote(column) + " = ?",
+                workspace_id, id);
   q.next();
   return q.integer(0);
 }
 
-slab5::Result<std::vector<Json>> SqliteRecordStore::clear_references(const ResourceSpec& spec, const std::string& column,
+slab5::Result<std::vector<Json>> SqliteRecordStore::clear_references(const ResourceSpec& spec,
+                                                                     const std::string& column,
                                                                      const std::string& workspace_id,
                                                                      const std::string& id, const std::string& now) {
   if (!spec.field(column)) return slab5::fail("internal_error");

@@ -2,8 +2,8 @@
 // every filter, reference and sort order and an FTS5 index over the text fields, all
 // generated from the table (record_tables_sql) rather than written per resource.
 #pragma once
-#include "store/sqlite/db.hpp"
 #include "store/record_store.hpp"
+#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -33,7 +33,7 @@ class SqliteRecordStore final : public RecordStore {
   explicit SqliteRecordStore(Db& db) : db_(db) {}
   slab5::Status insert(const slab5::api::ResourceSpec& spec, const nlohmann::json& record) override;
   slab5::Result<std::optional<nlohmann::json>> get(const slab5::api::ResourceSpec& spec,
-                                                    const std::string& workspace_id, const std::string& id) override;
+                                                   const std::string& workspace_id, const std::string& id) override;
   slab5::Status update(const slab5::api::ResourceSpec& spec, const nlohmann::json& record,
                        std::int64_t expected_version) override;
   slab5::Status remove(const slab5::api::ResourceSpec& spec, const std::string& workspace_id,
@@ -43,8 +43,8 @@ class SqliteRecordStore final : public RecordStore {
                                                 const std::string& workspace_id, const std::string& id) override;
   slab5::Result<std::vector<nlohmann::json>> clear_references(const slab5::api::ResourceSpec& spec,
                                                               const std::string& column,
-                                                              const std::string& workspace_id,
-                                                              const std::string& id, const std::string& now) override;
+                                                              const std::string& workspace_id, const std::string& id,
+                                                              const std::string& now) override;
   slab5::Result<bool> is_member(const std::string& workspace_id, const std::string& user_id) override;
 
  private:
