@@ -178,7 +178,7 @@ NRPS=$(printf '%s\n' "${n_rps[@]}" | median); SRPS=$(printf '%s\n' "${s_rps[@]}"
 NP99=$(printf '%s\n' "${n_p99[@]}" | median); SP99=$(printf '%s\n' "${s_p99[@]}" | median)
 R=$(ratio "$SRPS" "$NRPS")
 row "GET /v1/workspace (API key) vs nginx" "slab5d $(printf '%.0f' "$SRPS") req/s, nginx $(printf '%.0f' "$NRPS")" \
-    "ratio $R (target >= 0.40)" "$(verdict "$(awk -v r="$R" 'BEGIN{print (r>=0.40)}')")"
+    "ratio $R (target >= 0.65)" "$(verdict "$(awk -v r="$R" 'BEGIN{print (r>=0.65)}')")"
 row "  p99 latency (median of rounds)" "slab5d $(ms "$SP99") ms, nginx $(ms "$NP99") ms" "target < 5 ms" \
     "$(verdict "$(awk -v p="$SP99" 'BEGIN{print (p<5000)}')")"
 row "  errors (socket + status >= 400)" "slab5d $s_err, nginx $n_err" "target 0" "$(verdict "$([[ $s_err == 0 ]] && echo 1 || echo 0)")"
