@@ -2,6 +2,7 @@
 // /v1/me and the JWKS of the session signing keys. Installs the session verifier.
 #include <memory>
 
+#include "api/page_params.hpp"
 #include "app.hpp"
 #include "domain/credentials.hpp"
 #include "domain/identity.hpp"
@@ -10,7 +11,6 @@
 #include "domain/identity_service.hpp"
 #include "domain/kek.hpp"
 #include "domain/oauth.hpp"
-#include "domain/pagination.hpp"
 #include "domain/sessions.hpp"
 #include "work_pool.hpp"
 

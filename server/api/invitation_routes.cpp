@@ -1,9 +1,9 @@
 // Invitations (api.md §4): list, create and revoke; accepting is POST /v1/auth/accept-invite.
 #include "api/mail_settings.hpp"
+#include "api/page_params.hpp"
 #include "app.hpp"
 #include "domain/identity.hpp"
 #include "domain/identity_invitations.hpp"
-#include "domain/pagination.hpp"
 #include "slab5/access.hpp"
 
 namespace slab5d {

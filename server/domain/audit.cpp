@@ -22,6 +22,10 @@ slab5::Json strip_secrets(slab5::Json j) {
   return j;
 }
 
+std::string audit_source(const Actor& actor) {
+  return actor.source == "mcp" ? "mcp" : actor.source == "admin" ? "admin" : "api";
+}
+
 AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string action, std::string target_type,
                      std::string target_id, int status) {
   AuditEvent ev;
@@ -32,7 +36,7 @@ AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string ac
   ev.actor_id = actor.id;
   ev.target_type = std::move(target_type);
   ev.target_id = std::move(target_id);
-  ev.source = actor.source == "mcp" ? "mcp" : actor.source == "admin" ? "admin" : "api";
+  ev.source = audit_source(actor);
   ev.route = meta.route;
   ev.status = status;
   ev.request_id = meta.request_id;

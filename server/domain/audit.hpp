@@ -29,17 +29,12 @@ constexpr int audit_status(Outcome o) {
 // Removes every secret, hash and password field, at any depth.
 slab5::Json strip_secrets(slab5::Json j);
 
+// The audit `source` of a call made by `actor`: "api", "mcp" or "admin".
+std::string audit_source(const Actor& actor);
+
 // An event pre-filled from the call: actor, workspace, route, ids, ip, user agent, input hash.
 AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string action, std::string target_type,
                      std::string target_id, int status);
-
-// The same, from anything that gives the call's actor() and meta() (the web layer's request).
-// Kept for rules that still take the request; new rules take an Actor and a RequestMeta.
-template <class Call>
-AuditEvent audit_from(const Call& call, std::string action, std::string target_type, std::string target_id,
-                      int status) {
-  return audit_row(call.actor(), call.meta(), std::move(action), std::move(target_type), std::move(target_id), status);
-}
 
 // Inserts the event (id and created_at assigned here, secrets removed from before/after) in
 // the caller's transaction; returns its id. A row that cannot be written throws DbError, so

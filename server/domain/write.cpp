@@ -30,22 +30,8 @@ Json changed_fields(const Json& before, const Json& after) {
 
 std::string WriteUnit::record(const Change& c) {
   const Actor& who = c.actor ? *c.actor : actor_;
-  AuditEvent ev;
-  ev.workspace_id = who.workspace_id;
-  ev.tenant_id = who.tenant_id;
-  ev.action = c.action;
-  ev.actor_type = who.type;
-  ev.actor_id = who.id;
-  ev.target_type = c.target_type;
-  ev.target_id = c.target_id;
-  ev.source = actor_.source == "mcp" ? "mcp" : actor_.source == "admin" ? "admin" : "api";
-  ev.route = meta_.route;
-  ev.status = c.status;
-  ev.request_id = meta_.request_id;
-  ev.correlation_id = meta_.correlation_id;
-  ev.ip = meta_.ip;
-  ev.user_agent = meta_.user_agent;
-  ev.input_hash = meta_.input_hash;
+  AuditEvent ev = audit_row(who, meta_, c.action, c.target_type, c.target_id, c.status);
+  ev.source = audit_source(actor_);  // the channel is the unit's, not the named actor's
   ev.before = c.before;
   ev.after = c.after;
   record_audit(db_, std::move(ev));
