@@ -125,12 +125,25 @@ code=$(curl -s -o "$TMP/ws.json" -w '%{http_code}' -H "$H_AUTH" "$WS_URL")
 # slab5d's body carries a fresh request id each time but always has the same length.
 BODY_LEN=$(wc -c <"$TMP/ws.json")
 
+# A contact for the app-plane read (section 7); its body is fixed-size too (no request id).
+code=$(curl -s -o "$TMP/contact.json" -w '%{http_code}' -X POST -H "$H_AUTH" -H 'Content-Type: application/json' \
+  -d '{"name":"Bench Contact","email":"bench@example.com","phone":"+1 555 0100","notes":"read benchmark"}' \
+  "$URL_main/v1/contacts")
+CONTACT_ID=""
+if [[ $code == 201 ]]; then
+  CONTACT_ID=$(jq -r '.data.id' "$TMP/contact.json")
+  curl -s -o "$TMP/contact_get.json" -H "$H_AUTH" "$URL_main/v1/contacts/$CONTACT_ID"
+fi
+CONTACT_LEN=$( [[ -f $TMP/contact_get.json ]] && wc -c <"$TMP/contact_get.json" || echo 64)
+
 # ---- nginx with a fixed body of the same size ------------------------------------------
 NGX_PORT=$(free_port)
 mkdir -p "$TMP/nginx/logs" "$TMP/nginx/tmp"
 prefix='{"data":{"pad":"'; suffix='"}}'
 pad=$(( BODY_LEN - ${#prefix} - ${#suffix} ))
 FIXED_BODY="$prefix$(head -c "$pad" /dev/zero | tr '\0' 'x')$suffix"
+cpad=$(( CONTACT_LEN - ${#prefix} - ${#suffix} ))
+CONTACT_BODY="$prefix$(head -c "$cpad" /dev/zero | tr '\0' 'x')$suffix"
 user_line=""; [[ $(id -u) == 0 ]] && user_line="user nobody nogroup;"
 cat >"$TMP/nginx/nginx.conf" <<EOF
 $user_line
@@ -150,6 +163,7 @@ http {
   server {
     listen 127.0.0.1:$NGX_PORT;
     location / { default_type application/json; return 200 '$FIXED_BODY'; }
+    location /v1/contacts/ { default_type application/json; return 200 '$CONTACT_BODY'; }
   }
 }
 EOF
@@ -258,7 +272,10 @@ log "scale fixtures: $SCALE_SMALL and $SCALE_LARGE API keys + audit events"
 TPL_TOKEN=$(sed -n 's/^export SLAB5_WORKSPACE_TOKEN=//p' "$TMP/tpl.out")
 TPL_WS=$(sed -n 's/.* workspace \(wrk_[a-z0-9]*\).*/\1/p' "$TMP/tpl.out")
 TPL_TEN=$(sqlite3 "$TMP/tpl.db" "SELECT tenant_id FROM workspaces WHERE id='$TPL_WS'")
-fixture() {  # fixture DB N: N API keys and N audit events in the template's workspace, one transaction
+fixture() {  # fixture DB N: N API keys, N audit events and N contacts in the template's workspace, one transaction
+  # Contacts: every one has a company (100 contacts each); exactly 50 are named "Jane …" and
+  # 50 belong to com_00fixturejane, at every N, so the queries below return the same page at
+  # both scales and only the table grows.
   cp "$TMP/tpl.db" "$1"
   sqlite3 "$1" >/dev/null <<SQL
 PRAGMA journal_mode=WAL;
@@ -281,6 +298,16 @@ SELECT printf('aud_00fixture%017d', i), '$TPL_WS', '$TPL_TEN', 'api_key.created'
        '127.0.0.1', 'slab5/0.1.0', NULL,
        '{"id":"' || printf('key_00fixture%017d', i) || '","name":"fixture key","scopes":["crm:read","crm:write"]}',
        '2026-01-01T00:00:00.000Z'
+FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < $2)
+INSERT INTO contacts (id, workspace_id, tenant_id, created_at, updated_at, version, origin, created_by_type,
+                      created_by_id, custom_fields, name, email, phone, title, company_id, company_name, notes)
+SELECT printf('con_00fixture%017d', i), '$TPL_WS', '$TPL_TEN', '2026-01-01T00:00:00.000Z',
+       '2026-01-01T00:00:00.000Z', 1, 'api', 'api_key', 'key_fixture', '{}',
+       CASE WHEN i <= 50 THEN 'Jane Fixture ' || i ELSE 'Contact ' || hex(randomblob(3)) || ' ' || i END,
+       'contact' || i || '@fixture.example', '+1 555 ' || i, 'Buyer',
+       CASE WHEN i > $2 - 50 THEN 'com_00fixturejane' ELSE printf('com_00fixture%017d', i / 100) END,
+       'Company ' || (i / 100), 'fixture notes ' || i
 FROM n;
 COMMIT;
 PRAGMA wal_checkpoint(TRUNCATE);
@@ -316,6 +343,44 @@ if [[ $code == 404 || $code == 405 ]]; then
 else
   log "scale: first page of audit-events, $ROUNDS round(s) alternating"
   scale_measure "first page of audit-events" "$AUD_PATH"
+fi
+
+log "scale: contacts ?query= and ?company_id=, $ROUNDS round(s) alternating"
+scale_measure "contacts ?query=jane (FTS5)" "/v1/contacts?query=jane"
+scale_measure "contacts ?company_id=" "/v1/contacts?company_id=com_00fixturejane"
+
+# ---- 7. app plane: contact read vs nginx, contact create vs bare SQLite ---------------------
+if [[ -z $CONTACT_ID ]]; then
+  note "GET /v1/contacts/{id} vs nginx" "POST /v1/contacts answered $code"
+else
+  log "GET /v1/contacts/{id} vs nginx: $ROUNDS round(s)"
+  C_URL="$URL_main/v1/contacts/$CONTACT_ID"; NC_URL="http://127.0.0.1:$NGX_PORT/v1/contacts/$CONTACT_ID"
+  wrkrun "$C_URL" -H "$H_AUTH" >/dev/null
+  c_rps=(); nc_rps=(); c_p99=(); c_err=0
+  for _ in $(seq "$ROUNDS"); do
+    n=$(wrkrun "$NC_URL"); c=$(wrkrun "$C_URL" -H "$H_AUTH")
+    nc_rps+=("$(field "$n" rps)"); c_rps+=("$(field "$c" rps)"); c_p99+=("$(field "$c" p99_us)")
+    c_err=$(( c_err + $(field "$c" socket_errors) + $(field "$c" bad_status) ))
+  done
+  CR=$(printf '%s\n' "${c_rps[@]}" | median); NCR=$(printf '%s\n' "${nc_rps[@]}" | median); R=$(ratio "$CR" "$NCR")
+  row "GET /v1/contacts/{id} vs nginx" "slab5d $(printf '%.0f' "$CR") req/s, nginx $(printf '%.0f' "$NCR"), p99 $(ms "$(printf '%s\n' "${c_p99[@]}" | median)") ms" \
+      "ratio $R (target >= 0.60), errors $c_err" "$(verdict "$(awk -v r="$R" -v e="$c_err" 'BEGIN{print (r>=0.60 && e==0)}')")"
+
+  # Bare SQLite: one-row write transactions from the sqlite3 shell, WAL, synchronous=NORMAL.
+  SQL_ROWS=20000
+  { echo "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    echo "CREATE TABLE t (id TEXT PRIMARY KEY, name TEXT, email TEXT, created_at TEXT);"
+    for i in $(seq "$SQL_ROWS"); do
+      echo "BEGIN IMMEDIATE; INSERT INTO t VALUES ('con_$i', 'Bench Contact', 'bench@example.com', '2026-01-01T00:00:00.000Z'); COMMIT;"
+    done; } >"$TMP/bare.sql"
+  t0=$(date +%s%N); sqlite3 "$TMP/bare.db" <"$TMP/bare.sql" >/dev/null; t1=$(date +%s%N)
+  BARE=$(awk -v n="$SQL_ROWS" -v ns=$(( t1 - t0 )) 'BEGIN {printf "%.0f", n / (ns / 1e9)}')
+  log "POST /v1/contacts for $DURATION (bare SQLite: $BARE one-row transactions/s)"
+  w=$(BENCH_METHOD=POST BENCH_BODY='{"name":"Bench Contact","email":"bench@example.com"}' wrkrun "$URL_main/v1/contacts" -H "$H_AUTH")
+  WR=$(field "$w" rps); WE=$(( $(field "$w" socket_errors) + $(field "$w" bad_status) )); R=$(ratio "$WR" "$BARE")
+  row "POST /v1/contacts vs bare SQLite commits" "slab5d $(printf '%.0f' "$WR") req/s, p99 $(ms "$(field "$w" p99_us)") ms; sqlite3 $BARE rows/s" \
+      "ratio $R (target >= 1.0, p99 < 25 ms), errors $WE" \
+      "$(verdict "$(awk -v r="$R" -v p="$(field "$w" p99_us)" -v e="$WE" 'BEGIN{print (r>=1.0 && p<25000 && e==0)}')")"
 fi
 
 # ---- the table -------------------------------------------------------------------------

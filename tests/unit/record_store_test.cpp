@@ -196,3 +196,56 @@ TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") 
   RecordQuery q{.workspace_id = f.ws, .text = "jane"};
   CHECK(f.store.list(contacts(), q)->records.size() == 1);
 }
+
+TEST_CASE("a text query pages the same whether few or many rows match") {
+  // Few matches are sorted from the FTS index, many are met along the sort index
+  // (record_store.cpp, kFtsDriveLimit = 2000); both must give the same pages.
+  Fixture f;
+  std::string other = slab5::new_id("wrk");
+  f.add_workspace(other);
+  REQUIRE(f.db->query("BEGIN").run() == 101);
+  std::vector<std::string> janes;  // newest first
+  for (int i = 0; i < 2100; ++i) {
+    bool jane = i % 700 == 0;  // 3 of them, plus 2,100 "common" rows
+    auto r = f.record(contacts(), {{"name", (jane ? "Jane " : "Common ") + std::to_string(i)}},
+                      i % 3 == 0 && !jane ? other : "");
+    r["updated_at"] = slab5::format_rfc3339(1700000000000 + i);
+    REQUIRE(f.store.insert(contacts(), r));
+    if (jane) janes.insert(janes.begin(), r["id"].get<std::string>());
+  }
+  REQUIRE(f.db->query("COMMIT").run() == 101);
+
+  RecordQuery q{.workspace_id = f.ws, .text = "jane", .limit = 2};
+  q.sort = RecordSort::UpdatedDesc;
+  auto p1 = f.store.list(contacts(), q);
+  REQUIRE(p1);
+  REQUIRE(p1->records.size() == 2);
+  CHECK(p1->more);
+  CHECK(p1->records[0]["id"] == janes[0]);
+  CHECK(p1->records[1]["id"] == janes[1]);
+  q.after = p1->last;
+  auto p2 = f.store.list(contacts(), q);
+  REQUIRE(p2);
+  REQUIRE(p2->records.size() == 1);
+  CHECK(p2->records[0]["id"] == janes[2]);
+  CHECK_FALSE(p2->more);
+
+  // "common" matches 2,097 rows, 1,398 of them in this workspace: the dense path.
+  RecordQuery c{.workspace_id = f.ws, .text = "common", .limit = 50};
+  c.sort = RecordSort::UpdatedDesc;
+  std::size_t seen = 0;
+  std::string previous = "9999";
+  for (;;) {
+    auto page = f.store.list(contacts(), c);
+    REQUIRE(page);
+    for (const auto& r : page->records) {
+      CHECK(r["workspace_id"] == f.ws);
+      CHECK(r["updated_at"].get<std::string>() < previous);  // newest first, no repeats
+      previous = r["updated_at"].get<std::string>();
+    }
+    seen += page->records.size();
+    if (!page->more) break;
+    c.after = page->last;
+  }
+  CHECK(seen == 1398);  // the rows with i % 3 != 0 that are not Janes
+}
