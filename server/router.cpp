@@ -18,6 +18,16 @@ void Router::bind(RouteBinding b) {
       return;
     }
   routes_.emplace_back(*entry, std::move(b.handler), std::move(b.on_scope_refused));
+  const auto& segs = entry->segments;
+  std::string_view second = segs.size() < 2 ? std::string_view() : std::string_view(segs[1]);
+  if (segs.size() >= 2 && slab5::is_param_segment(segs[1])) second = "*";
+  buckets_[bucket_key(segs.size(), second)].push_back(routes_.size() - 1);
+}
+
+std::string Router::bucket_key(std::size_t segments, std::string_view second) {
+  std::string key(1, char(std::min<std::size_t>(segments, 255)));
+  key += second;
+  return key;
 }
 
 std::vector<std::string> Router::check_complete(bool dev_routes) const {
@@ -44,20 +54,27 @@ RouteMatch Router::match(std::string_view method, std::string_view path) const {
   if (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   auto segs = slab5::split_path(path);
   int best_score = -1;
-  for (const auto& r : routes_) {
-    // literal segments beat parameters: /v1/auth/sessions over /v1/auth/{x}
-    int score = slab5::match_score(r.entry.segments, segs);
-    if (score < 0) continue;
-    if (r.method != method) {
-      if (std::find(best.allowed.begin(), best.allowed.end(), r.method) == best.allowed.end())
-        best.allowed.push_back(r.method);
-      continue;
+  auto consider = [&](const std::vector<std::size_t>& bucket) {
+    for (std::size_t i : bucket) {
+      const Route& r = routes_[i];
+      // literal segments beat parameters: /v1/auth/sessions over /v1/auth/{x}
+      int score = slab5::match_score(r.entry.segments, segs);
+      if (score < 0) continue;
+      if (r.method != method) {
+        if (std::find(best.allowed.begin(), best.allowed.end(), r.method) == best.allowed.end())
+          best.allowed.push_back(r.method);
+        continue;
+      }
+      if (score > best_score) {
+        best_score = score;
+        best.route = &r;
+      }
     }
-    if (score > best_score) {
-      best_score = score;
-      best.route = &r;
-    }
-  }
+  };
+  std::string_view second = segs.size() < 2 ? std::string_view() : segs[1];
+  if (auto it = buckets_.find(bucket_key(segs.size(), second)); it != buckets_.end()) consider(it->second);
+  if (segs.size() >= 2)
+    if (auto it = buckets_.find(bucket_key(segs.size(), "*")); it != buckets_.end()) consider(it->second);
   if (best.route) {
     const auto& pattern = best.route->entry.segments;
     for (std::size_t i = 0; i < pattern.size(); ++i)

@@ -89,7 +89,12 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  // Routes by segment count and second segment ("/v1/contacts/{id}" under 3 and "contacts";
+  // a parameter there under "*"): a request is compared with the few routes of its bucket,
+  // not with the whole table.
+  static std::string bucket_key(std::size_t segments, std::string_view second);
   std::vector<Route> routes_;
+  std::unordered_map<std::string, std::vector<std::size_t>> buckets_;  // indices into routes_
   std::vector<std::string> problems_;
 };
 
