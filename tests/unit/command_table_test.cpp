@@ -123,6 +123,10 @@ TEST_CASE("a partial parse that stands is the whole table's parse") {
       {"usage"},
       {"invitations"},
       {"--profile", "ci", "--jq", ".id", "workspace", "list"},
+      {"contacts", "list", "--query", "jan", "--all"},
+      {"deals", "create", "--name", "Renewal", "--amount", "1200.00", "-q"},
+      {"tickets", "reply", "tkt_1", "--body", "Fixed."},  // an alias names its group too
+      {"-w", "wrk_1", "entries", "edit", "ent_1", "--unset", "body", "--if-version", "2"},
   };
   for (const auto& words : cases) {
     CAPTURE(words);
@@ -143,9 +147,10 @@ TEST_CASE("a partial parse that stands is the whole table's parse") {
 
 TEST_CASE("the whole table decides help, errors and anything touching another command") {
   const std::vector<std::vector<std::string>> cases = {
-      {"keys", "--help"},             // help is the whole table's
-      {"workspace", "--bogus"},       // errors are reported by the whole table
-      {"keys", "list", "workspace"},  // a token naming another command
+      {"keys", "--help"},               // help is the whole table's
+      {"workspace", "--bogus"},         // errors are reported by the whole table
+      {"keys", "list", "workspace"},    // a token naming another command
+      {"contacts", "list", "tickets"},  // … or another command's alias
       {"workspace", "show", "extra", "config"},
       {"help"},  // reads the whole table
       {"completion", "bash"},
