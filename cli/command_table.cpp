@@ -153,8 +153,10 @@ std::vector<CommandGroup> make_groups() {
   for (const auto* r : resource_commands())
     groups.push_back(
         {{std::string(r->route)}, [r](CLI::App& app, Context& ctx) { add_resource_command(app, ctx, *r); }, true});
-  groups.push_back(
-      {{"completion", "__complete", "config", "doctor", "__manual", "__commands"}, add_shell_commands, false});
+  // `completion` prints a script and reads nothing else: it answers in a few milliseconds
+  // however large the table grows (cli.md §3).
+  groups.push_back({{"completion"}, add_completion_script_command, true});
+  groups.push_back({{"__complete", "config", "doctor", "__manual", "__commands"}, add_shell_commands, false});
   return groups;
 }
 
@@ -215,7 +217,14 @@ std::optional<std::vector<const CLI::App*>> build_command_table_for(CLI::App& ap
                                                                     const char* const* argv) {
   build_root(app, ctx);
   auto name = named_command(app, argc, argv);
-  if (!name) return std::nullopt;
+  if (!name) {
+    // No command named: only the root's own flags can stand (--version); the caller hands
+    // anything else (help, a bare `slab5`) to the whole table.
+    std::vector<const CLI::App*> stand_ins;
+    for (const auto& group : command_groups())
+      for (const auto& n : group.names) stand_ins.push_back(app.add_subcommand(n));
+    return stand_ins;
+  }
   const CommandGroup* chosen = nullptr;
   for (const auto& group : command_groups())
     for (const auto& n : group.names)

@@ -65,7 +65,9 @@ void add_member_commands(CLI::App& app, Context& ctx);      // members …
 void add_key_commands(CLI::App& app, Context& ctx);         // keys …, mcp-clients …
 void add_audit_commands(CLI::App& app, Context& ctx);       // audit
 void add_usage_commands(CLI::App& app, Context& ctx);       // usage
-void add_shell_commands(CLI::App& app, Context& ctx);       // completion, config, doctor, __complete
+void add_shell_commands(CLI::App& app, Context& ctx);       // __complete, config, doctor, __manual
+// `completion`: a group of its own, built alone (it prints a script and reads no table).
+void add_completion_script_command(CLI::App& app, Context& ctx);
 
 // The app-plane resource commands (cli/commands/resources.cpp), one top-level command per
 // top-level resource of the resource table, in its order.

@@ -244,11 +244,7 @@ std::vector<Candidate> fetch_dynamic_values(Context& ctx, const std::string& kin
   }
 }
 
-void add_completion_commands(CLI::App& app, Context& ctx) {
-  // The global flags whose values completion can offer.
-  if (auto* ws = app.get_option_no_throw("--workspace")) with_dynamic_values(ws, "workspace_id");
-  if (auto* profile = app.get_option_no_throw("--profile")) with_dynamic_values(profile, "profile");
-
+void add_completion_command(CLI::App& app, Context& ctx) {
   auto* completion = app.add_subcommand("completion", "Print the shell completion script for bash, zsh or fish");
   static std::string shell;
   with_choices(completion->add_option("shell", shell, "Shell: bash, zsh or fish")->required(), {"bash", "zsh", "fish"});
@@ -266,6 +262,12 @@ void add_completion_commands(CLI::App& app, Context& ctx) {
     std::cout.flush();
     return int(kOk);
   });
+}
+
+void add_complete_command(CLI::App& app, Context& ctx) {
+  // The global flags whose values completion can offer.
+  if (auto* ws = app.get_option_no_throw("--workspace")) with_dynamic_values(ws, "workspace_id");
+  if (auto* profile = app.get_option_no_throw("--profile")) with_dynamic_values(profile, "profile");
 
   auto* complete = app.add_subcommand("__complete", "Print completion candidates for a partial command line");
   complete->group("");  // hidden: the adaptor scripts call it

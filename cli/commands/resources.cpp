@@ -471,8 +471,7 @@ void add_list_flags(CLI::App* cmd, Verb& v, const ResourceSpec& r) {
       ->type_name("KEY=VALUE")
       ->group("Filters");
   with_choices(cmd->add_option("--sort", v.sort,
-                               "Order: -created_at (newest first, the default), created_at, -updated_at or updated_at; "
-                               "write --sort=-created_at"),
+                               "Order: -created_at (newest first, the default), created_at, -updated_at or updated_at"),
                kSortValues);
 }
 

@@ -129,10 +129,13 @@ TEST_CASE("list filters by the table's filters, searches with --query, and --cus
   auto custom = json_of({"contacts", "list", "--custom", "tier=gold"}, env);
   REQUIRE(custom.size() == 1);
   CHECK(custom[0]["id"] == jane["id"]);
-  auto oldest = json_of({"contacts", "list", "--sort=created_at"}, env);
+  auto oldest = json_of({"contacts", "list", "--sort", "created_at"}, env);
   REQUIRE(oldest.size() == 2);
   CHECK(oldest[0]["id"] == jane["id"]);
   CHECK(oldest[1]["id"] == sam["id"]);
+  auto newest_changed = json_of({"contacts", "list", "--sort", "-updated_at"}, env);
+  REQUIRE(newest_changed.size() == 2);
+  CHECK(newest_changed[0]["id"] == sam["id"]);
   auto recent = json_of({"contacts", "list", "--created-after", "1h"}, env);
   CHECK(recent.size() == 2);
   auto bad = run_cli({"tasks", "list", "--due-before", "yesterday"}, env);
