@@ -159,7 +159,7 @@ std::string field_help(const FieldSpec& f, bool for_write) {
         h += " RFC 3339, e.g. 2026-12-01T09:00:00Z.";
         break;
       case FieldType::Date:
-        h += " YYYY-MM-DD.";
+        if (h.find("YYYY-MM-DD") == std::string::npos) h += " YYYY-MM-DD.";
         break;
       case FieldType::Reference:
         h += " Id of a record of " + std::string(f.references) + ".";

@@ -434,11 +434,12 @@ void add_list_flags(CLI::App* cmd, Verb& v, const ResourceSpec& r) {
     const FieldSpec* f = r.field(filter.field);
     if (!f) continue;
     auto& flag = v.filters.emplace_back(FilterFlag{.filter = &filter});
-    std::string help = filter.kind == FilterSpec::Kind::Exact ? "Only those whose " + std::string(f->name) + " is V. "
-                       : filter.kind == FilterSpec::Kind::Before
-                           ? "Only those with " + std::string(f->name) + " before T. "
-                           : "Only those with " + std::string(f->name) + " at or after T. ";
-    help += std::string(f->description);
+    std::string field = words(f->name);
+    std::string help = filter.kind == FilterSpec::Kind::Exact    ? "Only those with this " + field + ". "
+                       : filter.kind == FilterSpec::Kind::Before ? "Only those with " + field + " before T. "
+                                                                 : "Only those with " + field + " at or after T. ";
+    help += filter.kind == FilterSpec::Kind::Exact ? field_help(*f, false)
+                                                   : std::string(f->description) + " RFC 3339, or a duration ago (7d).";
     flag.opt = cmd->add_option("--" + kebab(filter.param), flag.value, help)->group("Filters");
     if (filter.kind == FilterSpec::Kind::Exact) {
       flag.opt->type_name(field_value_name(*f));
