@@ -95,7 +95,8 @@ void build_root(CLI::App& app, Context& ctx) {
   auto& g = ctx.g;
   app.description(
       "slab5: the Slab5 API from your shell: sign in, manage workspace credentials, members and\n"
-      "workspaces, and make authenticated requests.");
+      "workspaces, work with the workspace's records (contacts, deals, tickets, …), and make\n"
+      "authenticated requests.");
   app.name("slab5");
   app.require_subcommand(0, 1);
   app.fallthrough();  // global flags are accepted after the subcommand too
@@ -125,7 +126,8 @@ void build_root(CLI::App& app, Context& ctx) {
       ->group("Global flags");
   app.footer(
       "Examples:\n  slab5 login --email you@example.com\n  slab5 workspace --json\n"
-      "  slab5 keys create --name ci --scope crm:read -q\n  slab5 api /workspace/members --paginate\n\n" +
+      "  slab5 keys create --name ci --scope crm:read -q\n  slab5 contacts list --query jane\n"
+      "  slab5 api /workspace/members --paginate\n\n" +
       exit_code_help() +
       "\nRun 'slab5 <command> --help' for a command's flags, 'slab5 help exit-codes' for the table.");
   install_jq(app);
@@ -134,8 +136,9 @@ void build_root(CLI::App& app, Context& ctx) {
 
 }  // namespace
 
-const std::vector<CommandGroup>& command_groups() {
-  static const std::vector<CommandGroup> groups = {
+namespace {
+std::vector<CommandGroup> make_groups() {
+  std::vector<CommandGroup> groups = {
       {{"version", "help"}, add_core_commands, false},
       {{"api"}, add_api_command, true},
       {{"login", "logout", "auth"}, add_auth_commands, true},
@@ -145,8 +148,29 @@ const std::vector<CommandGroup>& command_groups() {
       {{"keys", "mcp-clients"}, add_key_commands, true},
       {{"audit"}, add_audit_commands, true},
       {{"usage"}, add_usage_commands, true},
-      {{"completion", "__complete", "config", "doctor", "__manual", "__commands"}, add_shell_commands, false},
   };
+  // One group per resource (cli/commands/resources.cpp): `slab5 contacts list` builds contacts only.
+  for (const auto* r : resource_commands())
+    groups.push_back(
+        {{std::string(r->route)}, [r](CLI::App& app, Context& ctx) { add_resource_command(app, ctx, *r); }, true});
+  // `completion` prints a script and reads nothing else: it answers in a few milliseconds
+  // however large the table grows (cli.md §3).
+  groups.push_back({{"completion"}, add_completion_script_command, true});
+  groups.push_back({{"__complete", "config", "doctor", "__manual", "__commands"}, add_shell_commands, false});
+  return groups;
+}
+
+// The top-level command `word` names: itself, or the command it is an alias of.
+bool names_command(const std::string& name, const std::string& word) {
+  if (name == word) return true;
+  for (const auto& a : resource_command_aliases(name))
+    if (a == word) return true;
+  return false;
+}
+}  // namespace
+
+const std::vector<CommandGroup>& command_groups() {
+  static const std::vector<CommandGroup> groups = make_groups();
   return groups;
 }
 
@@ -193,11 +217,18 @@ std::optional<std::vector<const CLI::App*>> build_command_table_for(CLI::App& ap
                                                                     const char* const* argv) {
   build_root(app, ctx);
   auto name = named_command(app, argc, argv);
-  if (!name) return std::nullopt;
+  if (!name) {
+    // No command named: only the root's own flags can stand (--version); the caller hands
+    // anything else (help, a bare `slab5`) to the whole table.
+    std::vector<const CLI::App*> stand_ins;
+    for (const auto& group : command_groups())
+      for (const auto& n : group.names) stand_ins.push_back(app.add_subcommand(n));
+    return stand_ins;
+  }
   const CommandGroup* chosen = nullptr;
   for (const auto& group : command_groups())
     for (const auto& n : group.names)
-      if (n == *name) chosen = &group;
+      if (names_command(n, *name)) chosen = &group;
   if (chosen == nullptr || !chosen->builds_alone) return std::nullopt;
   std::vector<const CLI::App*> stand_ins;
   for (const auto& group : command_groups()) {
@@ -205,7 +236,11 @@ std::optional<std::vector<const CLI::App*>> build_command_table_for(CLI::App& ap
       group.add(app, ctx);
       continue;
     }
-    for (const auto& n : group.names) stand_ins.push_back(app.add_subcommand(n));
+    for (const auto& n : group.names) {
+      auto* stand_in = app.add_subcommand(n);
+      for (const auto& a : resource_command_aliases(n)) stand_in->alias(a);
+      stand_ins.push_back(stand_in);
+    }
   }
   return stand_ins;
 }

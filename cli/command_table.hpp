@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "context.hpp"
+#include "slab5/api/resources.hpp"
 
 namespace slab5cli {
 
@@ -17,7 +18,7 @@ void build_command_table(CLI::App& app, Context& ctx);
 // The top-level commands, in table order, grouped by the function that adds them.
 struct CommandGroup {
   std::vector<std::string> names;  // the top-level commands `add` declares
-  void (*add)(CLI::App&, Context&);
+  std::function<void(CLI::App&, Context&)> add;
   bool builds_alone;  // needs nothing else of the table (help, completion and
                       // the manual read all of it)
 };
@@ -64,6 +65,19 @@ void add_member_commands(CLI::App& app, Context& ctx);      // members …
 void add_key_commands(CLI::App& app, Context& ctx);         // keys …, mcp-clients …
 void add_audit_commands(CLI::App& app, Context& ctx);       // audit
 void add_usage_commands(CLI::App& app, Context& ctx);       // usage
-void add_shell_commands(CLI::App& app, Context& ctx);       // completion, config, doctor, __complete
+void add_shell_commands(CLI::App& app, Context& ctx);       // __complete, config, doctor, __manual
+// `completion`: a group of its own, built alone (it prints a script and reads no table).
+void add_completion_script_command(CLI::App& app, Context& ctx);
+
+// The app-plane resource commands (cli/commands/resources.cpp), one top-level command per
+// top-level resource of the resource table, in its order.
+void add_resource_command(CLI::App& app, Context& ctx, const slab5::api::ResourceSpec& r);
+std::vector<const slab5::api::ResourceSpec*> resource_commands();
+// Other names of a resource's command ("tickets" for support-tickets).
+std::vector<std::string> resource_command_aliases(std::string_view route);
+// The field that labels a record in prompts and completion (name, title, subject; "" if none).
+std::string resource_label_field(const slab5::api::ResourceSpec& r);
+// The command that adds a child record ("reply" for a ticket's messages).
+std::string resource_child_verb(const slab5::api::ResourceSpec& parent, const slab5::api::ResourceSpec& child);
 
 }  // namespace slab5cli

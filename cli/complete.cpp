@@ -176,9 +176,14 @@ constexpr DynamicSource kDynamicSources[] = {
 };
 }  // namespace
 
+// "record:<route>": the ids of a resource's records, newest first, with their label field
+// (cli/commands/resources.cpp marks every id argument and reference flag with one).
+constexpr std::string_view kRecordKind = "record:";
+
 std::vector<std::string> dynamic_kinds() {
   std::vector<std::string> out{"profile"};
   for (const auto& s : kDynamicSources) out.emplace_back(s.kind);
+  for (const auto* r : resource_commands()) out.push_back(std::string(kRecordKind) + std::string(r->route));
   return out;
 }
 
@@ -200,6 +205,17 @@ std::vector<Candidate> fetch_dynamic_values(Context& ctx, const std::string& kin
   const DynamicSource* src = nullptr;
   for (const auto& s : kDynamicSources)
     if (kind == s.kind) src = &s;
+  // A resource's records: built here from the table, like the commands that ask for them.
+  std::string record_path, record_label;
+  DynamicSource record_src{};
+  if (!src && kind.rfind(kRecordKind, 0) == 0) {
+    const auto* r = slab5::api::find_resource(std::string_view(kind).substr(kRecordKind.size()));
+    if (!r) return {};
+    record_path = std::string(r->route) + "?limit=100";
+    record_label = resource_label_field(*r);
+    record_src = {kind.c_str(), record_path.c_str(), "id", record_label.c_str()};
+    src = &record_src;
+  }
   if (!src) return {};
   try {
     // A person is waiting at the prompt: one attempt, 1.5 s at most, no trace on stderr.
@@ -228,11 +244,7 @@ std::vector<Candidate> fetch_dynamic_values(Context& ctx, const std::string& kin
   }
 }
 
-void add_completion_commands(CLI::App& app, Context& ctx) {
-  // The global flags whose values completion can offer.
-  if (auto* ws = app.get_option_no_throw("--workspace")) with_dynamic_values(ws, "workspace_id");
-  if (auto* profile = app.get_option_no_throw("--profile")) with_dynamic_values(profile, "profile");
-
+void add_completion_command(CLI::App& app, Context& ctx) {
   auto* completion = app.add_subcommand("completion", "Print the shell completion script for bash, zsh or fish");
   static std::string shell;
   with_choices(completion->add_option("shell", shell, "Shell: bash, zsh or fish")->required(), {"bash", "zsh", "fish"});
@@ -250,6 +262,12 @@ void add_completion_commands(CLI::App& app, Context& ctx) {
     std::cout.flush();
     return int(kOk);
   });
+}
+
+void add_complete_command(CLI::App& app, Context& ctx) {
+  // The global flags whose values completion can offer.
+  if (auto* ws = app.get_option_no_throw("--workspace")) with_dynamic_values(ws, "workspace_id");
+  if (auto* profile = app.get_option_no_throw("--profile")) with_dynamic_values(profile, "profile");
 
   auto* complete = app.add_subcommand("__complete", "Print completion candidates for a partial command line");
   complete->group("");  // hidden: the adaptor scripts call it

@@ -40,7 +40,9 @@ std::vector<std::string> dynamic_kinds();
 // time from completions/.
 std::string_view completion_script(std::string_view shell);
 
-// Registers `completion` and the hidden `__complete`.
-void add_completion_commands(CLI::App& app, Context& ctx);
+// Registers `completion`, which needs nothing else of the table (it prints a script), and the
+// hidden `__complete`, which walks all of it.
+void add_completion_command(CLI::App& app, Context& ctx);
+void add_complete_command(CLI::App& app, Context& ctx);
 
 }  // namespace slab5cli

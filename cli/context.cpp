@@ -11,6 +11,7 @@
 #include "exit_codes.hpp"
 #include "flag_values.hpp"
 #include "slab5/http_client.hpp"
+#include "slab5/json_util.hpp"
 #include "slab5/token.hpp"
 
 namespace slab5cli {
@@ -238,6 +239,11 @@ int Context::fail(const ApiError& e) {
       msg += ")";
     }
     out.error(msg);
+    // validation_failed names every bad field (api.md §1): one line each.
+    if (e.envelope.is_object() && e.envelope.contains("error") && e.envelope["error"].is_object())
+      if (auto fe = e.envelope["error"].find("field_errors"); fe != e.envelope["error"].end() && fe->is_array())
+        for (const auto& f : *fe)
+          if (f.is_object()) out.detail(redact(slab5::string_or(f, "field") + ": " + slab5::string_or(f, "message")));
     if (!e.hint.empty()) out.hint(redact(e.hint));
     // A 404 from a base URL without /v1 is that, not a missing record.
     if (e.http_status == 404)

@@ -8,6 +8,7 @@
 #include "command_table.hpp"
 #include "exit_codes.hpp"
 #include "manual_text.hpp"
+#include "resource_flags.hpp"
 
 namespace slab5cli {
 
@@ -51,11 +52,62 @@ std::string value_note(const CLI::Option* o) {
   return note;
 }
 
+// RESOURCES: what each resource command works on, from the resource table: its fields with
+// their flags, types and values, its filters, search, actions and children.
+void write_resources(std::ostream& out) {
+  using manual_text::escape;
+  for (const auto* r : resource_commands()) {
+    std::string route(r->route);
+    out << "=== " << route << "\n\n"
+        << escape(std::string(r->description)) << " Id prefix *" << r->id_prefix << "*; module *" << r->module
+        << "*; scopes *" << r->scope << ":read* and *" << r->scope << ":write*.";
+    auto aliases = resource_command_aliases(r->route);
+    for (const auto& a : aliases) out << " Also *slab5 " << a << "*.";
+    if (r->append_only) out << " Append-only: no *edit* or *delete*.";
+    out << "\n\n";
+    for (const auto& f : r->fields) {
+      out << "*" << f.name << "* (" << (is_money(f) ? "amount" : std::string(slab5::api::field_type_name(f.type)))
+          << (f.required ? ", required" : "") << (f.read_only ? ", read-only" : "") << ")::\n  "
+          << escape(field_help(f, !f.read_only));
+      if (!f.read_only) out << " Flag *--" << field_flag(f) << "*.";
+      out << "\n";
+    }
+    out << "\n";
+    if (!r->filters.empty()) {
+      out << "Filters of *list*:";
+      for (const auto& fl : r->filters) out << " *--" << kebab(fl.param) << "*";
+      out << ".";
+    }
+    if (!r->text_fields.empty()) {
+      out << " *--query* searches";
+      for (auto t : r->text_fields) out << " _" << t << "_";
+      out << ".";
+    }
+    out << "\n\n";
+    for (const auto& a : r->actions) {
+      out << "*slab5 " << route << " " << a.name << "* _ID_";
+      for (const auto& f : a.input) out << " [*--" << field_flag(f) << "*]";
+      out << "::\n  " << escape(std::string(a.description)) << "\n";
+    }
+    for (const auto* c : slab5::api::children_of(r->route)) {
+      out << "*slab5 " << route << " " << c->route << "* _ID_, *slab5 " << route << " " << resource_child_verb(*r, *c)
+          << "* _ID_::\n  " << escape(std::string(c->description)) << " The first lists them, the second adds one:";
+      for (const auto& f : c->fields) out << " *--" << field_flag(f) << "*" << (f.required ? " (required)" : "");
+      out << ".\n";
+    }
+    out << "\n";
+  }
+}
+
 void write_fragments(CLI::App& app, const std::string& dir) {
   std::filesystem::create_directories(dir);
   {
     std::ofstream out(dir + "/slab5-commands.adoc");
     manual_text::write_commands(out, app, "slab5", value_note);
+  }
+  {
+    std::ofstream out(dir + "/slab5-resources.adoc");
+    write_resources(out);
   }
   {
     std::ofstream out(dir + "/slab5-options.adoc");

@@ -52,10 +52,15 @@ int run(int argc, char** argv) {
       bool parsed = true;
       try {
         app.parse(argc, argv);
+      } catch (const CLI::CallForVersion& e) {
+        std::cout << e.what() << std::endl;  // the root's own answer: no table needed
+        return kOk;
       } catch (const CLI::Error&) {
         parsed = false;
       }
-      if (parsed && std::none_of(stand_ins->begin(), stand_ins->end(), [](const CLI::App* s) { return s->parsed(); }))
+      // It stands when a command of the partial table was chosen and no stand-in was entered.
+      if (parsed && ctx.action &&
+          std::none_of(stand_ins->begin(), stand_ins->end(), [](const CLI::App* s) { return s->parsed(); }))
         return execute(app, ctx);
     }
   }

@@ -8,8 +8,10 @@ namespace slab5cli {
 
 void add_config_commands(CLI::App& app, Context& ctx);  // commands/config.cpp
 
+void add_completion_script_command(CLI::App& app, Context& ctx) { add_completion_command(app, ctx); }
+
 void add_shell_commands(CLI::App& app, Context& ctx) {
-  add_completion_commands(app, ctx);
+  add_complete_command(app, ctx);
   add_config_commands(app, ctx);
   add_doctor_command(app, ctx);
   add_manual_commands(app, ctx);

@@ -186,6 +186,7 @@ void Output::error(const std::string& s) const {
   write_err((stderr_tty_ && color_ ? red("error:") : "error:") + " " + escape_controls(s, true) + "\n");
 }
 void Output::hint(const std::string& s) const { write_err("hint: " + escape_controls(s, true) + "\n"); }
+void Output::detail(const std::string& s) const { write_err("  " + escape_controls(s, true) + "\n"); }
 void Output::progress(const std::string& s) const {
   if (stderr_tty_ && !quiet_) write_err("\r\033[K" + s);
 }

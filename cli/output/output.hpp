@@ -44,6 +44,7 @@ class Output {
   void warn(const std::string& s) const;      // "warning: …"
   void error(const std::string& s) const;     // "error: …"
   void hint(const std::string& s) const;      // "hint: …"
+  void detail(const std::string& s) const;    // "  …": a line under an error (never suppressed)
   void progress(const std::string& s) const;  // only when stderr is a terminal
 
   std::string bold(const std::string& s) const;

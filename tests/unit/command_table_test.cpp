@@ -67,6 +67,7 @@ std::optional<Outcome> parse_partial(const Argv& a) {
   }
   for (const auto* s : *stand_ins)
     if (s->parsed()) return std::nullopt;
+  if (!ctx.action) return std::nullopt;  // no command chosen (run.cpp): the whole table prints help
   return Outcome{true, chain(app), ctx.g};
 }
 
@@ -123,6 +124,11 @@ TEST_CASE("a partial parse that stands is the whole table's parse") {
       {"usage"},
       {"invitations"},
       {"--profile", "ci", "--jq", ".id", "workspace", "list"},
+      {"completion", "bash"},  // prints a script: needs nothing else
+      {"contacts", "list", "--query", "jan", "--all"},
+      {"deals", "create", "--name", "Renewal", "--amount", "1200.00", "-q"},
+      {"tickets", "reply", "tkt_1", "--body", "Fixed."},  // an alias names its group too
+      {"-w", "wrk_1", "entries", "edit", "ent_1", "--unset", "body", "--if-version", "2"},
   };
   for (const auto& words : cases) {
     CAPTURE(words);
@@ -143,12 +149,14 @@ TEST_CASE("a partial parse that stands is the whole table's parse") {
 
 TEST_CASE("the whole table decides help, errors and anything touching another command") {
   const std::vector<std::vector<std::string>> cases = {
-      {"keys", "--help"},             // help is the whole table's
-      {"workspace", "--bogus"},       // errors are reported by the whole table
-      {"keys", "list", "workspace"},  // a token naming another command
+      {"keys", "--help"},               // help is the whole table's
+      {"workspace", "--bogus"},         // errors are reported by the whole table
+      {"keys", "list", "workspace"},    // a token naming another command
+      {"contacts", "list", "tickets"},  // … or another command's alias
       {"workspace", "show", "extra", "config"},
       {"help"},  // reads the whole table
-      {"completion", "bash"},
+      {"__complete", "--", "keys", ""},
+      {"--json"},  // no command: help
       {"--version"},
       {},
   };
