@@ -75,7 +75,8 @@ void tour_control_plane(Server& s) {
 
   // registration and verification
   std::string email = unique("tour") + "@example.test", password = "tour-password-1";
-  CHECK(api("POST", u + "/auth/register", "", {{"email", email}, {"password", password}, {"name", "Tour"}}).status == 202);
+  CHECK(api("POST", u + "/auth/register", "", {{"email", email}, {"password", password}, {"name", "Tour"}}).status ==
+        202);
   check_error(api("POST", u + "/auth/register", "", {{"email", "not-an-email"}, {"password", "x"}}), 422,
               "validation_failed");
   check_error(api("POST", u + "/auth/session", "", {{"provider", "local"}, {"email", email}, {"password", password}}),
@@ -90,8 +91,9 @@ void tour_control_plane(Server& s) {
   check_error(api("POST", u + "/auth/verify-email", "", {{"token", "nope"}}), 400, "invalid_request");
 
   // sessions
-  check_error(api("POST", u + "/auth/session", "", {{"provider", "local"}, {"email", email}, {"password", "wrong-pw-1"}}),
-              401, "invalid_credentials");
+  check_error(
+      api("POST", u + "/auth/session", "", {{"provider", "local"}, {"email", email}, {"password", "wrong-pw-1"}}), 401,
+      "invalid_credentials");
   auto login = api("POST", u + "/auth/session", "", {{"provider", "local"}, {"email", email}, {"password", password}});
   REQUIRE_MESSAGE(login.status == 200, login.body);
   std::string access = login.json["data"]["accessToken"], personal = login.json["data"]["workspace"]["id"];
@@ -103,7 +105,8 @@ void tour_control_plane(Server& s) {
   REQUIRE(other.status == 200);
   CHECK(api("GET", u + "/auth/sessions", access).status == 200);
   CHECK(api("GET", u + "/auth/sessions?limit=1", access).status == 200);
-  CHECK(api("DELETE", u + "/auth/sessions/" + other.json["data"]["sessionId"].get<std::string>(), access).status == 204);
+  CHECK(api("DELETE", u + "/auth/sessions/" + other.json["data"]["sessionId"].get<std::string>(), access).status ==
+        204);
   check_error(api("DELETE", u + "/auth/sessions/ses_00000000000000000000000000", access), 404, "resource_not_found");
   check_error(api("GET", u + "/auth/sessions", s.token), 403, "forbidden");
   check_error(api("GET", u + "/auth/sessions", ""), 401, "unauthorized");
@@ -113,9 +116,10 @@ void tour_control_plane(Server& s) {
   // OAuth through the mock provider
   auto minted = api("POST", u + "/dev/oauth/google/id-token", "", {{"email", unique("oauth") + "@example.test"}});
   REQUIRE(minted.status == 200);
-  CHECK(api("POST", u + "/auth/session", "", {{"provider", "google"}, {"idToken", minted.json["data"]["idToken"]}}).status ==
-        200);
-  check_error(api("POST", u + "/auth/session", "", {{"provider", "google"}, {"idToken", "x.y.z"}}), 401, "unauthorized");
+  CHECK(api("POST", u + "/auth/session", "", {{"provider", "google"}, {"idToken", minted.json["data"]["idToken"]}})
+            .status == 200);
+  check_error(api("POST", u + "/auth/session", "", {{"provider", "google"}, {"idToken", "x.y.z"}}), 401,
+              "unauthorized");
   check_error(api("POST", u + "/dev/oauth/google/id-token", "", Json::object()), 422, "validation_failed");
   CHECK(http("GET", u + "/dev/oauth/microsoft/jwks.json").status == 200);
   check_error(http("GET", u + "/dev/oauth/github/jwks.json"), 404, "resource_not_found");
@@ -147,7 +151,9 @@ void tour_control_plane(Server& s) {
   auto member = add_member(s, "member");
   std::string owner = fixtures::owner_session(s);
   CHECK(ws_api("GET", u + "/workspace/members", owner, s.workspace_id).status == 200);
-  CHECK(ws_api("PATCH", u + "/workspace/members/" + member.user_id, owner, s.workspace_id, {{"role", "agent"}}).status == 200);
+  CHECK(
+      ws_api("PATCH", u + "/workspace/members/" + member.user_id, owner, s.workspace_id, {{"role", "agent"}}).status ==
+      200);
   check_error(ws_api("PATCH", u + "/workspace/members/" + member.user_id, owner, s.workspace_id, {{"role", "king"}}),
               422, "validation_failed");
   check_error(ws_api("PATCH", u + "/workspace/members/" + member.user_id, member.access_token, s.workspace_id,
@@ -156,9 +162,8 @@ void tour_control_plane(Server& s) {
   check_error(ws_api("PATCH", u + "/workspace/members/usr_00000000000000000000000000", owner, s.workspace_id,
                      {{"role", "agent"}}),
               404, "resource_not_found");
-  check_error(
-      ws_api("DELETE", u + "/workspace/members/" + fixtures::owner_id(s), member.access_token, s.workspace_id), 403,
-      "missing_required_scope");
+  check_error(ws_api("DELETE", u + "/workspace/members/" + fixtures::owner_id(s), member.access_token, s.workspace_id),
+              403, "missing_required_scope");
   CHECK(ws_api("DELETE", u + "/workspace/members/" + member.user_id, owner, s.workspace_id).status == 204);
   std::string invitee = unique("invitee") + "@example.test";
   auto inv = api("POST", u + "/workspace/invitations", s.token, {{"email", invitee}, {"role", "readonly"}});
@@ -170,7 +175,8 @@ void tour_control_plane(Server& s) {
   CHECK(api("GET", u + "/workspace/invitations", s.token).status == 200);
   CHECK(api("GET", u + "/workspace/invitations?status=all", s.token).status == 200);
   check_error(api("GET", u + "/workspace/invitations?status=bogus", s.token), 400, "invalid_request");
-  CHECK(api("DELETE", u + "/workspace/invitations/" + inv.json["data"]["id"].get<std::string>(), s.token).status == 204);
+  CHECK(api("DELETE", u + "/workspace/invitations/" + inv.json["data"]["id"].get<std::string>(), s.token).status ==
+        204);
   check_error(api("DELETE", u + "/workspace/invitations/" + inv.json["data"]["id"].get<std::string>(), s.token), 409,
               "conflict");
   check_error(api("POST", u + "/auth/accept-invite", "", {{"token", "nope"}}), 400, "invalid_request");
@@ -178,7 +184,8 @@ void tour_control_plane(Server& s) {
   // API keys and MCP clients
   for (std::string kind : {"api-keys", "mcp-clients"}) {
     std::string base = u + "/workspace/" + kind;
-    auto key = api("POST", base, s.token, {{"name", "tour " + kind}, {"scopes", {"crm:read"}}, {"idempotency_key", unique("k")}});
+    auto key = api("POST", base, s.token,
+                   {{"name", "tour " + kind}, {"scopes", {"crm:read"}}, {"idempotency_key", unique("k")}});
     REQUIRE_MESSAGE(key.status == 201, key.body);
     std::string id = key.json["data"]["id"];
     check_error(api("POST", base, s.token, {{"name", ""}, {"scopes", {"nope:read"}}}), 422, "validation_failed");
@@ -206,9 +213,11 @@ void tour_control_plane(Server& s) {
                   {{"name", "escalate"}, {"scopes", {"audit:read"}}}),
               403, "forbidden");
   std::string idem = unique("idem");
-  CHECK(api("POST", u + "/workspace/api-keys", s.token, {{"name", "idem"}, {"scopes", {"crm:read"}}, {"idempotency_key", idem}})
+  CHECK(api("POST", u + "/workspace/api-keys", s.token,
+            {{"name", "idem"}, {"scopes", {"crm:read"}}, {"idempotency_key", idem}})
             .status == 201);
-  CHECK(api("POST", u + "/workspace/api-keys", s.token, {{"name", "idem"}, {"scopes", {"crm:read"}}, {"idempotency_key", idem}})
+  CHECK(api("POST", u + "/workspace/api-keys", s.token,
+            {{"name", "idem"}, {"scopes", {"crm:read"}}, {"idempotency_key", idem}})
             .status == 201);
   check_error(api("POST", u + "/workspace/api-keys", s.token,
                   {{"name", "other"}, {"scopes", {"crm:read"}}, {"idempotency_key", idem}}),
@@ -217,10 +226,13 @@ void tour_control_plane(Server& s) {
   // audit, usage, events
   auto audit = api("GET", u + "/workspace/audit-events?limit=2", s.token);
   REQUIRE(audit.status == 200);
-  CHECK(api("GET", u + "/workspace/audit-events?cursor=" + slab5::url_encode(audit.json["next_cursor"].get<std::string>()), s.token)
+  CHECK(api("GET",
+            u + "/workspace/audit-events?cursor=" + slab5::url_encode(audit.json["next_cursor"].get<std::string>()),
+            s.token)
             .status == 200);
   CHECK(api("GET", u + "/workspace/audit-events?action=api_key.*&since=1h", s.token).status == 200);
-  CHECK(api("GET", u + "/workspace/audit-events/" + audit.json["data"][0]["id"].get<std::string>(), s.token).status == 200);
+  CHECK(api("GET", u + "/workspace/audit-events/" + audit.json["data"][0]["id"].get<std::string>(), s.token).status ==
+        200);
   check_error(api("GET", u + "/workspace/audit-events/aud_00000000000000000000000000", s.token), 404,
               "resource_not_found");
   check_error(api("GET", u + "/workspace/audit-events?since=yesterday", s.token), 400, "invalid_request");
@@ -262,11 +274,12 @@ void tour_app_plane(Server& s) {
     check_error(api("GET", base + "/" + std::string(r.id_prefix) + "_00000000000000000000000000", key), 404,
                 "resource_not_found");
     if (r.append_only) {
-      check_error(api("PATCH", base + "/" + id, key, {{"custom_fields", {{"tier", "gold"}}}}), 405, "method_not_allowed");
+      check_error(api("PATCH", base + "/" + id, key, {{"custom_fields", {{"tier", "gold"}}}}), 405,
+                  "method_not_allowed");
     } else {
       CHECK(api("PATCH", base + "/" + id, key, {{"custom_fields", {{"tier", "gold"}}}}).status == 200);
-      check_error(api("PATCH", base + "/" + id, key, {{"custom_fields", {{"tier", "x"}}}}, {{"If-Match", "\"99\""}}), 412,
-                  "precondition_failed");
+      check_error(api("PATCH", base + "/" + id, key, {{"custom_fields", {{"tier", "x"}}}}, {{"If-Match", "\"99\""}}),
+                  412, "precondition_failed");
       check_error(api("PATCH", base + "/" + id, key, {{"custom_fields", {{"Bad Key", 1}}}}), 422, "validation_failed");
     }
     for (const auto* child : slab5::api::children_of(r.route)) {
@@ -283,8 +296,8 @@ void tour_app_plane(Server& s) {
   check_error(api("POST", u + "/leads/" + lead + "/convert", key, Json::object()), 409, "conflict");
   auto plain = api("POST", u + "/leads", key, {{"name", "No deal"}});
   REQUIRE(plain.status == 201);
-  CHECK(api("POST", u + "/leads/" + plain.json["data"]["id"].get<std::string>() + "/convert", key, Json::object()).status ==
-        200);
+  CHECK(api("POST", u + "/leads/" + plain.json["data"]["id"].get<std::string>() + "/convert", key, Json::object())
+            .status == 200);
   CHECK(api("POST", u + "/tasks/" + ids["tasks"] + "/complete", key, Json::object()).status == 200);
   // a stage in use cannot be deleted; a duplicate CMS slug is a conflict
   auto stages = api("GET", u + "/deal-stages", key);
@@ -293,10 +306,12 @@ void tour_app_plane(Server& s) {
   REQUIRE(deal.status == 200);
   check_error(api("DELETE", u + "/deal-stages/" + deal.json["data"]["stage_id"].get<std::string>(), key), 409,
               "conflict");
-  check_error(api("POST", u + "/cms-entries", key, {{"title", "Hello world"}, {"collection", "blog"}}), 409, "conflict");
+  check_error(api("POST", u + "/cms-entries", key, {{"title", "Hello world"}, {"collection", "blog"}}), 409,
+              "conflict");
   // deletes
   for (const auto& [route, id] : ids)
-    if (route != "activities" && route != "deal-stages") CHECK(api("DELETE", u + "/" + route + "/" + id, key).status == 204);
+    if (route != "activities" && route != "deal-stages")
+      CHECK(api("DELETE", u + "/" + route + "/" + id, key).status == 204);
   CHECK(api("DELETE", u + "/deal-stages/" + ids["deal-stages"], key).status == 204);
   check_error(api("DELETE", u + "/contacts/" + ids["contacts"], key), 404, "resource_not_found");
   // idempotent create replayed
@@ -397,8 +412,9 @@ TEST_CASE("the response check fails on a body, a status or a path the document d
   Server s;
   std::string doc = save_document(s, dir), lines = dir.file("bad.jsonl");
   auto line = [&](std::string method, std::string path, int status, Json body) {
-    return Json{{"method", method}, {"url", s.api_url + path}, {"status", status}, {"content_type", "application/json"},
-                {"body", body}, {"json", true}}
+    return Json{{"method", method}, {"url", s.api_url + path},
+                {"status", status}, {"content_type", "application/json"},
+                {"body", body},     {"json", true}}
         .dump();
   };
   Json workspace = http("GET", s.api_url + "/workspace", "", {{"Authorization", "Bearer " + s.token}}).json;
@@ -411,11 +427,15 @@ TEST_CASE("the response check fails on a body, a status or a path the document d
     f << line("GET", "/workspace", 200, missing) << "\n";  // a required field missing
     Json extra = workspace;
     extra["data"]["secret"] = "x";
-    f << line("GET", "/workspace", 200, extra) << "\n";  // a field the schema does not have
+    f << line("GET", "/workspace", 200, extra) << "\n";      // a field the schema does not have
     f << line("GET", "/workspace", 418, workspace) << "\n";  // a status it does not document
-    f << line("GET", "/contacts", 403, {{"error", {{"code", "forbidden"}, {"message", "m"}, {"request_id", "req_01jabcdefghjkmnpqrstvwxyz0"},
-                                                   {"docs_url", "https://docs.slab5.com/api/errors#forbidden"}}}})
-      << "\n";  // a code the operation cannot give
+    f << line("GET", "/contacts", 403,
+              {{"error",
+                {{"code", "forbidden"},
+                 {"message", "m"},
+                 {"request_id", "req_01jabcdefghjkmnpqrstvwxyz0"},
+                 {"docs_url", "https://docs.slab5.com/api/errors#forbidden"}}}})
+      << "\n";                                             // a code the operation cannot give
     f << line("GET", "/nowhere", 200, workspace) << "\n";  // a path with no operation
   }
   auto out = node("validate-responses.mjs", {doc, lines});

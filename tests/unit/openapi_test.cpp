@@ -81,7 +81,8 @@ TEST_CASE("every route-table entry is an operation with its method, path, scope 
       if (!slab5::is_param_segment(seg)) continue;
       std::string name = seg.substr(1, seg.size() - 2);
       bool declared = false;
-      for (const auto& p : op["parameters"]) declared |= p["in"] == "path" && p["name"] == name && p["required"] == true;
+      for (const auto& p : op["parameters"])
+        declared |= p["in"] == "path" && p["name"] == name && p["required"] == true;
       CHECK_MESSAGE(declared, "path parameter " << name);
     }
     // a success response and the error envelope for each status of the route's error codes
@@ -92,7 +93,7 @@ TEST_CASE("every route-table entry is an operation with its method, path, scope 
       auto status = std::to_string(slab5::error_info(code).http_status);
       REQUIRE_MESSAGE(op["responses"].contains(status), code);
       const auto& codes = op["responses"][status]["content"]["application/json"]["schema"]["properties"]["error"]
-                             ["properties"]["code"]["enum"];
+                            ["properties"]["code"]["enum"];
       CHECK(std::find(codes.begin(), codes.end(), code) != codes.end());
     }
   }
@@ -146,7 +147,8 @@ TEST_CASE("the document's header, security scheme and references") {
   };
   CHECK(ok("/v1/contacts/{id}", "get", "200")["content"]["application/json"]["schema"]["required"] ==
         Json::parse(R"(["data", "request_id"])"));
-  CHECK(ok("/v1/contacts", "get", "200")["content"]["application/json"]["schema"]["properties"].contains("next_cursor"));
+  CHECK(
+      ok("/v1/contacts", "get", "200")["content"]["application/json"]["schema"]["properties"].contains("next_cursor"));
   CHECK(ok("/health", "get", "200")["content"]["application/json"]["schema"] ==
         Json::parse(R"({"$ref": "#/components/schemas/Health"})"));
   CHECK(ok("/.well-known/jwks.json", "get", "200")["content"].contains("application/jwk-set+json"));

@@ -54,10 +54,11 @@ std::vector<std::string> module_names() {
 }
 
 Json idempotency_key() {
-  return Json{{"type", "string"},
-              {"minLength", 1},
-              {"maxLength", 255},
-              {"description", "Makes the create safe to retry (kept 24 hours); the Idempotency-Key header is an alias."}};
+  return Json{
+      {"type", "string"},
+      {"minLength", 1},
+      {"maxLength", 255},
+      {"description", "Makes the create safe to retry (kept 24 hours); the Idempotency-Key header is an alias."}};
 }
 
 Json time_query() { return str("A time (RFC 3339) or a relative form (15m, 1h, 7d)."); }
@@ -71,7 +72,8 @@ ControlSchema credential_schema(std::string op, bool mcp) {
   if (op == "list")
     return {.data = schema_ref(object_name),
             .list = true,
-            .query = {{"status", {{"type", "string"}, {"enum", {"active", "revoked", "expired", "all"}}, {"default", "active"}}}},
+            .query = {{"status",
+                       {{"type", "string"}, {"enum", {"active", "revoked", "expired", "all"}}, {"default", "active"}}}},
             .summary = "List the workspace's " + noun + "s"};
   if (op == "create")
     return {.status = 201,
@@ -97,9 +99,10 @@ ControlSchema credential_schema(std::string op, bool mcp) {
   if (op == "rotate")
     return {.status = 201,
             .data = schema_ref(object_name + "WithSecret"),
-            .request = input({{"overlap_seconds", {{"type", "integer"}, {"minimum", 0}, {"maximum", 604800}, {"default", 86400}}},
-                              {"idempotency_key", idempotency_key()}},
-                             {}),
+            .request = input(
+                {{"overlap_seconds", {{"type", "integer"}, {"minimum", 0}, {"maximum", 604800}, {"default", 86400}}},
+                 {"idempotency_key", idempotency_key()}},
+                {}),
             .errors = {"forbidden", "conflict", "validation_failed"},
             .summary = "Rotate an " + noun + ": a new secret; the old one expires after the overlap"};
   // revoke
@@ -109,13 +112,12 @@ ControlSchema credential_schema(std::string op, bool mcp) {
 std::map<std::string, ControlSchema, std::less<>> build() {
   std::map<std::string, ControlSchema, std::less<>> t;
   Json role = enumeration(role_names());
-  Json login_body =
-      input({{"provider", enumeration({"local", "google", "microsoft"})},
-             {"email", {{"type", "string"}, {"format", "email"}}},
-             {"password", str()},
-             {"idToken", str("The provider's ID token (google, microsoft).")},
-             {"workspaceId", id("wrk")}},
-            {"provider"});
+  Json login_body = input({{"provider", enumeration({"local", "google", "microsoft"})},
+                           {"email", {{"type", "string"}, {"format", "email"}}},
+                           {"password", str()},
+                           {"idToken", str("The provider's ID token (google, microsoft).")},
+                           {"workspaceId", id("wrk")}},
+                          {"provider"});
 
   t["health"] = {.data = schema_ref("Health"), .raw = true, .summary = "Whether slab5d and its database answer"};
   t["jwks"] = {.data = schema_ref("Jwks"),
@@ -154,13 +156,14 @@ std::map<std::string, ControlSchema, std::less<>> build() {
   t["auth.logout"] = {.status = 204, .summary = "Sign out: revoke this session"};
   t["auth.sessions.list"] = {.data = schema_ref("Session"), .list = true, .summary = "The user's active sessions"};
   t["auth.sessions.revoke"] = {.status = 204, .summary = "Revoke one of the user's sessions"};
-  t["auth.accept_invite"] = {.data = schema_ref("SessionGrant"),
-                             .request = input({{"token", str()},
-                                               {"password", {{"type", "string"}, {"minLength", 8}, {"maxLength", 1024}}},
-                                               {"name", str()}},
-                                              {"token"}),
-                             .errors = {"invalid_request", "token_expired", "conflict", "validation_failed"},
-                             .summary = "Accept an invitation (creating the account when needed)"};
+  t["auth.accept_invite"] = {
+      .data = schema_ref("SessionGrant"),
+      .request = input({{"token", str()},
+                        {"password", {{"type", "string"}, {"minLength", 8}, {"maxLength", 1024}}},
+                        {"name", str()}},
+                       {"token"}),
+      .errors = {"invalid_request", "token_expired", "conflict", "validation_failed"},
+      .summary = "Accept an invitation (creating the account when needed)"};
   t["me"] = {.data = Json{{"oneOf", {schema_ref("SessionUser"), schema_ref("CredentialSelf")}}},
              .summary = "Who the token is: the user and their memberships, or the credential"};
 
@@ -186,12 +189,10 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                                              {"name"}),
                             .errors = {"conflict", "validation_failed"},
                             .summary = "Create a workspace (the caller becomes its owner)"};
-  t["workspace.modules.enable"] = {.data = schema_ref("Workspace"),
-                                   .errors = {"validation_failed"},
-                                   .summary = "Enable a module"};
-  t["workspace.modules.disable"] = {.data = schema_ref("Workspace"),
-                                    .errors = {"validation_failed"},
-                                    .summary = "Disable a module"};
+  t["workspace.modules.enable"] = {
+      .data = schema_ref("Workspace"), .errors = {"validation_failed"}, .summary = "Enable a module"};
+  t["workspace.modules.disable"] = {
+      .data = schema_ref("Workspace"), .errors = {"validation_failed"}, .summary = "Disable a module"};
 
   t["members.list"] = {.data = schema_ref("Member"), .list = true, .summary = "The workspace's members"};
   t["members.update"] = {.data = schema_ref("Member"),
@@ -201,12 +202,13 @@ std::map<std::string, ControlSchema, std::less<>> build() {
   t["members.remove"] = {.status = 204,
                          .errors = {"forbidden", "conflict", "missing_required_scope"},
                          .summary = "Remove a member (or leave the workspace)"};
-  t["invitations.list"] = {
-      .data = schema_ref("Invitation"),
-      .list = true,
-      .query = {{"status",
-                 {{"type", "string"}, {"enum", {"pending", "accepted", "revoked", "expired", "all"}}, {"default", "pending"}}}},
-      .summary = "The workspace's invitations"};
+  t["invitations.list"] = {.data = schema_ref("Invitation"),
+                           .list = true,
+                           .query = {{"status",
+                                      {{"type", "string"},
+                                       {"enum", {"pending", "accepted", "revoked", "expired", "all"}},
+                                       {"default", "pending"}}}},
+                           .summary = "The workspace's invitations"};
   t["invitations.create"] = {.status = 201,
                              .data = schema_ref("Invitation"),
                              .request = input({{"email", {{"type", "string"}, {"format", "email"}}},
@@ -232,11 +234,13 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                                       {"until", time_query()}},
                             .summary = "The audit log, newest first"};
   t["audit_events.get"] = {.data = schema_ref("AuditEvent"), .summary = "One audit event"};
-  t["usage.summary"] = {.data = array(schema_ref("UsageRow")),
-                        .query = {{"since", time_query()},
-                                  {"until", time_query()},
-                                  {"group_by", {{"type", "string"}, {"enum", {"day", "route", "credential", "kind"}}, {"default", "day"}}}},
-                        .summary = "Usage totals grouped by day, route, credential or kind"};
+  t["usage.summary"] = {
+      .data = array(schema_ref("UsageRow")),
+      .query = {{"since", time_query()},
+                {"until", time_query()},
+                {"group_by",
+                 {{"type", "string"}, {"enum", {"day", "route", "credential", "kind"}}, {"default", "day"}}}},
+      .summary = "Usage totals grouped by day, route, credential or kind"};
   t["usage_events.list"] = {.data = schema_ref("UsageEvent"),
                             .list = true,
                             .query = {{"since", time_query()},
@@ -245,12 +249,14 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                                       {"credential_id", str()}},
                             .summary = "Raw usage events, newest first"};
 
-  t["events.list"] = {.data = schema_ref("Event"),
-                      .list = true,
-                      .query = {{"type", str("An event type (contact.created) or a prefix (deal.*).")}, {"since", time_query()}},
-                      .summary = "The workspace's events (kept 30 days), newest first"};
+  t["events.list"] = {
+      .data = schema_ref("Event"),
+      .list = true,
+      .query = {{"type", str("An event type (contact.created) or a prefix (deal.*).")}, {"since", time_query()}},
+      .summary = "The workspace's events (kept 30 days), newest first"};
   t["events.get"] = {.data = schema_ref("Event"), .summary = "One event"};
-  t["event_types.list"] = {.data = array(schema_ref("EventType")), .summary = "Every event type, with the schema of its data"};
+  t["event_types.list"] = {.data = array(schema_ref("EventType")),
+                           .summary = "Every event type, with the schema of its data"};
 
   t["dev.mail.list"] = {.data = array(schema_ref("DevMail")),
                         .query = {{"to", str("Only mail to this address.")}},
@@ -280,28 +286,28 @@ std::optional<ControlSchema> control_schema(std::string_view route_id) {
 
 Json control_components() {
   Json s = Json::object();
-  s["Health"] = object({{"status", enumeration({"ok"})},
-                        {"version", str()},
-                        {"schema_version", integer()},
-                        {"time", time()}},
-                       {"status", "version", "schema_version", "time"});
-  s["Jwks"] = Json{{"type", "object"},
-                   {"properties",
-                    {{"keys", array(Json{{"type", "object"},
-                                         {"properties", {{"kty", str()}, {"kid", str()}, {"alg", str()}, {"use", str()}}},
-                                         {"required", {"kty"}}})}}},
-                   {"required", {"keys"}}};
-  s["VerificationSent"] = object({{"status", enumeration({"verification_sent"})}, {"email", str()}}, {"status", "email"});
-  s["User"] = object({{"id", id("usr")},
-                      {"email", str()},
-                      {"name", str()},
-                      {"tenant_id", id("ten")},
-                      {"email_verified", boolean()},
-                      {"email_verified_at", nullable_time()},
-                      {"created_at", time()},
-                      {"updated_at", time()}},
-                     {"id", "email", "name", "tenant_id", "email_verified", "email_verified_at", "created_at",
-                      "updated_at"});
+  s["Health"] =
+      object({{"status", enumeration({"ok"})}, {"version", str()}, {"schema_version", integer()}, {"time", time()}},
+             {"status", "version", "schema_version", "time"});
+  s["Jwks"] =
+      Json{{"type", "object"},
+           {"properties",
+            {{"keys", array(Json{{"type", "object"},
+                                 {"properties", {{"kty", str()}, {"kid", str()}, {"alg", str()}, {"use", str()}}},
+                                 {"required", {"kty"}}})}}},
+           {"required", {"keys"}}};
+  s["VerificationSent"] =
+      object({{"status", enumeration({"verification_sent"})}, {"email", str()}}, {"status", "email"});
+  s["User"] =
+      object({{"id", id("usr")},
+              {"email", str()},
+              {"name", str()},
+              {"tenant_id", id("ten")},
+              {"email_verified", boolean()},
+              {"email_verified_at", nullable_time()},
+              {"created_at", time()},
+              {"updated_at", time()}},
+             {"id", "email", "name", "tenant_id", "email_verified", "email_verified_at", "created_at", "updated_at"});
   Json ws_props{{"id", id("wrk")},
                 {"slug", str()},
                 {"name", str()},
@@ -309,7 +315,8 @@ Json control_components() {
                 {"enabled_modules", array(enumeration(module_names()))},
                 {"created_at", time()},
                 {"updated_at", time()}};
-  std::vector<std::string> ws_required{"id", "slug", "name", "tenant_id", "enabled_modules", "created_at", "updated_at"};
+  std::vector<std::string> ws_required{"id",         "slug",      "name", "tenant_id", "enabled_modules",
+                                       "created_at", "updated_at"};
   s["Workspace"] = object(ws_props, ws_required);
   ws_props["role"] = enumeration(role_names());
   ws_required.push_back("role");
@@ -324,46 +331,48 @@ Json control_components() {
                          {"ip", str()},
                          {"current", boolean()}},
                         {"id", "workspace_id", "created_at", "last_used_at", "expires_at", "user_agent", "ip"});
-  s["SessionGrant"] = object({{"accessToken", str("A session JWT (ES256).")},
-                              {"refreshToken", str("slab5_rt_…: single use, 30 days.")},
-                              {"tokenType", enumeration({"Bearer"})},
-                              {"expiresIn", integer(1)},
-                              {"sessionId", id("ses")},
-                              {"user", schema_ref("User")},
-                              {"workspace", {{"oneOf", {schema_ref("WorkspaceWithRole"), {{"type", "null"}}}}}}},
-                             {"accessToken", "refreshToken", "tokenType", "expiresIn", "sessionId", "user", "workspace"});
+  s["SessionGrant"] =
+      object({{"accessToken", str("A session JWT (ES256).")},
+              {"refreshToken", str("slab5_rt_…: single use, 30 days.")},
+              {"tokenType", enumeration({"Bearer"})},
+              {"expiresIn", integer(1)},
+              {"sessionId", id("ses")},
+              {"user", schema_ref("User")},
+              {"workspace", {{"oneOf", {schema_ref("WorkspaceWithRole"), {{"type", "null"}}}}}}},
+             {"accessToken", "refreshToken", "tokenType", "expiresIn", "sessionId", "user", "workspace"});
   s["SessionUser"] = object(
       {{"user", schema_ref("User")},
-       {"memberships", array(object({{"workspace", schema_ref("Workspace")}, {"role", enumeration(role_names())}}, {"workspace", "role"}))},
+       {"memberships", array(object({{"workspace", schema_ref("Workspace")}, {"role", enumeration(role_names())}},
+                                    {"workspace", "role"}))},
        {"session", {{"oneOf", {schema_ref("Session"), {{"type", "null"}}}}}}},
       {"user", "memberships", "session"});
-  s["CredentialSelf"] = object({{"credential",
-                                 object({{"type", enumeration({"api_key", "mcp_client"})},
-                                         {"id", str()},
-                                         {"name", str()},
-                                         {"prefix", str()},
-                                         {"scopes", array(str())},
-                                         {"workspace_id", id("wrk")},
-                                         {"expires_at", nullable_time()}},
-                                        {"type", "id", "name", "prefix", "scopes", "workspace_id", "expires_at"})}},
-                               {"credential"});
+  s["CredentialSelf"] =
+      object({{"credential", object({{"type", enumeration({"api_key", "mcp_client"})},
+                                     {"id", str()},
+                                     {"name", str()},
+                                     {"prefix", str()},
+                                     {"scopes", array(str())},
+                                     {"workspace_id", id("wrk")},
+                                     {"expires_at", nullable_time()}},
+                                    {"type", "id", "name", "prefix", "scopes", "workspace_id", "expires_at"})}},
+             {"credential"});
   s["Member"] = object({{"user_id", id("usr")},
                         {"email", str()},
                         {"name", str()},
                         {"role", enumeration(role_names())},
                         {"joined_at", time()}},
                        {"user_id", "email", "name", "role", "joined_at"});
-  s["Invitation"] = object({{"id", id("inv")},
-                            {"workspace_id", id("wrk")},
-                            {"email", str()},
-                            {"role", enumeration(role_names())},
-                            {"status", enumeration({"pending", "accepted", "revoked", "expired"})},
-                            {"invited_by", actor()},
-                            {"expires_at", time()},
-                            {"created_at", time()},
-                            {"accepted_at", nullable_time()}},
-                           {"id", "workspace_id", "email", "role", "status", "invited_by", "expires_at", "created_at",
-                            "accepted_at"});
+  s["Invitation"] = object(
+      {{"id", id("inv")},
+       {"workspace_id", id("wrk")},
+       {"email", str()},
+       {"role", enumeration(role_names())},
+       {"status", enumeration({"pending", "accepted", "revoked", "expired"})},
+       {"invited_by", actor()},
+       {"expires_at", time()},
+       {"created_at", time()},
+       {"accepted_at", nullable_time()}},
+      {"id", "workspace_id", "email", "role", "status", "invited_by", "expires_at", "created_at", "accepted_at"});
   for (bool mcp : {false, true}) {
     std::string name = mcp ? "McpClient" : "ApiKey";
     Json props{{"id", id(mcp ? "mcp" : "key")},
@@ -378,46 +387,47 @@ Json control_components() {
                {"expires_at", nullable_time()},
                {"revoked_at", nullable_time()},
                {"created_by", actor()}};
-    std::vector<std::string> required{"id",         "name",         "description", "prefix",     "status",     "scopes",
-                                      "created_at", "updated_at",   "last_used_at", "expires_at", "revoked_at", "created_by"};
+    std::vector<std::string> required{"id",           "name",       "description", "prefix",
+                                      "status",       "scopes",     "created_at",  "updated_at",
+                                      "last_used_at", "expires_at", "revoked_at",  "created_by"};
     s[name] = object(props, required);
     props["secret"] = str(std::string("The raw token (") + (mcp ? "slab5_mcp_" : "slab5_sk_") + "…): shown only here.");
     required.push_back("secret");
     s[name + "WithSecret"] = object(props, required);
   }
-  s["AuditEvent"] = object({{"id", id("aud")},
-                            {"workspace_id", nullable_str()},
-                            {"tenant_id", nullable_str()},
-                            {"action", str()},
-                            {"actor", actor()},
-                            {"target", {{"oneOf", {actor(), {{"type", "null"}}}}}},
-                            {"source", str()},
-                            {"route", str()},
-                            {"status", integer()},
-                            {"request_id", str()},
-                            {"correlation_id", str()},
-                            {"ip", str()},
-                            {"user_agent", str()},
-                            {"input_hash", str()},
-                            {"before", Json::object()},
-                            {"after", Json::object()},
-                            {"created_at", time()}},
-                           {"id", "workspace_id", "tenant_id", "action", "actor", "target", "source", "route", "status",
-                            "request_id", "correlation_id", "ip", "user_agent", "input_hash", "before", "after",
-                            "created_at"});
+  s["AuditEvent"] =
+      object({{"id", id("aud")},
+              {"workspace_id", nullable_str()},
+              {"tenant_id", nullable_str()},
+              {"action", str()},
+              {"actor", actor()},
+              {"target", {{"oneOf", {actor(), {{"type", "null"}}}}}},
+              {"source", str()},
+              {"route", str()},
+              {"status", integer()},
+              {"request_id", str()},
+              {"correlation_id", str()},
+              {"ip", str()},
+              {"user_agent", str()},
+              {"input_hash", str()},
+              {"before", Json::object()},
+              {"after", Json::object()},
+              {"created_at", time()}},
+             {"id", "workspace_id", "tenant_id", "action", "actor", "target", "source", "route", "status", "request_id",
+              "correlation_id", "ip", "user_agent", "input_hash", "before", "after", "created_at"});
   s["UsageRow"] = object({{"key", str()}, {"requests", integer()}, {"units", integer()}, {"errors", integer()}},
                          {"key", "requests", "units", "errors"});
-  s["UsageEvent"] = object({{"id", id("use")},
-                            {"workspace_id", id("wrk")},
-                            {"credential", actor()},
-                            {"route", str()},
-                            {"status", integer()},
-                            {"units", integer()},
-                            {"kind", enumeration({"api_request", "credential_action", "webhook_delivery"})},
-                            {"request_id", str()},
-                            {"created_at", time()}},
-                           {"id", "workspace_id", "credential", "route", "status", "units", "kind", "request_id",
-                            "created_at"});
+  s["UsageEvent"] =
+      object({{"id", id("use")},
+              {"workspace_id", id("wrk")},
+              {"credential", actor()},
+              {"route", str()},
+              {"status", integer()},
+              {"units", integer()},
+              {"kind", enumeration({"api_request", "credential_action", "webhook_delivery"})},
+              {"request_id", str()},
+              {"created_at", time()}},
+             {"id", "workspace_id", "credential", "route", "status", "units", "kind", "request_id", "created_at"});
   s["Event"] = object({{"id", id("evt")},
                        {"type", str()},
                        {"created_at", time()},

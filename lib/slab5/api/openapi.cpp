@@ -111,11 +111,11 @@ Json string_param(std::string name, std::string in, bool required, Json schema, 
 }
 
 Json page_params() {
-  return Json::array({string_param("limit", "query", false,
-                                   {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}, {"default", 25}},
-                                   "Page size."),
-                      string_param("cursor", "query", false, {{"type", "string"}},
-                                   "next_cursor of the previous page (only with the same filters).")});
+  return Json::array(
+      {string_param("limit", "query", false, {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}, {"default", 25}},
+                    "Page size."),
+       string_param("cursor", "query", false, {{"type", "string"}},
+                    "next_cursor of the previous page (only with the same filters).")});
 }
 
 Json path_param(std::string_view segment) {
@@ -157,21 +157,22 @@ Json error_components() {
                          {"properties", {{"field", {{"type", "string"}}}, {"message", {{"type", "string"}}}}},
                          {"required", {"field", "message"}},
                          {"additionalProperties", false}};
-  s["Error"] = Json{
-      {"type", "object"},
-      {"properties",
-       {{"code", {{"type", "string"}, {"enum", codes}}},
-        {"message", {{"type", "string"}}},
-        {"request_id", schema_ref("RequestId")},
-        {"docs_url", {{"type", "string"}, {"format", "uri"}, {"pattern", "^https://docs\\.slab5\\.com/api/errors#[a-z_]+$"}}},
-        {"required_scope", {{"type", "string"}}},
-        {"required_role", {{"type", "string"}}},
-        {"module", {{"type", "string"}}},
-        {"field_errors", {{"type", "array"}, {"items", schema_ref("FieldError")}}},
-        {"retry_after_seconds", {{"type", "integer"}, {"minimum", 0}}},
-        {"idempotency_key", {{"type", "string"}}}}},
-      {"required", {"code", "message", "request_id", "docs_url"}},
-      {"additionalProperties", false}};
+  s["Error"] =
+      Json{{"type", "object"},
+           {"properties",
+            {{"code", {{"type", "string"}, {"enum", codes}}},
+             {"message", {{"type", "string"}}},
+             {"request_id", schema_ref("RequestId")},
+             {"docs_url",
+              {{"type", "string"}, {"format", "uri"}, {"pattern", "^https://docs\\.slab5\\.com/api/errors#[a-z_]+$"}}},
+             {"required_scope", {{"type", "string"}}},
+             {"required_role", {{"type", "string"}}},
+             {"module", {{"type", "string"}}},
+             {"field_errors", {{"type", "array"}, {"items", schema_ref("FieldError")}}},
+             {"retry_after_seconds", {{"type", "integer"}, {"minimum", 0}}},
+             {"idempotency_key", {{"type", "string"}}}}},
+           {"required", {"code", "message", "request_id", "docs_url"}},
+           {"additionalProperties", false}};
   s["ErrorEnvelope"] = Json{{"type", "object"},
                             {"properties", {{"error", schema_ref("Error")}}},
                             {"required", {"error"}},
@@ -287,7 +288,8 @@ std::string openapi_operation_id(const RouteEntry& route) {
 std::vector<std::string> route_error_codes(const RouteEntry& r) {
   std::vector<std::string> codes{"internal_error", "service_unavailable"};
   bool authenticated = r.access != Access::Public;
-  bool takes_params = std::any_of(r.segments.begin(), r.segments.end(), [](const auto& s) { return is_param_segment(s); });
+  bool takes_params =
+      std::any_of(r.segments.begin(), r.segments.end(), [](const auto& s) { return is_param_segment(s); });
   if (authenticated) add_unique(codes, {"unauthorized"});
   if (r.access == Access::User) add_unique(codes, {"forbidden"});
   if (needs_workspace(r.access)) add_unique(codes, {"workspace_header_required", "workspace_not_found"});
@@ -368,19 +370,21 @@ Json openapi_document(const OpenApiOptions& o) {
       std::string desc = schema.value("description", "");
       schema.erase("description");
       if (it.key() == "sort")
-        desc = "Sort order (default -created_at). Any custom_fields.<key>=<value> parameter also filters on a "
-               "custom field.";
+        desc =
+            "Sort order (default -created_at). Any custom_fields.<key>=<value> parameter also filters on a "
+            "custom field.";
       params.push_back(string_param(it.key(), "query", false, schema, desc));
     }
     if (needs_workspace(r.access))
       params.push_back(string_param("x-workspace-id", "header", false, {{"type", "string"}},
                                     "The workspace (required with a session token; an API key's own if sent)."));
     if (r.creates)
-      params.push_back(string_param("Idempotency-Key", "header", false, {{"type", "string"}, {"minLength", 1}, {"maxLength", 255}},
+      params.push_back(string_param("Idempotency-Key", "header", false,
+                                    {{"type", "string"}, {"minLength", 1}, {"maxLength", 255}},
                                     "Alias of the body's idempotency_key."));
     if (rop && rop->op == "update")
-        params.push_back(string_param("If-Match", "header", false, {{"type", "string"}},
-                                      "\"<version>\": apply only to that version (else 412)."));
+      params.push_back(string_param("If-Match", "header", false, {{"type", "string"}},
+                                    "\"<version>\": apply only to that version (else 412)."));
     params.push_back(string_param("x-correlation-id", "header", false,
                                   {{"type", "string"}, {"minLength", 1}, {"maxLength", 128}},
                                   "Echoed back, and written to the log, audit and usage events."));
@@ -393,7 +397,8 @@ Json openapi_document(const OpenApiOptions& o) {
     Json responses = Json::object();
     Json ok{{"description", s.summary.empty() ? "Success" : s.summary}};
     ok["headers"] = {{"x-request-id", {{"description", "The request's id."}, {"schema", schema_ref("RequestId")}}}};
-    if (s.etag) ok["headers"]["ETag"] = {{"description", "\"<version>\" of the record."}, {"schema", {{"type", "string"}}}};
+    if (s.etag)
+      ok["headers"]["ETag"] = {{"description", "\"<version>\" of the record."}, {"schema", {{"type", "string"}}}};
     if (!s.data.is_null()) {
       Json schema = raw ? s.data : (s.list ? list_envelope(s.data) : envelope(s.data));
       ok["content"] = {{content_type, {{"schema", schema}}}};

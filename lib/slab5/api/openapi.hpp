@@ -16,10 +16,10 @@ namespace slab5::api {
 
 // What a control-plane route takes and answers, beyond what its route-table row says.
 struct ControlSchema {
-  int status = 200;                 // the success status
-  nlohmann::json data;              // the success envelope's `data` (null: no body, e.g. 204)
-  bool list = false;                // `data` is an array of this, paginated (limit, cursor, next_cursor)
-  bool raw = false;                 // the body is `data` itself, not enveloped (health, JWKS, this document)
+  int status = 200;     // the success status
+  nlohmann::json data;  // the success envelope's `data` (null: no body, e.g. 204)
+  bool list = false;    // `data` is an array of this, paginated (limit, cursor, next_cursor)
+  bool raw = false;     // the body is `data` itself, not enveloped (health, JWKS, this document)
   std::string content_type = "application/json";
   nlohmann::json request;           // the JSON body's schema (null: none)
   nlohmann::json query;             // query parameters: name → schema (besides limit/cursor of a list)
