@@ -124,7 +124,13 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                .raw = true,
                .content_type = "application/jwk-set+json",
                .summary = "The public keys that verify session tokens"};
-  t["openapi"] = {.data = Json{{"type", "object"}, {"required", {"openapi", "info", "paths"}}},
+  t["openapi"] = {.data = Json{{"type", "object"},
+                               {"properties",
+                                {{"openapi", {{"type", "string"}, {"pattern", "^3\\.1\\.\\d+$"}}},
+                                 {"info", {{"type", "object"}}},
+                                 {"paths", {{"type", "object"}}},
+                                 {"components", {{"type", "object"}}}}},
+                               {"required", {"openapi", "info", "paths", "components"}}},
                   .raw = true,
                   .summary = "This OpenAPI document"};
   t["auth.register"] = {.status = 202,
@@ -269,9 +275,12 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                                                {"aud", str()},
                                                {"tid", str()}},
                                               {"email"}),
-                             .errors = {"validation_failed"},
+                             .errors = {"resource_not_found", "validation_failed"},
                              .summary = "Mint an ID token from the mock OAuth provider"};
-  t["dev.oauth.jwks"] = {.data = schema_ref("Jwks"), .raw = true, .summary = "The mock OAuth provider's JWKS"};
+  t["dev.oauth.jwks"] = {.data = schema_ref("Jwks"),
+                         .raw = true,
+                         .errors = {"resource_not_found"},
+                         .summary = "The mock OAuth provider's JWKS"};
   return t;
 }
 

@@ -170,7 +170,12 @@ Json error_components() {
              {"module", {{"type", "string"}}},
              {"field_errors", {{"type", "array"}, {"items", schema_ref("FieldError")}}},
              {"retry_after_seconds", {{"type", "integer"}, {"minimum", 0}}},
-             {"idempotency_key", {{"type", "string"}}}}},
+             {"idempotency_key", {{"type", "string"}}},
+             {"field", {{"type", "string"}, {"description", "The field a conflict is about (a taken slug)."}}},
+             {"missing_scopes",
+              {{"type", "array"},
+               {"items", {{"type", "string"}}},
+               {"description", "The scopes a credential tried to give that it lacks itself."}}}}},
            {"required", {"code", "message", "request_id", "docs_url"}},
            {"additionalProperties", false}};
   s["ErrorEnvelope"] = Json{{"type", "object"},
