@@ -4,7 +4,7 @@
 # the lockfile changed since the last install. Safe to run from several tests at once.
 # Exit 0 ready, 77 node or npm missing (install them with scripts/install-deps.sh), else failed.
 set -euo pipefail
-cd "$(dirname "$0")/../tests/js"
+cd "${BASH_SOURCE[0]%/*}/../tests/js"
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "node and npm are not installed (scripts/install-deps.sh installs Debian's nodejs and npm)" >&2
   exit 77
