@@ -1,10 +1,11 @@
-// Validates slab5d's OpenAPI document with an independent validator
-// (@seriousme/openapi-schema-validator: the OpenAPI 3.1 JSON Schema, $refs resolved), then
-// lints what a schema cannot say: unique operationIds, declared path parameters, declared
+// Validates slab5d's OpenAPI document with independent tools — @seriousme/openapi-schema-validator
+// (the OpenAPI 3.1 JSON Schema, $refs resolved), Redocly's linter (recommended rules), ajv
+// (every schema compiles as JSON Schema 2020-12 in strict mode) — then lints what they do not say: unique operationIds, declared path parameters, declared
 // tags, resolvable $refs and security schemes, an error response on every operation.
 // Usage: node validate-openapi.mjs <openapi.json>   Exit 0 valid, 1 invalid, 2 usage.
 import { readFileSync } from "node:fs";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { createConfig, lintFromString } from "@redocly/openapi-core";
 import Ajv2020 from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 
@@ -20,6 +21,17 @@ const validator = new Validator();
 const result = await validator.validate(structuredClone(doc));
 if (validator.version !== "3.1") problems.push(`the document is OpenAPI ${validator.version}, not 3.1`);
 if (!result.valid) problems.push(`not a valid OpenAPI document: ${JSON.stringify(result.errors, null, 2)}`);
+
+// Redocly's linter with its "recommended" rules: an error fails, warnings are shown.
+{
+  const config = await createConfig({ extends: ["recommended"] });
+  const found = await lintFromString({ source: JSON.stringify(doc), absoluteRef: file, config });
+  for (const p of found) {
+    const where = p.location?.[0]?.pointer ?? "";
+    if (p.severity === "error") problems.push(`redocly ${p.ruleId}: ${p.message} at ${where}`);
+    else console.log(`openapi: redocly ${p.severity} ${p.ruleId}: ${p.message} at ${where}`);
+  }
+}
 
 // Every schema of the document must compile as JSON Schema 2020-12 under ajv's strict mode
 // (unknown keywords or formats, impossible constraints and bad types are errors).

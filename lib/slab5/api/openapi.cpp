@@ -425,8 +425,26 @@ Json openapi_document(const OpenApiOptions& o) {
   for (auto& [k, v] : control.items()) schemas[k] = v;
   for (auto& [k, v] : resources.items()) schemas[k] = v;
 
+  static const std::map<std::string, std::string, std::less<>> control_tags = {
+      {"system", "Health, the session signing keys and this document."},
+      {"auth", "Registration, verification, sign-in, sessions and who a token is (api.md §2)."},
+      {"workspaces", "The current workspace, the caller's workspaces and modules (api.md §3)."},
+      {"members", "Members and invitations (api.md §4)."},
+      {"api-keys", "Workspace API keys (api.md §5)."},
+      {"mcp-clients", "MCP client tokens (api.md §5)."},
+      {"audit", "The append-only audit log (api.md §6)."},
+      {"usage", "Usage metering (api.md §7)."},
+      {"events", "The workspace's event log and event types (api.md §8.3)."},
+      {"development", "Development routes (api.md §9): absent with --no-dev-routes."}};
   Json tag_list = Json::array();
-  for (const auto& t : tags) tag_list.push_back({{"name", t}});
+  for (const auto& t : tags) {
+    std::string description;
+    if (auto it = control_tags.find(t); it != control_tags.end())
+      description = it->second;
+    else if (const auto* spec = find_resource(t))
+      description = std::string(spec->description);
+    tag_list.push_back({{"name", t}, {"description", description.empty() ? t : description}});
+  }
 
   return Json{
       {"openapi", "3.1.0"},
