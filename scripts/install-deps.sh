@@ -12,6 +12,7 @@ packages=(
   doctest-dev libboost-dev libargon2-dev libjq-dev libexpected-dev
   asciidoctor sqlite3 curl ca-certificates openssl
   bash zsh fish dpkg-dev file
+  nodejs npm
 )
 for arg in "$@"; do
   case $arg in

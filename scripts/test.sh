@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 preset="${1:-ci}"
 
 scripts/install-deps.sh
+# The npm packages of tests/js (pinned in its package-lock.json), when they changed.
+scripts/js-deps.sh
 # Share the compiler cache across checkouts of the same tree (CI clones afresh).
 export CCACHE_BASEDIR="$PWD"
 echo "==> configuring ($preset)"

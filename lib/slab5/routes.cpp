@@ -71,6 +71,8 @@ std::vector<RouteEntry> build() {
       // system and identity (api.md §2)
       {.id = "health", .method = "GET", .pattern = "/health", .access = A::Public},
       {.id = "jwks", .method = "GET", .pattern = "/.well-known/jwks.json", .access = A::Public},
+      // the OpenAPI document of this table (api.md §8.6)
+      {.id = "openapi", .method = "GET", .pattern = "/v1/openapi.json", .access = A::Public},
       {.id = "auth.register", .method = "POST", .pattern = "/v1/auth/register", .access = A::Public, .blocking = true},
       {.id = "auth.verify_email", .method = "POST", .pattern = "/v1/auth/verify-email", .access = A::Public},
       {.id = "auth.resend_verification",

@@ -1,5 +1,8 @@
-// Routes that belong to no workspace: health.
+// Routes that belong to no workspace: health and the OpenAPI document.
+#include <mutex>
+
 #include "app.hpp"
+#include "slab5/api/openapi.hpp"
 #include "slab5/time.hpp"
 #include "store/sqlite/meta_store.hpp"
 #include "version.hpp"
@@ -16,6 +19,21 @@ void register_system_routes(App& app) {
                                                 {"schema_version", *version},
                                                 {"time", slab5::format_rfc3339(slab5::now_millis())}}
                                         .dump();
+                       return r;
+                     }});
+  // The document is static for the life of the process; it is built on first request, when
+  // the base URL (known once slab5d listens) can name the server.
+  auto cache = std::make_shared<std::pair<std::once_flag, std::string>>();
+  app.router().bind({.id = "openapi", .handler = [cache](Ctx& ctx) -> slab5::Result<Reply> {
+                       std::call_once(cache->first, [&] {
+                         cache->second = slab5::api::openapi_document({.version = server_version(),
+                                                                       .server_url = ctx.app.base_url(),
+                                                                       .dev_routes = ctx.app.config().dev_routes})
+                                             .dump();
+                       });
+                       Reply r;
+                       r.raw_body = cache->second;
+                       r.headers.emplace_back("Cache-Control", "public, max-age=300");
                        return r;
                      }});
 }

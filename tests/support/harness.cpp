@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -163,6 +164,26 @@ std::string Response::header(const std::string& name) const {
   return r.header(name);
 }
 
+namespace {
+// With SLAB5_RECORD_RESPONSES=<file>, every response is appended to <file> as one JSON line
+// (method, url, status, content type, body), for tests/js/validate-responses.mjs to check
+// against slab5d's OpenAPI document.
+void record_response(const std::string& method, const std::string& url, const Response& r) {
+  const char* path = std::getenv("SLAB5_RECORD_RESPONSES");
+  if (!path || !*path) return;
+  static std::mutex mu;
+  std::lock_guard lock(mu);
+  std::ofstream f(path, std::ios::app);
+  Json line{{"method", method},
+            {"url", url},
+            {"status", r.status},
+            {"content_type", r.header("content-type")},
+            {"body", r.json.is_null() ? Json(r.body) : r.json},
+            {"json", !r.json.is_null()}};
+  f << line.dump(-1, ' ', false, Json::error_handler_t::replace) << "\n";
+}
+}  // namespace
+
 Response http(const std::string& method, const std::string& url, const std::string& body,
               const std::vector<std::pair<std::string, std::string>>& headers) {
   thread_local slab5::HttpClient client;
@@ -180,6 +201,7 @@ Response http(const std::string& method, const std::string& url, const std::stri
   out.headers = r->headers;
   out.json = Json::parse(out.body, nullptr, false);
   if (out.json.is_discarded()) out.json = nullptr;
+  record_response(method, url, out);
   return out;
 }
 

@@ -2,6 +2,8 @@
 // accepts.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "slab5/api/resource_schema.hpp"
 
 using namespace slab5::api;
@@ -34,6 +36,19 @@ TEST_CASE("patch schemas allow null on optional fields only") {
   CHECK(s["properties"]["email"]["type"] == Json::array({"string", "null"}));
   auto assets = patch_schema(*find_resource("assets"));
   CHECK_FALSE(assets["properties"].contains("byte_size"));
+}
+
+TEST_CASE("an optional enum field may be null on a record and in a patch") {
+  // A task without a related record answers "related_resource_type": null.
+  const auto* tasks = find_resource("tasks");
+  REQUIRE(tasks != nullptr);
+  for (const auto& s : {record_schema(*tasks), patch_schema(*tasks)}) {
+    const auto& type = s["properties"]["related_resource_type"];
+    CHECK(type["type"] == Json::array({"string", "null"}));
+    CHECK(std::find(type["enum"].begin(), type["enum"].end(), nullptr) != type["enum"].end());
+  }
+  // A required field may not.
+  CHECK(record_schema(*tasks)["properties"]["title"]["type"] == "string");
 }
 
 TEST_CASE("pattern fields become anchored regular expressions") {

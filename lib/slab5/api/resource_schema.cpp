@@ -10,6 +10,8 @@ namespace {
 Json nullable(Json schema) {
   if (schema.contains("type") && schema["type"].is_string()) {
     schema["type"] = Json::array({schema["type"], "null"});
+    // An enum limits the value on its own: null must be one of its values too.
+    if (schema.contains("enum")) schema["enum"].push_back(nullptr);
   } else if (schema.contains("enum")) {
     schema["enum"].push_back(nullptr);
   } else {

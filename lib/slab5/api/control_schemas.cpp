@@ -1,0 +1,461 @@
+// What the control-plane routes (api.md §2-§7, §8.3's event log, §9) take and answer, keyed by
+// route id: the part of the OpenAPI document (openapi.cpp) that the resource table cannot
+// give. Each object here mirrors the JSON that slab5d's handlers and domain write (server/api,
+// server/domain); tests/integration/test_openapi.cpp validates real responses against them.
+#include <map>
+
+#include "slab5/access.hpp"
+#include "slab5/api/openapi.hpp"
+
+namespace slab5::api {
+
+using Json = nlohmann::json;
+
+namespace {
+
+Json str() { return Json{{"type", "string"}}; }
+Json str(std::string description) { return Json{{"type", "string"}, {"description", std::move(description)}}; }
+Json time() { return Json{{"type", "string"}, {"format", "date-time"}}; }
+Json nullable_time() { return Json{{"type", {"string", "null"}}, {"format", "date-time"}}; }
+Json nullable_str() { return Json{{"type", {"string", "null"}}}; }
+Json integer(std::int64_t min = 0) { return Json{{"type", "integer"}, {"minimum", min}}; }
+Json boolean() { return Json{{"type", "boolean"}}; }
+Json id(std::string_view prefix) {
+  return Json{{"type", "string"}, {"pattern", "^" + std::string(prefix) + "_[0-9a-z]{26}$"}};
+}
+Json schema_ref(std::string_view name) { return Json{{"$ref", "#/components/schemas/" + std::string(name)}}; }
+Json array(Json items) { return Json{{"type", "array"}, {"items", std::move(items)}}; }
+Json enumeration(std::vector<std::string> values) { return Json{{"type", "string"}, {"enum", std::move(values)}}; }
+
+// A closed object: every property listed, `required` present.
+Json object(Json props, std::vector<std::string> required) {
+  Json o{{"type", "object"}, {"properties", std::move(props)}, {"additionalProperties", false}};
+  if (!required.empty()) o["required"] = std::move(required);
+  return o;
+}
+// An input object: unknown fields are ignored by slab5d (api.md §1), so they are allowed.
+Json input(Json props, std::vector<std::string> required) {
+  Json o{{"type", "object"}, {"properties", std::move(props)}};
+  if (!required.empty()) o["required"] = std::move(required);
+  return o;
+}
+
+Json actor() { return object({{"type", str()}, {"id", str()}}, {"type", "id"}); }
+
+std::vector<std::string> role_names() {
+  std::vector<std::string> out;
+  for (const auto& r : role_table()) out.emplace_back(r.role);
+  return out;
+}
+std::vector<std::string> module_names() {
+  std::vector<std::string> out;
+  for (const auto& m : module_table()) out.emplace_back(m.id);
+  return out;
+}
+
+Json idempotency_key() {
+  return Json{
+      {"type", "string"},
+      {"minLength", 1},
+      {"maxLength", 255},
+      {"description", "Makes the create safe to retry (kept 24 hours); the Idempotency-Key header is an alias."}};
+}
+
+Json time_query() { return str("A time (RFC 3339) or a relative form (15m, 1h, 7d)."); }
+
+ControlSchema credential_schema(std::string op, bool mcp) {
+  std::string noun = mcp ? "MCP client" : "API key";
+  std::string object_name = mcp ? "McpClient" : "ApiKey";
+  Json scopes = array(enumeration(all_scopes()));
+  scopes["minItems"] = 1;
+  scopes["uniqueItems"] = true;
+  if (op == "list")
+    return {.data = schema_ref(object_name),
+            .list = true,
+            .query = {{"status",
+                       {{"type", "string"}, {"enum", {"active", "revoked", "expired", "all"}}, {"default", "active"}}}},
+            .summary = "List the workspace's " + noun + "s"};
+  if (op == "create")
+    return {.status = 201,
+            .data = schema_ref(object_name + "WithSecret"),
+            .request = input({{"name", {{"type", "string"}, {"minLength", 1}, {"maxLength", 100}}},
+                              {"scopes", scopes},
+                              {"description", str()},
+                              {"expires_at", time()},
+                              {"idempotency_key", idempotency_key()}},
+                             {"name", "scopes"}),
+            .errors = {"forbidden", "validation_failed"},
+            .summary = "Create an " + noun + " (its secret is shown once)"};
+  if (op == "get") return {.data = schema_ref(object_name), .summary = "Show an " + noun};
+  if (op == "update")
+    return {.data = schema_ref(object_name),
+            .request = input({{"name", {{"type", "string"}, {"minLength", 1}, {"maxLength", 100}}},
+                              {"description", str()},
+                              {"scopes", scopes},
+                              {"expires_at", nullable_time()}},
+                             {}),
+            .errors = {"forbidden", "conflict", "validation_failed"},
+            .summary = "Edit an " + noun};
+  if (op == "rotate")
+    return {.status = 201,
+            .data = schema_ref(object_name + "WithSecret"),
+            .request = input(
+                {{"overlap_seconds", {{"type", "integer"}, {"minimum", 0}, {"maximum", 604800}, {"default", 86400}}},
+                 {"idempotency_key", idempotency_key()}},
+                {}),
+            .errors = {"forbidden", "conflict", "validation_failed"},
+            .summary = "Rotate an " + noun + ": a new secret; the old one expires after the overlap"};
+  // revoke
+  return {.data = schema_ref(object_name), .errors = {"forbidden", "conflict"}, .summary = "Revoke an " + noun};
+}
+
+std::map<std::string, ControlSchema, std::less<>> build() {
+  std::map<std::string, ControlSchema, std::less<>> t;
+  Json role = enumeration(role_names());
+  Json login_body = input({{"provider", enumeration({"local", "google", "microsoft"})},
+                           {"email", {{"type", "string"}, {"format", "email"}}},
+                           {"password", str()},
+                           {"idToken", str("The provider's ID token (google, microsoft).")},
+                           {"workspaceId", id("wrk")}},
+                          {"provider"});
+
+  t["health"] = {.data = schema_ref("Health"), .raw = true, .summary = "Whether slab5d and its database answer"};
+  t["jwks"] = {.data = schema_ref("Jwks"),
+               .raw = true,
+               .content_type = "application/jwk-set+json",
+               .summary = "The public keys that verify session tokens"};
+  t["openapi"] = {.data = Json{{"type", "object"},
+                               {"properties",
+                                {{"openapi", {{"type", "string"}, {"pattern", "^3\\.1\\.\\d+$"}}},
+                                 {"info", {{"type", "object"}}},
+                                 {"paths", {{"type", "object"}}},
+                                 {"components", {{"type", "object"}}}}},
+                               {"required", {"openapi", "info", "paths", "components"}}},
+                  .raw = true,
+                  .summary = "This OpenAPI document"};
+  t["auth.register"] = {.status = 202,
+                        .data = schema_ref("VerificationSent"),
+                        .request = input({{"email", {{"type", "string"}, {"format", "email"}}},
+                                          {"password", {{"type", "string"}, {"minLength", 8}, {"maxLength", 1024}}},
+                                          {"name", str()}},
+                                         {"email", "password"}),
+                        .errors = {"validation_failed"},
+                        .summary = "Create an account (a verification mail is sent)"};
+  t["auth.verify_email"] = {.data = object({{"user", schema_ref("User")}}, {"user"}),
+                            .request = input({{"token", str()}}, {"token"}),
+                            .errors = {"invalid_request", "token_expired", "validation_failed"},
+                            .summary = "Verify an email address with the token from the mail"};
+  t["auth.resend_verification"] = {.status = 202,
+                                   .data = schema_ref("VerificationSent"),
+                                   .request = input({{"email", {{"type", "string"}, {"format", "email"}}}}, {"email"}),
+                                   .errors = {"validation_failed"},
+                                   .summary = "Send the verification mail again"};
+  t["auth.login"] = {.data = schema_ref("SessionGrant"),
+                     .request = login_body,
+                     .errors = {"invalid_credentials", "email_not_verified", "too_many_attempts", "unauthorized",
+                                "workspace_not_found", "validation_failed"},
+                     .summary = "Sign in (local password, or a Google or Microsoft ID token)"};
+  t["auth.refresh"] = {.data = schema_ref("SessionGrant"),
+                       .request = input({{"refreshToken", str()}}, {"refreshToken"}),
+                       .errors = {"unauthorized", "validation_failed"},
+                       .summary = "Exchange a refresh token for new tokens (the refresh token rotates)"};
+  t["auth.logout"] = {.status = 204, .summary = "Sign out: revoke this session"};
+  t["auth.sessions.list"] = {.data = schema_ref("Session"), .list = true, .summary = "The user's active sessions"};
+  t["auth.sessions.revoke"] = {.status = 204, .summary = "Revoke one of the user's sessions"};
+  t["auth.accept_invite"] = {
+      .data = schema_ref("SessionGrant"),
+      .request = input({{"token", str()},
+                        {"password", {{"type", "string"}, {"minLength", 8}, {"maxLength", 1024}}},
+                        {"name", str()}},
+                       {"token"}),
+      .errors = {"invalid_request", "token_expired", "conflict", "validation_failed"},
+      .summary = "Accept an invitation (creating the account when needed)"};
+  t["me"] = {.data = Json{{"oneOf", {schema_ref("SessionUser"), schema_ref("CredentialSelf")}}},
+             .summary = "Who the token is: the user and their memberships, or the credential"};
+
+  t["workspace.get"] = {.data = schema_ref("Workspace"), .summary = "The workspace"};
+  t["workspace.update"] = {.data = schema_ref("Workspace"),
+                           .request = input({{"name", {{"type", "string"}, {"minLength", 1}}},
+                                             {"id", str("Ignored when it is the current id.")},
+                                             {"slug", str("Ignored when it is the current slug.")}},
+                                            {"name"}),
+                           .errors = {"validation_failed"},
+                           .summary = "Rename the workspace"};
+  t["workspace.delete"] = {.status = 204,
+                           .request = input({{"confirm", str("The workspace's slug.")}}, {}),
+                           .query = {{"confirm", str("The workspace's slug (for clients that cannot send a body).")}},
+                           .errors = {"validation_failed"},
+                           .summary = "Delete the workspace and all its data"};
+  t["workspaces.list"] = {.data = schema_ref("WorkspaceWithRole"), .list = true, .summary = "The user's workspaces"};
+  t["workspaces.create"] = {.status = 201,
+                            .data = schema_ref("WorkspaceWithRole"),
+                            .request = input({{"name", {{"type", "string"}, {"minLength", 1}}},
+                                              {"slug", {{"type", "string"}, {"pattern", "^[a-z0-9-]{3,48}$"}}},
+                                              {"idempotency_key", idempotency_key()}},
+                                             {"name"}),
+                            .errors = {"conflict", "validation_failed"},
+                            .summary = "Create a workspace (the caller becomes its owner)"};
+  t["workspace.modules.enable"] = {
+      .data = schema_ref("Workspace"), .errors = {"validation_failed"}, .summary = "Enable a module"};
+  t["workspace.modules.disable"] = {
+      .data = schema_ref("Workspace"), .errors = {"validation_failed"}, .summary = "Disable a module"};
+
+  t["members.list"] = {.data = schema_ref("Member"), .list = true, .summary = "The workspace's members"};
+  t["members.update"] = {.data = schema_ref("Member"),
+                         .request = input({{"role", role}}, {"role"}),
+                         .errors = {"forbidden", "conflict", "validation_failed"},
+                         .summary = "Change a member's role"};
+  t["members.remove"] = {.status = 204,
+                         .errors = {"forbidden", "conflict", "missing_required_scope"},
+                         .summary = "Remove a member (or leave the workspace)"};
+  t["invitations.list"] = {.data = schema_ref("Invitation"),
+                           .list = true,
+                           .query = {{"status",
+                                      {{"type", "string"},
+                                       {"enum", {"pending", "accepted", "revoked", "expired", "all"}},
+                                       {"default", "pending"}}}},
+                           .summary = "The workspace's invitations"};
+  t["invitations.create"] = {.status = 201,
+                             .data = schema_ref("Invitation"),
+                             .request = input({{"email", {{"type", "string"}, {"format", "email"}}},
+                                               {"role", role},
+                                               {"idempotency_key", idempotency_key()}},
+                                              {"email", "role"}),
+                             .errors = {"forbidden", "conflict", "validation_failed"},
+                             .summary = "Invite someone by email"};
+  t["invitations.revoke"] = {.status = 204, .errors = {"forbidden", "conflict"}, .summary = "Revoke an invitation"};
+
+  for (std::string op : {"list", "create", "get", "update", "rotate", "revoke"}) {
+    t["api_keys." + op] = credential_schema(op, false);
+    t["mcp_clients." + op] = credential_schema(op, true);
+  }
+
+  t["audit_events.list"] = {.data = schema_ref("AuditEvent"),
+                            .list = true,
+                            .query = {{"action", str("An action (api_key.created) or a prefix (api_key.*).")},
+                                      {"actor_id", str()},
+                                      {"target_id", str()},
+                                      {"request_id", str()},
+                                      {"since", time_query()},
+                                      {"until", time_query()}},
+                            .summary = "The audit log, newest first"};
+  t["audit_events.get"] = {.data = schema_ref("AuditEvent"), .summary = "One audit event"};
+  t["usage.summary"] = {
+      .data = array(schema_ref("UsageRow")),
+      .query = {{"since", time_query()},
+                {"until", time_query()},
+                {"group_by",
+                 {{"type", "string"}, {"enum", {"day", "route", "credential", "kind"}}, {"default", "day"}}}},
+      .summary = "Usage totals grouped by day, route, credential or kind"};
+  t["usage_events.list"] = {.data = schema_ref("UsageEvent"),
+                            .list = true,
+                            .query = {{"since", time_query()},
+                                      {"until", time_query()},
+                                      {"kind", enumeration({"api_request", "credential_action", "webhook_delivery"})},
+                                      {"credential_id", str()}},
+                            .summary = "Raw usage events, newest first"};
+
+  t["events.list"] = {
+      .data = schema_ref("Event"),
+      .list = true,
+      .query = {{"type", str("An event type (contact.created) or a prefix (deal.*).")}, {"since", time_query()}},
+      .summary = "The workspace's events (kept 30 days), newest first"};
+  t["events.get"] = {.data = schema_ref("Event"), .summary = "One event"};
+  t["event_types.list"] = {.data = array(schema_ref("EventType")),
+                           .summary = "Every event type, with the schema of its data"};
+
+  t["dev.mail.list"] = {.data = array(schema_ref("DevMail")),
+                        .query = {{"to", str("Only mail to this address.")}},
+                        .summary = "The development mailbox (mail slab5d would have sent)"};
+  t["dev.mail.clear"] = {.status = 204, .summary = "Empty the development mailbox"};
+  t["dev.oauth.id_token"] = {.data = object({{"idToken", str()}}, {"idToken"}),
+                             .request = input({{"email", {{"type", "string"}}},
+                                               {"email_verified", boolean()},
+                                               {"name", str()},
+                                               {"aud", str()},
+                                               {"tid", str()}},
+                                              {"email"}),
+                             .errors = {"resource_not_found", "validation_failed"},
+                             .summary = "Mint an ID token from the mock OAuth provider"};
+  t["dev.oauth.jwks"] = {.data = schema_ref("Jwks"),
+                         .raw = true,
+                         .errors = {"resource_not_found"},
+                         .summary = "The mock OAuth provider's JWKS"};
+  return t;
+}
+
+}  // namespace
+
+std::optional<ControlSchema> control_schema(std::string_view route_id) {
+  static const auto table = build();
+  auto it = table.find(route_id);
+  if (it == table.end()) return std::nullopt;
+  return it->second;
+}
+
+Json control_components() {
+  Json s = Json::object();
+  s["Health"] =
+      object({{"status", enumeration({"ok"})}, {"version", str()}, {"schema_version", integer()}, {"time", time()}},
+             {"status", "version", "schema_version", "time"});
+  s["Jwks"] =
+      Json{{"type", "object"},
+           {"properties",
+            {{"keys", array(Json{{"type", "object"},
+                                 {"properties", {{"kty", str()}, {"kid", str()}, {"alg", str()}, {"use", str()}}},
+                                 {"required", {"kty"}}})}}},
+           {"required", {"keys"}}};
+  s["VerificationSent"] =
+      object({{"status", enumeration({"verification_sent"})}, {"email", str()}}, {"status", "email"});
+  s["User"] =
+      object({{"id", id("usr")},
+              {"email", str()},
+              {"name", str()},
+              {"tenant_id", id("ten")},
+              {"email_verified", boolean()},
+              {"email_verified_at", nullable_time()},
+              {"created_at", time()},
+              {"updated_at", time()}},
+             {"id", "email", "name", "tenant_id", "email_verified", "email_verified_at", "created_at", "updated_at"});
+  Json ws_props{{"id", id("wrk")},
+                {"slug", str()},
+                {"name", str()},
+                {"tenant_id", id("ten")},
+                {"enabled_modules", array(enumeration(module_names()))},
+                {"created_at", time()},
+                {"updated_at", time()}};
+  std::vector<std::string> ws_required{"id",         "slug",      "name", "tenant_id", "enabled_modules",
+                                       "created_at", "updated_at"};
+  s["Workspace"] = object(ws_props, ws_required);
+  ws_props["role"] = enumeration(role_names());
+  ws_required.push_back("role");
+  s["WorkspaceWithRole"] = object(ws_props, ws_required);
+  s["Session"] = object({{"id", id("ses")},
+                         {"workspace_id", {{"type", {"string", "null"}}}},
+                         {"created_at", time()},
+                         {"last_used_at", nullable_time()},
+                         {"expires_at", time()},
+                         {"revoked_at", time()},
+                         {"user_agent", str()},
+                         {"ip", str()},
+                         {"current", boolean()}},
+                        {"id", "workspace_id", "created_at", "last_used_at", "expires_at", "user_agent", "ip"});
+  s["SessionGrant"] =
+      object({{"accessToken", str("A session JWT (ES256).")},
+              {"refreshToken", str("slab5_rt_…: single use, 30 days.")},
+              {"tokenType", enumeration({"Bearer"})},
+              {"expiresIn", integer(1)},
+              {"sessionId", id("ses")},
+              {"user", schema_ref("User")},
+              {"workspace", {{"oneOf", {schema_ref("WorkspaceWithRole"), {{"type", "null"}}}}}}},
+             {"accessToken", "refreshToken", "tokenType", "expiresIn", "sessionId", "user", "workspace"});
+  s["SessionUser"] = object(
+      {{"user", schema_ref("User")},
+       {"memberships", array(object({{"workspace", schema_ref("Workspace")}, {"role", enumeration(role_names())}},
+                                    {"workspace", "role"}))},
+       {"session", {{"oneOf", {schema_ref("Session"), {{"type", "null"}}}}}}},
+      {"user", "memberships", "session"});
+  s["CredentialSelf"] =
+      object({{"credential", object({{"type", enumeration({"api_key", "mcp_client"})},
+                                     {"id", str()},
+                                     {"name", str()},
+                                     {"prefix", str()},
+                                     {"scopes", array(str())},
+                                     {"workspace_id", id("wrk")},
+                                     {"expires_at", nullable_time()}},
+                                    {"type", "id", "name", "prefix", "scopes", "workspace_id", "expires_at"})}},
+             {"credential"});
+  s["Member"] = object({{"user_id", id("usr")},
+                        {"email", str()},
+                        {"name", str()},
+                        {"role", enumeration(role_names())},
+                        {"joined_at", time()}},
+                       {"user_id", "email", "name", "role", "joined_at"});
+  s["Invitation"] = object(
+      {{"id", id("inv")},
+       {"workspace_id", id("wrk")},
+       {"email", str()},
+       {"role", enumeration(role_names())},
+       {"status", enumeration({"pending", "accepted", "revoked", "expired"})},
+       {"invited_by", actor()},
+       {"expires_at", time()},
+       {"created_at", time()},
+       {"accepted_at", nullable_time()}},
+      {"id", "workspace_id", "email", "role", "status", "invited_by", "expires_at", "created_at", "accepted_at"});
+  for (bool mcp : {false, true}) {
+    std::string name = mcp ? "McpClient" : "ApiKey";
+    Json props{{"id", id(mcp ? "mcp" : "key")},
+               {"name", str()},
+               {"description", str()},
+               {"prefix", str()},
+               {"status", enumeration({"active", "revoked", "expired"})},
+               {"scopes", array(str())},
+               {"created_at", time()},
+               {"updated_at", time()},
+               {"last_used_at", nullable_time()},
+               {"expires_at", nullable_time()},
+               {"revoked_at", nullable_time()},
+               {"created_by", actor()}};
+    std::vector<std::string> required{"id",           "name",       "description", "prefix",
+                                      "status",       "scopes",     "created_at",  "updated_at",
+                                      "last_used_at", "expires_at", "revoked_at",  "created_by"};
+    s[name] = object(props, required);
+    props["secret"] = str(std::string("The raw token (") + (mcp ? "slab5_mcp_" : "slab5_sk_") + "…): shown only here.");
+    required.push_back("secret");
+    s[name + "WithSecret"] = object(props, required);
+  }
+  s["AuditEvent"] =
+      object({{"id", id("aud")},
+              {"workspace_id", nullable_str()},
+              {"tenant_id", nullable_str()},
+              {"action", str()},
+              {"actor", actor()},
+              {"target", {{"oneOf", {actor(), {{"type", "null"}}}}}},
+              {"source", str()},
+              {"route", str()},
+              {"status", integer()},
+              {"request_id", str()},
+              {"correlation_id", str()},
+              {"ip", str()},
+              {"user_agent", str()},
+              {"input_hash", str()},
+              {"before", Json::object()},
+              {"after", Json::object()},
+              {"created_at", time()}},
+             {"id", "workspace_id", "tenant_id", "action", "actor", "target", "source", "route", "status", "request_id",
+              "correlation_id", "ip", "user_agent", "input_hash", "before", "after", "created_at"});
+  s["UsageRow"] = object({{"key", str()}, {"requests", integer()}, {"units", integer()}, {"errors", integer()}},
+                         {"key", "requests", "units", "errors"});
+  s["UsageEvent"] =
+      object({{"id", id("use")},
+              {"workspace_id", id("wrk")},
+              {"credential", actor()},
+              {"route", str()},
+              {"status", integer()},
+              {"units", integer()},
+              {"kind", enumeration({"api_request", "credential_action", "webhook_delivery"})},
+              {"request_id", str()},
+              {"created_at", time()}},
+             {"id", "workspace_id", "credential", "route", "status", "units", "kind", "request_id", "created_at"});
+  s["Event"] = object({{"id", id("evt")},
+                       {"type", str()},
+                       {"created_at", time()},
+                       {"workspace_id", id("wrk")},
+                       {"data", {{"type", "object"}}},
+                       {"previous", {{"type", "object"}}},
+                       {"request_id", nullable_str()}},
+                      {"id", "type", "created_at", "workspace_id", "data", "request_id"});
+  s["EventType"] = object({{"type", str()}, {"description", str()}, {"data_schema", {{"type", "object"}}}},
+                          {"type", "description", "data_schema"});
+  s["DevMail"] = object({{"id", str()},
+                         {"to", str()},
+                         {"subject", str()},
+                         {"kind", str()},
+                         {"token", str()},
+                         {"link", str()},
+                         {"created_at", time()}},
+                        {"id", "to", "subject", "kind", "token", "link", "created_at"});
+  return s;
+}
+
+}  // namespace slab5::api
