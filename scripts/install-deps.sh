@@ -12,8 +12,12 @@ packages=(
   doctest-dev libboost-dev libargon2-dev libjq-dev libexpected-dev
   asciidoctor sqlite3 curl ca-certificates openssl
   bash zsh fish dpkg-dev file
-  nodejs npm
 )
+# Node.js and npm run the third-party checks of tests/js. A machine may have them from
+# another source than Debian (NodeSource's nodejs bundles npm, and Debian's npm package then
+# cannot be installed beside it): ask for the packages only when the commands are missing.
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 for arg in "$@"; do
   case $arg in
     --bench) packages+=(wrk nginx-light hyperfine) ;;
