@@ -145,6 +145,7 @@ const std::vector<CommandGroup>& command_groups() {
       {{"keys", "mcp-clients"}, add_key_commands, true},
       {{"audit"}, add_audit_commands, true},
       {{"usage"}, add_usage_commands, true},
+      {{"assets"}, add_asset_commands, true},
       {{"completion", "__complete", "config", "doctor", "__manual", "__commands"}, add_shell_commands, false},
   };
   return groups;

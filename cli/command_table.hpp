@@ -64,6 +64,7 @@ void add_member_commands(CLI::App& app, Context& ctx);      // members …
 void add_key_commands(CLI::App& app, Context& ctx);         // keys …, mcp-clients …
 void add_audit_commands(CLI::App& app, Context& ctx);       // audit
 void add_usage_commands(CLI::App& app, Context& ctx);       // usage
+void add_asset_commands(CLI::App& app, Context& ctx);       // assets upload, assets download
 void add_shell_commands(CLI::App& app, Context& ctx);       // completion, config, doctor, __complete
 
 }  // namespace slab5cli
