@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "../cli/manual_text.hpp"  // header-only: the manual's generated parts
-#include "app.hpp"
 #include "api/asset_web.hpp"
+#include "app.hpp"
 #include "bootstrap.hpp"
 #include "http/http_server.hpp"
 #include "logger.hpp"

@@ -32,15 +32,32 @@ struct DownloadOptions {
 // The MIME type of a file name by its extension; application/octet-stream when unknown.
 std::string mime_of(const std::string& path) {
   static const std::vector<std::pair<std::string, std::string>> kTypes = {
-      {"png", "image/png"},        {"jpg", "image/jpeg"},         {"jpeg", "image/jpeg"},
-      {"gif", "image/gif"},        {"webp", "image/webp"},        {"svg", "image/svg+xml"},
-      {"ico", "image/x-icon"},     {"avif", "image/avif"},        {"mp4", "video/mp4"},
-      {"webm", "video/webm"},      {"mov", "video/quicktime"},    {"mp3", "audio/mpeg"},
-      {"wav", "audio/wav"},        {"ogg", "audio/ogg"},          {"m4a", "audio/mp4"},
-      {"flac", "audio/flac"},      {"pdf", "application/pdf"},    {"txt", "text/plain"},
-      {"md", "text/markdown"},     {"csv", "text/csv"},           {"html", "text/html"},
-      {"json", "application/json"}, {"xml", "application/xml"},   {"zip", "application/zip"},
-      {"gz", "application/gzip"},  {"tar", "application/x-tar"},
+      {"png", "image/png"},
+      {"jpg", "image/jpeg"},
+      {"jpeg", "image/jpeg"},
+      {"gif", "image/gif"},
+      {"webp", "image/webp"},
+      {"svg", "image/svg+xml"},
+      {"ico", "image/x-icon"},
+      {"avif", "image/avif"},
+      {"mp4", "video/mp4"},
+      {"webm", "video/webm"},
+      {"mov", "video/quicktime"},
+      {"mp3", "audio/mpeg"},
+      {"wav", "audio/wav"},
+      {"ogg", "audio/ogg"},
+      {"m4a", "audio/mp4"},
+      {"flac", "audio/flac"},
+      {"pdf", "application/pdf"},
+      {"txt", "text/plain"},
+      {"md", "text/markdown"},
+      {"csv", "text/csv"},
+      {"html", "text/html"},
+      {"json", "application/json"},
+      {"xml", "application/xml"},
+      {"zip", "application/zip"},
+      {"gz", "application/gzip"},
+      {"tar", "application/x-tar"},
       {"doc", "application/msword"},
       {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
       {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
@@ -137,13 +154,13 @@ int transfer_failed(Context& ctx, const tl::expected<slab5::HttpResponse, slab5:
 }
 
 std::vector<Column> asset_fields() {
-  return {{"ID", "id"},          {"Name", "name"},          {"Type", "asset_type"},
+  return {{"ID", "id"},          {"Name", "name"},           {"Type", "asset_type"},
           {"File", "file_name"}, {"MIME type", "mime_type"}, {"Size", "byte_size"},
           {"Status", "status"},  {"SHA-256", "sha256"},      {"Created", "created_at", true}};
 }
 
 int upload(Context& ctx, const UploadOptions& o) {
-  struct stat st{};
+  struct stat st {};
   if (::stat(o.file.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
     return ctx.fail(kUsage, "cannot read " + o.file + ": not a regular file");
   if (st.st_size == 0) return ctx.fail(kUsage, o.file + " is empty: an asset has at least 1 byte");
@@ -184,7 +201,8 @@ int upload(Context& ctx, const UploadOptions& o) {
   put.on_progress = [&](std::uint64_t done, std::uint64_t) { bar.update(done, size); };
   auto sent = raw_client(ctx).perform(put);
   bar.clear();
-  if (read_error) return ctx.fail(kFailure, "reading " + o.file + " failed during the upload; asset " + id + " is left pending");
+  if (read_error)
+    return ctx.fail(kFailure, "reading " + o.file + " failed during the upload; asset " + id + " is left pending");
   if (!sent || sent->status / 100 != 2) return transfer_failed(ctx, sent, "the upload of " + file_name);
   std::string local = hash.hex();
 
@@ -192,8 +210,9 @@ int upload(Context& ctx, const UploadOptions& o) {
   if (!done) return ctx.fail(done.error());
   std::string remote = done->value("sha256", "");
   if (remote != local)
-    return ctx.fail(kFailure, "asset " + id + ": the server's SHA-256 (" + remote + ") differs from the file's (" +
-                                  local + "); the bytes were changed on the way",
+    return ctx.fail(kFailure,
+                    "asset " + id + ": the server's SHA-256 (" + remote + ") differs from the file's (" + local +
+                        "); the bytes were changed on the way",
                     "upload the file again as a new asset, and delete this one: slab5 assets delete " + id);
   ctx.out.info("uploaded " + file_name + " (" + human_bytes(size) + ") as " + id + ", SHA-256 verified");
   return ctx.emit(*done, [&] { ctx.out.print_fields(asset_fields(), *done); });
@@ -255,9 +274,9 @@ int download(Context& ctx, const DownloadOptions& o) {
   std::string actual = hash.hex();
   if (received != size || actual != expected) {
     cleanup();
-    return ctx.fail(kFailure, "asset " + o.id + ": the bytes received (" + std::to_string(received) +
-                                  ", SHA-256 " + actual + ") are not the asset's (" + std::to_string(size) +
-                                  ", SHA-256 " + expected + ")" + (to_stdout ? "; discard what was written" : ""));
+    return ctx.fail(kFailure, "asset " + o.id + ": the bytes received (" + std::to_string(received) + ", SHA-256 " +
+                                  actual + ") are not the asset's (" + std::to_string(size) + ", SHA-256 " + expected +
+                                  ")" + (to_stdout ? "; discard what was written" : ""));
   }
   if (to_stdout) {
     std::fflush(stdout);

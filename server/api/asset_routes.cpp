@@ -82,7 +82,8 @@ Result<Json> check_upload_head(App& app, Db& db, const std::string& asset_id, co
     auto expected = std::to_string((*asset)["byte_size"].get<std::int64_t>());
     if (length != expected)
       return tl::unexpected(slab5::validation_error(
-          "byte_size", "the upload's Content-Length is " + std::string(length) + ", the asset's byte_size " + expected));
+          "byte_size",
+          "the upload's Content-Length is " + std::string(length) + ", the asset's byte_size " + expected));
   }
   return asset;
 }
@@ -219,8 +220,7 @@ slab5::Status present_asset(Ctx& ctx, Json& asset) {
   std::string ws = asset.value("workspace_id", ""), id = asset.value("id", "");
   auto url = [&](std::string_view method, std::string_view what) {
     return ctx.app.base_url() + "/v1/assets/" + id + "/" + std::string(what) + "?workspace=" + ws +
-           "&expires=" + std::to_string(expires) +
-           "&signature=" + assets::url_signature(*key, method, ws, id, expires);
+           "&expires=" + std::to_string(expires) + "&signature=" + assets::url_signature(*key, method, ws, id, expires);
   };
   bool pending = !asset.value("sha256", Json()).is_string() && asset.value("status", "") != "available";
   asset["upload_url"] = pending ? Json(url("PUT", "upload")) : Json(nullptr);

@@ -74,7 +74,8 @@ slab5::Status check_url(const std::string& key, std::string_view method, std::st
                         std::string_view asset_id, std::string_view expires, std::string_view signature,
                         std::int64_t now_seconds) {
   auto refuse = [] {
-    return slab5::fail("unauthorized", "The URL's signature is missing or not valid for this asset; ask for a new URL.");
+    return slab5::fail("unauthorized",
+                       "The URL's signature is missing or not valid for this asset; ask for a new URL.");
   };
   std::int64_t exp = 0;
   auto [p, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), exp);
@@ -100,10 +101,10 @@ slab5::Status check_create(const Json& input, std::uint64_t max_bytes) {
     auto slash = m.find('/');
     auto semi = m.find(';');
     std::string_view type = std::string_view(m).substr(0, slash);
-    std::string_view sub = slash == std::string::npos ? std::string_view()
-                                                      : std::string_view(m).substr(slash + 1, semi == std::string::npos
-                                                                                                  ? std::string::npos
-                                                                                                  : semi - slash - 1);
+    std::string_view sub =
+        slash == std::string::npos
+            ? std::string_view()
+            : std::string_view(m).substr(slash + 1, semi == std::string::npos ? std::string::npos : semi - slash - 1);
     bool ok = slash != std::string::npos && !type.empty() && !sub.empty();
     for (char c : type) ok = ok && token_char(c);
     for (char c : sub) ok = ok && token_char(c);
@@ -150,8 +151,8 @@ slab5::Result<Json> accept_upload(Db& db, const AssetFiles& files, const Request
     return tl::unexpected(slab5::validation_error("mime_type", "the upload's Content-Type must be " + mime));
   auto expected = std::uint64_t((*before)["byte_size"].get<std::int64_t>());
   if (upload.size() != expected)
-    return tl::unexpected(slab5::validation_error(
-        "byte_size", "the upload carried " + std::to_string(upload.size()) + " bytes, not " + std::to_string(expected)));
+    return tl::unexpected(slab5::validation_error("byte_size", "the upload carried " + std::to_string(upload.size()) +
+                                                                   " bytes, not " + std::to_string(expected)));
   if (auto st = upload.finish(); !st) return tl::unexpected(st.error());
   Json after = *before;
   after["sha256"] = upload.sha256();

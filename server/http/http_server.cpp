@@ -242,8 +242,7 @@ class Connection {
       }
       body_.resize(n);
       file_left_ -= n;
-      beast::get_lowest_layer(derived().stream())
-          .expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
+      beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
       net::async_write(derived().stream(), net::buffer(body_),
                        [self = derived().shared_from_this(), close](beast::error_code e, std::size_t) {
                          self->after_write(e, close);

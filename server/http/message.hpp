@@ -87,7 +87,7 @@ struct Response {
   HeaderPairs headers;  // Content-Type is set by whoever builds the body
   std::string body;
   std::optional<FileSlice> file;  // sent instead of `body` when set
-  bool close = false;  // close the connection after this response
+  bool close = false;             // close the connection after this response
 };
 
 using Respond = std::function<void(Response&&)>;

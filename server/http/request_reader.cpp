@@ -67,7 +67,7 @@ class Parser final : public http::basic_parser<true> {
   bool saw_transfer_encoding = false;
   bool header_complete = false;
   std::uint64_t stream_limit = 0;  // the streamed body's limit (0: not streamed)
-  std::size_t meta_bytes = 0;  // chunk extensions and trailer fields so far
+  std::size_t meta_bytes = 0;      // chunk extensions and trailer fields so far
 
  private:
   void refuse(slab5::Error e, beast::error_code& ec) {
@@ -155,7 +155,6 @@ class Parser final : public http::basic_parser<true> {
   }
 
  private:
-
   void finish_sink(beast::error_code& ec) {
     if (sink_finished_) return;
     sink_finished_ = true;

@@ -82,7 +82,7 @@ slab5::Status AssetFiles::keep(AssetUpload& upload, const std::string& asset_id)
 std::string AssetFiles::path_of(const std::string& asset_id) const { return dir_ + "/" + asset_id; }
 
 std::optional<std::uint64_t> AssetFiles::size_of(const std::string& asset_id) const {
-  struct stat st{};
+  struct stat st {};
   if (::stat(path_of(asset_id).c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
   return std::uint64_t(st.st_size);
 }

@@ -19,9 +19,9 @@ namespace {
 
 Json make_asset(const Server& s, std::int64_t size, const std::string& mime = "application/octet-stream",
                 const std::string& file_name = "blob.bin") {
-  auto r = api("POST", s.api_url + "/assets", s.token,
-               {{"name", "Blob"}, {"asset_type", "other"}, {"file_name", file_name}, {"mime_type", mime},
-                {"byte_size", size}});
+  auto r = api(
+      "POST", s.api_url + "/assets", s.token,
+      {{"name", "Blob"}, {"asset_type", "other"}, {"file_name", file_name}, {"mime_type", mime}, {"byte_size", size}});
   INFO(r.body);
   REQUIRE(r.status == 201);
   return r.json["data"];
@@ -53,7 +53,7 @@ Json upload_and_complete(const Server& s, const std::string& bytes, const std::s
 std::string assets_dir(const Server& s) { return s.db_path + ".assets"; }
 
 bool exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -96,18 +96,18 @@ TEST_CASE("create answers a signed PUT URL valid for one hour, and no download U
 
 TEST_CASE("a byte_size over --max-asset-bytes, zero, or a mime_type that is no media type is refused") {
   Server s({.args = {"--max-asset-bytes", "1000"}});
-  auto big = api("POST", s.api_url + "/assets", s.token,
-                 {{"name", "B"}, {"asset_type", "other"}, {"file_name", "b"}, {"mime_type", "text/plain"},
-                  {"byte_size", 1001}});
+  auto big = api(
+      "POST", s.api_url + "/assets", s.token,
+      {{"name", "B"}, {"asset_type", "other"}, {"file_name", "b"}, {"mime_type", "text/plain"}, {"byte_size", 1001}});
   check_error(big, 422, "validation_failed");
   CHECK(big.body.find("byte_size") != std::string::npos);
-  auto zero = api("POST", s.api_url + "/assets", s.token,
-                  {{"name", "B"}, {"asset_type", "other"}, {"file_name", "b"}, {"mime_type", "text/plain"},
-                   {"byte_size", 0}});
+  auto zero =
+      api("POST", s.api_url + "/assets", s.token,
+          {{"name", "B"}, {"asset_type", "other"}, {"file_name", "b"}, {"mime_type", "text/plain"}, {"byte_size", 0}});
   check_error(zero, 422, "validation_failed");
-  auto mime = api("POST", s.api_url + "/assets", s.token,
-                  {{"name", "B"}, {"asset_type", "other"}, {"file_name", "b"}, {"mime_type", "text\r\nX: y"},
-                   {"byte_size", 10}});
+  auto mime = api(
+      "POST", s.api_url + "/assets", s.token,
+      {{"name", "B"}, {"asset_type", "other"}, {"file_name", "b"}, {"mime_type", "text\r\nX: y"}, {"byte_size", 10}});
   check_error(mime, 422, "validation_failed");
   CHECK(mime.body.find("mime_type") != std::string::npos);
 }
@@ -161,7 +161,8 @@ TEST_CASE("a bad, tampered, cross-asset or wrong-method signature is 401; no bea
   auto a = make_asset(s, 4, "text/plain");
   auto b = make_asset(s, 4, "text/plain");
   std::string url = a["upload_url"];
-  auto bad = http("PUT", replace_param(url, "signature", std::string(64, '0')), "abcd", {{"Content-Type", "text/plain"}});
+  auto bad =
+      http("PUT", replace_param(url, "signature", std::string(64, '0')), "abcd", {{"Content-Type", "text/plain"}});
   check_error(bad, 401, "unauthorized");
   // The expiry is signed: pushing it later breaks the signature.
   std::string later = std::to_string(std::stoll(url.substr(url.find("expires=") + 8, 10)) + 100000);
@@ -175,8 +176,7 @@ TEST_CASE("a bad, tampered, cross-asset or wrong-method signature is 401; no bea
   std::string as_get = url;
   as_get.replace(as_get.find("/upload?"), 8, "/download?");
   check_error(http("GET", as_get), 401, "unauthorized");
-  check_error(http("PUT", url.substr(0, url.find('?')), "abcd", {{"Content-Type", "text/plain"}}), 401,
-              "unauthorized");
+  check_error(http("PUT", url.substr(0, url.find('?')), "abcd", {{"Content-Type", "text/plain"}}), 401, "unauthorized");
   CHECK(put(a, "abcd", "text/plain").status == 200);
   CHECK(files_in(assets_dir(s)) == 1);
 }
@@ -191,7 +191,8 @@ TEST_CASE("a second PUT after the bytes arrived is 409; complete before them is 
   REQUIRE(api("POST", s.api_url + "/assets/" + id + "/complete", s.token, Json::object()).status == 200);
   check_error(put(a, "xyz", "text/plain"), 409, "conflict");
   check_error(api("POST", s.api_url + "/assets/" + id + "/complete", s.token, Json::object()), 409, "conflict");
-  auto d = http("GET", api("GET", s.api_url + "/assets/" + id, s.token).json["data"]["download_url"].get<std::string>());
+  auto d =
+      http("GET", api("GET", s.api_url + "/assets/" + id, s.token).json["data"]["download_url"].get<std::string>());
   CHECK(d.body == "abc");
 }
 

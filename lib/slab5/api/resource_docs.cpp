@@ -116,8 +116,9 @@ std::string resources_markdown() {
           "`; scopes `" + std::string(r.scope) + ":read` / `" + std::string(r.scope) + ":write`; events `" +
           std::string(r.singular) + ".*`.\n\n";
     if (r.route == "assets")
-      md += "Its bytes travel through signed URLs (`PUT` to `upload_url`, then `POST …/{id}/complete`; "
-            "`GET` from `download_url`): see [assets.md](assets.md).\n\n";
+      md +=
+          "Its bytes travel through signed URLs (`PUT` to `upload_url`, then `POST …/{id}/complete`; "
+          "`GET` from `download_url`): see [assets.md](assets.md).\n\n";
     describe(md, r, path);
     for (const auto* c : children_of(r.route)) {
       md += "### " + std::string(c->title) + " — `" + path + "/{id}/" + std::string(c->route) + "`\n\n";
