@@ -79,5 +79,7 @@ std::vector<std::string> resource_command_aliases(std::string_view route);
 std::string resource_label_field(const slab5::api::ResourceSpec& r);
 // The command that adds a child record ("reply" for a ticket's messages).
 std::string resource_child_verb(const slab5::api::ResourceSpec& parent, const slab5::api::ResourceSpec& child);
+// `slab5 assets upload|download` (cli/commands/assets.cpp), added to the resource command.
+void add_asset_transfer_commands(CLI::App& assets_command, Context& ctx);
 
 }  // namespace slab5cli

@@ -157,6 +157,7 @@ bool valid_correlation_id(std::string_view s) {
 
 App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   db_path_ = resolve_db_path(cfg_.db_path, throwaway_);
+  assets_dir_ = cfg_.assets_dir.empty() ? db_path_ + ".assets" : cfg_.assets_dir;
   rate_limiter_ =
       std::make_unique<RateLimiter>(cfg_.rate_limit_enabled, cfg_.rate_limit_per_second, cfg_.rate_limit_burst);
   pool_ = std::make_unique<WorkPool>(2);
@@ -169,6 +170,7 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_invitation_routes(*this);
   register_resource_routes(*this);
   register_event_routes(*this);
+  register_asset_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
   // Every entry of the route table has its handler, and every handler its entry: otherwise
   // slab5d does not start.
@@ -184,6 +186,7 @@ void App::shutdown() {
     std::error_code ec;
     std::filesystem::path p(db_path_);
     for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path_ + suffix, ec);
+    if (cfg_.assets_dir.empty()) std::filesystem::remove_all(assets_dir_, ec);  // only the one it made
     std::filesystem::remove(p.parent_path(), ec);
     throwaway_ = false;
   }
@@ -567,7 +570,8 @@ std::optional<Error> App::admit(Ctx& ctx) {
       return Error{"rate_limited", "", {{"retry_after_seconds", d.retry_after_seconds}}};
     }
   }
-  // 7. the body: JSON object or nothing
+  // 7. the body: JSON object or nothing (a streamed body is the route's own, not JSON)
+  if (ctx.req.body_sink) return std::nullopt;
   auto body = read_json_body(ctx.req.method, ctx.req.header("content-type"), ctx.req.body);
   if (!body) return std::move(body.error());
   if (!body->empty()) ctx.body = std::move(*body);  // else it stays the empty object
@@ -580,7 +584,9 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
   if (result) {
     Reply& r = *result;
     resp.status = r.status;
-    if (r.raw_body) {
+    if (r.file) {
+      resp.file = std::move(r.file);
+    } else if (r.raw_body) {
       resp.body = std::move(*r.raw_body);
     } else if (!r.no_body) {
       resp.body.reserve(512);

@@ -112,6 +112,8 @@ class App {
   std::uint64_t generation() const { return generation_; }  // keys this App's per-thread caches
   const Config& config() const { return cfg_; }
   const std::string& db_path() const { return db_path_; }
+  // Where asset bytes live: --assets-dir, else "<database>.assets" beside the database.
+  const std::string& assets_dir() const { return assets_dir_; }
   bool db_is_throwaway() const { return throwaway_; }
   Router& router() { return router_; }
   UsageRecorder& usage() { return *usage_; }
@@ -134,6 +136,7 @@ class App {
 
   Config cfg_;
   std::string db_path_;
+  std::string assets_dir_;
   bool throwaway_ = false;
   std::string base_url_;
   Router router_;
@@ -155,5 +158,6 @@ void register_dev_routes(App& app);
 void register_invitation_routes(App& app);
 void register_resource_routes(App& app);
 void register_event_routes(App& app);
+void register_asset_routes(App& app);
 
 }  // namespace slab5d

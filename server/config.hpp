@@ -32,6 +32,8 @@ struct Config {
   std::string log_format = "text";  // text | json
   std::string log_level = "info";   // debug | info | warn | error
   int read_timeout_seconds = 30;
+  std::string assets_dir;                             // "" → beside the database (<db>.assets)
+  std::uint64_t max_asset_bytes = 100 * 1024 * 1024;  // the largest asset byte_size
   int shutdown_grace_seconds = 10;
   std::string email;            // init: the first owner's email
   bool password_stdin = false;  // init: read the first owner's password from stdin

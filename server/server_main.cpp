@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "../cli/manual_text.hpp"  // header-only: the manual's generated parts
+#include "api/asset_web.hpp"
 #include "app.hpp"
 #include "bootstrap.hpp"
 #include "http/http_server.hpp"
@@ -79,6 +80,11 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--log-level", c.log_level, "Least severe level logged: debug, info, warn, error")
       ->envname("SLAB5D_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd.add_option("--assets-dir", c.assets_dir, "Directory of asset bytes (default: <database>.assets beside it)")
+      ->envname("SLAB5D_ASSETS_DIR");
+  cmd.add_option("--max-asset-bytes", c.max_asset_bytes, "Largest asset upload in bytes (default 104857600, 100 MiB)")
+      ->envname("SLAB5D_MAX_ASSET_BYTES")
+      ->check(CLI::Range(std::uint64_t(1), std::uint64_t(1) << 40));
   cmd.add_option("--read-timeout", c.read_timeout_seconds, "Seconds a client has to send one request (default 30)")
       ->envname("SLAB5D_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600));
@@ -165,6 +171,8 @@ Running start(const Config& cfg) {
   r.http = std::make_unique<HttpServer>(
       cfg.listen_host, cfg.listen_port, limits, TlsFiles{cfg.tls_cert, cfg.tls_key},
       [app](Request&& req, Respond done) { app->handle(std::move(req), std::move(done)); });
+  // Asset uploads stream to disk instead of memory (api.md §8.2).
+  r.http->set_body_router(asset_body_router(*app), cfg.max_asset_bytes);
   r.base_url = cfg.public_base_url(r.http->port());
   r.app->set_base_url(r.base_url);
   return r;

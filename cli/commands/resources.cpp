@@ -44,7 +44,7 @@ struct Extension {
   std::string_view route;
   void (*add)(CLI::App& resource_command, Context& ctx);
 };
-constexpr Extension kExtensions[] = {{"", nullptr}};
+constexpr Extension kExtensions[] = {{"assets", add_asset_transfer_commands}};
 
 const std::vector<std::string> kSortValues = {"-created_at", "created_at", "-updated_at", "updated_at"};
 

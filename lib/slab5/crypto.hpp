@@ -14,4 +14,18 @@ std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 bool constant_time_equal(std::string_view a, std::string_view b);
 
+// SHA-256 of bytes that arrive in pieces (an upload streamed to disk, a file read in chunks).
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::string_view data);
+  std::string hex();  // the digest of everything so far, lower-case hex; ends the stream
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 }  // namespace slab5

@@ -25,6 +25,7 @@ constexpr std::array kErrors{
     ErrorInfo{"precondition_failed", 412, "The resource changed since the version in If-Match.", 1},
     ErrorInfo{"payload_too_large", 413, "The request body is larger than 1 MiB.", 1},
     ErrorInfo{"unsupported_media_type", 415, "The request body must be application/json.", 1},
+    ErrorInfo{"range_not_satisfiable", 416, "The Range asks for bytes the resource does not have.", 1},
     ErrorInfo{"validation_failed", 422, "Some fields are missing or invalid.", 1},
     ErrorInfo{"rate_limited", 429, "Too many requests; slow down.", 6},
     ErrorInfo{"too_many_attempts", 429, "Too many failed attempts; try again later.", 6},

@@ -23,6 +23,44 @@ size_t write_body(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return size * nmemb;
 }
 
+// A transfer's state for the streaming callbacks.
+struct Streaming {
+  CURL* curl = nullptr;
+  const HttpRequest* req = nullptr;
+  HttpResponse* resp = nullptr;
+  bool aborted = false;
+};
+
+size_t write_streamed(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  auto* st = static_cast<Streaming*>(userdata);
+  long code = 0;
+  curl_easy_getinfo(st->curl, CURLINFO_RESPONSE_CODE, &code);
+  std::size_t n = size * nmemb;
+  if (code >= 200 && code < 300) {
+    if (!st->req->on_body(std::string_view(ptr, n))) {
+      st->aborted = true;
+      return 0;
+    }
+    return n;
+  }
+  st->resp->body.append(ptr, n);
+  return n;
+}
+
+size_t read_upload(char* buf, size_t size, size_t nitems, void* userdata) {
+  auto* st = static_cast<Streaming*>(userdata);
+  return st->req->upload(buf, size * nitems);
+}
+
+int on_transfer(void* userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
+  auto* st = static_cast<Streaming*>(userdata);
+  if (st->req->upload)
+    st->req->on_progress(std::uint64_t(ulnow), std::uint64_t(ultotal));
+  else
+    st->req->on_progress(std::uint64_t(dlnow), std::uint64_t(dltotal));
+  return 0;
+}
+
 size_t write_header(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* resp = static_cast<HttpResponse*>(userdata);
   std::string_view line(ptr, size * nmemb);
@@ -63,7 +101,10 @@ tl::expected<HttpResponse, NetworkError> HttpClient::perform(const HttpRequest& 
     curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
   } else {
     curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
-    if (!req.body.empty() || (req.method != "GET" && req.method != "DELETE")) {
+    if (req.upload) {
+      curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, curl_off_t(req.upload_size));
+    } else if (!req.body.empty() || (req.method != "GET" && req.method != "DELETE")) {
       curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
       curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(req.body.size()));
     }
@@ -77,8 +118,23 @@ tl::expected<HttpResponse, NetworkError> HttpClient::perform(const HttpRequest& 
   }
   if (!has_expect) hdrs = curl_slist_append(hdrs, "Expect:");
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  Streaming streaming{c, &req, &resp};
+  if (req.on_body) {
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_streamed);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &streaming);
+  } else {
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+  }
+  if (req.upload) {
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
+    curl_easy_setopt(c, CURLOPT_READDATA, &streaming);
+  }
+  if (req.on_progress) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_transfer);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &streaming);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, write_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &resp);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req.timeout_ms);
@@ -98,6 +154,14 @@ tl::expected<HttpResponse, NetworkError> HttpClient::perform(const HttpRequest& 
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(hdrs);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  // The handle is reused: what this request alone set goes back to the defaults.
+  if (req.upload) {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 0L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, nullptr);
+    curl_easy_setopt(c, CURLOPT_READDATA, nullptr);
+  }
+  if (req.on_progress) curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+  if (streaming.aborted) return tl::unexpected(NetworkError{"the download was stopped: its bytes could not be kept"});
   if (rc != CURLE_OK) {
     return tl::unexpected(
         NetworkError{curl_easy_strerror(rc), rc == CURLE_OPERATION_TIMEDOUT, rc == CURLE_COULDNT_CONNECT});

@@ -3,6 +3,7 @@
 // never followed (a 3xx is the answer), so no header, Authorization least of all, is ever
 // replayed to the host a Location names.
 #pragma once
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -22,6 +23,15 @@ struct HttpRequest {
   HeaderList headers;
   std::string body;
   long timeout_ms = 30000;
+  // Large bodies, never held whole: when `upload` is set the request body is `upload_size`
+  // bytes read from it (it fills up to `max` bytes and returns how many; 0 ends early), not
+  // `body`. When `on_body` is set, a 2xx answer's body goes to it piece by piece (false
+  // aborts) instead of HttpResponse::body; other answers are kept in body as usual.
+  std::function<std::size_t(char* buf, std::size_t max)> upload;
+  std::uint64_t upload_size = 0;
+  std::function<bool(std::string_view piece)> on_body;
+  // Called as bytes move: (sent or received so far, the total when known, else 0).
+  std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
 };
 
 struct HttpResponse {

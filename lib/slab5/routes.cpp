@@ -163,6 +163,18 @@ std::vector<RouteEntry> build() {
       add(std::string(child->route) + ".create", "POST", path, write, true);
     }
   }
+  // asset bytes (api.md §8.2): no bearer token; the URL's signature, made when the asset is
+  // read, names the method, workspace and asset, and is checked by the handler.
+  if (const auto* assets = api::find_resource("assets"); assets && assets->served) {
+    t.push_back({.id = resource_route_id(*assets, "upload"),
+                 .method = "PUT",
+                 .pattern = "/v1/assets/{id}/upload",
+                 .access = A::Public});
+    t.push_back({.id = resource_route_id(*assets, "download"),
+                 .method = "GET",
+                 .pattern = "/v1/assets/{id}/download",
+                 .access = A::Public});
+  }
   // the event log (api.md §8.3): module integrations
   t.push_back({.id = "events.list",
                .method = "GET",

@@ -3,8 +3,10 @@
 // HTTP (query strings, ETag/If-Match, cursors) into the typed calls of domain/records.
 #include <charconv>
 
+#include "api/asset_web.hpp"
 #include "api/query_params.hpp"
 #include "app.hpp"
+#include "domain/assets.hpp"
 #include "domain/audit.hpp"
 #include "domain/records.hpp"
 #include "slab5/api/resources.hpp"
@@ -26,12 +28,25 @@ Records records(Ctx& ctx) { return Records(ctx.db); }
 
 std::string etag(const Json& record) { return "\"" + std::to_string(record["version"].get<std::int64_t>()) + "\""; }
 
+// A record as the client reads it: an asset gains its signed URLs (api/asset_routes.cpp).
+slab5::Status present(Ctx& ctx, const ResourceSpec& spec, Json& record) {
+  if (spec.route == "assets" && record.is_object()) return present_asset(ctx, record);
+  return {};
+}
+
+Result<Reply> presented_reply(Ctx& ctx, const ResourceSpec& spec, Json record, int status = 200);
+
 Reply record_reply(Json record, int status = 200) {
   Reply r;
   r.status = status;
   r.headers.emplace_back("ETag", etag(record));
   r.data = std::move(record);
   return r;
+}
+
+Result<Reply> presented_reply(Ctx& ctx, const ResourceSpec& spec, Json record, int status) {
+  if (auto st = present(ctx, spec, record); !st) return tl::unexpected(st.error());
+  return record_reply(std::move(record), status);
 }
 
 // If-Match: "<version>" (or W/"<version>"); "*" matches any version.
@@ -166,7 +181,10 @@ Result<Reply> list_records(Ctx& ctx, const ResourceSpec& spec, const std::string
   auto r = records(ctx).list(spec, actor_of(ctx), query);
   if (!r) return tl::unexpected(r.error());
   Reply reply = Reply::ok(Json::array());
-  for (auto& rec : r->records) reply.data.push_back(std::move(rec));
+  for (auto& rec : r->records) {
+    if (auto st = present(ctx, spec, rec); !st) return tl::unexpected(st.error());
+    reply.data.push_back(std::move(rec));
+  }
   if (r->more) reply.next_cursor = make_cursor(ctx, canonical, r->last.first + kKeySep + r->last.second);
   return reply;
 }
@@ -180,14 +198,17 @@ void register_resource(App& app, const ResourceSpec& spec) {
 
   r.bind(id("list"), [s](Ctx& ctx) { return list_records(ctx, *s, ""); });
   r.bind({.id = id("create"), .handler = [s](Ctx& ctx) -> Result<Reply> {
+            if (s->route == "assets")
+              if (auto st = assets::check_create(ctx.body, ctx.app.config().max_asset_bytes); !st)
+                return tl::unexpected(st.error());
             auto rec = records(ctx).create(*s, actor_of(ctx), meta_of(ctx), ctx.body);
             if (!rec) return tl::unexpected(rec.error());
-            return record_reply(std::move(*rec), 201);
+            return presented_reply(ctx, *s, std::move(*rec), 201);
           }});
   r.bind({.id = id("get"), .handler = [s](Ctx& ctx) -> Result<Reply> {
             auto rec = records(ctx).get(*s, actor_of(ctx), ctx.param("id"));
             if (!rec) return tl::unexpected(rec.error());
-            return record_reply(std::move(*rec));
+            return presented_reply(ctx, *s, std::move(*rec));
           }});
   if (!spec.append_only) {
     r.bind({.id = id("update"), .handler = [s](Ctx& ctx) -> Result<Reply> {
@@ -195,11 +216,15 @@ void register_resource(App& app, const ResourceSpec& spec) {
               if (!version) return tl::unexpected(version.error());
               auto rec = records(ctx).update(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body, *version);
               if (!rec) return tl::unexpected(rec.error());
-              return record_reply(std::move(*rec));
+              return presented_reply(ctx, *s, std::move(*rec));
             }});
     r.bind({.id = id("delete"), .handler = [s](Ctx& ctx) -> Result<Reply> {
               auto done = records(ctx).remove(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"));
               if (!done) return tl::unexpected(done.error());
+              // The asset's bytes go with it (its id was checked by the delete that succeeded).
+              if (s->route == "assets")
+                if (auto st = AssetFiles(ctx.app.assets_dir()).remove(ctx.param("id")); !st)
+                  return tl::unexpected(st.error());
               return Reply::no_content();
             }});
   }
@@ -208,7 +233,7 @@ void register_resource(App& app, const ResourceSpec& spec) {
     r.bind({.id = id(action.name), .handler = [s, a](Ctx& ctx) -> Result<Reply> {
               auto out = records(ctx).act(*s, *a, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body);
               if (!out) return tl::unexpected(out.error());
-              if (a->returns_record) return record_reply(std::move(*out));
+              if (a->returns_record) return presented_reply(ctx, *s, std::move(*out));
               return Reply::ok(std::move(*out));
             }});
   }

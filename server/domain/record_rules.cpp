@@ -85,6 +85,8 @@ slab5::Status complete(const ResourceSpec& spec, RecordStore& store, const Json&
   if (spec.route == "cms-entries") return cms_entry(before, record, now);
   if (spec.route == "deal-stages") return deal_stage(store, before, record);
   if (spec.route == "activities" && record["occurred_at"].is_null()) record["occurred_at"] = now;
+  // An asset starts waiting for its bytes (domain/assets.cpp takes them and completes it).
+  if (spec.route == "assets" && !before.is_object()) record["status"] = "upload_pending";
   if (spec.route == "leads" && !before.is_object()) {
     for (auto f : {"converted_at", "converted_contact_id", "converted_company_id", "converted_deal_id"})
       record[f] = nullptr;

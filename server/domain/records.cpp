@@ -1,6 +1,7 @@
 // The generic record rules, one implementation for every resource of the table.
 #include "domain/records.hpp"
 
+#include "domain/assets.hpp"
 #include "domain/record_rules.hpp"
 #include "domain/write.hpp"
 #include "slab5/api/resource_validation.hpp"
@@ -275,10 +276,16 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
     auto converted = record_rules::convert_lead(unit, *store_, before, *valid, now, make);
     if (!converted) return tl::unexpected(converted.error());
     result = std::move(*converted);
-  } else if (spec.route == "tasks" && action.name == "complete") {
-    if (before["status"] == "completed") return slab5::fail("conflict", "The task is already completed.");
+  } else if ((spec.route == "tasks" || spec.route == "assets") && action.name == "complete") {
     Json after = before;
-    after["status"] = "completed";
+    if (spec.route == "assets") {
+      auto done = assets::completed(before);
+      if (!done) return tl::unexpected(done.error());
+      after = std::move(*done);
+    } else {
+      if (before["status"] == "completed") return slab5::fail("conflict", "The task is already completed.");
+      after["status"] = "completed";
+    }
     if (auto st = record_rules::complete(spec, *store_, before, after, now); !st) return tl::unexpected(st.error());
     after["version"] = before["version"].get<std::int64_t>() + 1;
     after["updated_at"] = now;

@@ -14,6 +14,7 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <optional>
 #include <stdexcept>
@@ -60,6 +61,8 @@ struct HttpServer::Impl {
   std::optional<net::ssl::context> ssl_ctx;
   HttpLimits limits;
   RequestHandler handler;
+  BodyRouter body_router;
+  std::uint64_t max_stream_limit = 0;
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -77,9 +80,13 @@ class Connection {
     // Room for what the reader may leave unused plus one read: a chunk-size line or a
     // trailer section that never ends is refused, not buffered.
     buffer_.max_size(reader_.max_unused() + kHttpReadSize);
+    reader_.set_body_router(&srv.body_router, srv.max_stream_limit);
     srv_.connections++;
   }
-  ~Connection() { srv_.connections--; }
+  ~Connection() {
+    close_file();
+    srv_.connections--;
+  }
 
   Derived& derived() { return static_cast<Derived&>(*this); }
 
@@ -88,6 +95,7 @@ class Connection {
   // until the request is complete or refused.
   void do_read() {
     reader_.start();
+    stream_deadline_set_ = false;
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
     if (buffer_.size() > 0) return parse_buffered();
     read_more();
@@ -117,7 +125,16 @@ class Connection {
     RequestReader::Status status;
     std::size_t used = reader_.feed({static_cast<const char*>(data.data()), data.size()}, status);
     buffer_.consume(used);
-    if (status == RequestReader::Status::NeedMore) return read_more();
+    if (status == RequestReader::Status::NeedMore) {
+      if (!stream_deadline_set_ && reader_.stream_limit() > 0) {
+        // A streamed body may be large: its deadline grows with its limit, from now.
+        stream_deadline_set_ = true;
+        auto extra = reader_.stream_limit() / HttpServer::kMinStreamRate;
+        beast::get_lowest_layer(derived().stream())
+            .expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds + std::int64_t(extra)));
+      }
+      return read_more();
+    }
     on_request(status);
   }
 
@@ -185,19 +202,62 @@ class Connection {
     }
     if (version_ == 10 && !close) head_ += "Connection: keep-alive\r\n";
     if (version_ != 10 && close) head_ += "Connection: close\r\n";
+    std::optional<FileSlice> file = std::move(r.file);
+    if (file) {
+      file_ = std::fopen(file->path.c_str(), "rb");
+      if (!file_ || fseeko(file_, off_t(file->offset), SEEK_SET) != 0) {
+        // Gone between the handler and here (deleted meanwhile): nothing true can be sent.
+        close_file();
+        srv_.in_flight--;
+        return derived().do_close(false);
+      }
+      file_left_ = file->length;
+    }
     head_ += "Content-Length: ";
-    append_number(head_, r.body.size());
+    append_number(head_, file ? file->length : r.body.size());
     head_ += "\r\n\r\n";
-    body_ = std::move(r.body);
+    body_ = file ? std::string() : std::move(r.body);
     srv_.in_flight--;
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
     std::array<net::const_buffer, 2> bufs{net::buffer(head_), net::buffer(body_)};
     net::async_write(derived().stream(), bufs,
                      [self = derived().shared_from_this(), close](beast::error_code ec, std::size_t) {
-                       if (ec) return self->do_close(false);
-                       if (close) return self->do_close(self->linger_);
-                       self->do_read();
+                       self->after_write(ec, close);
                      });
+  }
+
+  // After the head (and a string body), or after a piece of a file body: the next piece,
+  // or the next request.
+  void after_write(beast::error_code ec, bool close) {
+    if (ec) {
+      close_file();
+      return derived().do_close(false);
+    }
+    if (file_ && file_left_ > 0) {
+      body_.resize(std::size_t(std::min<std::uint64_t>(file_left_, kHttpReadSize)));
+      std::size_t n = std::fread(body_.data(), 1, body_.size(), file_);
+      if (n == 0) {  // the file shrank under us: the promised length cannot be kept
+        close_file();
+        return derived().do_close(false);
+      }
+      body_.resize(n);
+      file_left_ -= n;
+      beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
+      net::async_write(derived().stream(), net::buffer(body_),
+                       [self = derived().shared_from_this(), close](beast::error_code e, std::size_t) {
+                         self->after_write(e, close);
+                       });
+      return;
+    }
+    close_file();
+    if (close) return derived().do_close(linger_);
+    do_read();
+  }
+
+  void close_file() {
+    if (file_) std::fclose(file_);
+    file_ = nullptr;
+    file_left_ = 0;
   }
 
  protected:
@@ -237,6 +297,9 @@ class Connection {
   bool remote_known_ = false;
   std::string head_;  // the response being written: head and body
   std::string body_;
+  std::FILE* file_ = nullptr;  // a file body being sent, piece by piece
+  std::uint64_t file_left_ = 0;
+  bool stream_deadline_set_ = false;
 
   static void append_number(std::string& out, std::uint64_t v) {
     char buf[24];
@@ -379,6 +442,11 @@ std::uint16_t HttpServer::port() const {
 std::string HttpServer::host() const {
   beast::error_code ec;
   return impl_->acceptor.local_endpoint(ec).address().to_string();
+}
+
+void HttpServer::set_body_router(BodyRouter router, std::uint64_t max_stream_limit) {
+  impl_->body_router = std::move(router);
+  impl_->max_stream_limit = max_stream_limit;
 }
 
 std::size_t HttpServer::open_connections() const { return impl_->connections; }

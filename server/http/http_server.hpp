@@ -25,6 +25,12 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
+  // Sends the bodies `router` picks to its sinks (asset uploads), up to `max_stream_limit`
+  // bytes. Call before run(). Such a request gets `read_timeout_seconds` plus one second per
+  // kMinStreamRate bytes of its limit: a slow client is still cut off, a large one is not.
+  void set_body_router(BodyRouter router, std::uint64_t max_stream_limit);
+  static constexpr std::uint64_t kMinStreamRate = 256 * 1024;  // bytes per second
+
   std::uint16_t port() const;
   std::string host() const;
   // Runs the io_context on `threads` threads (this call blocks until stop() completes).

@@ -2,7 +2,9 @@
 // Nothing here depends on Beast, so the router, middleware and handlers stay free of it.
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +28,27 @@ class Timers {
   ~Timers() = default;
 };
 
+// Where a request body goes instead of Request::body when it is too large to hold (an asset
+// upload): the HTTP layer hands it each piece as it arrives. An error from write() or
+// finish() refuses the request with that error (the rest of the body is not read).
+class BodySink {
+ public:
+  virtual ~BodySink() = default;
+  virtual slab5::Status write(std::string_view bytes) = 0;
+  virtual slab5::Status finish() = 0;  // the whole body arrived
+};
+
+struct Request;
+
+// Decided once a request's head is read, before any body byte: nullptr keeps the body in
+// Request::body under the usual limit; a sink takes it, up to `body_limit` bytes; an error
+// refuses the request at once.
+struct BodyStream {
+  std::shared_ptr<BodySink> sink;
+  std::uint64_t body_limit = 0;
+};
+using BodyRouter = std::function<slab5::Result<BodyStream>(const Request& head)>;
+
 struct Request {
   std::string method;   // "GET"
   std::string target;   // "/v1/workspace?x=1"
@@ -33,6 +56,7 @@ struct Request {
   std::string query;    // "x=1"
   HeaderPairs headers;  // names lower-cased
   std::string body;
+  std::shared_ptr<BodySink> body_sink;  // set when the body was streamed (see BodyRouter)
   std::string remote_ip;
   // Set when the HTTP layer already knows the request is bad (body too large, …).
   std::optional<slab5::Error> transport_error;
@@ -51,11 +75,19 @@ struct Request {
   }
 };
 
+// Part of a file sent as a response body, read in pieces as the socket takes them.
+struct FileSlice {
+  std::string path;
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
 struct Response {
   int status = 200;
   HeaderPairs headers;  // Content-Type is set by whoever builds the body
   std::string body;
-  bool close = false;  // close the connection after this response
+  std::optional<FileSlice> file;  // sent instead of `body` when set
+  bool close = false;             // close the connection after this response
 };
 
 using Respond = std::function<void(Response&&)>;

@@ -51,9 +51,13 @@ std::string kib(std::size_t bytes) { return std::to_string(bytes / 1024) + " KiB
 
 class Parser final : public http::basic_parser<true> {
  public:
-  Parser(Request& req, const HttpLimits& limits) : req_(req), limits_(limits) {
+  Parser(Request& req, const HttpLimits& limits, const BodyRouter* router, std::uint64_t max_stream_limit)
+      : req_(req), limits_(limits), router_(router) {
     header_limit(std::uint32_t(std::min<std::size_t>(limits.header_limit, UINT32_MAX)));
-    body_limit(limits.body_limit);
+    // Beast checks Content-Length against this before on_header_impl runs, that is before
+    // the router has seen the head: with a router the bound is the largest stream's, and
+    // on_header_impl applies the request's own (HttpLimits::body_limit unless streamed).
+    body_limit(router ? std::max<std::uint64_t>(max_stream_limit, limits.body_limit) : limits.body_limit);
     eager(true);
   }
 
@@ -62,7 +66,8 @@ class Parser final : public http::basic_parser<true> {
   bool saw_content_length = false;
   bool saw_transfer_encoding = false;
   bool header_complete = false;
-  std::size_t meta_bytes = 0;  // chunk extensions and trailer fields so far
+  std::uint64_t stream_limit = 0;  // the streamed body's limit (0: not streamed)
+  std::size_t meta_bytes = 0;      // chunk extensions and trailer fields so far
 
  private:
   void refuse(slab5::Error e, beast::error_code& ec) {
@@ -127,13 +132,49 @@ class Parser final : public http::basic_parser<true> {
       if (transfer_encodings_ > 1 || !iequals(req_.header("transfer-encoding"), "chunked"))
         return refuse(bad("Transfer-Encoding must be 'chunked' alone; other transfer codings are not supported."), ec);
     }
+    if (!router_) return;
+    std::uint64_t limit = limits_.body_limit;
+    auto stream = (*router_)(req_);
+    if (!stream) return refuse(stream.error(), ec);
+    if (stream->sink) {
+      sink_ = stream->sink;
+      req_.body_sink = stream->sink;
+      limit = stream->body_limit;
+      stream_limit = limit;
+    }
+    auto length = content_length();
+    if (length && *length > limit) return refuse(slab5::Error{"payload_too_large"}, ec);
+    body_limit(limit);
+  }
+
+ public:
+  // The request is refused: the sink discards what it kept now, not when the reader is reused.
+  void drop_sink() {
+    sink_.reset();
+    req_.body_sink.reset();
+  }
+
+ private:
+  void finish_sink(beast::error_code& ec) {
+    if (sink_finished_) return;
+    sink_finished_ = true;
+    if (auto st = sink_->finish(); !st) refuse(st.error(), ec);
+  }
+
+  std::size_t to_sink(beast::string_view body, beast::error_code& ec) {
+    if (auto st = sink_->write(sv(body)); !st) {
+      refuse(st.error(), ec);
+      return 0;
+    }
+    return body.size();
   }
 
   void on_body_init_impl(const boost::optional<std::uint64_t>& length, beast::error_code&) override {
-    if (length) req_.body.reserve(std::size_t(std::min<std::uint64_t>(*length, limits_.body_limit)));
+    if (length && !sink_) req_.body.reserve(std::size_t(std::min<std::uint64_t>(*length, limits_.body_limit)));
   }
 
-  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+  std::size_t on_body_impl(beast::string_view body, beast::error_code& ec) override {
+    if (sink_) return to_sink(body, ec);
     req_.body.append(body.data(), body.size());
     return body.size();
   }
@@ -146,15 +187,21 @@ class Parser final : public http::basic_parser<true> {
       refuse(bad("The chunk extensions and trailer fields are larger than " + kib(limits_.trailer_limit) + "."), ec);
   }
 
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code&) override {
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body, beast::error_code& ec) override {
+    if (sink_) return to_sink(body, ec);
     req_.body.append(body.data(), body.size());
     return body.size();
   }
 
-  void on_finish_impl(beast::error_code&) override {}
+  void on_finish_impl(beast::error_code& ec) override {
+    if (sink_) finish_sink(ec);
+  }
 
   Request& req_;
   const HttpLimits& limits_;
+  const BodyRouter* router_;
+  std::shared_ptr<BodySink> sink_;
+  bool sink_finished_ = false;
   int hosts_ = 0;
   int transfer_encodings_ = 0;
   std::size_t header_bytes_ = 0;
@@ -164,6 +211,8 @@ class Parser final : public http::basic_parser<true> {
 
 struct RequestReader::Impl {
   HttpLimits limits;
+  const BodyRouter* router = nullptr;
+  std::uint64_t max_stream_limit = 0;
   Request req;
   std::optional<Parser> parser;
   bool finished = false;  // Done or Refused: take() may be called
@@ -173,6 +222,7 @@ struct RequestReader::Impl {
 
   RequestReader::Status refuse(slab5::Error e) {
     req.transport_error = std::move(e);
+    if (parser) parser->drop_sink();  // a refused stream's sink discards what it kept
     req.body.clear();
     req.body.shrink_to_fit();
     finished = true;
@@ -210,7 +260,12 @@ void RequestReader::start() {
   impl_->req = Request{};
   impl_->finished = false;
   impl_->keep_alive = false;
-  impl_->parser.emplace(impl_->req, impl_->limits);
+  impl_->parser.emplace(impl_->req, impl_->limits, impl_->router, impl_->max_stream_limit);
+}
+
+void RequestReader::set_body_router(const BodyRouter* router, std::uint64_t max_stream_limit) {
+  impl_->router = router && *router ? router : nullptr;
+  impl_->max_stream_limit = max_stream_limit;
 }
 
 std::size_t RequestReader::feed(std::string_view data, Status& status) {
@@ -282,6 +337,7 @@ RequestReader::Status RequestReader::feed_eof() {
 
 Request RequestReader::take() { return std::move(impl_->req); }
 bool RequestReader::keep_alive() const { return impl_->keep_alive; }
+std::uint64_t RequestReader::stream_limit() const { return impl_->parser ? impl_->parser->stream_limit : 0; }
 unsigned RequestReader::version() const { return impl_->parser ? impl_->parser->version : 11; }
 std::size_t RequestReader::max_unused() const { return impl_->unused_limit(); }
 

@@ -4,6 +4,7 @@
 // Nothing here depends on Beast; the implementation uses Beast's parser for the grammar.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -35,6 +36,11 @@ class RequestReader {
   RequestReader(const RequestReader&) = delete;
   RequestReader& operator=(const RequestReader&) = delete;
 
+  // Lets `router` (which must outlive the reader) send chosen request bodies to a sink
+  // instead of memory, up to the limit it names and never more than `max_stream_limit`;
+  // every other body keeps HttpLimits::body_limit. Applies from the next start().
+  void set_body_router(const BodyRouter* router, std::uint64_t max_stream_limit);
+
   // Starts reading the next request (the first one too).
   void start();
 
@@ -54,6 +60,9 @@ class RequestReader {
   Request take();
   // After Done: whether the connection may stay open for another request.
   bool keep_alive() const;
+  // The body limit of the request being read when the body router sent it to a sink; 0
+  // while its body is kept in memory (or its head is not read yet).
+  std::uint64_t stream_limit() const;
   // 10 for HTTP/1.0, 11 for HTTP/1.1 (11 until the request line is read).
   unsigned version() const;
 

@@ -201,6 +201,11 @@ struct Shape {
   Json data;  // null: no body
   bool list = false;
   Json request;
+  std::string request_content_type = "application/json";
+  bool request_required = false;
+  std::vector<std::pair<int, std::string>> also;
+  std::vector<std::pair<std::string, std::string>> headers;
+  Json query_required = Json::array();
   Json query = Json::object();
   std::string summary;
   bool etag = false;
@@ -338,6 +343,11 @@ Json openapi_document(const OpenApiOptions& o) {
       s.data = c->data;
       s.list = c->list;
       s.request = c->request;
+      s.request_content_type = c->request_content_type;
+      s.request_required = c->request_required;
+      s.also = c->also;
+      s.headers = c->headers;
+      s.query_required = c->extra_query_required;
       if (c->query.is_object()) s.query = c->query;
       s.summary = c->summary;
       content_type = c->content_type;
@@ -378,7 +388,9 @@ Json openapi_document(const OpenApiOptions& o) {
         desc =
             "Sort order (default -created_at). Any custom_fields.<key>=<value> parameter also filters on a "
             "custom field.";
-      params.push_back(string_param(it.key(), "query", false, schema, desc));
+      bool required = std::find(s.query_required.begin(), s.query_required.end(), Json(it.key())) !=
+                      s.query_required.end();
+      params.push_back(string_param(it.key(), "query", required, schema, desc));
     }
     if (needs_workspace(r.access))
       params.push_back(string_param("x-workspace-id", "header", false, {{"type", "string"}},
@@ -396,8 +408,9 @@ Json openapi_document(const OpenApiOptions& o) {
     op["parameters"] = params;
 
     if (!s.request.is_null())
-      op["requestBody"] = {{"required", s.request.contains("required") || (rop && rop->op == "create")},
-                           {"content", {{"application/json", {{"schema", s.request}}}}}};
+      op["requestBody"] = {
+          {"required", s.request_required || s.request.contains("required") || (rop && rop->op == "create")},
+          {"content", {{s.request_content_type, {{"schema", s.request}}}}}};
 
     Json responses = Json::object();
     Json ok{{"description", s.summary.empty() ? "Success" : s.summary}};
@@ -408,7 +421,15 @@ Json openapi_document(const OpenApiOptions& o) {
       Json schema = raw ? s.data : (s.list ? list_envelope(s.data) : envelope(s.data));
       ok["content"] = {{content_type, {{"schema", schema}}}};
     }
+    for (const auto& [name, desc] : s.headers)
+      ok["headers"][name] = {{"description", desc}, {"schema", {{"type", "string"}}}};
     responses[std::to_string(s.status)] = ok;
+    for (const auto& [status, desc] : s.also) {
+      Json more = ok;
+      more["description"] = desc;
+      if (status == 304) more.erase("content");
+      responses[std::to_string(status)] = more;
+    }
 
     std::map<int, std::vector<std::string>> by_status;
     for (const auto& code : route_error_codes(r)) by_status[error_info(code).http_status].push_back(code);

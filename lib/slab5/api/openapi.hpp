@@ -21,8 +21,14 @@ struct ControlSchema {
   bool list = false;    // `data` is an array of this, paginated (limit, cursor, next_cursor)
   bool raw = false;     // the body is `data` itself, not enveloped (health, JWKS, this document)
   std::string content_type = "application/json";
-  nlohmann::json request;           // the JSON body's schema (null: none)
-  nlohmann::json query;             // query parameters: name → schema (besides limit/cursor of a list)
+  nlohmann::json request;           // the request body's schema (null: none)
+  std::string request_content_type = "application/json";
+  bool request_required = false;
+  nlohmann::json query;  // query parameters: name → schema (besides limit/cursor of a list)
+  nlohmann::json extra_query_required = nlohmann::json::array();  // names in `query` that are required
+  // Other success answers: status → description (206 has the same body; 304 none).
+  std::vector<std::pair<int, std::string>> also;
+  std::vector<std::pair<std::string, std::string>> headers;  // success response headers: name → description
   std::vector<std::string> errors;  // error codes the route's own rules give (besides the derived ones)
   std::string summary;
 };

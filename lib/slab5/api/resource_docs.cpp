@@ -110,17 +110,15 @@ std::string resources_markdown() {
       "string, number or boolean values, 16 KiB in all).\n\n";
   for (const auto& r : resource_table()) {
     if (r.is_child()) continue;
-    if (r.route == "assets") {
-      md +=
-          "## Asset — `/v1/assets`\n\nDescribed in the resource table, not served yet: `slab5d` answers `404` "
-          "until the upload protocol (signed `PUT`, streamed to disk, `Range` downloads) is in place.\n\n";
-      continue;
-    }
     std::string path = "/v1/" + std::string(r.route);
     md += "## " + std::string(r.title) + " — `" + path + "`\n\n";
     md += std::string(r.description) + " Ids `" + std::string(r.id_prefix) + "_…`; module `" + std::string(r.module) +
           "`; scopes `" + std::string(r.scope) + ":read` / `" + std::string(r.scope) + ":write`; events `" +
           std::string(r.singular) + ".*`.\n\n";
+    if (r.route == "assets")
+      md +=
+          "Its bytes travel through signed URLs (`PUT` to `upload_url`, then `POST …/{id}/complete`; "
+          "`GET` from `download_url`): see [assets.md](assets.md).\n\n";
     describe(md, r, path);
     for (const auto* c : children_of(r.route)) {
       md += "### " + std::string(c->title) + " — `" + path + "/{id}/" + std::string(c->route) + "`\n\n";

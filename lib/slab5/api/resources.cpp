@@ -380,8 +380,7 @@ std::vector<ResourceSpec> build_table() {
                              .tool = "complete_asset",
                              .description = "Mark the upload finished once the bytes have arrived."}},
       .example =
-          R"({"name": "Logo", "asset_type": "image", "file_name": "logo.png", "mime_type": "image/png", "byte_size": 2048})",
-      .served = false});
+          R"({"name": "Logo", "asset_type": "image", "file_name": "logo.png", "mime_type": "image/png", "byte_size": 2048})"});
 
   return t;
 }
