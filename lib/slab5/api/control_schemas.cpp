@@ -137,7 +137,8 @@ std::map<std::string, ControlSchema, std::less<>> build() {
   const Json signed_query = {
       {"workspace", {{"type", "string"}, {"description", "The asset's workspace (part of the signed URL)."}}},
       {"expires", {{"type", "string"}, {"description", "Unix time the URL stops working (signed)."}}},
-      {"signature", {{"type", "string"}, {"description", "HMAC-SHA256 of the URL's method, workspace, id and expiry."}}}};
+      {"signature",
+       {{"type", "string"}, {"description", "HMAC-SHA256 of the URL's method, workspace, id and expiry."}}}};
   t["assets.upload"] = {.data = schema_ref("Asset"),
                         .request = Json{{"type", "string"}, {"contentMediaType", "application/octet-stream"}},
                         .request_content_type = "*/*",
@@ -147,19 +148,19 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                         .errors = {"unauthorized", "forbidden", "resource_not_found", "conflict", "validation_failed",
                                    "payload_too_large"},
                         .summary = "Upload an asset's bytes to its signed URL (exactly byte_size bytes of mime_type)"};
-  t["assets.download"] = {.data = Json{{"type", "string"}, {"contentMediaType", "application/octet-stream"}},
-                          .raw = true,
-                          .content_type = "application/octet-stream",
-                          .query = signed_query,
-                          .extra_query_required = {"workspace", "expires", "signature"},
-                          .also = {{206, "The requested byte range (Range: bytes=a-b)"},
-                                   {304, "Not modified (If-None-Match matched the ETag)"}},
-                          .headers = {{"ETag", "The bytes' SHA-256, quoted."},
-                                      {"Content-Range", "On 206: bytes a-b/size."},
-                                      {"Accept-Ranges", "bytes"}},
-                          .errors = {"unauthorized", "forbidden", "resource_not_found", "conflict",
-                                     "range_not_satisfiable"},
-                          .summary = "Download an asset's bytes from its signed URL, whole or a range"};
+  t["assets.download"] = {
+      .data = Json{{"type", "string"}, {"contentMediaType", "application/octet-stream"}},
+      .raw = true,
+      .content_type = "application/octet-stream",
+      .query = signed_query,
+      .extra_query_required = {"workspace", "expires", "signature"},
+      .also = {{206, "The requested byte range (Range: bytes=a-b)"},
+               {304, "Not modified (If-None-Match matched the ETag)"}},
+      .headers = {{"ETag", "The bytes' SHA-256, quoted."},
+                  {"Content-Range", "On 206: bytes a-b/size."},
+                  {"Accept-Ranges", "bytes"}},
+      .errors = {"unauthorized", "forbidden", "resource_not_found", "conflict", "range_not_satisfiable"},
+      .summary = "Download an asset's bytes from its signed URL, whole or a range"};
   t["auth.register"] = {.status = 202,
                         .data = schema_ref("VerificationSent"),
                         .request = input({{"email", {{"type", "string"}, {"format", "email"}}},

@@ -388,8 +388,8 @@ Json openapi_document(const OpenApiOptions& o) {
         desc =
             "Sort order (default -created_at). Any custom_fields.<key>=<value> parameter also filters on a "
             "custom field.";
-      bool required = std::find(s.query_required.begin(), s.query_required.end(), Json(it.key())) !=
-                      s.query_required.end();
+      bool required =
+          std::find(s.query_required.begin(), s.query_required.end(), Json(it.key())) != s.query_required.end();
       params.push_back(string_param(it.key(), "query", required, schema, desc));
     }
     if (needs_workspace(r.access))

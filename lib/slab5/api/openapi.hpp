@@ -21,7 +21,7 @@ struct ControlSchema {
   bool list = false;    // `data` is an array of this, paginated (limit, cursor, next_cursor)
   bool raw = false;     // the body is `data` itself, not enveloped (health, JWKS, this document)
   std::string content_type = "application/json";
-  nlohmann::json request;           // the request body's schema (null: none)
+  nlohmann::json request;  // the request body's schema (null: none)
   std::string request_content_type = "application/json";
   bool request_required = false;
   nlohmann::json query;  // query parameters: name → schema (besides limit/cursor of a list)
