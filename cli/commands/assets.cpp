@@ -18,6 +18,7 @@
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 #include "slab5/http_client.hpp"
+#include "slab5/json_util.hpp"
 
 namespace slab5cli {
 namespace {
@@ -177,12 +178,12 @@ int upload(Context& ctx, const UploadOptions& o) {
                {"byte_size", size}};
   auto created = ctx.client().data("POST", "assets", with_idempotency_key(body), {.idempotent = true});
   if (!created) return ctx.fail(created.error());
-  std::string id = created->value("id", "");
+  std::string id = slab5::string_or(*created, "id");
   if (!(*created)["upload_url"].is_string()) return ctx.fail(kFailure, "the server gave no upload URL for " + id);
 
   // PUT the file as it is read, hashing what is sent.
   slab5::HttpRequest put;
-  put.method = created->value("upload_method", "PUT");
+  put.method = slab5::string_or(*created, "upload_method", "PUT");
   put.url = (*created)["upload_url"];
   if ((*created)["upload_headers"].is_object())
     for (const auto& [k, v] : (*created)["upload_headers"].items())
@@ -208,7 +209,7 @@ int upload(Context& ctx, const UploadOptions& o) {
 
   auto done = ctx.client().data("POST", "assets/" + id + "/complete", Json::object());
   if (!done) return ctx.fail(done.error());
-  std::string remote = done->value("sha256", "");
+  std::string remote = slab5::string_or(*done, "sha256");
   if (remote != local)
     return ctx.fail(kFailure,
                     "asset " + id + ": the server's SHA-256 (" + remote + ") differs from the file's (" + local +
@@ -221,8 +222,8 @@ int upload(Context& ctx, const UploadOptions& o) {
 // The file name to write to when no -o is given: the asset's file name without any directory
 // part (a server cannot make slab5 write outside the current directory).
 std::string local_name(const Json& asset) {
-  std::string name = std::filesystem::path(asset.value("file_name", "")).filename().string();
-  if (name.empty() || name == "." || name == "..") name = asset.value("id", "asset");
+  std::string name = std::filesystem::path(slab5::string_or(asset, "file_name")).filename().string();
+  if (name.empty() || name == "." || name == "..") name = slab5::string_or(asset, "id", "asset");
   return name;
 }
 
@@ -230,10 +231,11 @@ int download(Context& ctx, const DownloadOptions& o) {
   auto asset = ctx.client().data("GET", "assets/" + slab5::url_encode(o.id));
   if (!asset) return ctx.fail(asset.error());
   if (!(*asset)["download_url"].is_string())
-    return ctx.fail(kFailure, "asset " + o.id + " is not available yet (status " + asset->value("status", "?") + ")",
+    return ctx.fail(kFailure,
+                    "asset " + o.id + " is not available yet (status " + slab5::string_or(*asset, "status", "?") + ")",
                     "upload its bytes first: slab5 assets upload FILE");
-  std::string expected = asset->value("sha256", "");
-  auto size = std::uint64_t(asset->value("byte_size", std::int64_t(0)));
+  std::string expected = slab5::string_or(*asset, "sha256");
+  auto size = std::uint64_t(slab5::int_or(*asset, "byte_size", 0));
   bool to_stdout = o.output == "-";
   std::string out_path = o.output.empty() ? local_name(*asset) : o.output;
   std::string temp;

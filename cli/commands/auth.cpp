@@ -112,8 +112,8 @@ tl::expected<StoredCredential, ApiError> fresh_session(Context& ctx, StoredCrede
   auto d = ctx.client().data("POST", "auth/refresh", Json{{"refreshToken", cred.refresh_token}},
                              {.auth = false, .workspace = false});
   if (!d) return tl::unexpected(d.error());
-  cred.token = d->value("accessToken", "");
-  cred.refresh_token = d->value("refreshToken", "");
+  cred.token = slab5::string_or(*d, "accessToken");
+  cred.refresh_token = slab5::string_or(*d, "refreshToken");
   cred.expires_at = slab5::format_rfc3339(slab5::now_millis() + d->value("expiresIn", std::int64_t(3600)) * 1000);
   ctx.store().save_credential(ctx.profile(), ctx.credential_host(), cred);
   return cred;
@@ -146,7 +146,7 @@ int login_with_api_key(Context& ctx) {
   c.kind = "api_key";
   c.token = key;
   c.base_url = ctx.base_url().value;
-  c.workspace_id = ws->value("id", "");
+  c.workspace_id = slab5::string_or(*ws, "id");
   ctx.store().save_credential(ctx.profile(), ctx.credential_host(), c);
   Json summary = {{"profile", ctx.profile()},
                   {"server", c.base_url},
@@ -155,8 +155,9 @@ int login_with_api_key(Context& ctx) {
                   {"prefix", slab5::token_display_prefix(key)},
                   {"workspace", *ws}};
   int rc = ctx.emit(summary, [&] {
-    ctx.out.info("Stored API key " + slab5::token_display_prefix(key) + "… for workspace " + ws->value("name", "") +
-                 " (" + c.workspace_id + ") on " + c.base_url + " in profile " + ctx.profile());
+    ctx.out.info("Stored API key " + slab5::token_display_prefix(key) + "… for workspace " +
+                 slab5::string_or(*ws, "name") + " (" + c.workspace_id + ") on " + c.base_url + " in profile " +
+                 ctx.profile());
   });
   warn_if_overridden(ctx);
   return rc;

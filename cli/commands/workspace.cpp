@@ -3,6 +3,7 @@
 #include "exit_codes.hpp"
 #include "slab5/access.hpp"
 #include "slab5/http_client.hpp"
+#include "slab5/json_util.hpp"
 
 namespace slab5cli {
 
@@ -137,10 +138,10 @@ int delete_workspace(Context& ctx, const WorkspaceOptions& o) {
   // Which workspace this is, before it goes: its slug to confirm, and the profile may point at it.
   auto current = ctx.client().data("GET", "workspace");
   if (!current) return ctx.fail(current.error());
-  std::string slug = current->value("slug", "");
+  std::string slug = slab5::string_or(*current, "slug");
   if (!o.confirm.empty() && o.confirm != slug)
     return ctx.fail(kUsage, "--confirm " + o.confirm + " does not match the workspace's slug",
-                    "the current workspace is " + slug + " (" + current->value("id", "") + ")");
+                    "the current workspace is " + slug + " (" + slab5::string_or(*current, "id") + ")");
   if (o.confirm.empty())
     if (int rc = ctx.confirm("Delete workspace '" + slug + "' with all its members, keys and data", slug)) return rc;
   auto d = ctx.client().data("DELETE", "workspace", Json{{"confirm", slug}});

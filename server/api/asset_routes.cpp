@@ -3,6 +3,7 @@
 // asset is read, domain/assets.cpp) is the credential, and it names one method, workspace
 // and asset until it expires.
 #include "api/asset_web.hpp"
+#include "slab5/json_util.hpp"
 
 #include <charconv>
 
@@ -74,7 +75,7 @@ Result<Json> check_upload_head(App& app, Db& db, const std::string& asset_id, co
   auto asset = assets::find(db, query_value(head.query, "workspace"), asset_id);
   if (!asset) return tl::unexpected(asset.error());
   if (auto st = assets::accepts_bytes(*asset); !st) return tl::unexpected(st.error());
-  std::string mime = asset->value("mime_type", "");
+  std::string mime = slab5::string_or(*asset, "mime_type");
   if (!assets::same_media_type(head.header("content-type"), mime))
     return tl::unexpected(slab5::validation_error("mime_type", "the upload's Content-Type must be " + mime));
   auto length = head.header("content-length");
@@ -168,7 +169,7 @@ Result<Reply> download(Ctx& ctx) {
   if (auto st = check_signed(ctx.app, ctx.db, "GET", id, ctx.req.query); !st) return tl::unexpected(st.error());
   auto asset = assets::find(ctx.db, query_value(ctx.req.query, "workspace"), id);
   if (!asset) return tl::unexpected(asset.error());
-  if (asset->value("status", "") != "available")
+  if (slab5::string_or(*asset, "status") != "available")
     return slab5::fail("conflict", "The asset is not available yet: upload its bytes and complete it first.");
   AssetFiles files(ctx.app.assets_dir());
   auto size = files.size_of(id);
@@ -176,7 +177,7 @@ Result<Reply> download(Ctx& ctx) {
     logger().log(LogLevel::Error, "asset bytes missing or changed on disk", {{"asset_id", id}});
     return slab5::fail("internal_error", "The asset's bytes are missing on the server.");
   }
-  std::string etag = "\"" + asset->value("sha256", "") + "\"";
+  std::string etag = "\"" + slab5::string_or(*asset, "sha256") + "\"";
   Reply r;
   r.headers.emplace_back("ETag", etag);
   r.headers.emplace_back("Accept-Ranges", "bytes");
@@ -188,8 +189,8 @@ Result<Reply> download(Ctx& ctx) {
     return r;
   }
   r.headers.emplace_back("Content-Disposition",
-                         "attachment; filename=\"" + safe_file_name(asset->value("file_name", "")) + "\"");
-  r.content_type = asset->value("mime_type", "application/octet-stream");
+                         "attachment; filename=\"" + safe_file_name(slab5::string_or(*asset, "file_name")) + "\"");
+  r.content_type = slab5::string_or(*asset, "mime_type", "application/octet-stream");
   std::optional<ByteRange> range;
   auto if_range = ctx.req.header("if-range");
   if (ctx.req.has_header("range") && (if_range.empty() || if_range == etag))
@@ -217,17 +218,18 @@ slab5::Status present_asset(Ctx& ctx, Json& asset) {
   auto key = key_of(ctx.app, ctx.db);
   if (!key) return tl::unexpected(key.error());
   std::int64_t expires = now_seconds() + assets::kUrlLifetimeSeconds;
-  std::string ws = asset.value("workspace_id", ""), id = asset.value("id", "");
+  std::string ws = slab5::string_or(asset, "workspace_id"), id = slab5::string_or(asset, "id");
   auto url = [&](std::string_view method, std::string_view what) {
     return ctx.app.base_url() + "/v1/assets/" + id + "/" + std::string(what) + "?workspace=" + ws +
            "&expires=" + std::to_string(expires) + "&signature=" + assets::url_signature(*key, method, ws, id, expires);
   };
-  bool pending = !asset.value("sha256", Json()).is_string() && asset.value("status", "") != "available";
+  bool pending = !asset.value("sha256", Json()).is_string() && slab5::string_or(asset, "status") != "available";
   asset["upload_url"] = pending ? Json(url("PUT", "upload")) : Json(nullptr);
   asset["upload_method"] = pending ? Json("PUT") : Json(nullptr);
-  asset["upload_headers"] = pending ? Json{{"Content-Type", asset.value("mime_type", "")}} : Json(nullptr);
+  asset["upload_headers"] = pending ? Json{{"Content-Type", slab5::string_or(asset, "mime_type")}} : Json(nullptr);
   asset["upload_expires_at"] = pending ? Json(slab5::format_rfc3339(expires * 1000)) : Json(nullptr);
-  asset["download_url"] = asset.value("status", "") == "available" ? Json(url("GET", "download")) : Json(nullptr);
+  asset["download_url"] =
+      slab5::string_or(asset, "status") == "available" ? Json(url("GET", "download")) : Json(nullptr);
   return {};
 }
 

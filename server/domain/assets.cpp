@@ -1,4 +1,5 @@
 #include "domain/assets.hpp"
+#include "slab5/json_util.hpp"
 
 #include <charconv>
 #include <mutex>
@@ -130,7 +131,7 @@ slab5::Result<Json> find(Db& db, const std::string& workspace_id, const std::str
 }
 
 slab5::Status accepts_bytes(const Json& asset) {
-  if (asset.value("status", "") == "available" || asset.value("sha256", Json()).is_string())
+  if (slab5::string_or(asset, "status") == "available" || asset.value("sha256", Json()).is_string())
     return slab5::fail("conflict", "The asset's bytes have already been uploaded; create a new asset for new bytes.");
   return {};
 }
@@ -146,7 +147,7 @@ slab5::Result<Json> accept_upload(Db& db, const AssetFiles& files, const Request
   auto before = find(db, workspace_id, asset_id);
   if (!before) return tl::unexpected(before.error());
   if (auto st = accepts_bytes(*before); !st) return tl::unexpected(st.error());
-  std::string mime = before->value("mime_type", "");
+  std::string mime = slab5::string_or(*before, "mime_type");
   if (!same_media_type(content_type, mime))
     return tl::unexpected(slab5::validation_error("mime_type", "the upload's Content-Type must be " + mime));
   auto expected = std::uint64_t((*before)["byte_size"].get<std::int64_t>());
@@ -161,7 +162,7 @@ slab5::Result<Json> accept_upload(Db& db, const AssetFiles& files, const Request
   SqliteRecordStore store(db);
   if (auto st = store.update(spec(), after, (*before)["version"].get<std::int64_t>()); !st)
     return tl::unexpected(st.error());
-  system.tenant_id = before->value("tenant_id", "");
+  system.tenant_id = slab5::string_or(*before, "tenant_id");
   unit.record({.action = "asset.uploaded",
                .target_type = "asset",
                .target_id = asset_id,
@@ -178,7 +179,8 @@ slab5::Result<Json> accept_upload(Db& db, const AssetFiles& files, const Request
 }
 
 slab5::Result<Json> completed(const Json& before) {
-  if (before.value("status", "") == "available") return slab5::fail("conflict", "The asset is already available.");
+  if (slab5::string_or(before, "status") == "available")
+    return slab5::fail("conflict", "The asset is already available.");
   if (!before.value("sha256", Json()).is_string())
     return slab5::fail("conflict", "The asset's bytes have not arrived yet: PUT them to upload_url first.");
   Json after = before;

@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document (api.md §8.6), generated from the route table, the resource table's
 // JSON Schema, the error table and control_schemas.cpp.
 #include "slab5/api/openapi.hpp"
+#include "slab5/json_util.hpp"
 
 #include <algorithm>
 #include <map>
@@ -382,7 +383,7 @@ Json openapi_document(const OpenApiOptions& o) {
       for (auto& p : page_params()) params.push_back(p);
     for (auto it = s.query.begin(); it != s.query.end(); ++it) {
       Json schema = it.value();
-      std::string desc = schema.value("description", "");
+      std::string desc = slab5::string_or(schema, "description");
       schema.erase("description");
       if (it.key() == "sort")
         desc =
