@@ -5,10 +5,12 @@
 #include "api/asset_web.hpp"
 #include "slab5/json_util.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "domain/assets.hpp"
 #include "domain/kek.hpp"
+#include "domain/workspaces.hpp"
 #include "logger.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/ids.hpp"
@@ -46,8 +48,19 @@ slab5::Status check_signed(App& app, Db& db, std::string_view method, const std:
                            std::string_view query) {
   auto key = key_of(app, db);
   if (!key) return tl::unexpected(key.error());
-  return assets::check_url(*key, method, query_value(query, "workspace"), asset_id, query_value(query, "expires"),
-                           query_value(query, "signature"), now_seconds());
+  std::string workspace(query_value(query, "workspace"));
+  if (auto st = assets::check_url(*key, method, workspace, asset_id, query_value(query, "expires"),
+                                  query_value(query, "signature"), now_seconds());
+      !st)
+    return st;
+  // A signed URL outlives nothing the workspace decides: with the assets module disabled
+  // since it was issued, it is refused like every other assets route (api.md §1, step 3).
+  auto ws = find_workspace(db, workspace);
+  if (!ws) return slab5::fail("resource_not_found", "No asset with that id in this workspace.");
+  if (std::find(ws->enabled_modules.begin(), ws->enabled_modules.end(), "assets") == ws->enabled_modules.end())
+    return slab5::fail("module_not_enabled", "The assets module is not enabled in this workspace.",
+                       {{"module", "assets"}});
+  return {};
 }
 
 // An upload's bytes on their way to disk, refused as soon as there are more than the asset

@@ -355,3 +355,25 @@ TEST_CASE("slab5 assets upload shows a progress bar on a terminal") {
   CHECK(r.out.find("100%") != std::string::npos);
   CHECK(r.out.find("SHA-256 verified") != std::string::npos);
 }
+
+TEST_CASE("signed URLs stop working while the assets module is disabled, and work again after") {
+  Server s;
+  std::string bytes = random_bytes(4096);
+  auto done = upload_and_complete(s, bytes, "text/plain");
+  auto pending = make_asset(s, 10, "text/plain");
+  std::string modules = s.api_url + "/workspace/modules/assets";
+  REQUIRE(api("DELETE", modules, s.token).status == 200);
+  auto d = http("GET", done["download_url"].get<std::string>());
+  CHECK(d.status == 403);
+  CHECK(d.json["error"]["code"] == "module_not_enabled");
+  CHECK(d.json["error"]["module"] == "assets");
+  auto p = put(pending, "0123456789", "text/plain");
+  CHECK(p.status == 403);
+  CHECK(p.json["error"]["code"] == "module_not_enabled");
+  CHECK(files_in(assets_dir(s)) == 1);  // the refused upload left nothing
+  REQUIRE(api("PUT", modules, s.token).status == 200);
+  auto again = http("GET", done["download_url"].get<std::string>());
+  CHECK(again.status == 200);
+  CHECK(again.body == bytes);
+  CHECK(put(pending, "0123456789", "text/plain").status == 200);
+}
