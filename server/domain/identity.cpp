@@ -14,6 +14,24 @@
 namespace slab5d {
 
 using slab5::Json;
+
+void record_sign_up(WriteUnit& unit, const Actor& as_user, const Json& user_after, const std::string& user_id,
+                    const Workspace& ws, int status) {
+  unit.record({.action = "user.registered",
+               .target_type = "user",
+               .target_id = user_id,
+               .after = user_after,
+               .status = status,
+               .emit_event = false,
+               .actor = as_user});
+  unit.record({.action = "workspace.created",
+               .target_type = "workspace",
+               .target_id = ws.id,
+               .after = ws.to_json(),
+               .status = status,
+               .emit_event = false,
+               .actor = as_user});
+}
 using slab5::Result;
 
 namespace {
@@ -177,20 +195,7 @@ Result<Json> register_account(Db& db, IdentityService& svc, const Actor& actor, 
   as_user.workspace_id = ws.id;
   as_user.tenant_id = tenant;
   int status = status_of(Outcome::Accepted);
-  unit.record({.action = "user.registered",
-               .target_type = "user",
-               .target_id = u.id,
-               .after = user_json(u),
-               .status = status,
-               .emit_event = false,
-               .actor = as_user});
-  unit.record({.action = "workspace.created",
-               .target_type = "workspace",
-               .target_id = ws.id,
-               .after = ws.to_json(),
-               .status = status,
-               .emit_event = false,
-               .actor = as_user});
+  record_sign_up(unit, as_user, user_json(u), u.id, ws, status);
   if (!verified) {
     OUTCOME_CHECK(claim_mail_slot(*st.users, in.email));
     OUTCOME_CHECK(mail_verification(st, svc, u));

@@ -11,6 +11,7 @@
 #include "slab5/json_util.hpp"
 #include "store/identity_store.hpp"
 #include "store/sqlite/db.hpp"
+#include "store/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -38,6 +39,12 @@ slab5::Result<User> insert_user(UserStore& users, const std::string& tenant_id, 
 // when one is given.
 Actor audit_actor(Db& db, const Actor& caller, const std::string& type, const std::string& id,
                   const std::optional<std::string>& workspace_id);
+
+// A sign-up's two audit rows (no events), recorded as the new user in their new workspace:
+// `user.registered` with `user_after`, then `workspace.created`. Email and OAuth sign-up both
+// record them so.
+void record_sign_up(WriteUnit& unit, const Actor& as_user, const slab5::Json& user_after, const std::string& user_id,
+                    const Workspace& ws, int status);
 
 // The first proof of the mailbox for an account that was registered but never verified
 // (an accepted invitation, an OAuth sign-in): whoever registered it proved nothing, so the

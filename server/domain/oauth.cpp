@@ -199,20 +199,7 @@ Result<Json> oauth_login(Db& db, IdentityService& svc, const Actor& actor, const
     Json after = user_json(*user);
     after["provider"] = provider;
     int done = status_of(Outcome::Done);
-    unit.record({.action = "user.registered",
-                 .target_type = "user",
-                 .target_id = user->id,
-                 .after = after,
-                 .status = done,
-                 .emit_event = false,
-                 .actor = as_user});
-    unit.record({.action = "workspace.created",
-                 .target_type = "workspace",
-                 .target_id = ws.id,
-                 .after = ws.to_json(),
-                 .status = done,
-                 .emit_event = false,
-                 .actor = as_user});
+    record_sign_up(unit, as_user, after, user->id, ws, done);
   } else if (!user->email_verified_at) {
     // The provider vouches for the address (Google's email_verified, Microsoft's tenant list).
     // Whoever registered it with a password never proved it: that password is cleared and
