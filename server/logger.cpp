@@ -33,7 +33,7 @@ void Logger::log(LogLevel l, std::string_view msg, const nlohmann::ordered_json&
   if (!enabled(l)) return;
   static constexpr const char* kNames[] = {"debug", "info", "warn", "error"};
   std::string line;
-  std::string ts = slab5::format_rfc3339(slab5::now_millis());
+  std::string ts = slab5::format_rfc3339(slab5::real_now_millis());
   if (json_) {
     nlohmann::ordered_json j;
     j["time"] = ts;
@@ -63,7 +63,7 @@ namespace {
 void append_time(std::string& out) {
   thread_local std::int64_t cached_second = -1;
   thread_local std::string cached;  // "2026-11-23T15:19:52"
-  auto ms = slab5::now_millis();
+  auto ms = slab5::real_now_millis();
   auto second = ms / 1000;
   if (second != cached_second) {
     cached = slab5::format_rfc3339(second * 1000).substr(0, 19);

@@ -2,15 +2,77 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cctype>
+#include <mutex>
 #include <charconv>
 
 namespace slab5 {
 
-Millis now_millis() {
+Millis real_now_millis() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
+
+namespace {
+// Adjustments are rare and readings constant: a mutex serialises changes, readers only load atomics.
+std::mutex g_clock_mu;
+std::atomic<Millis> g_offset{0};
+std::atomic<bool> g_frozen{false};
+std::atomic<Millis> g_frozen_at{0};
+std::atomic<std::uint64_t> g_generation{0};
+}  // namespace
+
+Millis now_millis() {
+  if (g_frozen.load(std::memory_order_acquire)) return g_frozen_at.load(std::memory_order_acquire);
+  return real_now_millis() + g_offset.load(std::memory_order_relaxed);
+}
+
+ClockState clock_state() {
+  std::lock_guard lk(g_clock_mu);
+  ClockState st;
+  st.now = now_millis();
+  st.frozen = g_frozen.load();
+  st.offset_ms = st.now - real_now_millis();
+  return st;
+}
+
+void clock_advance(Millis by) {
+  std::lock_guard lk(g_clock_mu);
+  if (g_frozen.load()) g_frozen_at.store(g_frozen_at.load() + by);
+  g_offset.store(g_offset.load() + by);
+  g_generation.fetch_add(1);
+}
+
+void clock_set(Millis at) {
+  std::lock_guard lk(g_clock_mu);
+  if (g_frozen.load()) g_frozen_at.store(at);
+  g_offset.store(at - real_now_millis());
+  g_generation.fetch_add(1);
+}
+
+void clock_freeze(bool frozen) {
+  std::lock_guard lk(g_clock_mu);
+  if (frozen == g_frozen.load()) return;
+  if (frozen) {
+    g_frozen_at.store(real_now_millis() + g_offset.load());
+    g_frozen.store(true, std::memory_order_release);
+  } else {
+    // Running again from the frozen reading, not jumping to where it would have been.
+    g_offset.store(g_frozen_at.load() - real_now_millis());
+    g_frozen.store(false, std::memory_order_release);
+  }
+  g_generation.fetch_add(1);
+}
+
+void clock_reset() {
+  std::lock_guard lk(g_clock_mu);
+  g_frozen.store(false, std::memory_order_release);
+  g_offset.store(0);
+  g_generation.fetch_add(1);
+}
+
+std::uint64_t clock_generation() { return g_generation.load(); }
 
 namespace {
 // Howard Hinnant's civil-from-days / days-from-civil.

@@ -10,7 +10,25 @@ namespace slab5 {
 
 using Millis = std::int64_t;  // milliseconds since the Unix epoch
 
+// The server clock: real time, moved by the test-suite controls of api.md §9.1 (an offset, or
+// frozen at one instant). Every rule that reads time calls now_millis(); what must keep real
+// time (log timestamps, I/O deadlines) calls real_now_millis(). In the CLI the clock is never
+// moved, so the two agree.
 Millis now_millis();
+Millis real_now_millis();
+
+struct ClockState {
+  Millis now = 0;        // what now_millis() returns at the moment of reading
+  Millis offset_ms = 0;  // now - real time
+  bool frozen = false;
+};
+ClockState clock_state();
+void clock_advance(Millis by);       // moves the clock forward (or back, with a negative value)
+void clock_set(Millis at);           // the clock reads `at` now and runs on from there (unless frozen)
+void clock_freeze(bool frozen);      // stops the clock at its current reading, or lets it run again
+void clock_reset();                  // back to real time, running
+// Increases on every change above, so a worker sleeping until a clock time can notice the jump.
+std::uint64_t clock_generation();
 std::string format_rfc3339(Millis ms);  // 2026-11-22T23:42:53.123Z
 std::optional<Millis> parse_rfc3339(std::string_view s);
 // "90s", "15m", "1h", "7d", "2w" → milliseconds; also a bare number of seconds.
