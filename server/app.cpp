@@ -24,6 +24,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "usage_recorder.hpp"
 #include "work_pool.hpp"
+#include "write_batcher.hpp"
 
 namespace slab5d {
 
@@ -139,6 +140,19 @@ std::vector<std::pair<std::string, std::string>> Ctx::query_pairs() const {
 // ---- App --------------------------------------------------------------------------------
 
 namespace {
+
+// The most writes one batch commits together: bounds a batch's time holding the write lock.
+constexpr std::size_t kMaxWriteBatch = 128;
+
+// Writes that join the writer's batches: every non-GET route except those on the blocking
+// pool (they hash passwords or call out, and must not hold up the batch), streamed uploads
+// (their bytes are on disk already; the route finishes them on its own) and the development
+// routes (a snapshot restore or a reset replaces the database and needs no transaction open).
+bool joins_write_batch(const slab5::RouteEntry& e, const Request& req) {
+  if (e.blocking || e.dev || req.body_sink) return false;
+  return e.method == "POST" || e.method == "PATCH" || e.method == "PUT" || e.method == "DELETE";
+}
+
 std::atomic<std::uint64_t> g_generation{1};
 
 std::int64_t now_us() {
@@ -181,6 +195,7 @@ App::~App() { shutdown(); }
 
 void App::shutdown() {
   if (pool_) pool_->stop();
+  if (batcher_) batcher_->stop();
   if (usage_) usage_->stop();
   if (throwaway_) {
     std::error_code ec;
@@ -211,6 +226,7 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
   migrate(*db);
   db.reset();
   usage_ = std::make_unique<UsageRecorder>([path = db_path_] { return Db::open(path, false); });
+  batcher_ = std::make_unique<WriteBatcher>([this]() -> Db& { return this->db(); }, kMaxWriteBatch);
   return bootstrap_if_new(*this, owner_email, owner_password);
 }
 
@@ -248,7 +264,56 @@ void App::handle(Request&& req_in, Respond respond) {
     });
     return;
   }
+  if (batcher_ && joins_write_batch(m.route->entry, *req)) {
+    batcher_->post([this, req, m = std::move(m), respond = std::move(respond), start]() mutable {
+      run_batched(req, m, std::move(respond), start);
+    });
+    return;
+  }
   run_pipeline(req, m, respond, start);
+}
+
+void App::run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond,
+                      std::int64_t start_us) {
+  // The answer is held until the batch settles. A create parked on another request's
+  // idempotency key answers later, on its own, when it resumes (outside any batch).
+  struct Held {
+    std::mutex mu;
+    bool settled = false;
+    std::optional<Response> response;
+    Respond respond;
+  };
+  auto held = std::make_shared<Held>();
+  held->respond = std::move(respond);
+  Respond capture = [held](Response&& r) {
+    std::unique_lock lk(held->mu);
+    if (!held->settled) {
+      held->response = std::move(r);
+      return;
+    }
+    lk.unlock();
+    held->respond(std::move(r));
+  };
+  run_pipeline(req, m, capture, start_us);
+  WriteBatcher::after_commit([this, held, req, label = m.route->entry.label, start_us](bool committed) {
+    std::unique_lock lk(held->mu);
+    held->settled = true;
+    if (!held->response) return;
+    Response r = std::move(*held->response);
+    held->response.reset();
+    lk.unlock();
+    if (!committed) {
+      std::string request_id, correlation_id;
+      for (const auto& [k, v] : r.headers) {
+        if (k == "x-request-id") request_id = v;
+        if (k == "x-correlation-id") correlation_id = v;
+      }
+      r = finish(nullptr, *req, label, request_id, correlation_id,
+                 tl::unexpected(Error{"service_unavailable", "The write could not be committed; try again."}),
+                 start_us);
+    }
+    held->respond(std::move(r));
+  });
 }
 
 namespace {

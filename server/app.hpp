@@ -22,6 +22,7 @@ class App;
 class UsageRecorder;
 class RateLimiter;
 class WorkPool;
+class WriteBatcher;
 struct Workspace;
 
 // Who is calling, after authentication and workspace resolution.
@@ -124,6 +125,8 @@ class App {
  private:
   struct Parked;  // a create waiting for another request with its idempotency key
   void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond, std::int64_t start_us);
+  // A write run in the writer's current batch (write_batcher.hpp), answered after its COMMIT.
+  void run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond, std::int64_t start_us);
   void park(std::shared_ptr<Parked> p);
   void resume(std::shared_ptr<Parked> p);
   // api.md §1's checks (authentication … role via slab5::first_refusal, then rate limit and
@@ -143,6 +146,7 @@ class App {
   std::unique_ptr<UsageRecorder> usage_;
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::unique_ptr<WorkPool> pool_;
+  std::unique_ptr<WriteBatcher> batcher_;
   SessionVerifier session_verifier_;
   std::uint64_t generation_;
 };

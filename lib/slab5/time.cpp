@@ -4,8 +4,8 @@
 
 #include <atomic>
 #include <cctype>
-#include <mutex>
 #include <charconv>
+#include <mutex>
 
 namespace slab5 {
 

@@ -23,10 +23,10 @@ struct ClockState {
   bool frozen = false;
 };
 ClockState clock_state();
-void clock_advance(Millis by);       // moves the clock forward (or back, with a negative value)
-void clock_set(Millis at);           // the clock reads `at` now and runs on from there (unless frozen)
-void clock_freeze(bool frozen);      // stops the clock at its current reading, or lets it run again
-void clock_reset();                  // back to real time, running
+void clock_advance(Millis by);   // moves the clock forward (or back, with a negative value)
+void clock_set(Millis at);       // the clock reads `at` now and runs on from there (unless frozen)
+void clock_freeze(bool frozen);  // stops the clock at its current reading, or lets it run again
+void clock_reset();              // back to real time, running
 // Increases on every change above, so a worker sleeping until a clock time can notice the jump.
 std::uint64_t clock_generation();
 std::string format_rfc3339(Millis ms);  // 2026-11-22T23:42:53.123Z

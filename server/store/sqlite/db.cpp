@@ -147,6 +147,23 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
   return db;
 }
 
+namespace {
+// One gate per database file, keyed by the path as given (the server opens every connection
+// with the same string). Entries live as long as a connection to the file does.
+std::shared_ptr<std::mutex> gate_for(const std::string& path) {
+  static std::mutex registry_mu;
+  static std::unordered_map<std::string, std::weak_ptr<std::mutex>> registry;
+  std::lock_guard lk(registry_mu);
+  auto& slot = registry[path];
+  if (auto g = slot.lock()) return g;
+  auto g = std::make_shared<std::mutex>();
+  slot = g;
+  return g;
+}
+}  // namespace
+
+Db::Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)), write_gate_(gate_for(path_)) {}
+
 Db::~Db() {
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(handle_);
@@ -255,18 +272,29 @@ void Db::exec(const std::string& sql) {
 std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
 std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 
-Tx::Tx(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Tx::Tx(Db& db) : db_(db), savepoint_(db.in_group()) {
+  if (savepoint_) {
+    db_.exec("SAVEPOINT tx");
+    return;
+  }
+  gate_ = std::unique_lock(db.write_gate());
+  db_.exec("BEGIN IMMEDIATE");
+}
 Tx::~Tx() {
-  if (!done_) {
-    try {
+  if (done_) return;
+  try {
+    // A savepoint whose batch SQLite already rolled back is gone: nothing to undo.
+    if (!savepoint_)
       db_.exec("ROLLBACK");
-    } catch (...) {
-    }
+    else if (!sqlite3_get_autocommit(db_.handle()))
+      db_.exec("ROLLBACK TO tx; RELEASE tx");
+  } catch (...) {
   }
 }
 void Tx::commit() {
-  db_.exec("COMMIT");
+  db_.exec(savepoint_ ? "RELEASE tx" : "COMMIT");
   done_ = true;
+  if (gate_.owns_lock()) gate_.unlock();
 }
 
 }  // namespace slab5d

@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -108,9 +109,19 @@ class Db {
   // transaction or a file lock; otherwise it runs PRAGMA data_version.
   bool changed_since(ChangeMark& mark);
   bool reads_wal_index() { return wal_index() != nullptr; }  // changed_since's fast path applies
+  // The in-process write lock of this database file, shared by every connection this process
+  // opens on it. Tx takes it before BEGIN IMMEDIATE: writers on different threads queue on
+  // it instead of meeting SQLITE_BUSY and sleeping in SQLite's busy handler (which sleeps in
+  // steps of milliseconds and stalls the I/O thread that runs it). Other processes are still
+  // kept out by SQLite's own lock. Whoever must stop every writer (a snapshot restore) takes it.
+  std::mutex& write_gate() { return *write_gate_; }
+  // Set while a write batch (write_batcher.hpp) holds this connection's transaction open: a Tx
+  // is then a savepoint inside it, and the gate is already held.
+  void set_group(bool on) { in_group_ = on; }
+  bool in_group() const { return in_group_; }
 
  private:
-  Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)) {}
+  Db(sqlite3* h, std::string path);
   sqlite3_stmt* prepare(std::string_view sql);
   const volatile unsigned char* wal_index();  // nullptr when there is none to read
   void forget_wal_index();                    // before a statement that may change the journal mode
@@ -120,6 +131,8 @@ class Db {
   void* shm_ = nullptr;                  // WAL-index region 0, mapped and owned by SQLite (valid while its WAL is open)
   sqlite3_file* shm_journal_ = nullptr;  // the journal file object shm_ was found with
   bool shm_resolved_ = false;
+  std::shared_ptr<std::mutex> write_gate_;
+  bool in_group_ = false;
 };
 
 // Creates `path` empty with mode 0600 unless it exists (then leaves it alone). For files
@@ -128,13 +141,17 @@ void create_private_file(const std::string& path);
 
 class Tx {
  public:
-  explicit Tx(Db& db);  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks
+  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks. Inside a write batch:
+  // SAVEPOINT, so a failure rolls back this unit's changes only.
+  explicit Tx(Db& db);
   ~Tx();
   void commit();
 
  private:
   Db& db_;
+  std::unique_lock<std::mutex> gate_;  // held from before BEGIN until after COMMIT/ROLLBACK
   bool done_ = false;
+  bool savepoint_ = false;
 };
 
 }  // namespace slab5d

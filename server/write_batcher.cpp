@@ -1,0 +1,142 @@
+#include "write_batcher.hpp"
+
+#include <sqlite3.h>
+
+#include <exception>
+#include <utility>
+
+#include "logger.hpp"
+#include "store/sqlite/db.hpp"
+
+namespace slab5d {
+
+namespace {
+// The callbacks of the jobs whose changes are in the open transaction (writer thread only).
+thread_local std::vector<std::function<void(bool)>>* t_pending = nullptr;
+
+void settle(std::vector<std::function<void(bool)>>& pending, bool committed) {
+  for (auto& done : pending) {
+    try {
+      done(committed);
+    } catch (const std::exception& e) {
+      logger().log(LogLevel::Error, "answering a batched write failed", {{"error", e.what()}});
+    }
+  }
+  pending.clear();
+}
+}  // namespace
+
+WriteBatcher::WriteBatcher(std::function<Db&()> db, std::size_t max_batch)
+    : db_(std::move(db)), max_batch_(max_batch ? max_batch : 1) {
+  thread_ = std::thread([this] { loop(); });
+}
+
+WriteBatcher::~WriteBatcher() { stop(); }
+
+void WriteBatcher::post(std::function<void()> job) {
+  {
+    std::lock_guard lk(mu_);
+    queue_.push_back(std::move(job));
+  }
+  cv_.notify_one();
+}
+
+void WriteBatcher::after_commit(std::function<void(bool)> done) {
+  if (t_pending)
+    t_pending->push_back(std::move(done));
+  else
+    done(true);
+}
+
+void WriteBatcher::stop() {
+  {
+    std::lock_guard lk(mu_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void WriteBatcher::loop() {
+  std::vector<std::function<void()>> jobs;
+  for (;;) {
+    {
+      std::unique_lock lk(mu_);
+      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left
+      while (!queue_.empty() && jobs.size() < max_batch_) {
+        jobs.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    run_batch(jobs);
+    jobs.clear();
+  }
+}
+
+void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
+  std::vector<std::function<void(bool)>> pending;
+  Db* db = nullptr;
+  try {
+    db = &db_();
+  } catch (const std::exception& e) {
+    logger().log(LogLevel::Error, "the writer cannot open the database", {{"error", e.what()}});
+  }
+  if (!db) {
+    // Without a connection each job runs alone; Tx will fail it with the same error.
+    for (auto& job : jobs) job();
+    return;
+  }
+  std::unique_lock gate(db->write_gate());
+  auto begin = [&] {
+    try {
+      db->exec("BEGIN IMMEDIATE");
+      db->set_group(true);
+      return true;
+    } catch (const std::exception& e) {
+      logger().log(LogLevel::Error, "a write batch could not begin", {{"error", e.what()}});
+      return false;
+    }
+  };
+  std::size_t i = 0;
+  if (begin()) {
+    t_pending = &pending;
+    for (; i < jobs.size(); ++i) {
+      jobs[i]();
+      if (!sqlite3_get_autocommit(db->handle())) continue;
+      // SQLite rolled the whole transaction back (I/O error, disk full): every job whose
+      // changes were in it has lost them.
+      logger().log(LogLevel::Error, "a write batch was rolled back by the database", {});
+      db->set_group(false);
+      settle(pending, false);
+      if (!begin()) {
+        ++i;
+        break;
+      }
+    }
+    t_pending = nullptr;
+    if (db->in_group()) {
+      bool committed = false;
+      try {
+        db->exec("COMMIT");
+        committed = true;
+      } catch (const std::exception& e) {
+        logger().log(LogLevel::Error, "a write batch could not commit", {{"error", e.what()}});
+        try {
+          db->exec("ROLLBACK");
+        } catch (...) {
+        }
+      }
+      db->set_group(false);
+      gate.unlock();
+      settle(pending, committed);
+    }
+  }
+  if (gate.owns_lock()) gate.unlock();
+  // What could not join a transaction runs alone: its own Tx takes the gate (and most likely
+  // meets the same error, which it answers).
+  for (; i < jobs.size(); ++i) jobs[i]();
+}
+
+}  // namespace slab5d

@@ -1,0 +1,53 @@
+// Group commit: the write requests of slab5d run one after another on one writer thread, as
+// many as are waiting at once in one SQLite transaction, each inside a savepoint of it (Tx
+// turns into SAVEPOINT … RELEASE on a connection in a group). Their answers are sent only
+// after the COMMIT, so an answered write is a committed one, exactly as when each request
+// commits alone; but the WAL receives each touched page once per batch instead of once per
+// request, and FTS5 one segment per batch.
+//
+// A request that fails rolls back to its own savepoint and leaves the others alone. Should
+// the batch's transaction itself be lost (an I/O error or a full disk makes SQLite roll the
+// whole transaction back) or its COMMIT fail, every request of the batch whose changes were in
+// it is answered 503 service_unavailable: none of them was committed.
+#pragma once
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace slab5d {
+
+class Db;
+
+class WriteBatcher {
+ public:
+  // `db` returns the writer thread's connection (called on that thread).
+  WriteBatcher(std::function<Db&()> db, std::size_t max_batch);
+  ~WriteBatcher();
+  WriteBatcher(const WriteBatcher&) = delete;
+  WriteBatcher& operator=(const WriteBatcher&) = delete;
+
+  // Runs `job` on the writer thread inside the current batch's transaction.
+  void post(std::function<void()> job);
+  // From inside a job: `done(true)` once the batch has committed, `done(false)` when the
+  // changes the job made were rolled back with the batch. Outside a job: at once, with true.
+  static void after_commit(std::function<void(bool committed)> done);
+  void stop();  // runs the jobs already queued, then joins
+
+ private:
+  void loop();
+  void run_batch(std::vector<std::function<void()>>& jobs);
+
+  std::function<Db&()> db_;
+  std::size_t max_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace slab5d

@@ -1,0 +1,176 @@
+// server/write_batcher: group commit. Writes that wait at the same time share one transaction,
+// each in its own savepoint; their answers come after the COMMIT; one failing write undoes only
+// itself; a batch SQLite rolls back answers "not committed" to every write that was in it. And
+// store/sqlite/db's write gate: writers on many connections queue instead of meeting SQLITE_BUSY.
+#include <doctest/doctest.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "temp_db.hpp"
+#include "write_batcher.hpp"
+
+using namespace slab5d;
+using slab5d::testing::TempDb;
+
+namespace {
+std::int64_t count_rows(Db& db) {
+  auto q = db.query("SELECT count(*) FROM t");
+  q.next();
+  return q.integer(0);
+}
+
+void insert_in_tx(Db& db, int v) {
+  Tx tx(db);
+  db.query("INSERT INTO t (v) VALUES (?)", v).run_or_throw("insert");
+  tx.commit();
+}
+
+// A writer whose first job waits until `queued` more jobs are in line, so they form one batch.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  void wait() {
+    std::unique_lock lk(mu);
+    cv.wait(lk, [&] { return open; });
+  }
+  void release() {
+    {
+      std::lock_guard lk(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+}  // namespace
+
+TEST_CASE("writes waiting together commit in one transaction and are answered after it") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  auto writer_db = Db::open(t.path, false);
+  auto observer = Db::open(t.path, false);
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
+
+  Gate gate;
+  std::mutex mu;
+  std::vector<bool> answers;
+  std::vector<std::int64_t> seen_by_observer;
+  std::atomic<int> in_group{0};
+  batcher.post([&] { gate.wait(); });  // holds the writer until the ten below are queued
+  for (int i = 0; i < 10; ++i) {
+    batcher.post([&, i] {
+      if (writer_db->in_group()) ++in_group;
+      insert_in_tx(*writer_db, i);
+      // Another connection sees none of the batch's rows while it is open.
+      seen_by_observer.push_back(count_rows(*observer));
+      WriteBatcher::after_commit([&](bool committed) {
+        std::lock_guard lk(mu);
+        answers.push_back(committed);
+      });
+    });
+  }
+  gate.release();
+  batcher.stop();
+  CHECK(in_group.load() == 10);
+  CHECK(answers == std::vector<bool>(10, true));
+  CHECK(seen_by_observer == std::vector<std::int64_t>(10, 0));
+  CHECK(count_rows(*observer) == 10);
+}
+
+TEST_CASE("a write that fails in a batch undoes only its own changes") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  auto writer_db = Db::open(t.path, false);
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
+  Gate gate;
+  std::vector<bool> answers;
+  batcher.post([&] { gate.wait(); });
+  batcher.post([&] {
+    insert_in_tx(*writer_db, 1);
+    WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
+  });
+  batcher.post([&] {
+    try {
+      Tx tx(*writer_db);
+      writer_db->query("INSERT INTO t (v) VALUES (2)").run_or_throw("insert");
+      throw std::runtime_error("the rule refused the write after its first insert");
+    } catch (const std::runtime_error&) {
+    }
+    WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
+  });
+  batcher.post([&] {
+    insert_in_tx(*writer_db, 3);
+    WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
+  });
+  gate.release();
+  batcher.stop();
+  CHECK(answers == std::vector<bool>{true, true, true});
+  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "1,3");
+}
+
+TEST_CASE("a batch the database rolls back answers 'not committed' to the writes that were in it") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  auto writer_db = Db::open(t.path, false);
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
+  Gate gate;
+  std::vector<std::pair<int, bool>> answers;
+  batcher.post([&] { gate.wait(); });
+  for (int i = 1; i <= 4; ++i) {
+    batcher.post([&, i] {
+      insert_in_tx(*writer_db, i);
+      // What SQLite does on an I/O error or a full disk: the whole transaction is gone.
+      if (i == 2) writer_db->exec("ROLLBACK");
+      WriteBatcher::after_commit([&, i](bool ok) { answers.emplace_back(i, ok); });
+    });
+  }
+  gate.release();
+  batcher.stop();
+  // 1 and 2 were in the lost transaction; 3 and 4 in the one begun after it.
+  CHECK(answers == std::vector<std::pair<int, bool>>{{1, false}, {2, false}, {3, true}, {4, true}});
+  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "3,4");
+}
+
+TEST_CASE("after_commit outside a batch answers at once") {
+  bool called = false, committed = false;
+  WriteBatcher::after_commit([&](bool ok) {
+    called = true;
+    committed = ok;
+  });
+  CHECK(called);
+  CHECK(committed);
+}
+
+TEST_CASE("writers on separate connections queue on the write gate instead of failing busy") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  constexpr int kThreads = 4, kEach = 200;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int n = 0; n < kThreads; ++n) {
+    threads.emplace_back([&, n] {
+      auto db = Db::open(t.path, false);
+      sqlite3_busy_timeout(db->handle(), 0);  // without the gate, contention is an error at once
+      for (int i = 0; i < kEach; ++i) {
+        try {
+          insert_in_tx(*db, n * kEach + i);
+        } catch (const DbError&) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures.load() == 0);
+  CHECK(count_rows(*t.db) == kThreads * kEach);
+}
