@@ -6,9 +6,11 @@
 #include "api/asset_web.hpp"
 #include "api/query_params.hpp"
 #include "app.hpp"
+#include "credential_cache.hpp"
 #include "domain/assets.hpp"
 #include "domain/audit.hpp"
 #include "domain/records.hpp"
+#include "http/json_writer.hpp"
 #include "slab5/api/resources.hpp"
 #include "slab5/crypto.hpp"
 
@@ -47,6 +49,60 @@ Reply record_reply(Json record, int status = 200) {
 Result<Reply> presented_reply(Ctx& ctx, const ResourceSpec& spec, Json record, int status) {
   if (auto st = present(ctx, spec, record); !st) return tl::unexpected(st.error());
   return record_reply(std::move(record), status);
+}
+
+// Records this thread has served by id, as the text and ETag it sent: emptied with the
+// credential cache (credential_cache::epoch), which any commit to the database empties before
+// the next request is admitted, so an entry is never older than the last commit. Assets are
+// not kept (their signed URLs are made per request).
+struct RecordReadCache {
+  struct Entry {
+    std::string etag;
+    std::string text;
+  };
+  std::uint64_t epoch = ~std::uint64_t(0);
+  std::uint64_t generation = 0;
+  std::unordered_map<std::string, Entry> entries;
+  static constexpr std::size_t kMaxEntries = 4096;
+
+  static RecordReadCache& current(std::uint64_t generation) {
+    thread_local RecordReadCache c;
+    if (auto e = credential_cache::epoch(); e != c.epoch || generation != c.generation) {
+      c.entries.clear();
+      c.epoch = e;
+      c.generation = generation;
+    }
+    return c;
+  }
+};
+
+Result<Reply> get_record(Ctx& ctx, const ResourceSpec& spec) {
+  const bool cacheable = spec.route != "assets" && !spec.is_child();
+  std::string key;
+  RecordReadCache* cache = nullptr;
+  if (cacheable) {
+    cache = &RecordReadCache::current(ctx.app.generation());
+    const std::string& id = ctx.param("id");
+    key.reserve(spec.route.size() + ctx.who.workspace_id.size() + id.size() + 2);
+    key.append(spec.route).append(1, '\n').append(ctx.who.workspace_id).append(1, '\n').append(id);
+    if (auto it = cache->entries.find(key); it != cache->entries.end()) {
+      Reply r;
+      r.headers.emplace_back("ETag", it->second.etag);
+      r.data_text = it->second.text;
+      return r;
+    }
+  }
+  auto rec = records(ctx).get(spec, actor_of(ctx), ctx.param("id"));
+  if (!rec) return tl::unexpected(rec.error());
+  if (!cacheable) return presented_reply(ctx, spec, std::move(*rec));
+  RecordReadCache::Entry e{etag(*rec), {}};
+  append_json(e.text, *rec);
+  if (cache->entries.size() >= RecordReadCache::kMaxEntries) cache->entries.clear();
+  Reply r;
+  r.headers.emplace_back("ETag", e.etag);
+  r.data_text = e.text;
+  cache->entries.emplace(std::move(key), std::move(e));
+  return r;
 }
 
 // If-Match: "<version>" (or W/"<version>"); "*" matches any version.
@@ -205,11 +261,7 @@ void register_resource(App& app, const ResourceSpec& spec) {
             if (!rec) return tl::unexpected(rec.error());
             return presented_reply(ctx, *s, std::move(*rec), 201);
           }});
-  r.bind({.id = id("get"), .handler = [s](Ctx& ctx) -> Result<Reply> {
-            auto rec = records(ctx).get(*s, actor_of(ctx), ctx.param("id"));
-            if (!rec) return tl::unexpected(rec.error());
-            return presented_reply(ctx, *s, std::move(*rec));
-          }});
+  r.bind(id("get"), [s](Ctx& ctx) { return get_record(ctx, *s); });
   if (!spec.append_only) {
     r.bind({.id = id("update"), .handler = [s](Ctx& ctx) -> Result<Reply> {
               auto version = if_match(ctx);

@@ -249,3 +249,29 @@ TEST_CASE("a role changed or a membership removed by another process applies to 
   CHECK(removed.status == 404);
   CHECK(removed.json["error"]["code"] == "workspace_not_found");
 }
+
+TEST_CASE("a record read again after a change made elsewhere is the changed one") {
+  // GET /v1/contacts/{id} answers from a per-thread cache that any commit empties: a change
+  // by another process (here, straight into the file) or by another slab5d is read at once.
+  Server a;
+  Server b({.db = a.db_path});
+  auto created = api("POST", a.api_url + "/contacts", a.token, {{"name", "Jane Doe"}});
+  REQUIRE(created.status == 201);
+  std::string url = "/contacts/" + created.json["data"]["id"].get<std::string>();
+  for (int i = 0; i < 8; ++i) REQUIRE(api("GET", a.api_url + url, a.token).status == 200);
+  REQUIRE(sql(a.db_path, "UPDATE contacts SET name = 'Jane Changed', version = 2") == 1);
+  for (int i = 0; i < 4; ++i) {
+    auto r = api("GET", a.api_url + url, a.token);
+    CHECK(r.json["data"]["name"] == "Jane Changed");
+    CHECK(r.header("etag") == "\"2\"");
+  }
+  auto patched = api("PATCH", b.api_url + url, a.token, {{"title", "CTO"}});
+  REQUIRE(patched.status == 200);
+  for (int i = 0; i < 4; ++i) {
+    auto r = api("GET", a.api_url + url, a.token);
+    CHECK(r.json["data"]["title"] == "CTO");
+    CHECK(r.header("etag") == "\"3\"");
+  }
+  REQUIRE(api("DELETE", b.api_url + url, a.token).status == 204);
+  CHECK(api("GET", a.api_url + url, a.token).status == 404);
+}
