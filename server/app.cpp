@@ -21,6 +21,7 @@
 #include "slab5/encoding.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/token.hpp"
+#include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "usage_recorder.hpp"
 #include "work_pool.hpp"
@@ -197,6 +198,7 @@ void App::shutdown() {
   if (pool_) pool_->stop();
   if (batcher_) batcher_->stop();
   if (usage_) usage_->stop();
+  if (checkpointer_) checkpointer_->stop();
   if (throwaway_) {
     std::error_code ec;
     std::filesystem::path p(db_path_);
@@ -216,6 +218,7 @@ Db& App::db() {
   if (!slot.db || slot.generation != generation_) {
     slot.db.reset();
     slot.db = Db::open(db_path_, false);
+    slot.db->disable_auto_checkpoint();  // checkpointer_ does it, off the request path
     slot.generation = generation_;
   }
   return *slot.db;
@@ -225,7 +228,12 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
   auto db = Db::open(db_path_, true);
   migrate(*db);
   db.reset();
-  usage_ = std::make_unique<UsageRecorder>([path = db_path_] { return Db::open(path, false); });
+  checkpointer_ = std::make_unique<Checkpointer>(db_path_);
+  usage_ = std::make_unique<UsageRecorder>([path = db_path_] {
+    auto db = Db::open(path, false);
+    db->disable_auto_checkpoint();
+    return db;
+  });
   batcher_ = std::make_unique<WriteBatcher>([this]() -> Db& { return this->db(); }, kMaxWriteBatch);
   return bootstrap_if_new(*this, owner_email, owner_password);
 }

@@ -23,6 +23,7 @@ class UsageRecorder;
 class RateLimiter;
 class WorkPool;
 class WriteBatcher;
+class Checkpointer;
 struct Workspace;
 
 // Who is calling, after authentication and workspace resolution.
@@ -147,6 +148,7 @@ class App {
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::unique_ptr<WorkPool> pool_;
   std::unique_ptr<WriteBatcher> batcher_;
+  std::unique_ptr<Checkpointer> checkpointer_;
   SessionVerifier session_verifier_;
   std::uint64_t generation_;
 };

@@ -269,6 +269,8 @@ void Db::exec(const std::string& sql) {
   }
 }
 
+void Db::disable_auto_checkpoint() { sqlite3_wal_autocheckpoint(handle_, 0); }
+
 std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
 std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 

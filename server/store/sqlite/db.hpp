@@ -118,6 +118,9 @@ class Db {
   // Set while a write batch (write_batcher.hpp) holds this connection's transaction open: a Tx
   // is then a savepoint inside it, and the gate is already held.
   void set_group(bool on) { in_group_ = on; }
+  // For connections of a process that runs a Checkpointer (checkpointer.hpp): their commits
+  // no longer checkpoint the WAL themselves.
+  void disable_auto_checkpoint();
   bool in_group() const { return in_group_; }
 
  private:
