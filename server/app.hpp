@@ -22,6 +22,7 @@ class App;
 class UsageRecorder;
 class RateLimiter;
 class WorkPool;
+class DeliveryWorker;
 struct Workspace;
 
 // Who is calling, after authentication and workspace resolution.
@@ -143,6 +144,7 @@ class App {
   std::unique_ptr<UsageRecorder> usage_;
   std::unique_ptr<RateLimiter> rate_limiter_;
   std::unique_ptr<WorkPool> pool_;
+  std::unique_ptr<DeliveryWorker> deliveries_;  // webhook deliveries, on threads of their own
   SessionVerifier session_verifier_;
   std::uint64_t generation_;
 };
@@ -159,5 +161,6 @@ void register_invitation_routes(App& app);
 void register_resource_routes(App& app);
 void register_event_routes(App& app);
 void register_asset_routes(App& app);
+void register_webhook_routes(App& app);
 
 }  // namespace slab5d
