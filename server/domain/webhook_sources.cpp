@@ -186,7 +186,13 @@ Result<InboundOutcome> receive_inbound(Db& db, const RequestMeta& meta, const We
   Records records(db);
   auto activity = records.create(*activities, actor, meta,
                                  Json{{"type", src.activity_type}, {"summary", summary}, {"metadata", metadata}});
-  if (!activity) return tl::unexpected(activity.error());
+  if (!activity) {
+    // Not stored: the sender's retry of this message must be taken, not acknowledged.
+    WriteUnit undo(db, actor, meta);
+    OUTCOME_CHECK(SqliteWebhookStore(db).release_message(src.id, check.message_id));
+    OUTCOME_CHECK(undo.commit());
+    return tl::unexpected(activity.error());
+  }
   out.activity_id = (*activity)["id"].get<std::string>();
   WriteUnit unit(db, actor, meta);
   out.event_id =

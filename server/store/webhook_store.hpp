@@ -115,6 +115,8 @@ class WebhookStore {
   // `horizon` (ms). Older ones are forgotten.
   [[nodiscard]] virtual slab5::Result<bool> claim_message(const std::string& source_id, const std::string& message_id,
                                                           std::int64_t now, std::int64_t horizon) = 0;
+  // Forgets a claimed message id (its message could not be stored, so a resend must be taken).
+  [[nodiscard]] virtual slab5::Status release_message(const std::string& source_id, const std::string& message_id) = 0;
 };
 
 }  // namespace slab5d

@@ -227,6 +227,7 @@ void DeliveryWorker::sender_loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
+    bool failed = false;
     try {
       if (!db) db = opts_.open_db();
       SqliteWebhookStore store(*db);
@@ -253,12 +254,15 @@ void DeliveryWorker::sender_loop() {
     } catch (const std::exception& ex) {
       logger().log(LogLevel::Error, "webhook delivery", {{"delivery_id", job.id}, {"error", ex.what()}});
       db.reset();
+      failed = true;
     }
     {
       std::lock_guard lock(mu_);
       busy_endpoints_.erase(job.endpoint_id);
     }
-    delivery_signal().notify();
+    // After a failure the dispatcher finds the delivery again on its own next look (200 ms),
+    // rather than at once: a database that keeps failing is not hammered.
+    if (!failed) delivery_signal().notify();
   }
 }
 
