@@ -148,6 +148,9 @@ std::vector<CommandGroup> make_groups() {
       {{"keys", "mcp-clients"}, add_key_commands, true},
       {{"audit"}, add_audit_commands, true},
       {{"usage"}, add_usage_commands, true},
+      {{"events"}, add_event_commands, true},
+      {{"webhooks"}, add_webhook_commands, true},
+      {{"webhook-sources"}, add_webhook_source_commands, true},
   };
   // One group per resource (cli/commands/resources.cpp): `slab5 contacts list` builds contacts only.
   for (const auto* r : resource_commands())

@@ -6,10 +6,12 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "api/event_stream.hpp"
 #include "bootstrap.hpp"
 #include "credential_cache.hpp"
 #include "domain/audit.hpp"
 #include "domain/credentials.hpp"
+#include "domain/kek.hpp"
 #include "domain/workspaces.hpp"
 #include "http/json_writer.hpp"
 #include "idempotency.hpp"
@@ -24,6 +26,7 @@
 #include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "usage_recorder.hpp"
+#include "webhooks/delivery_worker.hpp"
 #include "work_pool.hpp"
 #include "write_batcher.hpp"
 
@@ -186,6 +189,7 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_resource_routes(*this);
   register_event_routes(*this);
   register_asset_routes(*this);
+  register_webhook_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
   // Every entry of the route table has its handler, and every handler its entry: otherwise
   // slab5d does not start.
@@ -195,6 +199,8 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
 App::~App() { shutdown(); }
 
 void App::shutdown() {
+  stop_event_streams(generation_);
+  if (deliveries_) deliveries_->stop();
   if (pool_) pool_->stop();
   if (batcher_) batcher_->stop();
   if (usage_) usage_->stop();
@@ -235,6 +241,14 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
     return db;
   });
   batcher_ = std::make_unique<WriteBatcher>([this]() -> Db& { return this->db(); }, kMaxWriteBatch);
+  deliveries_ = std::make_unique<DeliveryWorker>(
+      DeliveryWorkerOptions{.open_db = [path = db_path_] {
+                              auto db = Db::open(path, false);
+                              db->disable_auto_checkpoint();
+                              return db;
+                            },
+                            .kek = key_encryption_key(kek_path(db_path_, throwaway_)),
+                            .deny_private = cfg_.webhook_deny_private});
   return bootstrap_if_new(*this, owner_email, owner_password);
 }
 
@@ -645,6 +659,8 @@ std::optional<Error> App::admit(Ctx& ctx) {
   }
   // 7. the body: JSON object or nothing (a streamed body is the route's own, not JSON)
   if (ctx.req.body_sink) return std::nullopt;
+  // An inbound webhook's body is verified byte for byte, whatever its type (api.md §8.4).
+  if (ctx.route.entry.id == "webhooks.inbound") return std::nullopt;
   auto body = read_json_body(ctx.req.method, ctx.req.header("content-type"), ctx.req.body);
   if (!body) return std::move(body.error());
   if (!body->empty()) ctx.body = std::move(*body);  // else it stays the empty object
@@ -657,7 +673,9 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
   if (result) {
     Reply& r = *result;
     resp.status = r.status;
-    if (r.file) {
+    if (r.stream) {
+      resp.stream = std::move(r.stream);
+    } else if (r.file) {
       resp.file = std::move(r.file);
     } else if (r.raw_body) {
       resp.body = std::move(*r.raw_body);

@@ -24,6 +24,7 @@ class RateLimiter;
 class WorkPool;
 class WriteBatcher;
 class Checkpointer;
+class DeliveryWorker;
 struct Workspace;
 
 // Who is calling, after authentication and workspace resolution.
@@ -149,6 +150,7 @@ class App {
   std::unique_ptr<WorkPool> pool_;
   std::unique_ptr<WriteBatcher> batcher_;
   std::unique_ptr<Checkpointer> checkpointer_;
+  std::unique_ptr<DeliveryWorker> deliveries_;  // webhook deliveries, on threads of their own
   SessionVerifier session_verifier_;
   std::uint64_t generation_;
 };
@@ -165,5 +167,6 @@ void register_invitation_routes(App& app);
 void register_resource_routes(App& app);
 void register_event_routes(App& app);
 void register_asset_routes(App& app);
+void register_webhook_routes(App& app);
 
 }  // namespace slab5d

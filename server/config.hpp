@@ -35,8 +35,9 @@ struct Config {
   std::string assets_dir;                             // "" → beside the database (<db>.assets)
   std::uint64_t max_asset_bytes = 100 * 1024 * 1024;  // the largest asset byte_size
   int shutdown_grace_seconds = 10;
-  std::string email;            // init: the first owner's email
-  bool password_stdin = false;  // init: read the first owner's password from stdin
+  bool webhook_deny_private = false;  // refuse webhook URLs on loopback/private addresses
+  std::string email;                  // init: the first owner's email
+  bool password_stdin = false;        // init: read the first owner's password from stdin
 
   // The base URL the server names itself by (JWT iss, links in mail).
   std::string public_base_url(std::uint16_t actual_port) const;

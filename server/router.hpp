@@ -26,7 +26,8 @@ struct Reply {
   std::optional<std::string> raw_body;   // sent as-is (JWKS, health, replays)
   std::optional<std::string> data_text;  // `data` already serialised (wrapped like data)
   std::string content_type = "application/json";
-  std::optional<FileSlice> file;  // bytes of a file, sent as-is with content_type (asset downloads)
+  std::optional<FileSlice> file;       // bytes of a file, sent as-is with content_type (asset downloads)
+  std::shared_ptr<BodySource> stream;  // a body made as it goes, with content_type (the event stream)
 
   static Reply ok(slab5::Json d) { return Reply{200, std::move(d)}; }
   static Reply created(slab5::Json d) { return Reply{201, std::move(d)}; }

@@ -88,6 +88,9 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--read-timeout", c.read_timeout_seconds, "Seconds a client has to send one request (default 30)")
       ->envname("SLAB5D_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600));
+  cmd.add_flag("--webhook-deny-private", c.webhook_deny_private,
+               "Refuse webhook URLs on loopback, private and link-local addresses")
+      ->envname("SLAB5D_WEBHOOK_DENY_PRIVATE");
 }
 
 void add_db_flag(CLI::App& cmd, Options& o) {

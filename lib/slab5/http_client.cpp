@@ -18,11 +18,6 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-size_t write_body(char* ptr, size_t size, size_t nmemb, void* userdata) {
-  static_cast<std::string*>(userdata)->append(ptr, size * nmemb);
-  return size * nmemb;
-}
-
 // A transfer's state for the streaming callbacks.
 struct Streaming {
   CURL* curl = nullptr;
@@ -30,6 +25,20 @@ struct Streaming {
   HttpResponse* resp = nullptr;
   bool aborted = false;
 };
+
+void keep_body(const Streaming& st, const char* ptr, std::size_t n) {
+  std::string& body = st.resp->body;
+  std::size_t max = st.req->max_body;
+  if (max == 0)
+    body.append(ptr, n);
+  else if (body.size() < max)
+    body.append(ptr, std::min(n, max - body.size()));
+}
+
+size_t write_body(char* ptr, size_t size, size_t nmemb, void* userdata) {
+  keep_body(*static_cast<Streaming*>(userdata), ptr, size * nmemb);
+  return size * nmemb;
+}
 
 size_t write_streamed(char* ptr, size_t size, size_t nmemb, void* userdata) {
   auto* st = static_cast<Streaming*>(userdata);
@@ -43,7 +52,7 @@ size_t write_streamed(char* ptr, size_t size, size_t nmemb, void* userdata) {
     }
     return n;
   }
-  st->resp->body.append(ptr, n);
+  keep_body(*st, ptr, n);
   return n;
 }
 
@@ -54,6 +63,8 @@ size_t read_upload(char* buf, size_t size, size_t nitems, void* userdata) {
 
 int on_transfer(void* userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow) {
   auto* st = static_cast<Streaming*>(userdata);
+  if (st->req->cancelled && st->req->cancelled()) return 1;  // aborts the transfer
+  if (!st->req->on_progress) return 0;
   if (st->req->upload)
     st->req->on_progress(std::uint64_t(ulnow), std::uint64_t(ultotal));
   else
@@ -124,13 +135,16 @@ tl::expected<HttpResponse, NetworkError> HttpClient::perform(const HttpRequest& 
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &streaming);
   } else {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &resp.body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &streaming);
   }
   if (req.upload) {
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
     curl_easy_setopt(c, CURLOPT_READDATA, &streaming);
   }
-  if (req.on_progress) {
+  curl_slist* resolve = nullptr;
+  for (const auto& r : req.resolve) resolve = curl_slist_append(resolve, r.c_str());
+  curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+  if (req.on_progress || req.cancelled) {
     curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_transfer);
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, &streaming);
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
@@ -154,13 +168,15 @@ tl::expected<HttpResponse, NetworkError> HttpClient::perform(const HttpRequest& 
   CURLcode rc = curl_easy_perform(c);
   curl_slist_free_all(hdrs);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(c, CURLOPT_RESOLVE, nullptr);
+  curl_slist_free_all(resolve);
   // The handle is reused: what this request alone set goes back to the defaults.
   if (req.upload) {
     curl_easy_setopt(c, CURLOPT_UPLOAD, 0L);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, nullptr);
     curl_easy_setopt(c, CURLOPT_READDATA, nullptr);
   }
-  if (req.on_progress) curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
+  if (req.on_progress || req.cancelled) curl_easy_setopt(c, CURLOPT_NOPROGRESS, 1L);
   if (streaming.aborted) return tl::unexpected(NetworkError{"the download was stopped: its bytes could not be kept"});
   if (rc != CURLE_OK) {
     return tl::unexpected(

@@ -32,6 +32,14 @@ struct HttpRequest {
   std::function<bool(std::string_view piece)> on_body;
   // Called as bytes move: (sent or received so far, the total when known, else 0).
   std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
+  // Keep at most this many bytes of the answer's body (0: all); the rest is read and dropped,
+  // so a peer cannot make the caller hold an unbounded answer (webhook receivers).
+  std::size_t max_body = 0;
+  // CURLOPT_RESOLVE entries ("host:port:address"): connect to the address that was checked,
+  // not to whatever a second lookup returns.
+  std::vector<std::string> resolve;
+  // Checked while the transfer runs: true aborts it (a server shutting down).
+  std::function<bool()> cancelled;
 };
 
 struct HttpResponse {

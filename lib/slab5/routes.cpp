@@ -186,11 +186,48 @@ std::vector<RouteEntry> build() {
                .pattern = "/v1/events/{evt_id}",
                .module = "integrations",
                .scope = "integrations:read"});
+  t.push_back({.id = "events.stream",
+               .method = "GET",
+               .pattern = "/v1/events/stream",
+               .module = "integrations",
+               .scope = "integrations:read"});
   t.push_back({.id = "event_types.list",
                .method = "GET",
                .pattern = "/v1/event-types",
                .module = "integrations",
                .scope = "integrations:read"});
+  // webhooks (api.md §8.3): endpoints, their deliveries; module integrations
+  {
+    auto add = [&](std::string id, std::string method, std::string pattern, bool write, bool creates = false) {
+      t.push_back({.id = std::move(id),
+                   .method = std::move(method),
+                   .pattern = std::move(pattern),
+                   .module = "integrations",
+                   .scope = write ? "integrations:write" : "integrations:read",
+                   .creates = creates});
+    };
+    add("webhooks.list", "GET", "/v1/webhooks", false);
+    add("webhooks.create", "POST", "/v1/webhooks", true, true);
+    add("webhooks.get", "GET", "/v1/webhooks/{whk_id}", false);
+    add("webhooks.update", "PATCH", "/v1/webhooks/{whk_id}", true);
+    add("webhooks.delete", "DELETE", "/v1/webhooks/{whk_id}", true);
+    add("webhooks.rotate_secret", "POST", "/v1/webhooks/{whk_id}/rotate-secret", true, true);
+    add("webhooks.pause", "POST", "/v1/webhooks/{whk_id}/pause", true);
+    add("webhooks.resume", "POST", "/v1/webhooks/{whk_id}/resume", true);
+    add("webhooks.test", "POST", "/v1/webhooks/{whk_id}/test", true);
+    add("webhooks.deliveries.list", "GET", "/v1/webhooks/{whk_id}/deliveries", false);
+    add("webhook_deliveries.get", "GET", "/v1/webhook-deliveries/{dlv_id}", false);
+    add("webhook_deliveries.retry", "POST", "/v1/webhook-deliveries/{dlv_id}/retry", true);
+    // inbound sources (api.md §8.4); the inbound route itself is verified by its signature
+    add("webhook_sources.list", "GET", "/v1/webhook-sources", false);
+    add("webhook_sources.create", "POST", "/v1/webhook-sources", true, true);
+    add("webhook_sources.get", "GET", "/v1/webhook-sources/{src_id}", false);
+    add("webhook_sources.delete", "DELETE", "/v1/webhook-sources/{src_id}", true);
+    t.push_back({.id = "webhooks.inbound",
+                 .method = "POST",
+                 .pattern = "/v1/webhooks/inbound/{source_id}",
+                 .access = A::Public});
+  }
   // development routes (api.md §9): unauthenticated, off with --no-dev-routes
   t.push_back({.id = "dev.mail.list", .method = "GET", .pattern = "/v1/dev/mail", .access = A::Public, .dev = true});
   t.push_back(

@@ -1,5 +1,6 @@
 // The event log (api.md §8.3): GET /v1/events, GET /v1/events/{evt_id} and
 // GET /v1/event-types, the last written from the resource table with each data schema.
+#include "api/event_stream.hpp"
 #include "api/query_params.hpp"
 #include "app.hpp"
 #include "domain/write.hpp"
@@ -59,6 +60,47 @@ Result<Reply> get_event(Ctx& ctx) {
   return Reply::ok(std::move(**e));
 }
 
+// GET /v1/events/stream?types=a.b,c.*: from now, or after Last-Event-ID when it names an
+// event still in the log.
+Result<Reply> stream_events(Ctx& ctx) {
+  for (const auto& [name, value] : ctx.query_pairs())
+    if (name != "types") return slab5::fail("invalid_request", "Unknown query parameter: " + name + ".");
+  std::vector<std::string> types;
+  if (auto t = text_param(ctx, "types")) {
+    std::string_view rest = *t;
+    while (!rest.empty()) {
+      auto comma = rest.find(',');
+      std::string one(rest.substr(0, comma));
+      if (!valid_type_filter(one))
+        return slab5::fail(
+            "invalid_request",
+            "types must be a comma-separated list of event types (contact.created) or prefixes (deal.*).");
+      types.push_back(one);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  SqliteEventStore store(ctx.db);
+  std::string after;
+  std::string last(ctx.req.header("last-event-id"));
+  if (!last.empty()) {
+    auto e = store.get(ctx.who.workspace_id, last, retention_horizon());
+    if (!e) return tl::unexpected(e.error());
+    if (!e->has_value())
+      return slab5::fail("invalid_request", "Last-Event-ID names no event of this workspace in the 30-day log.");
+    after = last;
+  } else {
+    auto newest = store.newest_id(ctx.who.workspace_id);
+    if (!newest) return tl::unexpected(newest.error());
+    after = *newest;
+  }
+  Reply r;
+  r.content_type = "text/event-stream";
+  r.headers = {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}};
+  r.stream = make_event_stream(ctx.app, ctx.who.workspace_id, std::move(types), std::move(after));
+  return r;
+}
+
 Json event_types() {
   Json out = Json::array();
   auto add = [&](std::string type, std::string description, Json schema) {
@@ -77,6 +119,24 @@ Json event_types() {
     for (const auto& a : r.actions)
       add(std::string(a.event), std::string(a.description) + " Data is the " + title + " after.", schema);
   }
+  // The control plane's credential and membership actions (the audit actions' names), and
+  // the event an endpoint's test sends.
+  Json object = {{"type", "object"}};
+  for (std::string kind : {"api_key", "mcp_client"}) {
+    std::string noun = kind == "api_key" ? "An API key" : "An MCP client";
+    add(kind + ".created", noun + " was created; data is the credential without its secret.", object);
+    add(kind + ".updated", noun + " was changed; data is the credential after.", object);
+    add(kind + ".rotated", noun + " was rotated; data is the old credential and its replacement.", object);
+    add(kind + ".revoked", noun + " was revoked; data is the credential after.", object);
+  }
+  add("member.invited", "Someone was invited to the workspace; data is the invitation.", object);
+  add("invitation.revoked", "An invitation was revoked; data is the invitation after.", object);
+  add("invitation.accepted", "An invitation was accepted; data is the invitation and the user id.", object);
+  add("member.role_changed", "A member's role changed; data is the membership after.", object);
+  add("member.removed", "A member left or was removed; data is the membership before.", object);
+  add("webhook.test", "Sent by POST /v1/webhooks/{id}/test to that endpoint only.",
+      Json{{"type", "object"},
+           {"properties", {{"webhook_id", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}});
   return out;
 }
 
@@ -86,6 +146,7 @@ void register_event_routes(App& app) {
   auto& r = app.router();
   r.bind("events.list", list_events);
   r.bind("events.get", get_event);
+  r.bind("events.stream", stream_events);
   r.bind({.id = "event_types.list", .handler = [](Ctx&) -> Result<Reply> {
             static const std::string text = event_types().dump();
             Reply reply;

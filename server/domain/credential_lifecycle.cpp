@@ -37,8 +37,9 @@ tl::unexpected<Error> refuse(Db& db, const Actor& actor, const RequestMeta& meta
   return tl::unexpected(std::move(e));
 }
 
-// A change of a credential: no event type covers credentials (api.md §8.3); creating,
-// rotating and revoking are also credential actions (api.md §7).
+// A change of a credential: an event as well (`api_key.created`, …, the audit action's name;
+// the secret is never in it); creating, rotating and revoking are also credential actions
+// (api.md §7).
 Change credential_change(const CredentialKind& kind, const std::string& verb, const std::string& id,
                          std::optional<Json> before, std::optional<Json> after, Outcome outcome,
                          bool credential_action) {
@@ -48,7 +49,6 @@ Change credential_change(const CredentialKind& kind, const std::string& verb, co
                 .before = std::move(before),
                 .after = std::move(after),
                 .status = audit_status(outcome),
-                .emit_event = false,
                 .credential_action = credential_action};
 }
 

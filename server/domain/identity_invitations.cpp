@@ -98,7 +98,7 @@ Result<Json> create_invitation(Db& db, const MailSettings& mail, const Actor& ac
                .target_id = inv.id,
                .after = out,
                .status = status_of(Outcome::Created),
-               .emit_event = false});
+               .emit_event = true});
   OUTCOME_CHECK(unit.commit());
   return out;
 }
@@ -122,7 +122,7 @@ slab5::Status revoke_invitation(Db& db, const Actor& actor, const RequestMeta& m
                .before = std::move(before),
                .after = invitation_json(*inv, now),
                .status = status_of(Outcome::Removed),
-               .emit_event = false});
+               .emit_event = true});
   return unit.commit();
 }
 
@@ -189,7 +189,7 @@ Result<Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor,
                .before = std::move(before),
                .after = std::move(after),
                .status = done,
-               .emit_event = false,
+               .emit_event = true,
                .actor = as_user});
   OUTCOME_TRY(out, start_session(unit, meta, st, svc, *user, ws->id));
   OUTCOME_CHECK(unit.commit());

@@ -82,7 +82,7 @@ slab5::Result<Member> change_member_role(Db& db, const Actor& actor, const Reque
                      .before = before.to_json(),
                      .after = target->to_json(),
                      .status = audit_status(Outcome::Updated),
-                     .emit_event = false});
+                     .emit_event = true});
   if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
   return target;
 }
@@ -107,7 +107,7 @@ slab5::Status remove_member(Db& db, const Actor& actor, const RequestMeta& meta,
                      .target_id = user_id,
                      .before = target->to_json(),
                      .status = audit_status(Outcome::Deleted),
-                     .emit_event = false});
+                     .emit_event = true});
   return unit.commit();
 }
 

@@ -2,10 +2,13 @@
 
 #include "domain/audit.hpp"
 #include "domain/store_result.hpp"
+#include "domain/webhooks.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 #include "store/sqlite/event_store.hpp"
 #include "store/sqlite/usage_store.hpp"
+#include "webhooks/signal.hpp"
+#include "write_batcher.hpp"
 
 namespace slab5d {
 
@@ -49,6 +52,9 @@ std::string WriteUnit::record(const Change& c) {
              .created_at = slab5::format_rfc3339(slab5::now_millis())};
   if (c.before && c.after) e.previous = changed_fields(*c.before, *c.after);
   value_or_throw(SqliteEventStore(db_).append(e));
+  ++events_;
+  // The outbox: the deliveries this event owes, in the same transaction (api.md §8.3).
+  deliveries_ += enqueue_deliveries(db_, e.workspace_id, e.id, e.type, slab5::now_millis());
   return e.id;
 }
 
@@ -75,6 +81,14 @@ slab5::Status WriteUnit::commit() {
     for (int i = 0; i < credential_actions_; ++i) record_usage("credential_action", *first_status_);
   tx_.commit();
   if (metered) meta_.usage_recorded = true;
+  // The stream and the delivery worker are woken once the change is durable: inside a write
+  // batch, that is after the batch's COMMIT.
+  if (events_ > 0 || deliveries_ > 0)
+    WriteBatcher::after_commit([events = events_ > 0, deliveries = deliveries_ > 0](bool committed) {
+      if (!committed) return;
+      if (events) event_signal().notify();
+      if (deliveries) delivery_signal().notify();
+    });
   return {};
 }
 

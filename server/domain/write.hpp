@@ -53,6 +53,8 @@ class WriteUnit {
   Tx tx_;
   std::optional<int> first_status_;
   int credential_actions_ = 0;
+  int events_ = 0;      // events written: the event streams are woken after the commit
+  int deliveries_ = 0;  // outbox rows written: the delivery worker is woken after the commit
 };
 
 // The fields of `after` whose values differ in `before`, with their old values.

@@ -184,7 +184,8 @@ class Connection {
   void do_write(Response&& r) {
     if (responded_) return;  // the connection was given up (see on_request)
     responded_ = true;
-    bool close = close_after_ || r.close;
+    // A streamed body has no length: the connection's end is the body's end.
+    bool close = close_after_ || r.close || r.stream != nullptr;
     head_.clear();
     head_ += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     append_number(head_, std::uint64_t(r.status));
@@ -213,9 +214,13 @@ class Connection {
       }
       file_left_ = file->length;
     }
-    head_ += "Content-Length: ";
-    append_number(head_, file ? file->length : r.body.size());
-    head_ += "\r\n\r\n";
+    body_source_ = std::move(r.stream);
+    if (!body_source_) {
+      head_ += "Content-Length: ";
+      append_number(head_, file ? file->length : r.body.size());
+      head_ += "\r\n";
+    }
+    head_ += "\r\n";
     body_ = file ? std::string() : std::move(r.body);
     srv_.in_flight--;
     beast::get_lowest_layer(derived().stream()).expires_after(std::chrono::seconds(srv_.limits.read_timeout_seconds));
@@ -231,8 +236,10 @@ class Connection {
   void after_write(beast::error_code ec, bool close) {
     if (ec) {
       close_file();
+      body_source_.reset();
       return derived().do_close(false);
     }
+    if (body_source_) return pull_stream();
     if (file_ && file_left_ > 0) {
       body_.resize(std::size_t(std::min<std::uint64_t>(file_left_, kHttpReadSize)));
       std::size_t n = std::fread(body_.data(), 1, body_.size(), file_);
@@ -252,6 +259,29 @@ class Connection {
     close_file();
     if (close) return derived().do_close(linger_);
     do_read();
+  }
+
+  // The next piece of a streamed body, written when its source has it. No deadline while
+  // waiting (the source sends heartbeats); each write has one, so a reader that stops reading
+  // is disconnected instead of making the server hold what it has not taken.
+  void pull_stream() {
+    beast::get_lowest_layer(derived().stream()).expires_never();
+    auto self = derived().shared_from_this();
+    auto executor = derived().stream().get_executor();
+    body_source_->next([self, executor](std::optional<std::string> piece) {
+      net::dispatch(executor, [self, piece = std::move(piece)]() mutable {
+        if (!self->body_source_) return;
+        if (!piece || self->srv_.stopping) {
+          self->body_source_.reset();
+          return self->derived().do_close(false);
+        }
+        self->body_ = std::move(*piece);
+        beast::get_lowest_layer(self->derived().stream())
+            .expires_after(std::chrono::seconds(self->srv_.limits.read_timeout_seconds));
+        net::async_write(self->derived().stream(), net::buffer(self->body_),
+                         [self](beast::error_code e, std::size_t) { self->after_write(e, true); });
+      });
+    });
   }
 
   void close_file() {
@@ -297,7 +327,8 @@ class Connection {
   bool remote_known_ = false;
   std::string head_;  // the response being written: head and body
   std::string body_;
-  std::FILE* file_ = nullptr;  // a file body being sent, piece by piece
+  std::FILE* file_ = nullptr;                // a file body being sent, piece by piece
+  std::shared_ptr<BodySource> body_source_;  // a streamed body being sent, piece by piece
   std::uint64_t file_left_ = 0;
   bool stream_deadline_set_ = false;
 

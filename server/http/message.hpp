@@ -82,12 +82,26 @@ struct FileSlice {
   std::uint64_t length = 0;
 };
 
+// A response body made piece by piece as it becomes known (the event stream of api.md §8.3).
+// The connection asks for the next piece only once the previous one is written, so a reader
+// that stops reading holds no more than one piece here; its write then times out and the
+// connection closes.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // `deliver` is called once, from any thread, with the next piece, or with nullopt when the
+  // body ends.
+  virtual void next(std::function<void(std::optional<std::string>)> deliver) = 0;
+};
+
 struct Response {
   int status = 200;
   HeaderPairs headers;  // Content-Type is set by whoever builds the body
   std::string body;
   std::optional<FileSlice> file;  // sent instead of `body` when set
-  bool close = false;             // close the connection after this response
+  // Sent instead of `body` when set: no Content-Length, and the connection closes at its end.
+  std::shared_ptr<BodySource> stream;
+  bool close = false;  // close the connection after this response
 };
 
 using Respond = std::function<void(Response&&)>;

@@ -37,6 +37,12 @@ class EventStore {
   [[nodiscard]] virtual slab5::Status append(const NewEvent& e) = 0;
   // Newest first; limit+1 rows, so the caller knows whether another page exists.
   [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> list(const EventQuery& q) = 0;
+  // The workspace's events after `after_id` (all when ""), oldest first, at most `limit`: what
+  // the event stream sends next.
+  [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> after(const std::string& workspace_id,
+                                                                         const std::string& after_id, int limit) = 0;
+  // The id of the workspace's newest event, "" when it has none.
+  [[nodiscard]] virtual slab5::Result<std::string> newest_id(const std::string& workspace_id) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get(const std::string& workspace_id,
                                                                          const std::string& id,
                                                                          const std::string& not_before) = 0;

@@ -336,6 +336,33 @@ void tour_app_plane(Server& s) {
   CHECK(api("GET", u + "/events?type=deal.*", key).status == 200);
   check_error(api("GET", u + "/events?type=Bad!", key), 400, "invalid_request");
   check_error(api("GET", u + "/events/evt_00000000000000000000000000", key), 404, "resource_not_found");
+  // webhook endpoints and deliveries (nothing listens on port 9: deliveries fail and retry)
+  auto hook = api("POST", u + "/webhooks", key,
+                  {{"name", "tour"},
+                   {"url", "http://127.0.0.1:9/tour"},
+                   {"event_types", {"contact.*"}},
+                   {"idempotency_key", unique("whk")}});
+  REQUIRE_MESSAGE(hook.status == 201, hook.body);
+  std::string whk = u + "/webhooks/" + hook.json["data"]["id"].get<std::string>();
+  check_error(api("POST", u + "/webhooks", key, Json::object()), 422, "validation_failed");
+  CHECK(api("GET", u + "/webhooks?limit=1", key).status == 200);
+  CHECK(api("GET", whk, key).status == 200);
+  check_error(api("GET", u + "/webhooks/whk_00000000000000000000000000", key), 404, "resource_not_found");
+  CHECK(api("PATCH", whk, key, {{"metadata", {{"team", "tour"}}}}).status == 200);
+  check_error(api("PATCH", whk, key, {{"url", "nope"}}), 422, "validation_failed");
+  CHECK(api("POST", whk + "/rotate-secret", key, Json::object()).status == 201);
+  CHECK(api("POST", whk + "/pause", key).status == 200);
+  CHECK(api("POST", whk + "/resume", key).status == 200);
+  auto tested = api("POST", whk + "/test", key);
+  REQUIRE_MESSAGE(tested.status == 202, tested.body);
+  std::string dlv = u + "/webhook-deliveries/" + tested.json["data"]["id"].get<std::string>();
+  CHECK(api("GET", whk + "/deliveries", key).status == 200);
+  CHECK(api("GET", whk + "/deliveries?status=pending&limit=1", key).status == 200);
+  check_error(api("GET", whk + "/deliveries?status=lost", key), 400, "invalid_request");
+  CHECK(api("GET", dlv, key).status == 200);
+  check_error(api("GET", u + "/webhook-deliveries/dlv_00000000000000000000000000", key), 404, "resource_not_found");
+  CHECK(api("POST", dlv + "/retry", key).status == 202);
+  CHECK(api("DELETE", whk, key).status == 204);
 }
 
 std::size_t count_lines(const std::string& path) {

@@ -47,7 +47,11 @@ TEST_CASE("creating a key writes it, its audit row, the call's usage and a crede
   CHECK(f.count("SELECT count(*) FROM usage_events WHERE kind = 'api_request' AND status = 201") == 1);
   CHECK(f.count("SELECT count(*) FROM usage_events WHERE kind = 'credential_action' AND status = 201") == 1);
   CHECK(f.meta.usage_recorded);
-  CHECK(f.count("SELECT count(*) FROM events") == 0);
+  // Credential actions are events too (issue 13: the audit action's name), without the secret.
+  CHECK(f.count("SELECT count(*) FROM events WHERE type = 'api_key.created'") == 1);
+  auto ev = f.db->query("SELECT data FROM events WHERE type = 'api_key.created'");
+  REQUIRE(ev.next());
+  CHECK(ev.text(0).find(made->secret) == std::string::npos);
 }
 
 TEST_CASE("a scope the caller lacks is refused (forbidden), audited as create_refused, nothing created") {

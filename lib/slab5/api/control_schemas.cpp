@@ -289,8 +289,90 @@ std::map<std::string, ControlSchema, std::less<>> build() {
       .query = {{"type", str("An event type (contact.created) or a prefix (deal.*).")}, {"since", time_query()}},
       .summary = "The workspace's events (kept 30 days), newest first"};
   t["events.get"] = {.data = schema_ref("Event"), .summary = "One event"};
+  t["events.stream"] = {
+      .data = {{"type", "string"},
+               {"description", "Server-Sent Events: `id:` the event id, `event:` its type, `data:` the event JSON."}},
+      .raw = true,
+      .content_type = "text/event-stream",
+      .query = {{"types", str("Comma-separated event types (contact.created) or prefixes (deal.*).")}},
+      .summary = "The workspace's events as they commit (Last-Event-ID resumes)"};
   t["event_types.list"] = {.data = array(schema_ref("EventType")),
                            .summary = "Every event type, with the schema of its data"};
+
+  // webhooks (api.md §8.3)
+  {
+    Json types = array(str("An event type (contact.created), a prefix (deal.*) or *."));
+    types["minItems"] = 1;
+    Json name = {{"type", "string"}, {"minLength", 1}, {"maxLength", 200}};
+    Json url = {{"type", "string"}, {"format", "uri"}, {"description", "An http or https URL."}};
+    Json attempts = {{"type", "integer"}, {"minimum", 1}, {"maximum", 10}, {"default", 5}};
+    Json metadata = {{"type", {"object", "null"}}};
+    std::vector<std::string> bad_input{"validation_failed"};
+    t["webhooks.list"] = {
+        .data = schema_ref("WebhookEndpoint"), .list = true, .summary = "The workspace's webhook endpoints"};
+    t["webhooks.create"] = {.status = 201,
+                            .data = schema_ref("WebhookEndpointWithSecret"),
+                            .request = input({{"name", name},
+                                              {"url", url},
+                                              {"event_types", types},
+                                              {"max_attempts", attempts},
+                                              {"metadata", metadata},
+                                              {"idempotency_key", idempotency_key()}},
+                                             {"name", "url", "event_types"}),
+                            .errors = bad_input,
+                            .summary = "Create a webhook endpoint (its signing secret is shown once)"};
+    t["webhooks.get"] = {.data = schema_ref("WebhookEndpoint"), .summary = "One webhook endpoint"};
+    t["webhooks.update"] = {
+        .data = schema_ref("WebhookEndpoint"),
+        .request = input(
+            {{"name", name}, {"url", url}, {"event_types", types}, {"max_attempts", attempts}, {"metadata", metadata}},
+            {}),
+        .errors = bad_input,
+        .summary = "Change a webhook endpoint (a JSON merge patch)"};
+    t["webhooks.delete"] = {.status = 204, .summary = "Delete a webhook endpoint and its deliveries"};
+    t["webhooks.rotate_secret"] = {
+        .status = 201,
+        .data = schema_ref("WebhookEndpointWithSecret"),
+        .request = input({{"idempotency_key", idempotency_key()}}, {}),
+        .summary = "A new signing secret (shown once); the old one keeps signing for 24 hours"};
+    t["webhooks.pause"] = {.data = schema_ref("WebhookEndpoint"), .summary = "Stop delivering to the endpoint"};
+    t["webhooks.resume"] = {.data = schema_ref("WebhookEndpoint"),
+                            .summary = "Deliver to the endpoint again (also re-enables a disabled one)"};
+    t["webhooks.test"] = {.status = 202,
+                          .data = schema_ref("WebhookDelivery"),
+                          .summary = "Send a webhook.test event to this endpoint only"};
+    t["webhooks.deliveries.list"] = {
+        .data = schema_ref("WebhookDelivery"),
+        .list = true,
+        .query = {{"status", enumeration({"pending", "retrying", "succeeded", "failed"})}, {"event_id", id("evt")}},
+        .summary = "The endpoint's deliveries, newest first"};
+    t["webhook_deliveries.get"] = {.data = schema_ref("WebhookDelivery"), .summary = "One delivery, every attempt"};
+    t["webhook_sources.list"] = {
+        .data = schema_ref("WebhookSource"), .list = true, .summary = "The workspace's inbound webhook sources"};
+    t["webhook_sources.create"] = {
+        .status = 201,
+        .data = schema_ref("WebhookSourceWithSecret"),
+        .request =
+            input({{"name", name},
+                   {"kind", enumeration({"slab5", "standard"})},
+                   {"activity_type", {{"type", "string"}, {"pattern", "^[a-z_]{1,40}$"}, {"default", "webhook"}}},
+                   {"idempotency_key", idempotency_key()}},
+                  {"name", "kind"}),
+        .errors = bad_input,
+        .summary = "Create an inbound webhook source (its signing secret is shown once)"};
+    t["webhook_sources.get"] = {.data = schema_ref("WebhookSource"), .summary = "One inbound webhook source"};
+    t["webhook_sources.delete"] = {.status = 204, .summary = "Delete an inbound webhook source"};
+    t["webhooks.inbound"] = {
+        .data = object(
+            {{"received", boolean()}, {"duplicate", boolean()}, {"activity_id", id("act")}, {"event_id", id("evt")}},
+            {"received", "duplicate"}),
+        .request = {{"description", "Any body (at most 1 MiB, any content type), signed with the source's secret."}},
+        .request_content_type = "*/*",
+        .errors = {"webhook_signature_invalid"},
+        .summary = "Receive a signed message for an inbound source (no bearer token: the signature is checked)"};
+    t["webhook_deliveries.retry"] = {
+        .status = 202, .data = schema_ref("WebhookDelivery"), .summary = "Send the delivery again now"};
+  }
 
   t["dev.mail.list"] = {.data = array(schema_ref("DevMail")),
                         .query = {{"to", str("Only mail to this address.")}},
@@ -475,6 +557,60 @@ Json control_components() {
                       {"id", "type", "created_at", "workspace_id", "data", "request_id"});
   s["EventType"] = object({{"type", str()}, {"description", str()}, {"data_schema", {{"type", "object"}}}},
                           {"type", "description", "data_schema"});
+  {
+    Json props{{"id", id("whk")},
+               {"workspace_id", id("wrk")},
+               {"name", str()},
+               {"url", str()},
+               {"event_types", array(str())},
+               {"status", enumeration({"active", "paused", "disabled"})},
+               {"max_attempts", integer(1)},
+               {"metadata", {{"type", {"object", "null"}}}},
+               {"previous_secret_expires_at", nullable_time()},
+               {"disabled_at", nullable_time()},
+               {"created_at", time()},
+               {"updated_at", time()}};
+    std::vector<std::string> required{"id",           "workspace_id", "name",
+                                      "url",          "event_types",  "status",
+                                      "max_attempts", "metadata",     "previous_secret_expires_at",
+                                      "disabled_at",  "created_at",   "updated_at"};
+    s["WebhookEndpoint"] = object(props, required);
+    Json src_props{{"id", id("src")},        {"workspace_id", id("wrk")},
+                   {"name", str()},          {"kind", enumeration({"slab5", "standard"})},
+                   {"activity_type", str()}, {"inbound_url", str()},
+                   {"created_at", time()},   {"updated_at", time()}};
+    std::vector<std::string> src_required{"id",          "workspace_id", "name",      "kind", "activity_type",
+                                          "inbound_url", "created_at",   "updated_at"};
+    s["WebhookSource"] = object(src_props, src_required);
+    src_props["signing_secret"] = str("whsec_<base64 of 32 bytes>: shown only here.");
+    src_required.push_back("signing_secret");
+    s["WebhookSourceWithSecret"] = object(src_props, src_required);
+    props["signing_secret"] = str("whsec_<base64 of 32 bytes>: shown only here.");
+    required.push_back("signing_secret");
+    s["WebhookEndpointWithSecret"] = object(props, required);
+    Json attempt = object({{"at", time()},
+                           {"status_code", {{"type", {"integer", "null"}}}},
+                           {"duration_ms", integer()},
+                           {"error", nullable_str()}},
+                          {"at", "status_code", "duration_ms", "error"});
+    s["WebhookDelivery"] = object(
+        {{"id", id("dlv")},
+         {"event_id", id("evt")},
+         {"endpoint_id", id("whk")},
+         {"workspace_id", id("wrk")},
+         {"status", enumeration({"pending", "retrying", "succeeded", "failed"})},
+         {"attempt_count", integer()},
+         {"max_attempts", integer(1)},
+         {"next_attempt_at", nullable_time()},
+         {"last_status_code", {{"type", {"integer", "null"}}}},
+         {"last_error", nullable_str()},
+         {"last_response_body", nullable_str()},
+         {"attempts", array(attempt)},
+         {"created_at", time()},
+         {"updated_at", time()}},
+        {"id", "event_id", "endpoint_id", "workspace_id", "status", "attempt_count", "max_attempts", "next_attempt_at",
+         "last_status_code", "last_error", "last_response_body", "attempts", "created_at", "updated_at"});
+  }
   s["DevMail"] = object({{"id", str()},
                          {"to", str()},
                          {"subject", str()},

@@ -86,6 +86,7 @@ std::string tag_of(const RouteEntry& r) {
   if (head == "audit_events") return "audit";
   if (head == "usage" || head == "usage_events") return "usage";
   if (head == "events" || head == "event_types") return "events";
+  if (head == "webhooks" || head == "webhook_deliveries") return "webhooks";
   return head;
 }
 
@@ -457,6 +458,7 @@ Json openapi_document(const OpenApiOptions& o) {
       {"audit", "The append-only audit log (api.md §6)."},
       {"usage", "Usage metering (api.md §7)."},
       {"events", "The workspace's event log and event types (api.md §8.3)."},
+      {"webhooks", "Webhook endpoints, their signed deliveries and retries (api.md §8.3)."},
       {"development", "Development routes (api.md §9): absent with --no-dev-routes."}};
   Json tag_list = Json::array();
   for (const auto& t : tags) {

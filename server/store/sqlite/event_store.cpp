@@ -62,6 +62,22 @@ slab5::Result<std::optional<Json>> SqliteEventStore::get(const std::string& work
   return std::optional<Json>{row(q)};
 }
 
+slab5::Result<std::vector<Json>> SqliteEventStore::after(const std::string& workspace_id, const std::string& after_id,
+                                                         int limit) {
+  auto q = db_.query(
+      std::string("SELECT ") + kColumns + " FROM events WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
+      workspace_id, after_id, std::int64_t(limit));
+  std::vector<Json> out;
+  while (q.next()) out.push_back(row(q));
+  return out;
+}
+
+slab5::Result<std::string> SqliteEventStore::newest_id(const std::string& workspace_id) {
+  auto q = db_.query("SELECT id FROM events WHERE workspace_id = ? ORDER BY id DESC LIMIT 1", workspace_id);
+  if (!q.next()) return std::string();
+  return q.text(0);
+}
+
 slab5::Status SqliteEventStore::append(const NewEvent& e) {
   std::optional<std::string> previous;
   if (e.previous) previous = e.previous->dump();

@@ -225,6 +225,60 @@ CREATE TABLE events (
 CREATE INDEX events_by_workspace ON events(workspace_id, id);
 CREATE INDEX events_by_type ON events(workspace_id, type, id);
 )SQL",
+    // 5: webhook endpoints and their deliveries (api.md §8.3). A delivery row is written in
+    // the transaction of its event (the durable outbox); the worker reads the due ones by
+    // (status, next_attempt_at). Secrets are sealed under the KEK, never kept in clear.
+    R"SQL(
+CREATE TABLE webhook_endpoints (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  url TEXT NOT NULL,
+  event_types TEXT NOT NULL,
+  status TEXT NOT NULL,
+  max_attempts INTEGER NOT NULL,
+  metadata TEXT,
+  secret_sealed TEXT NOT NULL,
+  previous_secret_sealed TEXT,
+  previous_secret_expires_at INTEGER,
+  failed_deliveries_in_row INTEGER NOT NULL DEFAULT 0,
+  disabled_at TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE INDEX webhook_endpoints_by_workspace ON webhook_endpoints(workspace_id, status, id);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempt_count INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  last_status_code INTEGER,
+  last_error TEXT,
+  last_response_body TEXT,
+  attempts TEXT NOT NULL DEFAULT '[]',
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status IN ('pending', 'retrying');
+CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, id);
+CREATE TABLE webhook_sources (
+  id TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  activity_type TEXT NOT NULL,
+  secret_sealed TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL);
+CREATE INDEX webhook_sources_by_workspace ON webhook_sources(workspace_id, id);
+CREATE TABLE inbound_messages (
+  source_id TEXT NOT NULL REFERENCES webhook_sources(id) ON DELETE CASCADE,
+  message_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (source_id, message_id));
+)SQL",
 };
 
 }  // namespace

@@ -1,0 +1,25 @@
+// GET /v1/events/stream (api.md §8.3): the workspace's events as Server-Sent Events, as they
+// commit. The body is pulled by the connection one piece at a time (http/message.hpp's
+// BodySource): each piece is the events committed since the last one, or a heartbeat comment
+// every 15 s; a reader that stops reading is disconnected by the write deadline.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace slab5d {
+
+class App;
+
+// Ends the streams of the App of this generation (and older ones): they send nothing more
+// and touch neither the App nor their connection again. App::shutdown calls it.
+void stop_event_streams(std::uint64_t app_generation);
+
+// Events of `workspace_id` after `after_id`, of the given type patterns (empty: every type).
+std::shared_ptr<BodySource> make_event_stream(App& app, std::string workspace_id, std::vector<std::string> types,
+                                              std::string after_id);
+
+}  // namespace slab5d

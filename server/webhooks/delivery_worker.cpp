@@ -1,0 +1,269 @@
+#include "webhooks/delivery_worker.hpp"
+
+#include <chrono>
+
+#include "domain/kek.hpp"
+#include "domain/webhooks.hpp"
+#include "logger.hpp"
+#include "slab5/encoding.hpp"
+#include "slab5/http_client.hpp"
+#include "slab5/ids.hpp"
+#include "slab5/time.hpp"
+#include "slab5/webhook_signature.hpp"
+#include "store/sqlite/event_store.hpp"
+#include "store/sqlite/usage_store.hpp"
+#include "store/sqlite/webhook_store.hpp"
+#include "webhooks/address_policy.hpp"
+#include "webhooks/signal.hpp"
+
+namespace slab5d {
+
+using slab5::Json;
+
+namespace {
+
+constexpr std::string_view kSealPurpose = "webhook-signing-secret";
+constexpr std::size_t kKeptResponseBytes = 1024;
+
+struct AttemptResult {
+  std::optional<int> status_code;
+  std::optional<std::string> error;
+  std::string body;
+  std::int64_t duration_ms = 0;
+  bool ok() const { return !error && status_code && *status_code >= 200 && *status_code < 300; }
+};
+
+// The signing keys of an endpoint now: its secret, and during a rotation's overlap the one before.
+std::vector<std::string> signing_keys(const WebhookEndpoint& e, const std::string& kek, slab5::Millis now) {
+  std::vector<std::string> keys;
+  auto add = [&](const std::string& sealed) {
+    if (auto secret = open_with_kek(kek, kSealPurpose, e.id, sealed))
+      if (auto key = slab5::webhook_secret_key(*secret)) keys.push_back(std::move(*key));
+  };
+  add(e.secret_sealed);
+  if (e.previous_secret_sealed && e.previous_secret_expires_at && *e.previous_secret_expires_at > now)
+    add(*e.previous_secret_sealed);
+  return keys;
+}
+
+AttemptResult send(slab5::HttpClient& http, const WebhookEndpoint& e, const WebhookDelivery& d,
+                   const std::string& event_type, const std::string& body, const std::vector<std::string>& keys,
+                   const DeliveryWorkerOptions& opts, const std::atomic<bool>& stop) {
+  AttemptResult r;
+  auto started = std::chrono::steady_clock::now();
+  auto finish = [&] {
+    r.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    return r;
+  };
+  if (keys.empty()) {
+    r.error = "the endpoint's signing secret cannot be opened with this server's key";
+    return finish();
+  }
+  slab5::HttpRequest req;
+  req.method = "POST";
+  req.url = e.url;
+  req.body = body;
+  req.timeout_ms = opts.timeout_ms;
+  req.max_body = kKeptResponseBytes;
+  req.cancelled = [&stop] { return stop.load(); };
+  if (opts.deny_private) {
+    auto origin = slab5::url_origin(e.url);
+    if (!origin) {
+      r.error = "the endpoint's URL is not an http(s) URL";
+      return finish();
+    }
+    auto pinned = resolve_public(origin->host, origin->port);
+    if (!pinned) {
+      r.error = pinned.error().effective_message();
+      return finish();
+    }
+    req.resolve = std::move(*pinned);
+  }
+  std::int64_t t = slab5::now_millis() / 1000;
+  req.headers = {{"Content-Type", "application/json"},
+                 {"User-Agent", "Slab5-Webhooks/1.0"},
+                 {"x-slab5-signature", slab5::slab5_signature_header(t, body, keys)},
+                 {"x-slab5-delivery-id", d.id},
+                 {"x-slab5-event-id", d.event_id},
+                 {"x-slab5-event-type", event_type},
+                 {"webhook-id", d.event_id},
+                 {"webhook-timestamp", std::to_string(t)},
+                 {"webhook-signature", slab5::standard_signature_header(d.event_id, t, body, keys)}};
+  auto resp = http.perform(req);
+  if (!resp) {
+    r.error = resp.error().timeout ? "timed out after " + std::to_string(opts.timeout_ms / 1000) + " s"
+                                   : resp.error().message;
+    return finish();
+  }
+  r.status_code = int(resp->status);
+  r.body = std::move(resp->body);
+  if (!slab5::is_valid_utf8(r.body)) r.body = "(" + std::to_string(r.body.size()) + " bytes, not UTF-8)";
+  if (!r.ok()) r.error = "the endpoint answered " + std::to_string(resp->status);
+  return finish();
+}
+
+// Records one attempt: the delivery's new state, the endpoint's run of failed deliveries (20
+// in a row disable it), and the `webhook_delivery` usage event, in one transaction.
+void record_attempt(Db& db, const std::string& delivery_id, const AttemptResult& r, slab5::Millis started_at) {
+  Tx tx(db);
+  SqliteWebhookStore store(db);
+  auto found = store.delivery_by_id(delivery_id);
+  if (!found || !*found) return;  // deleted with its endpoint meanwhile
+  WebhookDelivery d = std::move(**found);
+  auto now = slab5::now_millis();
+  std::string now_text = slab5::format_rfc3339(now);
+  d.attempt_count += 1;
+  Json attempt = {{"at", slab5::format_rfc3339(started_at)},
+                  {"status_code", r.status_code ? Json(*r.status_code) : Json(nullptr)},
+                  {"duration_ms", r.duration_ms},
+                  {"error", r.error ? Json(*r.error) : Json(nullptr)}};
+  d.attempts.push_back(std::move(attempt));
+  d.last_status_code = r.status_code;
+  d.last_error = r.error;
+  d.last_response_body = r.status_code ? std::optional<std::string>(r.body) : std::nullopt;
+  d.updated_at = now_text;
+  bool finished_failed = false;
+  if (r.ok()) {
+    d.status = "succeeded";
+    d.next_attempt_at.reset();
+  } else if (d.attempt_count >= d.max_attempts) {
+    d.status = "failed";
+    d.next_attempt_at.reset();
+    finished_failed = true;
+  } else {
+    d.status = "retrying";
+    d.next_attempt_at = now + retry_delay_ms(d.attempt_count);
+  }
+  if (auto s = store.update_delivery(d); !s) return;
+  if (auto e = store.endpoint_by_id(d.endpoint_id); e && *e) {
+    WebhookEndpoint ep = std::move(**e);
+    bool changed = false;
+    if (r.ok() && ep.failed_deliveries_in_row != 0) {
+      ep.failed_deliveries_in_row = 0;
+      changed = true;
+    } else if (finished_failed) {
+      ep.failed_deliveries_in_row += 1;
+      if (ep.failed_deliveries_in_row >= kDisableAfterFailedDeliveries && ep.status == "active") {
+        ep.status = "disabled";
+        ep.disabled_at = now_text;
+        logger().log(LogLevel::Warn, "webhook endpoint disabled after failed deliveries",
+                     {{"endpoint_id", ep.id}, {"failed_deliveries", std::to_string(ep.failed_deliveries_in_row)}});
+      }
+      changed = true;
+    }
+    if (changed) {
+      ep.updated_at = now_text;
+      (void)store.update_endpoint(ep);
+    }
+  }
+  std::string use_id = slab5::new_id("use"), route = "POST " + d.endpoint_id;
+  UsageEvent ev{.id = use_id,
+                .workspace_id = d.workspace_id,
+                .credential_type = "system",
+                .credential_id = "",
+                .route = route,
+                .status = r.status_code.value_or(0),
+                .kind = "webhook_delivery",
+                .request_id = d.id,
+                .created_at = now_text};
+  (void)SqliteUsageStore(db).append({&ev, 1});
+  tx.commit();
+}
+
+}  // namespace
+
+DeliveryWorker::DeliveryWorker(DeliveryWorkerOptions opts) : opts_(std::move(opts)) {
+  for (int i = 0; i < opts_.senders; ++i) senders_.emplace_back([this] { sender_loop(); });
+  dispatcher_ = std::thread([this] { dispatch_loop(); });
+}
+
+DeliveryWorker::~DeliveryWorker() { stop(); }
+
+void DeliveryWorker::stop() {
+  if (stop_.exchange(true)) return;
+  delivery_signal().notify();
+  work_cv_.notify_all();
+  if (dispatcher_.joinable()) dispatcher_.join();
+  for (auto& t : senders_)
+    if (t.joinable()) t.join();
+}
+
+void DeliveryWorker::dispatch_loop() {
+  std::unique_ptr<Db> db;
+  std::uint64_t seen = delivery_signal().current();
+  while (!stop_) {
+    try {
+      if (!db) db = opts_.open_db();
+      auto due = SqliteWebhookStore(*db).due_deliveries(slab5::now_millis(), 500);
+      if (due) {
+        std::lock_guard lock(mu_);
+        for (auto& d : *due) {
+          if (busy_endpoints_.count(d.endpoint_id)) continue;  // one at a time per endpoint, oldest first
+          busy_endpoints_.insert(d.endpoint_id);
+          queue_.push_back(std::move(d));
+        }
+      }
+      work_cv_.notify_all();
+    } catch (const std::exception& e) {
+      logger().log(LogLevel::Error, "webhook dispatcher", {{"error", e.what()}});
+      db.reset();
+    }
+    // Woken by new deliveries and finished attempts; otherwise look again soon, so a moved
+    // test clock (api.md §9.1) or a retry falling due is noticed within 200 ms.
+    delivery_signal().wait(seen, std::chrono::milliseconds(200));
+  }
+}
+
+void DeliveryWorker::sender_loop() {
+  std::unique_ptr<Db> db;
+  slab5::HttpClient http;
+  while (true) {
+    DueDelivery job;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    bool failed = false;
+    try {
+      if (!db) db = opts_.open_db();
+      SqliteWebhookStore store(*db);
+      auto d = store.delivery_by_id(job.id);
+      auto e = store.endpoint_by_id(job.endpoint_id);
+      if (d && *d && e && *e && ((*d)->status == "pending" || (*d)->status == "retrying") && (*e)->status == "active") {
+        auto ev = SqliteEventStore(*db).get((*d)->workspace_id, (*d)->event_id, "");
+        if (ev && *ev) {
+          std::string type = (**ev)["type"].get<std::string>();
+          std::string body = (**ev).dump();
+          auto started = slab5::now_millis();
+          auto result = send(http, **e, **d, type, body, signing_keys(**e, opts_.kek, started), opts_, stop_);
+          if (!stop_) record_attempt(*db, job.id, result, started);
+        } else if (ev) {
+          // The event is past its retention: nothing left to send.
+          WebhookDelivery gone = std::move(**d);
+          gone.status = "failed";
+          gone.next_attempt_at.reset();
+          gone.last_error = "the event is no longer kept";
+          gone.updated_at = slab5::format_rfc3339(slab5::now_millis());
+          (void)store.update_delivery(gone);
+        }
+      }
+    } catch (const std::exception& ex) {
+      logger().log(LogLevel::Error, "webhook delivery", {{"delivery_id", job.id}, {"error", ex.what()}});
+      db.reset();
+      failed = true;
+    }
+    {
+      std::lock_guard lock(mu_);
+      busy_endpoints_.erase(job.endpoint_id);
+    }
+    // After a failure the dispatcher finds the delivery again on its own next look (200 ms),
+    // rather than at once: a database that keeps failing is not hammered.
+    if (!failed) delivery_signal().notify();
+  }
+}
+
+}  // namespace slab5d

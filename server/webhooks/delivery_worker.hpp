@@ -1,0 +1,54 @@
+// The webhook delivery worker (api.md §8.3): threads of its own, never the I/O threads. A
+// dispatcher reads the due deliveries from the outbox (webhook_deliveries) and hands each to
+// a sender, at most one per endpoint at a time and oldest first, so deliveries to one
+// endpoint keep their order while a slow endpoint occupies one sender and delays no other.
+// Every attempt is recorded with its outcome before the next; a crash between sending and
+// recording sends again after the restart (at-least-once).
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/sqlite/db.hpp"
+#include "store/webhook_store.hpp"
+
+namespace slab5d {
+
+struct DeliveryWorkerOptions {
+  std::function<std::unique_ptr<Db>()> open_db;
+  std::string kek;
+  bool deny_private = false;
+  int senders = 8;
+  long timeout_ms = 10000;
+};
+
+class DeliveryWorker {
+ public:
+  explicit DeliveryWorker(DeliveryWorkerOptions opts);
+  ~DeliveryWorker();
+  DeliveryWorker(const DeliveryWorker&) = delete;
+  DeliveryWorker& operator=(const DeliveryWorker&) = delete;
+  // Stops taking work, aborts transfers in progress (they stay pending) and joins.
+  void stop();
+
+ private:
+  void dispatch_loop();
+  void sender_loop();
+  DeliveryWorkerOptions opts_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::deque<DueDelivery> queue_;
+  std::set<std::string> busy_endpoints_;  // queued or being sent
+  std::atomic<bool> stop_{false};
+  std::thread dispatcher_;
+  std::vector<std::thread> senders_;
+};
+
+}  // namespace slab5d

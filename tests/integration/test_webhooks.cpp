@@ -1,0 +1,447 @@
+// Webhook endpoints and deliveries (api.md §8.3): endpoints with a secret shown once, the
+// durable outbox, the delivery worker (signatures, retries, order, concurrency, disabling,
+// restarts) and the delivery routes. Receivers are loopback servers in this process.
+#include <doctest/doctest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "checks.hpp"
+#include "harness.hpp"
+#include "slab5/crypto.hpp"
+#include "slab5/encoding.hpp"
+#include "webhook_receiver.hpp"
+#include "workspace_fixtures.hpp"
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+Json make_endpoint(const Server& s, const std::string& url, Json types = Json::array({"*"}), Json extra = {}) {
+  Json body = {{"name", "hook"}, {"url", url}, {"event_types", std::move(types)}};
+  if (extra.is_object())
+    for (auto& [k, v] : extra.items()) body[k] = v;
+  auto r = api("POST", s.api_url + "/webhooks", s.token, body);
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.json["data"];
+}
+
+std::string contact(const Server& s, const std::string& name) {
+  auto r = api("POST", s.api_url + "/contacts", s.token, {{"name", name}});
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return r.json["data"]["id"];
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string key_of(const std::string& secret) { return *slab5::base64_decode(secret.substr(6)); }
+
+// Polls GET until `done(data)` holds or 20 s pass.
+Json poll(const Server& s, const std::string& path, const std::function<bool(const Json&)>& done,
+          const std::string& token = "") {
+  Json last;
+  for (int i = 0; i < 200; ++i) {
+    auto r = api("GET", s.api_url + path, token.empty() ? s.token : token);
+    last = r.json["data"];
+    if (r.status == 200 && done(last)) return last;
+    std::this_thread::sleep_for(100ms);
+  }
+  return last;
+}
+
+}  // namespace
+
+TEST_CASE("an endpoint's signing secret is shown once at creation and never stored in clear") {
+  Server s;
+  auto e = make_endpoint(s, "http://127.0.0.1:9/hook", {"contact.created", "deal.*"});
+  std::string secret = e["signing_secret"];
+  CHECK(secret.rfind("whsec_", 0) == 0);
+  REQUIRE(slab5::base64_decode(secret.substr(6)));
+  CHECK(slab5::base64_decode(secret.substr(6))->size() == 32);
+  CHECK(e["status"] == "active");
+  CHECK(e["max_attempts"] == 5);
+  auto got = api("GET", s.api_url + "/webhooks/" + e["id"].get<std::string>(), s.token);
+  REQUIRE(got.status == 200);
+  CHECK_FALSE(got.json["data"].contains("signing_secret"));
+  CHECK(got.body.find(secret) == std::string::npos);
+  auto list = api("GET", s.api_url + "/webhooks", s.token);
+  REQUIRE(list.status == 200);
+  REQUIRE(list.json["data"].size() == 1);
+  CHECK(list.body.find(secret) == std::string::npos);
+  auto audit = api("GET", s.api_url + "/workspace/audit-events?action=webhook.*", s.token);
+  CHECK(audit.body.find(secret.substr(6)) == std::string::npos);
+  std::string key_b64 = secret.substr(6);
+  for (auto suffix : {"", "-wal"}) CHECK(file_bytes(s.db_path + suffix).find(key_b64) == std::string::npos);
+}
+
+TEST_CASE("a bad endpoint names every bad field; a missing one is required") {
+  Server s;
+  auto r = api("POST", s.api_url + "/webhooks", s.token,
+               {{"url", "ftp://example.com/x"}, {"event_types", Json::array()}, {"max_attempts", 11}});
+  check_error(r, 422, "validation_failed");
+  std::set<std::string> fields;
+  for (const auto& f : r.json["error"]["field_errors"]) fields.insert(f["field"]);
+  CHECK(fields == std::set<std::string>{"name", "url", "event_types", "max_attempts"});
+  check_error(api("POST", s.api_url + "/webhooks", s.token,
+                  {{"name", "x"}, {"url", "http://127.0.0.1/"}, {"event_types", {"Contact Created"}}}),
+              422, "validation_failed");
+  check_error(api("GET", s.api_url + "/webhooks/whk_nope", s.token), 404, "resource_not_found");
+}
+
+TEST_CASE("with --webhook-deny-private a loopback or private URL is refused") {
+  Server s({.args = {"--webhook-deny-private"}});
+  for (std::string url : {"http://127.0.0.1:8080/x", "http://localhost/x", "http://10.1.2.3/x", "http://[::1]/x",
+                          "http://192.168.0.10/x", "http://169.254.169.254/latest"}) {
+    auto r = api("POST", s.api_url + "/webhooks", s.token, {{"name", "x"}, {"url", url}, {"event_types", {"*"}}});
+    check_error(r, 422, "validation_failed");
+    CHECK(r.json["error"]["field_errors"][0]["field"] == "url");
+  }
+  auto ok = api("POST", s.api_url + "/webhooks", s.token,
+                {{"name", "x"}, {"url", "https://hooks.example.com/x"}, {"event_types", {"*"}}});
+  CHECK(ok.status == 201);
+}
+
+TEST_CASE("endpoints need integrations scopes and the integrations module") {
+  Server s;
+  auto reader = fixtures::make_key(s, {"integrations:read"});
+  CHECK(api("GET", s.api_url + "/webhooks", reader).status == 200);
+  check_error(api("POST", s.api_url + "/webhooks", reader,
+                  {{"name", "x"}, {"url", "http://127.0.0.1:9/"}, {"event_types", {"*"}}}),
+              403, "missing_required_scope");
+  REQUIRE(api("DELETE", s.api_url + "/workspace/modules/integrations", s.token).status == 200);
+  check_error(api("GET", s.api_url + "/webhooks", s.token), 403, "module_not_enabled");
+}
+
+TEST_CASE("update, pause, resume and delete an endpoint") {
+  Server s;
+  auto e = make_endpoint(s, "http://127.0.0.1:9/a");
+  std::string path = s.api_url + "/webhooks/" + e["id"].get<std::string>();
+  auto u =
+      api("PATCH", path, s.token, {{"url", "http://127.0.0.1:9/b"}, {"max_attempts", 2}, {"metadata", {{"k", 1}}}});
+  REQUIRE_MESSAGE(u.status == 200, u.body);
+  CHECK(u.json["data"]["url"] == "http://127.0.0.1:9/b");
+  CHECK(u.json["data"]["max_attempts"] == 2);
+  CHECK(u.json["data"]["metadata"] == Json{{"k", 1}});
+  check_error(api("PATCH", path, s.token, {{"url", "not a url"}}), 422, "validation_failed");
+  CHECK(api("POST", path + "/pause", s.token).json["data"]["status"] == "paused");
+  CHECK(api("POST", path + "/resume", s.token).json["data"]["status"] == "active");
+  CHECK(api("DELETE", path, s.token).status == 204);
+  check_error(api("GET", path, s.token), 404, "resource_not_found");
+}
+
+TEST_CASE("a write is delivered with both signature schemes and the headers of api.md 8.3") {
+  Server s;
+  Receiver rx;
+  auto e = make_endpoint(s, rx.url(), {"contact.*"});
+  std::string key = key_of(e["signing_secret"]);
+  auto id = contact(s, "Jane");
+  REQUIRE(rx.wait_for(1) == 1);
+  auto got = rx.received()[0];
+  CHECK(got.request_line == "POST /hook HTTP/1.1");
+  CHECK(got.header("content-type") == "application/json");
+  CHECK(got.header("user-agent") == "Slab5-Webhooks/1.0");
+  auto event = Json::parse(got.body);
+  CHECK(event["type"] == "contact.created");
+  CHECK(event["data"]["id"] == id);
+  CHECK(event["workspace_id"] == s.workspace_id);
+  CHECK(got.header("x-slab5-event-id") == event["id"]);
+  CHECK(got.header("x-slab5-event-type") == "contact.created");
+  CHECK(got.header("x-slab5-delivery-id").rfind("dlv_", 0) == 0);
+  CHECK(got.header("webhook-id") == event["id"]);
+  std::string t = got.header("webhook-timestamp");
+  CHECK(std::abs(std::stoll(t) - std::time(nullptr)) < 60);
+  CHECK(got.header("x-slab5-signature") ==
+        "t=" + t + ",v1=" + slab5::hex_encode(slab5::hmac_sha256(key, t + "." + got.body)));
+  CHECK(got.header("webhook-signature") ==
+        "v1," +
+            slab5::base64_encode(slab5::hmac_sha256(key, event["id"].get<std::string>() + "." + t + "." + got.body)));
+  // The event delivered is the event the log keeps.
+  auto logged = api("GET", s.api_url + "/events/" + event["id"].get<std::string>(), s.token);
+  CHECK(logged.json["data"] == event);
+  // And the delivery records its attempt.
+  auto d = poll(s, "/webhook-deliveries/" + got.header("x-slab5-delivery-id"),
+                [](const Json& d) { return d["status"] == "succeeded"; });
+  CHECK(d["status"] == "succeeded");
+  CHECK(d["attempt_count"] == 1);
+  CHECK(d["last_status_code"] == 200);
+  CHECK(d["last_response_body"] == "{\"ok\":true}");
+  REQUIRE(d["attempts"].size() == 1);
+  CHECK(d["attempts"][0]["status_code"] == 200);
+  auto usage = api("GET", s.api_url + "/workspace/usage-events?kind=webhook_delivery", s.token);
+  REQUIRE(usage.status == 200);
+  CHECK(usage.json["data"].size() == 1);
+}
+
+TEST_CASE("only the event types an endpoint subscribed to are delivered to it") {
+  Server s;
+  Receiver deals, exact;
+  make_endpoint(s, deals.url(), {"deal.*"});
+  make_endpoint(s, exact.url(), {"company.created"});
+  contact(s, "Nobody wants me");
+  REQUIRE(api("POST", s.api_url + "/companies", s.token, {{"name", "Acme"}}).status == 201);
+  REQUIRE(api("POST", s.api_url + "/deals", s.token, {{"name", "Big"}}).status == 201);
+  REQUIRE(exact.wait_for(1) == 1);
+  REQUIRE(deals.wait_for(1) == 1);
+  std::this_thread::sleep_for(500ms);
+  REQUIRE(exact.received().size() == 1);
+  CHECK(Json::parse(exact.received()[0].body)["type"] == "company.created");
+  REQUIRE(deals.received().size() == 1);
+  CHECK(Json::parse(deals.received()[0].body)["type"] == "deal.created");
+}
+
+TEST_CASE("a refused write enqueues no delivery") {
+  Server s;
+  Receiver rx;
+  auto e = make_endpoint(s, rx.url());
+  REQUIRE(api("POST", s.api_url + "/contacts", s.token, {{"email", "bad"}}).status == 422);
+  std::this_thread::sleep_for(500ms);
+  CHECK(rx.received().empty());
+  auto list = api("GET", s.api_url + "/webhooks/" + e["id"].get<std::string>() + "/deliveries", s.token);
+  REQUIRE(list.status == 200);
+  CHECK(list.json["data"].empty());
+}
+
+TEST_CASE("a receiver that fails is retried with backoff until max_attempts, then the delivery failed") {
+  Server s;
+  Receiver rx([](const Received&, int n) {
+    ReceiverAnswer a;
+    if (n == 0) a.status = 500;
+    if (n == 1) a.hang_up = true;
+    if (n == 2) a.status = 302, a.headers = {{"Location", "http://127.0.0.1:9/elsewhere"}};
+    return a;
+  });
+  auto e = make_endpoint(s, rx.url(), {"*"}, {{"max_attempts", 3}});
+  contact(s, "Retry me");
+  REQUIRE(rx.wait_for(3, 15s) == 3);
+  auto got = rx.received();
+  // 1 s, then 2 s (plus up to 10% jitter) between attempts
+  auto gap1 = std::chrono::duration_cast<std::chrono::milliseconds>(got[1].at - got[0].at).count();
+  auto gap2 = std::chrono::duration_cast<std::chrono::milliseconds>(got[2].at - got[1].at).count();
+  CHECK(gap1 >= 950);
+  CHECK(gap2 >= 1950);
+  CHECK(gap2 > gap1);
+  CHECK(got[0].header("webhook-id") == got[2].header("webhook-id"));
+  auto list = poll(s, "/webhooks/" + e["id"].get<std::string>() + "/deliveries",
+                   [](const Json& d) { return d.size() == 1 && d[0]["status"] == "failed"; });
+  REQUIRE(list.size() == 1);
+  auto d = list[0];
+  CHECK(d["status"] == "failed");
+  CHECK(d["attempt_count"] == 3);
+  REQUIRE(d["attempts"].size() == 3);
+  CHECK(d["attempts"][0]["status_code"] == 500);
+  CHECK(d["attempts"][1]["status_code"].is_null());
+  CHECK(d["attempts"][2]["status_code"] == 302);
+  CHECK(d["next_attempt_at"].is_null());
+  // A manual retry sends it once more, now.
+  auto retried = api("POST", s.api_url + "/webhook-deliveries/" + d["id"].get<std::string>() + "/retry", s.token);
+  REQUIRE_MESSAGE(retried.status == 202, retried.body);
+  REQUIRE(rx.wait_for(4, 5s) == 4);
+  auto after = poll(s, "/webhook-deliveries/" + d["id"].get<std::string>(),
+                    [](const Json& d) { return d["status"] == "succeeded"; });
+  CHECK(after["status"] == "succeeded");
+  CHECK(after["attempt_count"] == 4);
+  check_error(api("POST", s.api_url + "/webhook-deliveries/dlv_nope/retry", s.token), 404, "resource_not_found");
+}
+
+TEST_CASE("deliveries to one endpoint keep their order") {
+  Server s;
+  Receiver rx;
+  make_endpoint(s, rx.url(), {"contact.created"});
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(contact(s, "C" + std::to_string(i)));
+  REQUIRE(rx.wait_for(10) == 10);
+  auto got = rx.received();
+  for (int i = 0; i < 10; ++i) CHECK(Json::parse(got[std::size_t(i)].body)["data"]["id"] == ids[std::size_t(i)]);
+}
+
+TEST_CASE("a slow receiver does not delay deliveries to another endpoint") {
+  Server s;
+  Receiver slow([](const Received&, int) { return ReceiverAnswer{.status = 200, .delay_ms = 4000}; });
+  Receiver fast;
+  make_endpoint(s, slow.url());
+  make_endpoint(s, fast.url());
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) contact(s, "C" + std::to_string(i));
+  REQUIRE(fast.wait_for(3, 10s) == 3);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  CHECK(took < 2000);
+  CHECK(slow.received().size() == 1);  // still busy with its first
+  s.stop(9);
+}
+
+TEST_CASE("an endpoint is disabled after 20 deliveries in a row fail, and resume enables it") {
+  Server s;
+  Receiver rx([](const Received&, int) { return ReceiverAnswer{.status = 500}; });
+  auto e = make_endpoint(s, rx.url(), {"*"}, {{"max_attempts", 1}});
+  std::string path = "/webhooks/" + e["id"].get<std::string>();
+  for (int i = 0; i < 20; ++i) contact(s, "C" + std::to_string(i));
+  auto ep = poll(s, path, [](const Json& e) { return e["status"] == "disabled"; });
+  CHECK(ep["status"] == "disabled");
+  CHECK(ep["disabled_at"].is_string());
+  CHECK(rx.received().size() == 20);
+  contact(s, "not delivered while disabled");
+  std::this_thread::sleep_for(500ms);
+  CHECK(rx.received().size() == 20);
+  CHECK(api("POST", s.api_url + path + "/resume", s.token).json["data"]["status"] == "active");
+}
+
+TEST_CASE("a paused endpoint receives nothing; its test event waits for resume") {
+  Server s;
+  Receiver rx;
+  auto e = make_endpoint(s, rx.url(), {"contact.created"});
+  std::string path = s.api_url + "/webhooks/" + e["id"].get<std::string>();
+  REQUIRE(api("POST", path + "/pause", s.token).status == 200);
+  contact(s, "while paused");
+  auto t = api("POST", path + "/test", s.token);
+  REQUIRE_MESSAGE(t.status == 202, t.body);
+  CHECK(t.json["data"]["status"] == "pending");
+  std::this_thread::sleep_for(500ms);
+  CHECK(rx.received().empty());
+  REQUIRE(api("POST", path + "/resume", s.token).status == 200);
+  REQUIRE(rx.wait_for(1) == 1);
+  auto body = Json::parse(rx.received()[0].body);
+  CHECK(body["type"] == "webhook.test");  // the test event only: the contact was written while paused
+  CHECK(body["data"]["webhook_id"] == e["id"]);
+}
+
+TEST_CASE("during a rotation's overlap both secrets sign every delivery") {
+  Server s;
+  Receiver rx;
+  auto e = make_endpoint(s, rx.url(), {"contact.created"});
+  std::string old_key = key_of(e["signing_secret"]);
+  auto rot = api("POST", s.api_url + "/webhooks/" + e["id"].get<std::string>() + "/rotate-secret", s.token);
+  REQUIRE_MESSAGE(rot.status == 201, rot.body);
+  std::string new_secret = rot.json["data"]["signing_secret"];
+  CHECK(new_secret != e["signing_secret"]);
+  CHECK(rot.json["data"]["previous_secret_expires_at"].is_string());
+  std::string new_key = key_of(new_secret);
+  contact(s, "Rotated");
+  REQUIRE(rx.wait_for(1) == 1);
+  auto got = rx.received()[0];
+  std::string t = got.header("webhook-timestamp"), id = got.header("webhook-id");
+  auto hex = [&](const std::string& k) { return slab5::hex_encode(slab5::hmac_sha256(k, t + "." + got.body)); };
+  auto b64 = [&](const std::string& k) {
+    return slab5::base64_encode(slab5::hmac_sha256(k, id + "." + t + "." + got.body));
+  };
+  CHECK(got.header("x-slab5-signature") == "t=" + t + ",v1=" + hex(new_key) + ",v1=" + hex(old_key));
+  CHECK(got.header("webhook-signature") == "v1," + b64(new_key) + " v1," + b64(old_key));
+}
+
+TEST_CASE("kill -9 with deliveries pending and in flight: a restart delivers every one") {
+  TempDir dir;
+  std::string db = dir.file("slab5.db");
+  std::string token;
+  std::atomic<bool> up{false};
+  // Until `up`, the receiver holds each request a while and hangs up without an answer.
+  Receiver rx([&](const Received&, int) {
+    return up ? ReceiverAnswer{} : ReceiverAnswer{.status = 200, .delay_ms = 1500, .hang_up = true};
+  });
+  {
+    Server s({.db = db});
+    token = s.token;
+    make_endpoint(s, rx.url(), {"contact.created"});
+    for (int i = 0; i < 5; ++i) contact(s, "K" + std::to_string(i));
+    REQUIRE(rx.wait_for(1, 5s) >= 1);  // the first is in flight
+    CHECK(s.stop(9) == 128 + 9);
+  }
+  up = true;
+  Server s({.db = db});
+  auto all_done = [&] {
+    for (int i = 0; i < 100; ++i) {
+      std::set<std::string> names;
+      auto got = rx.received();
+      for (std::size_t k = 0; k < got.size(); ++k) names.insert(Json::parse(got[k].body)["data"]["name"]);
+      if (names.size() == 5) return names;
+      std::this_thread::sleep_for(100ms);
+    }
+    return std::set<std::string>{};
+  };
+  CHECK(all_done() == std::set<std::string>{"K0", "K1", "K2", "K3", "K4"});
+  auto whk = api("GET", s.api_url + "/webhooks", token).json["data"][0]["id"].get<std::string>();
+  auto list = poll(
+      s, "/webhooks/" + whk + "/deliveries?status=succeeded", [](const Json& d) { return d.size() == 5; }, token);
+  CHECK(list.size() == 5);
+}
+
+TEST_CASE("credential actions are events too, without their secrets") {
+  Server s;
+  auto k = api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "ci"}, {"scopes", {"crm:read"}}});
+  REQUIRE(k.status == 201);
+  std::string secret = k.json["data"]["secret"];
+  auto r = api("GET", s.api_url + "/events?type=api_key.created", s.token);
+  REQUIRE(r.status == 200);
+  REQUIRE(r.json["data"].size() == 1);
+  CHECK(r.json["data"][0]["data"]["id"] == k.json["data"]["id"]);
+  CHECK(r.body.find(secret) == std::string::npos);
+}
+
+namespace {
+
+const std::string kSource = SLAB5_SOURCE_DIR;
+
+std::map<std::string, std::string> node_env() {
+  std::map<std::string, std::string> env{{"PATH", std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"}};
+  if (const char* home = std::getenv("HOME")) env["HOME"] = home;
+  return env;
+}
+
+bool js_deps() {
+  auto r = run_program("/bin/bash", {kSource + "/scripts/js-deps.sh"}, node_env(), "", 600);
+  if (r.exit_code == 77) {
+    skip("node and npm are not installed: run scripts/install-deps.sh (Debian's nodejs and npm)");
+    return false;
+  }
+  REQUIRE_MESSAGE(r.exit_code == 0, "scripts/js-deps.sh failed:\n" << r.out << r.err);
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("every delivery verifies with the standardwebhooks npm package, also during a rotation") {
+  if (!js_deps()) return;
+  Server s;
+  Receiver rx;
+  auto e = make_endpoint(s, rx.url(), {"contact.*", "deal.*"});
+  std::string first = e["signing_secret"];
+  std::string id = contact(s, "Jane");
+  REQUIRE(api("PATCH", s.api_url + "/contacts/" + id, s.token, {{"title", "CTO"}}).status == 200);
+  REQUIRE(rx.wait_for(2) == 2);
+  auto rot = api("POST", s.api_url + "/webhooks/" + e["id"].get<std::string>() + "/rotate-secret", s.token);
+  REQUIRE(rot.status == 201);
+  std::string second = rot.json["data"]["signing_secret"];
+  REQUIRE(api("POST", s.api_url + "/deals", s.token, {{"name", "Big"}}).status == 201);
+  REQUIRE(rx.wait_for(3) == 3);
+  Json list = Json::array();
+  auto got = rx.received();
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    Json secrets = i < 2 ? Json{first} : Json{first, second};
+    list.push_back({{"secrets", secrets},
+                    {"headers",
+                     {{"webhook-id", got[i].header("webhook-id")},
+                      {"webhook-timestamp", got[i].header("webhook-timestamp")},
+                      {"webhook-signature", got[i].header("webhook-signature")}}},
+                    {"body", got[i].body}});
+  }
+  TempDir dir;
+  std::string file = dir.file("deliveries.json");
+  std::ofstream(file) << list.dump();
+  auto out =
+      run_program("/usr/bin/env", {"node", kSource + "/tests/js/verify-webhooks.mjs", file}, node_env(), "", 120);
+  INFO(out.out << out.err);
+  CHECK(out.exit_code == 0);
+  CHECK(out.out.find("delivery 2: verified (deal.created)") != std::string::npos);
+}
