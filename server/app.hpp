@@ -159,5 +159,6 @@ void register_invitation_routes(App& app);
 void register_resource_routes(App& app);
 void register_event_routes(App& app);
 void register_asset_routes(App& app);
+void register_mcp_routes(App& app);  // server/mcp/gateway.cpp
 
 }  // namespace slab5d

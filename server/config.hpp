@@ -35,6 +35,9 @@ struct Config {
   std::string assets_dir;                             // "" → beside the database (<db>.assets)
   std::uint64_t max_asset_bytes = 100 * 1024 * 1024;  // the largest asset byte_size
   int shutdown_grace_seconds = 10;
+  // Origins besides loopback ones that may call the MCP gateway (api.md §8.5), e.g.
+  // "https://app.example.com"; "*" allows any.
+  std::vector<std::string> mcp_allowed_origins;
   std::string email;            // init: the first owner's email
   bool password_stdin = false;  // init: read the first owner's password from stdin
 
