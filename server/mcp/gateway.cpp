@@ -13,6 +13,7 @@
 #include "app.hpp"
 #include "credential_cache.hpp"
 #include "domain/workspace_summary.hpp"
+#include "http/json_writer.hpp"
 #include "logger.hpp"
 #include "mcp/tools.hpp"
 #include "slab5/access.hpp"
@@ -106,10 +107,37 @@ Wire wire_of(const Ctx& ctx) {
   return Wire{.sse = sse && !json};
 }
 
-Reply rpc_reply(const Wire& wire, const Json& message, int status = 200) {
+std::string serialise(const Json& j) {
+  std::string out;
+  append_json(out, j);
+  return out;
+}
+
+// `text` as a JSON string literal. Records are serialised valid UTF-8, so bytes from 0x80 up
+// pass as they are; only quotes, backslashes and control characters need escapes.
+void append_string_literal(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.reserve(out.size() + text.size() + text.size() / 8 + 2);
+  out += '"';
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += "\\u00";
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+Reply rpc_reply(const Wire& wire, std::string text, int status = 200) {
   Reply r;
   r.status = status;
-  std::string text = message.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (wire.sse) {
     r.content_type = "text/event-stream";
     r.headers.emplace_back("Cache-Control", "no-cache");
@@ -132,21 +160,29 @@ constexpr int kParseError = -32700, kInvalidRequest = -32600, kMethodNotFound = 
 
 // ---- tools/call -------------------------------------------------------------------------
 
-Json text_content(std::string text) { return Json{{"type", "text"}, {"text", std::move(text)}}; }
-
-Json tool_success(Json structured, bool dry_run) {
-  Json content = Json::array({text_content(structured.dump(-1, ' ', false, Json::error_handler_t::replace))});
-  if (dry_run) content.push_back(text_content("Dry run: validated; nothing was written."));
-  return Json{{"content", std::move(content)}, {"structuredContent", std::move(structured)}, {"isError", false}};
+// A tool result, serialised: `structuredContent` and the same JSON as the first text item.
+// Written by hand because this is the gateway's hot path: the record is serialised once and
+// its text embedded as a string literal, instead of building and dumping a second tree.
+std::string tool_result(const Json& structured, bool is_error, bool dry_run) {
+  std::string json = serialise(structured);
+  std::string out;
+  out.reserve(json.size() * 2 + 128);
+  out += "{\"content\":[{\"text\":";
+  append_string_literal(out, json);
+  out += ",\"type\":\"text\"}";
+  if (dry_run) out += ",{\"text\":\"Dry run: validated; nothing was written.\",\"type\":\"text\"}";
+  out += "],\"isError\":";
+  out += is_error ? "true" : "false";
+  out += ",\"structuredContent\":";
+  out += json;
+  out += '}';
+  return out;
 }
 
 // A refusal or failed validation: a tool result (not a JSON-RPC error) whose structured
 // content is {"error": the REST error object}, so an agent reads the same code and fields.
-Json tool_refusal(const Error& e, const std::string& request_id) {
-  Json structured = slab5::error_envelope(e, request_id);
-  return Json{{"content", Json::array({text_content(structured.dump(-1, ' ', false, Json::error_handler_t::replace))})},
-              {"structuredContent", std::move(structured)},
-              {"isError", true}};
+std::string tool_refusal(const Error& e, const std::string& request_id) {
+  return tool_result(slab5::error_envelope(e, request_id), true, false);
 }
 
 Error field_error(const std::string& field, const std::string& message) {
@@ -316,8 +352,8 @@ Result<Json> run_tool(Ctx& ctx, const Tool& tool, Json args, bool& dry_run) {
 }
 
 // tools/call: the tool's module and scope by first_refusal (api.md §1's steps 3-5, exactly as
-// REST), then the call. Every refusal is a tool result.
-Json call_tool(Ctx& ctx, const Tool& tool, Json args) {
+// REST), then the call. Every refusal is a tool result. Returns the serialised result.
+std::string call_tool(Ctx& ctx, const Tool& tool, Json args) {
   slab5::Caller caller;
   caller.kind = slab5::Caller::Kind::McpClient;
   caller.authenticated = true;
@@ -339,7 +375,7 @@ Json call_tool(Ctx& ctx, const Tool& tool, Json args) {
     out = tl::unexpected(Error{"internal_error"});
   }
   if (!out) return tool_refusal(out.error(), ctx.request_id);
-  return tool_success(std::move(*out), dry_run);
+  return tool_result(*out, false, dry_run);
 }
 
 // ---- methods ----------------------------------------------------------------------------
@@ -391,46 +427,54 @@ Json initialize_result(const std::string& requested) {
                "structuredContent.error (code, message, required_scope, field_errors) as the REST API does."}};
 }
 
-// One JSON-RPC request (it has an id): its response message and HTTP status.
-std::pair<Json, int> answer(Ctx& ctx, const Json& msg) {
+// One JSON-RPC request (it has an id): its response message, serialised.
+std::string answer(Ctx& ctx, Json& msg) {
   const Json& id = msg["id"];
-  std::string method = msg["method"].get<std::string>();
-  Json params = msg.contains("params") ? msg["params"] : Json::object();
-  if (!params.is_object() && !params.is_null())
-    return {rpc_error(id, kInvalidParams, "params must be an object."), 200};
+  const std::string& method = msg["method"].get_ref<const std::string&>();
+  auto error = [&](int code, std::string message) { return serialise(rpc_error(id, code, std::move(message))); };
+  auto result = [&](Json r) { return serialise(rpc_result(id, std::move(r))); };
+  Json params = Json::object();
+  if (auto p = msg.find("params"); p != msg.end()) params = std::move(*p);
+  if (params.is_null()) params = Json::object();
+  if (!params.is_object()) return error(kInvalidParams, "params must be an object.");
   if (method == "initialize") {
     auto it = params.find("protocolVersion");
-    if (!params.is_object() || it == params.end() || !it->is_string())
-      return {rpc_error(id, kInvalidParams, "initialize needs params.protocolVersion (a string)."), 200};
-    return {rpc_result(id, initialize_result(it->get<std::string>())), 200};
+    if (it == params.end() || !it->is_string())
+      return error(kInvalidParams, "initialize needs params.protocolVersion (a string).");
+    return result(initialize_result(it->get<std::string>()));
   }
-  if (method == "ping") return {rpc_result(id, Json::object()), 200};
+  if (method == "ping") return result(Json::object());
   if (method == "tools/list") {
     auto r = tools_list(ctx, params);
-    if (!r) return {rpc_error(id, kInvalidParams, r.error().effective_message()), 200};
-    return {rpc_result(id, std::move(*r)), 200};
+    if (!r) return error(kInvalidParams, r.error().effective_message());
+    return result(std::move(*r));
   }
   if (method == "tools/call") {
-    auto name = params.is_object() ? params.find("name") : params.end();
-    if (!params.is_object() || name == params.end() || !name->is_string())
-      return {rpc_error(id, kInvalidParams, "tools/call needs params.name (a string)."), 200};
-    const Tool* tool = mcp::find_tool(name->get<std::string>());
+    auto name = params.find("name");
+    if (name == params.end() || !name->is_string())
+      return error(kInvalidParams, "tools/call needs params.name (a string).");
+    const Tool* tool = mcp::find_tool(name->get_ref<const std::string&>());
     if (!tool || !tool_visible(ctx, *tool))
-      return {rpc_error(id, kInvalidParams, "Unknown tool: " + name->get<std::string>() + "."), 200};
+      return error(kInvalidParams, "Unknown tool: " + name->get<std::string>() + ".");
     Json args = Json::object();
     if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
-      if (!a->is_object()) return {rpc_error(id, kInvalidParams, "tools/call arguments must be an object."), 200};
-      args = *a;
+      if (!a->is_object()) return error(kInvalidParams, "tools/call arguments must be an object.");
+      args = std::move(*a);
     }
-    return {rpc_result(id, call_tool(ctx, *tool, std::move(args))), 200};
+    std::string out = "{\"id\":";
+    append_json(out, id);
+    out += ",\"jsonrpc\":\"2.0\",\"result\":";
+    out += call_tool(ctx, *tool, std::move(args));
+    out += '}';
+    return out;
   }
-  return {rpc_error(id, kMethodNotFound, "Method not found: " + method + "."), 200};
+  return error(kMethodNotFound, "Method not found: " + method + ".");
 }
 
 Result<Reply> post_mcp(Ctx& ctx) {
   Wire wire = wire_of(ctx);
   auto protocol_error = [&](int code, std::string message) {
-    return rpc_reply(wire, rpc_error(nullptr, code, std::move(message)), 400);
+    return rpc_reply(wire, serialise(rpc_error(nullptr, code, std::move(message))), 400);
   };
   const std::string& body = ctx.req.body;
   if (body.empty()) return protocol_error(kInvalidRequest, "The body must be one JSON-RPC 2.0 message.");
@@ -439,7 +483,7 @@ Result<Reply> post_mcp(Ctx& ctx) {
   if (!slab5::is_valid_utf8(body)) return protocol_error(kParseError, "The body is not valid UTF-8.");
   auto parsed = slab5::parse_json(body);
   if (!parsed) return protocol_error(kParseError, parsed.error().effective_message());
-  const Json& msg = *parsed;
+  Json& msg = *parsed;
 
   // Requests after initialize say which version they speak; none is read as 2025-06-18.
   bool is_initialize = msg.is_object() && msg.contains("method") && msg["method"] == "initialize";
@@ -467,8 +511,7 @@ Result<Reply> post_mcp(Ctx& ctx) {
       r.status = 202;
       return r;
     }
-    auto [response, status] = answer(ctx, msg);
-    return rpc_reply(wire, response, status);
+    return rpc_reply(wire, answer(ctx, msg));
   }
   // A response to a server request (this server sends none): accepted, as the transport says.
   if (has_id && (msg.contains("result") || msg.contains("error"))) {
