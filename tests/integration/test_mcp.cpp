@@ -466,3 +466,79 @@ TEST_CASE("the official MCP TypeScript SDK connects, lists, calls and is refused
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("ok: ") != std::string::npos);
 }
+
+TEST_CASE("slab5 mcp tools and call show what an agent sees, with the REST exit codes on refusals") {
+  Server s;
+  auto t = mcp_token(s, kCrmRw);
+  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_MCP_TOKEN", t}};
+  auto tools = run_cli({"mcp", "tools"}, env);
+  INFO(tools.out << tools.err);
+  REQUIRE(tools.exit_code == 0);
+  CHECK(tools.out.find("search_contacts") != std::string::npos);
+  CHECK(tools.out.find("crm:write") != std::string::npos);
+  CHECK(tools.out.find(t) == std::string::npos);
+  auto json = run_cli({"mcp", "tools", "--json"}, env);
+  REQUIRE(json.exit_code == 0);
+  CHECK(Json::parse(json.out).size() > 50);  // every page
+
+  auto dry = run_cli({"mcp", "call", "create_contact", "-f", "name=Ada", "--dry-run", "--json"}, env);
+  INFO(dry.out << dry.err);
+  REQUIRE(dry.exit_code == 0);
+  CHECK(Json::parse(dry.out)["name"] == "Ada");
+  CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].empty());
+  auto made = run_cli({"mcp", "call", "create_contact", "-f", "name=Ada", "-F", "custom_fields[]=1", "--json"}, env);
+  // custom_fields must be an object: refused as REST refuses it (422 → exit 1).
+  CHECK(made.exit_code == 1);
+  CHECK(made.err.find("custom_fields") != std::string::npos);
+  made = run_cli({"mcp", "call", "create_contact", "-f", "name=Ada", "--json"}, env);
+  REQUIRE(made.exit_code == 0);
+  CHECK(Json::parse(made.out)["source"] == "mcp");
+
+  auto reader_env = env;
+  reader_env["SLAB5_MCP_TOKEN"] = mcp_token(s, {"crm:read"});
+  auto denied = run_cli({"mcp", "call", "create_contact", "-f", "name=X"}, reader_env);
+  CHECK(denied.exit_code == 5);  // forbidden (cli.md §4)
+  CHECK(denied.err.find("crm:write") != std::string::npos);
+  auto unknown = run_cli({"mcp", "call", "no_such_tool"}, env);
+  CHECK(unknown.exit_code == 2);
+  CHECK(unknown.err.find("no_such_tool") != std::string::npos);
+
+  // Without an MCP token: a clear message, and an API key is not sent to the gateway as one.
+  auto none = run_cli({"mcp", "tools"}, {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}});
+  CHECK(none.exit_code == 4);
+  CHECK(none.err.find("SLAB5_MCP_TOKEN") != std::string::npos);
+  // The MCP token given the usual way works too.
+  auto as_token =
+      run_cli({"mcp", "tools", "--json"}, {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", t}});
+  CHECK(as_token.exit_code == 0);
+}
+
+TEST_CASE("slab5 mcp config prints each client's block naming the variable, never the token") {
+  Server s;
+  auto t = mcp_token(s, kCrmRw);
+  std::map<std::string, std::string> env{{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_MCP_TOKEN", t}};
+  std::string url = gateway(s);
+  auto claude = run_cli({"mcp", "config"}, env);
+  INFO(claude.out << claude.err);
+  REQUIRE(claude.exit_code == 0);
+  auto c = Json::parse(claude.out);
+  CHECK(c["mcpServers"]["slab5"]["url"] == url);
+  CHECK(c["mcpServers"]["slab5"]["type"] == "http");
+  CHECK(c["mcpServers"]["slab5"]["headers"]["Authorization"] == "Bearer ${SLAB5_MCP_TOKEN}");
+  auto cursor = Json::parse(run_cli({"mcp", "config", "--client", "cursor"}, env).out);
+  CHECK(cursor["mcpServers"]["slab5"]["url"] == url);
+  CHECK(cursor["mcpServers"]["slab5"]["headers"]["Authorization"] == "Bearer ${env:SLAB5_MCP_TOKEN}");
+  auto vscode = Json::parse(run_cli({"mcp", "config", "--client", "vscode"}, env).out);
+  CHECK(vscode["servers"]["slab5"]["type"] == "http");
+  CHECK(vscode["servers"]["slab5"]["url"] == url);
+  for (std::string client : {"claude", "cursor", "vscode"}) {
+    auto r = run_cli({"mcp", "config", "--client", client}, env);
+    CHECK(r.out.find(t) == std::string::npos);
+    CHECK(r.err.find(t) == std::string::npos);
+  }
+  CHECK(run_cli({"mcp", "config", "--client", "emacs"}, env).exit_code == 2);
+  // The block's header, with the variable expanded as the client does, opens the gateway.
+  auto r = http("POST", url, R"({"jsonrpc":"2.0","id":1,"method":"ping"})",
+                {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + t}});
+  CHECK(r.status == 200);
+}
