@@ -403,7 +403,7 @@ else
     log "MCP tools/call get_contact vs GET /v1/contacts/{id}: $ROUNDS round(s) alternating"
     C_URL="$URL_main/v1/contacts/$CONTACT_ID"
     mcpwrk() { BENCH_METHOD=POST BENCH_BODY="$MCP_BODY" wrkrun "$MCP_URL" -H "$H_MCP" -H 'MCP-Protocol-Version: 2025-11-25'; }
-    mcpwrk >/dev/null
+    wrkrun "$C_URL" -H "$H_AUTH" >/dev/null; mcpwrk >/dev/null  # warm-up both (after section 7's write load)
     m_rps=(); r_rps=(); m_p99=(); m_err=0
     for _ in $(seq "$ROUNDS"); do
       c=$(wrkrun "$C_URL" -H "$H_AUTH"); m=$(mcpwrk)
