@@ -454,8 +454,9 @@ std::string answer(Ctx& ctx, Json& msg) {
     if (name == params.end() || !name->is_string())
       return error(kInvalidParams, "tools/call needs params.name (a string).");
     const Tool* tool = mcp::find_tool(name->get_ref<const std::string&>());
-    if (!tool || !tool_visible(ctx, *tool))
-      return error(kInvalidParams, "Unknown tool: " + name->get<std::string>() + ".");
+    // A tool of a disabled module is known: first_refusal answers it module_not_enabled, as
+    // REST answers its route, though tools/list leaves it out.
+    if (!tool) return error(kInvalidParams, "Unknown tool: " + name->get<std::string>() + ".");
     Json args = Json::object();
     if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
       if (!a->is_object()) return error(kInvalidParams, "tools/call arguments must be an object.");

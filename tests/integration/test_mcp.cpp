@@ -267,7 +267,10 @@ TEST_CASE("tools/list: every resource's tools with schemas, paginated, only enab
   CHECK(!has_tool(without, "convert_lead"));
   CHECK(has_tool(without, "get_task"));
   CHECK(has_tool(without, "get_workspace"));
-  check_rpc_error(rpc(s, t, "tools/call", {{"name", "get_contact"}, {"arguments", {{"id", "con_x"}}}}), 200, -32602);
+  // Calling one anyway gets REST's refusal.
+  auto refused = call(s, t, "get_contact", {{"id", "con_x"}});
+  check_refusal(refused, "module_not_enabled");
+  CHECK(refused["structuredContent"]["error"]["module"] == "crm");
 }
 
 TEST_CASE("tools/call runs the REST rules: reads, writes, dry runs, audit and usage") {
@@ -394,9 +397,11 @@ TEST_CASE("refusals are tool results carrying the REST error object") {
   CHECK(ws["structuredContent"]["id"] == s.workspace_id);
   CHECK(call(s, writer, "get_workspace", {{"workspace_slug", ws["structuredContent"]["slug"]}})["isError"] == false);
 
-  // A module disabled after the tool list was read: its tools are gone from calls too.
+  // A module disabled after the tool list was read: the module step comes before the scope
+  // step, as in REST.
   REQUIRE(api("DELETE", s.api_url + "/workspace/modules/crm", s.token).status == 200);
-  check_rpc_error(rpc(s, writer, "tools/call", {{"name", "search_contacts"}}), 200, -32602);
+  check_refusal(call(s, writer, "search_contacts"), "module_not_enabled");
+  check_refusal(call(s, reader, "create_contact", {{"name", "X"}}), "module_not_enabled");
 }
 
 TEST_CASE("actions, children and the workspace summary") {
