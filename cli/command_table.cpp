@@ -151,6 +151,7 @@ std::vector<CommandGroup> make_groups() {
       {{"events"}, add_event_commands, true},
       {{"webhooks"}, add_webhook_commands, true},
       {{"webhook-sources"}, add_webhook_source_commands, true},
+      {{"mcp"}, add_mcp_commands, true},
   };
   // One group per resource (cli/commands/resources.cpp): `slab5 contacts list` builds contacts only.
   for (const auto* r : resource_commands())

@@ -20,6 +20,9 @@ std::span<const EnvironmentVariable> environment_table() {
                           "two below and over the profile's stored credential."},
       EnvironmentVariable{"SLAB5_WORKSPACE_API_KEY", "The token, when SLAB5_WORKSPACE_TOKEN is unset."},
       EnvironmentVariable{"SLAB5_API_KEY", "The token, when neither variable above is set."},
+      EnvironmentVariable{"SLAB5_MCP_TOKEN",
+                          "mcp: the MCP client token (slab5_mcp_...) for the gateway; also what "
+                          "'mcp config' blocks tell the agent to read."},
       EnvironmentVariable{"SLAB5_WORKSPACE_ID", "Workspace sent as x-workspace-id (as --workspace)."},
       EnvironmentVariable{"SLAB5_PROFILE", "Profile of the config file to use (default: default)."},
       EnvironmentVariable{"SLAB5_CONFIG_DIR", "Config directory (default $XDG_CONFIG_HOME/slab5, ~/.config/slab5)."},

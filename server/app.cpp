@@ -190,6 +190,7 @@ App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   register_event_routes(*this);
   register_asset_routes(*this);
   register_webhook_routes(*this);
+  register_mcp_routes(*this);
   if (cfg_.dev_routes) register_dev_routes(*this);
   // Every entry of the route table has its handler, and every handler its entry: otherwise
   // slab5d does not start.
@@ -630,6 +631,8 @@ std::optional<Error> App::admit(Ctx& ctx) {
   const Route& route = ctx.route;
   // 1. authentication … 5. role: the facts, then slab5::first_refusal decides in api.md §1's
   // order (the same function `slab5 doctor --route` calls).
+  if (route.screen)
+    if (auto refused = route.screen(ctx)) return refused;
   if (route.entry.access != Access::Public) {
     slab5::Caller caller;
     std::optional<Error> auth_error;
@@ -643,6 +646,7 @@ std::optional<Error> App::admit(Ctx& ctx) {
     if (check.refusal) {
       if (check.refusal->code == "missing_required_scope" && route.on_scope_refused)
         route.on_scope_refused(ctx, *check.refusal);
+      if (route.on_refused) route.on_refused(ctx, *check.refusal);
       return std::move(check.refusal);
     }
   }
@@ -658,7 +662,7 @@ std::optional<Error> App::admit(Ctx& ctx) {
     }
   }
   // 7. the body: JSON object or nothing (a streamed body is the route's own, not JSON)
-  if (ctx.req.body_sink) return std::nullopt;
+  if (ctx.req.body_sink || route.reads_own_body) return std::nullopt;
   // An inbound webhook's body is verified byte for byte, whatever its type (api.md §8.4).
   if (ctx.route.entry.id == "webhooks.inbound") return std::nullopt;
   auto body = read_json_body(ctx.req.method, ctx.req.header("content-type"), ctx.req.body);

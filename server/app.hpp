@@ -168,5 +168,6 @@ void register_resource_routes(App& app);
 void register_event_routes(App& app);
 void register_asset_routes(App& app);
 void register_webhook_routes(App& app);
+void register_mcp_routes(App& app);  // server/mcp/gateway.cpp
 
 }  // namespace slab5d

@@ -36,8 +36,11 @@ struct Config {
   std::uint64_t max_asset_bytes = 100 * 1024 * 1024;  // the largest asset byte_size
   int shutdown_grace_seconds = 10;
   bool webhook_deny_private = false;  // refuse webhook URLs on loopback/private addresses
-  std::string email;                  // init: the first owner's email
-  bool password_stdin = false;        // init: read the first owner's password from stdin
+  // Origins besides loopback ones that may call the MCP gateway (api.md §8.5), e.g.
+  // "https://app.example.com"; "*" allows any.
+  std::vector<std::string> mcp_allowed_origins;
+  std::string email;            // init: the first owner's email
+  bool password_stdin = false;  // init: read the first owner's password from stdin
 
   // The base URL the server names itself by (JWT iss, links in mail).
   std::string public_base_url(std::uint16_t actual_port) const;

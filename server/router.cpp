@@ -17,7 +17,7 @@ void Router::bind(RouteBinding b) {
       problems_.push_back("route \"" + entry->id + "\" (" + entry->label + ") is bound twice");
       return;
     }
-  routes_.emplace_back(*entry, std::move(b.handler), std::move(b.on_scope_refused));
+  routes_.emplace_back(*entry, std::move(b));
   const auto& segs = entry->segments;
   std::string_view second = segs.size() < 2 ? std::string_view() : std::string_view(segs[1]);
   if (segs.size() >= 2 && slab5::is_param_segment(segs[1])) second = "*";

@@ -54,17 +54,38 @@ struct RouteBinding {
   // Called when the check order refuses the route for a missing scope, so routes whose
   // refusals must be audited (credential changes) can record them.
   std::function<void(Ctx&, const slab5::Error&)> on_scope_refused = {};
+  // Runs before authentication; a refusal it returns is the answer (the MCP gateway's Origin
+  // check: a DNS-rebinding page is refused whatever it sends).
+  std::function<std::optional<slab5::Error>(Ctx&)> screen = {};
+  // Called with any refusal of the check order (steps 1-5), to add what the route's protocol
+  // wants beside it (the MCP gateway's WWW-Authenticate on a 401).
+  std::function<void(Ctx&, const slab5::Error&)> on_refused = {};
+  // The handler reads the body itself (not necessarily a JSON object: JSON-RPC batches are
+  // arrays and a parse error is the protocol's own answer).
+  bool reads_own_body = false;
 };
 
 struct Route {
   Route(const RouteEntry& e, Handler h, std::function<void(Ctx&, const slab5::Error&)> refused)
       : entry(e), method(e.method), pattern(e.pattern), handler(std::move(h)), on_scope_refused(std::move(refused)) {}
+  Route(const RouteEntry& e, RouteBinding&& b)
+      : entry(e),
+        method(e.method),
+        pattern(e.pattern),
+        handler(std::move(b.handler)),
+        on_scope_refused(std::move(b.on_scope_refused)),
+        screen(std::move(b.screen)),
+        on_refused(std::move(b.on_refused)),
+        reads_own_body(b.reads_own_body) {}
 
   const RouteEntry& entry;     // the table row: every field the middleware reads
   const std::string& method;   // entry.method
   const std::string& pattern;  // entry.pattern
   Handler handler;
   std::function<void(Ctx&, const slab5::Error&)> on_scope_refused;
+  std::function<std::optional<slab5::Error>(Ctx&)> screen;
+  std::function<void(Ctx&, const slab5::Error&)> on_refused;
+  bool reads_own_body = false;
 };
 
 struct RouteMatch {

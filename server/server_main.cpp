@@ -85,6 +85,10 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--max-asset-bytes", c.max_asset_bytes, "Largest asset upload in bytes (default 104857600, 100 MiB)")
       ->envname("SLAB5D_MAX_ASSET_BYTES")
       ->check(CLI::Range(std::uint64_t(1), std::uint64_t(1) << 40));
+  cmd.add_option("--mcp-allowed-origin", c.mcp_allowed_origins,
+                 "An Origin (scheme://host[:port]) besides loopback ones allowed to call the MCP gateway; repeatable")
+      ->envname("SLAB5D_MCP_ALLOWED_ORIGIN")
+      ->delimiter(',');
   cmd.add_option("--read-timeout", c.read_timeout_seconds, "Seconds a client has to send one request (default 30)")
       ->envname("SLAB5D_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600));

@@ -228,6 +228,15 @@ std::vector<RouteEntry> build() {
                  .pattern = "/v1/webhooks/inbound/{source_id}",
                  .access = A::Public});
   }
+  // the MCP gateway (api.md §8.5): one POST route for MCP's Streamable HTTP transport (GET and
+  // DELETE are 405 by the router, as the stateless transport wants), MCP client tokens only;
+  // each tool's module and scope are checked per call against the REST route it runs. The
+  // RFC 9728 metadata that a 401 from the gateway points at is public.
+  t.push_back({.id = "mcp", .method = "POST", .pattern = "/mcp/v1", .access = A::Mcp});
+  t.push_back({.id = "mcp.protected_resource",
+               .method = "GET",
+               .pattern = "/.well-known/oauth-protected-resource",
+               .access = A::Public});
   // development routes (api.md §9): unauthenticated, off with --no-dev-routes
   t.push_back({.id = "dev.mail.list", .method = "GET", .pattern = "/v1/dev/mail", .access = A::Public, .dev = true});
   t.push_back(

@@ -22,10 +22,11 @@ std::string cursor_key(Db& db) {
   return cached_key = *key;
 }
 
-// What a cursor is bound to: the route, the workspace and the filters.
-std::string binding(Ctx& ctx, const std::string& filters) {
-  return ctx.route.method + " " + ctx.route.pattern + "\n" + ctx.who.workspace_id + "\n" + filters;
+// What a cursor is bound to: the route (or the list's scope), the workspace and the filters.
+std::string binding(Ctx& ctx, const std::string& scope, const std::string& filters) {
+  return scope + "\n" + ctx.who.workspace_id + "\n" + filters;
 }
+std::string route_scope(Ctx& ctx) { return ctx.route.method + " " + ctx.route.pattern; }
 }  // namespace
 
 std::string cursor_mac(const std::string& key, const std::string& binding, const std::string& last_id) {
@@ -50,14 +51,20 @@ slab5::Result<int> parse_page_limit(const std::string& text) {
 }
 
 slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filters) {
+  return read_page_request(ctx, filters, query_value(ctx, "limit"), query_value(ctx, "cursor"), route_scope(ctx));
+}
+
+slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filters,
+                                             const std::optional<std::string>& limit,
+                                             const std::optional<std::string>& cursor, const std::string& scope) {
   PageRequest p;
-  if (auto l = query_value(ctx, "limit")) {
-    auto v = parse_page_limit(*l);
+  if (limit) {
+    auto v = parse_page_limit(*limit);
     if (!v) return tl::unexpected(v.error());
     p.limit = *v;
   }
-  if (auto c = query_value(ctx, "cursor")) {
-    auto id = open_cursor(*c, cursor_key(ctx.db), binding(ctx, filters));
+  if (cursor) {
+    auto id = open_cursor(*cursor, cursor_key(ctx.db), binding(ctx, scope, filters));
     if (!id) return slab5::fail("invalid_request", "The cursor is not valid for this route and these filters.");
     p.after = std::move(*id);
   }
@@ -65,7 +72,11 @@ slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filter
 }
 
 std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last) {
-  return slab5::base64url_encode(last) + "." + cursor_mac(cursor_key(ctx.db), binding(ctx, filters), last);
+  return make_cursor(ctx, filters, last, route_scope(ctx));
+}
+
+std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last, const std::string& scope) {
+  return slab5::base64url_encode(last) + "." + cursor_mac(cursor_key(ctx.db), binding(ctx, scope, filters), last);
 }
 
 }  // namespace slab5d

@@ -22,6 +22,13 @@ slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filter
 // The cursor for the page after one ending at position `last`.
 std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last);
 
+// The same for a list that is not this request's route (an MCP tool): `limit` and `cursor` as
+// the caller gave them, and `scope` ("mcp search_contacts") naming the list a cursor is bound to.
+slab5::Result<PageRequest> read_page_request(Ctx& ctx, const std::string& filters,
+                                             const std::optional<std::string>& limit,
+                                             const std::optional<std::string>& cursor, const std::string& scope);
+std::string make_cursor(Ctx& ctx, const std::string& filters, const std::string& last, const std::string& scope);
+
 // The page's items as a list reply, with the cursor of the next page when there is one.
 template <class T, class ToJson>
 Reply page_reply(Ctx& ctx, const Page<T>& page, const std::string& filters, ToJson&& to_json) {

@@ -5,6 +5,7 @@
 
 #include "api/asset_web.hpp"
 #include "api/query_params.hpp"
+#include "api/record_web.hpp"
 #include "app.hpp"
 #include "credential_cache.hpp"
 #include "domain/assets.hpp"
@@ -36,19 +37,12 @@ slab5::Status present(Ctx& ctx, const ResourceSpec& spec, Json& record) {
   return {};
 }
 
-Result<Reply> presented_reply(Ctx& ctx, const ResourceSpec& spec, Json record, int status = 200);
-
 Reply record_reply(Json record, int status = 200) {
   Reply r;
   r.status = status;
   r.headers.emplace_back("ETag", etag(record));
   r.data = std::move(record);
   return r;
-}
-
-Result<Reply> presented_reply(Ctx& ctx, const ResourceSpec& spec, Json record, int status) {
-  if (auto st = present(ctx, spec, record); !st) return tl::unexpected(st.error());
-  return record_reply(std::move(record), status);
 }
 
 // Records this thread has served by id, as the text and ETag it sent: emptied with the
@@ -92,9 +86,9 @@ Result<Reply> get_record(Ctx& ctx, const ResourceSpec& spec) {
       return r;
     }
   }
-  auto rec = records(ctx).get(spec, actor_of(ctx), ctx.param("id"));
+  auto rec = read_record(ctx, spec, ctx.param("id"));
   if (!rec) return tl::unexpected(rec.error());
-  if (!cacheable) return presented_reply(ctx, spec, std::move(*rec));
+  if (!cacheable) return record_reply(std::move(*rec));
   RecordReadCache::Entry e{etag(*rec), {}};
   append_json(e.text, *rec);
   if (cache->entries.size() >= RecordReadCache::kMaxEntries) cache->entries.clear();
@@ -155,14 +149,13 @@ bool is_custom_key(std::string_view k) {
 
 // The list's query string as a typed RecordQuery, and the canonical filter string a cursor
 // is bound to.
-Result<std::pair<RecordQuery, std::string>> read_list_query(Ctx& ctx, const ResourceSpec& spec) {
+Result<std::pair<RecordQuery, std::string>> read_list_query(const ResourceSpec& spec, ParamPairs pairs) {
   RecordQuery q;
   std::string canonical;
   auto now = slab5::now_millis();
   q.sort = spec.order_by == "position" ? RecordSort::Position
            : spec.order_by == "oldest" ? RecordSort::OldestFirst
                                        : RecordSort::NewestFirst;
-  auto pairs = ctx.query_pairs();
   std::sort(pairs.begin(), pairs.end());
   for (const auto& [name, value] : pairs) {
     if (name == "limit" || name == "cursor") continue;
@@ -221,27 +214,12 @@ Result<std::pair<RecordQuery, std::string>> read_list_query(Ctx& ctx, const Reso
 // The cursor carries the last record's sort value and id.
 constexpr char kKeySep = '\x1f';
 
-Result<Reply> list_records(Ctx& ctx, const ResourceSpec& spec, const std::string& parent_id) {
-  auto parsed = read_list_query(ctx, spec);
-  if (!parsed) return tl::unexpected(parsed.error());
-  auto& [query, canonical] = *parsed;
-  auto page = read_page_request(ctx, canonical);
-  if (!page) return tl::unexpected(page.error());
-  query.limit = page->limit;
-  if (page->after) {
-    auto sep = page->after->find(kKeySep);
-    if (sep == std::string::npos) return slab5::fail("invalid_request", "The cursor is not valid for this list.");
-    query.after = std::pair{page->after->substr(0, sep), page->after->substr(sep + 1)};
-  }
-  if (spec.is_child()) query.parent_id = parent_id;
-  auto r = records(ctx).list(spec, actor_of(ctx), query);
-  if (!r) return tl::unexpected(r.error());
+Result<Reply> list_reply(Ctx& ctx, const ResourceSpec& spec, const std::string& parent_id) {
+  auto list = list_records(ctx, spec, parent_id, ctx.query_pairs(), ctx.route.method + " " + ctx.route.pattern);
+  if (!list) return tl::unexpected(list.error());
   Reply reply = Reply::ok(Json::array());
-  for (auto& rec : r->records) {
-    if (auto st = present(ctx, spec, rec); !st) return tl::unexpected(st.error());
-    reply.data.push_back(std::move(rec));
-  }
-  if (r->more) reply.next_cursor = make_cursor(ctx, canonical, r->last.first + kKeySep + r->last.second);
+  for (auto& rec : list->records) reply.data.push_back(std::move(rec));
+  reply.next_cursor = std::move(list->next_cursor);
   return reply;
 }
 
@@ -252,48 +230,40 @@ void register_resource(App& app, const ResourceSpec& spec) {
   auto id = [&](std::string_view op) { return slab5::resource_route_id(spec, op); };
   const ResourceSpec* s = &spec;
 
-  r.bind(id("list"), [s](Ctx& ctx) { return list_records(ctx, *s, ""); });
+  r.bind(id("list"), [s](Ctx& ctx) { return list_reply(ctx, *s, ""); });
   r.bind({.id = id("create"), .handler = [s](Ctx& ctx) -> Result<Reply> {
-            if (s->route == "assets")
-              if (auto st = assets::check_create(ctx.body, ctx.app.config().max_asset_bytes); !st)
-                return tl::unexpected(st.error());
-            auto rec = records(ctx).create(*s, actor_of(ctx), meta_of(ctx), ctx.body);
+            auto rec = create_record(ctx, *s, ctx.body);
             if (!rec) return tl::unexpected(rec.error());
-            return presented_reply(ctx, *s, std::move(*rec), 201);
+            return record_reply(std::move(*rec), 201);
           }});
   r.bind(id("get"), [s](Ctx& ctx) { return get_record(ctx, *s); });
   if (!spec.append_only) {
     r.bind({.id = id("update"), .handler = [s](Ctx& ctx) -> Result<Reply> {
               auto version = if_match(ctx);
               if (!version) return tl::unexpected(version.error());
-              auto rec = records(ctx).update(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body, *version);
+              auto rec = update_record(ctx, *s, ctx.param("id"), ctx.body, *version);
               if (!rec) return tl::unexpected(rec.error());
-              return presented_reply(ctx, *s, std::move(*rec));
+              return record_reply(std::move(*rec));
             }});
     r.bind({.id = id("delete"), .handler = [s](Ctx& ctx) -> Result<Reply> {
-              auto done = records(ctx).remove(*s, actor_of(ctx), meta_of(ctx), ctx.param("id"));
-              if (!done) return tl::unexpected(done.error());
-              // The asset's bytes go with it (its id was checked by the delete that succeeded).
-              if (s->route == "assets")
-                if (auto st = AssetFiles(ctx.app.assets_dir()).remove(ctx.param("id")); !st)
-                  return tl::unexpected(st.error());
+              if (auto done = delete_record(ctx, *s, ctx.param("id")); !done) return tl::unexpected(done.error());
               return Reply::no_content();
             }});
   }
   for (const auto& action : spec.actions) {
     const auto* a = &action;
     r.bind({.id = id(action.name), .handler = [s, a](Ctx& ctx) -> Result<Reply> {
-              auto out = records(ctx).act(*s, *a, actor_of(ctx), meta_of(ctx), ctx.param("id"), ctx.body);
+              auto out = act_on_record(ctx, *s, *a, ctx.param("id"), ctx.body);
               if (!out) return tl::unexpected(out.error());
-              if (a->returns_record) return presented_reply(ctx, *s, std::move(*out));
+              if (a->returns_record) return record_reply(std::move(*out));
               return Reply::ok(std::move(*out));
             }});
   }
   for (const auto* child : slab5::api::children_of(spec.route)) {
     std::string child_route(child->route);
-    r.bind(id(child_route + ".list"), [child](Ctx& ctx) { return list_records(ctx, *child, ctx.param("id")); });
+    r.bind(id(child_route + ".list"), [child](Ctx& ctx) { return list_reply(ctx, *child, ctx.param("id")); });
     r.bind({.id = id(child_route + ".create"), .handler = [child](Ctx& ctx) -> Result<Reply> {
-              auto rec = records(ctx).create(*child, actor_of(ctx), meta_of(ctx), ctx.body, ctx.param("id"));
+              auto rec = create_record(ctx, *child, ctx.body, ctx.param("id"));
               if (!rec) return tl::unexpected(rec.error());
               return record_reply(std::move(*rec), 201);
             }});
@@ -301,6 +271,79 @@ void register_resource(App& app, const ResourceSpec& spec) {
 }
 
 }  // namespace
+
+Result<RecordList> list_records(Ctx& ctx, const ResourceSpec& spec, const std::string& parent_id, ParamPairs params,
+                                const std::string& scope) {
+  std::optional<std::string> limit, cursor;
+  for (const auto& [name, value] : params) {
+    if (name == "limit") limit = value;
+    if (name == "cursor") cursor = value;
+  }
+  auto parsed = read_list_query(spec, std::move(params));
+  if (!parsed) return tl::unexpected(parsed.error());
+  auto& [query, canonical] = *parsed;
+  auto page = read_page_request(ctx, canonical, limit, cursor, scope);
+  if (!page) return tl::unexpected(page.error());
+  query.limit = page->limit;
+  if (page->after) {
+    auto sep = page->after->find(kKeySep);
+    if (sep == std::string::npos) return slab5::fail("invalid_request", "The cursor is not valid for this list.");
+    query.after = std::pair{page->after->substr(0, sep), page->after->substr(sep + 1)};
+  }
+  if (spec.is_child()) query.parent_id = parent_id;
+  auto r = records(ctx).list(spec, actor_of(ctx), query);
+  if (!r) return tl::unexpected(r.error());
+  RecordList out;
+  for (auto& rec : r->records) {
+    if (auto st = present(ctx, spec, rec); !st) return tl::unexpected(st.error());
+    out.records.push_back(std::move(rec));
+  }
+  if (r->more) out.next_cursor = make_cursor(ctx, canonical, r->last.first + kKeySep + r->last.second, scope);
+  return out;
+}
+
+Result<Json> create_record(Ctx& ctx, const ResourceSpec& spec, const Json& input, const std::string& parent_id,
+                           RecordWrite opts) {
+  if (spec.route == "assets")
+    if (auto st = assets::check_create(input, ctx.app.config().max_asset_bytes); !st) return tl::unexpected(st.error());
+  auto rec = records(ctx).create(spec, actor_of(ctx), meta_of(ctx), input, parent_id, opts);
+  if (!rec) return tl::unexpected(rec.error());
+  if (!opts.dry_run)
+    if (auto st = present(ctx, spec, *rec); !st) return tl::unexpected(st.error());
+  return rec;
+}
+
+Result<Json> read_record(Ctx& ctx, const ResourceSpec& spec, const std::string& id) {
+  auto rec = records(ctx).get(spec, actor_of(ctx), id);
+  if (!rec) return tl::unexpected(rec.error());
+  if (auto st = present(ctx, spec, *rec); !st) return tl::unexpected(st.error());
+  return rec;
+}
+
+Result<Json> update_record(Ctx& ctx, const ResourceSpec& spec, const std::string& id, const Json& patch,
+                           std::optional<std::int64_t> if_match, RecordWrite opts) {
+  auto rec = records(ctx).update(spec, actor_of(ctx), meta_of(ctx), id, patch, if_match, opts);
+  if (!rec) return tl::unexpected(rec.error());
+  if (auto st = present(ctx, spec, *rec); !st) return tl::unexpected(st.error());
+  return rec;
+}
+
+slab5::Status delete_record(Ctx& ctx, const ResourceSpec& spec, const std::string& id, RecordWrite opts) {
+  auto done = records(ctx).remove(spec, actor_of(ctx), meta_of(ctx), id, opts);
+  if (!done) return done;
+  // The asset's bytes go with it (its id was checked by the delete that succeeded).
+  if (spec.route == "assets" && !opts.dry_run) return AssetFiles(ctx.app.assets_dir()).remove(id);
+  return {};
+}
+
+Result<Json> act_on_record(Ctx& ctx, const ResourceSpec& spec, const slab5::api::ActionSpec& action,
+                           const std::string& id, const Json& input, RecordWrite opts) {
+  auto out = records(ctx).act(spec, action, actor_of(ctx), meta_of(ctx), id, input, opts);
+  if (!out) return tl::unexpected(out.error());
+  if (action.returns_record && !opts.dry_run)
+    if (auto st = present(ctx, spec, *out); !st) return tl::unexpected(st.error());
+  return out;
+}
 
 void register_resource_routes(App& app) {
   for (const auto& spec : slab5::api::resource_table())

@@ -58,6 +58,11 @@ class RecordStore {
                                                                       const std::string& column,
                                                                       const std::string& workspace_id,
                                                                       const std::string& id) = 0;
+  // How many records of `spec` the workspace holds; with `column`, only those where it is `value`.
+  [[nodiscard]] virtual slab5::Result<std::int64_t> count(const slab5::api::ResourceSpec& spec,
+                                                          const std::string& workspace_id,
+                                                          const std::string& column = {},
+                                                          const std::string& value = {}) = 0;
   // Sets `column` to null on every record of `spec` in the workspace that names `id`,
   // bumping their version; returns the records as they were, for their audit rows.
   [[nodiscard]] virtual slab5::Result<std::vector<nlohmann::json>> clear_references(

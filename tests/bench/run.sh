@@ -383,6 +383,39 @@ else
       "$(verdict "$(awk -v r="$R" -v p="$(field "$w" p99_us)" -v e="$WE" 'BEGIN{print (r>=1.0 && p<25000 && e==0)}')")"
 fi
 
+# ---- 8. MCP gateway: tools/call get_contact vs GET /v1/contacts/{id}, alternating ----------
+if [[ -z $CONTACT_ID ]]; then
+  note "MCP tools/call get_contact vs REST" "POST /v1/contacts answered $code"
+else
+  code=$(curl -s -o "$TMP/mcp_client.json" -w '%{http_code}' -X POST -H "$H_AUTH" -H 'Content-Type: application/json' \
+    -d '{"name":"bench agent","scopes":["crm:read"]}' "$URL_main/v1/workspace/mcp-clients")
+  MCP_BODY=$(jq -cn --arg id "$CONTACT_ID" '{jsonrpc:"2.0",id:1,method:"tools/call",params:{name:"get_contact",arguments:{id:$id}}}')
+  MCP_URL="$URL_main/mcp/v1"
+  probe=""
+  if [[ $code == 201 ]]; then
+    H_MCP="Authorization: Bearer $(jq -r '.data.secret' "$TMP/mcp_client.json")"
+    probe=$(curl -s -X POST -H "$H_MCP" -H 'Content-Type: application/json' -H 'MCP-Protocol-Version: 2025-11-25' \
+      -d "$MCP_BODY" "$MCP_URL" | jq -r '.result.structuredContent.id // empty')
+  fi
+  if [[ $probe != "$CONTACT_ID" ]]; then
+    note "MCP tools/call get_contact vs REST" "the gateway did not answer the probe (mcp-clients $code)"
+  else
+    log "MCP tools/call get_contact vs GET /v1/contacts/{id}: $ROUNDS round(s) alternating"
+    C_URL="$URL_main/v1/contacts/$CONTACT_ID"
+    mcpwrk() { BENCH_METHOD=POST BENCH_BODY="$MCP_BODY" wrkrun "$MCP_URL" -H "$H_MCP" -H 'MCP-Protocol-Version: 2025-11-25'; }
+    wrkrun "$C_URL" -H "$H_AUTH" >/dev/null; mcpwrk >/dev/null  # warm-up both (after section 7's write load)
+    m_rps=(); r_rps=(); m_p99=(); m_err=0
+    for _ in $(seq "$ROUNDS"); do
+      c=$(wrkrun "$C_URL" -H "$H_AUTH"); m=$(mcpwrk)
+      r_rps+=("$(field "$c" rps)"); m_rps+=("$(field "$m" rps)"); m_p99+=("$(field "$m" p99_us)")
+      m_err=$(( m_err + $(field "$m" socket_errors) + $(field "$m" bad_status) ))
+    done
+    MR=$(printf '%s\n' "${m_rps[@]}" | median); RR=$(printf '%s\n' "${r_rps[@]}" | median); R=$(ratio "$MR" "$RR")
+    row "MCP tools/call get_contact vs REST GET" "MCP $(printf '%.0f' "$MR") req/s, REST $(printf '%.0f' "$RR"), MCP p99 $(ms "$(printf '%s\n' "${m_p99[@]}" | median)") ms" \
+        "ratio $R (target >= 0.80), errors $m_err" "$(verdict "$(awk -v r="$R" -v e="$m_err" 'BEGIN{print (r>=0.80 && e==0)}')")"
+  fi
+fi
+
 # ---- the table -------------------------------------------------------------------------
 {
   echo

@@ -205,6 +205,18 @@ void tour_control_plane(Server& s) {
       REQUIRE(mcp.status == 201);
       CHECK(api("GET", u + "/me", mcp.json["data"]["secret"].get<std::string>()).status == 200);
       check_error(api("GET", u + "/workspace", mcp.json["data"]["secret"].get<std::string>()), 401, "unauthorized");
+      // the MCP gateway (api.md §8.5): a result, a JSON-RPC error, a protocol fault, 202, 401, 403, 405
+      std::string gw = s.base_url + "/mcp/v1", t = mcp.json["data"]["secret"];
+      Json ping{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "ping"}};
+      CHECK(api("POST", gw, t, ping).status == 200);
+      CHECK(api("POST", gw, t, {{"jsonrpc", "2.0"}, {"id", 2}, {"method", "tools/list"}}).status == 200);
+      CHECK(api("POST", gw, t, {{"jsonrpc", "2.0"}, {"id", 3}, {"method", "nope"}}).status == 200);
+      CHECK(api("POST", gw, t, {{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}).status == 202);
+      CHECK(api("POST", gw, t, {{"id", 4}, {"method", "ping"}}).status == 400);
+      check_error(api("POST", gw, s.token, ping), 401, "unauthorized");
+      check_error(api("POST", gw, t, ping, {{"Origin", "https://evil.example"}}), 403, "forbidden");
+      check_error(api("GET", gw, t), 405, "method_not_allowed");
+      CHECK(http("GET", s.base_url + "/.well-known/oauth-protected-resource").status == 200);
     }
   }
   std::string reader = fixtures::make_key(s, {"crm:read"});

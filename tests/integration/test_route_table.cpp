@@ -14,6 +14,7 @@
 #include "harness.hpp"
 #include "slab5/access.hpp"
 #include "slab5/encoding.hpp"
+#include "slab5/json_util.hpp"
 #include "slab5/routes.hpp"
 
 using namespace testing;
@@ -57,8 +58,9 @@ Json data_of(const Response& r) {
   return r.json["data"];
 }
 
+// An API error code; "" for a success or a JSON-RPC error (the MCP gateway's integer codes).
 std::string code_of(const Response& r) {
-  return r.json.is_object() && r.json.contains("error") ? r.json["error"].value("code", "") : "";
+  return r.json.is_object() && r.json.contains("error") ? slab5::string_or(r.json["error"], "code") : "";
 }
 
 // "pass", or "<status> <code>" as the server answered for the check order's refusals.

@@ -24,7 +24,9 @@ std::string Answer::header(std::string_view name) const {
 }
 
 std::string Answer::code() const {
-  if (json.is_object() && json.contains("error") && json["error"].is_object()) return json["error"].value("code", "");
+  // A JSON-RPC error (the MCP gateway's) has an integer code: not an API error code.
+  if (json.is_object() && json.contains("error") && json["error"].is_object())
+    return slab5::string_or(json["error"], "code");
   return "";
 }
 

@@ -372,6 +372,41 @@ std::map<std::string, ControlSchema, std::less<>> build() {
         .summary = "Receive a signed message for an inbound source (no bearer token: the signature is checked)"};
     t["webhook_deliveries.retry"] = {
         .status = 202, .data = schema_ref("WebhookDelivery"), .summary = "Send the delivery again now"};
+  // the MCP gateway (api.md §8.5): JSON-RPC 2.0 over Streamable HTTP
+  {
+    Json id{{"type", {"string", "integer"}}};
+    Json rpc_error =
+        object({{"jsonrpc", enumeration({"2.0"})},
+                {"id", {{"type", {"string", "integer", "null"}}}},
+                {"error", input({{"code", {{"type", "integer"}}}, {"message", str()}}, {"code", "message"})}},
+               {"jsonrpc", "id", "error"});
+    Json rpc_result = object({{"jsonrpc", enumeration({"2.0"})}, {"id", id}, {"result", {{"type", "object"}}}},
+                             {"jsonrpc", "id", "result"});
+    t["mcp"] = {.data = {{"oneOf", {rpc_result, rpc_error}}},
+                .raw = true,
+                .request = input({{"jsonrpc", enumeration({"2.0"})},
+                                  {"id", id},
+                                  {"method", str("initialize, ping, tools/list, tools/call, or a notification.")},
+                                  {"params", {{"type", "object"}}}},
+                                 {"jsonrpc"}),
+                .request_required = true,
+                .also = {{202, "A notification or a response: accepted, nothing to answer"}},
+                .headers = {},
+                .errors = {"forbidden"},
+                .summary = "One MCP JSON-RPC message (Streamable HTTP, stateless)",
+                .protocol_error = rpc_error,
+                .protocol_error_statuses = {400},
+                .also_content = {{"text/event-stream",
+                                  str("One `message` event holding the JSON-RPC response (when the client accepts only "
+                                      "text/event-stream).")}}};
+    t["mcp.protected_resource"] = {.data = input({{"resource", str("The MCP gateway's URL.")},
+                                                  {"resource_name", str()},
+                                                  {"bearer_methods_supported", array(str())},
+                                                  {"scopes_supported", array(str())},
+                                                  {"resource_documentation", str()}},
+                                                 {"resource"}),
+                                   .raw = true,
+                                   .summary = "OAuth protected resource metadata of the MCP gateway (RFC 9728)"};
   }
 
   t["dev.mail.list"] = {.data = array(schema_ref("DevMail")),

@@ -79,6 +79,7 @@ std::string tag_of(const RouteEntry& r) {
   auto dot = r.id.find('.');
   std::string head = r.id.substr(0, dot);
   if (head == "health" || head == "jwks" || head == "openapi") return "system";
+  if (head == "mcp") return "mcp";
   if (head == "auth" || head == "me") return "auth";
   if (head == "workspace" || head == "workspaces") return "workspaces";
   if (head == "members" || head == "invitations") return "members";
@@ -207,6 +208,9 @@ struct Shape {
   bool request_required = false;
   std::vector<std::pair<int, std::string>> also;
   std::vector<std::pair<std::string, std::string>> headers;
+  Json protocol_error;
+  std::vector<int> protocol_error_statuses;
+  std::vector<std::pair<std::string, Json>> also_content;
   Json query_required = Json::array();
   Json query = Json::object();
   std::string summary;
@@ -349,6 +353,9 @@ Json openapi_document(const OpenApiOptions& o) {
       s.request_required = c->request_required;
       s.also = c->also;
       s.headers = c->headers;
+      s.protocol_error = c->protocol_error;
+      s.protocol_error_statuses = c->protocol_error_statuses;
+      s.also_content = c->also_content;
       s.query_required = c->extra_query_required;
       if (c->query.is_object()) s.query = c->query;
       s.summary = c->summary;
@@ -422,6 +429,7 @@ Json openapi_document(const OpenApiOptions& o) {
     if (!s.data.is_null()) {
       Json schema = raw ? s.data : (s.list ? list_envelope(s.data) : envelope(s.data));
       ok["content"] = {{content_type, {{"schema", schema}}}};
+      for (const auto& [type, alt] : s.also_content) ok["content"][type] = {{"schema", alt}};
     }
     for (const auto& [name, desc] : s.headers)
       ok["headers"][name] = {{"description", desc}, {"schema", {{"type", "string"}}}};
@@ -429,13 +437,17 @@ Json openapi_document(const OpenApiOptions& o) {
     for (const auto& [status, desc] : s.also) {
       Json more = ok;
       more["description"] = desc;
-      if (status == 304) more.erase("content");
+      if (status == 304 || status == 202) more.erase("content");  // Not Modified; Accepted (nothing to answer)
       responses[std::to_string(status)] = more;
     }
 
     std::map<int, std::vector<std::string>> by_status;
     for (const auto& code : route_error_codes(r)) by_status[error_info(code).http_status].push_back(code);
     for (auto& [status, codes] : by_status) responses[std::to_string(status)] = error_response(codes);
+    for (int status : s.protocol_error_statuses) {
+      auto& body = responses[std::to_string(status)]["content"]["application/json"]["schema"];
+      body = Json{{"anyOf", {body, s.protocol_error}}};
+    }
     op["responses"] = responses;
 
     std::string method = r.method;
@@ -455,6 +467,7 @@ Json openapi_document(const OpenApiOptions& o) {
       {"members", "Members and invitations (api.md §4)."},
       {"api-keys", "Workspace API keys (api.md §5)."},
       {"mcp-clients", "MCP client tokens (api.md §5)."},
+      {"mcp", "The MCP gateway: MCP's Streamable HTTP transport for agents, with MCP client tokens (api.md §8.5)."},
       {"audit", "The append-only audit log (api.md §6)."},
       {"usage", "Usage metering (api.md §7)."},
       {"events", "The workspace's event log and event types (api.md §8.3)."},

@@ -31,6 +31,12 @@ struct ControlSchema {
   std::vector<std::pair<std::string, std::string>> headers;  // success response headers: name → description
   std::vector<std::string> errors;  // error codes the route's own rules give (besides the derived ones)
   std::string summary;
+  // A body the route answers with besides its error envelope at `protocol_error_statuses`
+  // (the MCP gateway's JSON-RPC error responses to malformed messages).
+  nlohmann::json protocol_error;
+  std::vector<int> protocol_error_statuses;
+  // Other content types of the success body, with their schemas (the MCP gateway's SSE).
+  std::vector<std::pair<std::string, nlohmann::json>> also_content;
 };
 
 // The schema of a control-plane route by id; nullopt for app-plane routes and unknown ids.

@@ -562,6 +562,16 @@ slab5::Result<std::int64_t> SqliteRecordStore::count_referencing(const ResourceS
   return q.integer(0);
 }
 
+slab5::Result<std::int64_t> SqliteRecordStore::count(const ResourceSpec& spec, const std::string& workspace_id,
+                                                     const std::string& column, const std::string& value) {
+  if (column.empty()) {
+    auto q = db_.query("SELECT count(*) FROM " + spec.table_name() + " WHERE workspace_id = ?", workspace_id);
+    q.next();
+    return q.integer(0);
+  }
+  return count_referencing(spec, column, workspace_id, value);
+}
+
 slab5::Result<std::vector<Json>> SqliteRecordStore::clear_references(const ResourceSpec& spec,
                                                                      const std::string& column,
                                                                      const std::string& workspace_id,

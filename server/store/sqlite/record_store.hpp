@@ -41,6 +41,8 @@ class SqliteRecordStore final : public RecordStore {
   slab5::Result<RecordPage> list(const slab5::api::ResourceSpec& spec, const RecordQuery& q) override;
   slab5::Result<std::int64_t> count_referencing(const slab5::api::ResourceSpec& spec, const std::string& column,
                                                 const std::string& workspace_id, const std::string& id) override;
+  slab5::Result<std::int64_t> count(const slab5::api::ResourceSpec& spec, const std::string& workspace_id,
+                                    const std::string& column, const std::string& value) override;
   slab5::Result<std::vector<nlohmann::json>> clear_references(const slab5::api::ResourceSpec& spec,
                                                               const std::string& column,
                                                               const std::string& workspace_id, const std::string& id,
