@@ -61,6 +61,12 @@ Json idempotency_key() {
       {"description", "Makes the create safe to retry (kept 24 hours); the Idempotency-Key header is an alias."}};
 }
 
+Json snapshot_name() {
+  return Json{{"type", "string"},
+              {"pattern", "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
+              {"description", "1-64 letters, digits, '.', '_' and '-', starting with a letter or digit."}};
+}
+
 Json time_query() { return str("A time (RFC 3339) or a relative form (15m, 1h, 7d)."); }
 
 ControlSchema credential_schema(std::string op, bool mcp) {
@@ -309,6 +315,34 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                          .raw = true,
                          .errors = {"resource_not_found"},
                          .summary = "The mock OAuth provider's JWKS"};
+  // The test-suite controls (api.md §9.1).
+  t["dev.clock.get"] = {.data = schema_ref("DevClock"), .summary = "The server clock"};
+  t["dev.clock.set"] = {
+      .data = schema_ref("DevClock"),
+      .request = input({{"advance", str("A duration (90s, 15m, 1h, 7d, 2w) to move the clock by; '-' moves it back.")},
+                        {"set", {{"type", "string"}, {"format", "date-time"}}},
+                        {"freeze", boolean()}},
+                       {}),
+      .request_required = true,
+      .errors = {"validation_failed"},
+      .summary = "Advance, set, freeze or unfreeze the server clock"};
+  t["dev.clock.reset"] = {.data = schema_ref("DevClock"), .summary = "Return the server clock to real time"};
+  t["dev.snapshots.list"] = {.data = array(schema_ref("DevSnapshot")), .summary = "The saved snapshots, by name"};
+  t["dev.snapshots.create"] = {.status = 201,
+                               .data = schema_ref("DevSnapshot"),
+                               .request = input({{"name", snapshot_name()}}, {"name"}),
+                               .request_required = true,
+                               .errors = {"validation_failed"},
+                               .summary = "Save the whole state under a name (replacing a snapshot of that name)"};
+  t["dev.snapshots.get"] = {
+      .data = schema_ref("DevSnapshot"), .errors = {"resource_not_found"}, .summary = "One snapshot"};
+  t["dev.snapshots.delete"] = {.status = 204, .errors = {"resource_not_found"}, .summary = "Delete a snapshot"};
+  t["dev.snapshots.restore"] = {.data = schema_ref("DevSnapshot"),
+                                .errors = {"resource_not_found"},
+                                .summary = "Bring back the state saved under the name"};
+  t["dev.reset"] = {.status = 204,
+                    .errors = {"conflict"},
+                    .summary = "Return to the first-start state: the same owner, workspace and first-start key"};
   return t;
 }
 
@@ -483,6 +517,10 @@ Json control_components() {
                          {"link", str()},
                          {"created_at", time()}},
                         {"id", "to", "subject", "kind", "token", "link", "created_at"});
+  s["DevClock"] = object({{"now", time()}, {"offset_ms", {{"type", "integer"}}}, {"frozen", boolean()}},
+                         {"now", "offset_ms", "frozen"});
+  s["DevSnapshot"] = object({{"name", snapshot_name()}, {"created_at", time()}, {"size_bytes", integer()}},
+                            {"name", "created_at", "size_bytes"});
   return s;
 }
 
