@@ -255,17 +255,19 @@ void Db::exec(const std::string& sql) {
 std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
 std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 
-Tx::Tx(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+Tx::Tx(Db& db) : db_(db), nested_(sqlite3_get_autocommit(db.handle()) == 0) {
+  db_.exec(nested_ ? "SAVEPOINT slab5_nested" : "BEGIN IMMEDIATE");
+}
 Tx::~Tx() {
   if (!done_) {
     try {
-      db_.exec("ROLLBACK");
+      db_.exec(nested_ ? "ROLLBACK TO slab5_nested; RELEASE slab5_nested" : "ROLLBACK");
     } catch (...) {
     }
   }
 }
 void Tx::commit() {
-  db_.exec("COMMIT");
+  db_.exec(nested_ ? "RELEASE slab5_nested" : "COMMIT");
   done_ = true;
 }
 

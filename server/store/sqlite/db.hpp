@@ -128,13 +128,18 @@ void create_private_file(const std::string& path);
 
 class Tx {
  public:
-  explicit Tx(Db& db);  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks
+  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks. Inside a transaction
+  // already open on the connection (a fixture loaded as one transaction, api.md §9.1) it is a
+  // SAVEPOINT instead: committing releases it into the outer transaction, and dropping it
+  // uncommitted undoes only its own changes.
+  explicit Tx(Db& db);
   ~Tx();
   void commit();
 
  private:
   Db& db_;
   bool done_ = false;
+  bool nested_ = false;
 };
 
 }  // namespace slab5d
