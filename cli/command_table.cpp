@@ -148,6 +148,7 @@ std::vector<CommandGroup> make_groups() {
       {{"keys", "mcp-clients"}, add_key_commands, true},
       {{"audit"}, add_audit_commands, true},
       {{"usage"}, add_usage_commands, true},
+      {{"dev"}, add_dev_commands, true},
   };
   // One group per resource (cli/commands/resources.cpp): `slab5 contacts list` builds contacts only.
   for (const auto* r : resource_commands())

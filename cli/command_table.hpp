@@ -65,6 +65,7 @@ void add_member_commands(CLI::App& app, Context& ctx);      // members …
 void add_key_commands(CLI::App& app, Context& ctx);         // keys …, mcp-clients …
 void add_audit_commands(CLI::App& app, Context& ctx);       // audit
 void add_usage_commands(CLI::App& app, Context& ctx);       // usage
+void add_dev_commands(CLI::App& app, Context& ctx);         // dev clock|snapshot|reset|mail
 void add_shell_commands(CLI::App& app, Context& ctx);       // __complete, config, doctor, __manual
 // `completion`: a group of its own, built alone (it prints a script and reads no table).
 void add_completion_script_command(CLI::App& app, Context& ctx);

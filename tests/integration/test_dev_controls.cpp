@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 
 #include "harness.hpp"
 #include "slab5/encoding.hpp"
@@ -392,4 +393,49 @@ TEST_CASE("reset refuses a database that has no first-start state recorded") {
   auto r = api("POST", again.api_url + "/dev/reset", "", Json::object());
   check_error(r, 409, "conflict");
   CHECK(api("GET", again.api_url + "/workspace", token).status == 200);
+}
+
+// ---- slab5 dev ----------------------------------------------------------------------------
+
+TEST_CASE("slab5 dev clock, snapshot, reset and mail drive the server") {
+  Server s;
+  std::map<std::string, std::string> env = {{"SLAB5_API_BASE_URL", s.api_url}};
+  auto r = run_cli({"dev", "clock", "set", "2031-01-01T09:00:00Z", "--json"}, env);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Json::parse(r.out)["now"].get<std::string>().rfind("2031-01-01T09:00:0", 0) == 0);
+  REQUIRE(run_cli({"dev", "clock", "freeze"}, env).exit_code == 0);
+  r = run_cli({"dev", "clock", "advance", "90m", "--json"}, env);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Json::parse(r.out)["frozen"] == true);
+  r = run_cli({"dev", "clock"}, env);
+  CHECK(r.out.find("2031-01-01T10:30:00") != std::string::npos);
+  CHECK(run_cli({"dev", "clock", "reset"}, env).exit_code == 0);
+  CHECK(std::abs(http("GET", s.api_url + "/dev/clock").json["data"]["offset_ms"].get<long>()) < 1000);
+  // Bad arguments are usage errors, checked before anything is sent.
+  CHECK(run_cli({"dev", "clock", "advance", "soon"}, env).exit_code == 2);
+  CHECK(run_cli({"dev", "clock", "set", "tomorrow"}, env).exit_code == 2);
+  CHECK(run_cli({"dev", "clock", "sideways"}, env).exit_code == 2);
+
+  REQUIRE(run_cli({"dev", "snapshot", "save", "base"}, env).exit_code == 0);
+  REQUIRE(api("POST", s.api_url + "/contacts", s.token, {{"name", "After"}}).status == 201);
+  r = run_cli({"dev", "snapshot", "list", "--json"}, env);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Json::parse(r.out)[0]["name"] == "base");
+  REQUIRE(run_cli({"dev", "snapshot", "restore", "base"}, env).exit_code == 0);
+  CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].empty());
+  r = run_cli({"dev", "snapshot", "restore", "nope"}, env);
+  CHECK(r.exit_code == 3);
+  CHECK(r.err.find("nope") != std::string::npos);
+  CHECK(run_cli({"dev", "snapshot", "delete", "base"}, env).exit_code == 0);
+  CHECK(run_cli({"dev", "snapshot", "save"}, env).exit_code == 2);
+
+  REQUIRE(
+      api("POST", s.api_url + "/auth/register", "", {{"email", "m@example.test"}, {"password", "password1"}}).status ==
+      202);
+  r = run_cli({"dev", "mail", "--to", "m@example.test", "--json"}, env);
+  REQUIRE(r.exit_code == 0);
+  CHECK(Json::parse(r.out).size() == 1);
+  CHECK(run_cli({"dev", "reset"}, env).exit_code == 0);
+  CHECK(Json::parse(run_cli({"dev", "mail", "--json"}, env).out).empty());
 }

@@ -68,9 +68,14 @@ void restore_database_copy(Db& live, const std::string& from) {
   Handle src;
   if (int rc = sqlite3_open_v2(from.c_str(), &src.h, SQLITE_OPEN_READONLY, nullptr); rc != SQLITE_OK)
     throw DbError(rc, "cannot open " + from + ": " + (src.h ? sqlite3_errmsg(src.h) : sqlite3_errstr(rc)));
+  // The restore rewrites every page (into the WAL, then the checkpoint into the file): without
+  // the fsyncs it costs about a third less. A process crash cannot tear it (the WAL commit is
+  // atomic); only a power cut during it could, which a test server's state can afford.
+  live.exec("PRAGMA synchronous=OFF");
   int rc = run_backup(live.handle(), src.h);
-  if (rc != SQLITE_DONE)
-    throw DbError(rc, std::string("cannot restore the database: ") + sqlite3_errmsg(live.handle()));
+  std::string msg = rc == SQLITE_DONE ? std::string() : sqlite3_errmsg(live.handle());
+  live.exec("PRAGMA synchronous=NORMAL");
+  if (rc != SQLITE_DONE) throw DbError(rc, "cannot restore the database: " + msg);
 }
 
 }  // namespace slab5d
