@@ -152,6 +152,7 @@ std::vector<CommandGroup> make_groups() {
       {{"webhooks"}, add_webhook_commands, true},
       {{"webhook-sources"}, add_webhook_source_commands, true},
       {{"mcp"}, add_mcp_commands, true},
+      {{"dev"}, add_dev_commands, true},
   };
   // One group per resource (cli/commands/resources.cpp): `slab5 contacts list` builds contacts only.
   for (const auto* r : resource_commands())

@@ -68,7 +68,8 @@ void add_usage_commands(CLI::App& app, Context& ctx);           // usage
 void add_event_commands(CLI::App& app, Context& ctx);           // events
 void add_webhook_commands(CLI::App& app, Context& ctx);         // webhooks …
 void add_webhook_source_commands(CLI::App& app, Context& ctx);  // webhook-sources …
-void add_mcp_commands(CLI::App& app, Context& ctx);           // mcp tools|call|config
+void add_mcp_commands(CLI::App& app, Context& ctx);             // mcp tools|call|config
+void add_dev_commands(CLI::App& app, Context& ctx);             // dev clock|snapshot|reset|mail
 void add_shell_commands(CLI::App& app, Context& ctx);           // __complete, config, doctor, __manual
 // `completion`: a group of its own, built alone (it prints a script and reads no table).
 void add_completion_script_command(CLI::App& app, Context& ctx);

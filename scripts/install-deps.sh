@@ -12,6 +12,7 @@ packages=(
   doctest-dev libboost-dev libargon2-dev libjq-dev libexpected-dev
   asciidoctor sqlite3 curl ca-certificates openssl
   bash zsh fish dpkg-dev file
+  python3-pytest
 )
 # Node.js and npm run the third-party checks of tests/js. A machine may have them from
 # another source than Debian (NodeSource's nodejs bundles npm, and Debian's npm package then

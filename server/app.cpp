@@ -23,6 +23,7 @@
 #include "slab5/encoding.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/token.hpp"
+#include "snapshots.hpp"
 #include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "usage_recorder.hpp"
@@ -176,6 +177,7 @@ bool valid_correlation_id(std::string_view s) {
 App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
   db_path_ = resolve_db_path(cfg_.db_path, throwaway_);
   assets_dir_ = cfg_.assets_dir.empty() ? db_path_ + ".assets" : cfg_.assets_dir;
+  snapshots_ = std::make_unique<Snapshots>(db_path_ + ".snapshots");
   rate_limiter_ =
       std::make_unique<RateLimiter>(cfg_.rate_limit_enabled, cfg_.rate_limit_per_second, cfg_.rate_limit_burst);
   pool_ = std::make_unique<WorkPool>(2);
@@ -211,6 +213,7 @@ void App::shutdown() {
     std::filesystem::path p(db_path_);
     for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db_path_ + suffix, ec);
     if (cfg_.assets_dir.empty()) std::filesystem::remove_all(assets_dir_, ec);  // only the one it made
+    snapshots_->remove_all();
     std::filesystem::remove(p.parent_path(), ec);
     throwaway_ = false;
   }
@@ -242,15 +245,31 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
     return db;
   });
   batcher_ = std::make_unique<WriteBatcher>([this]() -> Db& { return this->db(); }, kMaxWriteBatch);
-  deliveries_ = std::make_unique<DeliveryWorker>(
-      DeliveryWorkerOptions{.open_db = [path = db_path_] {
-                              auto db = Db::open(path, false);
-                              db->disable_auto_checkpoint();
-                              return db;
-                            },
-                            .kek = key_encryption_key(kek_path(db_path_, throwaway_)),
-                            .deny_private = cfg_.webhook_deny_private});
-  return bootstrap_if_new(*this, owner_email, owner_password);
+  deliveries_ =
+      std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{.open_db =
+                                                                 [path = db_path_] {
+                                                                   auto db = Db::open(path, false);
+                                                                   db->disable_auto_checkpoint();
+                                                                   return db;
+                                                                 },
+                                                             .kek = key_encryption_key(kek_path(db_path_, throwaway_)),
+                                                             .deny_private = cfg_.webhook_deny_private});
+  auto info = bootstrap_if_new(*this, owner_email, owner_password);
+  // What POST /v1/dev/reset returns to: this state, with the key and password just made.
+  if (info.created) {
+    try {
+      snapshots_->save_first_start(App::db());
+    } catch (const std::exception& e) {
+      // Serving matters more than reset: POST /v1/dev/reset then answers conflict.
+      logger().log(LogLevel::Warn, "cannot save the first-start state", {{"error", e.what()}});
+    }
+  }
+  return info;
+}
+
+void App::state_replaced() {
+  credential_cache::invalidate_all();
+  for (auto& forget : on_state_replaced_) forget();
 }
 
 void App::handle(Request&& req_in, Respond respond) {

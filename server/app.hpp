@@ -25,6 +25,7 @@ class WorkPool;
 class WriteBatcher;
 class Checkpointer;
 class DeliveryWorker;
+class Snapshots;
 struct Workspace;
 
 // Who is calling, after authentication and workspace resolution.
@@ -124,6 +125,14 @@ class App {
   WorkPool& blocking_pool() { return *pool_; }
   void set_session_verifier(SessionVerifier v) { session_verifier_ = std::move(v); }
 
+  // The named snapshots and the first-start state (api.md §9.1), beside the database.
+  Snapshots& snapshots() { return *snapshots_; }
+  // What keeps state of the database outside it (a key cache) registers here to forget it
+  // when the whole database is replaced (a snapshot restored, a reset).
+  void on_state_replaced(std::function<void()> forget) { on_state_replaced_.push_back(std::move(forget)); }
+  // Called after the database was replaced: every cache, on every thread, starts over.
+  void state_replaced();
+
  private:
   struct Parked;  // a create waiting for another request with its idempotency key
   void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond, std::int64_t start_us);
@@ -152,6 +161,8 @@ class App {
   std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<DeliveryWorker> deliveries_;  // webhook deliveries, on threads of their own
   SessionVerifier session_verifier_;
+  std::unique_ptr<Snapshots> snapshots_;
+  std::vector<std::function<void()>> on_state_replaced_;
   std::uint64_t generation_;
 };
 
@@ -163,6 +174,7 @@ void register_member_routes(App& app);
 void register_credential_routes(App& app);
 void register_audit_usage_routes(App& app);
 void register_dev_routes(App& app);
+void register_dev_state_routes(App& app);  // called by register_dev_routes
 void register_invitation_routes(App& app);
 void register_resource_routes(App& app);
 void register_event_routes(App& app);

@@ -1,5 +1,6 @@
 #include "credential_cache.hpp"
 
+#include <atomic>
 #include <unordered_map>
 
 #include "domain/store_result.hpp"
@@ -21,7 +22,8 @@ struct CachedWorkspace {
 struct ThreadCache {
   std::uint64_t generation = 0;
   Db* db = nullptr;
-  Db::ChangeMark mark;  // the database as of the last fill
+  Db::ChangeMark mark;         // the database as of the last fill
+  std::uint64_t replaced = 0;  // g_replaced as of the last fill
   std::uint64_t epoch = 0;
   std::unordered_map<std::string, CachedCredential> credentials;  // by token hash
   std::unordered_map<std::string, CachedWorkspace> workspaces;    // by id
@@ -32,6 +34,9 @@ struct ThreadCache {
     ++epoch;
   }
 };
+
+// Moved by invalidate_all(); each thread empties its cache when it sees it move.
+std::atomic<std::uint64_t> g_replaced{0};
 
 ThreadCache& cache() {
   thread_local ThreadCache c;
@@ -48,8 +53,14 @@ void validate(std::uint64_t generation, Db& db) {
     c.db = &db;
     c.mark = {};
   }
-  // Any commit since the last fill, by any connection, empties the cache.
-  if (db.changed_since(c.mark)) c.clear();
+  // Any commit since the last fill, by any connection, empties the cache; so does a snapshot
+  // restored.
+  bool changed = db.changed_since(c.mark);
+  if (auto r = g_replaced.load(std::memory_order_acquire); r != c.replaced) {
+    c.replaced = r;
+    changed = true;
+  }
+  if (changed) c.clear();
 }
 
 CachedCredential* find(std::uint64_t generation, Db& db, const std::string& token_hash) {
@@ -92,6 +103,8 @@ const std::string* workspace_json(std::uint64_t generation, Db& db, const std::s
 }
 
 std::uint64_t epoch() { return cache().epoch; }
+
+void invalidate_all() { g_replaced.fetch_add(1, std::memory_order_acq_rel); }
 
 void touch(std::uint64_t /*generation*/, Db& db, CachedCredential& e, std::int64_t now_ms) {
   if (e.last_used_ms != 0 && now_ms - e.last_used_ms < 60000) return;

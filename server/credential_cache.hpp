@@ -43,6 +43,10 @@ const std::string* workspace_json(std::uint64_t generation, Db& db, const std::s
 // over when it moves.
 std::uint64_t epoch();
 
+// Empties every thread's cache on its next validate(): for a change that a commit may not
+// show (the whole database replaced by a snapshot).
+void invalidate_all();
+
 // Records use at most once a minute per credential (the database is written only then).
 void touch(std::uint64_t generation, Db& db, CachedCredential& c, std::int64_t now_ms);
 

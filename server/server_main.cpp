@@ -19,11 +19,16 @@
 #include "api/asset_web.hpp"
 #include "app.hpp"
 #include "bootstrap.hpp"
+#include "domain/fixtures.hpp"
+#include "domain/passwords.hpp"
 #include "http/http_server.hpp"
 #include "logger.hpp"
 #include "slab5/time.hpp"
+#include "snapshots.hpp"
 #include "store/sqlite/backup.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "usage_recorder.hpp"
 #include "version.hpp"
 
 namespace slab5d {
@@ -36,6 +41,7 @@ struct Options {
   std::string session_ttl = "1h";
   std::string backup_to;
   std::vector<std::string> exec_command;
+  std::string seed_file;  // serve/exec --seed, and seed's FILE
 };
 
 // Flags shared by serve and exec (and the db flag by every command).
@@ -89,6 +95,9 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
                  "An Origin (scheme://host[:port]) besides loopback ones allowed to call the MCP gateway; repeatable")
       ->envname("SLAB5D_MCP_ALLOWED_ORIGIN")
       ->delimiter(',');
+  cmd.add_option("--seed", o.seed_file, "Load this fixture (api.md §9.1) into a new database before serving")
+      ->envname("SLAB5D_SEED")
+      ->check(CLI::ExistingFile);
   cmd.add_option("--read-timeout", c.read_timeout_seconds, "Seconds a client has to send one request (default 30)")
       ->envname("SLAB5D_READ_TIMEOUT")
       ->check(CLI::Range(1, 3600));
@@ -185,6 +194,68 @@ Running start(const Config& cfg) {
   return r;
 }
 
+// Reads and loads a fixture into the app's database, all or nothing. Prints what is wrong
+// (every bad entry and field) and returns false when it was not loaded.
+bool load_fixture_file(App& app, const std::string& file, bool quiet) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::fprintf(stderr, "slab5d: error: cannot read the fixture %s\n", file.c_str());
+    return false;
+  }
+  std::string text;
+  {
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  auto fixture = parse_fixture(text);
+  slab5::Result<slab5::Json> loaded = fixture
+                                          ? load_fixture(app.db(), *fixture, password_cost(app.config().password_cost))
+                                          : slab5::Result<slab5::Json>(tl::unexpected(fixture.error()));
+  if (!loaded) {
+    const auto& e = loaded.error();
+    std::fprintf(stderr, "slab5d: error: the fixture %s was not loaded; the database is unchanged\n", file.c_str());
+    auto fe = e.extra.find("field_errors");
+    if (fe != e.extra.end() && fe->is_array() && !fe->empty()) {
+      for (const auto& f : *fe)
+        std::fprintf(stderr, "  %s: %s\n", slab5::string_or(f, "field").c_str(),
+                     slab5::string_or(f, "message").c_str());
+      if (e.message.find("problems;") != std::string::npos && fe->size() >= kMaxFixtureProblems)
+        std::fprintf(stderr, "  (the first %zu problems are shown)\n", kMaxFixtureProblems);
+    } else {
+      std::fprintf(stderr, "  %s\n", e.effective_message().c_str());
+    }
+    return false;
+  }
+  app.state_replaced();
+  if (!quiet) {
+    std::string summary;
+    for (const auto& [k, v] : loaded->items()) summary += (summary.empty() ? "" : ", ") + v.dump() + " " + k;
+    std::fprintf(stderr, "slab5d: loaded %s (%s)\n", file.c_str(), summary.empty() ? "empty" : summary.c_str());
+  }
+  return true;
+}
+
+// --seed on serve and exec: loaded into a new database only (a restart on the same file keeps
+// what the first start loaded, and what happened since). The seeded state is saved as the
+// snapshot "seed", so a test suite can return to it.
+bool seed_if_new(Running& r, const std::string& file) {
+  if (file.empty()) return true;
+  if (!r.info.created) {
+    std::fprintf(stderr,
+                 "slab5d: note: the database is not new; --seed %s is not loaded again (slab5d seed loads a "
+                 "fixture into an existing database)\n",
+                 file.c_str());
+    return true;
+  }
+  if (!load_fixture_file(*r.app, file, false)) return false;
+  r.app->usage().flush();
+  auto saved = r.app->snapshots().save(r.app->db(), "seed");
+  if (!saved)
+    std::fprintf(stderr, "slab5d: warning: could not save the snapshot 'seed': %s\n", saved.error().message.c_str());
+  return true;
+}
+
 std::string database_label(const App& app) { return app.db_is_throwaway() ? std::string(":memory:") : app.db_path(); }
 
 sigset_t block_stop_signals() {
@@ -201,6 +272,11 @@ int cmd_serve(Options& o) {
   Running r;
   try {
     r = start(o.cfg);
+    if (!seed_if_new(r, o.seed_file)) {
+      r.http.reset();
+      r.app->shutdown();
+      return 1;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "slab5d: error: %s\n", e.what());
     return 1;
@@ -235,6 +311,11 @@ int cmd_exec(Options& o) {
   Running r;
   try {
     r = start(o.cfg);
+    if (!seed_if_new(r, o.seed_file)) {
+      r.http.reset();
+      r.app->shutdown();
+      return 1;
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "slab5d: error: %s\n", e.what());
     return 1;
@@ -349,6 +430,40 @@ int cmd_migrate(Options& o) {
   return 0;
 }
 
+int cmd_seed(Options& o) {
+  try {
+    bool throwaway = false;
+    resolve_db_path(o.cfg.db_path, throwaway);
+    if (throwaway) throw std::runtime_error("seed loads into a database file; a :memory: one would be gone at once");
+    App app(o.cfg);
+    auto info = app.prepare();
+    if (info.created) print_first_start(info, o.cfg.public_base_url(o.cfg.listen_port));
+    bool ok = load_fixture_file(app, o.seed_file, false);
+    app.shutdown();
+    return ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slab5d: error: %s\n", e.what());
+    return 1;
+  }
+}
+
+int cmd_export(Options& o) {
+  try {
+    bool throwaway = false;
+    auto path = resolve_db_path(o.cfg.db_path, throwaway);
+    if (throwaway) throw std::runtime_error("a :memory: database has nothing to export");
+    if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path);
+    auto db = Db::open(path, false);
+    auto out = export_fixture(*db).dump(2);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    std::fputc('\n', stdout);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "slab5d: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
+
 int cmd_backup(Options& o) {
   try {
     bool throwaway = false;
@@ -406,6 +521,14 @@ int run_main(int argc, char** argv) {
       ->check(CLI::IsMember({"default", "test"}));
   init->add_option("--listen", o.listen, "The address the server will listen on (for the printed URL)")
       ->envname("SLAB5D_LISTEN");
+  auto* seed = cli.add_subcommand("seed", "Load a fixture (api.md §9.1) into a database: all of it or nothing");
+  add_db_flag(*seed, o);
+  seed->add_option("--password-cost", o.cfg.password_cost, "Password hashing cost: default or test")
+      ->envname("SLAB5D_PASSWORD_COST")
+      ->check(CLI::IsMember({"default", "test"}));
+  seed->add_option("file", o.seed_file, "The fixture, a JSON file")->required()->check(CLI::ExistingFile);
+  auto* exp = cli.add_subcommand("export", "Write the whole state of a database as a fixture to stdout");
+  add_db_flag(*exp, o);
   auto* mig = cli.add_subcommand("migrate", "Apply pending schema migrations");
   add_db_flag(*mig, o);
   auto* backup = cli.add_subcommand("backup", "Copy a live database to a new file (SQLite online backup)");
@@ -459,6 +582,8 @@ int run_main(int argc, char** argv) {
   }
   if (init->parsed()) return cmd_init(o);
   if (mig->parsed()) return cmd_migrate(o);
+  if (seed->parsed()) return cmd_seed(o);
+  if (exp->parsed()) return cmd_export(o);
   if (backup->parsed()) return cmd_backup(o);
   if (exec->parsed()) return cmd_exec(o);
   return cmd_serve(o);

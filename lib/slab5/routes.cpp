@@ -254,6 +254,42 @@ std::vector<RouteEntry> build() {
                .pattern = "/v1/dev/oauth/{provider}/jwks.json",
                .access = A::Public,
                .dev = true});
+  // The test-suite controls (api.md §9.1): the server clock, snapshots, reset. Saving and
+  // restoring copy the whole database file: off the I/O threads.
+  t.push_back({.id = "dev.clock.get", .method = "GET", .pattern = "/v1/dev/clock", .access = A::Public, .dev = true});
+  t.push_back({.id = "dev.clock.set", .method = "POST", .pattern = "/v1/dev/clock", .access = A::Public, .dev = true});
+  t.push_back(
+      {.id = "dev.clock.reset", .method = "DELETE", .pattern = "/v1/dev/clock", .access = A::Public, .dev = true});
+  t.push_back(
+      {.id = "dev.snapshots.list", .method = "GET", .pattern = "/v1/dev/snapshots", .access = A::Public, .dev = true});
+  t.push_back({.id = "dev.snapshots.create",
+               .method = "POST",
+               .pattern = "/v1/dev/snapshots",
+               .access = A::Public,
+               .blocking = true,
+               .dev = true});
+  t.push_back({.id = "dev.snapshots.get",
+               .method = "GET",
+               .pattern = "/v1/dev/snapshots/{name}",
+               .access = A::Public,
+               .dev = true});
+  t.push_back({.id = "dev.snapshots.delete",
+               .method = "DELETE",
+               .pattern = "/v1/dev/snapshots/{name}",
+               .access = A::Public,
+               .dev = true});
+  t.push_back({.id = "dev.snapshots.restore",
+               .method = "POST",
+               .pattern = "/v1/dev/snapshots/{name}/restore",
+               .access = A::Public,
+               .blocking = true,
+               .dev = true});
+  t.push_back({.id = "dev.reset",
+               .method = "POST",
+               .pattern = "/v1/dev/reset",
+               .access = A::Public,
+               .blocking = true,
+               .dev = true});
 
   for (auto& e : t) {
     e.label = e.method + " " + e.pattern;

@@ -189,7 +189,8 @@ std::optional<Millis> parse_duration(std::string_view s) {
     mult = 7 * 86400000LL;
   else
     return std::nullopt;
-  if (n > (std::int64_t(1) << 40)) return std::nullopt;
+  // Bounded so that the product fits: "99999999999w" is refused, not wrapped around.
+  if (n > (std::int64_t(1) << 40) / (mult / 1000 + 1)) return std::nullopt;
   return n * mult;
 }
 

@@ -59,6 +59,7 @@ void register_dev_routes(App& app) {
             rep.headers.emplace_back("Cache-Control", "public, max-age=3600");
             return rep;
           }});
+  register_dev_state_routes(app);
 }
 
 }  // namespace slab5d

@@ -147,6 +147,7 @@ Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string
 void register_identity_routes(App& app) {
   auto svc = std::make_shared<IdentityService>(identity_settings(app));
   app.set_session_verifier([svc](Db& db, std::string_view token) { return verify_session_token(db, *svc, token); });
+  app.on_state_replaced([svc] { svc->keys.forget(); });
   Router& r = app.router();
 
   r.bind({.id = "jwks", .handler = [svc](Ctx& ctx) -> Result<Reply> {

@@ -43,9 +43,11 @@ std::optional<Credential> find_credential(Db& db, const std::string& kind, const
 
 slab5::Result<NewCredential> insert_credential(Db& db, const CredentialSpec& spec) {
   NewCredential out;
-  out.token = slab5::generate_token(spec.kind == "mcp_client" ? slab5::kMcpPrefix : slab5::kApiKeyPrefix);
+  out.token = !spec.token.empty()
+                  ? spec.token
+                  : slab5::generate_token(spec.kind == "mcp_client" ? slab5::kMcpPrefix : slab5::kApiKeyPrefix);
   Credential& c = out.credential;
-  c.id = slab5::new_id(spec.kind == "mcp_client" ? "mcp" : "key");
+  c.id = !spec.id.empty() ? spec.id : slab5::new_id(spec.kind == "mcp_client" ? "mcp" : "key");
   c.kind = spec.kind;
   c.workspace_id = spec.workspace_id;
   c.name = spec.name;

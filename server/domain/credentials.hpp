@@ -31,6 +31,10 @@ struct CredentialSpec {
   std::optional<std::string> expires_at;
   std::string created_by_type;
   std::string created_by_id;
+  // A fixture's (api.md §9.1): the credential's id and secret when given, else made here. The
+  // secret must be a well-formed token of the kind (the caller checks it).
+  std::string id;
+  std::string token;
 };
 // Writes it in the caller's transaction. A workspace that is gone (deleted meanwhile) is
 // workspace_not_found, and nothing is written.

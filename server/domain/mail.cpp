@@ -75,7 +75,8 @@ size_t read_upload(char* buf, size_t size, size_t nmemb, void* userdata) {
 
 std::string format_message(const std::string& from, const Mail& m, const std::string& message_id) {
   char date[64];
-  std::time_t t = std::time(nullptr);
+  // The server clock (api.md §9.1): a mail sent after the clock moved is dated when it says.
+  std::time_t t = std::time_t(slab5::now_millis() / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
   std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);

@@ -126,6 +126,7 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
   }
   auto now = now_text();
   Json record = new_record(spec, actor, now);
+  if (!opts.id.empty()) record["id"] = opts.id;
   record["custom_fields"] = valid->custom_fields.value_or(Json::object());
   if (spec.is_child()) record[std::string(spec.parent_field)] = parent_id;
   for (auto& [k, v] : valid->values.items()) record[k] = v;

@@ -17,6 +17,7 @@ namespace slab5d {
 
 struct RecordWrite {
   bool dry_run = false;  // validate and answer what would change; write nothing
+  std::string id;        // create: the record's id (a fixture's, api.md §9.1); made when empty
 };
 
 class Records {

@@ -68,6 +68,12 @@ std::optional<slab5::jose::Key> SigningKeys::find(SigningKeyStore& store, const 
   return *key;
 }
 
+void SigningKeys::forget() {
+  std::unique_lock lock(mu_);
+  active_.reset();
+  public_.clear();
+}
+
 slab5::Result<slab5::Json> SigningKeys::jwks(SigningKeyStore& store) {
   if (auto a = active(store); !a) return tl::unexpected(a.error());  // make sure a key exists
   std::vector<slab5::jose::Key> keys;

@@ -30,6 +30,9 @@ class SigningKeys {
   std::optional<slab5::jose::Key> find(SigningKeyStore& store, const std::string& kid);
   // GET /.well-known/jwks.json
   slab5::Result<slab5::Json> jwks(SigningKeyStore& store);
+  // Forgets every key read from the store: the database was replaced (a snapshot restored),
+  // and the keys are read again from it on next use.
+  void forget();
 
  private:
   slab5::Status load_public(SigningKeyStore& store);  // caller holds the unique lock

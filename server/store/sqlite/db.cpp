@@ -274,7 +274,7 @@ void Db::disable_auto_checkpoint() { sqlite3_wal_autocheckpoint(handle_, 0); }
 std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
 std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 
-Tx::Tx(Db& db) : db_(db), savepoint_(db.in_group()) {
+Tx::Tx(Db& db) : db_(db), savepoint_(db.in_group() || sqlite3_get_autocommit(db.handle()) == 0) {
   if (savepoint_) {
     db_.exec("SAVEPOINT tx");
     return;
@@ -285,7 +285,7 @@ Tx::Tx(Db& db) : db_(db), savepoint_(db.in_group()) {
 Tx::~Tx() {
   if (done_) return;
   try {
-    // A savepoint whose batch SQLite already rolled back is gone: nothing to undo.
+    // A savepoint whose outer transaction SQLite already rolled back is gone: nothing to undo.
     if (!savepoint_)
       db_.exec("ROLLBACK");
     else if (!sqlite3_get_autocommit(db_.handle()))

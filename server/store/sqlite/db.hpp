@@ -144,8 +144,10 @@ void create_private_file(const std::string& path);
 
 class Tx {
  public:
-  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks. Inside a write batch:
-  // SAVEPOINT, so a failure rolls back this unit's changes only.
+  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks. Inside a write batch,
+  // or a transaction already open on the connection (a fixture loaded as one transaction,
+  // api.md §9.1), it is a SAVEPOINT instead: committing releases it into the outer
+  // transaction, and dropping it uncommitted undoes only its own changes.
   explicit Tx(Db& db);
   ~Tx();
   void commit();
