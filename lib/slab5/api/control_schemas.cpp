@@ -378,92 +378,92 @@ std::map<std::string, ControlSchema, std::less<>> build() {
         .summary = "Receive a signed message for an inbound source (no bearer token: the signature is checked)"};
     t["webhook_deliveries.retry"] = {
         .status = 202, .data = schema_ref("WebhookDelivery"), .summary = "Send the delivery again now"};
-    // the MCP gateway (api.md §8.5): JSON-RPC 2.0 over Streamable HTTP
-    {
-      Json id{{"type", {"string", "integer"}}};
-      Json rpc_error =
-          object({{"jsonrpc", enumeration({"2.0"})},
-                  {"id", {{"type", {"string", "integer", "null"}}}},
-                  {"error", input({{"code", {{"type", "integer"}}}, {"message", str()}}, {"code", "message"})}},
-                 {"jsonrpc", "id", "error"});
-      Json rpc_result = object({{"jsonrpc", enumeration({"2.0"})}, {"id", id}, {"result", {{"type", "object"}}}},
-                               {"jsonrpc", "id", "result"});
-      t["mcp"] = {
-          .data = {{"oneOf", {rpc_result, rpc_error}}},
-          .raw = true,
-          .request = input({{"jsonrpc", enumeration({"2.0"})},
-                            {"id", id},
-                            {"method", str("initialize, ping, tools/list, tools/call, or a notification.")},
-                            {"params", {{"type", "object"}}}},
-                           {"jsonrpc"}),
-          .request_required = true,
-          .also = {{202, "A notification or a response: accepted, nothing to answer"}},
-          .headers = {},
-          .errors = {"forbidden"},
-          .summary = "One MCP JSON-RPC message (Streamable HTTP, stateless)",
-          .protocol_error = rpc_error,
-          .protocol_error_statuses = {400},
-          .also_content = {{"text/event-stream",
-                            str("One `message` event holding the JSON-RPC response (when the client accepts only "
-                                "text/event-stream).")}}};
-      t["mcp.protected_resource"] = {.data = input({{"resource", str("The MCP gateway's URL.")},
-                                                    {"resource_name", str()},
-                                                    {"bearer_methods_supported", array(str())},
-                                                    {"scopes_supported", array(str())},
-                                                    {"resource_documentation", str()}},
-                                                   {"resource"}),
-                                     .raw = true,
-                                     .summary = "OAuth protected resource metadata of the MCP gateway (RFC 9728)"};
-    }
-
-    t["dev.mail.list"] = {.data = array(schema_ref("DevMail")),
-                          .query = {{"to", str("Only mail to this address.")}},
-                          .summary = "The development mailbox (mail slab5d would have sent)"};
-    t["dev.mail.clear"] = {.status = 204, .summary = "Empty the development mailbox"};
-    t["dev.oauth.id_token"] = {.data = object({{"idToken", str()}}, {"idToken"}),
-                               .request = input({{"email", {{"type", "string"}}},
-                                                 {"email_verified", boolean()},
-                                                 {"name", str()},
-                                                 {"aud", str()},
-                                                 {"tid", str()}},
-                                                {"email"}),
-                               .errors = {"resource_not_found", "validation_failed"},
-                               .summary = "Mint an ID token from the mock OAuth provider"};
-    t["dev.oauth.jwks"] = {.data = schema_ref("Jwks"),
-                           .raw = true,
-                           .errors = {"resource_not_found"},
-                           .summary = "The mock OAuth provider's JWKS"};
-    // The test-suite controls (api.md §9.1).
-    t["dev.clock.get"] = {.data = schema_ref("DevClock"), .summary = "The server clock"};
-    t["dev.clock.set"] = {
-        .data = schema_ref("DevClock"),
-        .request =
-            input({{"advance", str("A duration (90s, 15m, 1h, 7d, 2w) to move the clock by; '-' moves it back.")},
-                   {"set", {{"type", "string"}, {"format", "date-time"}}},
-                   {"freeze", boolean()}},
-                  {}),
-        .request_required = true,
-        .errors = {"validation_failed"},
-        .summary = "Advance, set, freeze or unfreeze the server clock"};
-    t["dev.clock.reset"] = {.data = schema_ref("DevClock"), .summary = "Return the server clock to real time"};
-    t["dev.snapshots.list"] = {.data = array(schema_ref("DevSnapshot")), .summary = "The saved snapshots, by name"};
-    t["dev.snapshots.create"] = {.status = 201,
-                                 .data = schema_ref("DevSnapshot"),
-                                 .request = input({{"name", snapshot_name()}}, {"name"}),
-                                 .request_required = true,
-                                 .errors = {"validation_failed"},
-                                 .summary = "Save the whole state under a name (replacing a snapshot of that name)"};
-    t["dev.snapshots.get"] = {
-        .data = schema_ref("DevSnapshot"), .errors = {"resource_not_found"}, .summary = "One snapshot"};
-    t["dev.snapshots.delete"] = {.status = 204, .errors = {"resource_not_found"}, .summary = "Delete a snapshot"};
-    t["dev.snapshots.restore"] = {.data = schema_ref("DevSnapshot"),
-                                  .errors = {"resource_not_found"},
-                                  .summary = "Bring back the state saved under the name"};
-    t["dev.reset"] = {.status = 204,
-                      .errors = {"conflict"},
-                      .summary = "Return to the first-start state: the same owner, workspace and first-start key"};
-    return t;
   }
+
+  // the MCP gateway (api.md §8.5): JSON-RPC 2.0 over Streamable HTTP
+  {
+    Json id{{"type", {"string", "integer"}}};
+    Json rpc_error =
+        object({{"jsonrpc", enumeration({"2.0"})},
+                {"id", {{"type", {"string", "integer", "null"}}}},
+                {"error", input({{"code", {{"type", "integer"}}}, {"message", str()}}, {"code", "message"})}},
+               {"jsonrpc", "id", "error"});
+    Json rpc_result = object({{"jsonrpc", enumeration({"2.0"})}, {"id", id}, {"result", {{"type", "object"}}}},
+                             {"jsonrpc", "id", "result"});
+    t["mcp"] = {.data = {{"oneOf", {rpc_result, rpc_error}}},
+                .raw = true,
+                .request = input({{"jsonrpc", enumeration({"2.0"})},
+                                  {"id", id},
+                                  {"method", str("initialize, ping, tools/list, tools/call, or a notification.")},
+                                  {"params", {{"type", "object"}}}},
+                                 {"jsonrpc"}),
+                .request_required = true,
+                .also = {{202, "A notification or a response: accepted, nothing to answer"}},
+                .headers = {},
+                .errors = {"forbidden"},
+                .summary = "One MCP JSON-RPC message (Streamable HTTP, stateless)",
+                .protocol_error = rpc_error,
+                .protocol_error_statuses = {400},
+                .also_content = {{"text/event-stream",
+                                  str("One `message` event holding the JSON-RPC response (when the client accepts only "
+                                      "text/event-stream).")}}};
+    t["mcp.protected_resource"] = {.data = input({{"resource", str("The MCP gateway's URL.")},
+                                                  {"resource_name", str()},
+                                                  {"bearer_methods_supported", array(str())},
+                                                  {"scopes_supported", array(str())},
+                                                  {"resource_documentation", str()}},
+                                                 {"resource"}),
+                                   .raw = true,
+                                   .summary = "OAuth protected resource metadata of the MCP gateway (RFC 9728)"};
+  }
+
+  t["dev.mail.list"] = {.data = array(schema_ref("DevMail")),
+                        .query = {{"to", str("Only mail to this address.")}},
+                        .summary = "The development mailbox (mail slab5d would have sent)"};
+  t["dev.mail.clear"] = {.status = 204, .summary = "Empty the development mailbox"};
+  t["dev.oauth.id_token"] = {.data = object({{"idToken", str()}}, {"idToken"}),
+                             .request = input({{"email", {{"type", "string"}}},
+                                               {"email_verified", boolean()},
+                                               {"name", str()},
+                                               {"aud", str()},
+                                               {"tid", str()}},
+                                              {"email"}),
+                             .errors = {"resource_not_found", "validation_failed"},
+                             .summary = "Mint an ID token from the mock OAuth provider"};
+  t["dev.oauth.jwks"] = {.data = schema_ref("Jwks"),
+                         .raw = true,
+                         .errors = {"resource_not_found"},
+                         .summary = "The mock OAuth provider's JWKS"};
+  // The test-suite controls (api.md §9.1).
+  t["dev.clock.get"] = {.data = schema_ref("DevClock"), .summary = "The server clock"};
+  t["dev.clock.set"] = {
+      .data = schema_ref("DevClock"),
+      .request = input({{"advance", str("A duration (90s, 15m, 1h, 7d, 2w) to move the clock by; '-' moves it back.")},
+                        {"set", {{"type", "string"}, {"format", "date-time"}}},
+                        {"freeze", boolean()}},
+                       {}),
+      .request_required = true,
+      .errors = {"validation_failed"},
+      .summary = "Advance, set, freeze or unfreeze the server clock"};
+  t["dev.clock.reset"] = {.data = schema_ref("DevClock"), .summary = "Return the server clock to real time"};
+  t["dev.snapshots.list"] = {.data = array(schema_ref("DevSnapshot")), .summary = "The saved snapshots, by name"};
+  t["dev.snapshots.create"] = {.status = 201,
+                               .data = schema_ref("DevSnapshot"),
+                               .request = input({{"name", snapshot_name()}}, {"name"}),
+                               .request_required = true,
+                               .errors = {"validation_failed"},
+                               .summary = "Save the whole state under a name (replacing a snapshot of that name)"};
+  t["dev.snapshots.get"] = {
+      .data = schema_ref("DevSnapshot"), .errors = {"resource_not_found"}, .summary = "One snapshot"};
+  t["dev.snapshots.delete"] = {.status = 204, .errors = {"resource_not_found"}, .summary = "Delete a snapshot"};
+  t["dev.snapshots.restore"] = {.data = schema_ref("DevSnapshot"),
+                                .errors = {"resource_not_found"},
+                                .summary = "Bring back the state saved under the name"};
+  t["dev.reset"] = {.status = 204,
+                    .errors = {"conflict"},
+                    .summary = "Return to the first-start state: the same owner, workspace and first-start key"};
+  return t;
+}
 
 }  // namespace
 
