@@ -6,6 +6,7 @@
 #include "slab5/time.hpp"
 #include "snapshots.hpp"
 #include "usage_recorder.hpp"
+#include "webhooks/signal.hpp"
 
 namespace slab5d {
 
@@ -56,6 +57,7 @@ Result<Reply> set_clock(Ctx& ctx) {
   if (by) slab5::clock_advance(*by);
   if (at) slab5::clock_set(*at);
   if (run) slab5::clock_freeze(false);
+  delivery_signal().notify();  // webhook retries now due run at once
   return Reply::ok(clock_json());
 }
 
@@ -93,6 +95,7 @@ void register_dev_state_routes(App& app) {
   r.bind("dev.clock.set", set_clock);
   r.bind({.id = "dev.clock.reset", .handler = [](Ctx&) -> Result<Reply> {
             slab5::clock_reset();
+            delivery_signal().notify();
             return Reply::ok(clock_json());
           }});
   r.bind({.id = "dev.snapshots.list", .handler = [](Ctx& ctx) -> Result<Reply> {

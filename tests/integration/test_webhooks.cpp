@@ -445,3 +445,30 @@ TEST_CASE("every delivery verifies with the standardwebhooks npm package, also d
   CHECK(out.exit_code == 0);
   CHECK(out.out.find("delivery 2: verified (deal.created)") != std::string::npos);
 }
+
+TEST_CASE("advancing the server clock runs a retry that is due at once") {
+  Server s;
+  Receiver rx([](const Received&, int n) {
+    ReceiverAnswer a;
+    if (n < 6) a.status = 500;  // the first attempts fail; the backoff reaches 2^5 s = 32 s
+    return a;
+  });
+  auto e = make_endpoint(s, rx.url(), {"*"}, {{"max_attempts", 8}});
+  contact(s, "Retry me later");
+  std::string deliveries = "/webhooks/" + e["id"].get<std::string>() + "/deliveries";
+  auto t0 = std::chrono::steady_clock::now();
+  for (int attempt = 1; attempt <= 7; ++attempt) {
+    REQUIRE(rx.wait_for(std::size_t(attempt), 5s) == std::size_t(attempt));
+    if (attempt == 7) break;
+    // The failure is recorded and the next attempt scheduled before the clock moves.
+    poll(s, deliveries, [&](const Json& d) {
+      return d.size() == 1 && d[0]["attempt_count"] == attempt && d[0]["next_attempt_at"].is_string();
+    });
+    // Each retry waits 1 s, 2 s, 4 s … on the server clock: a test moves it past the wait.
+    auto moved = api("POST", s.base_url + "/v1/dev/clock", "", {{"advance", "2h"}});
+    REQUIRE_MESSAGE(moved.status == 200, moved.body);
+  }
+  // Seven attempts whose waits add up to over a minute of server time took seconds of wall time.
+  CHECK(std::chrono::steady_clock::now() - t0 < 20s);
+  api("DELETE", s.base_url + "/v1/dev/clock", "");
+}
