@@ -157,7 +157,9 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost)
   std::map<std::string, const ResourceSpec*> resources;
   for (const auto* spec : resources_in_load_order()) resources[collection_of(*spec)] = spec;
   std::size_t entries = 0;
-  for (const auto& [key, value] : fixture.items()) {
+  for (const auto& item : fixture.items()) {
+    const std::string& key = item.key();
+    const Json& value = item.value();
     bool known =
         resources.count(key) != 0 || std::any_of(std::begin(kControlCollections), std::end(kControlCollections),
                                                  [&](const char* c) { return key == c; });
