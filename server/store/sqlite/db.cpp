@@ -1,5 +1,7 @@
 #include "store/sqlite/db.hpp"
 
+#include "store/sqlite/change_tracker.hpp"
+
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -144,6 +146,8 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
   // Read before anything writes: a file that is not a database fails here, untouched.
   db->exec("SELECT count(*) FROM sqlite_schema");
   db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  db->tracker_ = ChangeTracker::for_path(path);
+  if (db->tracker_) db->tracker_->watch(h);
   return db;
 }
 

@@ -19,6 +19,8 @@ struct sqlite3_file;
 
 namespace slab5d {
 
+class ChangeTracker;
+
 // Thrown for failures that are not an ordinary outcome (I/O error, corrupt file, busy after
 // the timeout); the edge turns it into 500/503 with the request id logged.
 class DbError : public std::runtime_error {
@@ -122,6 +124,9 @@ class Db {
   // no longer checkpoint the WAL themselves.
   void disable_auto_checkpoint();
   bool in_group() const { return in_group_; }
+  // The rows this process changed since the file last matched a snapshot (change_tracker.hpp);
+  // nullptr for an in-memory or URI database.
+  ChangeTracker* tracker() { return tracker_.get(); }
 
  private:
   Db(sqlite3* h, std::string path);
@@ -135,6 +140,7 @@ class Db {
   sqlite3_file* shm_journal_ = nullptr;  // the journal file object shm_ was found with
   bool shm_resolved_ = false;
   std::shared_ptr<std::mutex> write_gate_;
+  std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
   bool in_group_ = false;
 };
 
