@@ -230,7 +230,8 @@ std::string local_secret(Context& ctx) {
   return s;
 }
 
-// Reads SSE frames out of `buf`: each complete frame's id, event and data.
+// Reads SSE frames out of `buf`: each complete frame's id, event and data. A frame with an id
+// and no data (the stream's opening frame names where it starts) moves the position only.
 struct Frame {
   std::string id, event, data;
 };
@@ -252,7 +253,7 @@ std::vector<Frame> take_frames(std::string& buf) {
       if (nl == std::string::npos) break;
       pos = nl + 1;
     }
-    if (!f.data.empty()) out.push_back(std::move(f));
+    if (!f.data.empty() || !f.id.empty()) out.push_back(std::move(f));
   }
   return out;
 }
@@ -292,7 +293,9 @@ int listen(Context& ctx, const ListenOptions& o) {
     req.on_body = [&](std::string_view piece) {
       buf.append(piece);
       for (auto& f : take_frames(buf)) {
-        last_id = f.id;
+        if (!f.id.empty()) last_id = f.id;
+        if (f.data.empty()) continue;  // only a position
+        backoff_ms = 500;              // a working stream: the next outage starts the backoff anew
         Json ev = Json::parse(f.data, nullptr, false);
         std::string at = ev.is_object() ? ev.value("created_at", "") : "";
         if (ctx.out.json())
@@ -339,7 +342,8 @@ int listen(Context& ctx, const ListenOptions& o) {
       if (r->status < 500) return rc;  // a refusal does not heal by retrying
     }
     ctx.out.info("stream ended; reconnecting" + std::string(last_id.empty() ? "" : " after " + last_id));
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    for (int waited = 0; waited < backoff_ms && !g_stop; waited += 50)  // Ctrl-C ends the wait at once
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     backoff_ms = std::min(backoff_ms * 2, 5000);
   }
   return kInterrupted;

@@ -97,7 +97,7 @@ Result<Reply> stream_events(Ctx& ctx) {
   Reply r;
   r.content_type = "text/event-stream";
   r.headers = {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}};
-  r.stream = make_event_stream(ctx.app, ctx.who.workspace_id, std::move(types), std::move(after));
+  r.stream = make_event_stream(ctx.app, ctx.who.workspace_id, std::move(types), std::move(after), last.empty());
   return r;
 }
 

@@ -18,8 +18,9 @@ struct InboundFixture : testing::WorkspaceFixture {
   IssuedSource source;
 
   InboundFixture() {
-    auto made = create_webhook_source(*db, session(owner_id, "owner"), meta, settings,
-                                      WebhookSourceInput{.name = "billing", .kind = "standard", .activity_type = "webhook"});
+    auto made =
+        create_webhook_source(*db, session(owner_id, "owner"), meta, settings,
+                              WebhookSourceInput{.name = "billing", .kind = "standard", .activity_type = "webhook"});
     REQUIRE(made);
     source = *made;
   }
@@ -37,7 +38,9 @@ struct InboundFixture : testing::WorkspaceFixture {
   }
 
   std::int64_t activities() { return count("SELECT count(*) FROM activities"); }
-  std::int64_t received_events() { return count("SELECT count(*) FROM events WHERE type = 'inbound_webhook.received'"); }
+  std::int64_t received_events() {
+    return count("SELECT count(*) FROM events WHERE type = 'inbound_webhook.received'");
+  }
   std::int64_t claims() { return count("SELECT count(*) FROM inbound_messages"); }
 };
 
