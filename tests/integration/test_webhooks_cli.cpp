@@ -251,3 +251,48 @@ TEST_CASE("webhooks listen reconnects after a restart and prints what was writte
   CHECK(printed.err.find("reconnecting") != std::string::npos);
 }
 
+TEST_CASE("webhooks trigger fires every event type GET /v1/event-types lists, or names what fires it instead") {
+  Server s;
+  TempDir home;
+  auto env = env_for(s, home);
+  auto types = api("GET", s.api_url + "/event-types", s.token);
+  REQUIRE(types.status == 200);
+  std::set<std::string> fired, redirected;
+  for (const auto& t : types.json["data"]) {
+    std::string type = t["type"];
+    CAPTURE(type);
+    auto r = run_cli({"webhooks", "trigger", type, "--json"}, env);
+    if (r.exit_code == 0) {
+      fired.insert(type);
+      std::string record = json_of(r)["record_id"];
+      // The event is in the log, about the record trigger made.
+      auto log = api("GET", s.api_url + "/events?type=" + type + "&limit=100", s.token);
+      REQUIRE(log.status == 200);
+      bool found = false;
+      for (const auto& e : log.json["data"]) found = found || e["data"].dump().find(record) != std::string::npos;
+      CHECK_MESSAGE(found, log.body);
+    } else {
+      redirected.insert(type);
+      CHECK_MESSAGE(r.exit_code == 2, r.out << r.err);
+      auto why = r.err.find("cannot fire " + type + ": ");
+      CHECK_MESSAGE(why != std::string::npos, r.err);
+      CHECK_MESSAGE(r.err.find("slab5 ", why + 12 + type.size()) != std::string::npos, r.err);  // names a command
+    }
+  }
+  for (const char* t :
+       {"contact.created", "company.updated", "deal.deleted", "deal_stage.created", "lead.converted", "task.completed",
+        "activity.created", "support_ticket.updated", "support_ticket_message.created",
+        "support_ticket_comment.created", "cms_entry.created", "asset.deleted"})
+    CHECK_MESSAGE(fired.count(t) == 1, t);
+  for (const char* t : {"api_key.created", "mcp_client.revoked", "member.invited", "invitation.accepted",
+                        "webhook.test", "inbound_webhook.received", "asset.available"})
+    CHECK_MESSAGE(redirected.count(t) == 1, t);
+  // A type that is not listed: a usage error naming what the resource fires.
+  auto bad = run_cli({"webhooks", "trigger", "contact.exploded"}, env);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("contact.created|updated|deleted") != std::string::npos);
+  auto append_only = run_cli({"webhooks", "trigger", "activity.updated"}, env);
+  CHECK(append_only.exit_code == 2);
+  CHECK(append_only.err.find("append-only") != std::string::npos);
+  CHECK(run_cli({"webhooks", "trigger", "nonsense.created"}, env).err.find("/event-types") != std::string::npos);
+}
