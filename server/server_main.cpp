@@ -20,6 +20,7 @@
 #include "app.hpp"
 #include "bootstrap.hpp"
 #include "domain/fixtures.hpp"
+#include "domain/kek.hpp"
 #include "domain/passwords.hpp"
 #include "http/http_server.hpp"
 #include "logger.hpp"
@@ -209,9 +210,11 @@ bool load_fixture_file(App& app, const std::string& file, bool quiet) {
     text = ss.str();
   }
   auto fixture = parse_fixture(text);
-  slab5::Result<slab5::Json> loaded = fixture
-                                          ? load_fixture(app.db(), *fixture, password_cost(app.config().password_cost))
-                                          : slab5::Result<slab5::Json>(tl::unexpected(fixture.error()));
+  slab5::Result<slab5::Json> loaded =
+      fixture ? load_fixture(app.db(), *fixture, password_cost(app.config().password_cost),
+                             WebhookSettings{.kek = key_encryption_key(kek_path(app.db_path(), app.db_is_throwaway())),
+                                             .deny_private = app.config().webhook_deny_private})
+              : slab5::Result<slab5::Json>(tl::unexpected(fixture.error()));
   if (!loaded) {
     const auto& e = loaded.error();
     std::fprintf(stderr, "slab5d: error: the fixture %s was not loaded; the database is unchanged\n", file.c_str());
@@ -454,9 +457,16 @@ int cmd_export(Options& o) {
     if (throwaway) throw std::runtime_error("a :memory: database has nothing to export");
     if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path);
     auto db = Db::open(path, false);
-    auto out = export_fixture(*db).dump(2);
+    auto fixture = export_fixture(*db);
+    auto out = fixture.dump(2);
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fputc('\n', stdout);
+    if (auto hooks = fixture.find("webhooks"); hooks != fixture.end() && !hooks->empty())
+      std::fprintf(stderr,
+                   "slab5d: note: %zu webhook endpoint%s exported without signing_secret: slab5d keeps signing "
+                   "secrets sealed and never writes them out, so seeding this export gives %s a new secret; add "
+                   "\"signing_secret\": \"whsec_...\" to an entry to keep a secret you know\n",
+                   hooks->size(), hooks->size() == 1 ? " is" : "s are", hooks->size() == 1 ? "it" : "each");
   } catch (const std::exception& e) {
     std::fprintf(stderr, "slab5d: error: %s\n", e.what());
     return 1;

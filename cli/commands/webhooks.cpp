@@ -16,6 +16,7 @@
 #include "command_table.hpp"
 #include "exit_codes.hpp"
 #include "flag_values.hpp"
+#include "slab5/api/resources.hpp"
 #include "slab5/http_client.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
@@ -162,42 +163,102 @@ int send_inbound(Context& ctx, const InboundOptions& o) {
 
 // ---- trigger: a sample record that fires the event ----------------------------------------
 
+// The event types of GET /v1/event-types that no sample record fires, with what does.
+struct NotTriggered {
+  std::string_view type;  // an exact type, or a prefix ending in '.'
+  std::string_view instead;
+};
+constexpr NotTriggered kNotTriggered[] = {
+    {"api_key.",
+     "it is an API key's own event, and trigger makes no credentials: slab5 keys create|edit|rotate|revoke "
+     "fires it"},
+    {"mcp_client.",
+     "it is an MCP client's own event, and trigger makes no credentials: slab5 mcp-clients "
+     "create|edit|rotate|revoke fires it"},
+    {"member.invited", "slab5 members invite EMAIL fires it"},
+    {"member.role_changed", "slab5 members set-role fires it"},
+    {"member.removed", "slab5 members remove fires it"},
+    {"invitation.revoked", "slab5 invitations revoke INVITATION_ID fires it"},
+    {"invitation.accepted",
+     "it fires when the invitee accepts (the link of slab5 members invite; slab5 dev mail shows "
+     "it on a development server)"},
+    {"webhook.test", "slab5 webhooks test WHK_ID sends it, to that endpoint only"},
+    {"inbound_webhook.received",
+     "slab5 webhooks send-inbound SRC_ID --secret S fires it (slab5 webhook-sources "
+     "create makes a source)"},
+    {"asset.available", "it fires when an upload completes: slab5 assets upload FILE"},
+};
+
+// A create body for a sample of `spec`: its example, with the fields that must be unique in a
+// workspace made unique.
+Json sample_body(const slab5::api::ResourceSpec& spec) {
+  Json body = Json::parse(spec.example, nullptr, false);
+  if (!body.is_object()) body = Json::object();
+  std::string suffix = slab5::new_ulid(slab5::now_millis()).substr(16);
+  for (auto& c : suffix) c = char(std::tolower(static_cast<unsigned char>(c)));
+  for (auto field : spec.unique_key) {
+    std::string f(field);
+    if (body.contains(f) && body[f].is_string())
+      body[f] = body[f].get<std::string>() + "-" + suffix;
+    else
+      body[f] = "sample-" + suffix;
+  }
+  return body;
+}
+
+// Makes a sample record of `spec` (a child under a sample parent); returns its path.
+tl::expected<std::string, ApiError> make_sample(Context& ctx, const slab5::api::ResourceSpec& spec) {
+  std::string collection(spec.route);
+  if (spec.is_child()) {
+    const auto* parent = slab5::api::find_resource(spec.parent);
+    if (!parent) return tl::unexpected(ApiError{.message = "no parent resource " + std::string(spec.parent)});
+    auto parent_path = make_sample(ctx, *parent);
+    if (!parent_path) return parent_path;
+    collection = *parent_path + "/" + collection;
+  }
+  auto made = ctx.client().data("POST", collection, sample_body(spec));
+  if (!made) return tl::unexpected(made.error());
+  return collection + "/" + (*made)["id"].get<std::string>();
+}
+
 int trigger(Context& ctx, const std::string& type) {
   auto dot = type.rfind('.');
-  if (dot == std::string::npos) return ctx.usage_error("EVENT_TYPE looks like contact.created");
+  if (dot == std::string::npos || dot == 0 || dot + 1 == type.size())
+    return ctx.usage_error("EVENT_TYPE looks like contact.created (slab5 api /event-types lists them)");
+  for (const auto& n : kNotTriggered)
+    if (n.type.back() == '.' ? type.rfind(n.type, 0) == 0 : type == n.type)
+      return ctx.usage_error("slab5 webhooks trigger cannot fire " + type + ": " + std::string(n.instead));
   std::string noun = type.substr(0, dot), verb = type.substr(dot + 1);
-  static const std::map<std::string, std::pair<std::string, Json>> samples = {
-      {"contact", {"contacts", {{"name", "Sample Contact"}, {"email", "sample@example.com"}}}},
-      {"company", {"companies", {{"name", "Sample Company"}}}},
-      {"lead", {"leads", {{"name", "Sample Lead"}}}},
-      {"deal", {"deals", {{"name", "Sample Deal"}, {"amount_cents", 100000}}}},
-      {"deal_stage", {"deal-stages", {{"name", "Sample stage"}}}},
-      {"task", {"tasks", {{"title", "Sample task"}}}},
-      {"activity", {"activities", {{"type", "note"}, {"summary", "Sample activity"}}}},
-      {"support_ticket", {"support-tickets", {{"subject", "Sample ticket"}}}},
-      {"cms_entry", {"cms-entries", {{"title", "Sample entry"}, {"collection", "samples"}}}},
-  };
-  auto it = samples.find(noun);
-  if (it == samples.end() || (verb != "created" && verb != "updated" && verb != "deleted" &&
-                              !(noun == "lead" && verb == "converted") && !(noun == "task" && verb == "completed")))
-    return ctx.usage_error("cannot trigger " + type +
-                           ": use <resource>.created|updated|deleted, lead.converted or task.completed");
-  const auto& [route, sample] = it->second;
-  Json body = sample;
-  if (noun == "cms_entry") body["slug"] = "sample-" + slab5::new_ulid(slab5::now_millis()).substr(10);
-  auto made = ctx.client().data("POST", route, body);
-  if (!made) return ctx.fail(made.error());
-  std::string id = (*made)["id"];
-  tl::expected<Json, ApiError> last = made;
-  if (verb == "updated")
-    last = ctx.client().data("PATCH", route + "/" + id, Json{{"custom_fields", {{"sample", true}}}});
-  if (verb == "deleted") {
-    auto r = ctx.client().call("DELETE", route + "/" + id);
+  const slab5::api::ResourceSpec* spec = nullptr;
+  for (const auto& r : slab5::api::resource_table())
+    if (r.singular == noun) spec = &r;
+  if (!spec)
+    return ctx.usage_error("unknown event type " + type +
+                           ": slab5 webhooks trigger takes a type of GET /v1/event-types (slab5 api /event-types)");
+  const slab5::api::ActionSpec* action = nullptr;
+  for (const auto& a : spec->actions)
+    if (a.event == type) action = &a;
+  bool plain = verb == "created" || (!spec->append_only && (verb == "updated" || verb == "deleted"));
+  if (!plain && !action) {
+    std::string fired = spec->append_only ? noun + ".created (" + std::string(spec->title) + " records are append-only)"
+                                          : noun + ".created|updated|deleted";
+    for (const auto& a : spec->actions) fired += ", " + std::string(a.event);
+    return ctx.usage_error("unknown event type " + type + ": a " + std::string(spec->title) + " fires " + fired);
+  }
+  if (!spec->served) return ctx.usage_error("this slab5d does not serve " + std::string(spec->plural) + " yet");
+  auto path = make_sample(ctx, *spec);
+  if (!path) return ctx.fail(path.error());
+  std::string id = path->substr(path->rfind('/') + 1);
+  if (verb == "updated") {
+    auto r = ctx.client().data("PATCH", *path, Json{{"custom_fields", {{"sample", true}}}});
+    if (!r) return ctx.fail(r.error());
+  } else if (verb == "deleted") {
+    auto r = ctx.client().call("DELETE", *path);
+    if (!r) return ctx.fail(r.error());
+  } else if (action) {
+    auto r = ctx.client().data("POST", *path + "/" + std::string(action->name), Json::object());
     if (!r) return ctx.fail(r.error());
   }
-  if (verb == "converted") last = ctx.client().data("POST", route + "/" + id + "/convert", Json::object());
-  if (verb == "completed") last = ctx.client().data("POST", route + "/" + id + "/complete", Json::object());
-  if (!last) return ctx.fail(last.error());
   Json out = {{"type", type}, {"record_id", id}};
   return ctx.emit(out, [&] { ctx.out.print_line("triggered " + type + " (" + id + ")"); });
 }
@@ -230,7 +291,8 @@ std::string local_secret(Context& ctx) {
   return s;
 }
 
-// Reads SSE frames out of `buf`: each complete frame's id, event and data.
+// Reads SSE frames out of `buf`: each complete frame's id, event and data. A frame with an id
+// and no data (the stream's opening frame names where it starts) moves the position only.
 struct Frame {
   std::string id, event, data;
 };
@@ -252,7 +314,7 @@ std::vector<Frame> take_frames(std::string& buf) {
       if (nl == std::string::npos) break;
       pos = nl + 1;
     }
-    if (!f.data.empty()) out.push_back(std::move(f));
+    if (!f.data.empty() || !f.id.empty()) out.push_back(std::move(f));
   }
   return out;
 }
@@ -292,7 +354,9 @@ int listen(Context& ctx, const ListenOptions& o) {
     req.on_body = [&](std::string_view piece) {
       buf.append(piece);
       for (auto& f : take_frames(buf)) {
-        last_id = f.id;
+        if (!f.id.empty()) last_id = f.id;
+        if (f.data.empty()) continue;  // only a position
+        backoff_ms = 500;              // a working stream: the next outage starts the backoff anew
         Json ev = Json::parse(f.data, nullptr, false);
         std::string at = ev.is_object() ? ev.value("created_at", "") : "";
         if (ctx.out.json())
@@ -339,7 +403,8 @@ int listen(Context& ctx, const ListenOptions& o) {
       if (r->status < 500) return rc;  // a refusal does not heal by retrying
     }
     ctx.out.info("stream ended; reconnecting" + std::string(last_id.empty() ? "" : " after " + last_id));
-    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    for (int waited = 0; waited < backoff_ms && !g_stop; waited += 50)  // Ctrl-C ends the wait at once
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     backoff_ms = std::min(backoff_ms * 2, 5000);
   }
   return kInterrupted;

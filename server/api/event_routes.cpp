@@ -97,7 +97,7 @@ Result<Reply> stream_events(Ctx& ctx) {
   Reply r;
   r.content_type = "text/event-stream";
   r.headers = {{"Cache-Control", "no-store"}, {"X-Accel-Buffering", "no"}};
-  r.stream = make_event_stream(ctx.app, ctx.who.workspace_id, std::move(types), std::move(after));
+  r.stream = make_event_stream(ctx.app, ctx.who.workspace_id, std::move(types), std::move(after), last.empty());
   return r;
 }
 
@@ -134,6 +134,15 @@ Json event_types() {
   add("invitation.accepted", "An invitation was accepted; data is the invitation and the user id.", object);
   add("member.role_changed", "A member's role changed; data is the membership after.", object);
   add("member.removed", "A member left or was removed; data is the membership before.", object);
+  add("inbound_webhook.received",
+      "A signed message reached an inbound webhook source (POST /v1/webhooks/inbound/{src_id}); data names the "
+      "source, the message id, the activity it became and the payload.",
+      Json{{"type", "object"},
+           {"properties",
+            {{"source_id", {{"type", "string"}}},
+             {"message_id", {{"type", "string"}}},
+             {"activity_id", {{"type", "string"}}},
+             {"payload", Json::object()}}}});
   add("webhook.test", "Sent by POST /v1/webhooks/{id}/test to that endpoint only.",
       Json{{"type", "object"},
            {"properties", {{"webhook_id", {{"type", "string"}}}, {"message", {{"type", "string"}}}}}});

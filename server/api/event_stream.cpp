@@ -61,18 +61,24 @@ class StreamHub {
 
 class EventStream final : public BodySource, public std::enable_shared_from_this<EventStream> {
  public:
-  EventStream(App& app, std::string workspace_id, std::vector<std::string> types, std::string after_id)
+  EventStream(App& app, std::string workspace_id, std::vector<std::string> types, std::string after_id,
+              bool announce_start)
       : app_(app),
         generation_(app.generation()),
         workspace_id_(std::move(workspace_id)),
         types_(std::move(types)),
-        last_id_(std::move(after_id)) {}
+        last_id_(std::move(after_id)),
+        announce_start_(announce_start) {}
 
   void next(std::function<void(std::optional<std::string>)> deliver) override {
     if (!started_) {
       started_ = true;
-      // Tells EventSource clients how soon to reconnect; they resume with Last-Event-ID.
-      deliver(std::string("retry: 2000\n: connected\n\n"));
+      // Tells EventSource clients how soon to reconnect, and where the stream starts: a frame
+      // with an id and no data sets the client's last event id without an event, so a client
+      // cut off before its first event still resumes with Last-Event-ID and misses nothing
+      // written meanwhile.
+      deliver(std::string("retry: 2000\n") + (announce_start_ && !last_id_.empty() ? "id: " + last_id_ + "\n" : "") +
+              ": connected\n\n");
       return;
     }
     fill(std::move(deliver), slab5::real_now_millis() + kHeartbeatMs);
@@ -114,6 +120,7 @@ class EventStream final : public BodySource, public std::enable_shared_from_this
   std::string workspace_id_;
   std::vector<std::string> types_;
   std::string last_id_;
+  bool announce_start_ = false;
   bool started_ = false;
 };
 
@@ -126,8 +133,9 @@ void stop_event_streams(std::uint64_t app_generation) {
 }
 
 std::shared_ptr<BodySource> make_event_stream(App& app, std::string workspace_id, std::vector<std::string> types,
-                                              std::string after_id) {
-  return std::make_shared<EventStream>(app, std::move(workspace_id), std::move(types), std::move(after_id));
+                                              std::string after_id, bool announce_start) {
+  return std::make_shared<EventStream>(app, std::move(workspace_id), std::move(types), std::move(after_id),
+                                       announce_start);
 }
 
 }  // namespace slab5d

@@ -19,7 +19,9 @@ class App;
 void stop_event_streams(std::uint64_t app_generation);
 
 // Events of `workspace_id` after `after_id`, of the given type patterns (empty: every type).
+// With `announce_start` (the client named no Last-Event-ID) the opening frame names
+// `after_id`, so the client can resume from there even before its first event.
 std::shared_ptr<BodySource> make_event_stream(App& app, std::string workspace_id, std::vector<std::string> types,
-                                              std::string after_id);
+                                              std::string after_id, bool announce_start);
 
 }  // namespace slab5d

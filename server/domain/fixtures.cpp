@@ -8,6 +8,7 @@
 #include "domain/credentials.hpp"
 #include "domain/identity.hpp"
 #include "domain/records.hpp"
+#include "domain/webhooks.hpp"
 #include "domain/workspace_admin.hpp"
 #include "domain/workspaces.hpp"
 #include "slab5/access.hpp"
@@ -19,6 +20,7 @@
 #include "store/sqlite/fixture_store.hpp"
 #include "store/sqlite/member_store.hpp"
 #include "store/sqlite/record_store.hpp"
+#include "store/sqlite/webhook_store.hpp"
 #include "store/sqlite/workspace_store.hpp"
 
 namespace slab5d {
@@ -31,6 +33,8 @@ using slab5::api::ResourceSpec;
 namespace {
 
 const char* const kControlCollections[] = {"users", "workspaces", "memberships", "api_keys", "mcp_clients", "webhooks"};
+const char* const kWebhookFields[] = {"id",           "workspace_id", "name",   "url",           "event_types",
+                                      "max_attempts", "metadata",     "status", "signing_secret"};
 
 // An app-plane resource's collection: its route with '_' for '-' ("deal_stages").
 std::string collection_of(const ResourceSpec& spec) {
@@ -148,7 +152,7 @@ Result<Json> parse_fixture(std::string_view text) {
   return j;
 }
 
-Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost) {
+Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost, const WebhookSettings& webhooks) {
   Problems p;
   if (!fixture.is_object())
     return tl::unexpected(slab5::validation_error("fixture", "must be a JSON object whose keys are collections"));
@@ -184,10 +188,6 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost)
     auto it = fixture.find(key);
     return it != fixture.end() && it->is_array() ? *it : empty;
   };
-  if (!list("webhooks").empty())
-    p.add("webhooks", table_exists(db, "webhooks") || table_exists(db, "webhook_endpoints")
-                          ? "webhook endpoints cannot be seeded by this slab5d yet; create them through the API"
-                          : "this slab5d has no webhook endpoints; leave the collection out");
   if (p.count) return tl::unexpected(slab5::validation_error(std::move(p.list)));
 
   auto now_ms = slab5::now_millis();
@@ -465,6 +465,57 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost)
     counts[coll] = records.size();
   }
 
+  // Webhook endpoints last, so that the fixture's own records queue no deliveries to them:
+  // checked with the API's rules (parse_webhook_input, --webhook-deny-private included) and
+  // created by the API's rule, with the fixture's id, signing secret and state.
+  const Json& hooks = list("webhooks");
+  for (std::size_t i = 0; i < hooks.size(); ++i) {
+    const Json& e = hooks[i];
+    std::string where = "webhooks[" + std::to_string(i) + "]";
+    WebhookPreset preset;
+    preset.id = entry_id(e, "whk", where, p, ids);
+    for (const auto& field : e.items())
+      if (std::none_of(std::begin(kWebhookFields), std::end(kWebhookFields),
+                       [&](const char* f) { return field.key() == f; }))
+        p.add(where + "." + field.key(),
+              "is not a field of a webhook endpoint (id, workspace_id, name, url, event_types, max_attempts, "
+              "metadata, status, signing_secret)");
+    auto ws_id = member_text(e, "workspace_id", where, p, true);
+    WorkspaceFacts* ws = ws_id ? workspace(*ws_id) : nullptr;
+    if (ws_id && !ws) p.add(where + ".workspace_id", "names no workspace of the fixture or the database");
+    if (ws &&
+        std::find(ws->enabled_modules.begin(), ws->enabled_modules.end(), "integrations") == ws->enabled_modules.end())
+      p.add(where + ".workspace_id", "the workspace has the integrations module disabled");
+    Json body = Json::object();
+    for (const char* f : {"name", "url", "event_types", "max_attempts", "metadata"})
+      if (e.contains(f)) body[f] = e[f];
+    // The API requires a name; a fixture may leave it out, and the endpoint is named by its URL.
+    if (!body.contains("name") && body.contains("url") && body["url"].is_string())
+      body["name"] = body["url"].get<std::string>().substr(0, 200);
+    auto input = parse_webhook_input(body, false, webhooks.deny_private);
+    if (!input) p.add_error(where, input.error());
+    if (auto status = member_text(e, "status", where, p, false)) {
+      if (*status != "active" && *status != "paused" && *status != "disabled")
+        p.add(where + ".status", "must be active, paused or disabled");
+      else
+        preset.status = *status;
+    }
+    if (auto secret = member_text(e, "signing_secret", where, p, false)) {
+      if (auto problem = webhook_secret_problem(*secret))
+        p.add(where + ".signing_secret", *problem);
+      else
+        preset.signing_secret = *secret;
+    }
+    if (p.count || !ws || !input) continue;
+    Actor actor{
+        .workspace_id = *ws_id, .tenant_id = ws->tenant_id, .enabled_modules = ws->enabled_modules, .source = "admin"};
+    auto made = create_webhook(db, actor, meta, webhooks, *input, preset);
+    if (!made)
+      p.add(where + (made.error().code == "conflict" ? ".id" : ""), made.error().code == "conflict"
+                                                                        ? "is taken by an endpoint of the database"
+                                                                        : made.error().effective_message());
+  }
+
   if (p.count) {
     auto err = slab5::validation_error(std::move(p.list));
     err.message = "The fixture was not loaded (nothing changed): " + std::to_string(p.count) +
@@ -531,6 +582,31 @@ Json export_fixture(Db& db) {
     }
     if (!list.empty()) out[collection_of(*spec)] = std::move(list);
   }
+  // Webhook endpoints, oldest first. Their signing secrets are sealed under the server's key
+  // and never written out: an entry has no signing_secret, and seeding it makes a new one.
+  Json hooks = Json::array();
+  SqliteWebhookStore webhook_store(db);
+  for (const auto& ws : ws_ids) {
+    std::vector<WebhookEndpoint> all;
+    std::optional<std::string> after;
+    for (;;) {
+      auto page = webhook_store.list_endpoints(ws, after, 500);
+      if (!page) throw DbError(0, "export: " + page.error().effective_message());
+      bool more = page->size() > 500;
+      if (more) page->pop_back();
+      for (auto& e : *page) all.push_back(std::move(e));
+      if (!more || all.empty()) break;
+      after = all.back().id;
+    }
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      Json e = {{"id", it->id},        {"workspace_id", it->workspace_id}, {"name", it->name},
+                {"url", it->url},      {"event_types", it->event_types},   {"max_attempts", it->max_attempts},
+                {"status", it->status}};
+      if (it->metadata) e["metadata"] = *it->metadata;
+      hooks.push_back(std::move(e));
+    }
+  }
+  if (!hooks.empty()) out["webhooks"] = std::move(hooks);
   return out;
 }
 

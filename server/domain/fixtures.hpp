@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "domain/passwords.hpp"
+#include "domain/webhooks.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "store/sqlite/db.hpp"
@@ -32,12 +33,17 @@ slab5::Result<slab5::Json> parse_fixture(std::string_view text);
 
 // Loads the fixture in one transaction; returns how many entries of each collection went in
 // ({"users": 2, "contacts": 10}). validation_failed (field_errors naming "collection[i].field")
-// leaves the database as it was. Passwords are hashed at `cost`.
-slab5::Result<slab5::Json> load_fixture(Db& db, const slab5::Json& fixture, const PasswordCost& cost);
+// leaves the database as it was. Passwords are hashed at `cost`; webhook endpoints' signing
+// secrets are sealed under `webhooks.kek`, and their URLs checked as the server's
+// --webhook-deny-private says.
+slab5::Result<slab5::Json> load_fixture(Db& db, const slab5::Json& fixture, const PasswordCost& cost,
+                                        const WebhookSettings& webhooks);
 
 // The whole state as a fixture. Secrets exist only as hashes, so users carry `password_hash`
 // and credentials `secret_hash` and `prefix` instead of `password` and `secret`; load_fixture
-// takes those back, so an export seeds an equal database.
+// takes those back, so an export seeds an equal database. Webhook endpoints' signing secrets
+// are sealed and are not written out at all: an exported endpoint has no `signing_secret`,
+// and seeding it gives it a new one (slab5d export says so on stderr).
 slab5::Json export_fixture(Db& db);
 
 }  // namespace slab5d

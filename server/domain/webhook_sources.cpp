@@ -169,32 +169,25 @@ Result<InboundOutcome> receive_inbound(Db& db, const RequestMeta& meta, const We
   actor.enabled_modules = (*ws)->enabled_modules;
   actor.source = "api";
 
+  // One unit of work: the message id's claim, the activity and the event commit together or
+  // not at all. A copy of the message arriving meanwhile waits for the write lock and then
+  // finds the id claimed; a message whose activity or event cannot be written leaves the id
+  // unclaimed, so the sender's retry is taken rather than acknowledged as a replay.
   InboundOutcome out;
-  {
-    // The message id is claimed first, so a concurrent copy of the message is acknowledged
-    // rather than stored twice; then the activity (its own unit of work) and the event.
-    WriteUnit unit(db, actor, meta);
-    auto claimed = SqliteWebhookStore(db).claim_message(src.id, check.message_id, now, now - kReplayWindowMs);
-    if (!claimed) return tl::unexpected(claimed.error());
-    if (!*claimed) {
-      out.duplicate = true;
-      return out;  // the unit rolls back: nothing changes
-    }
-    OUTCOME_CHECK(unit.commit());
+  WriteUnit unit(db, actor, meta);
+  auto claimed = SqliteWebhookStore(db).claim_message(src.id, check.message_id, now, now - kReplayWindowMs);
+  if (!claimed) return tl::unexpected(claimed.error());
+  if (!*claimed) {
+    out.duplicate = true;
+    return out;  // the unit rolls back: nothing changes
   }
   const auto* activities = slab5::api::find_resource("activities");
   Records records(db);
+  // The activity's own unit is a savepoint inside this one.
   auto activity = records.create(*activities, actor, meta,
                                  Json{{"type", src.activity_type}, {"summary", summary}, {"metadata", metadata}});
-  if (!activity) {
-    // Not stored: the sender's retry of this message must be taken, not acknowledged.
-    WriteUnit undo(db, actor, meta);
-    OUTCOME_CHECK(SqliteWebhookStore(db).release_message(src.id, check.message_id));
-    OUTCOME_CHECK(undo.commit());
-    return tl::unexpected(activity.error());
-  }
+  if (!activity) return tl::unexpected(activity.error());  // the unit rolls back the claim
   out.activity_id = (*activity)["id"].get<std::string>();
-  WriteUnit unit(db, actor, meta);
   out.event_id =
       unit.record(Change{.action = "inbound_webhook.received",
                          .target_type = "webhook_source",

@@ -197,25 +197,37 @@ Result<WebhookInput> parse_webhook_input(const Json& body, bool patch, bool deny
 }
 
 Result<IssuedWebhook> create_webhook(Db& db, const Actor& actor, const RequestMeta& meta,
-                                     const WebhookSettings& settings, const WebhookInput& in) {
+                                     const WebhookSettings& settings, const WebhookInput& in,
+                                     const WebhookPreset& preset) {
   WriteUnit unit(db, actor, meta);
   SqliteWebhookStore store(db);
   std::string now = slab5::format_rfc3339(slab5::now_millis());
   WebhookEndpoint e;
-  e.id = slab5::new_id("whk");
+  e.id = preset.id.empty() ? slab5::new_id("whk") : preset.id;
   e.workspace_id = actor.workspace_id;
   e.name = *in.name;
   e.url = *in.url;
   e.event_types = *in.event_types;
   e.max_attempts = in.max_attempts.value_or(5);
   if (in.metadata && !in.metadata->is_null()) e.metadata = *in.metadata;
-  std::string secret = slab5::new_webhook_secret();
+  e.status = preset.status;
+  if (e.status == "disabled") e.disabled_at = now;
+  std::string secret = preset.signing_secret.empty() ? slab5::new_webhook_secret() : preset.signing_secret;
   e.secret_sealed = seal_secret(settings, e.id, secret);
   e.created_at = e.updated_at = now;
   OUTCOME_CHECK(store.insert_endpoint(e));
   record(unit, "webhook.created", e.id, std::nullopt, webhook_json(e), Outcome::Created);
   OUTCOME_CHECK(unit.commit());
   return IssuedWebhook{std::move(e), std::move(secret)};
+}
+
+std::optional<std::string> webhook_secret_problem(const std::string& secret) {
+  if (secret.rfind("whsec_", 0) != 0) return "must start with whsec_";
+  auto key = slab5::webhook_secret_key(secret);
+  if (!key) return "must be whsec_ followed by standard base64 (as slab5d makes them)";
+  if (key->size() < 24 || key->size() > 64)
+    return "must be whsec_ followed by the base64 of 24 to 64 bytes (slab5d makes 32)";
+  return std::nullopt;
 }
 
 Result<Page<WebhookEndpoint>> list_webhooks(Db& db, const Actor& actor, const PageRequest& page) {

@@ -49,8 +49,21 @@ struct IssuedWebhook {
   slab5::Json to_json() const;
 };
 
+// What a seed fixture (api.md §9.1) gives an endpoint beyond the API's body: its id, the
+// signing secret a test suite hard-codes, and its state.
+struct WebhookPreset {
+  std::string id;                 // "" makes a new one
+  std::string signing_secret;     // "" makes a new one; else a well-formed whsec_ secret
+  std::string status = "active";  // active | paused | disabled
+};
+
 slab5::Result<IssuedWebhook> create_webhook(Db& db, const Actor& actor, const RequestMeta& meta,
-                                            const WebhookSettings& settings, const WebhookInput& in);
+                                            const WebhookSettings& settings, const WebhookInput& in,
+                                            const WebhookPreset& preset = {});
+
+// Why `secret` is not a signing secret slab5d accepts ("whsec_" + standard base64 of 24-64
+// bytes), or nullopt when it is one. Never quotes the secret.
+std::optional<std::string> webhook_secret_problem(const std::string& secret);
 slab5::Result<Page<WebhookEndpoint>> list_webhooks(Db& db, const Actor& actor, const PageRequest& page);
 slab5::Result<WebhookEndpoint> get_webhook(Db& db, const Actor& actor, const std::string& id);
 slab5::Result<WebhookEndpoint> update_webhook(Db& db, const Actor& actor, const RequestMeta& meta,

@@ -112,11 +112,10 @@ class WebhookStore {
                                                                                int limit) = 0;
   [[nodiscard]] virtual slab5::Status delete_source(const std::string& workspace_id, const std::string& id) = 0;
   // Remembers an inbound message id (replay protection); false when it was seen since
-  // `horizon` (ms). Older ones are forgotten.
+  // `horizon` (ms). Older ones are forgotten. Written in the caller's transaction, with the
+  // message's activity: when that rolls back, so does the claim.
   [[nodiscard]] virtual slab5::Result<bool> claim_message(const std::string& source_id, const std::string& message_id,
                                                           std::int64_t now, std::int64_t horizon) = 0;
-  // Forgets a claimed message id (its message could not be stored, so a resend must be taken).
-  [[nodiscard]] virtual slab5::Status release_message(const std::string& source_id, const std::string& message_id) = 0;
 };
 
 }  // namespace slab5d

@@ -120,6 +120,25 @@ TEST_CASE("Last-Event-ID resumes after that event; an id not in the log is refus
       400, "invalid_request");
 }
 
+TEST_CASE("a stream opened without Last-Event-ID names where it starts, so a client cut off early resumes") {
+  Server s;
+  contact(s, "Before");
+  std::string newest = api("GET", s.api_url + "/events?limit=1", s.token).json["data"][0]["id"];
+  StreamClient c(s, "/v1/events/stream", s.token);
+  REQUIRE(c.read_until(": connected\n\n"));
+  // A frame with an id and no data: it moves an EventSource's last event id, and is no event.
+  CHECK(c.text().find("retry: 2000\nid: " + newest + "\n: connected\n\n") != std::string::npos);
+  CHECK(c.text().find("data:") == std::string::npos);
+  // Resuming from that id gives what was written after it, and nothing before.
+  contact(s, "While Away");
+  StreamClient again(s, "/v1/events/stream", s.token, "Last-Event-ID: " + newest + "\r\n");
+  REQUIRE(again.read_until("event: contact.created\n"));
+  CHECK(again.text().find("While Away") != std::string::npos);
+  CHECK(again.text().find("\"Before\"") == std::string::npos);
+  // A client that named its position gets no position back.
+  CHECK(again.text().find("id: " + newest + "\n") == std::string::npos);
+}
+
 TEST_CASE("the stream needs integrations:read") {
   Server s;
   auto k = api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "crm"}, {"scopes", {"crm:read"}}});

@@ -83,7 +83,7 @@ TEST_CASE("event types list every resource event with the JSON Schema of its dat
     CHECK_FALSE(t["description"].get<std::string>().empty());
   }
   for (const char* t : {"contact.created", "deal.updated", "lead.converted", "activity.created", "task.completed",
-                        "support_ticket_message.created"})
+                        "support_ticket_message.created", "inbound_webhook.received", "webhook.test"})
     CHECK_MESSAGE(types.count(t) == 1, t);
   CHECK(types.count("activity.updated") == 0);  // append-only
 }

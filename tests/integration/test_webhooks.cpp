@@ -1,7 +1,9 @@
 // Webhook endpoints and deliveries (api.md §8.3): endpoints with a secret shown once, the
 // durable outbox, the delivery worker (signatures, retries, order, concurrency, disabling,
 // restarts) and the delivery routes. Receivers are loopback servers in this process.
+#include <arpa/inet.h>
 #include <doctest/doctest.h>
+#include <netdb.h>
 #include <signal.h>
 
 #include <atomic>
@@ -113,6 +115,99 @@ TEST_CASE("with --webhook-deny-private a loopback or private URL is refused") {
   auto ok = api("POST", s.api_url + "/webhooks", s.token,
                 {{"name", "x"}, {"url", "https://hooks.example.com/x"}, {"event_types", {"*"}}});
   CHECK(ok.status == 201);
+}
+
+namespace {
+
+// Every address `host` resolves to, as text ({} when it does not resolve).
+std::vector<std::string> addresses_of(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  std::vector<std::string> out;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0) return out;
+  for (auto* p = res; p; p = p->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (p->ai_family == AF_INET)
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(p->ai_addr)->sin_addr, text, sizeof text);
+    else if (p->ai_family == AF_INET6)
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(p->ai_addr)->sin6_addr, text, sizeof text);
+    if (text[0]) out.emplace_back(text);
+  }
+  freeaddrinfo(res);
+  return out;
+}
+
+// A host name, not "localhost" nor a literal, that resolves to loopback addresses only (from
+// /etc/hosts: the machine's own name, ip6-localhost, …), so that even a delivery slab5d
+// wrongly made would stay on this machine; "" when there is none.
+std::string loopback_only_name() {
+  std::ifstream hosts("/etc/hosts");
+  std::string line;
+  while (std::getline(hosts, line)) {
+    std::istringstream words(line.substr(0, line.find('#')));
+    std::string addr, name;
+    words >> addr;
+    while (words >> name) {
+      if (name == "localhost" || name.find(".localhost") != std::string::npos) continue;
+      auto addrs = addresses_of(name);
+      bool loopback = !addrs.empty();
+      for (const auto& a : addrs) loopback = loopback && (a.rfind("127.", 0) == 0 || a == "::1");
+      if (loopback) return name;
+    }
+  }
+  return "";
+}
+
+// The delivery's attempts once it has made `n`.
+Json attempts_of(const Server& s, const std::string& token, const std::string& delivery_id, std::size_t n) {
+  return poll(
+      s, "/webhook-deliveries/" + delivery_id, [&](const Json& d) { return d["attempts"].size() >= n; },
+      token)["attempts"];
+}
+
+}  // namespace
+
+TEST_CASE("with --webhook-deny-private, a host that is private when delivering is not delivered to") {
+  Receiver receiver;
+  // An endpoint on a loopback literal, created while slab5d delivered anywhere; then slab5d
+  // restarts with --webhook-deny-private on the same database.
+  Server anywhere;
+  auto literal = make_endpoint(anywhere, receiver.url("/literal"), {"webhook.test"}, {{"max_attempts", 1}});
+  std::string token = anywhere.token, db = anywhere.db_path;
+  anywhere.stop();
+  Server s({.args = {"--webhook-deny-private"}, .db = db});
+  auto sent = api("POST", s.api_url + "/webhooks/" + literal["id"].get<std::string>() + "/test", token);
+  REQUIRE_MESSAGE(sent.status == 202, sent.body);
+  auto attempts = attempts_of(s, token, sent.json["data"]["id"], 1);
+  REQUIRE(attempts.size() == 1);
+  CHECK(attempts[0]["status_code"].is_null());
+  CHECK(attempts[0]["error"] == "The endpoint's address is not public (slab5d runs with --webhook-deny-private).");
+  auto d = api("GET", s.api_url + "/webhook-deliveries/" + sent.json["data"]["id"].get<std::string>(), token);
+  CHECK(d.json["data"]["status"] == "failed");
+  CHECK(d.json["data"]["last_error"] == attempts[0]["error"]);
+
+  // A name the URL check cannot judge (it is no literal) is resolved when delivering, and
+  // refused when it resolves to a loopback address.
+  std::string name = loopback_only_name();
+  if (name.empty()) {
+    skip("a delivery-time check of a name: no name in /etc/hosts resolves to loopback addresses only");
+  } else {
+    std::string url = receiver.url("/named");
+    url.replace(7, 9, name);  // http://127.0.0.1:PORT/named → http://NAME:PORT/named
+    auto made = api("POST", s.api_url + "/webhooks", token,
+                    {{"name", "named"}, {"url", url}, {"event_types", {"webhook.test"}}, {"max_attempts", 1}});
+    REQUIRE_MESSAGE(made.status == 201, made.body);  // accepted: a name is judged when delivering
+    Json named = made.json["data"];
+    auto t = api("POST", s.api_url + "/webhooks/" + named["id"].get<std::string>() + "/test", token);
+    REQUIRE(t.status == 202);
+    auto a = attempts_of(s, token, t.json["data"]["id"], 1);
+    REQUIRE(a.size() == 1);
+    CHECK(a[0]["status_code"].is_null());
+    CHECK(a[0]["error"].get<std::string>().find("not public") != std::string::npos);
+  }
+  std::this_thread::sleep_for(300ms);
+  CHECK(receiver.received().empty());  // not one request reached the receiver
 }
 
 TEST_CASE("endpoints need integrations scopes and the integrations module") {

@@ -72,7 +72,12 @@ std::vector<char*> make_argv(std::vector<std::string>& args) {
 Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
   db_path = opts.db.empty() ? dir_->file("slab5d.db") : opts.db;
   log_path_ = dir_->file("slab5d.log");
-  std::vector<std::string> args = {slab5d_bin(), "serve", "--db", db_path, "--listen", "127.0.0.1:0"};
+  std::vector<std::string> args = {slab5d_bin(), "serve", "--db", db_path};
+  // A free port unless the test names its address (a restart on the port a client follows).
+  if (std::find(opts.args.begin(), opts.args.end(), "--listen") == opts.args.end()) {
+    args.push_back("--listen");
+    args.push_back("127.0.0.1:0");
+  }
   // Two I/O threads unless the test names its own number.
   if (std::find(opts.args.begin(), opts.args.end(), "--threads") == opts.args.end()) {
     args.push_back("--threads");

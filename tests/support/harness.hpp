@@ -37,7 +37,7 @@ class TempDir {
 };
 
 struct ServerOptions {
-  std::vector<std::string> args;  // extra flags, e.g. {"--rate-limit", "off"}
+  std::vector<std::string> args;  // extra flags, e.g. {"--rate-limit", "off"}; "--listen" replaces 127.0.0.1:0
   std::string db;                 // "" → a new file in a temp dir
   bool test_password_cost = true;
   std::map<std::string, std::string> env;

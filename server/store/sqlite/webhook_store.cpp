@@ -273,9 +273,4 @@ slab5::Result<bool> SqliteWebhookStore::claim_message(const std::string& source_
   return db_.changes() == 1;
 }
 
-slab5::Status SqliteWebhookStore::release_message(const std::string& source_id, const std::string& message_id) {
-  auto q = db_.query("DELETE FROM inbound_messages WHERE source_id = ? AND message_id = ?", source_id, message_id);
-  return sqlite::run_checked(db_, q, "The inbound message id cannot be forgotten.");
-}
-
 }  // namespace slab5d

@@ -36,7 +36,6 @@ class SqliteWebhookStore final : public WebhookStore {
   slab5::Status delete_source(const std::string& workspace_id, const std::string& id) override;
   slab5::Result<bool> claim_message(const std::string& source_id, const std::string& message_id, std::int64_t now,
                                     std::int64_t horizon) override;
-  slab5::Status release_message(const std::string& source_id, const std::string& message_id) override;
 
  private:
   Db& db_;
