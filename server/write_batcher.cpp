@@ -91,7 +91,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
   std::unique_lock gate(db->write_gate());
   auto begin = [&] {
     try {
-      db->exec("BEGIN IMMEDIATE");
+      db->run_cached("BEGIN IMMEDIATE");
       db->set_group(true);
       return true;
     } catch (const std::exception& e) {
@@ -119,7 +119,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
     if (db->in_group()) {
       bool committed = false;
       try {
-        db->exec("COMMIT");
+        db->run_cached("COMMIT");
         committed = true;
       } catch (const std::exception& e) {
         logger().log(LogLevel::Error, "a write batch could not commit", {{"error", e.what()}});

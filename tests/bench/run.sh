@@ -164,6 +164,7 @@ http {
     listen 127.0.0.1:$NGX_PORT;
     location / { default_type application/json; return 200 '$FIXED_BODY'; }
     location /v1/contacts/ { default_type application/json; return 200 '$CONTACT_BODY'; }
+    location /hook { access_log $TMP/nginx/logs/hook.log; return 200; }
   }
 }
 EOF
@@ -413,6 +414,39 @@ else
     MR=$(printf '%s\n' "${m_rps[@]}" | median); RR=$(printf '%s\n' "${r_rps[@]}" | median); R=$(ratio "$MR" "$RR")
     row "MCP tools/call get_contact vs REST GET" "MCP $(printf '%.0f' "$MR") req/s, REST $(printf '%.0f' "$RR"), MCP p99 $(ms "$(printf '%s\n' "${m_p99[@]}" | median)") ms" \
         "ratio $R (target >= 0.80), errors $m_err" "$(verdict "$(awk -v r="$R" -v e="$m_err" 'BEGIN{print (r>=0.80 && e==0)}')")"
+  fi
+fi
+
+# ---- 9. POST /v1/contacts with webhook deliveries running vs without, alternating ---------
+# The receiver is nginx answering 200 at once; each round deletes its endpoint (and with it any
+# backlog) so the next round without one starts clean.
+if [[ -z $CONTACT_ID ]]; then
+  note "POST /v1/contacts with deliveries" "POST /v1/contacts answered $code"
+else
+  log "POST /v1/contacts without vs with a webhook endpoint: $ROUNDS round(s) alternating"
+  HOOK_URL="http://127.0.0.1:$NGX_PORT/hook"
+  cwrk() { BENCH_METHOD=POST BENCH_BODY='{"name":"Bench Contact","email":"bench@example.com"}' wrkrun "$URL_main/v1/contacts" -H "$H_AUTH"; }
+  p_rps=(); d_rps=(); d_p99=(); d_err=0; delivered=0; hook_ok=1
+  for _ in $(seq "$ROUNDS"); do
+    p=$(cwrk)
+    code=$(curl -s -o "$TMP/hook.json" -w '%{http_code}' -X POST -H "$H_AUTH" -H 'Content-Type: application/json' \
+      -d "$(jq -cn --arg u "$HOOK_URL" '{url:$u,name:"bench receiver",event_types:["contact.created"]}')" "$URL_main/v1/webhooks")
+    [[ $code == 201 ]] || { hook_ok=0; break; }
+    HOOK_ID=$(jq -r '.data.id' "$TMP/hook.json")
+    : >"$TMP/nginx/logs/hook.log"
+    d=$(cwrk)
+    delivered=$(( delivered + $(wc -l <"$TMP/nginx/logs/hook.log") ))
+    curl -s -o /dev/null -X DELETE -H "$H_AUTH" "$URL_main/v1/webhooks/$HOOK_ID"
+    p_rps+=("$(field "$p" rps)"); d_rps+=("$(field "$d" rps)"); d_p99+=("$(field "$d" p99_us)")
+    d_err=$(( d_err + $(field "$d" socket_errors) + $(field "$d" bad_status) ))
+  done
+  if [[ $hook_ok == 0 ]]; then
+    note "POST /v1/contacts with deliveries" "POST /v1/webhooks answered $code: $(head -c 200 "$TMP/hook.json")"
+  else
+    PR=$(printf '%s\n' "${p_rps[@]}" | median); DR=$(printf '%s\n' "${d_rps[@]}" | median); R=$(ratio "$DR" "$PR")
+    secs=$(awk -v d="$DURATION" -v r="$ROUNDS" 'BEGIN {sub(/s$/, "", d); print d * r}')
+    row "POST /v1/contacts with deliveries vs without" "with $(printf '%.0f' "$DR") req/s (p99 $(ms "$(printf '%s\n' "${d_p99[@]}" | median)") ms), without $(printf '%.0f' "$PR"); $(awk -v n="$delivered" -v s="$secs" 'BEGIN {printf "%.0f", n / s}') deliveries/s" \
+        "ratio $R (target >= 0.90), errors $d_err" "$(verdict "$(awk -v r="$R" -v e="$d_err" 'BEGIN{print (r>=0.90 && e==0)}')")"
   fi
 fi
 

@@ -42,8 +42,15 @@ CREATE TRIGGER parents_au AFTER UPDATE ON parents BEGIN
   INSERT INTO parents_fts(rowid, name, body) VALUES (new.rowid, new.name, new.body); END;
 )sql";
 
-const std::vector<std::string> kTables = {"parents", "children", "counters", "usage", "log", "sqlite_sequence",
-                                          "parents_fts_data", "parents_fts_idx", "parents_fts_docsize",
+const std::vector<std::string> kTables = {"parents",
+                                          "children",
+                                          "counters",
+                                          "usage",
+                                          "log",
+                                          "sqlite_sequence",
+                                          "parents_fts_data",
+                                          "parents_fts_idx",
+                                          "parents_fts_docsize",
                                           "parents_fts_config"};
 
 struct Fixture {

@@ -227,7 +227,8 @@ void ChangeTracker::finish_sync(sqlite3* h, const std::string& copy) {
   std::int64_t version = schema_version(h, "main");
   // The shape of every table, for naming WITHOUT ROWID rows by key and for copying rows back.
   std::unordered_map<std::string, TableShape, Hash, std::equal_to<>> shapes;
-  bool ok = each_row(h, "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'shadow') "
+  bool ok = each_row(h,
+                     "SELECT name, wr FROM pragma_table_list WHERE schema = 'main' AND type IN ('table', 'shadow') "
                      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
                      [&](sqlite3_stmt* st) {
                        TableShape s;

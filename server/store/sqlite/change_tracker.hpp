@@ -56,12 +56,12 @@ class ChangeTracker {
   struct Table {
     std::string name;
     bool without_rowid = false;
-    bool whole = false;                     // copy the whole table
-    bool rowid_alias = false;               // an INTEGER PRIMARY KEY column is the rowid
-    std::vector<std::string> columns;       // in declaration order
-    std::vector<std::string> key_columns;   // WITHOUT ROWID: the primary key, in key order
-    std::vector<std::int64_t> rowids;       // rowid tables
-    std::vector<std::string> keys;          // WITHOUT ROWID: each key as a JSON array
+    bool whole = false;                    // copy the whole table
+    bool rowid_alias = false;              // an INTEGER PRIMARY KEY column is the rowid
+    std::vector<std::string> columns;      // in declaration order
+    std::vector<std::string> key_columns;  // WITHOUT ROWID: the primary key, in key order
+    std::vector<std::int64_t> rowids;      // rowid tables
+    std::vector<std::string> keys;         // WITHOUT ROWID: each key as a JSON array
   };
   // With the live file's write lock held through `h` (BEGIN IMMEDIATE): the rows changed since
   // it matched `copy`, or nullopt when a row-wise restore would not be exact.
@@ -95,8 +95,8 @@ class ChangeTracker {
   };
 
   explicit ChangeTracker(std::string path);
-  static void on_preupdate(void* self, sqlite3* db, int op, const char* db_name, const char* table,
-                           long long key1, long long key2);
+  static void on_preupdate(void* self, sqlite3* db, int op, const char* db_name, const char* table, long long key1,
+                           long long key2);
   void note(sqlite3* db, int op, const char* table, std::int64_t key1, std::int64_t key2);
   // Takes the writers' lock exclusively for a moment: the lock file's size when no other process
   // holds it, -1 otherwise.

@@ -145,7 +145,10 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
   sqlite3_extended_result_codes(h, 1);
   // Read before anything writes: a file that is not a database fails here, untouched.
   db->exec("SELECT count(*) FROM sqlite_schema");
-  db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  // Temporary b-trees and the statement journals of savepoints (every write of a batch is one,
+  // write_batcher.hpp) stay in memory: on disk, each page a savepoint first changes was written
+  // to a temporary file before the change.
+  db->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
   db->tracker_ = ChangeTracker::for_path(path);
   if (db->tracker_) db->tracker_->watch(h);
   return db;
@@ -273,6 +276,10 @@ void Db::exec(const std::string& sql) {
   }
 }
 
+void Db::run_cached(std::string_view sql) {
+  if (int rc = query(sql).run(); rc != SQLITE_DONE) throw_db(handle_, rc, sql);
+}
+
 void Db::disable_auto_checkpoint() { sqlite3_wal_autocheckpoint(handle_, 0); }
 
 std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
@@ -280,11 +287,11 @@ std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(ha
 
 Tx::Tx(Db& db) : db_(db), savepoint_(db.in_group() || sqlite3_get_autocommit(db.handle()) == 0) {
   if (savepoint_) {
-    db_.exec("SAVEPOINT tx");
+    db_.run_cached("SAVEPOINT tx");
     return;
   }
   gate_ = std::unique_lock(db.write_gate());
-  db_.exec("BEGIN IMMEDIATE");
+  db_.run_cached("BEGIN IMMEDIATE");
 }
 Tx::~Tx() {
   if (done_) return;
@@ -298,7 +305,7 @@ Tx::~Tx() {
   }
 }
 void Tx::commit() {
-  db_.exec(savepoint_ ? "RELEASE tx" : "COMMIT");
+  db_.run_cached(savepoint_ ? "RELEASE tx" : "COMMIT");
   done_ = true;
   if (gate_.owns_lock()) gate_.unlock();
 }

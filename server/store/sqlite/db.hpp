@@ -91,6 +91,12 @@ class Db {
     return q;
   }
   void exec(const std::string& sql);  // one or more statements, no results
+  // One statement without results, through the statement cache: for the transaction control
+  // run on every write (BEGIN, SAVEPOINT, RELEASE, COMMIT), parsed once per connection.
+  void run_cached(std::string_view sql);
+  // The cached prepared statement for `sql`, for callers that bind and step it themselves
+  // (and reset it after).
+  sqlite3_stmt* cached_statement(std::string_view sql) { return prepare(sql); }
   std::int64_t changes() const;
   std::int64_t last_insert_rowid() const;
   sqlite3* handle() { return handle_; }

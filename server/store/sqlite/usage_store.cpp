@@ -15,16 +15,14 @@ slab5::Status SqliteUsageStore::append(std::span<const UsageEvent> events) {
   // other rows of its statement are written.
   constexpr std::size_t kRows = 32;
   constexpr int kCols = 10;
-  using Stmt = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
+  // Both shapes come from the connection's statement cache: one event per request is the
+  // usual case inside a write, and preparing its statement each time cost more than the insert.
   auto prepare = [this](std::size_t rows) {
     std::string sql =
         "INSERT OR IGNORE INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, "
         "kind, request_id, created_at) VALUES ";
     for (std::size_t r = 0; r < rows; ++r) sql += r ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v3(db_.handle(), sql.c_str(), int(sql.size()), 0, &st, nullptr) != SQLITE_OK)
-      throw DbError(sqlite3_errcode(db_.handle()), std::string("prepare failed: ") + sqlite3_errmsg(db_.handle()));
-    return Stmt(st, sqlite3_finalize);
+    return db_.cached_statement(sql);
   };
   auto run = [this](sqlite3_stmt* st, const UsageEvent* first, std::size_t rows) -> slab5::Status {
     for (std::size_t r = 0; r < rows; ++r) {
@@ -54,14 +52,14 @@ slab5::Status SqliteUsageStore::append(std::span<const UsageEvent> events) {
   };
   std::size_t i = 0, n = events.size();
   if (n >= kRows) {
-    auto many = prepare(kRows);
+    auto* many = prepare(kRows);
     for (; n - i >= kRows; i += kRows)
-      if (auto ok = run(many.get(), &events[i], kRows); !ok) return ok;
+      if (auto ok = run(many, &events[i], kRows); !ok) return ok;
   }
   if (i < n) {
-    auto one = prepare(1);
+    auto* one = prepare(1);
     for (; i < n; ++i)
-      if (auto ok = run(one.get(), &events[i], 1); !ok) return ok;
+      if (auto ok = run(one, &events[i], 1); !ok) return ok;
   }
   return {};
 }
