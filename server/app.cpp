@@ -3,6 +3,7 @@
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -155,6 +156,9 @@ constexpr std::size_t kMaxWriteBatch = 128;
 // routes (a snapshot restore or a reset replaces the database and needs no transaction open).
 bool joins_write_batch(const slab5::RouteEntry& e, const Request& req) {
   if (e.blocking || e.dev || req.body_sink) return false;
+  // MCP is one POST route for every tool, most of them reads: on the writer thread they would
+  // all run one at a time. Its write tools take the write gate like any Tx outside a batch.
+  if (e.access == slab5::Access::Mcp) return false;
   return e.method == "POST" || e.method == "PATCH" || e.method == "PUT" || e.method == "DELETE";
 }
 
@@ -245,15 +249,16 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
     return db;
   });
   batcher_ = std::make_unique<WriteBatcher>([this]() -> Db& { return this->db(); }, kMaxWriteBatch);
-  deliveries_ =
-      std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{.open_db =
-                                                                 [path = db_path_] {
-                                                                   auto db = Db::open(path, false);
-                                                                   db->disable_auto_checkpoint();
-                                                                   return db;
-                                                                 },
-                                                             .kek = key_encryption_key(kek_path(db_path_, throwaway_)),
-                                                             .deny_private = cfg_.webhook_deny_private});
+  deliveries_ = std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{
+      .open_db =
+          [path = db_path_] {
+            auto db = Db::open(path, false);
+            db->disable_auto_checkpoint();
+            return db;
+          },
+      .write = [this](std::function<void(Db&)> record) { return run_in_write_batch(std::move(record)); },
+      .kek = key_encryption_key(kek_path(db_path_, throwaway_)),
+      .deny_private = cfg_.webhook_deny_private});
   auto info = bootstrap_if_new(*this, owner_email, owner_password);
   // What POST /v1/dev/reset returns to: this state, with the key and password just made.
   if (info.created) {
@@ -265,6 +270,22 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
     }
   }
   return info;
+}
+
+bool App::run_in_write_batch(std::function<void(Db&)> work) {
+  auto done = std::make_shared<std::promise<bool>>();
+  auto committed = done->get_future();
+  batcher_->post([this, work = std::move(work), done] {
+    bool ran = true;
+    try {
+      work(db());
+    } catch (const std::exception& e) {
+      logger().log(LogLevel::Error, "write on the write path", {{"error", e.what()}});
+      ran = false;
+    }
+    WriteBatcher::after_commit([done, ran](bool ok) { done->set_value(ran && ok); });
+  });
+  return committed.get();
 }
 
 void App::state_replaced() {

@@ -132,6 +132,10 @@ class App {
   void on_state_replaced(std::function<void()> forget) { on_state_replaced_.push_back(std::move(forget)); }
   // Called after the database was replaced: every cache, on every thread, starts over.
   void state_replaced();
+  // Runs `work` on the writer thread inside the current write batch (the group commit every
+  // write request joins) and waits: true once its changes are committed. For writers off the
+  // request path (the webhook delivery worker); never from the writer thread itself.
+  bool run_in_write_batch(std::function<void(Db&)> work);
 
  private:
   struct Parked;  // a create waiting for another request with its idempotency key

@@ -61,7 +61,7 @@ Result<Reply> get_event(Ctx& ctx) {
 }
 
 // GET /v1/events/stream?types=a.b,c.*: from now, or after Last-Event-ID when it names an
-// event still in the log.
+// event still in the log (or is "0", the start of the log).
 Result<Reply> stream_events(Ctx& ctx) {
   for (const auto& [name, value] : ctx.query_pairs())
     if (name != "types") return slab5::fail("invalid_request", "Unknown query parameter: " + name + ".");
@@ -83,7 +83,9 @@ Result<Reply> stream_events(Ctx& ctx) {
   SqliteEventStore store(ctx.db);
   std::string after;
   std::string last(ctx.req.header("last-event-id"));
-  if (!last.empty()) {
+  if (last == kStreamStartId) {
+    after = "";  // the start of the log: announced by a stream opened while the log was empty
+  } else if (!last.empty()) {
     auto e = store.get(ctx.who.workspace_id, last, retention_horizon());
     if (!e) return tl::unexpected(e.error());
     if (!e->has_value())

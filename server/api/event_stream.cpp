@@ -77,8 +77,9 @@ class EventStream final : public BodySource, public std::enable_shared_from_this
       // with an id and no data sets the client's last event id without an event, so a client
       // cut off before its first event still resumes with Last-Event-ID and misses nothing
       // written meanwhile.
-      deliver(std::string("retry: 2000\n") + (announce_start_ && !last_id_.empty() ? "id: " + last_id_ + "\n" : "") +
-              ": connected\n\n");
+      // On a workspace with no event yet the start is "0", which Last-Event-ID accepts.
+      std::string start = last_id_.empty() ? std::string(kStreamStartId) : last_id_;
+      deliver(std::string("retry: 2000\n") + (announce_start_ ? "id: " + start + "\n" : "") + ": connected\n\n");
       return;
     }
     fill(std::move(deliver), slab5::real_now_millis() + kHeartbeatMs);

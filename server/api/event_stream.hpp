@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "http/message.hpp"
@@ -13,6 +14,10 @@
 namespace slab5d {
 
 class App;
+
+// The Last-Event-ID of the start of a workspace's log: what the opening frame of a stream names
+// while the workspace has no event yet (event ids all sort after it).
+inline constexpr std::string_view kStreamStartId = "0";
 
 // Ends the streams of the App of this generation (and older ones): they send nothing more
 // and touch neither the App nor their connection again. App::shutdown calls it.

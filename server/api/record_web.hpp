@@ -29,6 +29,14 @@ slab5::Result<RecordList> list_records(Ctx& ctx, const slab5::api::ResourceSpec&
 slab5::Result<slab5::Json> create_record(Ctx& ctx, const slab5::api::ResourceSpec& spec, const slab5::Json& input,
                                          const std::string& parent_id = {}, RecordWrite opts = {});
 slab5::Result<slab5::Json> read_record(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& id);
+// A record as the JSON text a read sends, with its ETag: from this thread's read cache when it
+// holds it (any commit empties the cache before the next request), read and kept otherwise.
+// Assets and child records are not kept (an asset's signed URLs are made per read).
+struct RecordText {
+  std::string etag;
+  std::string text;
+};
+slab5::Result<RecordText> record_text(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& id);
 slab5::Result<slab5::Json> update_record(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& id,
                                          const slab5::Json& patch, std::optional<std::int64_t> if_match,
                                          RecordWrite opts = {});

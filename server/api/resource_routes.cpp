@@ -70,32 +70,43 @@ struct RecordReadCache {
   }
 };
 
-Result<Reply> get_record(Ctx& ctx, const ResourceSpec& spec) {
+}  // namespace
+
+Result<RecordText> record_text(Ctx& ctx, const ResourceSpec& spec, const std::string& id) {
   const bool cacheable = spec.route != "assets" && !spec.is_child();
   std::string key;
   RecordReadCache* cache = nullptr;
   if (cacheable) {
     cache = &RecordReadCache::current(ctx.app.generation());
-    const std::string& id = ctx.param("id");
     key.reserve(spec.route.size() + ctx.who.workspace_id.size() + id.size() + 2);
     key.append(spec.route).append(1, '\n').append(ctx.who.workspace_id).append(1, '\n').append(id);
-    if (auto it = cache->entries.find(key); it != cache->entries.end()) {
-      Reply r;
-      r.headers.emplace_back("ETag", it->second.etag);
-      r.data_text = it->second.text;
-      return r;
-    }
+    if (auto it = cache->entries.find(key); it != cache->entries.end())
+      return RecordText{it->second.etag, it->second.text};
   }
-  auto rec = read_record(ctx, spec, ctx.param("id"));
+  auto rec = read_record(ctx, spec, id);
   if (!rec) return tl::unexpected(rec.error());
-  if (!cacheable) return record_reply(std::move(*rec));
-  RecordReadCache::Entry e{etag(*rec), {}};
-  append_json(e.text, *rec);
-  if (cache->entries.size() >= RecordReadCache::kMaxEntries) cache->entries.clear();
+  RecordText out{etag(*rec), {}};
+  append_json(out.text, *rec);
+  if (cacheable) {
+    if (cache->entries.size() >= RecordReadCache::kMaxEntries) cache->entries.clear();
+    cache->entries.emplace(std::move(key), RecordReadCache::Entry{out.etag, out.text});
+  }
+  return out;
+}
+
+namespace {
+
+Result<Reply> get_record(Ctx& ctx, const ResourceSpec& spec) {
+  if (spec.route == "assets" || spec.is_child()) {
+    auto rec = read_record(ctx, spec, ctx.param("id"));
+    if (!rec) return tl::unexpected(rec.error());
+    return record_reply(std::move(*rec));
+  }
+  auto t = record_text(ctx, spec, ctx.param("id"));
+  if (!t) return tl::unexpected(t.error());
   Reply r;
-  r.headers.emplace_back("ETag", e.etag);
-  r.data_text = e.text;
-  cache->entries.emplace(std::move(key), std::move(e));
+  r.headers.emplace_back("ETag", std::move(t->etag));
+  r.data_text = std::move(t->text);
   return r;
 }
 

@@ -163,8 +163,7 @@ constexpr int kParseError = -32700, kInvalidRequest = -32600, kMethodNotFound = 
 // A tool result, serialised: `structuredContent` and the same JSON as the first text item.
 // Written by hand because this is the gateway's hot path: the record is serialised once and
 // its text embedded as a string literal, instead of building and dumping a second tree.
-std::string tool_result(const Json& structured, bool is_error, bool dry_run) {
-  std::string json = serialise(structured);
+std::string tool_result_text(const std::string& json, bool is_error, bool dry_run) {
   std::string out;
   out.reserve(json.size() * 2 + 128);
   out += "{\"content\":[{\"text\":";
@@ -177,6 +176,10 @@ std::string tool_result(const Json& structured, bool is_error, bool dry_run) {
   out += json;
   out += '}';
   return out;
+}
+
+std::string tool_result(const Json& structured, bool is_error, bool dry_run) {
+  return tool_result_text(serialise(structured), is_error, dry_run);
 }
 
 // A refusal or failed validation: a tool result (not a JSON-RPC error) whose structured
@@ -365,6 +368,18 @@ std::string call_tool(Ctx& ctx, const Tool& tool, Json args) {
   bool dry_run = false;
   Result<Json> out = tl::unexpected(Error{"internal_error"});
   try {
+    if (tool.kind == Tool::Kind::Get) {
+      // The text REST sends for the record, from the same per-thread read cache.
+      Result<RecordText> text = tl::unexpected(Error{"internal_error"});
+      if (auto st = check_workspace_args(ctx, args); !st)
+        text = tl::unexpected(st.error());
+      else if (auto id = take_id(args, "id"); !id)
+        text = tl::unexpected(id.error());
+      else
+        text = record_text(ctx, *tool.spec, *id);
+      if (!text) return tool_refusal(text.error(), ctx.request_id);
+      return tool_result_text(text->text, false, false);
+    }
     out = run_tool(ctx, tool, std::move(args), dry_run);
   } catch (const DbError& e) {
     logger().log(LogLevel::Error, "database error", {{"request_id", ctx.request_id}, {"error", e.what()}});

@@ -240,7 +240,14 @@ void DeliveryWorker::sender_loop() {
           std::string body = (**ev).dump();
           auto started = slab5::now_millis();
           auto result = send(http, **e, **d, type, body, signing_keys(**e, opts_.kek, started), opts_, stop_);
-          if (!stop_) record_attempt(*db, job.id, result, started);
+          if (!stop_) {
+            auto record = [&](Db& writer) { record_attempt(writer, job.id, result, started); };
+            // Not committed (the batch was lost): the delivery is still due and is sent again.
+            if (opts_.write)
+              failed = !opts_.write(record);
+            else
+              record(*db);
+          }
         } else if (ev) {
           // The event is past its retention: nothing left to send.
           WebhookDelivery gone = std::move(**d);

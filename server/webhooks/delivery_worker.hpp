@@ -23,6 +23,11 @@ namespace slab5d {
 
 struct DeliveryWorkerOptions {
   std::function<std::unique_ptr<Db>()> open_db;
+  // Runs `record` on the server's write path (a write batch, write_batcher.hpp) and waits for
+  // it: true once it is committed. An attempt is then one savepoint of a batch, not a
+  // transaction of its own queued behind the batches. Empty: a transaction on the worker's
+  // own connection.
+  std::function<bool(std::function<void(Db&)> record)> write;
   std::string kek;
   bool deny_private = false;
   int senders = 8;

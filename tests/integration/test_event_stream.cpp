@@ -139,6 +139,21 @@ TEST_CASE("a stream opened without Last-Event-ID names where it starts, so a cli
   CHECK(again.text().find("id: " + newest + "\n") == std::string::npos);
 }
 
+TEST_CASE("on a workspace with no event yet the stream starts at 0, and Last-Event-ID: 0 replays the log") {
+  Server s;
+  REQUIRE(api("GET", s.api_url + "/events", s.token).json["data"].empty());
+  StreamClient c(s, "/v1/events/stream", s.token);
+  REQUIRE(c.read_until(": connected\n\n"));
+  CHECK(c.text().find("retry: 2000\nid: 0\n: connected\n\n") != std::string::npos);
+  // Cut off before the first event: what was written meanwhile comes on resuming from 0.
+  contact(s, "Written While Away");
+  contact(s, "And Another");
+  StreamClient again(s, "/v1/events/stream", s.token, "Last-Event-ID: 0\r\n");
+  REQUIRE(again.read_until("And Another"));
+  CHECK(again.text().find("Written While Away") != std::string::npos);
+  CHECK(again.text().find("id: 0\n") == std::string::npos);
+}
+
 TEST_CASE("the stream needs integrations:read") {
   Server s;
   auto k = api("POST", s.api_url + "/workspace/api-keys", s.token, {{"name", "crm"}, {"scopes", {"crm:read"}}});
