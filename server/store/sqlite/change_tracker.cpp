@@ -206,7 +206,9 @@ void ChangeTracker::note(sqlite3* db, int op, const char* table, std::int64_t ke
     if (op == SQLITE_UPDATE && key2 != key1 && n.rowids.insert(key2).second) ++noted_rows_;
   }
   if (noted_rows_ > kMaxTrackedRows) {
+    // The next restore copies everything; until a sync, writes skip the hook's work.
     overflow_ = true;
+    recording_.store(false);
     noted_.clear();
     noted_rows_ = 0;
   }
