@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "credential_support.hpp"
+#include "node_clients.hpp"
 
 using namespace testing;
 
@@ -442,31 +443,14 @@ TEST_CASE("actions, children and the workspace summary") {
   CHECK(sc["usage_today"].is_null());     // no usage:read
 }
 
-namespace {
-
-std::map<std::string, std::string> node_env() {
-  std::map<std::string, std::string> env{{"PATH", std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"}};
-  if (const char* home = std::getenv("HOME")) env["HOME"] = home;
-  return env;
-}
-
-}  // namespace
-
 TEST_CASE("the official MCP TypeScript SDK connects, lists, calls and is refused; every schema validates") {
-  const std::string source = SLAB5_SOURCE_DIR;
-  auto deps = run_program("/bin/bash", {source + "/scripts/js-deps.sh"}, node_env(), "", 600);
-  if (deps.exit_code == 77) {
-    skip("node and npm are not installed: run scripts/install-deps.sh (Debian's nodejs and npm)");
-    return;
-  }
-  REQUIRE_MESSAGE(deps.exit_code == 0, "scripts/js-deps.sh failed:\n" << deps.out << deps.err);
+  if (!js_deps_ready()) return;
   Server s;
   auto writer = mcp_token(
       s, {"crm:read", "crm:write", "support:read", "support:write", "tasks:read", "tasks:write", "activity:read",
           "activity:write", "cms:read", "cms:write", "assets:read", "assets:write", "usage:read"});
   auto reader = mcp_token(s, {"crm:read"});
-  auto r = run_program("/usr/bin/env", {"node", source + "/tests/js/mcp-sdk.mjs", gateway(s), writer, reader},
-                       node_env(), "", 300);
+  auto r = run_node("mcp-sdk.mjs", {gateway(s), writer, reader});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("ok: ") != std::string::npos);

@@ -11,6 +11,7 @@
 
 #include "checks.hpp"
 #include "harness.hpp"
+#include "node_clients.hpp"
 #include "slab5/api/resources.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
@@ -20,31 +21,6 @@ using namespace testing;
 using fixtures::ws_api;
 
 namespace {
-
-const std::string kSource = SLAB5_SOURCE_DIR;
-
-std::map<std::string, std::string> node_env() {
-  std::map<std::string, std::string> env{{"PATH", std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"}};
-  if (const char* home = std::getenv("HOME")) env["HOME"] = home;
-  return env;
-}
-
-// Installs tests/js's packages when needed. False (and the case is skipped) without node/npm.
-bool js_ready() {
-  auto r = run_program("/bin/bash", {kSource + "/scripts/js-deps.sh"}, node_env(), "", 600);
-  if (r.exit_code == 77) {
-    skip("node and npm are not installed: run scripts/install-deps.sh (Debian's nodejs and npm)");
-    return false;
-  }
-  REQUIRE_MESSAGE(r.exit_code == 0, "scripts/js-deps.sh failed:\n" << r.out << r.err);
-  return true;
-}
-
-CliResult node(const std::string& script, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"node", kSource + "/tests/js/" + script};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return run_program("/usr/bin/env", argv, node_env(), "", 300);
-}
 
 std::string save_document(const Server& s, const TempDir& dir) {
   auto doc = http("GET", s.api_url + "/openapi.json");
@@ -418,9 +394,9 @@ TEST_CASE("GET /v1/openapi.json is public and passes an OpenAPI 3.1 validator") 
   // The same document again: it is built once per process.
   CHECK(http("GET", s.api_url + "/openapi.json").body == r.body);
 
-  if (!js_ready()) return;
+  if (!js_deps_ready()) return;
   TempDir dir;
-  auto out = node("validate-openapi.mjs", {save_document(s, dir)});
+  auto out = run_node("validate-openapi.mjs", {save_document(s, dir)});
   CHECK_MESSAGE(out.exit_code == 0, out.out << out.err);
 }
 
@@ -434,7 +410,7 @@ TEST_CASE("with --no-dev-routes the document leaves out the development routes")
 }
 
 TEST_CASE("every response of a tour of the whole API matches the OpenAPI document") {
-  if (!js_ready()) return;
+  if (!js_deps_ready()) return;
   TempDir dir;
   Server s({.args = {"--mock-oauth"}});
   std::string recorded;
@@ -454,13 +430,13 @@ TEST_CASE("every response of a tour of the whole API matches the OpenAPI documen
   }
   std::size_t n = count_lines(recorded);
   CHECK(n > 200);
-  auto out = node("validate-responses.mjs", {save_document(s, dir), recorded});
+  auto out = run_node("validate-responses.mjs", {save_document(s, dir), recorded});
   MESSAGE(out.out);
   CHECK_MESSAGE(out.exit_code == 0, out.out << out.err);
 }
 
 TEST_CASE("the response check fails on a body, a status or a path the document does not have") {
-  if (!js_ready()) return;
+  if (!js_deps_ready()) return;
   TempDir dir;
   Server s;
   std::string doc = save_document(s, dir), lines = dir.file("bad.jsonl");
@@ -491,7 +467,7 @@ TEST_CASE("the response check fails on a body, a status or a path the document d
       << "\n";                                             // a code the operation cannot give
     f << line("GET", "/nowhere", 200, workspace) << "\n";  // a path with no operation
   }
-  auto out = node("validate-responses.mjs", {doc, lines});
+  auto out = run_node("validate-responses.mjs", {doc, lines});
   CHECK(out.exit_code == 1);
   INFO(out.out << out.err);
   CHECK(out.out.find("1 of 6 responses match") != std::string::npos);

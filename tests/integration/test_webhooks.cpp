@@ -18,6 +18,7 @@
 
 #include "checks.hpp"
 #include "harness.hpp"
+#include "node_clients.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 #include "webhook_receiver.hpp"
@@ -484,30 +485,8 @@ TEST_CASE("credential actions are events too, without their secrets") {
   CHECK(r.body.find(secret) == std::string::npos);
 }
 
-namespace {
-
-const std::string kSource = SLAB5_SOURCE_DIR;
-
-std::map<std::string, std::string> node_env() {
-  std::map<std::string, std::string> env{{"PATH", std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"}};
-  if (const char* home = std::getenv("HOME")) env["HOME"] = home;
-  return env;
-}
-
-bool js_deps() {
-  auto r = run_program("/bin/bash", {kSource + "/scripts/js-deps.sh"}, node_env(), "", 600);
-  if (r.exit_code == 77) {
-    skip("node and npm are not installed: run scripts/install-deps.sh (Debian's nodejs and npm)");
-    return false;
-  }
-  REQUIRE_MESSAGE(r.exit_code == 0, "scripts/js-deps.sh failed:\n" << r.out << r.err);
-  return true;
-}
-
-}  // namespace
-
 TEST_CASE("every delivery verifies with the standardwebhooks npm package, also during a rotation") {
-  if (!js_deps()) return;
+  if (!js_deps_ready()) return;
   Server s;
   Receiver rx;
   auto e = make_endpoint(s, rx.url(), {"contact.*", "deal.*"});
@@ -534,8 +513,7 @@ TEST_CASE("every delivery verifies with the standardwebhooks npm package, also d
   TempDir dir;
   std::string file = dir.file("deliveries.json");
   std::ofstream(file) << list.dump();
-  auto out =
-      run_program("/usr/bin/env", {"node", kSource + "/tests/js/verify-webhooks.mjs", file}, node_env(), "", 120);
+  auto out = run_node("verify-webhooks.mjs", {file}, 120);
   INFO(out.out << out.err);
   CHECK(out.exit_code == 0);
   CHECK(out.out.find("delivery 2: verified (deal.created)") != std::string::npos);
