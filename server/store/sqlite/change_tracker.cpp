@@ -237,7 +237,9 @@ void ChangeTracker::finish_sync(sqlite3* h, const std::string& copy) {
                        s.without_rowid = sqlite3_column_int(st, 1) != 0;
                        shapes.emplace(column_text(st, 0), std::move(s));
                      });
-  for (auto& [name, s] : shapes) {
+  for (auto& entry : shapes) {
+    const std::string& name = entry.first;
+    TableShape& s = entry.second;  // a reference the row callback can capture (not a structured binding)
     std::vector<std::pair<int, std::string>> key;  // (position in the key, column)
     std::string key_type;
     ok = ok && each_row(h, "SELECT name, pk, upper(type) FROM pragma_table_info(" + quoted(name) + ") ORDER BY cid",
