@@ -10,6 +10,10 @@
 
 namespace slab5d {
 
+namespace {
+constexpr std::size_t kPendingLimit = 64 * 1024;
+}  // namespace
+
 Logger& logger() {
   static Logger instance;
   return instance;
@@ -28,6 +32,10 @@ bool parse_log_level(std::string_view s, LogLevel& out) {
     return false;
   return true;
 }
+
+namespace {
+void write_all(const std::string& s);
+}  // namespace
 
 void Logger::log(LogLevel l, std::string_view msg, const nlohmann::ordered_json& fields) {
   if (!enabled(l)) return;
@@ -52,9 +60,14 @@ void Logger::log(LogLevel l, std::string_view msg, const nlohmann::ordered_json&
     }
   }
   line.push_back('\n');
-  std::lock_guard lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), stderr);
-  std::fflush(stderr);
+  std::lock_guard wlock(write_mu_);
+  std::string out;
+  {
+    std::lock_guard lock(mu_);
+    out.swap(pending_);
+  }
+  out += line;
+  write_all(out);
 }
 
 namespace {
@@ -176,7 +189,53 @@ void Logger::request(const RequestLogLine& f) {
     line += f.remote;
     line.push_back('\n');
   }
-  write_all(line);
+  append_pending(line);
+}
+
+void Logger::append_pending(std::string_view text) {
+  std::call_once(flusher_started_, [this] { start_flusher(); });
+  bool full = false;
+  {
+    std::lock_guard lock(mu_);
+    if (pending_.capacity() < kPendingLimit) pending_.reserve(kPendingLimit + 4096);
+    pending_.append(text);
+    full = pending_.size() >= kPendingLimit;
+  }
+  if (full) flush();
+}
+
+void Logger::flush() {
+  std::lock_guard wlock(write_mu_);
+  std::string out;
+  {
+    std::lock_guard lock(mu_);
+    if (pending_.empty()) return;
+    out.swap(pending_);
+  }
+  write_all(out);
+}
+
+void Logger::start_flusher() {
+  flusher_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      cv_.wait_for(lock, kFlushInterval);
+      if (pending_.empty()) continue;
+      lock.unlock();
+      flush();
+      lock.lock();
+    }
+  });
+}
+
+Logger::~Logger() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  flush();
 }
 
 }  // namespace slab5d

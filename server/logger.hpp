@@ -1,8 +1,10 @@
 // The process logger: one line per event on stderr, text or JSON. Never given secrets.
 #pragma once
+#include <condition_variable>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -24,20 +26,36 @@ struct RequestLogLine {
 
 class Logger {
  public:
+  ~Logger();
   void configure(bool json, LogLevel level) {
     json_ = json;
     level_ = level;
   }
   bool enabled(LogLevel l) const { return l >= level_; }
-  // fields are written in order; "msg" first in text mode.
+  // fields are written in order; "msg" first in text mode. Written at once, after any
+  // request lines still waiting, so the log keeps the order in which things happened.
   void log(LogLevel l, std::string_view msg, const nlohmann::ordered_json& fields = {});
-  // The per-request line at info level: the same line log() would write for
-  // msg "request", formatted straight into a per-thread buffer and written with one
-  // write(2), so concurrent requests neither allocate nor wait on each other here.
+  // The per-request line at info level: the same line log() would write for msg "request",
+  // formatted straight into a per-thread buffer and added to the pending lines. Pending lines
+  // are written with one write(2) when 64 KiB have gathered or kFlushInterval has passed,
+  // whichever is first, instead of one write(2) per request.
   void request(const RequestLogLine& line);
+  // Writes every pending line now (on shutdown, before a fatal exit).
+  void flush();
+
+  static constexpr auto kFlushInterval = std::chrono::milliseconds(50);
 
  private:
-  std::mutex mu_;
+  void append_pending(std::string_view text);
+  void start_flusher();
+
+  std::mutex mu_;        // guards pending_
+  std::mutex write_mu_;  // held while writing, so batches reach stderr in order
+  std::string pending_;
+  std::condition_variable cv_;
+  std::thread flusher_;
+  std::once_flag flusher_started_;
+  bool stopping_ = false;
   bool json_ = false;
   LogLevel level_ = LogLevel::Info;
 };

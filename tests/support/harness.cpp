@@ -161,7 +161,19 @@ int Server::stop(int sig) {
   return -1;
 }
 
-std::string Server::log() const { return read_file(log_path_); }
+std::string Server::log() const {
+  // slab5d writes request lines in batches at most 50 ms apart (docs/server.md): read until
+  // the file has stopped growing for three times that, so every line of an answered request
+  // is there.
+  std::string last = read_file(log_path_);
+  for (int i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(150));
+    std::string now = read_file(log_path_);
+    if (now == last) break;
+    last = std::move(now);
+  }
+  return last;
+}
 
 std::string Response::header(const std::string& name) const {
   slab5::HttpResponse r;
