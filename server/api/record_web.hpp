@@ -32,11 +32,17 @@ slab5::Result<slab5::Json> read_record(Ctx& ctx, const slab5::api::ResourceSpec&
 // A record as the JSON text a read sends, with its ETag: from this thread's read cache when it
 // holds it (any commit empties the cache before the next request), read and kept otherwise.
 // Assets and child records are not kept (an asset's signed URLs are made per read).
+// `derive`, when given, makes a second text from the record's (the MCP gateway's tool result):
+// it is kept beside the record's text in the cache and returned in `derived`, so a cached read
+// does not rebuild it.
 struct RecordText {
   std::string etag;
   std::string text;
+  std::string derived;
 };
-slab5::Result<RecordText> record_text(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& id);
+using DeriveText = std::string (*)(const std::string& record_text);
+slab5::Result<RecordText> record_text(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& id,
+                                      DeriveText derive = nullptr);
 slab5::Result<slab5::Json> update_record(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& id,
                                          const slab5::Json& patch, std::optional<std::int64_t> if_match,
                                          RecordWrite opts = {});

@@ -29,7 +29,12 @@ const RequestMeta& meta_of(const Ctx& ctx) { return ctx.meta(); }
 
 Records records(Ctx& ctx) { return Records(ctx.db); }
 
-std::string etag(const Json& record) { return "\"" + std::to_string(record["version"].get<std::int64_t>()) + "\""; }
+std::string etag(const Json& record) {
+  std::string out(1, '"');
+  out += std::to_string(record["version"].get<std::int64_t>());
+  out += '"';
+  return out;
+}
 
 // A record as the client reads it: an asset gains its signed URLs (api/asset_routes.cpp).
 slab5::Status present(Ctx& ctx, const ResourceSpec& spec, Json& record) {
@@ -53,6 +58,8 @@ struct RecordReadCache {
   struct Entry {
     std::string etag;
     std::string text;
+    DeriveText derive = nullptr;  // what `derived` was made by, if anything
+    std::string derived;
   };
   std::uint64_t epoch = ~std::uint64_t(0);
   std::uint64_t generation = 0;
@@ -72,7 +79,7 @@ struct RecordReadCache {
 
 }  // namespace
 
-Result<RecordText> record_text(Ctx& ctx, const ResourceSpec& spec, const std::string& id) {
+Result<RecordText> record_text(Ctx& ctx, const ResourceSpec& spec, const std::string& id, DeriveText derive) {
   const bool cacheable = spec.route != "assets" && !spec.is_child();
   std::string key;
   RecordReadCache* cache = nullptr;
@@ -80,16 +87,24 @@ Result<RecordText> record_text(Ctx& ctx, const ResourceSpec& spec, const std::st
     cache = &RecordReadCache::current(ctx.app.generation());
     key.reserve(spec.route.size() + ctx.who.workspace_id.size() + id.size() + 2);
     key.append(spec.route).append(1, '\n').append(ctx.who.workspace_id).append(1, '\n').append(id);
-    if (auto it = cache->entries.find(key); it != cache->entries.end())
-      return RecordText{it->second.etag, it->second.text};
+    if (auto it = cache->entries.find(key); it != cache->entries.end()) {
+      auto& e = it->second;
+      if (!derive) return RecordText{e.etag, e.text, {}};
+      if (e.derive != derive) {
+        e.derived = derive(e.text);
+        e.derive = derive;
+      }
+      return RecordText{{}, {}, e.derived};
+    }
   }
   auto rec = read_record(ctx, spec, id);
   if (!rec) return tl::unexpected(rec.error());
-  RecordText out{etag(*rec), {}};
+  RecordText out{etag(*rec), {}, {}};
   append_json(out.text, *rec);
+  if (derive) out.derived = derive(out.text);
   if (cacheable) {
     if (cache->entries.size() >= RecordReadCache::kMaxEntries) cache->entries.clear();
-    cache->entries.emplace(std::move(key), RecordReadCache::Entry{out.etag, out.text});
+    cache->entries.emplace(std::move(key), RecordReadCache::Entry{out.etag, out.text, derive, out.derived});
   }
   return out;
 }

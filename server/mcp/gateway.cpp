@@ -8,6 +8,8 @@
 // that carry the REST error object.
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <string>
 
 #include "api/record_web.hpp"
 #include "app.hpp"
@@ -178,6 +180,9 @@ std::string tool_result_text(const std::string& json, bool is_error, bool dry_ru
   return out;
 }
 
+// The result of a get_* tool, made from the record's text (cached with it, record_web.hpp).
+std::string record_tool_result(const std::string& record) { return tool_result_text(record, false, false); }
+
 std::string tool_result(const Json& structured, bool is_error, bool dry_run) {
   return tool_result_text(serialise(structured), is_error, dry_run);
 }
@@ -197,7 +202,7 @@ Result<std::string> take_id(Json& args, const std::string& name) {
   auto it = args.find(name);
   if (it == args.end() || it->is_null()) return tl::unexpected(field_error(name, "is required"));
   if (!it->is_string()) return tl::unexpected(field_error(name, "must be a string"));
-  std::string v = it->get<std::string>();
+  std::string v = std::move(it->get_ref<std::string&>());
   args.erase(it);
   return v;
 }
@@ -366,31 +371,29 @@ std::string call_tool(Ctx& ctx, const Tool& tool, Json args) {
   if (auto check = slab5::first_refusal(tool.check, caller); check.refusal)
     return tool_refusal(*check.refusal, ctx.request_id);
   bool dry_run = false;
-  Result<Json> out = tl::unexpected(Error{"internal_error"});
+  std::optional<Result<Json>> out;
   try {
     if (tool.kind == Tool::Kind::Get) {
-      // The text REST sends for the record, from the same per-thread read cache.
-      Result<RecordText> text = tl::unexpected(Error{"internal_error"});
-      if (auto st = check_workspace_args(ctx, args); !st)
-        text = tl::unexpected(st.error());
-      else if (auto id = take_id(args, "id"); !id)
-        text = tl::unexpected(id.error());
-      else
-        text = record_text(ctx, *tool.spec, *id);
+      // The text REST sends for the record, from the same per-thread read cache, which also
+      // keeps the tool result made from it.
+      if (auto st = check_workspace_args(ctx, args); !st) return tool_refusal(st.error(), ctx.request_id);
+      auto id = take_id(args, "id");
+      if (!id) return tool_refusal(id.error(), ctx.request_id);
+      auto text = record_text(ctx, *tool.spec, *id, &record_tool_result);
       if (!text) return tool_refusal(text.error(), ctx.request_id);
-      return tool_result_text(text->text, false, false);
+      return std::move(text->derived);
     }
     out = run_tool(ctx, tool, std::move(args), dry_run);
   } catch (const DbError& e) {
     logger().log(LogLevel::Error, "database error", {{"request_id", ctx.request_id}, {"error", e.what()}});
-    out = tl::unexpected(
-        Error{e.busy() ? "service_unavailable" : "internal_error", e.busy() ? "The database is busy; try again." : ""});
+    out = Result<Json>(tl::unexpected(Error{e.busy() ? "service_unavailable" : "internal_error",
+                                            e.busy() ? "The database is busy; try again." : ""}));
   } catch (const std::exception& e) {
     logger().log(LogLevel::Error, "unexpected error", {{"request_id", ctx.request_id}, {"error", e.what()}});
-    out = tl::unexpected(Error{"internal_error"});
+    out = Result<Json>(tl::unexpected(Error{"internal_error"}));
   }
-  if (!out) return tool_refusal(out.error(), ctx.request_id);
-  return tool_result(*out, false, dry_run);
+  if (!*out) return tool_refusal(out->error(), ctx.request_id);
+  return tool_result(**out, false, dry_run);
 }
 
 // ---- methods ----------------------------------------------------------------------------
@@ -448,7 +451,7 @@ std::string answer(Ctx& ctx, Json& msg) {
   const std::string& method = msg["method"].get_ref<const std::string&>();
   auto error = [&](int code, std::string message) { return serialise(rpc_error(id, code, std::move(message))); };
   auto result = [&](Json r) { return serialise(rpc_result(id, std::move(r))); };
-  Json params = Json::object();
+  Json params;
   if (auto p = msg.find("params"); p != msg.end()) params = std::move(*p);
   if (params.is_null()) params = Json::object();
   if (!params.is_object()) return error(kInvalidParams, "params must be an object.");
@@ -472,15 +475,19 @@ std::string answer(Ctx& ctx, Json& msg) {
     // A tool of a disabled module is known: first_refusal answers it module_not_enabled, as
     // REST answers its route, though tools/list leaves it out.
     if (!tool) return error(kInvalidParams, "Unknown tool: " + name->get<std::string>() + ".");
-    Json args = Json::object();
+    Json args;
     if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
       if (!a->is_object()) return error(kInvalidParams, "tools/call arguments must be an object.");
       args = std::move(*a);
     }
-    std::string out = "{\"id\":";
+    if (args.is_null()) args = Json::object();
+    std::string called = call_tool(ctx, *tool, std::move(args));
+    std::string out;
+    out.reserve(called.size() + 64);
+    out += "{\"id\":";
     append_json(out, id);
     out += ",\"jsonrpc\":\"2.0\",\"result\":";
-    out += call_tool(ctx, *tool, std::move(args));
+    out += called;
     out += '}';
     return out;
   }
