@@ -43,8 +43,8 @@ Result<Json> parse_json(std::string_view text, std::string_view what) {
   if (json_nesting_depth(text) > kMaxJsonDepth)
     return fail("invalid_request", std::string(what) + " nests arrays and objects deeper than " +
                                        std::to_string(kMaxJsonDepth) + " levels.");
-  auto j = Json::parse(text, nullptr, false);
-  if (j.is_discarded()) return fail("invalid_request", std::string(what) + " is not valid JSON.");
+  Json j;
+  if (!parse_json_value(text, j)) return fail("invalid_request", std::string(what) + " is not valid JSON.");
   return j;
 }
 

@@ -1,5 +1,6 @@
-// A request body → the JSON intake every slab5d route goes through (read_json_body:
-// media type, UTF-8, parse, "must be an object"), then what handlers and the response
+// slab5's JSON parser against nlohmann's on the same text; then a request body → the JSON
+// intake every slab5d route goes through (read_json_body: media type, UTF-8, parse, "must be
+// an object"), then what handlers and the response
 // writer do with the object: the typed field readers of lib/slab5/json_util, the error
 // envelope, and append_json, which must write exactly what nlohmann's dump() writes.
 //
@@ -11,6 +12,8 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "http/json_writer.hpp"
 #include "request_inputs.hpp"
@@ -22,6 +25,19 @@ void check_same(const std::string& a, const std::string& b, const char* what) {
   if (a == b) return;
   std::fprintf(stderr, "%s differs from dump():\n  dump():      %s\n  append_json: %s\n", what, b.c_str(), a.c_str());
   std::abort();
+}
+
+// The same type at every position (dump() writes an unsigned 1 and an integer 1 alike).
+bool same_kinds(const slab5::Json& a, const slab5::Json& b) {
+  std::vector<std::pair<const slab5::Json*, const slab5::Json*>> todo{{&a, &b}};
+  while (!todo.empty()) {
+    auto [x, y] = todo.back();
+    todo.pop_back();
+    if (x->type() != y->type() || x->size() != y->size()) return false;
+    if (x->is_structured())
+      for (auto i = x->begin(), j = y->begin(); i != x->end(); ++i, ++j) todo.emplace_back(&*i, &*j);
+  }
+  return true;
 }
 
 void read_fields(const slab5::Json& body) {
@@ -43,6 +59,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto nl = in.find('\n');
     content_type = in.substr(3, nl == std::string_view::npos ? std::string_view::npos : nl - 3);
     in = nl == std::string_view::npos ? std::string_view() : in.substr(nl + 1);
+  }
+  // slab5's parser (json_parse.cpp) must agree with nlohmann's on every text: the same
+  // verdict and the same value, number kinds included. Bounded depth: nlohmann's own
+  // comparison recurses.
+  if (slab5::json_nesting_depth(in) <= slab5::kMaxJsonDepth) {
+    slab5::Json ours;
+    bool ok = slab5::parse_json_value(in, ours);
+    slab5::Json theirs = slab5::Json::parse(in, nullptr, false);
+    if (ok == theirs.is_discarded()) {
+      std::fprintf(stderr, "parse_json_value says %s, nlohmann says %s\n", ok ? "JSON" : "not JSON",
+                   theirs.is_discarded() ? "not JSON" : "JSON");
+      std::abort();
+    }
+    if (ok) {
+      auto dump = [](const slab5::Json& j) { return j.dump(-1, ' ', false, slab5::Json::error_handler_t::replace); };
+      check_same(dump(ours), dump(theirs), "parse_json_value's value");
+      if (!same_kinds(ours, theirs)) std::abort();
+    }
   }
   auto body = slab5d::read_json_body("POST", content_type, in);
   if (!body) {
