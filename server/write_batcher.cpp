@@ -1,6 +1,5 @@
 #include "write_batcher.hpp"
 
-#include <sqlite3.h>
 
 #include <exception>
 #include <utility>
@@ -104,7 +103,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
     t_pending = &pending;
     for (; i < jobs.size(); ++i) {
       jobs[i]();
-      if (!sqlite3_get_autocommit(db->handle())) continue;
+      if (db->in_transaction()) continue;
       // SQLite rolled the whole transaction back (I/O error, disk full): every job whose
       // changes were in it has lost them.
       logger().log(LogLevel::Error, "a write batch was rolled back by the database", {});

@@ -47,6 +47,8 @@ bool DbError::busy() const {
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
 
+bool Db::in_transaction() const { return !sqlite3_get_autocommit(handle_); }
+
 namespace {
 [[noreturn]] void throw_db(sqlite3* db, int rc, std::string_view what) {
   std::string msg(what);

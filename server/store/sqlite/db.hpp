@@ -130,6 +130,9 @@ class Db {
   // no longer checkpoint the WAL themselves.
   void disable_auto_checkpoint();
   bool in_group() const { return in_group_; }
+  // Whether a transaction is open on this connection; false after SQLite rolled one back by
+  // itself (an I/O error, a full disk) in the middle of a batch.
+  bool in_transaction() const;
   // The rows this process changed since the file last matched a snapshot (change_tracker.hpp);
   // nullptr for an in-memory or URI database.
   ChangeTracker* tracker() { return tracker_.get(); }
