@@ -1,6 +1,5 @@
 #include "write_batcher.hpp"
 
-
 #include <exception>
 #include <utility>
 

@@ -96,8 +96,8 @@ class WebhookStore {
   // Newest first; limit+1 rows.
   [[nodiscard]] virtual slab5::Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& q) = 0;
   [[nodiscard]] virtual slab5::Status update_delivery(const WebhookDelivery& d) = 0;
-  // Pending or retrying deliveries of active endpoints whose time has come (`now`, ms), oldest
-  // first.
+  // For each active endpoint, its oldest pending or retrying delivery whose time has come
+  // (`now`, ms), if any; at most `limit`, oldest first.
   [[nodiscard]] virtual slab5::Result<std::vector<DueDelivery>> due_deliveries(std::int64_t now, int limit) = 0;
   // When the next pending delivery of an active endpoint falls due (ms), if any.
   [[nodiscard]] virtual slab5::Result<std::optional<std::int64_t>> next_due_at() = 0;

@@ -279,6 +279,11 @@ CREATE TABLE inbound_messages (
   received_at INTEGER NOT NULL,
   PRIMARY KEY (source_id, message_id));
 )SQL",
+    // The head of each endpoint's line: its oldest open delivery, found without walking the
+    // deliveries it has already made (due_deliveries).
+    R"SQL(
+CREATE INDEX webhook_deliveries_open ON webhook_deliveries(endpoint_id, id) WHERE status IN ('pending', 'retrying');
+)SQL",
 };
 
 }  // namespace

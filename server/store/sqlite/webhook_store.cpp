@@ -190,10 +190,14 @@ slab5::Status SqliteWebhookStore::update_delivery(const WebhookDelivery& d) {
 }
 
 slab5::Result<std::vector<DueDelivery>> SqliteWebhookStore::due_deliveries(std::int64_t now, int limit) {
+  // One row per active endpoint: its oldest open delivery that is due. The worker sends one
+  // delivery at a time per endpoint, so the ones behind it are not needed yet; each endpoint
+  // costs one step into webhook_deliveries_open however many deliveries it has made or has
+  // waiting.
   auto q = db_.query(
-      "SELECT d.id, d.endpoint_id FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
-      "WHERE d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ? AND e.status = 'active' "
-      "ORDER BY d.id LIMIT ?",
+      "SELECT due_id, id FROM (SELECT e.id, (SELECT d.id FROM webhook_deliveries d WHERE d.endpoint_id = e.id "
+      "AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?1 ORDER BY d.id LIMIT 1) AS due_id "
+      "FROM webhook_endpoints e WHERE e.status = 'active') WHERE due_id IS NOT NULL ORDER BY due_id LIMIT ?2",
       now, std::int64_t(limit));
   std::vector<DueDelivery> out;
   while (q.next()) out.push_back({q.text(0), q.text(1)});
