@@ -458,13 +458,22 @@ slab5::Result<RecordPage> SqliteRecordStore::list(const ResourceSpec& spec, cons
   // at 1,000,000 (docs/performance.md); SQLite alone would always walk the sort index.
   std::string match;
   bool fts_driven = false;
+  std::string matched_rowids;  // "[1,5,9]": the matches, when there are fewer than kFtsDriveLimit
   if (rq.text) {
     match = fts_query(*rq.text);
     if (match.empty() || spec.text_fields.empty()) return RecordPage{};
-    auto c = db_.query("SELECT count(*) FROM (SELECT 1 FROM " + t + "_fts WHERE " + t + "_fts MATCH ? LIMIT " +
-                           std::to_string(kFtsDriveLimit) + ")",
-                       match);
-    fts_driven = c.next() && c.integer(0) < kFtsDriveLimit;
+    // One pass over the index for both questions: are the matches few, and which are they.
+    auto c = db_.query(
+        "SELECT rowid FROM " + t + "_fts WHERE " + t + "_fts MATCH ? LIMIT " + std::to_string(kFtsDriveLimit), match);
+    int n = 0;
+    matched_rowids = "[";
+    while (c.next()) {
+      if (n++) matched_rowids += ',';
+      matched_rowids += std::to_string(c.integer(0));
+    }
+    matched_rowids += ']';
+    if (n == 0) return RecordPage{};
+    fts_driven = n < kFtsDriveLimit;
   }
   // "+column" keeps SQLite from using an index for that term.
   const char* unindexed = fts_driven ? "+" : "";
@@ -493,7 +502,11 @@ slab5::Result<RecordPage> SqliteRecordStore::list(const ResourceSpec& spec, cons
   if (rq.created_after) where += " AND created_at > ?", args.push_back(*rq.created_after);
   if (rq.created_before) where += " AND created_at < ?", args.push_back(*rq.created_before);
   if (rq.updated_since) where += " AND updated_at >= ?", args.push_back(*rq.updated_since);
-  if (rq.text) {
+  if (fts_driven) {
+    // Bound as one JSON array, so the statement's text (and its cache entry) stays the same.
+    where += " AND rowid IN (SELECT value FROM json_each(?))";
+    args.push_back(matched_rowids);
+  } else if (rq.text) {
     where += " AND rowid IN (SELECT rowid FROM " + t + "_fts WHERE " + t + "_fts MATCH ?)";
     args.push_back(match);
   }
