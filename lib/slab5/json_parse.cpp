@@ -8,7 +8,10 @@
 //
 // It exists for speed: nlohmann's lexer reads a character at a time through its input
 // adapter and its DOM builder keeps a stack of its own, which made parsing the largest part
-// of a small request's handling (an MCP tools/call). tests/unit/json_parse_test.cpp and the
+// of a small request's handling (an MCP tools/call). One deliberate difference: nlohmann's
+// lexer takes a NUL byte for the end of the input and ignores the rest; here a NUL is what
+// RFC 8259 makes it, an error (outside a string it is no token, inside one a raw control
+// character). tests/unit/json_parse_test.cpp and the
 // json_body fuzz target compare it with nlohmann on every input they make.
 #include <clocale>
 #include <cstdint>

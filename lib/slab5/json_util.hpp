@@ -27,8 +27,9 @@ int json_nesting_depth(std::string_view text, int limit = kMaxJsonDepth);
 Result<Json> parse_json(std::string_view text, std::string_view what = "The request body");
 
 // The JSON text `text` as a value (json_parse.cpp): true and `out` set when it is JSON, false
-// and `out` untouched when not. Accepts, refuses and builds exactly what nlohmann's
-// Json::parse does, faster; iterative, so any depth is safe to parse (not to use: see above).
+// and `out` untouched when not. Accepts, refuses and builds what nlohmann's Json::parse does,
+// faster, except that a NUL byte is refused rather than read as the end of the input;
+// iterative, so any depth is safe to parse (not to use: see above).
 bool parse_json_value(std::string_view text, Json& out);
 
 // Field readers for request bodies. Missing → nullopt (or validation error when required);
