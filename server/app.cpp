@@ -293,92 +293,6 @@ void App::state_replaced() {
   for (auto& forget : on_state_replaced_) forget();
 }
 
-void App::handle(Request&& req_in, Respond respond) {
-  auto start = now_us();
-  auto req = std::make_shared<Request>(std::move(req_in));
-  std::string_view corr_header = req->header("x-correlation-id");
-
-  // Requests that reach a route get their id in run_pipeline; only refusals need one here.
-  auto refuse = [&](Error e, const std::string& pattern, HeaderPairs extra = {}) {
-    std::string request_id = slab5::request_id();
-    auto resp = finish(nullptr, *req, pattern, request_id, std::string(corr_header.empty() ? request_id : corr_header),
-                       tl::unexpected(std::move(e)), start);
-    for (auto& h : extra) resp.headers.push_back(std::move(h));
-    respond(std::move(resp));
-  };
-
-  if (req->transport_error) return refuse(*req->transport_error, "-");
-  if (req->has_header("x-correlation-id") && !valid_correlation_id(corr_header)) {
-    corr_header = {};
-    return refuse(Error{"invalid_request", "x-correlation-id must be 1-128 printable ASCII characters."}, "-");
-  }
-  auto m = router_.match(req->method, req->path);
-  if (!m.route) {
-    if (!m.allowed.empty()) {
-      std::string allow;
-      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
-      return refuse(Error{"method_not_allowed", "Use " + allow + " on this route."}, "-", {{"Allow", allow}});
-    }
-    return refuse(Error{"resource_not_found", "No route matches " + req->method + " " + req->path + "."}, "-");
-  }
-  if (m.route->entry.blocking) {
-    pool_->post([this, req, m = std::move(m), respond = std::move(respond), start]() mutable {
-      run_pipeline(req, m, respond, start);
-    });
-    return;
-  }
-  if (batcher_ && joins_write_batch(m.route->entry, *req)) {
-    batcher_->post([this, req, m = std::move(m), respond = std::move(respond), start]() mutable {
-      run_batched(req, m, std::move(respond), start);
-    });
-    return;
-  }
-  run_pipeline(req, m, respond, start);
-}
-
-void App::run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond,
-                      std::int64_t start_us) {
-  // The answer is held until the batch settles. A create parked on another request's
-  // idempotency key answers later, on its own, when it resumes (outside any batch).
-  struct Held {
-    std::mutex mu;
-    bool settled = false;
-    std::optional<Response> response;
-    Respond respond;
-  };
-  auto held = std::make_shared<Held>();
-  held->respond = std::move(respond);
-  Respond capture = [held](Response&& r) {
-    std::unique_lock lk(held->mu);
-    if (!held->settled) {
-      held->response = std::move(r);
-      return;
-    }
-    lk.unlock();
-    held->respond(std::move(r));
-  };
-  run_pipeline(req, m, capture, start_us);
-  WriteBatcher::after_commit([this, held, req, label = m.route->entry.label, start_us](bool committed) {
-    std::unique_lock lk(held->mu);
-    held->settled = true;
-    if (!held->response) return;
-    Response r = std::move(*held->response);
-    held->response.reset();
-    lk.unlock();
-    if (!committed) {
-      std::string request_id, correlation_id;
-      for (const auto& [k, v] : r.headers) {
-        if (k == "x-request-id") request_id = v;
-        if (k == "x-correlation-id") correlation_id = v;
-      }
-      r = finish(nullptr, *req, label, request_id, correlation_id,
-                 tl::unexpected(Error{"service_unavailable", "The write could not be committed; try again."}),
-                 start_us);
-    }
-    held->respond(std::move(r));
-  });
-}
-
 namespace {
 
 // Runs `f`, turning what escapes it into the answer api.md §1 gives: a database that stays
@@ -415,6 +329,112 @@ Ctx rebind(Ctx&& c, Db& db) {
 
 }  // namespace
 
+void App::handle(Request&& req_in, Respond respond) {
+  auto start = now_us();
+  auto req = std::make_shared<Request>(std::move(req_in));
+  std::string_view corr_header = req->header("x-correlation-id");
+
+  // Requests that reach a route get their id in run_pipeline; only refusals need one here.
+  auto refuse = [&](Error e, const std::string& pattern, HeaderPairs extra = {}) {
+    std::string request_id = slab5::request_id();
+    auto resp = finish(nullptr, *req, pattern, request_id, std::string(corr_header.empty() ? request_id : corr_header),
+                       tl::unexpected(std::move(e)), start);
+    for (auto& h : extra) resp.headers.push_back(std::move(h));
+    respond(std::move(resp));
+  };
+
+  if (req->transport_error) return refuse(*req->transport_error, "-");
+  if (req->has_header("x-correlation-id") && !valid_correlation_id(corr_header)) {
+    corr_header = {};
+    return refuse(Error{"invalid_request", "x-correlation-id must be 1-128 printable ASCII characters."}, "-");
+  }
+  auto m = router_.match(req->method, req->path);
+  if (!m.route) {
+    if (!m.allowed.empty()) {
+      std::string allow;
+      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      return refuse(Error{"method_not_allowed", "Use " + allow + " on this route."}, "-", {{"Allow", allow}});
+    }
+    return refuse(Error{"resource_not_found", "No route matches " + req->method + " " + req->path + "."}, "-");
+  }
+  if (m.route->entry.blocking) {
+    pool_->post([this, req, m = std::move(m), respond = std::move(respond), start]() mutable {
+      run_pipeline(req, m, respond, start);
+    });
+    return;
+  }
+  if (batcher_ && joins_write_batch(m.route->entry, *req)) {
+    // The checks of api.md §1 (authentication … rate limit, and the body parsed) run here, on
+    // the I/O thread, and only what they let through goes to the one writer thread: a refusal
+    // is answered without waiting for a write batch, and the writer spends its time on writes.
+    // Routes whose refusals are themselves written down (an audited refusal) are checked on
+    // the writer, where that write joins the batch.
+    auto admitted = std::make_shared<std::optional<Ctx>>();
+    if (!m.route->on_refused && !m.route->on_scope_refused) {
+      std::string request_id = slab5::request_id();
+      std::string corr(corr_header.empty() ? std::string_view(request_id) : corr_header);
+      Result<Reply> checked = guarded(request_id, [&]() -> Result<Reply> {
+        admitted->emplace(Ctx{*this, *req, *m.route, db(), m.params, {}, request_id, corr});
+        if (auto refused = admit(**admitted)) return tl::unexpected(std::move(*refused));
+        return Reply{};
+      });
+      if (!checked) {
+        Ctx* ctx = admitted->has_value() ? &**admitted : nullptr;
+        respond(finish(ctx, *req, m.route->entry.label, request_id, corr, std::move(checked), start));
+        return;
+      }
+    }
+    batcher_->post([this, req, m = std::move(m), respond = std::move(respond), start, admitted]() mutable {
+      run_batched(req, m, std::move(respond), start, admitted->has_value() ? admitted.get() : nullptr);
+    });
+    return;
+  }
+  run_pipeline(req, m, respond, start);
+}
+
+void App::run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond, std::int64_t start_us,
+                      std::optional<Ctx>* admitted) {
+  // The answer is held until the batch settles. A create parked on another request's
+  // idempotency key answers later, on its own, when it resumes (outside any batch).
+  struct Held {
+    std::mutex mu;
+    bool settled = false;
+    std::optional<Response> response;
+    Respond respond;
+  };
+  auto held = std::make_shared<Held>();
+  held->respond = std::move(respond);
+  Respond capture = [held](Response&& r) {
+    std::unique_lock lk(held->mu);
+    if (!held->settled) {
+      held->response = std::move(r);
+      return;
+    }
+    lk.unlock();
+    held->respond(std::move(r));
+  };
+  run_pipeline(req, m, capture, start_us, admitted);
+  WriteBatcher::after_commit([this, held, req, label = m.route->entry.label, start_us](bool committed) {
+    std::unique_lock lk(held->mu);
+    held->settled = true;
+    if (!held->response) return;
+    Response r = std::move(*held->response);
+    held->response.reset();
+    lk.unlock();
+    if (!committed) {
+      std::string request_id, correlation_id;
+      for (const auto& [k, v] : r.headers) {
+        if (k == "x-request-id") request_id = v;
+        if (k == "x-correlation-id") correlation_id = v;
+      }
+      r = finish(nullptr, *req, label, request_id, correlation_id,
+                 tl::unexpected(Error{"service_unavailable", "The write could not be committed; try again."}),
+                 start_us);
+    }
+    held->respond(std::move(r));
+  });
+}
+
 // A create whose idempotency key another request holds: parked until that one finishes.
 struct App::Parked {
   std::shared_ptr<Request> req;  // what ctx refers to
@@ -427,17 +447,29 @@ struct App::Parked {
 };
 
 void App::run_pipeline(const std::shared_ptr<Request>& req_ptr, const RouteMatch& m, Respond& respond,
-                       std::int64_t start_us) {
+                       std::int64_t start_us, std::optional<Ctx>* admitted) {
   Request& req = *req_ptr;
-  std::string request_id = slab5::request_id();
-  std::string corr(req.header("x-correlation-id"));
-  if (corr.empty()) corr = request_id;
+  std::string request_id, corr;
+  if (admitted && admitted->has_value()) {
+    request_id = (*admitted)->request_id;
+    corr = (*admitted)->correlation_id;
+  } else {
+    request_id = slab5::request_id();
+    corr = std::string(req.header("x-correlation-id"));
+    if (corr.empty()) corr = request_id;
+  }
   std::optional<Ctx> ctx;
   std::optional<IdempotencySlot> slot;
   bool parked = false;
   Result<Reply> result = guarded(request_id, [&]() -> Result<Reply> {
-    ctx.emplace(Ctx{*this, req, *m.route, db(), m.params, {}, request_id, corr});
-    if (auto refused = admit(*ctx)) return tl::unexpected(std::move(*refused));
+    if (admitted && admitted->has_value()) {
+      // Checked on the I/O thread: the call goes on with this thread's connection.
+      ctx.emplace(rebind(std::move(**admitted), db()));
+      admitted->reset();
+    } else {
+      ctx.emplace(Ctx{*this, req, *m.route, db(), m.params, {}, request_id, corr});
+      if (auto refused = admit(*ctx)) return tl::unexpected(std::move(*refused));
+    }
     // the operation; routes that create take idempotency keys (idempotency.cpp)
     if (!m.route->entry.creates) return m.route->handler(*ctx);
     auto s = idempotency_slot(*ctx);

@@ -139,9 +139,12 @@ class App {
 
  private:
   struct Parked;  // a create waiting for another request with its idempotency key
-  void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond, std::int64_t start_us);
+  // `admitted`: the call's Ctx when admit() already let it through on another thread.
+  void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond, std::int64_t start_us,
+                    std::optional<Ctx>* admitted = nullptr);
   // A write run in the writer's current batch (write_batcher.hpp), answered after its COMMIT.
-  void run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond, std::int64_t start_us);
+  void run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond, std::int64_t start_us,
+                   std::optional<Ctx>* admitted);
   void park(std::shared_ptr<Parked> p);
   void resume(std::shared_ptr<Parked> p);
   // api.md §1's checks (authentication … role via slab5::first_refusal, then rate limit and

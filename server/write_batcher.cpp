@@ -117,7 +117,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
     if (db->in_group()) {
       bool committed = false;
       try {
-        db->run_cached("COMMIT");
+        db->commit();
         committed = true;
       } catch (const std::exception& e) {
         logger().log(LogLevel::Error, "a write batch could not commit", {{"error", e.what()}});

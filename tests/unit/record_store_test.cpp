@@ -197,6 +197,69 @@ TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") 
   CHECK(f.store.list(contacts(), q)->records.size() == 1);
 }
 
+TEST_CASE("text-index changes are applied at commit, in order, and only if committed") {
+  Fixture f;
+  auto count = [&](const std::string& text) {
+    RecordQuery q{.workspace_id = f.ws, .text = text};
+    return f.store.list(contacts(), q)->records.size();
+  };
+  auto queued = [&] {
+    auto q = f.db->query("SELECT count(*) FROM text_index_pending");
+    q.next();
+    return q.integer(0);
+  };
+  // Outside a transaction a write is indexed at once.
+  auto a = f.record(contacts(), {{"name", "Alpha Person"}});
+  REQUIRE(f.store.insert(contacts(), a));
+  CHECK(count("alpha") == 1);
+  CHECK(queued() == 0);
+  {
+    // Inside one, the changes wait for the commit: insert, rename, delete, in that order.
+    Tx tx(*f.db);
+    auto b = f.record(contacts(), {{"name", "Bravo Person"}});
+    REQUIRE(f.store.insert(contacts(), b));
+    auto renamed = a;
+    renamed["name"] = "Charlie Person";
+    renamed["version"] = 2;
+    REQUIRE(f.store.update(contacts(), renamed, 1));
+    REQUIRE(f.store.remove(contacts(), f.ws, b["id"]));
+    CHECK(queued() == 4);  // b in; a out and in again; b out
+    tx.commit();
+  }
+  CHECK(queued() == 0);
+  CHECK(count("alpha") == 0);
+  CHECK(count("bravo") == 0);
+  CHECK(count("charlie") == 1);
+  CHECK(count("person") == 1);
+  {
+    // An update that leaves the text fields alone queues nothing.
+    Tx tx(*f.db);
+    auto same = **f.store.get(contacts(), f.ws, a["id"]);
+    same["phone"] = "+1 555 0100";
+    REQUIRE(f.store.update(contacts(), same, 2));
+    CHECK(queued() == 0);
+    tx.commit();
+  }
+  {
+    // Rolled back: neither the record nor its queued change survive.
+    Tx tx(*f.db);
+    REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Delta Person"}})));
+  }
+  CHECK(queued() == 0);
+  CHECK(count("delta") == 0);
+  // A change committed by something else (a raw COMMIT) is applied by the next commit.
+  REQUIRE(f.db->query("BEGIN").run() == 101);
+  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Echo Person"}})));
+  REQUIRE(f.db->query("COMMIT").run() == 101);
+  CHECK(count("echo") == 0);
+  CHECK(queued() == 1);
+  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Foxtrot Person"}})));
+  CHECK(count("echo") == 1);
+  CHECK(count("foxtrot") == 1);
+  // The index agrees with its content table.
+  REQUIRE(f.db->query("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)").run() == 101);
+}
+
 TEST_CASE("a text query pages the same whether few or many rows match") {
   // Few matches are sorted from the FTS index, many are met along the sort index
   // (record_store.cpp, kFtsDriveLimit = 2000); both must give the same pages.
@@ -213,7 +276,7 @@ TEST_CASE("a text query pages the same whether few or many rows match") {
     REQUIRE(f.store.insert(contacts(), r));
     if (jane) janes.insert(janes.begin(), r["id"].get<std::string>());
   }
-  REQUIRE(f.db->query("COMMIT").run() == 101);
+  f.db->commit();  // applies the queued text-index changes, then COMMIT
 
   RecordQuery q{.workspace_id = f.ws, .text = "jane", .limit = 2};
   q.sort = RecordSort::UpdatedDesc;

@@ -1,5 +1,7 @@
 #include "store/sqlite/db.hpp"
 
+#include "store/sqlite/record_store.hpp"
+
 #include "store/sqlite/change_tracker.hpp"
 
 #include <fcntl.h>
@@ -288,6 +290,18 @@ void Db::run_cached(std::string_view sql) {
   if (int rc = query(sql).run(); rc != SQLITE_DONE) throw_db(handle_, rc, sql);
 }
 
+bool Db::text_queue_exists() {
+  if (text_queue_seen_) return true;
+  auto q = query("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'text_index_pending'");
+  text_queue_seen_ = q.next();
+  return text_queue_seen_;
+}
+
+void Db::commit() {
+  flush_text_index(*this);
+  run_cached("COMMIT");
+}
+
 void Db::disable_auto_checkpoint() { sqlite3_wal_autocheckpoint(handle_, 0); }
 
 std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
@@ -313,7 +327,10 @@ Tx::~Tx() {
   }
 }
 void Tx::commit() {
-  db_.run_cached(savepoint_ ? "RELEASE tx" : "COMMIT");
+  if (savepoint_)
+    db_.run_cached("RELEASE tx");
+  else
+    db_.commit();
   done_ = true;
   if (gate_.owns_lock()) gate_.unlock();
 }

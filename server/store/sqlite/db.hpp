@@ -133,6 +133,12 @@ class Db {
   // Whether a transaction is open on this connection; false after SQLite rolled one back by
   // itself (an I/O error, a full disk) in the middle of a batch.
   bool in_transaction() const;
+  // Whether the app-plane text-index queue (flush_text_index) exists in this file. Once seen it
+  // is taken to stay: the schema only ever gains it.
+  bool text_queue_exists();
+  // Ends the open transaction with COMMIT, after the work every commit owes first (the queued
+  // text-index changes). Throws DbError when either fails; the transaction is then still open.
+  void commit();
   // The rows this process changed since the file last matched a snapshot (change_tracker.hpp);
   // nullptr for an in-memory or URI database.
   ChangeTracker* tracker() { return tracker_.get(); }
@@ -148,6 +154,7 @@ class Db {
   void* shm_ = nullptr;                  // WAL-index region 0, mapped and owned by SQLite (valid while its WAL is open)
   sqlite3_file* shm_journal_ = nullptr;  // the journal file object shm_ was found with
   bool shm_resolved_ = false;
+  bool text_queue_seen_ = false;
   std::shared_ptr<std::mutex> write_gate_;
   std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
   bool in_group_ = false;

@@ -278,13 +278,21 @@ TableSql table_sql(const ResourceSpec& spec) {
     auto fts = t + "_fts";
     out.fts = "CREATE VIRTUAL TABLE " + fts + " USING fts5(" + cols + ", content='" + t +
               "', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');\n";
-    out.fts += "CREATE TRIGGER " + t + "_fts_insert AFTER INSERT ON " + t + " BEGIN INSERT INTO " + fts + "(rowid, " +
-               cols + ") VALUES (new.rowid" + news + "); END;\n";
-    out.fts += "CREATE TRIGGER " + t + "_fts_delete AFTER DELETE ON " + t + " BEGIN INSERT INTO " + fts + "(" + fts +
-               ", rowid, " + cols + ") VALUES ('delete', old.rowid" + olds + "); END;\n";
-    out.fts += "CREATE TRIGGER " + t + "_fts_update AFTER UPDATE ON " + t + " BEGIN INSERT INTO " + fts + "(" + fts +
-               ", rowid, " + cols + ") VALUES ('delete', old.rowid" + olds + "); INSERT INTO " + fts + "(rowid, " +
-               cols + ") VALUES (new.rowid" + news + "); END;\n";
+    // The triggers queue the change (text_index_pending); flush_text_index applies the queue
+    // to the FTS5 table just before the transaction commits.
+    auto queue = [&](const char* op, const char* row, const std::string& vals) {
+      return "INSERT INTO text_index_pending (tbl, op, rid, vals) VALUES ('" + t + "', " + op + ", " + row +
+             ".rowid, json_array(" + vals.substr(2) + ")); ";
+    };
+    std::string changed;
+    for (auto f : spec.text_fields)
+      changed += (changed.empty() ? "" : " OR ") + std::string("old.") + quote(f) + " IS NOT new." + quote(f);
+    out.fts +=
+        "CREATE TRIGGER " + t + "_fts_insert AFTER INSERT ON " + t + " BEGIN " + queue("NULL", "new", news) + "END;\n";
+    out.fts += "CREATE TRIGGER " + t + "_fts_delete AFTER DELETE ON " + t + " BEGIN " + queue("'delete'", "old", olds) +
+               "END;\n";
+    out.fts += "CREATE TRIGGER " + t + "_fts_update AFTER UPDATE ON " + t + " WHEN " + changed + " BEGIN " +
+               queue("'delete'", "old", olds) + queue("NULL", "new", news) + "END;\n";
     out.fts_drop = "DROP TRIGGER IF EXISTS " + t + "_fts_insert; DROP TRIGGER IF EXISTS " + t +
                    "_fts_delete; DROP TRIGGER IF EXISTS " + t + "_fts_update; DROP TABLE IF EXISTS " + fts + ";\n";
   }
@@ -293,8 +301,18 @@ TableSql table_sql(const ResourceSpec& spec) {
 
 }  // namespace
 
+// The queue of text-index changes (flush_text_index): one row per content row inserted or
+// deleted (an update is both), with the text fields as a JSON array.
+constexpr const char* kTextQueueSql =
+    "CREATE TABLE IF NOT EXISTS text_index_pending (\n"
+    "  seq INTEGER PRIMARY KEY,\n"
+    "  tbl TEXT NOT NULL,\n"
+    "  op TEXT,\n"
+    "  rid INTEGER NOT NULL,\n"
+    "  vals TEXT NOT NULL);\n";
+
 std::string record_tables_sql() {
-  std::string sql;
+  std::string sql = kTextQueueSql;
   for (const auto& spec : slab5::api::resource_table()) {
     auto parts = table_sql(spec);
     sql += parts.create;
@@ -320,6 +338,7 @@ void sync_record_tables(Db& db) {
     auto q = db.query("SELECT value FROM meta WHERE key = 'record_tables'");  // re-read under the lock
     if (q.next() && q.text(0) == wanted) return;
   }
+  db.exec(kTextQueueSql);
   std::vector<const ResourceSpec*> created;
   for (const auto& spec : slab5::api::resource_table()) {
     auto t = spec.table_name();
@@ -345,6 +364,8 @@ void sync_record_tables(Db& db) {
     for (const auto& i : parts.indexes) db.exec(i);
     // The text index is rebuilt whenever the text fields may have changed.
     if (!parts.fts_drop.empty()) {
+      // What is still queued for it is in the rebuilt index already.
+      db.query("DELETE FROM text_index_pending WHERE tbl = ?", t).run_or_throw("cannot empty the text-index queue");
       db.exec(parts.fts_drop);
       db.exec(parts.fts);
       db.exec("INSERT INTO " + t + "_fts(" + t + "_fts) VALUES ('rebuild')");
@@ -395,6 +416,44 @@ void insert_initial_records(Db& db, const std::string& workspace_id, const std::
     if (!spec.initial.empty()) insert_initial_records(db, spec, workspace_id, tenant_id);
 }
 
+namespace {
+// A write outside any transaction (a test, a tool) has committed already; its queued
+// text-index change is applied in a transaction of its own right after it.
+void settle_text_index(Db& db) {
+  if (db.in_transaction()) return;
+  Tx tx(db);
+  tx.commit();
+}
+}  // namespace
+
+void flush_text_index(Db& db) {
+  if (!db.text_queue_exists()) return;
+  std::vector<std::string> tables;
+  {
+    auto q = db.query("SELECT DISTINCT tbl FROM text_index_pending");
+    while (q.next()) tables.push_back(q.text(0));
+  }
+  if (tables.empty()) return;
+  for (const auto& t : tables) {
+    const ResourceSpec* spec = nullptr;
+    for (const auto& s : slab5::api::resource_table())
+      if (s.table_name() == t && !s.text_fields.empty()) spec = &s;
+    if (!spec) throw DbError(SQLITE_CORRUPT, "the text-index queue names an unknown table: " + t);
+    std::string cols, vals;
+    int i = 0;
+    for (auto f : spec->text_fields) {
+      cols += ", " + quote(f);
+      vals += ", vals ->> " + std::to_string(i++);
+    }
+    // In queue order, so an update's delete comes before its insert.
+    db.query("INSERT INTO " + t + "_fts (" + t + "_fts, rowid" + cols + ") SELECT op, rid" + vals +
+                 " FROM text_index_pending WHERE tbl = ? ORDER BY seq",
+             t)
+        .run_or_throw("cannot update a text index");
+  }
+  db.query("DELETE FROM text_index_pending").run_or_throw("cannot empty the text-index queue");
+}
+
 slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& record) {
   const auto& cols = columns(spec);
   std::string names, marks;
@@ -405,6 +464,7 @@ slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& re
   auto q = db_.query("INSERT INTO " + spec.table_name() + " (" + names + ") VALUES (" + marks + ")");
   for (std::size_t i = 0; i < cols.size(); ++i) bind_value(q, int(i + 1), cols[i], record);
   if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
+  settle_text_index(db_);
   return {};
 }
 
@@ -439,6 +499,7 @@ slab5::Status SqliteRecordStore::update(const ResourceSpec& spec, const Json& re
   if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
   if (db_.changes() != 1)
     return slab5::fail("precondition_failed", "The " + std::string(spec.singular) + " changed since it was read.");
+  settle_text_index(db_);
   return {};
 }
 
@@ -447,6 +508,7 @@ slab5::Status SqliteRecordStore::remove(const ResourceSpec& spec, const std::str
   auto q = db_.query("DELETE FROM " + spec.table_name() + " WHERE id = ? AND workspace_id = ?", id, workspace_id);
   if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
   if (db_.changes() != 1) return slab5::fail("resource_not_found");
+  settle_text_index(db_);
   return {};
 }
 
@@ -603,6 +665,7 @@ slab5::Result<std::vector<Json>> SqliteRecordStore::clear_references(const Resou
                          " = ?",
                      now, workspace_id, id);
   if (u.run() != SQLITE_DONE) return tl::unexpected(constraint_error(spec, db_).error());
+  settle_text_index(db_);
   return before;
 }
 

@@ -24,6 +24,14 @@ void sync_record_tables(Db& db);
 // default deal stages), in the caller's transaction.
 void insert_initial_records(Db& db, const std::string& workspace_id, const std::string& tenant_id);
 
+// Applies the text-index changes queued in this transaction to the FTS5 tables. The triggers
+// of the app-plane tables queue each change instead of writing the FTS5 table at once: FTS5
+// writes what it holds in memory as a new index segment at every savepoint, so a write batch
+// (a savepoint per request) made one segment per record and merged them again and again.
+// Flushed once before each COMMIT (Tx::commit, the write batch), the batch makes one segment.
+// Nothing queued is left behind by a commit: the queue is emptied in the same transaction.
+void flush_text_index(Db& db);
+
 // "jan doe" → "\"jan\"* AND \"doe\"*" (FTS5 prefix queries over whole words); "" when the
 // text holds no word.
 std::string fts_query(std::string_view text);
