@@ -89,7 +89,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
   std::unique_lock gate(db->write_gate());
   auto begin = [&] {
     try {
-      db->run_cached("BEGIN IMMEDIATE");
+      db->begin();
       db->set_group(true);
       return true;
     } catch (const std::exception& e) {

@@ -4,6 +4,8 @@
 
 #include "domain/webhooks.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/webhook_store.hpp"
+#include "store/sqlite/workspace_store.hpp"
 #include "temp_db.hpp"
 
 using namespace slab5d;
@@ -57,4 +59,57 @@ TEST_CASE("migration 5 adds the webhook tables to a database at version 4") {
     REQUIRE(q.next());
     CHECK_MESSAGE(q.integer(0) == 1, t);
   }
+}
+
+TEST_CASE("a write transaction sees every change to the active endpoints, its own and rolled-back ones") {
+  // SqliteWebhookStore keeps a workspace's active endpoints for the rest of a transaction.
+  slab5d::testing::ScratchDir dir;
+  auto db = Db::open(dir.path + "/slab5.db", true);
+  migrate(*db);
+  auto now = std::string("2026-01-01T00:00:00.000Z");
+  REQUIRE(db->query("INSERT INTO tenants (id, name, created_at) VALUES ('ten_t', 't', ?)", now).run() == 101);
+  REQUIRE(db->query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
+                    "VALUES ('wrk_a', 'ten_t', 'a', 'A', '[]', ?, ?)",
+                    now, now)
+              .run() == 101);
+  SqliteWebhookStore store(*db);
+  auto active = [&] { return store.active_endpoints("wrk_a")->size(); };
+  WebhookEndpoint e{.id = "whk_1",
+                    .workspace_id = "wrk_a",
+                    .name = "n",
+                    .url = "https://x.example/h",
+                    .event_types = {"*"},
+                    .secret_sealed = "s",
+                    .created_at = now,
+                    .updated_at = now};
+  Tx outer(*db);
+  CHECK(active() == 0);
+  REQUIRE(store.insert_endpoint(e));
+  CHECK(active() == 1);
+  e.status = "paused";
+  REQUIRE(store.update_endpoint(e));
+  CHECK(active() == 0);
+  e.status = "active";
+  REQUIRE(store.update_endpoint(e));
+  CHECK(active() == 1);
+  {
+    // A savepoint that deletes it and is rolled back: the endpoint is back.
+    Tx inner(*db);
+    REQUIRE(store.delete_endpoint("wrk_a", "whk_1"));
+    CHECK(active() == 0);
+  }
+  CHECK(active() == 1);
+  {
+    // One that adds a second and is rolled back: it is gone again.
+    Tx inner(*db);
+    auto f = e;
+    f.id = "whk_2";
+    REQUIRE(store.insert_endpoint(f));
+    CHECK(active() == 2);
+  }
+  CHECK(active() == 1);
+  // Changed behind the store's back by another statement of the same transaction: the
+  // workspace's deletion takes its endpoints with it.
+  REQUIRE(SqliteWorkspaceStore(*db).remove("wrk_a"));
+  CHECK(active() == 0);
 }

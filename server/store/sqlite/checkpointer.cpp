@@ -31,13 +31,13 @@ void Checkpointer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int Checkpointer::checkpoint(bool gated) {
+int Checkpointer::checkpoint(bool restart) {
   try {
     if (!db_) db_ = Db::open(path_, false);
-    std::unique_lock<std::mutex> gate;
-    if (gated) gate = std::unique_lock(db_->write_gate());
     int log_frames = 0, done_frames = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
+    int rc = sqlite3_wal_checkpoint_v2(db_->handle(), "main",
+                                       restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                       &done_frames);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
       logger().log(LogLevel::Warn, "WAL checkpoint failed", {{"error", sqlite3_errstr(rc)}});
     return rc == SQLITE_OK && log_frames > 0 ? log_frames : 0;

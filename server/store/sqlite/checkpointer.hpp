@@ -9,10 +9,10 @@
 // starts the WAL over only when a write transaction begins with every frame already copied
 // back, and the writer appends new frames while the checkpoint copies the old ones. The WAL
 // then grows for as long as the load lasts (600 MB in 40 s of creates), and every page read
-// searches more of the WAL index. So once the WAL holds more than kRestartFrames frames, the
-// checkpoint that follows takes the write gate (Db::write_gate): writers wait while it copies
-// what was written since the last one (a few milliseconds of work), and the next write starts
-// the WAL over.
+// searches more of the WAL index. So once the WAL holds more than 4,096 frames (16 MiB), the
+// next checkpoint is a RESTART: SQLite holds new writers back (they wait in the busy handler)
+// while it finishes the current writer's transaction's worth of copying, a few milliseconds,
+// and the next write starts the WAL over.
 #pragma once
 #include <condition_variable>
 #include <memory>
@@ -34,8 +34,8 @@ class Checkpointer {
 
  private:
   void loop();
-  // Returns the frames left in the WAL after it (0 when it is empty or unknown).
-  int checkpoint(bool gated);
+  // Returns the frames in the WAL (0 when it is empty or unknown).
+  int checkpoint(bool restart);
   std::string path_;
   std::unique_ptr<Db> db_;
   std::mutex mu_;

@@ -297,6 +297,16 @@ bool Db::text_queue_exists() {
   return text_queue_seen_;
 }
 
+void Db::bump_stamp() {
+  static std::atomic<std::uint64_t> next{1};
+  stamp_ = next.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Db::begin() {
+  bump_stamp();
+  run_cached("BEGIN IMMEDIATE");
+}
+
 void Db::commit() {
   flush_text_index(*this);
   run_cached("COMMIT");
@@ -313,10 +323,11 @@ Tx::Tx(Db& db) : db_(db), savepoint_(db.in_group() || sqlite3_get_autocommit(db.
     return;
   }
   gate_ = std::unique_lock(db.write_gate());
-  db_.run_cached("BEGIN IMMEDIATE");
+  db_.begin();
 }
 Tx::~Tx() {
   if (done_) return;
+  db_.bump_stamp();
   try {
     // A savepoint whose outer transaction SQLite already rolled back is gone: nothing to undo.
     if (!savepoint_)

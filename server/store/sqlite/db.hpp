@@ -136,6 +136,14 @@ class Db {
   // Whether the app-plane text-index queue (flush_text_index) exists in this file. Once seen it
   // is taken to stay: the schema only ever gains it.
   bool text_queue_exists();
+  // BEGIN IMMEDIATE (the caller holds the write gate).
+  void begin();
+  // Changes whenever what this connection reads may have changed other than through its own
+  // statements: a transaction begins, or a transaction or savepoint is rolled back. What a
+  // store keeps for the length of one transaction (SqliteWebhookStore's active endpoints) is
+  // valid while it stays the same. Stamps are unique across the process's connections.
+  std::uint64_t stamp() const { return stamp_; }
+  void bump_stamp();
   // Ends the open transaction with COMMIT, after the work every commit owes first (the queued
   // text-index changes). Throws DbError when either fails; the transaction is then still open.
   void commit();
@@ -155,6 +163,7 @@ class Db {
   sqlite3_file* shm_journal_ = nullptr;  // the journal file object shm_ was found with
   bool shm_resolved_ = false;
   bool text_queue_seen_ = false;
+  std::uint64_t stamp_ = 0;
   std::shared_ptr<std::mutex> write_gate_;
   std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
   bool in_group_ = false;

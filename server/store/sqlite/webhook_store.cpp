@@ -1,5 +1,8 @@
 #include "store/sqlite/webhook_store.hpp"
 
+#include <atomic>
+#include <unordered_map>
+
 #include "store/sqlite/checked.hpp"
 
 namespace slab5d {
@@ -68,6 +71,17 @@ std::optional<std::string> metadata_text(const WebhookEndpoint& e) {
   return e.metadata->dump();
 }
 
+// The active endpoints of workspaces, read once per write transaction: every create of a
+// record asks for them (enqueue_deliveries), most often in a batch of many. Kept while the
+// connection's stamp (Db::stamp) and the endpoint epoch stay the same; any write to an
+// endpoint, here or by a workspace's deletion, moves the epoch.
+std::atomic<std::uint64_t> g_endpoint_epoch{0};
+struct ActiveEndpoints {
+  std::uint64_t stamp = 0, epoch = 0;
+  std::unordered_map<std::string, std::vector<WebhookEndpoint>> by_workspace;
+};
+thread_local ActiveEndpoints t_active;
+
 slab5::Status changed_one(Db& db, const char* noun, const std::string& id) {
   if (db.changes() == 0) return slab5::fail("resource_not_found", std::string("No ") + noun + " " + id + ".");
   return {};
@@ -75,7 +89,10 @@ slab5::Status changed_one(Db& db, const char* noun, const std::string& id) {
 
 }  // namespace
 
+void webhook_endpoints_changed() { g_endpoint_epoch.fetch_add(1); }
+
 slab5::Status SqliteWebhookStore::insert_endpoint(const WebhookEndpoint& e) {
+  webhook_endpoints_changed();
   auto q = db_.query(
       std::string("INSERT INTO webhook_endpoints (") + kEndpointColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       e.id, e.workspace_id, e.name, e.url, Json(e.event_types).dump(), e.status, std::int64_t(e.max_attempts),
@@ -112,15 +129,27 @@ slab5::Result<std::vector<WebhookEndpoint>> SqliteWebhookStore::list_endpoints(c
 }
 
 slab5::Result<std::vector<WebhookEndpoint>> SqliteWebhookStore::active_endpoints(const std::string& workspace_id) {
+  bool keep = db_.in_transaction();
+  if (keep) {
+    auto epoch = g_endpoint_epoch.load();
+    if (t_active.stamp != db_.stamp() || t_active.epoch != epoch) {
+      t_active.by_workspace.clear();
+      t_active.stamp = db_.stamp();
+      t_active.epoch = epoch;
+    }
+    if (auto it = t_active.by_workspace.find(workspace_id); it != t_active.by_workspace.end()) return it->second;
+  }
   auto q = db_.query(std::string("SELECT ") + kEndpointColumns +
                          " FROM webhook_endpoints WHERE workspace_id = ? AND status = 'active' ORDER BY id",
                      workspace_id);
   std::vector<WebhookEndpoint> out;
   while (q.next()) out.push_back(endpoint_row(q));
+  if (keep && t_active.by_workspace.size() < 256) t_active.by_workspace.emplace(workspace_id, out);
   return out;
 }
 
 slab5::Status SqliteWebhookStore::update_endpoint(const WebhookEndpoint& e) {
+  webhook_endpoints_changed();
   auto q = db_.query(
       "UPDATE webhook_endpoints SET name = ?, url = ?, event_types = ?, status = ?, max_attempts = ?, metadata = ?, "
       "secret_sealed = ?, previous_secret_sealed = ?, previous_secret_expires_at = ?, failed_deliveries_in_row = ?, "
@@ -134,6 +163,7 @@ slab5::Status SqliteWebhookStore::update_endpoint(const WebhookEndpoint& e) {
 }
 
 slab5::Status SqliteWebhookStore::delete_endpoint(const std::string& workspace_id, const std::string& id) {
+  webhook_endpoints_changed();
   auto q = db_.query("DELETE FROM webhook_endpoints WHERE id = ? AND workspace_id = ?", id, workspace_id);
   auto s = sqlite::run_checked(db_, q, "The webhook endpoint cannot be deleted.");
   if (!s) return s;

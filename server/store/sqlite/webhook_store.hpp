@@ -5,6 +5,11 @@
 
 namespace slab5d {
 
+// Forgets the active endpoints kept for the open transactions (SqliteWebhookStore's
+// active_endpoints): for writes that change endpoints other than through this store (a
+// workspace deleted with its endpoints).
+void webhook_endpoints_changed();
+
 class SqliteWebhookStore final : public WebhookStore {
  public:
   explicit SqliteWebhookStore(Db& db) : db_(db) {}

@@ -1,4 +1,5 @@
 #include "store/sqlite/workspace_store.hpp"
+#include "store/sqlite/webhook_store.hpp"
 
 #include "store/sqlite/checked.hpp"
 
@@ -78,6 +79,7 @@ slab5::Status SqliteWorkspaceStore::remove(const std::string& id) {
   auto usage = db_.query("DELETE FROM usage_events WHERE workspace_id = ?", id);
   if (auto ok = run_checked(db_, usage, "The workspace's usage events cannot be deleted."); !ok) return ok;
   // Memberships, invitations, credentials, events and module data cascade from the workspace row.
+  webhook_endpoints_changed();  // its endpoints go with it
   auto ws = db_.query("DELETE FROM workspaces WHERE id = ?", id);
   if (auto ok = run_checked(db_, ws, "The workspace cannot be deleted: other data still refers to it."); !ok) return ok;
   if (db_.changes() != 1) return slab5::fail("workspace_not_found");
