@@ -12,9 +12,7 @@ namespace slab5d {
 
 namespace {
 constexpr auto kInterval = std::chrono::milliseconds(200);
-// 4,096 frames of 4 KiB: a WAL of 16 MiB.
-constexpr int kRestartFrames = 4096;
-}  // namespace
+}
 
 Checkpointer::Checkpointer(std::string db_path) : path_(std::move(db_path)) {
   thread_ = std::thread([this] { loop(); });
@@ -31,20 +29,16 @@ void Checkpointer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int Checkpointer::checkpoint(bool restart) {
+void Checkpointer::checkpoint() {
   try {
     if (!db_) db_ = Db::open(path_, false);
     int log_frames = 0, done_frames = 0;
-    int rc = sqlite3_wal_checkpoint_v2(db_->handle(), "main",
-                                       restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                       &done_frames);
+    int rc = sqlite3_wal_checkpoint_v2(db_->handle(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames, &done_frames);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
       logger().log(LogLevel::Warn, "WAL checkpoint failed", {{"error", sqlite3_errstr(rc)}});
-    return rc == SQLITE_OK && log_frames > 0 ? log_frames : 0;
   } catch (const std::exception& e) {
     logger().log(LogLevel::Warn, "WAL checkpoint failed", {{"error", e.what()}});
     db_.reset();
-    return 0;
   }
 }
 
@@ -53,8 +47,7 @@ void Checkpointer::loop() {
   while (!stopping_) {
     cv_.wait_for(lk, kInterval, [&] { return stopping_; });
     lk.unlock();
-    // A WAL this long was not started over since the last look: writers kept it busy.
-    if (checkpoint(false) > kRestartFrames) checkpoint(true);
+    checkpoint();
     lk.lock();
   }
 }
