@@ -99,8 +99,6 @@ class WebhookStore {
   // For each active endpoint, its oldest pending or retrying delivery whose time has come
   // (`now`, ms), if any; at most `limit`, oldest first.
   [[nodiscard]] virtual slab5::Result<std::vector<DueDelivery>> due_deliveries(std::int64_t now, int limit) = 0;
-  // When the next pending delivery of an active endpoint falls due (ms), if any.
-  [[nodiscard]] virtual slab5::Result<std::optional<std::int64_t>> next_due_at() = 0;
 
   [[nodiscard]] virtual slab5::Status insert_source(const WebhookSource& s) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<WebhookSource>> source(const std::string& workspace_id,

@@ -48,9 +48,11 @@ TEST_CASE("migration 5 adds the webhook tables to a database at version 4") {
   slab5d::testing::ScratchDir dir;
   auto db = Db::open(dir.path + "/slab5.db", true);
   CHECK(migrate(*db, 4).to == 4);
-  auto before = db->query("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'webhook%'");
-  REQUIRE(before.next());
-  CHECK(before.integer(0) == 0);
+  {
+    auto before = db->query("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'webhook%'");
+    REQUIRE(before.next());
+    CHECK(before.integer(0) == 0);
+  }  // reset before the migrations change the schema
   auto m = migrate(*db);
   CHECK(m.from == 4);
   CHECK(m.to == latest_schema_version());
@@ -112,4 +114,30 @@ TEST_CASE("a write transaction sees every change to the active endpoints, its ow
   // workspace's deletion takes its endpoints with it.
   REQUIRE(SqliteWorkspaceStore(*db).remove("wrk_a"));
   CHECK(active() == 0);
+}
+
+TEST_CASE("migration 7 drops the due-time index nothing reads, and keeps the deliveries") {
+  slab5d::testing::ScratchDir dir;
+  auto db = Db::open(dir.path + "/slab5.db", true);
+  CHECK(migrate(*db, 6).to == 6);
+  auto has_index = [&] {
+    auto q = db->query("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'webhook_deliveries_due'");
+    q.next();
+    return q.integer(0) == 1;
+  };
+  CHECK(has_index());
+  auto now = std::string("2026-01-01T00:00:00.000Z");
+  db->exec("PRAGMA foreign_keys = OFF");
+  REQUIRE(
+      db->query("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, status, max_attempts, "
+                "next_attempt_at, created_at, updated_at) VALUES ('dlv_1', 'wrk_a', 'whk_1', 'evt_1', 'pending', 5, "
+                "1, ?, ?)",
+                now, now)
+          .run() == 101);
+  db->exec("PRAGMA foreign_keys = ON");
+  CHECK(migrate(*db).to == latest_schema_version());
+  CHECK_FALSE(has_index());
+  auto q = db->query("SELECT status FROM webhook_deliveries WHERE id = 'dlv_1'");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "pending");
 }

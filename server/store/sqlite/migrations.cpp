@@ -284,6 +284,11 @@ CREATE TABLE inbound_messages (
     R"SQL(
 CREATE INDEX webhook_deliveries_open ON webhook_deliveries(endpoint_id, id) WHERE status IN ('pending', 'retrying');
 )SQL",
+    // The due-time index found the next delivery to send before webhook_deliveries_open did;
+    // nothing reads it since, and every delivery written paid for it.
+    R"SQL(
+DROP INDEX IF EXISTS webhook_deliveries_due;
+)SQL",
 };
 
 }  // namespace

@@ -234,14 +234,6 @@ slab5::Result<std::vector<DueDelivery>> SqliteWebhookStore::due_deliveries(std::
   return out;
 }
 
-slab5::Result<std::optional<std::int64_t>> SqliteWebhookStore::next_due_at() {
-  auto q = db_.query(
-      "SELECT min(d.next_attempt_at) FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
-      "WHERE d.status IN ('pending', 'retrying') AND e.status = 'active'");
-  if (!q.next()) return std::optional<std::int64_t>{};
-  return q.opt_integer(0);
-}
-
 namespace {
 constexpr const char* kSourceColumns =
     "id, workspace_id, name, kind, activity_type, secret_sealed, created_at, updated_at";

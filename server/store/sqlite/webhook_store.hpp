@@ -31,7 +31,6 @@ class SqliteWebhookStore final : public WebhookStore {
   slab5::Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& q) override;
   slab5::Status update_delivery(const WebhookDelivery& d) override;
   slab5::Result<std::vector<DueDelivery>> due_deliveries(std::int64_t now, int limit) override;
-  slab5::Result<std::optional<std::int64_t>> next_due_at() override;
 
   slab5::Status insert_source(const WebhookSource& s) override;
   slab5::Result<std::optional<WebhookSource>> source(const std::string& workspace_id, const std::string& id) override;
