@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "slab5/time.hpp"
+#include "store/sqlite/migrations.hpp"
 #include "store/sqlite/snapshot.hpp"
 
 namespace slab5d {
@@ -79,6 +80,7 @@ Result<SnapshotInfo> Snapshots::restore(Db& live, const std::string& name) {
   auto info = info_of(name);
   if (!info) return info;
   restore_database_copy(live, file_of(name));
+  migrate(live);  // a state saved by an earlier slab5d is brought to this one's schema
   return info;
 }
 
@@ -128,6 +130,7 @@ slab5::Status Snapshots::restore_first_start(Db& live) {
                        "the file " +
                            file + " was removed), so it cannot be reset.");
   restore_database_copy(live, file);
+  migrate(live);  // a first-start state saved by an earlier slab5d is brought to this one's schema
   return {};
 }
 

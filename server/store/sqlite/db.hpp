@@ -134,8 +134,9 @@ class Db {
   // itself (an I/O error, a full disk) in the middle of a batch.
   bool in_transaction() const;
   // Whether the app-plane text-index queue (flush_text_index) exists in this file. Once seen it
-  // is taken to stay: the schema only ever gains it.
+  // is taken to stay, until forget_text_queue (the file was replaced by an older one).
   bool text_queue_exists();
+  void forget_text_queue() { text_queue_seen_ = false; }
   // BEGIN IMMEDIATE (the caller holds the write gate).
   void begin();
   // Changes whenever what this connection reads may have changed other than through its own

@@ -429,9 +429,15 @@ void settle_text_index(Db& db) {
 void flush_text_index(Db& db) {
   if (!db.text_queue_exists()) return;
   std::vector<std::string> tables;
-  {
+  try {
     auto q = db.query("SELECT DISTINCT tbl FROM text_index_pending");
     while (q.next()) tables.push_back(q.text(0));
+  } catch (const DbError&) {
+    // The file was replaced under this connection by one without the queue (a state saved
+    // by an earlier slab5d, restored): its triggers write the text indexes themselves.
+    db.forget_text_queue();
+    if (db.text_queue_exists()) throw;
+    return;
   }
   if (tables.empty()) return;
   for (const auto& t : tables) {
