@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <future>
 #include <map>
 #include <set>
 
@@ -213,4 +215,22 @@ TEST_CASE("a credential-route scope refusal is still audited") {
   REQUIRE(events.status == 200);
   REQUIRE(events.json["data"].size() == 1);
   CHECK(events.json["data"][0]["status"] == 403);
+}
+
+TEST_CASE("a refused write is answered on the I/O thread, without waiting for the writer") {
+  // The checks before a write (authentication … the body's parse) run where the request was
+  // read; only an admitted call waits for the writer thread and its group commit.
+  InProcess c;
+  std::unique_lock gate(c.app().db().write_gate());  // the writer cannot start a batch
+  auto ok = c.send({"POST", "/v1/contacts", c.token(), {{"name", "Waits For The Writer"}}, {}});
+  auto no_token = c.send({"POST", "/v1/contacts", "sk_test_not_a_key", {{"name", "x"}}, {}});
+  auto bad_body = c.send({"POST", "/v1/contacts", c.token(), Json::array({1, 2}), {}});
+  REQUIRE(no_token.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(no_token.get().status == 401);
+  REQUIRE(bad_body.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(bad_body.get().status / 100 == 4);
+  CHECK(ok.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+  gate.unlock();
+  REQUIRE(ok.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(ok.get().status == 201);
 }
