@@ -256,6 +256,13 @@ TEST_CASE("text-index changes are applied at commit, in order, and only if commi
   REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Foxtrot Person"}})));
   CHECK(count("echo") == 1);
   CHECK(count("foxtrot") == 1);
+  // A row naming a table without a text index (written by another program) does not stop
+  // the commits: it is dropped.
+  REQUIRE(f.db->query("INSERT INTO text_index_pending (tbl, op, rid, vals) VALUES ('no_such_table', NULL, 1, '[]')")
+              .run() == 101);
+  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "India Person"}})));
+  CHECK(count("india") == 1);
+  CHECK(queued() == 0);
   // The index agrees with its content table.
   REQUIRE(f.db->query("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)").run() == 101);
 }

@@ -1,6 +1,8 @@
 // SQLite storage of app-plane records, generated from the resource table.
 #include "store/sqlite/record_store.hpp"
 
+#include "logger.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -444,7 +446,12 @@ void flush_text_index(Db& db) {
     const ResourceSpec* spec = nullptr;
     for (const auto& s : slab5::api::resource_table())
       if (s.table_name() == t && !s.text_fields.empty()) spec = &s;
-    if (!spec) throw DbError(SQLITE_CORRUPT, "the text-index queue names an unknown table: " + t);
+    if (!spec) {
+      // Only something other than slab5d writes such a row (the sqlite3 shell); failing every
+      // commit on it would stop all writes. It is dropped with the rest of the queue below.
+      logger().log(LogLevel::Warn, "text-index queue row for a table without a text index dropped", {{"table", t}});
+      continue;
+    }
     std::string cols, vals;
     int i = 0;
     for (auto f : spec->text_fields) {
