@@ -388,25 +388,39 @@ Result<WebhookDelivery> retry_delivery(Db& db, const Actor& actor, const Request
   return d;
 }
 
-int enqueue_deliveries(Db& db, const std::string& workspace_id, const std::string& event_id, const std::string& type,
-                       slab5::Millis now) {
+int enqueue_deliveries(Db& db, const std::string& workspace_id, const std::string& event_id, const std::string& type) {
   SqliteWebhookStore store(db);
   auto endpoints = value_or_throw(store.active_endpoints(workspace_id));
   int n = 0;
-  std::string at;
   for (const auto& e : endpoints) {
     if (!event_type_matches(e.event_types, type)) continue;
-    if (at.empty()) at = slab5::format_rfc3339(now);
-    WebhookDelivery d{.id = slab5::new_id("dlv"),
-                      .workspace_id = workspace_id,
-                      .endpoint_id = e.id,
-                      .event_id = event_id,
-                      .max_attempts = e.max_attempts,
-                      .next_attempt_at = now,
-                      .created_at = at,
-                      .updated_at = at};
-    value_or_throw(store.insert_delivery(d));
+    value_or_throw(store.queue_delivery(e.id, event_id));
     ++n;
+  }
+  return n;
+}
+
+int release_queued_deliveries(Db& db, slab5::Millis now) {
+  SqliteWebhookStore store(db);
+  auto heads = value_or_throw(store.queued_heads(kOpenDeliveriesPerEndpoint, 1));
+  std::string at = slab5::format_rfc3339(now);
+  int n = 0;
+  for (const auto& h : heads) {
+    auto e = value_or_throw(store.endpoint_by_id(h.endpoint_id));
+    if (!e) continue;
+    for (auto& q : value_or_throw(store.queued_events(h.endpoint_id, h.room))) {
+      WebhookDelivery d{.id = slab5::new_id("dlv"),
+                        .workspace_id = e->workspace_id,
+                        .endpoint_id = e->id,
+                        .event_id = q.event_id,
+                        .max_attempts = e->max_attempts,
+                        .next_attempt_at = now,
+                        .created_at = q.created_at.value_or(at),
+                        .updated_at = at};
+      value_or_throw(store.insert_delivery(d));
+      value_or_throw(store.unqueue(e->id, q.event_id));
+      ++n;
+    }
   }
   return n;
 }

@@ -88,10 +88,21 @@ slab5::Result<WebhookDelivery> get_delivery(Db& db, const Actor& actor, const st
 slab5::Result<WebhookDelivery> retry_delivery(Db& db, const Actor& actor, const RequestMeta& meta,
                                               const std::string& id);
 
-// The outbox: one pending delivery per active endpoint of the workspace whose event_types
-// match, written in the caller's transaction (WriteUnit::record). Returns how many.
-int enqueue_deliveries(Db& db, const std::string& workspace_id, const std::string& event_id, const std::string& type,
-                       slab5::Millis now);
+// The outbox: the event queued for each active endpoint of the workspace whose event_types
+// match, in the caller's transaction (WriteUnit::record). Returns how many.
+int enqueue_deliveries(Db& db, const std::string& workspace_id, const std::string& event_id, const std::string& type);
+
+// How many pending or retrying deliveries an endpoint may have before the rest of its events
+// wait in the outbox, and how much room below that it must have before more are released
+// (then up to the limit at once, so a busy endpoint's releases come in batches). The worker
+// sends one delivery at a time per endpoint: a few waiting are enough to keep it busy, and
+// events that wait in the outbox cost the writes that made them one small row each.
+constexpr int kOpenDeliveriesPerEndpoint = 100;
+constexpr int kReleaseAtRoom = 50;
+
+// Turns the oldest queued events of each endpoint with room into pending deliveries, in order,
+// in the caller's transaction (the delivery worker's). Returns how many.
+int release_queued_deliveries(Db& db, slab5::Millis now);
 
 // When attempt `n` (1-based) failed, how long until the next: 1 s, 2 s, 4 s … capped at 1 h,
 // plus up to 10% jitter.

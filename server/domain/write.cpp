@@ -54,7 +54,7 @@ std::string WriteUnit::record(const Change& c) {
   value_or_throw(SqliteEventStore(db_).append(e));
   ++events_;
   // The outbox: the deliveries this event owes, in the same transaction (api.md §8.3).
-  deliveries_ += enqueue_deliveries(db_, e.workspace_id, e.id, e.type, slab5::now_millis());
+  deliveries_ += enqueue_deliveries(db_, e.workspace_id, e.id, e.type);
   return e.id;
 }
 

@@ -1,5 +1,6 @@
-// Webhook endpoints and their deliveries (api.md §8.3). Delivery rows are the durable outbox:
-// written in the transaction of their event, read by the delivery worker.
+// Webhook endpoints and their deliveries (api.md §8.3). The durable outbox is the queue of
+// (endpoint, event) pairs matched in the transaction of their event; the delivery worker turns
+// the oldest of each endpoint's queue into delivery rows as it gets to them.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -60,6 +61,18 @@ struct DueDelivery {
   std::string endpoint_id;
 };
 
+// An endpoint whose queue holds events while it has room for more open deliveries.
+struct QueuedHead {
+  std::string endpoint_id;
+  int room = 0;  // how many of its queued events may become deliveries now
+};
+
+// A queued event of an endpoint, oldest first.
+struct QueuedEvent {
+  std::string event_id;
+  std::optional<std::string> created_at;  // the event's; none once the event is gone
+};
+
 // An inbound webhook source (api.md §8.4).
 struct WebhookSource {
   std::string id;
@@ -99,6 +112,16 @@ class WebhookStore {
   // For each active endpoint, its oldest pending or retrying delivery whose time has come
   // (`now`, ms), if any; at most `limit`, oldest first.
   [[nodiscard]] virtual slab5::Result<std::vector<DueDelivery>> due_deliveries(std::int64_t now, int limit) = 0;
+
+  // The outbox: `event_id` owes `endpoint_id` a delivery (written in the event's transaction).
+  [[nodiscard]] virtual slab5::Status queue_delivery(const std::string& endpoint_id, const std::string& event_id) = 0;
+  // Endpoints with queued events and room for at least `min_room` more pending or retrying
+  // deliveries below `open_limit`.
+  [[nodiscard]] virtual slab5::Result<std::vector<QueuedHead>> queued_heads(int open_limit, int min_room) = 0;
+  // The oldest `limit` queued events of an endpoint.
+  [[nodiscard]] virtual slab5::Result<std::vector<QueuedEvent>> queued_events(const std::string& endpoint_id,
+                                                                              int limit) = 0;
+  [[nodiscard]] virtual slab5::Status unqueue(const std::string& endpoint_id, const std::string& event_id) = 0;
 
   [[nodiscard]] virtual slab5::Status insert_source(const WebhookSource& s) = 0;
   [[nodiscard]] virtual slab5::Result<std::optional<WebhookSource>> source(const std::string& workspace_id,

@@ -195,6 +195,7 @@ void DeliveryWorker::dispatch_loop() {
   while (!stop_) {
     try {
       if (!db) db = opts_.open_db();
+      release_queued(*db);
       auto due = SqliteWebhookStore(*db).due_deliveries(slab5::now_millis(), 500);
       if (due) {
         std::lock_guard lock(mu_);
@@ -217,6 +218,22 @@ void DeliveryWorker::dispatch_loop() {
     delivery_signal().wait(seen, std::chrono::milliseconds(200));
     std::this_thread::sleep_until(looked + std::chrono::milliseconds(1));
   }
+}
+
+void DeliveryWorker::release_queued(Db& db) {
+  // A read first, on the dispatcher's own connection: while every endpoint with queued events
+  // has its fill of open deliveries, nothing is written.
+  auto heads = SqliteWebhookStore(db).queued_heads(kOpenDeliveriesPerEndpoint, kReleaseAtRoom);
+  if (!heads || heads->empty()) return;
+  auto release = [](Db& writer) {
+    Tx tx(writer);
+    release_queued_deliveries(writer, slab5::now_millis());
+    tx.commit();
+  };
+  if (opts_.write)
+    (void)opts_.write(release);  // not committed: the events are still queued, and released next time
+  else
+    release(db);
 }
 
 void DeliveryWorker::sender_loop() {

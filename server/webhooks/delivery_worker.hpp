@@ -1,9 +1,10 @@
 // The webhook delivery worker (api.md §8.3): threads of its own, never the I/O threads. A
-// dispatcher reads the due deliveries from the outbox (webhook_deliveries) and hands each to
-// a sender, at most one per endpoint at a time and oldest first, so deliveries to one
-// endpoint keep their order while a slow endpoint occupies one sender and delays no other.
-// Every attempt is recorded with its outcome before the next; a crash between sending and
-// recording sends again after the restart (at-least-once).
+// dispatcher turns the oldest queued events of the outbox (webhook_outbox) into deliveries,
+// up to kOpenDeliveriesPerEndpoint open ones per endpoint, reads the due deliveries
+// (webhook_deliveries) and hands each to a sender, at most one per endpoint at a time and oldest first, so deliveries
+// to one endpoint keep their order while a slow endpoint occupies one sender and delays no other. Every attempt is
+// recorded with its outcome before the next; a crash between sending and recording sends again after the restart
+// (at-least-once).
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -45,6 +46,7 @@ class DeliveryWorker {
 
  private:
   void dispatch_loop();
+  void release_queued(Db& db);  // the outbox's oldest events become deliveries
   void sender_loop();
   DeliveryWorkerOptions opts_;
   std::mutex mu_;

@@ -6,6 +6,7 @@
 #include <netdb.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <ctime>
@@ -362,6 +363,55 @@ TEST_CASE("deliveries to one endpoint keep their order") {
   REQUIRE(rx.wait_for(10) == 10);
   auto got = rx.received();
   for (int i = 0; i < 10; ++i) CHECK(Json::parse(got[std::size_t(i)].body)["data"]["id"] == ids[std::size_t(i)]);
+}
+
+TEST_CASE("an endpoint that falls behind has its events wait in the outbox; each is delivered once, in order") {
+  Server s;
+  std::atomic<bool> up{false}, holding{false};
+  // The first request is held until `up` (or 30 s): the endpoint's line stops, and its events
+  // pile up. A request is recorded once answered.
+  Receiver rx([&](const Received&, int n) {
+    if (n == 0) {
+      holding = true;
+      for (int i = 0; i < 3000 && !up; ++i) std::this_thread::sleep_for(10ms);
+    }
+    return ReceiverAnswer{};
+  });
+  auto e = make_endpoint(s, rx.url(), {"contact.created"});
+  std::string deliveries = "/webhooks/" + e["id"].get<std::string>() + "/deliveries?limit=100";
+  contact(s, "first");
+  for (int i = 0; i < 1000 && !holding; ++i) std::this_thread::sleep_for(10ms);
+  REQUIRE(holding);  // its delivery is in flight
+  std::vector<std::string> ids;
+  for (int i = 0; i < 130; ++i) ids.push_back(contact(s, "Q" + std::to_string(i)));
+  // Events become deliveries while the endpoint has at most 50 open, up to 100: here, one at
+  // a time, until 51 (the one in flight is still pending); the other 80 events wait.
+  auto listed = poll(s, deliveries, [](const Json& d) { return d.size() >= 51; });
+  CHECK(listed.size() >= 51);
+  std::this_thread::sleep_for(300ms);
+  auto again = api("GET", s.api_url + deliveries, s.token);
+  REQUIRE(again.status == 200);
+  CHECK(again.json["data"].size() >= 51);
+  CHECK(again.json["data"].size() <= 100);
+  CHECK_FALSE(again.json.contains("next_cursor"));
+  for (const auto& d : again.json["data"]) CHECK(d["status"] == "pending");
+  up = true;
+  REQUIRE(rx.wait_for(131, 20s) == 131);
+  std::this_thread::sleep_for(300ms);
+  auto got = rx.received();
+  REQUIRE(got.size() == 131);  // once each
+  for (std::size_t i = 1; i < got.size(); ++i)
+    CHECK(Json::parse(got[i].body)["data"]["id"] == ids[i - 1]);  // in the order of the writes
+  auto first_page = poll(s, deliveries, [](const Json& d) {
+    return d.size() == 100 && std::all_of(d.begin(), d.end(), [](const Json& x) { return x["status"] == "succeeded"; });
+  });
+  CHECK(first_page.size() == 100);
+  auto page = api("GET", s.api_url + deliveries, s.token);
+  REQUIRE(page.json.contains("next_cursor"));
+  auto rest = api("GET", s.api_url + deliveries + "&cursor=" + page.json["next_cursor"].get<std::string>(), s.token);
+  REQUIRE(rest.status == 200);
+  CHECK(rest.json["data"].size() == 31);
+  CHECK_FALSE(rest.json.contains("next_cursor"));
 }
 
 TEST_CASE("a slow receiver does not delay deliveries to another endpoint") {

@@ -2,6 +2,8 @@
 // write leaves (and a rolled-back write does not).
 #include <doctest/doctest.h>
 
+#include <cstdio>
+
 #include "domain/webhooks.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/webhook_store.hpp"
@@ -137,6 +139,122 @@ TEST_CASE("migration 7 drops the due-time index nothing reads, and keeps the del
   db->exec("PRAGMA foreign_keys = ON");
   CHECK(migrate(*db).to == latest_schema_version());
   CHECK_FALSE(has_index());
+  auto q = db->query("SELECT status FROM webhook_deliveries WHERE id = 'dlv_1'");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "pending");
+}
+
+TEST_CASE("a matched event is queued in its write's transaction; release makes the oldest deliveries, up to 100") {
+  slab5d::testing::ScratchDir dir;
+  auto db = Db::open(dir.path + "/slab5.db", true);
+  migrate(*db);
+  auto now = std::string("2026-01-01T00:00:00.000Z");
+  REQUIRE(db->query("INSERT INTO tenants (id, name, created_at) VALUES ('ten_t', 't', ?)", now).run() == 101);
+  REQUIRE(db->query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
+                    "VALUES ('wrk_a', 'ten_t', 'a', 'A', '[]', ?, ?)",
+                    now, now)
+              .run() == 101);
+  SqliteWebhookStore store(*db);
+  WebhookEndpoint all{.id = "whk_1",
+                      .workspace_id = "wrk_a",
+                      .name = "n",
+                      .url = "https://x.example/h",
+                      .event_types = {"*"},
+                      .max_attempts = 3,
+                      .secret_sealed = "s",
+                      .created_at = now,
+                      .updated_at = now};
+  WebhookEndpoint deals = all;
+  deals.id = "whk_2";
+  deals.event_types = {"deal.*"};
+  REQUIRE(store.insert_endpoint(all));
+  REQUIRE(store.insert_endpoint(deals));
+  auto count = [&](const char* sql) {
+    auto q = db->query(sql);
+    q.next();
+    return q.integer(0);
+  };
+  auto event_id = [](int i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "evt_%03d", i);
+    return std::string(id);
+  };
+  {
+    Tx tx(*db);  // rolled back: nothing queued
+    CHECK(enqueue_deliveries(*db, "wrk_a", "evt_000", "deal.created") == 2);
+  }
+  CHECK(count("SELECT count(*) FROM webhook_outbox") == 0);
+  {
+    Tx tx(*db);
+    for (int i = 1; i <= 120; ++i) CHECK(enqueue_deliveries(*db, "wrk_a", event_id(i), "contact.created") == 1);
+    CHECK(enqueue_deliveries(*db, "wrk_a", event_id(121), "deal.won") == 2);
+    tx.commit();
+  }
+  CHECK(count("SELECT count(*) FROM webhook_outbox") == 122);
+  CHECK(count("SELECT count(*) FROM webhook_deliveries") == 0);  // none yet: the write made queue rows only
+
+  // whk_1 gets its 100 oldest, whk_2 its one; each delivery in the order of its event.
+  CHECK(release_queued_deliveries(*db, 5000) == 101);
+  {
+    auto q = db->query(
+        "SELECT event_id, status, max_attempts, next_attempt_at FROM webhook_deliveries "
+        "WHERE endpoint_id = 'whk_1' ORDER BY id");
+    int i = 0;
+    while (q.next()) {
+      ++i;
+      CHECK(q.text(0) == event_id(i));
+      CHECK(q.text(1) == "pending");
+      CHECK(q.integer(2) == 3);
+      CHECK(q.integer(3) == 5000);
+    }
+    CHECK(i == 100);
+  }
+  CHECK(count("SELECT count(*) FROM webhook_outbox WHERE endpoint_id = 'whk_1'") == 21);
+  CHECK(count("SELECT count(*) FROM webhook_outbox WHERE endpoint_id = 'whk_2'") == 0);
+  CHECK(release_queued_deliveries(*db, 5000) == 0);  // whk_1 has no room: 100 are open
+
+  // Once some are done there is room again, and the rest follow in order.
+  db->exec("UPDATE webhook_deliveries SET status = 'succeeded', next_attempt_at = NULL WHERE event_id <= 'evt_030'");
+  CHECK(release_queued_deliveries(*db, 6000) == 21);
+  CHECK(count("SELECT count(*) FROM webhook_outbox") == 0);
+  {
+    auto q = db->query("SELECT event_id FROM webhook_deliveries WHERE endpoint_id = 'whk_1' ORDER BY id");
+    int i = 0;
+    while (q.next()) CHECK(q.text(0) == event_id(++i));
+    CHECK(i == 121);
+  }
+
+  // An endpoint's deletion takes its queue with it.
+  CHECK(enqueue_deliveries(*db, "wrk_a", event_id(122), "deal.lost") == 2);
+  REQUIRE(store.delete_endpoint("wrk_a", "whk_2"));
+  CHECK(count("SELECT count(*) FROM webhook_outbox") == 1);
+  CHECK(count("SELECT count(*) FROM webhook_outbox WHERE endpoint_id = 'whk_1'") == 1);
+}
+
+TEST_CASE("migration 8 adds the outbox queue to a database at version 7, keeping the deliveries") {
+  slab5d::testing::ScratchDir dir;
+  auto db = Db::open(dir.path + "/slab5.db", true);
+  CHECK(migrate(*db, 7).to == 7);
+  auto now = std::string("2026-01-01T00:00:00.000Z");
+  db->exec("PRAGMA foreign_keys = OFF");
+  REQUIRE(
+      db->query("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, status, max_attempts, "
+                "next_attempt_at, created_at, updated_at) VALUES ('dlv_1', 'wrk_a', 'whk_1', 'evt_1', 'pending', 5, "
+                "1, ?, ?)",
+                now, now)
+          .run() == 101);
+  db->exec("PRAGMA foreign_keys = ON");
+  {
+    auto q = db->query("SELECT count(*) FROM sqlite_schema WHERE name = 'webhook_outbox'");
+    q.next();
+    CHECK(q.integer(0) == 0);
+  }
+  CHECK(migrate(*db).to == latest_schema_version());
+  {
+    auto q = db->query("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'webhook_outbox'");
+    q.next();
+    CHECK(q.integer(0) == 1);
+  }
   auto q = db->query("SELECT status FROM webhook_deliveries WHERE id = 'dlv_1'");
   REQUIRE(q.next());
   CHECK(q.text(0) == "pending");

@@ -289,6 +289,17 @@ CREATE INDEX webhook_deliveries_open ON webhook_deliveries(endpoint_id, id) WHER
     R"SQL(
 DROP INDEX IF EXISTS webhook_deliveries_due;
 )SQL",
+    // 8: the webhook outbox. A write matches its event against the active endpoints in its
+    // own transaction, as before, but records each match as one small row here instead of a
+    // delivery row with its three indexes; the delivery worker turns the oldest queued events
+    // of each endpoint into deliveries as it gets to them (webhooks.md). Clustered by endpoint,
+    // oldest event first, so both the write and the worker's read touch one place.
+    R"SQL(
+CREATE TABLE webhook_outbox (
+  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  PRIMARY KEY (endpoint_id, event_id)) WITHOUT ROWID;
+)SQL",
 };
 
 }  // namespace

@@ -234,6 +234,39 @@ slab5::Result<std::vector<DueDelivery>> SqliteWebhookStore::due_deliveries(std::
   return out;
 }
 
+slab5::Status SqliteWebhookStore::queue_delivery(const std::string& endpoint_id, const std::string& event_id) {
+  auto q = db_.query("INSERT INTO webhook_outbox (endpoint_id, event_id) VALUES (?, ?)", endpoint_id, event_id);
+  return sqlite::run_checked(db_, q, "The webhook delivery cannot be queued: the event is queued for it already.");
+}
+
+slab5::Result<std::vector<QueuedHead>> SqliteWebhookStore::queued_heads(int open_limit, int min_room) {
+  // One step into the outbox per endpoint, and at most open_limit into webhook_deliveries_open
+  // for those with a queue.
+  auto q = db_.query(
+      "SELECT id, ?1 - (SELECT count(*) FROM (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = e.id "
+      "AND d.status IN ('pending', 'retrying') LIMIT ?1)) AS room FROM webhook_endpoints e "
+      "WHERE EXISTS (SELECT 1 FROM webhook_outbox o WHERE o.endpoint_id = e.id) AND room >= ?2",
+      std::int64_t(open_limit), std::int64_t(min_room));
+  std::vector<QueuedHead> out;
+  while (q.next()) out.push_back({q.text(0), int(q.integer(1))});
+  return out;
+}
+
+slab5::Result<std::vector<QueuedEvent>> SqliteWebhookStore::queued_events(const std::string& endpoint_id, int limit) {
+  auto q = db_.query(
+      "SELECT o.event_id, ev.created_at FROM webhook_outbox o LEFT JOIN events ev ON ev.id = o.event_id "
+      "WHERE o.endpoint_id = ? ORDER BY o.event_id LIMIT ?",
+      endpoint_id, std::int64_t(limit));
+  std::vector<QueuedEvent> out;
+  while (q.next()) out.push_back({q.text(0), q.opt_text(1)});
+  return out;
+}
+
+slab5::Status SqliteWebhookStore::unqueue(const std::string& endpoint_id, const std::string& event_id) {
+  auto q = db_.query("DELETE FROM webhook_outbox WHERE endpoint_id = ? AND event_id = ?", endpoint_id, event_id);
+  return sqlite::run_checked(db_, q, "The queued webhook delivery cannot be removed.");
+}
+
 namespace {
 constexpr const char* kSourceColumns =
     "id, workspace_id, name, kind, activity_type, secret_sealed, created_at, updated_at";

@@ -1,4 +1,5 @@
-// WebhookStore on SQLite: the webhook_endpoints and webhook_deliveries tables of migration 5.
+// WebhookStore on SQLite: the webhook_endpoints and webhook_deliveries tables of migration 5, and
+// the webhook_outbox queue of migration 8.
 #pragma once
 #include "store/sqlite/db.hpp"
 #include "store/webhook_store.hpp"
@@ -31,6 +32,10 @@ class SqliteWebhookStore final : public WebhookStore {
   slab5::Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& q) override;
   slab5::Status update_delivery(const WebhookDelivery& d) override;
   slab5::Result<std::vector<DueDelivery>> due_deliveries(std::int64_t now, int limit) override;
+  slab5::Status queue_delivery(const std::string& endpoint_id, const std::string& event_id) override;
+  slab5::Result<std::vector<QueuedHead>> queued_heads(int open_limit, int min_room) override;
+  slab5::Result<std::vector<QueuedEvent>> queued_events(const std::string& endpoint_id, int limit) override;
+  slab5::Status unqueue(const std::string& endpoint_id, const std::string& event_id) override;
 
   slab5::Status insert_source(const WebhookSource& s) override;
   slab5::Result<std::optional<WebhookSource>> source(const std::string& workspace_id, const std::string& id) override;
