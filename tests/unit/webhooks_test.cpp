@@ -12,6 +12,22 @@
 
 using namespace slab5d;
 
+namespace {
+constexpr const char* kNow = "2026-01-01T00:00:00.000Z";
+
+// A migrated database with one workspace, wrk_a.
+std::unique_ptr<Db> db_with_workspace(const std::string& path) {
+  auto db = Db::open(path, true);
+  migrate(*db);
+  REQUIRE(db->query("INSERT INTO tenants (id, name, created_at) VALUES ('ten_t', 't', ?)", kNow).run() == 101);
+  REQUIRE(db->query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
+                    "VALUES ('wrk_a', 'ten_t', 'a', 'A', '[]', ?, ?)",
+                    kNow, kNow)
+              .run() == 101);
+  return db;
+}
+}  // namespace
+
 TEST_CASE("an endpoint's event types match exactly, by prefix, or all") {
   CHECK(event_type_matches({"*"}, "contact.created"));
   CHECK(event_type_matches({"deal.*"}, "deal.updated"));
@@ -68,14 +84,8 @@ TEST_CASE("migration 5 adds the webhook tables to a database at version 4") {
 TEST_CASE("a write transaction sees every change to the active endpoints, its own and rolled-back ones") {
   // SqliteWebhookStore keeps a workspace's active endpoints for the rest of a transaction.
   slab5d::testing::ScratchDir dir;
-  auto db = Db::open(dir.path + "/slab5.db", true);
-  migrate(*db);
-  auto now = std::string("2026-01-01T00:00:00.000Z");
-  REQUIRE(db->query("INSERT INTO tenants (id, name, created_at) VALUES ('ten_t', 't', ?)", now).run() == 101);
-  REQUIRE(db->query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
-                    "VALUES ('wrk_a', 'ten_t', 'a', 'A', '[]', ?, ?)",
-                    now, now)
-              .run() == 101);
+  auto db = db_with_workspace(dir.path + "/slab5.db");
+  auto now = std::string(kNow);
   SqliteWebhookStore store(*db);
   auto active = [&] { return store.active_endpoints("wrk_a")->size(); };
   WebhookEndpoint e{.id = "whk_1",
@@ -146,14 +156,8 @@ TEST_CASE("migration 7 drops the due-time index nothing reads, and keeps the del
 
 TEST_CASE("a matched event is queued in its write's transaction; release makes the oldest deliveries, up to 100") {
   slab5d::testing::ScratchDir dir;
-  auto db = Db::open(dir.path + "/slab5.db", true);
-  migrate(*db);
-  auto now = std::string("2026-01-01T00:00:00.000Z");
-  REQUIRE(db->query("INSERT INTO tenants (id, name, created_at) VALUES ('ten_t', 't', ?)", now).run() == 101);
-  REQUIRE(db->query("INSERT INTO workspaces (id, tenant_id, slug, name, enabled_modules, created_at, updated_at) "
-                    "VALUES ('wrk_a', 'ten_t', 'a', 'A', '[]', ?, ?)",
-                    now, now)
-              .run() == 101);
+  auto db = db_with_workspace(dir.path + "/slab5.db");
+  auto now = std::string(kNow);
   SqliteWebhookStore store(*db);
   WebhookEndpoint all{.id = "whk_1",
                       .workspace_id = "wrk_a",
