@@ -26,6 +26,18 @@ std::unique_ptr<Db> db_with_workspace(const std::string& path) {
               .run() == 101);
   return db;
 }
+
+// A pending delivery dlv_1, written without its workspace or endpoint (what a migration must
+// keep, whatever else the file holds).
+void insert_bare_delivery(Db& db) {
+  db.exec("PRAGMA foreign_keys = OFF");
+  REQUIRE(db.query("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, status, max_attempts, "
+                   "next_attempt_at, created_at, updated_at) VALUES ('dlv_1', 'wrk_a', 'whk_1', 'evt_1', 'pending', 5, "
+                   "1, ?, ?)",
+                   kNow, kNow)
+              .run() == 101);
+  db.exec("PRAGMA foreign_keys = ON");
+}
 }  // namespace
 
 TEST_CASE("an endpoint's event types match exactly, by prefix, or all") {
@@ -138,15 +150,7 @@ TEST_CASE("migration 7 drops the due-time index nothing reads, and keeps the del
     return q.integer(0) == 1;
   };
   CHECK(has_index());
-  auto now = std::string("2026-01-01T00:00:00.000Z");
-  db->exec("PRAGMA foreign_keys = OFF");
-  REQUIRE(
-      db->query("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, status, max_attempts, "
-                "next_attempt_at, created_at, updated_at) VALUES ('dlv_1', 'wrk_a', 'whk_1', 'evt_1', 'pending', 5, "
-                "1, ?, ?)",
-                now, now)
-          .run() == 101);
-  db->exec("PRAGMA foreign_keys = ON");
+  insert_bare_delivery(*db);
   CHECK(migrate(*db).to == latest_schema_version());
   CHECK_FALSE(has_index());
   auto q = db->query("SELECT status FROM webhook_deliveries WHERE id = 'dlv_1'");
@@ -239,15 +243,7 @@ TEST_CASE("migration 8 adds the outbox queue to a database at version 7, keeping
   slab5d::testing::ScratchDir dir;
   auto db = Db::open(dir.path + "/slab5.db", true);
   CHECK(migrate(*db, 7).to == 7);
-  auto now = std::string("2026-01-01T00:00:00.000Z");
-  db->exec("PRAGMA foreign_keys = OFF");
-  REQUIRE(
-      db->query("INSERT INTO webhook_deliveries (id, workspace_id, endpoint_id, event_id, status, max_attempts, "
-                "next_attempt_at, created_at, updated_at) VALUES ('dlv_1', 'wrk_a', 'whk_1', 'evt_1', 'pending', 5, "
-                "1, ?, ?)",
-                now, now)
-          .run() == 101);
-  db->exec("PRAGMA foreign_keys = ON");
+  insert_bare_delivery(*db);
   {
     auto q = db->query("SELECT count(*) FROM sqlite_schema WHERE name = 'webhook_outbox'");
     q.next();
