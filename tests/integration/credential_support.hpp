@@ -42,14 +42,21 @@ inline std::string sqlite3_bin() {
   return "sqlite3";
 }
 
-// Runs one SQL statement with the sqlite3 CLI (read-only) and returns its trimmed output.
+// Runs one SQL statement with the sqlite3 CLI (read-only) and returns its trimmed output. The
+// busy timeout lets it wait out a running server's write or checkpoint instead of failing at once.
 inline std::string sql(const std::string& db, const std::string& statement) {
-  auto r = run_program(sqlite3_bin(), {"-readonly", db, statement}, {}, "", 30);
+  auto r = run_program(sqlite3_bin(), {"-readonly", "-cmd", ".timeout 10000", db, statement}, {}, "", 30);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   std::string out = r.out;
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
   return out;
+}
+
+// Runs one writing SQL statement with the sqlite3 CLI, waiting up to 10 s for a running server's
+// write lock, as a second process sharing the file would.
+inline CliResult sql_write(const std::string& db, const std::string& statement) {
+  return run_program(sqlite3_bin(), {"-cmd", ".timeout 10000", db, statement}, {}, "", 30);
 }
 
 inline std::string file_bytes(const std::string& path) {

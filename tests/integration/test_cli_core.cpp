@@ -1,6 +1,7 @@
 // The slab5 core (cli.md §1, §3-5): settings precedence, output, exit codes, `api`.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -231,9 +232,20 @@ TEST_CASE("retries: a 429 is retried after Retry-After and then succeeds; withou
   Server s({.args = {"--rate-limit", "1/s"}});  // burst 2
   auto e = env_for(s);
   e["SLAB5_MAX_RETRIES"] = "0";
+  // However slowly slab5 starts, the bucket is empty when its request arrives: a client in the
+  // test takes every token the moment it refills.
+  std::atomic<bool> hammering{true};
+  std::thread hammer([&] {
+    while (hammering) api("GET", s.api_url + "/workspace", s.token);
+  });
   int limited = 0;
-  for (int i = 0; i < 4; ++i) limited += run_cli({"workspace"}, e).exit_code == 6;
+  for (int i = 0; i < 2; ++i) limited += run_cli({"workspace"}, e).exit_code == 6;
+  hammering = false;
+  hammer.join();
   CHECK(limited >= 1);
+  // Emptied again, the bucket refills within a second: slab5 waits as told and succeeds.
+  while (api("GET", s.api_url + "/workspace", s.token).status != 429) {
+  }
   e["SLAB5_MAX_RETRIES"] = "3";
   auto r = run_cli({"workspace", "-v"}, e);
   CHECK(r.exit_code == 0);

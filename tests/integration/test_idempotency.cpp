@@ -234,12 +234,13 @@ TEST_CASE("a duplicate waiting for its first request does not hold the I/O threa
   std::string fingerprint = slab5::sha256_hex(s.workspace_id + "\n/v1/workspace/api-keys\n" + without_key.dump());
   // The first request with this key is running in another slab5d on the same file: its claim.
   auto write = [&](const std::string& statement) {
-    auto r = run_program(sqlite3_bin(), {s.db_path, statement}, {}, "", 30);
-    REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+    auto r = sql_write(s.db_path, statement);
+    CHECK_MESSAGE(r.exit_code == 0, r.err);
+    return r.exit_code == 0;
   };
-  write("INSERT INTO idempotency_keys (credential_id, route, key, body_hash, status, created_at_ms) VALUES ('" +
-        credential + "', 'POST /v1/workspace/api-keys', 'held-1', '" + fingerprint + "', 0, " +
-        std::to_string(slab5::now_millis()) + ")");
+  REQUIRE(write("INSERT INTO idempotency_keys (credential_id, route, key, body_hash, status, created_at_ms) VALUES ('" +
+                credential + "', 'POST /v1/workspace/api-keys', 'held-1', '" + fingerprint + "', 0, " +
+                std::to_string(slab5::now_millis()) + ")"));
 
   Response duplicate;
   std::thread waiting([&] { duplicate = api("POST", keys_url(s), s.token, request); });

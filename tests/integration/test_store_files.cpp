@@ -153,11 +153,9 @@ TEST_CASE("the dev mailbox shows tokens and links while the database holds only 
     CHECK(sql(db, "SELECT count(*) FROM mail WHERE token LIKE 'v1:%' AND link LIKE 'v1:%' AND body LIKE 'v1:%'") ==
           "2");
     // A value moved to another row does not open there: the mailbox shows it empty.
-    REQUIRE(run_program(sqlite3_bin(),
-                        {db,
-                         "UPDATE mail SET token = (SELECT token FROM mail WHERE kind = 'invitation') "
-                         "WHERE kind = 'verify_email'"},
-                        {}, "", 30)
+    REQUIRE(sql_write(db,
+                      "UPDATE mail SET token = (SELECT token FROM mail WHERE kind = 'invitation') "
+                      "WHERE kind = 'verify_email'")
                 .exit_code == 0);
     auto moved = http("GET", s.api_url + "/dev/mail?to=sam%40example.test").json["data"];
     REQUIRE(moved.size() == 1);
