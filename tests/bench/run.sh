@@ -7,7 +7,8 @@
 #   tests/bench/run.sh --quick    1s per measurement, one round, 1,000 vs 10,000 rows: only
 #                                 checks that the harness runs (CI's bench_smoke)
 #
-# Environment: DURATION, ROUNDS, SCALE_SMALL, SCALE_LARGE override the above. SLAB5D_BIN and
+# Environment: DURATION, ROUNDS, SCALE_SMALL, SCALE_LARGE override the above; HOOK_ROUNDS the
+# rounds of section 9 (default 6, 1 with --quick). SLAB5D_BIN and
 # SLAB5_BIN use existing binaries instead of building build/release. BENCH_OUT also writes
 # the table to that file.
 #
@@ -27,10 +28,10 @@ for a in "$@"; do
 done
 if [[ $QUICK == 1 ]]; then
   DURATION=${DURATION:-1s}; ROUNDS=${ROUNDS:-1}; SCALE_SMALL=${SCALE_SMALL:-1000}; SCALE_LARGE=${SCALE_LARGE:-10000}
-  HF_RUNS=5; LOGINS=3
+  HF_RUNS=5; LOGINS=3; HOOK_ROUNDS=${HOOK_ROUNDS:-1}; HOOK_WARMUP=1s
 else
   DURATION=${DURATION:-10s}; ROUNDS=${ROUNDS:-3}; SCALE_SMALL=${SCALE_SMALL:-1000}; SCALE_LARGE=${SCALE_LARGE:-1000000}
-  HF_RUNS=60; LOGINS=21
+  HF_RUNS=60; LOGINS=21; HOOK_ROUNDS=${HOOK_ROUNDS:-6}; HOOK_WARMUP=3s
 fi
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 LUA="$ROOT/tests/bench/report.lua"
@@ -418,30 +419,36 @@ else
 fi
 
 # ---- 9. POST /v1/contacts with webhook deliveries running vs without, alternating ---------
-# The receiver is nginx answering 200 at once; each round deletes its endpoint (and with it any
-# backlog) so the next round without one starts clean.
+# The receiver is nginx answering 200 at once. Each round starts a slab5d of its own on a new
+# database, warms it with a short write load, then measures both sides on it (which side runs
+# first alternates) and removes it: the two sides of a round meet the same file, and no round
+# meets the file and the WAL that the sections before it, or the rounds before it, left.
 if [[ -z $CONTACT_ID ]]; then
   note "POST /v1/contacts with deliveries" "POST /v1/contacts answered $code"
 else
-  log "POST /v1/contacts without vs with a webhook endpoint: $ROUNDS round(s) alternating"
+  log "POST /v1/contacts without vs with a webhook endpoint: $HOOK_ROUNDS round(s) alternating, each on a new database"
   HOOK_URL="http://127.0.0.1:$NGX_PORT/hook"
-  cwrk() { BENCH_METHOD=POST BENCH_BODY='{"name":"Bench Contact","email":"bench@example.com"}' wrkrun "$URL_main/v1/contacts" -H "$H_AUTH"; }
   p_rps=(); d_rps=(); d_p99=(); d_err=0; delivered=0; hook_ok=1
-  with_endpoint() {
-    code=$(curl -s -o "$TMP/hook.json" -w '%{http_code}' -X POST -H "$H_AUTH" -H 'Content-Type: application/json' \
-      -d "$(jq -cn --arg u "$HOOK_URL" '{url:$u,name:"bench receiver",event_types:["contact.created"]}')" "$URL_main/v1/webhooks")
-    [[ $code == 201 ]] || { hook_ok=0; return; }
-    HOOK_ID=$(jq -r '.data.id' "$TMP/hook.json")
-    : >"$TMP/nginx/logs/hook.log"
-    d=$(cwrk)
-    delivered=$(( delivered + $(wc -l <"$TMP/nginx/logs/hook.log") ))
-    curl -s -o /dev/null -X DELETE -H "$H_AUTH" "$URL_main/v1/webhooks/$HOOK_ID"
-  }
-  cwrk >/dev/null  # warm-up: the first timed round must not be the first write load on the file
-  for r in $(seq "$ROUNDS"); do
-    # Which side runs first alternates, so neither always meets the larger file or the WAL
-    # the other left.
+  for r in $(seq "$HOOK_ROUNDS"); do
+    start_slab5d "hooks$r" "$TMP/hooks$r.db"
+    round_pid=${PIDS[-1]}
+    round_url=URL_hooks$r; round_url=${!round_url}
+    round_token=TOKEN_hooks$r; round_auth="Authorization: Bearer ${!round_token}"
+    cwrk() { BENCH_METHOD=POST BENCH_BODY='{"name":"Bench Contact","email":"bench@example.com"}' wrkrun "$round_url/v1/contacts" -H "$round_auth"; }
+    with_endpoint() {
+      code=$(curl -s -o "$TMP/hook.json" -w '%{http_code}' -X POST -H "$round_auth" -H 'Content-Type: application/json' \
+        -d "$(jq -cn --arg u "$HOOK_URL" '{url:$u,name:"bench receiver",event_types:["contact.created"]}')" "$round_url/v1/webhooks")
+      [[ $code == 201 ]] || { hook_ok=0; return; }
+      HOOK_ID=$(jq -r '.data.id' "$TMP/hook.json")
+      : >"$TMP/nginx/logs/hook.log"
+      d=$(cwrk)
+      delivered=$(( delivered + $(wc -l <"$TMP/nginx/logs/hook.log") ))
+      curl -s -o /dev/null -X DELETE -H "$round_auth" "$round_url/v1/webhooks/$HOOK_ID"
+    }
+    DURATION=$HOOK_WARMUP cwrk >/dev/null  # warm-up: neither side is the first write load on the file
     if (( r % 2 )); then p=$(cwrk); with_endpoint; else with_endpoint; p=$(cwrk); fi
+    kill "$round_pid" 2>/dev/null; wait "$round_pid" 2>/dev/null || true
+    rm -rf "$TMP/hooks$r.db"*
     [[ $hook_ok == 1 ]] || break
     log "  round $r: without $(field "$p" rps) req/s; with $(field "$d" rps) req/s"
     p_rps+=("$(field "$p" rps)"); d_rps+=("$(field "$d" rps)"); d_p99+=("$(field "$d" p99_us)")
@@ -451,7 +458,7 @@ else
     note "POST /v1/contacts with deliveries" "POST /v1/webhooks answered $code: $(head -c 200 "$TMP/hook.json")"
   else
     PR=$(printf '%s\n' "${p_rps[@]}" | median); DR=$(printf '%s\n' "${d_rps[@]}" | median); R=$(ratio "$DR" "$PR")
-    secs=$(awk -v d="$DURATION" -v r="$ROUNDS" 'BEGIN {sub(/s$/, "", d); print d * r}')
+    secs=$(awk -v d="$DURATION" -v r="$HOOK_ROUNDS" 'BEGIN {sub(/s$/, "", d); print d * r}')
     row "POST /v1/contacts with deliveries vs without" "with $(printf '%.0f' "$DR") req/s (p99 $(ms "$(printf '%s\n' "${d_p99[@]}" | median)") ms), without $(printf '%.0f' "$PR"); $(awk -v n="$delivered" -v s="$secs" 'BEGIN {printf "%.0f", n / s}') deliveries/s" \
         "ratio $R (target >= 0.90), errors $d_err" "$(verdict "$(awk -v r="$R" -v e="$d_err" 'BEGIN{print (r>=0.90 && e==0)}')")"
   fi
