@@ -1,6 +1,7 @@
 #include "server_main.hpp"
 
 #include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -344,39 +345,62 @@ int cmd_exec(Options& o) {
     } else
       std::fprintf(stderr, "slab5d: note: the database has no workspace; SLAB5_WORKSPACE_TOKEN is not set\n");
   }
-  pid_t pid = fork();
-  if (pid == 0) {
-    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-    // Every setting the caller's environment or profile could hold that would point the
-    // command elsewhere is set here, so it reaches this server whatever the profile says
-    // (cli.md §1: the environment wins over the profile). The lower-ranked token variables
-    // belong to the caller's server and are removed, so no caller's key is sent here.
-    setenv("SLAB5_API_BASE_URL", (r.base_url + "/v1").c_str(), 1);
-    for (const char* name : {"SLAB5_WORKSPACE_TOKEN", "SLAB5_WORKSPACE_API_KEY", "SLAB5_API_KEY", "SLAB5_WORKSPACE_ID"})
-      unsetenv(name);
-    if (!token.empty()) setenv("SLAB5_WORKSPACE_TOKEN", token.c_str(), 1);
-    if (!workspace_id.empty()) setenv("SLAB5_WORKSPACE_ID", workspace_id.c_str(), 1);
-    std::vector<char*> argv;
-    for (auto& a : o.exec_command) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    std::fprintf(stderr, "slab5d: error: cannot run %s: %s\n", argv[0], std::strerror(errno));
-    _exit(127);
+  // Every setting the caller's environment or profile could hold that would point the command
+  // elsewhere is set here, so it reaches this server whatever the profile says (cli.md §1: the
+  // environment wins over the profile). The lower-ranked token variables belong to the
+  // caller's server and are removed, so no caller's key is sent here.
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string_view entry(*e);
+    std::string_view name = entry.substr(0, entry.find('='));
+    if (name == "SLAB5_API_BASE_URL" || name == "SLAB5_WORKSPACE_TOKEN" || name == "SLAB5_WORKSPACE_API_KEY" ||
+        name == "SLAB5_API_KEY" || name == "SLAB5_WORKSPACE_ID")
+      continue;
+    env.emplace_back(entry);
   }
-  int status = 0;
-  // Forward SIGINT/SIGTERM to the command while we wait for it.
-  std::atomic<bool> done{false};
-  std::thread forwarder([&] {
-    while (!done) {
-      timespec ts{0, 100 * 1000 * 1000};
-      int sig = sigtimedwait(&set, nullptr, &ts);
-      if (sig > 0) kill(pid, sig);
+  env.push_back("SLAB5_API_BASE_URL=" + r.base_url + "/v1");
+  if (!token.empty()) env.push_back("SLAB5_WORKSPACE_TOKEN=" + token);
+  if (!workspace_id.empty()) env.push_back("SLAB5_WORKSPACE_ID=" + workspace_id);
+  std::vector<char*> envp, argv;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (auto& a : o.exec_command) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  // posix_spawn, not fork: the server's threads are running, and a child forked from them
+  // could stop for good in malloc (or anything else that takes a lock one of them held) before
+  // it reached exec. The command gets SIGINT and SIGTERM unblocked again, which slab5d blocked
+  // for itself (they are forwarded to the command below).
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t mask;
+  pthread_sigmask(SIG_SETMASK, nullptr, &mask);
+  sigdelset(&mask, SIGINT);
+  sigdelset(&mask, SIGTERM);
+  posix_spawnattr_setsigmask(&attr, &mask);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  pid_t pid = 0;
+  int spawned = posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  int code = 127;
+  if (spawned != 0) {
+    std::fprintf(stderr, "slab5d: error: cannot run %s: %s\n", argv[0], std::strerror(spawned));
+  } else {
+    int status = 0;
+    // Forward SIGINT/SIGTERM to the command while we wait for it.
+    std::atomic<bool> done{false};
+    std::thread forwarder([&] {
+      while (!done) {
+        timespec ts{0, 100 * 1000 * 1000};
+        int sig = sigtimedwait(&set, nullptr, &ts);
+        if (sig > 0) kill(pid, sig);
+      }
+    });
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-  });
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    done = true;
+    forwarder.join();
+    code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 1;
   }
-  done = true;
-  forwarder.join();
   if (exec_key) {
     try {
       revoke_exec_key(*r.app, *exec_key);
@@ -389,9 +413,7 @@ int cmd_exec(Options& o) {
   server.join();
   r.http.reset();
   r.app->shutdown();
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return 1;
+  return code;
 }
 
 int cmd_init(Options& o) {
