@@ -53,11 +53,6 @@ using tcp = net::ip::tcp;
 // so its handlers need no strand and threads do not wake each other up for every handler.
 // The acceptor lives on the first context and deals new connections round robin.
 struct HttpServer::Impl {
-  net::io_context ioc{1};
-  std::vector<std::unique_ptr<net::io_context>> more;  // contexts 2…N, made by run()
-  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
-  std::size_t next = 0;  // the context the next connection goes to (used on ioc's thread)
-  tcp::acceptor acceptor{ioc};
   std::optional<net::ssl::context> ssl_ctx;
   HttpLimits limits;
   RequestHandler handler;
@@ -66,6 +61,15 @@ struct HttpServer::Impl {
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> in_flight{0};
   std::atomic<bool> stopping{false};
+  // Members are destroyed last to first, and these four must go in that order: the acceptor;
+  // then the first context, whose pending accept (when the server stopped before the acceptor's
+  // close ran) holds a socket of one of the other contexts; then those. Every connection a
+  // context still holds refers to the members above, which outlive them all.
+  std::vector<std::unique_ptr<net::io_context>> more;  // contexts 2…N, made by run()
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::size_t next = 0;  // the context the next connection goes to (used on ioc's thread)
+  net::io_context ioc{1};
+  tcp::acceptor acceptor{ioc};
 
   void do_accept();
 };
