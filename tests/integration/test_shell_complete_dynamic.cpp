@@ -75,7 +75,10 @@ TEST_CASE("a server that never answers costs at most the short timeout, silently
   CHECK(r.exit_code == 0);
   CHECK(r.out.empty());
   CHECK(r.err.empty());
-  CHECK(elapsed < std::chrono::milliseconds(2500));
+  // 1.5 s of waiting plus slab5's start (slow under ASan on a busy machine), and far below the
+  // 30 s that SLAB5_TIMEOUT asks for.
+  CHECK(elapsed >= std::chrono::milliseconds(1400));
+  CHECK(elapsed < std::chrono::seconds(6));
 }
 
 TEST_CASE("--profile completes the profiles of the config file, without the network") {
