@@ -424,7 +424,7 @@ TEST_CASE("a slow receiver does not delay deliveries to another endpoint") {
   for (int i = 0; i < 3; ++i) contact(s, "C" + std::to_string(i));
   REQUIRE(fast.wait_for(3, 10s) == 3);
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  CHECK(took < 2000);
+  CHECK(took < 3500);                  // the slow one answers after 4 s: nothing waited for it
   CHECK(slow.received().size() == 1);  // still busy with its first
   s.stop(9);
 }
