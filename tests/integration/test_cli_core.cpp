@@ -244,8 +244,9 @@ TEST_CASE("retries: a 429 is retried after Retry-After and then succeeds; withou
   hammer.join();
   CHECK(limited >= 1);
   // Emptied again, the bucket refills within a second: slab5 waits as told and succeeds.
-  while (api("GET", s.api_url + "/workspace", s.token).status != 429) {
-  }
+  bool emptied = false;
+  for (int i = 0; i < 100 && !emptied; ++i) emptied = api("GET", s.api_url + "/workspace", s.token).status == 429;
+  CHECK(emptied);
   e["SLAB5_MAX_RETRIES"] = "3";
   auto r = run_cli({"workspace", "-v"}, e);
   CHECK(r.exit_code == 0);
