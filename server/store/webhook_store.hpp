@@ -112,6 +112,10 @@ class WebhookStore {
   // For each active endpoint, its oldest pending or retrying delivery whose time has come
   // (`now`, ms), if any; at most `limit`, oldest first.
   [[nodiscard]] virtual slab5::Result<std::vector<DueDelivery>> due_deliveries(std::int64_t now, int limit) = 0;
+  // The oldest pending or retrying delivery of one endpoint whose time has come, if any (a
+  // sender's next delivery to the endpoint it has just delivered to).
+  [[nodiscard]] virtual slab5::Result<std::optional<DueDelivery>> due_delivery_of(const std::string& endpoint_id,
+                                                                                  std::int64_t now) = 0;
 
   // The outbox: `event_id` owes `endpoint_id` a delivery (written in the event's transaction).
   [[nodiscard]] virtual slab5::Status queue_delivery(const std::string& endpoint_id, const std::string& event_id) = 0;

@@ -192,48 +192,97 @@ void DeliveryWorker::stop() {
 void DeliveryWorker::dispatch_loop() {
   std::unique_ptr<Db> db;
   std::uint64_t seen = delivery_signal().current();
+  int idle_looks = 0;  // looks in a row that released and handed out nothing
   while (!stop_) {
+    bool productive = false;
     try {
       if (!db) db = opts_.open_db();
-      release_queued(*db);
+      bool released = release_queued(*db);
       auto due = SqliteWebhookStore(*db).due_deliveries(slab5::now_millis(), 500);
       if (due) {
-        std::lock_guard lock(mu_);
-        for (auto& d : *due) {
-          if (busy_endpoints_.count(d.endpoint_id)) continue;  // one at a time per endpoint, oldest first
-          busy_endpoints_.insert(d.endpoint_id);
-          queue_.push_back(std::move(d));
+        int handed = 0;
+        {
+          std::lock_guard lock(mu_);
+          for (auto& d : *due) {
+            if (busy_endpoints_.count(d.endpoint_id)) continue;  // one at a time per endpoint, oldest first
+            busy_endpoints_.insert(d.endpoint_id);
+            queue_.push_back(std::move(d));
+            ++handed;
+          }
         }
+        for (int i = 0; i < handed; ++i) work_cv_.notify_one();
+        productive = released || handed > 0;
       }
-      work_cv_.notify_all();
     } catch (const std::exception& e) {
       logger().log(LogLevel::Error, "webhook dispatcher", {{"error", e.what()}});
       db.reset();
     }
-    // Woken by new deliveries and finished attempts; otherwise look again soon, so a moved
-    // test clock (api.md §9.1) or a retry falling due is noticed within 200 ms. Under a write
-    // load every commit wakes it: at most one look per millisecond, so those wake-ups cost
-    // the writers little.
+    // Woken by queued events, retries and finished chains; otherwise look again soon, so a
+    // moved test clock (api.md §9.1) or a retry falling due is noticed within 200 ms. Under a
+    // write load every commit that queues an event wakes it, so looks are at most one per
+    // millisecond, and at most one per 10 ms once two in a row found nothing to do: then every
+    // endpoint with queued events has its fill of open deliveries, and each with a delivery
+    // due has a sender on it that goes on to the next by itself (sender_loop), so the writes'
+    // wake-ups would only repeat the look. A single idle look (after a sender's last delivery)
+    // does not slow the next event down.
+    idle_looks = productive ? 0 : idle_looks + 1;
     auto looked = std::chrono::steady_clock::now();
     delivery_signal().wait(seen, std::chrono::milliseconds(200));
-    std::this_thread::sleep_until(looked + std::chrono::milliseconds(1));
+    std::this_thread::sleep_until(looked + std::chrono::milliseconds(idle_looks >= 2 ? 10 : 1));
   }
 }
 
-void DeliveryWorker::release_queued(Db& db) {
+bool DeliveryWorker::release_queued(Db& db) {
   // A read first, on the dispatcher's own connection: while every endpoint with queued events
   // has its fill of open deliveries, nothing is written.
   auto heads = SqliteWebhookStore(db).queued_heads(kOpenDeliveriesPerEndpoint, kReleaseAtRoom);
-  if (!heads || heads->empty()) return;
+  if (!heads || heads->empty()) return false;
   auto release = [](Db& writer) {
     Tx tx(writer);
     release_queued_deliveries(writer, slab5::now_millis());
     tx.commit();
   };
-  if (opts_.write)
-    (void)opts_.write(release);  // not committed: the events are still queued, and released next time
-  else
-    release(db);
+  if (opts_.write) return opts_.write(release);  // not committed: the events are still queued, and released next time
+  release(db);
+  return true;
+}
+
+DeliveryWorker::Outcome DeliveryWorker::deliver(std::unique_ptr<Db>& db, slab5::HttpClient& http,
+                                                const DueDelivery& job) {
+  try {
+    if (!db) db = opts_.open_db();
+    SqliteWebhookStore store(*db);
+    auto d = store.delivery_by_id(job.id);
+    auto e = store.endpoint_by_id(job.endpoint_id);
+    if (!d || !*d || !e || !*e || ((*d)->status != "pending" && (*d)->status != "retrying") || (*e)->status != "active")
+      return Outcome::Skipped;
+    auto ev = SqliteEventStore(*db).get((*d)->workspace_id, (*d)->event_id, "");
+    if (ev && *ev) {
+      std::string type = (**ev)["type"].get<std::string>();
+      std::string body = (**ev).dump();
+      auto started = slab5::now_millis();
+      auto result = send(http, **e, **d, type, body, signing_keys(**e, opts_.kek, started), opts_, stop_);
+      if (stop_) return Outcome::Failed;
+      auto record = [&](Db& writer) { record_attempt(writer, job.id, result, started); };
+      // Not committed (the batch was lost): the delivery is still due and is sent again.
+      if (opts_.write) return opts_.write(record) ? Outcome::Sent : Outcome::Failed;
+      record(*db);
+      return Outcome::Sent;
+    } else if (ev) {
+      // The event is past its retention: nothing left to send.
+      WebhookDelivery gone = std::move(**d);
+      gone.status = "failed";
+      gone.next_attempt_at.reset();
+      gone.last_error = "the event is no longer kept";
+      gone.updated_at = slab5::format_rfc3339(slab5::now_millis());
+      (void)store.update_delivery(gone);
+    }
+    return Outcome::Skipped;
+  } catch (const std::exception& ex) {
+    logger().log(LogLevel::Error, "webhook delivery", {{"delivery_id", job.id}, {"error", ex.what()}});
+    db.reset();
+    return Outcome::Failed;
+  }
 }
 
 void DeliveryWorker::sender_loop() {
@@ -248,41 +297,23 @@ void DeliveryWorker::sender_loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    bool failed = false;
-    try {
-      if (!db) db = opts_.open_db();
-      SqliteWebhookStore store(*db);
-      auto d = store.delivery_by_id(job.id);
-      auto e = store.endpoint_by_id(job.endpoint_id);
-      if (d && *d && e && *e && ((*d)->status == "pending" || (*d)->status == "retrying") && (*e)->status == "active") {
-        auto ev = SqliteEventStore(*db).get((*d)->workspace_id, (*d)->event_id, "");
-        if (ev && *ev) {
-          std::string type = (**ev)["type"].get<std::string>();
-          std::string body = (**ev).dump();
-          auto started = slab5::now_millis();
-          auto result = send(http, **e, **d, type, body, signing_keys(**e, opts_.kek, started), opts_, stop_);
-          if (!stop_) {
-            auto record = [&](Db& writer) { record_attempt(writer, job.id, result, started); };
-            // Not committed (the batch was lost): the delivery is still due and is sent again.
-            if (opts_.write)
-              failed = !opts_.write(record);
-            else
-              record(*db);
-          }
-        } else if (ev) {
-          // The event is past its retention: nothing left to send.
-          WebhookDelivery gone = std::move(**d);
-          gone.status = "failed";
-          gone.next_attempt_at.reset();
-          gone.last_error = "the event is no longer kept";
-          gone.updated_at = slab5::format_rfc3339(slab5::now_millis());
-          (void)store.update_delivery(gone);
-        }
+    // The endpoint stays this sender's while it has a delivery due, up to kChain deliveries:
+    // the next is taken as soon as the last is recorded, without waiting for the dispatcher's
+    // next look. Then the endpoint goes back to the dispatcher, which hands out the oldest due
+    // delivery of all endpoints first, so endpoints beyond the number of senders get their turn.
+    constexpr int kChain = 20;
+    auto outcome = deliver(db, http, job);
+    for (int n = 1; outcome == Outcome::Sent && n < kChain && !stop_; ++n) {
+      std::optional<DueDelivery> next;
+      try {
+        if (auto n = SqliteWebhookStore(*db).due_delivery_of(job.endpoint_id, slab5::now_millis())) next = *n;
+      } catch (const std::exception& ex) {
+        logger().log(LogLevel::Error, "webhook delivery", {{"endpoint_id", job.endpoint_id}, {"error", ex.what()}});
+        db.reset();
       }
-    } catch (const std::exception& ex) {
-      logger().log(LogLevel::Error, "webhook delivery", {{"delivery_id", job.id}, {"error", ex.what()}});
-      db.reset();
-      failed = true;
+      if (!next) break;
+      job = std::move(*next);
+      outcome = deliver(db, http, job);
     }
     {
       std::lock_guard lock(mu_);
@@ -290,7 +321,7 @@ void DeliveryWorker::sender_loop() {
     }
     // After a failure the dispatcher finds the delivery again on its own next look (200 ms),
     // rather than at once: a database that keeps failing is not hammered.
-    if (!failed) delivery_signal().notify();
+    if (outcome != Outcome::Failed) delivery_signal().notify();
   }
 }
 

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "slab5/http_client.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/webhook_store.hpp"
 
@@ -46,8 +47,14 @@ class DeliveryWorker {
 
  private:
   void dispatch_loop();
-  void release_queued(Db& db);  // the outbox's oldest events become deliveries
+  bool release_queued(Db& db);  // the outbox's oldest events become deliveries; true when some did
   void sender_loop();
+  // Sends one delivery and records the attempt (Sent); Skipped when there is nothing to send
+  // (the delivery is done or gone, its endpoint not active, its event past retention); Failed
+  // when it could not be done (the database failed, or the server is stopping) and the
+  // delivery is still due.
+  enum class Outcome { Sent, Skipped, Failed };
+  Outcome deliver(std::unique_ptr<Db>& db, slab5::HttpClient& http, const DueDelivery& job);
   DeliveryWorkerOptions opts_;
   std::mutex mu_;
   std::condition_variable work_cv_;

@@ -234,6 +234,16 @@ slab5::Result<std::vector<DueDelivery>> SqliteWebhookStore::due_deliveries(std::
   return out;
 }
 
+slab5::Result<std::optional<DueDelivery>> SqliteWebhookStore::due_delivery_of(const std::string& endpoint_id,
+                                                                              std::int64_t now) {
+  auto q = db_.query(
+      "SELECT id FROM webhook_deliveries WHERE endpoint_id = ? AND status IN ('pending', 'retrying') "
+      "AND next_attempt_at <= ? ORDER BY id LIMIT 1",
+      endpoint_id, now);
+  if (!q.next()) return std::optional<DueDelivery>{};
+  return std::optional<DueDelivery>{DueDelivery{q.text(0), endpoint_id}};
+}
+
 slab5::Status SqliteWebhookStore::queue_delivery(const std::string& endpoint_id, const std::string& event_id) {
   auto q = db_.query("INSERT INTO webhook_outbox (endpoint_id, event_id) VALUES (?, ?)", endpoint_id, event_id);
   return sqlite::run_checked(db_, q, "The webhook delivery cannot be queued: the event is queued for it already.");

@@ -32,6 +32,7 @@ class SqliteWebhookStore final : public WebhookStore {
   slab5::Result<std::vector<WebhookDelivery>> list_deliveries(const DeliveryQuery& q) override;
   slab5::Status update_delivery(const WebhookDelivery& d) override;
   slab5::Result<std::vector<DueDelivery>> due_deliveries(std::int64_t now, int limit) override;
+  slab5::Result<std::optional<DueDelivery>> due_delivery_of(const std::string& endpoint_id, std::int64_t now) override;
   slab5::Status queue_delivery(const std::string& endpoint_id, const std::string& event_id) override;
   slab5::Result<std::vector<QueuedHead>> queued_heads(int open_limit, int min_room) override;
   slab5::Result<std::vector<QueuedEvent>> queued_events(const std::string& endpoint_id, int limit) override;
