@@ -1,4 +1,5 @@
 #include "api_client.hpp"
+#include "slab5/encoding.hpp"
 #include "slab5/json_util.hpp"
 
 #include <sys/utsname.h>
@@ -96,16 +97,10 @@ namespace {
 
 bool token_char(char ch) { return std::isalnum((unsigned char)ch) || ch == '_' || ch == '-'; }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = char(std::tolower((unsigned char)ch));
-  return out;
-}
-
 bool is_secret_param(std::string_view name) {
   static const char* kNames[] = {"token",  "access_token",  "refresh_token", "id_token", "api_key",   "apikey", "key",
                                  "secret", "client_secret", "password",      "code",     "signature", "sig"};
-  std::string n = lower(name);
+  std::string n = slab5::ascii_lower(name);
   for (const char* k : kNames)
     if (n == k) return true;
   return n.find("token") != std::string::npos || n.find("secret") != std::string::npos ||
@@ -115,7 +110,7 @@ bool is_secret_param(std::string_view name) {
 }  // namespace
 
 bool is_secret_header(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = slab5::ascii_lower(name);
   if (n == "authorization" || n == "proxy-authorization" || n == "cookie" || n == "set-cookie") return true;
   if (n == "idempotency-key") return false;
   for (const char* part : {"token", "secret", "password", "signature", "api-key", "apikey", "auth", "key"})

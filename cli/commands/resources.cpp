@@ -65,14 +65,14 @@ std::string words(std::string_view snake) {
   return out;
 }
 // "Deal stage" → "deal stage"; "CMS entry" stays.
-std::string lower(std::string_view s) {
+std::string lower_initial(std::string_view s) {
   std::string out(s);
   if (out.size() > 1 && std::islower((unsigned char)out[1])) out[0] = char(std::tolower((unsigned char)out[0]));
   return out;
 }
 // "a deal", "an activity".
 std::string with_article(std::string_view title) {
-  auto l = lower(title);
+  auto l = lower_initial(title);
   return (l.find_first_of("aeiou") == 0 ? "an " : "a ") + l;
 }
 

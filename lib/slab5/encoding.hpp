@@ -22,5 +22,7 @@ bool is_base62(std::string_view s);
 std::uint32_t crc32(std::string_view bytes);
 
 bool is_valid_utf8(std::string_view s);
+// A-Z to a-z; every other byte as it is.
+std::string ascii_lower(std::string_view s);
 
 }  // namespace slab5

@@ -29,7 +29,8 @@ void clock_freeze(bool frozen);  // stops the clock at its current reading, or l
 void clock_reset();              // back to real time, running
 // Increases on every change above, so a worker sleeping until a clock time can notice the jump.
 std::uint64_t clock_generation();
-std::string format_rfc3339(Millis ms);  // 2026-11-22T23:42:53.123Z
+std::string format_rfc3339(Millis ms);                                     // 2026-11-22T23:42:53.123Z
+inline std::string now_rfc3339() { return format_rfc3339(now_millis()); }  // the server clock's now
 std::optional<Millis> parse_rfc3339(std::string_view s);
 // "90s", "15m", "1h", "7d", "2w" → milliseconds; also a bare number of seconds.
 std::optional<Millis> parse_duration(std::string_view s);

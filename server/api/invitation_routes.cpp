@@ -13,7 +13,7 @@ using slab5::Result;
 
 namespace {
 
-Result<Reply> list(Ctx& ctx) {
+Result<Reply> list_invitations_route(Ctx& ctx) {
   std::string status = ctx.query("status").value_or("pending");
   auto filter = invitation_filter(status);
   if (!filter) return slab5::fail("invalid_request", "status must be pending, accepted, revoked, expired or all.");
@@ -32,7 +32,7 @@ Result<Reply> list(Ctx& ctx) {
   return r;
 }
 
-Result<Reply> create(Ctx& ctx) {
+Result<Reply> create_invitation_route(Ctx& ctx) {
   auto email = slab5::req_string(ctx.body, "email");
   auto role = slab5::req_string(ctx.body, "role");
   std::vector<slab5::FieldError> errors;
@@ -51,7 +51,7 @@ Result<Reply> create(Ctx& ctx) {
   return Reply::created(std::move(*out));
 }
 
-Result<Reply> revoke(Ctx& ctx) {
+Result<Reply> revoke_invitation_route(Ctx& ctx) {
   auto s = revoke_invitation(ctx.db, ctx.actor(), ctx.meta(), ctx.param("id"));
   if (!s) return tl::unexpected(s.error());
   return Reply::no_content();
@@ -61,9 +61,9 @@ Result<Reply> revoke(Ctx& ctx) {
 
 void register_invitation_routes(App& app) {
   Router& r = app.router();
-  r.bind("invitations.list", list);
-  r.bind("invitations.create", create);
-  r.bind("invitations.revoke", revoke);
+  r.bind("invitations.list", list_invitations_route);
+  r.bind("invitations.create", create_invitation_route);
+  r.bind("invitations.revoke", revoke_invitation_route);
 }
 
 }  // namespace slab5d

@@ -27,7 +27,7 @@ Result<Reply> refuse_unknown_params(Ctx& ctx, std::initializer_list<std::string_
   return Reply{};
 }
 
-Result<Reply> list(Ctx& ctx) {
+Result<Reply> list_webhooks_route(Ctx& ctx) {
   if (auto r = refuse_unknown_params(ctx, {}); !r) return r;
   auto page = read_page_request(ctx, "");
   if (!page) return tl::unexpected(page.error());
@@ -36,7 +36,7 @@ Result<Reply> list(Ctx& ctx) {
   return page_reply(ctx, *rows, "", [](const WebhookEndpoint& e) { return webhook_json(e); });
 }
 
-Result<Reply> create(Ctx& ctx) {
+Result<Reply> create_webhook_route(Ctx& ctx) {
   auto s = settings(ctx);
   auto in = parse_webhook_input(ctx.body, false, s.deny_private);
   if (!in) return tl::unexpected(in.error());
@@ -45,13 +45,13 @@ Result<Reply> create(Ctx& ctx) {
   return Reply::created(made->to_json());
 }
 
-Result<Reply> show(Ctx& ctx) {
+Result<Reply> show_webhook_route(Ctx& ctx) {
   auto e = get_webhook(ctx.db, ctx.actor(), ctx.param("whk_id"));
   if (!e) return tl::unexpected(e.error());
   return Reply::ok(webhook_json(*e));
 }
 
-Result<Reply> update(Ctx& ctx) {
+Result<Reply> update_webhook_route(Ctx& ctx) {
   auto in = parse_webhook_input(ctx.body, true, ctx.app.config().webhook_deny_private);
   if (!in) return tl::unexpected(in.error());
   auto e = update_webhook(ctx.db, ctx.actor(), ctx.meta(), ctx.param("whk_id"), *in);
@@ -59,31 +59,31 @@ Result<Reply> update(Ctx& ctx) {
   return Reply::ok(webhook_json(*e));
 }
 
-Result<Reply> remove(Ctx& ctx) {
+Result<Reply> delete_webhook_route(Ctx& ctx) {
   auto s = delete_webhook(ctx.db, ctx.actor(), ctx.meta(), ctx.param("whk_id"));
   if (!s) return tl::unexpected(s.error());
   return Reply::no_content();
 }
 
-Result<Reply> rotate(Ctx& ctx) {
+Result<Reply> rotate_webhook_secret_route(Ctx& ctx) {
   auto made = rotate_webhook_secret(ctx.db, ctx.actor(), ctx.meta(), settings(ctx), ctx.param("whk_id"));
   if (!made) return tl::unexpected(made.error());
   return Reply::created(made->to_json());
 }
 
-Result<Reply> state(Ctx& ctx, const std::string& verb) {
+Result<Reply> set_webhook_state_route(Ctx& ctx, const std::string& verb) {
   auto e = set_webhook_state(ctx.db, ctx.actor(), ctx.meta(), ctx.param("whk_id"), verb);
   if (!e) return tl::unexpected(e.error());
   return Reply::ok(webhook_json(*e));
 }
 
-Result<Reply> test(Ctx& ctx) {
+Result<Reply> test_webhook_route(Ctx& ctx) {
   auto d = test_webhook(ctx.db, ctx.actor(), ctx.meta(), ctx.param("whk_id"));
   if (!d) return tl::unexpected(d.error());
   return Reply{202, delivery_json(*d)};
 }
 
-Result<Reply> deliveries(Ctx& ctx) {
+Result<Reply> list_deliveries_route(Ctx& ctx) {
   if (auto r = refuse_unknown_params(ctx, {"status", "event_id"}); !r) return r;
   DeliveryFilter f;
   if (auto s = ctx.query("status"); s && !s->empty()) {
@@ -103,13 +103,13 @@ Result<Reply> deliveries(Ctx& ctx) {
   return page_reply(ctx, *rows, filters, [](const WebhookDelivery& d) { return delivery_json(d); });
 }
 
-Result<Reply> delivery(Ctx& ctx) {
+Result<Reply> show_delivery_route(Ctx& ctx) {
   auto d = get_delivery(ctx.db, ctx.actor(), ctx.param("dlv_id"));
   if (!d) return tl::unexpected(d.error());
   return Reply::ok(delivery_json(*d));
 }
 
-Result<Reply> retry(Ctx& ctx) {
+Result<Reply> retry_delivery_route(Ctx& ctx) {
   auto d = retry_delivery(ctx.db, ctx.actor(), ctx.meta(), ctx.param("dlv_id"));
   if (!d) return tl::unexpected(d.error());
   return Reply{202, delivery_json(*d)};
@@ -170,18 +170,18 @@ Result<Reply> inbound(Ctx& ctx) {
 
 void register_webhook_routes(App& app) {
   auto& r = app.router();
-  r.bind("webhooks.list", list);
-  r.bind("webhooks.create", create);
-  r.bind("webhooks.get", show);
-  r.bind("webhooks.update", update);
-  r.bind("webhooks.delete", remove);
-  r.bind("webhooks.rotate_secret", rotate);
-  r.bind("webhooks.pause", [](Ctx& ctx) { return state(ctx, "pause"); });
-  r.bind("webhooks.resume", [](Ctx& ctx) { return state(ctx, "resume"); });
-  r.bind("webhooks.test", test);
-  r.bind("webhooks.deliveries.list", deliveries);
-  r.bind("webhook_deliveries.get", delivery);
-  r.bind("webhook_deliveries.retry", retry);
+  r.bind("webhooks.list", list_webhooks_route);
+  r.bind("webhooks.create", create_webhook_route);
+  r.bind("webhooks.get", show_webhook_route);
+  r.bind("webhooks.update", update_webhook_route);
+  r.bind("webhooks.delete", delete_webhook_route);
+  r.bind("webhooks.rotate_secret", rotate_webhook_secret_route);
+  r.bind("webhooks.pause", [](Ctx& ctx) { return set_webhook_state_route(ctx, "pause"); });
+  r.bind("webhooks.resume", [](Ctx& ctx) { return set_webhook_state_route(ctx, "resume"); });
+  r.bind("webhooks.test", test_webhook_route);
+  r.bind("webhooks.deliveries.list", list_deliveries_route);
+  r.bind("webhook_deliveries.get", show_delivery_route);
+  r.bind("webhook_deliveries.retry", retry_delivery_route);
   r.bind("webhook_sources.list", list_sources);
   r.bind("webhook_sources.create", create_source);
   r.bind("webhook_sources.get", show_source);

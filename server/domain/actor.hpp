@@ -21,6 +21,9 @@ struct Actor {
   bool is_agent() const { return type == "mcp_client"; }
 };
 
+// A signed-in user who owns the workspace (not a credential acting for it).
+inline bool caller_is_owner(const Actor& actor) { return actor.type == "user" && actor.role == "owner"; }
+
 // Where a call came from, for the audit row; never read by a rule.
 struct RequestMeta {
   std::string request_id;

@@ -30,20 +30,13 @@ bool token_char(char c) {
          std::string_view("!#$&^_.+-").find(c) != std::string_view::npos;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return out;
-}
-
 // "type/subtype" of a media type, lower-cased, without parameters or surrounding spaces.
 std::string essence(std::string_view media) {
   auto semi = media.find(';');
   if (semi != std::string_view::npos) media = media.substr(0, semi);
   while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
-  return lower(media);
+  return slab5::ascii_lower(media);
 }
 
 }  // namespace

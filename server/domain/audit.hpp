@@ -13,14 +13,14 @@ namespace slab5d {
 
 // How a write ended, as the status its audit row records: the rules say what happened and
 // this table says how the caller is answered, so no rule spells an HTTP status.
-enum class Outcome { Updated, Created, Deleted };
-constexpr int audit_status(Outcome o) {
+enum class AuditOutcome { Updated, Created, Deleted };
+constexpr int audit_status(AuditOutcome o) {
   switch (o) {
-    case Outcome::Created:
+    case AuditOutcome::Created:
       return 201;
-    case Outcome::Deleted:
+    case AuditOutcome::Deleted:
       return 204;
-    case Outcome::Updated:
+    case AuditOutcome::Updated:
       break;
   }
   return 200;

@@ -41,7 +41,7 @@ tl::unexpected<Error> refuse(Db& db, const Actor& actor, const RequestMeta& meta
 // the secret is never in it); creating, rotating and revoking are also credential actions
 // (api.md §7).
 Change credential_change(const CredentialKind& kind, const std::string& verb, const std::string& id,
-                         std::optional<Json> before, std::optional<Json> after, Outcome outcome,
+                         std::optional<Json> before, std::optional<Json> after, AuditOutcome outcome,
                          bool credential_action) {
   return Change{.action = kind.kind + "." + verb,
                 .target_type = kind.kind,
@@ -119,7 +119,7 @@ Result<IssuedCredential> create_credential(Db& db, const Actor& actor, const Req
   auto made = insert_credential(db, spec_for(actor, kind, in.name, in.description, in.scopes, in.expires_at));
   if (!made) return tl::unexpected(made.error());  // the unit rolls back: no audit row, no usage
   unit.record(credential_change(kind, "created", made->credential.id, std::nullopt, made->credential.to_json(now),
-                                Outcome::Created, true));
+                                AuditOutcome::Created, true));
   if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
   return IssuedCredential{std::move(made->credential), std::move(made->token)};
 }
@@ -166,7 +166,7 @@ Result<Credential> update_credential(Db& db, const Actor& actor, const RequestMe
       c->updated_at = now_text(now);
       if (auto ok = save_credential(db, *c); !ok) return tl::unexpected(ok.error());
       unit.record(
-          credential_change(kind, "updated", c->id, std::move(before), c->to_json(now), Outcome::Updated, false));
+          credential_change(kind, "updated", c->id, std::move(before), c->to_json(now), AuditOutcome::Updated, false));
       if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
       return c;
     }
@@ -206,8 +206,8 @@ Result<IssuedCredential> rotate_credential(Db& db, const Actor& actor, const Req
       Json after = {{"rotated", old->to_json(now)},
                     {"replacement", made->credential.to_json(now)},
                     {"overlap_seconds", overlap_seconds}};
-      unit.record(
-          credential_change(kind, "rotated", old->id, std::move(before), std::move(after), Outcome::Created, true));
+      unit.record(credential_change(kind, "rotated", old->id, std::move(before), std::move(after),
+                                    AuditOutcome::Created, true));
       if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
       return IssuedCredential{std::move(made->credential), std::move(made->token)};
     }
@@ -227,7 +227,7 @@ Result<Credential> revoke_credential(Db& db, const Actor& actor, const RequestMe
       c->revoked_at = c->updated_at = now_text(now);
       if (auto ok = save_credential(db, *c); !ok) return tl::unexpected(ok.error());
       unit.record(
-          credential_change(kind, "revoked", c->id, std::move(before), c->to_json(now), Outcome::Updated, true));
+          credential_change(kind, "revoked", c->id, std::move(before), c->to_json(now), AuditOutcome::Updated, true));
       if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
       return c;
     }

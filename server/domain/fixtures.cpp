@@ -1,4 +1,5 @@
 #include "domain/fixtures.hpp"
+#include "slab5/encoding.hpp"
 
 #include <algorithm>
 #include <map>
@@ -113,12 +114,6 @@ std::string entry_id(const Json& entry, std::string_view prefix, const std::stri
   return *id;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = char(c - 'A' + 'a');
-  return s;
-}
-
 bool is_hex64(const std::string& s) {
   return s.size() == 64 &&
          std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
@@ -208,7 +203,7 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost,
     if (auto email = member_text(e, "email", where, p, true)) {
       if (auto ok = check_email("email", *email); !ok)
         p.add_error(where, ok.error());
-      else if (!emails.insert(lower(*email)).second)
+      else if (!emails.insert(slab5::ascii_lower(*email)).second)
         p.add(where + ".email", "is given to another user of the fixture");
       u.email = *email;
     }

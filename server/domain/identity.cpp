@@ -36,8 +36,6 @@ using slab5::Result;
 
 namespace {
 
-std::string now_text() { return slab5::format_rfc3339(slab5::now_millis()); }
-
 slab5::Status mail_verification(IdentityStore& st, IdentityService& svc, const User& u) {
   std::string token = slab5::random_token(32);
   auto now = slab5::now_millis();
@@ -97,7 +95,7 @@ Result<User> insert_user(UserStore& users, const std::string& tenant_id, const s
   u.email = email;
   u.name = name;
   u.password_hash = password_hash;
-  u.created_at = u.updated_at = now_text();
+  u.created_at = u.updated_at = slab5::now_rfc3339();
   if (verified) u.email_verified_at = u.created_at;
   OUTCOME_CHECK(users.insert(u));
   return u;
@@ -118,7 +116,7 @@ Actor audit_actor(Db& db, const Actor& caller, const std::string& type, const st
 slab5::Status claim_unverified_account(WriteUnit& unit, IdentityStore& st, User& user,
                                        const std::optional<std::string>& new_password_hash, const std::string& via,
                                        const std::optional<std::string>& workspace_id) {
-  std::string at = now_text();
+  std::string at = slab5::now_rfc3339();
   Json before = user_json(user);
   bool had_password = user.password_hash.has_value();
   user.email_verified_at = at;
@@ -184,7 +182,7 @@ Result<Json> register_account(Db& db, IdentityService& svc, const Actor& actor, 
   }
   bool verified = svc.config().auto_verify;
   std::string tenant = slab5::new_id("ten");
-  OUTCOME_CHECK(st.users->insert_tenant(tenant, in.name.empty() ? in.email : in.name, now_text()));
+  OUTCOME_CHECK(st.users->insert_tenant(tenant, in.name.empty() ? in.email : in.name, slab5::now_rfc3339()));
   OUTCOME_TRY(u, insert_user(*st.users, tenant, in.email, in.name, in.password_hash, verified));
   Workspace ws = create_workspace(db, "Personal Workspace", derive_slug(db, "personal"), tenant, u.id);
 
@@ -215,7 +213,7 @@ Result<Json> verify_email(Db& db, const Actor& actor, const RequestMeta& meta, c
     return slab5::fail("token_expired", "The verification token has expired.");
   OUTCOME_TRY(user, st.users->find(row->user_id));
   if (!user) return slab5::fail("invalid_request", "The verification token is not valid.");
-  std::string now = now_text();
+  std::string now = slab5::now_rfc3339();
   OUTCOME_CHECK(st.users->mark_email_token_used(hash, now));
   if (!user->email_verified_at) {
     Json before = user_json(*user);

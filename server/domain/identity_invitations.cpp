@@ -21,7 +21,6 @@ slab5::Error owner_needed(const std::string& what) {
   return slab5::Error{
       "forbidden", "Only an owner may " + what + " an invitation with the owner role.", {{"required_role", "owner"}}};
 }
-bool caller_is_owner(const Actor& actor) { return actor.type == "user" && actor.role == "owner"; }
 }  // namespace
 
 std::string invitation_status(const Invitation& i, slab5::Millis now) {

@@ -17,7 +17,6 @@ slab5::Json Member::to_json() const {
 
 namespace {
 
-bool caller_is_owner(const Actor& actor) { return actor.type == "user" && actor.role == "owner"; }
 bool is_self(const Actor& actor, const std::string& user_id) {
   return actor.type == "user" && !actor.user_id.empty() && actor.user_id == user_id;
 }
@@ -81,7 +80,7 @@ slab5::Result<Member> change_member_role(Db& db, const Actor& actor, const Reque
                      .target_id = user_id,
                      .before = before.to_json(),
                      .after = target->to_json(),
-                     .status = audit_status(Outcome::Updated),
+                     .status = audit_status(AuditOutcome::Updated),
                      .emit_event = true});
   if (auto ok = unit.commit(); !ok) return tl::unexpected(ok.error());
   return target;
@@ -106,7 +105,7 @@ slab5::Status remove_member(Db& db, const Actor& actor, const RequestMeta& meta,
                      .target_type = "user",
                      .target_id = user_id,
                      .before = target->to_json(),
-                     .status = audit_status(Outcome::Deleted),
+                     .status = audit_status(AuditOutcome::Deleted),
                      .emit_event = true});
   return unit.commit();
 }

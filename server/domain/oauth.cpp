@@ -1,4 +1,5 @@
 #include "domain/oauth.hpp"
+#include "slab5/encoding.hpp"
 
 #include <algorithm>
 #include <array>
@@ -28,15 +29,11 @@ tl::unexpected<slab5::Error> refuse(const std::string& provider, const std::stri
   return slab5::fail("unauthorized", name + " ID token rejected: " + why);
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s) c = char(std::tolower((unsigned char)c));
-  return s;
-}
 }  // namespace
 
 std::int64_t cache_max_age(const std::string& cc) {
   std::int64_t max_age = 0;
-  std::string v = lower(cc);
+  std::string v = slab5::ascii_lower(cc);
   std::size_t pos = 0;
   while (pos <= v.size()) {
     auto comma = v.find(',', pos);

@@ -17,8 +17,6 @@ using slab5::api::ResourceSpec;
 
 namespace {
 
-std::string now_text() { return slab5::format_rfc3339(slab5::now_millis()); }
-
 slab5::Error not_found(const ResourceSpec& spec) {
   return slab5::Error{"resource_not_found", "No " + std::string(spec.singular) + " with that id in this workspace."};
 }
@@ -124,7 +122,7 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
     if (!p) return tl::unexpected(p.error());
     if (!p->has_value()) return tl::unexpected(not_found(*parent));
   }
-  auto now = now_text();
+  auto now = slab5::now_rfc3339();
   Json record = new_record(spec, actor, now);
   if (!opts.id.empty()) record["id"] = opts.id;
   record["custom_fields"] = valid->custom_fields.value_or(Json::object());
@@ -178,7 +176,7 @@ slab5::Result<Json> Records::update(const ResourceSpec& spec, const Actor& actor
   for (auto& [k, v] : valid->values.items()) record[k] = v;
   if (valid->clear_custom_fields) record["custom_fields"] = Json::object();
   if (valid->custom_fields) slab5::api::merge_patch(record["custom_fields"], *valid->custom_fields);
-  auto now = now_text();
+  auto now = slab5::now_rfc3339();
   if (auto st = record_rules::complete(spec, *store_, before, record, now); !st) return tl::unexpected(st.error());
   if (auto st = check_references(spec, *store_, actor.workspace_id, before, record); !st)
     return tl::unexpected(st.error());
@@ -215,7 +213,7 @@ slab5::Status Records::remove(const ResourceSpec& spec, const Actor& actor, cons
                                          " " + std::string(other->route) + "; move them first.");
   }
   if (opts.dry_run) return {};
-  auto now = now_text();
+  auto now = slab5::now_rfc3339();
   // References to the record become null, each a change of the record that held it.
   for (const auto& [other, field] : referrers(spec)) {
     auto cleared = store_->clear_references(*other, field, actor.workspace_id, id, now);
@@ -264,7 +262,7 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
   if (!got) return tl::unexpected(got.error());
   if (!got->has_value()) return tl::unexpected(not_found(spec));
   Json before = **got;
-  auto now = now_text();
+  auto now = slab5::now_rfc3339();
   auto make = [&](const ResourceSpec& s, Json fields) {
     Json r = new_record(s, actor, now);
     for (const auto& f : s.fields)

@@ -19,7 +19,7 @@ using slab5::Result;
 
 namespace {
 
-constexpr std::string_view kSealPurpose = "webhook-source-secret";
+constexpr std::string_view kSourceSealPurpose = "webhook-source-secret";
 constexpr std::int64_t kToleranceSeconds = 300;
 constexpr std::int64_t kReplayWindowMs = 24LL * 3600 * 1000;
 constexpr std::size_t kMaxMetadataBytes = 60 * 1024;
@@ -85,7 +85,7 @@ Result<IssuedSource> create_webhook_source(Db& db, const Actor& actor, const Req
                   .created_at = now,
                   .updated_at = now};
   std::string secret = slab5::new_webhook_secret();
-  s.secret_sealed = seal_with_kek(settings.kek, kSealPurpose, s.id, secret);
+  s.secret_sealed = seal_with_kek(settings.kek, kSourceSealPurpose, s.id, secret);
   OUTCOME_CHECK(SqliteWebhookStore(db).insert_source(s));
   unit.record(Change{.action = "webhook_source.created",
                      .target_type = "webhook_source",
@@ -133,7 +133,7 @@ Result<InboundOutcome> receive_inbound(Db& db, const RequestMeta& meta, const We
   if (!found) return tl::unexpected(found.error());
   if (!*found) return bad_signature();
   WebhookSource src = std::move(**found);
-  auto secret = open_with_kek(settings.kek, kSealPurpose, src.id, src.secret_sealed);
+  auto secret = open_with_kek(settings.kek, kSourceSealPurpose, src.id, src.secret_sealed);
   auto key = secret ? slab5::webhook_secret_key(*secret) : std::nullopt;
   if (!key) return bad_signature();
   auto now = slab5::now_millis();

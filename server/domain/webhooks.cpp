@@ -24,8 +24,6 @@ using slab5::Result;
 
 namespace {
 
-constexpr std::string_view kSealPurpose = "webhook-signing-secret";
-
 std::optional<std::string> time_text(const std::optional<std::int64_t>& ms) {
   if (!ms) return std::nullopt;
   return slab5::format_rfc3339(*ms);
@@ -74,7 +72,7 @@ void record(WriteUnit& unit, const std::string& action, const std::string& id, s
 }
 
 std::string seal_secret(const WebhookSettings& s, const std::string& endpoint_id, const std::string& secret) {
-  return seal_with_kek(s.kek, kSealPurpose, endpoint_id, secret);
+  return seal_with_kek(s.kek, kWebhookSecretPurpose, endpoint_id, secret);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #pragma once
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "domain/actor.hpp"
@@ -15,6 +16,9 @@
 #include "store/webhook_store.hpp"
 
 namespace slab5d {
+
+// The purpose an endpoint's signing secret is sealed under with the KEK (domain/kek.hpp).
+inline constexpr std::string_view kWebhookSecretPurpose = "webhook-signing-secret";
 
 struct WebhookSettings {
   std::string kek;            // seals and opens signing secrets

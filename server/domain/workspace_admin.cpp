@@ -41,7 +41,7 @@ slab5::Result<Workspace> load(WorkspaceStore& store, const std::string& id) {
 
 // Records the change and commits; the workspace's own changes carry no event type (api.md §8.3).
 slab5::Status commit_change(WriteUnit& unit, std::string action, const std::string& id,
-                            std::optional<slab5::Json> before, std::optional<slab5::Json> after, Outcome outcome) {
+                            std::optional<slab5::Json> before, std::optional<slab5::Json> after, AuditOutcome outcome) {
   unit.record(Change{.action = std::move(action),
                      .target_type = "workspace",
                      .target_id = id,
@@ -92,7 +92,8 @@ slab5::Result<Workspace> create_user_workspace(Db& db, const Actor& actor, const
   std::string chosen = in.slug ? *in.slug : derive_slug(db, *name);
   auto ws = insert_workspace(db, *name, chosen, in_new.tenant_id, actor.user_id, in_new.workspace_id);
   if (!ws) return tl::unexpected(ws.error());
-  if (auto ok = commit_change(unit, "workspace.created", ws->id, std::nullopt, ws->to_json(), Outcome::Created); !ok)
+  if (auto ok = commit_change(unit, "workspace.created", ws->id, std::nullopt, ws->to_json(), AuditOutcome::Created);
+      !ok)
     return tl::unexpected(ok.error());
   return std::move(*ws);
 }
@@ -110,7 +111,8 @@ slab5::Result<Workspace> rename_workspace(Db& db, const Actor& actor, const Requ
   ws->name = *name;
   ws->updated_at = slab5::format_rfc3339(slab5::now_millis());
   if (auto ok = store.update(*ws); !ok) return tl::unexpected(ok.error());
-  if (auto ok = commit_change(unit, "workspace.updated", ws->id, before.to_json(), ws->to_json(), Outcome::Updated);
+  if (auto ok =
+          commit_change(unit, "workspace.updated", ws->id, before.to_json(), ws->to_json(), AuditOutcome::Updated);
       !ok)
     return tl::unexpected(ok.error());
   return ws;
@@ -141,7 +143,7 @@ slab5::Result<Workspace> set_module_enabled(Db& db, const Actor& actor, const Re
   ws->updated_at = slab5::format_rfc3339(slab5::now_millis());
   if (auto ok = store.update(*ws); !ok) return tl::unexpected(ok.error());
   if (auto ok = commit_change(unit, enabled ? "workspace.module_enabled" : "workspace.module_disabled", ws->id,
-                              before.to_json(), ws->to_json(), Outcome::Updated);
+                              before.to_json(), ws->to_json(), AuditOutcome::Updated);
       !ok)
     return tl::unexpected(ok.error());
   return ws;
@@ -155,7 +157,7 @@ slab5::Status delete_workspace(Db& db, const Actor& actor, const RequestMeta& me
   if (confirm != ws->slug)
     return tl::unexpected(validation_error("confirm", "must equal the workspace slug ('" + ws->slug + "')"));
   if (auto ok = store.remove(ws->id); !ok) return ok;
-  return commit_change(unit, "workspace.deleted", ws->id, ws->to_json(), std::nullopt, Outcome::Deleted);
+  return commit_change(unit, "workspace.deleted", ws->id, ws->to_json(), std::nullopt, AuditOutcome::Deleted);
 }
 
 }  // namespace slab5d

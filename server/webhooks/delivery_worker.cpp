@@ -22,7 +22,6 @@ using slab5::Json;
 
 namespace {
 
-constexpr std::string_view kSealPurpose = "webhook-signing-secret";
 constexpr std::size_t kKeptResponseBytes = 1024;
 
 struct AttemptResult {
@@ -37,7 +36,7 @@ struct AttemptResult {
 std::vector<std::string> signing_keys(const WebhookEndpoint& e, const std::string& kek, slab5::Millis now) {
   std::vector<std::string> keys;
   auto add = [&](const std::string& sealed) {
-    if (auto secret = open_with_kek(kek, kSealPurpose, e.id, sealed))
+    if (auto secret = open_with_kek(kek, kWebhookSecretPurpose, e.id, sealed))
       if (auto key = slab5::webhook_secret_key(*secret)) keys.push_back(std::move(*key));
   };
   add(e.secret_sealed);
@@ -297,13 +296,18 @@ void DeliveryWorker::sender_loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
-    // The endpoint stays this sender's while it has a delivery due, up to kChain deliveries:
-    // the next is taken as soon as the last is recorded, without waiting for the dispatcher's
-    // next look. Then the endpoint goes back to the dispatcher, which hands out the oldest due
-    // delivery of all endpoints first, so endpoints beyond the number of senders get their turn.
+    // The endpoint stays this sender's while it has a delivery due and no other endpoint
+    // waits for a sender, up to kChain deliveries: the next is taken as soon as the last is
+    // recorded, without waiting for the dispatcher's next look. Otherwise the endpoint goes
+    // back to the dispatcher, which hands out the oldest due delivery of all endpoints first,
+    // so endpoints beyond the number of senders get their turn after one delivery, not 20.
     constexpr int kChain = 20;
+    auto others_waiting = [this] {
+      std::lock_guard lock(mu_);
+      return !queue_.empty();
+    };
     auto outcome = deliver(db, http, job);
-    for (int n = 1; outcome == Outcome::Sent && n < kChain && !stop_; ++n) {
+    for (int n = 1; outcome == Outcome::Sent && n < kChain && !stop_ && !others_waiting(); ++n) {
       std::optional<DueDelivery> next;
       try {
         if (auto n = SqliteWebhookStore(*db).due_delivery_of(job.endpoint_id, slab5::now_millis())) next = *n;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -426,6 +427,35 @@ TEST_CASE("a slow receiver does not delay deliveries to another endpoint") {
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   CHECK(took < 3500);                  // the slow one answers after 4 s: nothing waited for it
   CHECK(slow.received().size() == 1);  // still busy with its first
+  s.stop(9);
+}
+
+TEST_CASE("more endpoints than senders: a sender gives its endpoint back while another waits") {
+  // The worker has 8 senders. A sender goes on to its endpoint's next delivery by itself, but
+  // only while no other endpoint waits for a sender. Eight endpoints answer after 500 ms, so
+  // each takes at least 5 s for its 10 deliveries; two answer at once and must get all of
+  // theirs, in order, long before that, whichever endpoints the senders took first.
+  Server s;
+  std::vector<std::unique_ptr<Receiver>> slow, fast;
+  for (int i = 0; i < 8; ++i) {
+    slow.push_back(std::make_unique<Receiver>([](const Received&, int) { return ReceiverAnswer{.delay_ms = 500}; }));
+    make_endpoint(s, slow.back()->url(), {"contact.created"});
+  }
+  for (int i = 0; i < 2; ++i) {
+    fast.push_back(std::make_unique<Receiver>());
+    make_endpoint(s, fast.back()->url(), {"contact.created"});
+  }
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(contact(s, "C" + std::to_string(i)));
+  auto written = std::chrono::steady_clock::now();
+  for (auto& rx : fast) REQUIRE(rx->wait_for(10, 20s) == 10);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - written).count();
+  CHECK(took < 4000);  // a sender held by a slow endpoint for all of its 10 would take 5 s
+  for (auto& rx : slow) CHECK(rx->received().size() < 10);
+  for (auto& rx : fast) {
+    auto got = rx->received();
+    for (std::size_t i = 0; i < 10; ++i) CHECK(Json::parse(got[i].body)["data"]["id"] == ids[i]);
+  }
   s.stop(9);
 }
 

@@ -12,11 +12,11 @@ using Json = nlohmann::json;
 namespace api = slab5::api;
 
 namespace {
-struct Fixture {
+struct RecordStoreFixture {
   std::unique_ptr<Db> db = Db::open(":memory:", true);
   SqliteRecordStore store{*db};
   std::string ws = slab5::new_id("wrk");
-  Fixture() {
+  RecordStoreFixture() {
     migrate(*db);
     sync_record_tables(*db);
     add_workspace(ws);
@@ -49,7 +49,7 @@ const api::ResourceSpec& contacts() { return *api::find_resource("contacts"); }
 }  // namespace
 
 TEST_CASE("a stored record reads back as it was written") {
-  Fixture f;
+  RecordStoreFixture f;
   auto r = f.record(contacts(),
                     {{"name", "Jane Doe"}, {"email", "jane@example.com"}, {"custom_fields", {{"tier", "gold"}}}});
   REQUIRE(f.store.insert(contacts(), r));
@@ -63,7 +63,7 @@ TEST_CASE("a stored record reads back as it was written") {
 }
 
 TEST_CASE("a record of another workspace is not found") {
-  Fixture f;
+  RecordStoreFixture f;
   auto other = slab5::new_id("wrk");
   f.add_workspace(other);
   auto r = f.record(contacts(), {{"name", "A"}}, other);
@@ -74,7 +74,7 @@ TEST_CASE("a record of another workspace is not found") {
 }
 
 TEST_CASE("an insert into a workspace that does not exist is an error, not a success") {
-  Fixture f;
+  RecordStoreFixture f;
   auto r = f.record(contacts(), {{"name", "A"}}, slab5::new_id("wrk"));
   auto st = f.store.insert(contacts(), r);
   REQUIRE_FALSE(st);
@@ -82,7 +82,7 @@ TEST_CASE("an insert into a workspace that does not exist is an error, not a suc
 }
 
 TEST_CASE("update checks the version it read") {
-  Fixture f;
+  RecordStoreFixture f;
   auto r = f.record(contacts(), {{"name", "A"}});
   REQUIRE(f.store.insert(contacts(), r));
   r["name"] = "B";
@@ -97,7 +97,7 @@ TEST_CASE("update checks the version it read") {
 }
 
 TEST_CASE("unique keys are a conflict") {
-  Fixture f;
+  RecordStoreFixture f;
   const auto& cms = *api::find_resource("cms-entries");
   REQUIRE(f.store.insert(cms, f.record(cms, {{"title", "T"}, {"collection", "blog"}, {"slug", "hello"}})));
   auto dup = f.store.insert(cms, f.record(cms, {{"title", "U"}, {"collection", "blog"}, {"slug", "hello"}}));
@@ -107,7 +107,7 @@ TEST_CASE("unique keys are a conflict") {
 }
 
 TEST_CASE("lists are newest first, paginated by keyset, filtered and searched") {
-  Fixture f;
+  RecordStoreFixture f;
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     auto r = f.record(contacts(), {{"name", "Person " + std::to_string(i)},
@@ -141,7 +141,7 @@ TEST_CASE("lists are newest first, paginated by keyset, filtered and searched") 
 }
 
 TEST_CASE("custom field filters compare the stored value") {
-  Fixture f;
+  RecordStoreFixture f;
   REQUIRE(
       f.store.insert(contacts(), f.record(contacts(), {{"name", "A"}, {"custom_fields", {{"vip", true}, {"n", 3}}}})));
   REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "B"}, {"custom_fields", {{"vip", false}}}})));
@@ -153,7 +153,7 @@ TEST_CASE("custom field filters compare the stored value") {
 }
 
 TEST_CASE("references are counted and cleared with a new version") {
-  Fixture f;
+  RecordStoreFixture f;
   const auto& companies = *api::find_resource("companies");
   auto c = f.record(companies, {{"name", "Acme"}});
   REQUIRE(f.store.insert(companies, c));
@@ -169,7 +169,7 @@ TEST_CASE("references are counted and cleared with a new version") {
 }
 
 TEST_CASE("a lead keeps its own source and its record origin apart") {
-  Fixture f;
+  RecordStoreFixture f;
   const auto& leads = *api::find_resource("leads");
   auto r = f.record(leads, {{"name", "L"}, {"source", "website"}, {"status", "new"}});
   r["__origin"] = "mcp";
@@ -182,7 +182,7 @@ TEST_CASE("a lead keeps its own source and its record origin apart") {
 }
 
 TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") {
-  Fixture f;
+  RecordStoreFixture f;
   auto r = f.record(contacts(), {{"name", "Jane"}});
   REQUIRE(f.store.insert(contacts(), r));
   // A database from before the column existed: drop it and forget the schema hash.
@@ -198,7 +198,7 @@ TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") 
 }
 
 TEST_CASE("text-index changes are applied at commit, in order, and only if committed") {
-  Fixture f;
+  RecordStoreFixture f;
   auto count = [&](const std::string& text) {
     RecordQuery q{.workspace_id = f.ws, .text = text};
     return f.store.list(contacts(), q)->records.size();
@@ -268,7 +268,7 @@ TEST_CASE("text-index changes are applied at commit, in order, and only if commi
 }
 
 TEST_CASE("a connection whose file lost the text-index queue (an older state restored) still commits") {
-  Fixture f;
+  RecordStoreFixture f;
   REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Golf Person"}})));  // the queue is seen
   // What a state saved by an earlier slab5d looks like: triggers that write FTS5 directly.
   f.db->exec(
@@ -289,7 +289,7 @@ TEST_CASE("a connection whose file lost the text-index queue (an older state res
 TEST_CASE("a text query pages the same whether few or many rows match") {
   // Few matches are sorted from the FTS index, many are met along the sort index
   // (record_store.cpp, kFtsDriveLimit = 2000); both must give the same pages.
-  Fixture f;
+  RecordStoreFixture f;
   std::string other = slab5::new_id("wrk");
   f.add_workspace(other);
   REQUIRE(f.db->query("BEGIN").run() == 101);

@@ -12,12 +12,12 @@ using Json = nlohmann::json;
 namespace api = slab5::api;
 
 namespace {
-struct Fixture {
+struct RecordsFixture {
   std::unique_ptr<Db> db = Db::open(":memory:", true);
   Actor actor;
   RequestMeta meta{.request_id = "req_test", .route = "test"};
   std::unique_ptr<Records> records;
-  Fixture() {
+  RecordsFixture() {
     migrate(*db);
     Tx tx(*db);
     auto w = create_workspace(*db, "Acme", "acme", "", "");
@@ -31,12 +31,12 @@ struct Fixture {
     return q.integer(0);
   }
 };
-const api::ResourceSpec& res(std::string_view r) { return *api::find_resource(r); }
+const api::ResourceSpec& spec_of(std::string_view r) { return *api::find_resource(r); }
 }  // namespace
 
 TEST_CASE("create writes the record, its audit row and its event in one unit") {
-  Fixture f;
-  auto c = f.records->create(res("contacts"), f.actor, f.meta, Json{{"name", " Jane "}});
+  RecordsFixture f;
+  auto c = f.records->create(spec_of("contacts"), f.actor, f.meta, Json{{"name", " Jane "}});
   REQUIRE(c);
   CHECK((*c)["name"] == "Jane");
   CHECK((*c)["version"] == 1);
@@ -47,8 +47,8 @@ TEST_CASE("create writes the record, its audit row and its event in one unit") {
 }
 
 TEST_CASE("a refused create writes nothing") {
-  Fixture f;
-  auto c = f.records->create(res("contacts"), f.actor, f.meta,
+  RecordsFixture f;
+  auto c = f.records->create(spec_of("contacts"), f.actor, f.meta,
                              Json{{"name", "J"}, {"company_id", "cmp_01jabcdefghjkmnpqrstvwxyz0"}});
   REQUIRE_FALSE(c);
   CHECK(c.error().code == "validation_failed");
@@ -59,24 +59,24 @@ TEST_CASE("a refused create writes nothing") {
 }
 
 TEST_CASE("dry run validates and writes nothing") {
-  Fixture f;
-  auto c = f.records->create(res("contacts"), f.actor, f.meta, Json{{"name", "J"}}, "", {.dry_run = true});
+  RecordsFixture f;
+  auto c = f.records->create(spec_of("contacts"), f.actor, f.meta, Json{{"name", "J"}}, "", {.dry_run = true});
   REQUIRE(c);
   CHECK(f.count("SELECT count(*) FROM contacts") == 0);
 }
 
 TEST_CASE("update is a merge patch with versions; a no-op changes nothing") {
-  Fixture f;
-  auto c = *f.records->create(res("contacts"), f.actor, f.meta, Json{{"name", "J"}, {"custom_fields", {{"a", 1}}}});
-  auto u = f.records->update(res("contacts"), f.actor, f.meta, c["id"],
+  RecordsFixture f;
+  auto c = *f.records->create(spec_of("contacts"), f.actor, f.meta, Json{{"name", "J"}, {"custom_fields", {{"a", 1}}}});
+  auto u = f.records->update(spec_of("contacts"), f.actor, f.meta, c["id"],
                              Json{{"title", "CTO"}, {"custom_fields", {{"b", true}}}}, 1);
   REQUIRE(u);
   CHECK((*u)["version"] == 2);
   CHECK((*u)["custom_fields"] == Json{{"a", 1}, {"b", true}});
-  auto stale = f.records->update(res("contacts"), f.actor, f.meta, c["id"], Json{{"title", "CEO"}}, 1);
+  auto stale = f.records->update(spec_of("contacts"), f.actor, f.meta, c["id"], Json{{"title", "CEO"}}, 1);
   REQUIRE_FALSE(stale);
   CHECK(stale.error().code == "precondition_failed");
-  auto same = f.records->update(res("contacts"), f.actor, f.meta, c["id"], Json{{"title", "CTO"}});
+  auto same = f.records->update(spec_of("contacts"), f.actor, f.meta, c["id"], Json{{"title", "CTO"}});
   REQUIRE(same);
   CHECK((*same)["version"] == 2);
   CHECK(f.count("SELECT count(*) FROM events WHERE type = 'contact.updated'") == 1);
@@ -89,15 +89,15 @@ TEST_CASE("update is a merge patch with versions; a no-op changes nothing") {
 }
 
 TEST_CASE("an MCP client's change sets last_agent_actor_id and the mcp source") {
-  Fixture f;
+  RecordsFixture f;
   Actor agent = f.actor;
   agent.type = "mcp_client";
   agent.id = "mcp_agent";
   agent.source = "mcp";
-  auto c = *f.records->create(res("tasks"), agent, f.meta, Json{{"title", "Call"}});
+  auto c = *f.records->create(spec_of("tasks"), agent, f.meta, Json{{"title", "Call"}});
   CHECK(c["source"] == "mcp");
   CHECK(c["last_agent_actor_id"] == "mcp_agent");
-  auto u = *f.records->update(res("tasks"), f.actor, f.meta, c["id"], Json{{"title", "Call back"}});
+  auto u = *f.records->update(spec_of("tasks"), f.actor, f.meta, c["id"], Json{{"title", "Call back"}});
   CHECK(u["last_agent_actor_id"].is_null());
   auto q = f.db->query("SELECT source FROM audit_events WHERE action = 'task.created'");
   REQUIRE(q.next());
@@ -105,47 +105,48 @@ TEST_CASE("an MCP client's change sets last_agent_actor_id and the mcp source") 
 }
 
 TEST_CASE("a new workspace starts with the five default deal stages; deals take the first open one") {
-  Fixture f;
+  RecordsFixture f;
   RecordQuery q{.sort = RecordSort::Position};
-  auto stages = f.records->list(res("deal-stages"), f.actor, q);
+  auto stages = f.records->list(spec_of("deal-stages"), f.actor, q);
   REQUIRE(stages);
   REQUIRE(stages->records.size() == 5);
   CHECK(stages->records[0]["name"] == "discovery");
-  auto d = *f.records->create(res("deals"), f.actor, f.meta, Json{{"name", "Renewal"}});
+  auto d = *f.records->create(spec_of("deals"), f.actor, f.meta, Json{{"name", "Renewal"}});
   CHECK(d["stage_id"] == stages->records[0]["id"]);
   CHECK(d["status"] == "open");
   CHECK(d["closed_at"].is_null());
-  auto won = *f.records->update(res("deals"), f.actor, f.meta, d["id"], Json{{"stage_id", stages->records[3]["id"]}});
+  auto won =
+      *f.records->update(spec_of("deals"), f.actor, f.meta, d["id"], Json{{"stage_id", stages->records[3]["id"]}});
   CHECK(won["status"] == "won");
   CHECK(won["closed_at"].is_string());
   // A stage that deals use cannot be deleted.
-  auto refused = f.records->remove(res("deal-stages"), f.actor, f.meta, stages->records[3]["id"]);
+  auto refused = f.records->remove(spec_of("deal-stages"), f.actor, f.meta, stages->records[3]["id"]);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().code == "conflict");
 }
 
 TEST_CASE("deleting a company clears the references to it, each a recorded change") {
-  Fixture f;
-  auto co = *f.records->create(res("companies"), f.actor, f.meta, Json{{"name", "Acme"}});
-  auto c = *f.records->create(res("contacts"), f.actor, f.meta, Json{{"name", "J"}, {"company_id", co["id"]}});
-  REQUIRE(f.records->remove(res("companies"), f.actor, f.meta, co["id"]));
-  auto after = *f.records->get(res("contacts"), f.actor, c["id"]);
+  RecordsFixture f;
+  auto co = *f.records->create(spec_of("companies"), f.actor, f.meta, Json{{"name", "Acme"}});
+  auto c = *f.records->create(spec_of("contacts"), f.actor, f.meta, Json{{"name", "J"}, {"company_id", co["id"]}});
+  REQUIRE(f.records->remove(spec_of("companies"), f.actor, f.meta, co["id"]));
+  auto after = *f.records->get(spec_of("contacts"), f.actor, c["id"]);
   CHECK(after["company_id"].is_null());
   CHECK(after["version"] == 2);
   CHECK(f.count("SELECT count(*) FROM events WHERE type = 'company.deleted'") == 1);
   CHECK(f.count("SELECT count(*) FROM events WHERE type = 'contact.updated'") == 1);
-  auto gone = f.records->get(res("companies"), f.actor, co["id"]);
+  auto gone = f.records->get(spec_of("companies"), f.actor, co["id"]);
   REQUIRE_FALSE(gone);
   CHECK(gone.error().code == "resource_not_found");
 }
 
 TEST_CASE("a lead converts once, in one unit, reusing a company of the same name") {
-  Fixture f;
-  auto existing = *f.records->create(res("companies"), f.actor, f.meta, Json{{"name", "Lee Ltd"}});
-  auto lead = *f.records->create(res("leads"), f.actor, f.meta,
+  RecordsFixture f;
+  auto existing = *f.records->create(spec_of("companies"), f.actor, f.meta, Json{{"name", "Lee Ltd"}});
+  auto lead = *f.records->create(spec_of("leads"), f.actor, f.meta,
                                  Json{{"name", "Sam Lee"}, {"company_name", "Lee Ltd"}, {"source", "website"}});
-  const auto& convert = res("leads").actions.at(0);
-  auto out = f.records->act(res("leads"), convert, f.actor, f.meta, lead["id"], Json{{"create_deal", true}});
+  const auto& convert = spec_of("leads").actions.at(0);
+  auto out = f.records->act(spec_of("leads"), convert, f.actor, f.meta, lead["id"], Json{{"create_deal", true}});
   REQUIRE(out);
   CHECK((*out)["company"]["id"] == existing["id"]);
   CHECK((*out)["contact"]["company_id"] == existing["id"]);
@@ -153,44 +154,44 @@ TEST_CASE("a lead converts once, in one unit, reusing a company of the same name
   CHECK((*out)["lead"]["status"] == "converted");
   CHECK((*out)["lead"]["source"] == "website");
   CHECK(f.count("SELECT count(*) FROM events WHERE type = 'lead.converted'") == 1);
-  auto again = f.records->act(res("leads"), convert, f.actor, f.meta, lead["id"], Json::object());
+  auto again = f.records->act(spec_of("leads"), convert, f.actor, f.meta, lead["id"], Json::object());
   REQUIRE_FALSE(again);
   CHECK(again.error().code == "conflict");
 }
 
 TEST_CASE("appending to a ticket's messages needs the ticket; activities cannot be changed") {
-  Fixture f;
+  RecordsFixture f;
   const auto& messages = *api::find_child("support-tickets", "messages");
   auto none = f.records->create(messages, f.actor, f.meta, Json{{"body", "hi"}}, "tkt_01jabcdefghjkmnpqrstvwxyz0");
   REQUIRE_FALSE(none);
   CHECK(none.error().code == "resource_not_found");
-  auto t = *f.records->create(res("support-tickets"), f.actor, f.meta, Json{{"subject", "Help"}});
+  auto t = *f.records->create(spec_of("support-tickets"), f.actor, f.meta, Json{{"subject", "Help"}});
   auto m = f.records->create(messages, f.actor, f.meta, Json{{"body", "hi"}}, t["id"]);
   REQUIRE(m);
   CHECK((*m)["ticket_id"] == t["id"]);
-  auto a = *f.records->create(res("activities"), f.actor, f.meta, Json{{"type", "note"}, {"summary", "s"}});
+  auto a = *f.records->create(spec_of("activities"), f.actor, f.meta, Json{{"type", "note"}, {"summary", "s"}});
   CHECK(a["occurred_at"].is_string());
-  auto patch = f.records->update(res("activities"), f.actor, f.meta, a["id"], Json{{"summary", "x"}});
+  auto patch = f.records->update(spec_of("activities"), f.actor, f.meta, a["id"], Json{{"summary", "x"}});
   REQUIRE_FALSE(patch);
   CHECK(patch.error().code == "method_not_allowed");
 }
 
 TEST_CASE("CMS slugs are derived from the title and unique per collection") {
-  Fixture f;
-  auto e =
-      *f.records->create(res("cms-entries"), f.actor, f.meta, Json{{"title", "Hello World"}, {"collection", "blog"}});
+  RecordsFixture f;
+  auto e = *f.records->create(spec_of("cms-entries"), f.actor, f.meta,
+                              Json{{"title", "Hello World"}, {"collection", "blog"}});
   CHECK(e["slug"] == "hello-world");
-  auto dup =
-      f.records->create(res("cms-entries"), f.actor, f.meta, Json{{"title", "Hello world"}, {"collection", "blog"}});
+  auto dup = f.records->create(spec_of("cms-entries"), f.actor, f.meta,
+                               Json{{"title", "Hello world"}, {"collection", "blog"}});
   REQUIRE_FALSE(dup);
   CHECK(dup.error().code == "conflict");
-  auto pub = *f.records->update(res("cms-entries"), f.actor, f.meta, e["id"], Json{{"status", "published"}});
+  auto pub = *f.records->update(spec_of("cms-entries"), f.actor, f.meta, e["id"], Json{{"status", "published"}});
   CHECK(pub["published_at"].is_string());
 }
 
 TEST_CASE("member references must name a member of the workspace") {
-  Fixture f;
-  auto t = f.records->create(res("tasks"), f.actor, f.meta,
+  RecordsFixture f;
+  auto t = f.records->create(spec_of("tasks"), f.actor, f.meta,
                              Json{{"title", "x"}, {"assignee_id", "usr_01jabcdefghjkmnpqrstvwxyz0"}});
   REQUIRE_FALSE(t);
   CHECK(t.error().extra["field_errors"][0]["field"] == "assignee_id");

@@ -53,14 +53,14 @@ const std::vector<std::string> kTables = {"parents",
                                           "parents_fts_docsize",
                                           "parents_fts_config"};
 
-struct Fixture {
+struct SnapshotFixture {
   ScratchDir scratch;
   std::string path = scratch.path + "/live.db";
   std::string copy = scratch.path + "/copy.db";
   std::unique_ptr<Db> live = Db::open(path, true);
   std::unique_ptr<Db> other = nullptr;  // another thread's connection, opened after the schema
 
-  Fixture() {
+  SnapshotFixture() {
     live->exec(kSchema);
     other = Db::open(path, false);
     Tx tx(*live);
@@ -133,7 +133,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("a restore of the last synced copy rewrites only the changed rows, and matches it exactly") {
-  Fixture f;
+  SnapshotFixture f;
   save_database_copy(*f.live, f.copy);
   for (int round = 0; round < 3; ++round) {
     f.change_things(round);
@@ -148,7 +148,7 @@ TEST_CASE("a restore of the last synced copy rewrites only the changed rows, and
 }
 
 TEST_CASE("a restore of another copy, or after a schema change, copies the whole database") {
-  Fixture f;
+  SnapshotFixture f;
   std::string second = f.scratch.path + "/second.db";
   save_database_copy(*f.live, f.copy);
   f.change_things(0);
@@ -166,7 +166,7 @@ TEST_CASE("a restore of another copy, or after a schema change, copies the whole
 }
 
 TEST_CASE("a write by another process since the sync makes the restore copy the whole database") {
-  Fixture f;
+  SnapshotFixture f;
   save_database_copy(*f.live, f.copy);
   f.change_things(0);
   pid_t child = ::fork();
@@ -194,7 +194,7 @@ TEST_CASE("a write by another process since the sync makes the restore copy the 
 }
 
 TEST_CASE("past the tracked-row limit a restore copies the whole database") {
-  Fixture f;
+  SnapshotFixture f;
   save_database_copy(*f.live, f.copy);
   {
     Tx tx(*f.other);
@@ -207,7 +207,7 @@ TEST_CASE("past the tracked-row limit a restore copies the whole database") {
 }
 
 TEST_CASE("a copy rewritten behind the tracker's back is restored whole") {
-  Fixture f;
+  SnapshotFixture f;
   save_database_copy(*f.live, f.copy);
   f.change_things(0);
   {

@@ -64,7 +64,7 @@ std::string pascal(std::string_view snake) {
 }
 
 std::string record_name(const ResourceSpec& spec) { return pascal(spec.singular); }
-Json schema_ref(const std::string& name) { return Json{{"$ref", "#/components/schemas/" + name}}; }
+Json component_ref(const std::string& name) { return Json{{"$ref", "#/components/schemas/" + name}}; }
 
 bool has_body(std::string_view method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
@@ -93,7 +93,7 @@ std::string tag_of(const RouteEntry& r) {
 
 Json envelope(Json data) {
   return Json{{"type", "object"},
-              {"properties", {{"data", std::move(data)}, {"request_id", schema_ref("RequestId")}}},
+              {"properties", {{"data", std::move(data)}, {"request_id", component_ref("RequestId")}}},
               {"required", {"data", "request_id"}},
               {"additionalProperties", false}};
 }
@@ -102,7 +102,7 @@ Json list_envelope(Json item) {
               {"properties",
                {{"data", {{"type", "array"}, {"items", std::move(item)}}},
                 {"next_cursor", {{"type", "string"}, {"description", "Present only when another page exists."}}},
-                {"request_id", schema_ref("RequestId")}}},
+                {"request_id", component_ref("RequestId")}}},
               {"required", {"data", "request_id"}},
               {"additionalProperties", false}};
 }
@@ -165,13 +165,13 @@ Json error_components() {
            {"properties",
             {{"code", {{"type", "string"}, {"enum", codes}}},
              {"message", {{"type", "string"}}},
-             {"request_id", schema_ref("RequestId")},
+             {"request_id", component_ref("RequestId")},
              {"docs_url",
               {{"type", "string"}, {"format", "uri"}, {"pattern", "^https://docs\\.slab5\\.com/api/errors#[a-z_]+$"}}},
              {"required_scope", {{"type", "string"}}},
              {"required_role", {{"type", "string"}}},
              {"module", {{"type", "string"}}},
-             {"field_errors", {{"type", "array"}, {"items", schema_ref("FieldError")}}},
+             {"field_errors", {{"type", "array"}, {"items", component_ref("FieldError")}}},
              {"retry_after_seconds", {{"type", "integer"}, {"minimum", 0}}},
              {"idempotency_key", {{"type", "string"}}},
              {"field", {{"type", "string"}, {"description", "The field a conflict is about (a taken slug)."}}},
@@ -182,7 +182,7 @@ Json error_components() {
            {"required", {"code", "message", "request_id", "docs_url"}},
            {"additionalProperties", false}};
   s["ErrorEnvelope"] = Json{{"type", "object"},
-                            {"properties", {{"error", schema_ref("Error")}}},
+                            {"properties", {{"error", component_ref("Error")}}},
                             {"required", {"error"}},
                             {"additionalProperties", false}};
   return s;
@@ -190,11 +190,11 @@ Json error_components() {
 
 Json error_response(const std::vector<std::string>& codes) {
   Json schema{{"type", "object"},
-              {"allOf", {schema_ref("ErrorEnvelope")}},
+              {"allOf", {component_ref("ErrorEnvelope")}},
               {"properties",
                {{"error", {{"type", "object"}, {"properties", {{"code", {{"type", "string"}, {"enum", codes}}}}}}}}}};
   return Json{{"description", error_description(codes)},
-              {"headers", {{"x-request-id", {{"schema", schema_ref("RequestId")}}}}},
+              {"headers", {{"x-request-id", {{"schema", component_ref("RequestId")}}}}},
               {"content", {{"application/json", {{"schema", schema}}}}}};
 }
 
@@ -222,7 +222,7 @@ Shape resource_shape(const ResourceOp& op) {
   std::string name = record_name(spec), title(spec.title);
   Shape s;
   if (op.op == "list") {
-    s.data = schema_ref(name);
+    s.data = component_ref(name);
     s.list = true;
     s.query = list_parameters(spec);
     s.query.erase("limit");
@@ -231,17 +231,17 @@ Shape resource_shape(const ResourceOp& op) {
                                 : "List " + title + " records";
   } else if (op.op == "create") {
     s.status = 201;
-    s.data = schema_ref(name);
-    s.request = schema_ref(name + "Create");
+    s.data = component_ref(name);
+    s.request = component_ref(name + "Create");
     s.summary = "Create a " + title;
     s.etag = true;
   } else if (op.op == "get") {
-    s.data = schema_ref(name);
+    s.data = component_ref(name);
     s.summary = "Show a " + title;
     s.etag = true;
   } else if (op.op == "update") {
-    s.data = schema_ref(name);
-    s.request = schema_ref(name + "Patch");
+    s.data = component_ref(name);
+    s.request = component_ref(name + "Patch");
     s.summary = "Update a " + title + " (JSON merge patch)";
     s.etag = true;
   } else if (op.op == "delete") {
@@ -252,15 +252,15 @@ Shape resource_shape(const ResourceOp& op) {
     s.request = action_schema(a);
     s.summary = std::string(a.description);
     if (a.returns_record) {
-      s.data = schema_ref(name);
+      s.data = component_ref(name);
       s.etag = true;
     } else if (a.name == "convert") {
       s.data = Json{{"type", "object"},
                     {"properties",
-                     {{"lead", schema_ref("Lead")},
-                      {"company", schema_ref("Company")},
-                      {"contact", schema_ref("Contact")},
-                      {"deal", {{"oneOf", {schema_ref("Deal"), {{"type", "null"}}}}}}}},
+                     {{"lead", component_ref("Lead")},
+                      {"company", component_ref("Company")},
+                      {"contact", component_ref("Contact")},
+                      {"deal", {{"oneOf", {component_ref("Deal"), {{"type", "null"}}}}}}}},
                     {"required", {"lead", "company", "contact", "deal"}},
                     {"additionalProperties", false}};
     } else {
@@ -423,7 +423,7 @@ Json openapi_document(const OpenApiOptions& o) {
 
     Json responses = Json::object();
     Json ok{{"description", s.summary.empty() ? "Success" : s.summary}};
-    ok["headers"] = {{"x-request-id", {{"description", "The request's id."}, {"schema", schema_ref("RequestId")}}}};
+    ok["headers"] = {{"x-request-id", {{"description", "The request's id."}, {"schema", component_ref("RequestId")}}}};
     if (s.etag)
       ok["headers"]["ETag"] = {{"description", "\"<version>\" of the record."}, {"schema", {{"type", "string"}}}};
     if (!s.data.is_null()) {

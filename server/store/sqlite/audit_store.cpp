@@ -16,9 +16,9 @@ slab5::Json parsed_or_null(const std::optional<std::string>& text) {
   return j.is_discarded() ? slab5::Json(nullptr) : j;
 }
 
-slab5::Json opt_json(const std::optional<std::string>& s) { return s ? slab5::Json(*s) : slab5::Json(nullptr); }
+slab5::Json text_or_null(const std::optional<std::string>& s) { return s ? slab5::Json(*s) : slab5::Json(nullptr); }
 
-std::optional<std::string> null_if_empty(const std::string& s) {
+std::optional<std::string> empty_as_null(const std::string& s) {
   return s.empty() ? std::optional<std::string>{} : std::optional<std::string>{s};
 }
 
@@ -26,8 +26,8 @@ slab5::Json read_event(const Query& q) {
   std::string target_type = q.text(6);
   return {
       {"id", q.text(0)},
-      {"workspace_id", opt_json(q.opt_text(1))},
-      {"tenant_id", opt_json(q.opt_text(2))},
+      {"workspace_id", text_or_null(q.opt_text(1))},
+      {"tenant_id", text_or_null(q.opt_text(2))},
       {"action", q.text(3)},
       {"actor", {{"type", q.text(4)}, {"id", q.text(5)}}},
       {"target", target_type.empty() ? slab5::Json(nullptr) : slab5::Json{{"type", target_type}, {"id", q.text(7)}}},
@@ -54,7 +54,7 @@ slab5::Status SqliteAuditStore::append(const std::string& id, const AuditEvent& 
       "INSERT INTO audit_events (id, workspace_id, tenant_id, action, actor_type, actor_id, "
       "target_type, target_id, source, route, status, request_id, correlation_id, ip, user_agent, "
       "input_hash, before_json, after_json, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-      id, null_if_empty(ev.workspace_id), null_if_empty(ev.tenant_id), ev.action, ev.actor_type, ev.actor_id,
+      id, empty_as_null(ev.workspace_id), empty_as_null(ev.tenant_id), ev.action, ev.actor_type, ev.actor_id,
       ev.target_type, ev.target_id, ev.source, ev.route, ev.status, ev.request_id, ev.correlation_id, ev.ip,
       ev.user_agent, ev.input_hash, dump(ev.before), dump(ev.after), created_at);
   return sqlite::run_checked(db_, q, "The audit event cannot be written: its id is taken.");

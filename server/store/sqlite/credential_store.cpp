@@ -35,7 +35,7 @@ Credential read_credential(const Query& q) {
   return c;
 }
 
-std::optional<Credential> one(Query q) {
+std::optional<Credential> one_credential(Query q) {
   if (!q.next()) return std::nullopt;
   return read_credential(q);
 }
@@ -59,13 +59,13 @@ slab5::Status SqliteCredentialStore::insert(const Credential& c, const std::stri
 slab5::Result<std::optional<Credential>> SqliteCredentialStore::get(const std::string& kind,
                                                                     const std::string& workspace_id,
                                                                     const std::string& id) {
-  return one(db_.query(
+  return one_credential(db_.query(
       std::string("SELECT ") + kCredentialColumns + " FROM credentials WHERE id = ? AND kind = ? AND workspace_id = ?",
       id, kind, workspace_id));
 }
 
 slab5::Result<std::optional<Credential>> SqliteCredentialStore::get_by_hash(const std::string& token_hash) {
-  return one(
+  return one_credential(
       db_.query(std::string("SELECT ") + kCredentialColumns + " FROM credentials WHERE token_hash = ?", token_hash));
 }
 

@@ -26,22 +26,22 @@ Workspace read_workspace(const Query& q, int at = 0) {
   return w;
 }
 
-std::optional<Workspace> one(Query q) {
+std::optional<Workspace> one_workspace(Query q) {
   if (!q.next()) return std::nullopt;
   return read_workspace(q);
 }
 }  // namespace
 
 slab5::Result<std::optional<Workspace>> SqliteWorkspaceStore::get(const std::string& id) {
-  return one(db_.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE id = ?", id));
+  return one_workspace(db_.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE id = ?", id));
 }
 
 slab5::Result<std::optional<Workspace>> SqliteWorkspaceStore::get_by_slug(const std::string& slug) {
-  return one(db_.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE slug = ?", slug));
+  return one_workspace(db_.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE slug = ?", slug));
 }
 
 slab5::Result<std::optional<Workspace>> SqliteWorkspaceStore::oldest() {
-  return one(
+  return one_workspace(
       db_.query(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces ORDER BY created_at, id LIMIT 1"));
 }
 
