@@ -310,7 +310,7 @@ void DeliveryWorker::sender_loop() {
     for (int n = 1; outcome == Outcome::Sent && n < kChain && !stop_ && !others_waiting(); ++n) {
       std::optional<DueDelivery> next;
       try {
-        if (auto n = SqliteWebhookStore(*db).due_delivery_of(job.endpoint_id, slab5::now_millis())) next = *n;
+        if (auto found = SqliteWebhookStore(*db).due_delivery_of(job.endpoint_id, slab5::now_millis())) next = *found;
       } catch (const std::exception& ex) {
         logger().log(LogLevel::Error, "webhook delivery", {{"endpoint_id", job.endpoint_id}, {"error", ex.what()}});
         db.reset();
