@@ -37,3 +37,11 @@ TEST_CASE("UTF-8 validation rejects overlongs, surrogates and truncation") {
   CHECK_FALSE(is_valid_utf8("\xe2\x82"));
   CHECK_FALSE(is_valid_utf8("\xff"));
 }
+
+TEST_CASE("ascii_lower lowers A-Z only and keeps every other byte") {
+  CHECK(slab5::ascii_lower("Content-TYPE: Text/HTML") == "content-type: text/html");
+  CHECK(slab5::ascii_lower("") == "");
+  // UTF-8 letters and the bytes around 'A' and 'Z' are left as they are.
+  CHECK(slab5::ascii_lower("\xc3\x89t\xc3\xa9 @[`{") == "\xc3\x89t\xc3\xa9 @[`{");
+  CHECK(slab5::ascii_lower(std::string("A\0B", 3)) == std::string("a\0b", 3));
+}
