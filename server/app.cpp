@@ -27,6 +27,7 @@
 #include "snapshots.hpp"
 #include "store/sqlite/checkpointer.hpp"
 #include "store/sqlite/migrations.hpp"
+#include "store/sqlite/text_index_upkeep.hpp"
 #include "usage_recorder.hpp"
 #include "webhooks/delivery_worker.hpp"
 #include "work_pool.hpp"
@@ -248,7 +249,9 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
     db->disable_auto_checkpoint();
     return db;
   });
-  batcher_ = std::make_unique<WriteBatcher>([this]() -> Db& { return this->db(); }, kMaxWriteBatch);
+  batcher_ = std::make_unique<WriteBatcher>(
+      [this]() -> Db& { return this->db(); }, kMaxWriteBatch,
+      WriteBatcher::IdleWork{.due = text_index_merge_due, .step = merge_text_index_step});
   deliveries_ = std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{
       .open_db =
           [path = db_path_] {

@@ -9,6 +9,9 @@
 namespace slab5d {
 
 namespace {
+// How often an idle writer looks whether upkeep fell due without a write of its own.
+constexpr std::chrono::seconds kUpkeepLook{1};
+
 // The callbacks of the jobs whose changes are in the open transaction (writer thread only).
 thread_local std::vector<std::function<void(bool)>>* t_pending = nullptr;
 
@@ -24,8 +27,8 @@ void settle(std::vector<std::function<void(bool)>>& pending, bool committed) {
 }
 }  // namespace
 
-WriteBatcher::WriteBatcher(std::function<Db&()> db, std::size_t max_batch)
-    : db_(std::move(db)), max_batch_(max_batch ? max_batch : 1) {
+WriteBatcher::WriteBatcher(std::function<Db&()> db, std::size_t max_batch, IdleWork idle)
+    : db_(std::move(db)), max_batch_(max_batch ? max_batch : 1), idle_(std::move(idle)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -59,9 +62,22 @@ void WriteBatcher::stop() {
 void WriteBatcher::loop() {
   std::vector<std::function<void()>> jobs;
   for (;;) {
+    bool upkeep = idle_.due && idle_.step;
+    bool due = upkeep && idle_work_due();
     {
       std::unique_lock lk(mu_);
-      cv_.wait(lk, [&] { return stopping_ || !queue_.empty(); });
+      auto woken = [&] { return stopping_ || !queue_.empty(); };
+      if (!upkeep) {
+        cv_.wait(lk, woken);
+      } else if (!cv_.wait_for(lk, due ? idle_.after : kUpkeepLook, woken)) {
+        // Idle. Upkeep can also fall due through another connection's commit (the usage
+        // recorder's flushes text-index changes that another program queued): looked at again.
+        if (due) {
+          lk.unlock();
+          run_idle_work();
+        }
+        continue;
+      }
       if (queue_.empty()) return;  // stopping, and nothing left
       while (!queue_.empty() && jobs.size() < max_batch_) {
         jobs.push_back(std::move(queue_.front()));
@@ -70,6 +86,29 @@ void WriteBatcher::loop() {
     }
     run_batch(jobs);
     jobs.clear();
+  }
+}
+
+bool WriteBatcher::idle_work_due() {
+  if (!idle_.due || !idle_.step) return false;
+  try {
+    return idle_.due(db_());
+  } catch (const std::exception&) {
+    return false;  // no connection: the next batch reports it
+  }
+}
+
+void WriteBatcher::run_idle_work() {
+  for (;;) {
+    bool more = false;
+    try {
+      more = idle_.step(db_());
+    } catch (const std::exception& e) {
+      logger().log(LogLevel::Error, "the writer's upkeep failed", {{"error", e.what()}});
+      return;
+    }
+    std::lock_guard lk(mu_);
+    if (!more || stopping_ || !queue_.empty()) return;
   }
 }
 

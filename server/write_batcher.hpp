@@ -9,7 +9,12 @@
 // the batch's transaction itself be lost (an I/O error or a full disk makes SQLite roll the
 // whole transaction back) or its COMMIT fail, every request of the batch whose changes were in
 // it is answered 503 service_unavailable: none of them was committed.
+//
+// When no write has come for a moment, the writer thread does the database's upkeep (the
+// text indexes' merges, text_index_upkeep.hpp) in bounded steps, looking for writes between
+// steps.
 #pragma once
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -22,10 +27,20 @@ namespace slab5d {
 
 class Db;
 
+// Work for the writer thread once no write has come for `after`: `due` says whether there
+// is any, `step` does a bounded part of it in its own transaction and says whether more is
+// due. Both run on the writer thread with its connection.
+struct WriterIdleWork {
+  std::chrono::milliseconds after{100};
+  std::function<bool(Db&)> due;
+  std::function<bool(Db&)> step;
+};
+
 class WriteBatcher {
  public:
+  using IdleWork = WriterIdleWork;
   // `db` returns the writer thread's connection (called on that thread).
-  WriteBatcher(std::function<Db&()> db, std::size_t max_batch);
+  WriteBatcher(std::function<Db&()> db, std::size_t max_batch, IdleWork idle = {});
   ~WriteBatcher();
   WriteBatcher(const WriteBatcher&) = delete;
   WriteBatcher& operator=(const WriteBatcher&) = delete;
@@ -40,9 +55,12 @@ class WriteBatcher {
  private:
   void loop();
   void run_batch(std::vector<std::function<void()>>& jobs);
+  bool idle_work_due();
+  void run_idle_work();
 
   std::function<Db&()> db_;
   std::size_t max_batch_;
+  IdleWork idle_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;

@@ -36,7 +36,7 @@ std::size_t mail_count(const Server& s, const std::string& to) {
 
 // Reads the database with the sqlite3 shell (for audit rows and stored columns).
 std::string sql(const Server& s, const std::string& query) {
-  auto r = run_program("/usr/bin/sqlite3", {s.db_path, query}, {{"PATH", "/usr/bin:/bin"}});
+  auto r = run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", s.db_path, query}, {{"PATH", "/usr/bin:/bin"}});
   REQUIRE(r.exit_code == 0);
   return r.out;
 }
@@ -543,8 +543,10 @@ TEST_CASE("without the dev routes no verification token is kept in the database"
              Json{{"email", "kit@example.test"}, {"password", "password1"}}.dump(),
              {{"Content-Type", "application/json"}})
             .status == 202);
-  auto rows = run_program("/usr/bin/sqlite3", {off.db_path, "SELECT kind || '|' || token || '|' || link FROM mail"},
-                          {{"PATH", "/usr/bin:/bin"}});
+  auto rows =
+      run_program("/usr/bin/sqlite3",
+                  {"-cmd", ".timeout 10000", off.db_path, "SELECT kind || '|' || token || '|' || link FROM mail"},
+                  {{"PATH", "/usr/bin:/bin"}});
   CHECK(rows.exit_code == 0);
   CHECK(rows.out == "verify_email||\n");
 }

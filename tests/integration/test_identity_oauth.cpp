@@ -333,7 +333,7 @@ TEST_CASE("--smtp-url also delivers mail through SMTP") {
 TEST_CASE("an OAuth sign-in to an unverified account clears the password nobody proved") {
   Server s({.args = {"--mock-oauth"}});
   auto sql = [&](const std::string& q) {
-    auto r = run_program("/usr/bin/sqlite3", {s.db_path, q}, {{"PATH", "/usr/bin:/bin"}});
+    auto r = run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", s.db_path, q}, {{"PATH", "/usr/bin:/bin"}});
     REQUIRE(r.exit_code == 0);
     return r.out;
   };

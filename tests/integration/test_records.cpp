@@ -2,7 +2,10 @@
 // table, through the one check order, against a real slab5d.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <set>
+#include <string>
+#include <thread>
 
 #include "checks.hpp"
 #include "harness.hpp"
@@ -186,4 +189,31 @@ TEST_CASE("an idempotent create replays instead of creating twice") {
   CHECK(second.header("idempotent-replayed") == "true");
   CHECK(second.json["data"]["id"] == first.json["data"]["id"]);
   CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].size() == 1);
+}
+
+TEST_CASE("an idle server merges a text index into one segment, and search finds the same records") {
+  Server s;
+  auto segments = [&] {
+    auto r = run_program("/usr/bin/sqlite3",
+                         {"-cmd", ".timeout 10000", s.db_path, "SELECT count(DISTINCT segid) FROM contacts_fts_idx"},
+                         {{"PATH", "/usr/bin:/bin"}});
+    REQUIRE(r.exit_code == 0);
+    return std::stoi(r.out);
+  };
+  // One create after another, each its own commit and its own index segment; each create comes
+  // before the writer has been idle long enough to merge (100 ms), unless the machine is slow.
+  for (const char* name : {"Jane Alpha", "Jane Beta", "Bob Gamma"}) create(s, "contacts", {{"name", name}});
+  int seen = segments();
+  MESSAGE("segments after the creates: " << seen);
+  CHECK(seen >= 1);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (seen > 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    seen = segments();
+  }
+  CHECK(seen == 1);
+  auto found = api("GET", s.api_url + "/contacts?query=jane", s.token);
+  REQUIRE(found.status == 200);
+  CHECK(found.json["data"].size() == 2);
+  CHECK(api("GET", s.api_url + "/contacts?query=gam", s.token).json["data"].size() == 1);
 }

@@ -5,10 +5,14 @@
 #include <doctest/doctest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -173,4 +177,72 @@ TEST_CASE("writers on separate connections queue on the write gate instead of fa
   for (auto& th : threads) th.join();
   CHECK(failures.load() == 0);
   CHECK(count_rows(*t.db) == kThreads * kEach);
+}
+
+TEST_CASE("upkeep runs once the writer is idle, in steps, and gives way to a write between steps") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  auto writer_db = Db::open(t.path, false);
+  std::mutex mu;
+  std::condition_variable cv;
+  int left = 0;                  // upkeep steps still to do
+  std::vector<std::string> log;  // what the writer thread did, in order
+  WriterIdleWork idle{.after = std::chrono::milliseconds(50),
+                      .due =
+                          [&](Db&) {
+                            std::lock_guard lk(mu);
+                            return left > 0;
+                          },
+                      .step =
+                          [&](Db&) {
+                            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                            std::lock_guard lk(mu);
+                            log.push_back("step");
+                            cv.notify_all();
+                            return --left > 0;
+                          }};
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64, idle);
+  auto wait_for_steps = [&](std::size_t n) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, std::chrono::seconds(10), [&] { return log.size() >= n; });
+  };
+
+  // Due while the writer waits without writes: it starts after the idle delay (the writer
+  // looks again every second) and runs every step.
+  {
+    std::lock_guard lk(mu);
+    left = 3;
+  }
+  REQUIRE(wait_for_steps(3));
+  {
+    std::lock_guard lk(mu);
+    CHECK(left == 0);
+  }
+
+  // A write that comes during upkeep runs before the next step, and upkeep goes on after it.
+  {
+    std::lock_guard lk(mu);
+    left = 400;  // two seconds of steps
+    log.clear();
+  }
+  batcher.post([] {});  // wakes the writer, which finds the upkeep due after the write
+  REQUIRE(wait_for_steps(2));
+  std::promise<void> ran;
+  batcher.post([&] {
+    std::lock_guard lk(mu);
+    log.push_back("write");
+    ran.set_value();
+  });
+  REQUIRE(ran.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+  {
+    std::lock_guard lk(mu);
+    CHECK(left > 0);  // the write did not wait for the upkeep to finish
+  }
+  std::size_t at;
+  {
+    std::lock_guard lk(mu);
+    at = std::find(log.begin(), log.end(), "write") - log.begin();
+  }
+  REQUIRE(wait_for_steps(at + 3));  // upkeep resumed after the write
+  batcher.stop();
 }

@@ -2,6 +2,7 @@
 #include "store/sqlite/record_store.hpp"
 
 #include "logger.hpp"
+#include "store/sqlite/text_index_upkeep.hpp"
 
 #include <sqlite3.h>
 
@@ -463,6 +464,7 @@ void flush_text_index(Db& db) {
                  " FROM text_index_pending WHERE tbl = ? ORDER BY seq",
              t)
         .run_or_throw("cannot update a text index");
+    note_text_index_changes(db, t.c_str(), db.changes());
   }
   db.query("DELETE FROM text_index_pending").run_or_throw("cannot empty the text-index queue");
 }
