@@ -1,9 +1,13 @@
 #include "config.hpp"
 
 #include <unistd.h>
+
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <vector>
+
+#include "slab5/encoding.hpp"
 
 namespace slab5d {
 
@@ -25,6 +29,20 @@ std::string default_db_path() {
     base = std::string(home && *home ? home : ".") + "/.local/share";
   }
   return base + "/slab5/slab5d.db";
+}
+
+std::string check_db_location(const std::string& configured) {
+  // scheme "://" (RFC 3986: a letter, then letters, digits, "+", "-", ".")
+  auto sep = configured.find("://");
+  if (sep == std::string::npos || sep == 0) return "";
+  std::string scheme = configured.substr(0, sep);
+  if (!std::isalpha(static_cast<unsigned char>(scheme[0]))) return "";
+  for (unsigned char ch : scheme)
+    if (!std::isalnum(ch) && ch != '+' && ch != '-' && ch != '.') return "";
+  scheme = slab5::ascii_lower(scheme);
+  if (scheme == "postgres" || scheme == "postgresql")
+    return "--db: this slab5d serves SQLite only and cannot use a PostgreSQL URL; give a file path or :memory:";
+  return "--db: '" + scheme + "://…' is a URL; --db takes a file path or :memory:";
 }
 
 std::string resolve_db_path(const std::string& configured, bool& throwaway) {

@@ -115,6 +115,7 @@ void add_db_flag(CLI::App& cmd, Options& o) {
 // Turns the string flags into config values; returns an error message or "".
 std::string finish_options(Options& o) {
   auto& c = o.cfg;
+  if (auto err = check_db_location(c.db_path); !err.empty()) return err;
   auto colon = o.listen.rfind(':');
   if (colon == std::string::npos) return "--listen must be HOST:PORT, e.g. 127.0.0.1:8787";
   c.listen_host = o.listen.substr(0, colon);

@@ -10,7 +10,10 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "harness.hpp"
 
@@ -327,4 +330,35 @@ TEST_CASE("--tls-cert and --tls-key serve HTTPS") {
                                         {"SLAB5_WORKSPACE_TOKEN", s.token},
                                         {"SLAB5_MAX_RETRIES", "0"}});
   CHECK(nocert.exit_code == 7);
+}
+
+TEST_CASE("--db refuses URLs instead of taking them for file names, without echoing a password") {
+  TempDir dir;
+  auto in_dir = [&](const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+    std::string cmd = "cd '" + dir.path() + "' && exec \"$@\"";
+    std::vector<std::string> all{"-c", cmd, "sh", slab5d_bin()};
+    all.insert(all.end(), args.begin(), args.end());
+    auto e = env;
+    e["PATH"] = "/usr/bin:/bin";
+    return run_program("/bin/sh", all, e);
+  };
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"serve", "--db", "postgres://app:hunter2secret@db.example:5432/slab5", "--listen", "127.0.0.1:0"},
+           {"migrate", "--db", "postgresql://app:hunter2secret@db.example/slab5"},
+           {"init", "--db", "POSTGRES://app:hunter2secret@db.example/slab5"}}) {
+    auto r = in_dir(args);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("PostgreSQL") != std::string::npos);
+    CHECK(r.err.find("hunter2secret") == std::string::npos);
+  }
+  auto r = in_dir({"serve", "--listen", "127.0.0.1:0"}, {{"SLAB5D_DB", "https://example.com/slab5.db"}});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("'https://…' is a URL") != std::string::npos);
+  CHECK(in_dir({"export", "--db", "file:///tmp/x.db"}).exit_code == 2);
+  // Nothing was created for any of them (a directory named "postgres:" was, before).
+  CHECK(std::filesystem::is_empty(dir.path()));
+  // A path with "://" inside a directory name is still a path.
+  auto ok = in_dir({"migrate", "--db", "data/a://b.db"});
+  CHECK(ok.exit_code == 0);
+  CHECK(std::filesystem::exists(dir.file("data/a:/b.db")));
 }

@@ -425,7 +425,7 @@ TEST_CASE("a slow receiver does not delay deliveries to another endpoint") {
   for (int i = 0; i < 3; ++i) contact(s, "C" + std::to_string(i));
   REQUIRE(fast.wait_for(3, 10s) == 3);
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-  CHECK(took < 3500);                  // the slow one answers after 4 s: nothing waited for it
+  CHECK(took < 3500);  // the slow one answers after 4 s: nothing waited for it
   // The slow endpoint's first delivery may start a moment after the fast one's third (a
   // dispatcher look apart); it is still busy with it.
   CHECK(slow.wait_for(1, 3s) == 1);

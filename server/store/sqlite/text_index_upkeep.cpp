@@ -26,9 +26,9 @@ constexpr int kTextMergePages = 64;
 constexpr long long kTextRewriteRatio = 20;
 
 struct TextIndexState {
-  long long changed = 1;       // rows indexed since the last full merge; 1: look once after start
-  long long rows_merged = 0;   // the table's rows at the last full merge (0: never merged here)
-  bool merging = false;        // a merge has begun and not yet finished
+  long long changed = 1;      // rows indexed since the last full merge; 1: look once after start
+  long long rows_merged = 0;  // the table's rows at the last full merge (0: never merged here)
+  bool merging = false;       // a merge has begun and not yet finished
   bool due() const { return merging || (changed > 0 && changed * kTextRewriteRatio >= rows_merged); }
 };
 
