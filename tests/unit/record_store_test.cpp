@@ -396,4 +396,30 @@ TEST_CASE("merges while idle leave a text index in one segment, due again after 
   CHECK(segments() == 1);
   CHECK(count("jane") == 4);
   REQUIRE(f.db->query("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)").run() == 101);
+
+  // Changes count once committed (Db::commit reports them after COMMIT), not when applied to
+  // the index inside the transaction: a merge that looked before the COMMIT would find the
+  // index as it was, call it merged, and not look again. Rolled back, they never count.
+  merge_all();
+  {
+    Tx tx(*f.db);
+    for (int i = 0; i < 10; ++i)
+      REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Late " + std::to_string(i)}})));
+    auto applied = flush_text_index(*f.db);
+    REQUIRE(applied.size() == 1);
+    CHECK(applied[0].first == "contacts");
+    CHECK(applied[0].second == 10);
+    CHECK_FALSE(text_index_merge_due(*f.db));
+  }  // rolled back
+  CHECK_FALSE(text_index_merge_due(*f.db));
+  CHECK(count("late") == 0);
+  {
+    Tx tx(*f.db);
+    for (int i = 0; i < 10; ++i)
+      REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Late " + std::to_string(i)}})));
+    CHECK_FALSE(text_index_merge_due(*f.db));
+    tx.commit();
+  }
+  CHECK(text_index_merge_due(*f.db));
+  CHECK(count("late") == 10);
 }

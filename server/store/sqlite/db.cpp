@@ -1,6 +1,7 @@
 #include "store/sqlite/db.hpp"
 
 #include "store/sqlite/record_store.hpp"
+#include "store/sqlite/text_index_upkeep.hpp"
 
 #include "store/sqlite/change_tracker.hpp"
 
@@ -308,8 +309,10 @@ void Db::begin() {
 }
 
 void Db::commit() {
-  flush_text_index(*this);
+  auto applied = flush_text_index(*this);
   run_cached("COMMIT");
+  // Reported only now: the writer's upkeep must not look at the index before it holds them.
+  for (const auto& [table, rows] : applied) note_text_index_changes(*this, table.c_str(), rows);
 }
 
 void Db::disable_auto_checkpoint() { sqlite3_wal_autocheckpoint(handle_, 0); }

@@ -2,7 +2,6 @@
 #include "store/sqlite/record_store.hpp"
 
 #include "logger.hpp"
-#include "store/sqlite/text_index_upkeep.hpp"
 
 #include <sqlite3.h>
 
@@ -429,8 +428,9 @@ void settle_text_index(Db& db) {
 }
 }  // namespace
 
-void flush_text_index(Db& db) {
-  if (!db.text_queue_exists()) return;
+std::vector<std::pair<std::string, long long>> flush_text_index(Db& db) {
+  std::vector<std::pair<std::string, long long>> applied;
+  if (!db.text_queue_exists()) return applied;
   std::vector<std::string> tables;
   try {
     auto q = db.query("SELECT DISTINCT tbl FROM text_index_pending");
@@ -440,9 +440,9 @@ void flush_text_index(Db& db) {
     // by an earlier slab5d, restored): its triggers write the text indexes themselves.
     db.forget_text_queue();
     if (db.text_queue_exists()) throw;
-    return;
+    return applied;
   }
-  if (tables.empty()) return;
+  if (tables.empty()) return applied;
   for (const auto& t : tables) {
     const ResourceSpec* spec = nullptr;
     for (const auto& s : slab5::api::resource_table())
@@ -464,9 +464,10 @@ void flush_text_index(Db& db) {
                  " FROM text_index_pending WHERE tbl = ? ORDER BY seq",
              t)
         .run_or_throw("cannot update a text index");
-    note_text_index_changes(db, t.c_str(), db.changes());
+    applied.emplace_back(t, db.changes());
   }
   db.query("DELETE FROM text_index_pending").run_or_throw("cannot empty the text-index queue");
+  return applied;
 }
 
 slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& record) {

@@ -2,6 +2,10 @@
 // every filter, reference and sort order and an FTS5 index over the text fields, all
 // generated from the table (record_tables_sql) rather than written per resource.
 #pragma once
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "store/record_store.hpp"
 #include "store/sqlite/db.hpp"
 
@@ -30,7 +34,9 @@ void insert_initial_records(Db& db, const std::string& workspace_id, const std::
 // (a savepoint per request) made one segment per record and merged them again and again.
 // Flushed once before each COMMIT (Tx::commit, the write batch), the batch makes one segment.
 // Nothing queued is left behind by a commit: the queue is emptied in the same transaction.
-void flush_text_index(Db& db);
+// Returns how many changes each table's index received, for the caller to report once the
+// transaction has committed (note_text_index_changes).
+std::vector<std::pair<std::string, long long>> flush_text_index(Db& db);
 
 // "jan doe" → "\"jan\"* AND \"doe\"*" (FTS5 prefix queries over whole words); "" when the
 // text holds no word.

@@ -56,6 +56,8 @@ bool end_text_merge_step(TextIndexFile& s, const std::string& table, bool finish
   std::lock_guard lk(s.mu);
   auto& st = s.tables[table];
   if (finished) {
+    if (st.merging)
+      logger().log(LogLevel::Debug, "text index in one segment", {{"table", table}, {"rows", std::to_string(rows)}});
     st.merging = false;
     st.rows_merged = rows;
   }
@@ -115,6 +117,7 @@ bool merge_text_index_step(Db& db) {
       segments = 2;  // the merge below meets the same error and reports it
     }
     if (segments < 2) return end_text_merge_step(s, table, true, rows);
+    logger().log(LogLevel::Debug, "merging a text index", {{"table", table}, {"segments", std::to_string(segments)}});
   }
   {
     std::unique_lock gate(db.write_gate());
