@@ -327,7 +327,8 @@ Ctx rebind(Ctx&& c, Db& db) {
              std::move(c.correlation_id),
              std::move(c.body),
              std::move(c.response_headers),
-             std::move(c.meta_cache)};
+             std::move(c.meta_cache),
+             std::move(c.prepared)};
 }
 
 }  // namespace
@@ -379,6 +380,10 @@ void App::handle(Request&& req_in, Respond respond) {
       Result<Reply> checked = guarded(request_id, [&]() -> Result<Reply> {
         admitted->emplace(Ctx{*this, *req, *m.route, db(), m.params, {}, request_id, corr});
         if (auto refused = admit(**admitted)) return tl::unexpected(std::move(*refused));
+        // The call's audit metadata (its input hash among it) is made here too, not on the
+        // writer thread, which every write waits for.
+        (void)(*admitted)->meta();
+        if (m.route->prepare) m.route->prepare(**admitted);
         return Reply{};
       });
       if (!checked) {

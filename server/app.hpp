@@ -2,6 +2,7 @@
 // order for every route, per-thread database connections, and the process-wide services
 // (usage buffer, rate limiter, blocking pool) that handlers reach through Ctx.
 #pragma once
+#include <any>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -78,6 +79,8 @@ struct Ctx {
   const RequestMeta& meta() const;
   bool usage_recorded() const { return meta_cache && meta_cache->usage_recorded; }
   mutable std::optional<RequestMeta> meta_cache = std::nullopt;  // meta()'s; not set by hand
+  // What the route's prepare step made before the call reached the writer thread (router.hpp).
+  std::any prepared = {};
 };
 
 // Verifies a session JWT into a Principal (kind, credential_id = ses_…, user_id) or an

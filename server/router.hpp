@@ -60,6 +60,11 @@ struct RouteBinding {
   // Called with any refusal of the check order (steps 1-5), to add what the route's protocol
   // wants beside it (the MCP gateway's WWW-Authenticate on a 401).
   std::function<void(Ctx&, const slab5::Error&)> on_refused = {};
+  // For a route whose calls wait for the writer thread (write_batcher.hpp): work on the call
+  // that needs no database, done on the I/O thread once the checks have let the call through,
+  // and left in Ctx::prepared for the handler. It may leave nothing (the handler then does the
+  // work itself, and reports what is wrong with the input).
+  std::function<void(Ctx&)> prepare = {};
   // The handler reads the body itself (not necessarily a JSON object: JSON-RPC batches are
   // arrays and a parse error is the protocol's own answer).
   bool reads_own_body = false;
@@ -76,6 +81,7 @@ struct Route {
         on_scope_refused(std::move(b.on_scope_refused)),
         screen(std::move(b.screen)),
         on_refused(std::move(b.on_refused)),
+        prepare(std::move(b.prepare)),
         reads_own_body(b.reads_own_body) {}
 
   const RouteEntry& entry;     // the table row: every field the middleware reads
@@ -85,6 +91,7 @@ struct Route {
   std::function<void(Ctx&, const slab5::Error&)> on_scope_refused;
   std::function<std::optional<slab5::Error>(Ctx&)> screen;
   std::function<void(Ctx&, const slab5::Error&)> on_refused;
+  std::function<void(Ctx&)> prepare;
   bool reads_own_body = false;
 };
 

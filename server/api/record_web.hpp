@@ -27,7 +27,11 @@ struct RecordList {
 slab5::Result<RecordList> list_records(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& parent_id,
                                        ParamPairs params, const std::string& scope);
 slab5::Result<slab5::Json> create_record(Ctx& ctx, const slab5::api::ResourceSpec& spec, const slab5::Json& input,
-                                         const std::string& parent_id = {}, RecordWrite opts = {});
+                                         const std::string& parent_id = {}, RecordWrite opts = {},
+                                         std::optional<std::string>* text = nullptr);
+// A create's prepare step (router.hpp): its input validated and its record built, in
+// ctx.prepared, before the call waits for the writer thread.
+void prepare_create(Ctx& ctx, const slab5::api::ResourceSpec& spec);
 slab5::Result<slab5::Json> read_record(Ctx& ctx, const slab5::api::ResourceSpec& spec, const std::string& id);
 // A record as the JSON text a read sends, with its ETag: from this thread's read cache when it
 // holds it (any commit empties the cache before the next request), read and kept otherwise.

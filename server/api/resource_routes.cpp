@@ -257,11 +257,16 @@ void register_resource(App& app, const ResourceSpec& spec) {
   const ResourceSpec* s = &spec;
 
   r.bind(id("list"), [s](Ctx& ctx) { return list_reply(ctx, *s, ""); });
-  r.bind({.id = id("create"), .handler = [s](Ctx& ctx) -> Result<Reply> {
-            auto rec = create_record(ctx, *s, ctx.body);
+  r.bind({.id = id("create"),
+          .handler = [s](Ctx& ctx) -> Result<Reply> {
+            std::optional<std::string> text;
+            auto rec = create_record(ctx, *s, ctx.body, "", {}, &text);
             if (!rec) return tl::unexpected(rec.error());
-            return record_reply(std::move(*rec), 201);
-          }});
+            auto reply = record_reply(std::move(*rec), 201);
+            reply.data_text = std::move(text);
+            return reply;
+          },
+          .prepare = [s](Ctx& ctx) { prepare_create(ctx, *s); }});
   r.bind(id("get"), [s](Ctx& ctx) { return get_record(ctx, *s); });
   if (!spec.append_only) {
     r.bind({.id = id("update"), .handler = [s](Ctx& ctx) -> Result<Reply> {
@@ -288,11 +293,16 @@ void register_resource(App& app, const ResourceSpec& spec) {
   for (const auto* child : slab5::api::children_of(spec.route)) {
     std::string child_route(child->route);
     r.bind(id(child_route + ".list"), [child](Ctx& ctx) { return list_reply(ctx, *child, ctx.param("id")); });
-    r.bind({.id = id(child_route + ".create"), .handler = [child](Ctx& ctx) -> Result<Reply> {
-              auto rec = create_record(ctx, *child, ctx.body, ctx.param("id"));
+    r.bind({.id = id(child_route + ".create"),
+            .handler = [child](Ctx& ctx) -> Result<Reply> {
+              std::optional<std::string> text;
+              auto rec = create_record(ctx, *child, ctx.body, ctx.param("id"), {}, &text);
               if (!rec) return tl::unexpected(rec.error());
-              return record_reply(std::move(*rec), 201);
-            }});
+              auto reply = record_reply(std::move(*rec), 201);
+              reply.data_text = std::move(text);
+              return reply;
+            },
+            .prepare = [child](Ctx& ctx) { prepare_create(ctx, *child); }});
   }
 }
 
@@ -328,14 +338,23 @@ Result<RecordList> list_records(Ctx& ctx, const ResourceSpec& spec, const std::s
   return out;
 }
 
+void prepare_create(Ctx& ctx, const ResourceSpec& spec) {
+  if (auto made = Records::prepare_create(spec, actor_of(ctx), ctx.body)) ctx.prepared = std::move(*made);
+}
+
 Result<Json> create_record(Ctx& ctx, const ResourceSpec& spec, const Json& input, const std::string& parent_id,
-                           RecordWrite opts) {
+                           RecordWrite opts, std::optional<std::string>* text) {
   if (spec.route == "assets")
     if (auto st = assets::check_create(input, ctx.app.config().max_asset_bytes); !st) return tl::unexpected(st.error());
-  auto rec = records(ctx).create(spec, actor_of(ctx), meta_of(ctx), input, parent_id, opts);
+  // What the route's prepare step made from this same body, when it did.
+  auto* prepared = &input == &ctx.body ? std::any_cast<PreparedCreate>(&ctx.prepared) : nullptr;
+  Records recs = records(ctx);
+  auto rec = recs.create(spec, actor_of(ctx), meta_of(ctx), input, parent_id, opts, prepared);
   if (!rec) return tl::unexpected(rec.error());
-  if (!opts.dry_run)
-    if (auto st = present(ctx, spec, *rec); !st) return tl::unexpected(st.error());
+  if (opts.dry_run) return rec;
+  if (auto st = present(ctx, spec, *rec); !st) return tl::unexpected(st.error());
+  // The answer's text is the one the audit row and event got, unless presenting changed it.
+  if (text && spec.route != "assets" && recs.created_text()) *text = *recs.created_text();
   return rec;
 }
 

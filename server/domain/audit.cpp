@@ -1,5 +1,7 @@
 #include "domain/audit.hpp"
 
+#include <vector>
+
 #include "domain/store_result.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
@@ -7,10 +9,39 @@
 
 namespace slab5d {
 
+namespace {
+constexpr const char* kSecretFields[] = {"secret",         "token",         "token_hash",   "password",
+                                         "password_hash",  "refresh_token", "refreshToken", "accessToken",
+                                         "signing_secret", "refresh_hash",  "private_key",  "idToken"};
+}  // namespace
+
+bool has_secret_fields(const slab5::Json& j) {
+  auto secret = [](const std::string& k) {
+    for (const char* f : kSecretFields)
+      if (k == f) return true;
+    return false;
+  };
+  // An explicit stack, kept small: a value's depth never becomes this thread's stack depth.
+  std::vector<const slab5::Json*> todo;
+  todo.reserve(8);
+  todo.push_back(&j);
+  while (!todo.empty()) {
+    const slab5::Json* v = todo.back();
+    todo.pop_back();
+    if (v->is_object()) {
+      for (auto it = v->begin(); it != v->end(); ++it) {
+        if (secret(it.key())) return true;
+        if (it->is_structured() && !it->empty()) todo.push_back(&*it);
+      }
+    } else if (v->is_array()) {
+      for (const auto& child : *v)
+        if (child.is_structured() && !child.empty()) todo.push_back(&child);
+    }
+  }
+  return false;
+}
+
 slab5::Json strip_secrets(slab5::Json j) {
-  static const char* kSecretFields[] = {"secret",         "token",         "token_hash",   "password",
-                                        "password_hash",  "refresh_token", "refreshToken", "accessToken",
-                                        "signing_secret", "refresh_hash",  "private_key",  "idToken"};
   if (j.is_object()) {
     for (const char* f : kSecretFields) j.erase(f);
     // Each value is moved down and back, never copied: copying made the work grow with
@@ -50,7 +81,7 @@ AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string ac
 std::string record_audit(Db& db, AuditEvent ev) {
   std::string id = slab5::new_id("aud");
   if (ev.before) ev.before = strip_secrets(std::move(*ev.before));
-  if (ev.after) ev.after = strip_secrets(std::move(*ev.after));
+  if (ev.after && !ev.after_text) ev.after = strip_secrets(std::move(*ev.after));
   value_or_throw(SqliteAuditStore(db).append(id, ev, slab5::format_rfc3339(slab5::now_millis())));
   return id;
 }

@@ -28,6 +28,8 @@ constexpr int audit_status(AuditOutcome o) {
 
 // Removes every secret, hash and password field, at any depth.
 slab5::Json strip_secrets(slab5::Json j);
+// Whether strip_secrets would remove anything from `j` (looked at without copying it).
+bool has_secret_fields(const slab5::Json& j);
 
 // The audit `source` of a call made by `actor`: "api", "mcp" or "admin".
 std::string audit_source(const Actor& actor);

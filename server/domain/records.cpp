@@ -2,6 +2,7 @@
 #include "domain/records.hpp"
 
 #include "domain/assets.hpp"
+#include "domain/audit.hpp"
 #include "domain/record_rules.hpp"
 #include "domain/write.hpp"
 #include "slab5/api/resource_validation.hpp"
@@ -28,13 +29,14 @@ std::string record_source(const Actor& actor) {
 }
 
 // A new record of `spec` made by `actor`: the record fields of api.md §8.1, every resource
-// field null, before defaults and input are applied.
-Json new_record(const ResourceSpec& spec, const Actor& actor, const std::string& now) {
-  Json r = {{"id", slab5::new_id(spec.id_prefix)},
+// field null, before defaults and input are applied. Its id and times are given with
+// stamp_new_record.
+Json new_record(const ResourceSpec& spec, const Actor& actor) {
+  Json r = {{"id", nullptr},
             {"workspace_id", actor.workspace_id},
             {"tenant_id", actor.tenant_id},
-            {"created_at", now},
-            {"updated_at", now},
+            {"created_at", nullptr},
+            {"updated_at", nullptr},
             {"version", 1},
             {"source", record_source(actor)},
             {"created_by", {{"type", actor.type}, {"id", actor.id}}},
@@ -43,6 +45,19 @@ Json new_record(const ResourceSpec& spec, const Actor& actor, const std::string&
   for (const auto& f : spec.fields) r[std::string(f.name)] = nullptr;
   if (spec.field("source")) r["__origin"] = record_source(actor);
   return r;
+}
+
+PreparedCreate prepared_from(const ResourceSpec& spec, const Actor& actor, slab5::api::ValidatedInput valid) {
+  PreparedCreate out{.spec = &spec, .record = new_record(spec, actor)};
+  out.record["custom_fields"] = std::move(valid.custom_fields).value_or(Json::object());
+  for (auto& [k, v] : valid.values.items()) out.record[k] = std::move(v);
+  return out;
+}
+
+void stamp_new_record(const ResourceSpec& spec, Json& record, const std::string& now) {
+  record["id"] = slab5::new_id(spec.id_prefix);
+  record["created_at"] = now;
+  record["updated_at"] = now;
 }
 
 // The record as a client sees it: without the origin a lead's own `source` hides.
@@ -111,10 +126,23 @@ std::vector<std::pair<const ResourceSpec*, std::string>> referrers(const Resourc
 Records::Records(Db& db) : db_(db), store_(std::make_unique<SqliteRecordStore>(db)) {}
 Records::~Records() = default;
 
-slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor, const RequestMeta& meta,
-                                    const Json& input, const std::string& parent_id, RecordWrite opts) {
+std::optional<PreparedCreate> Records::prepare_create(const ResourceSpec& spec, const Actor& actor, const Json& input) {
   auto valid = slab5::api::validate_input(spec, input, slab5::api::WriteMode::Create);
-  if (!valid) return tl::unexpected(valid.error());
+  if (!valid) return std::nullopt;
+  return prepared_from(spec, actor, std::move(*valid));
+}
+
+slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor, const RequestMeta& meta,
+                                    const Json& input, const std::string& parent_id, RecordWrite opts,
+                                    PreparedCreate* prepared) {
+  created_text_.reset();
+  std::optional<PreparedCreate> made;
+  if (!prepared || prepared->spec != &spec || !prepared->record.is_object()) {  // absent, or already taken
+    auto valid = slab5::api::validate_input(spec, input, slab5::api::WriteMode::Create);
+    if (!valid) return tl::unexpected(valid.error());
+    made = prepared_from(spec, actor, std::move(*valid));
+    prepared = &*made;
+  }
   WriteUnit unit(db_, actor, meta);
   if (spec.is_child()) {
     const auto* parent = slab5::api::find_resource(spec.parent);
@@ -123,23 +151,26 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
     if (!p->has_value()) return tl::unexpected(not_found(*parent));
   }
   auto now = slab5::now_rfc3339();
-  Json record = new_record(spec, actor, now);
+  Json record = std::move(prepared->record);
+  stamp_new_record(spec, record, now);
   if (!opts.id.empty()) record["id"] = opts.id;
-  record["custom_fields"] = valid->custom_fields.value_or(Json::object());
   if (spec.is_child()) record[std::string(spec.parent_field)] = parent_id;
-  for (auto& [k, v] : valid->values.items()) record[k] = v;
   if (auto st = record_rules::complete(spec, *store_, Json(), record, now); !st) return tl::unexpected(st.error());
   if (auto st = check_references(spec, *store_, actor.workspace_id, Json(), record); !st)
     return tl::unexpected(st.error());
   if (opts.dry_run) return visible(record);
   if (auto st = store_->insert(spec, record); !st) return tl::unexpected(st.error());
   record = visible(std::move(record));
+  // Serialized once, for the audit row, the event and (when it is the record itself) the answer.
+  bool whole = !has_secret_fields(record);
+  auto text = std::make_shared<const std::string>(whole ? record.dump() : strip_secrets(record).dump());
   unit.record({.action = std::string(spec.singular) + ".created",
                .target_type = std::string(spec.singular),
                .target_id = record["id"],
-               .after = record,
+               .after_text = text,
                .status = 201});
   if (auto st = unit.commit(); !st) return tl::unexpected(st.error());
+  if (whole) created_text_ = std::move(text);
   return record;
 }
 
@@ -264,7 +295,8 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
   Json before = **got;
   auto now = slab5::now_rfc3339();
   auto make = [&](const ResourceSpec& s, Json fields) {
-    Json r = new_record(s, actor, now);
+    Json r = new_record(s, actor);
+    stamp_new_record(s, r, now);
     for (const auto& f : s.fields)
       if (!f.default_value.empty()) r[std::string(f.name)] = Json::parse(f.default_value);
     for (auto& [k, v] : fields.items()) r[k] = v;

@@ -3,6 +3,7 @@
 // actions. They take an Actor and typed input and know no HTTP; REST handlers and MCP tools
 // call the same functions. The few rules a field table cannot say live in record_rules.cpp.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,13 +21,31 @@ struct RecordWrite {
   std::string id;        // create: the record's id (a fixture's, api.md §9.1); made when empty
 };
 
+// The part of a create that needs no database: the input validated and the new record built
+// from it, without its id and times (those are given when the write takes its turn, so ids and
+// created_at follow the order of commits). A write path makes it before the write waits for
+// the writer thread, so that thread spends its time on the write itself.
+struct PreparedCreate {
+  const slab5::api::ResourceSpec* spec = nullptr;
+  slab5::Json record;
+};
+
 class Records {
  public:
   explicit Records(Db& db);
   ~Records();
 
+  // Empty when the input is not valid: create() then reports why.
+  static std::optional<PreparedCreate> prepare_create(const slab5::api::ResourceSpec& spec, const Actor& actor,
+                                                      const slab5::Json& input);
+  // `prepared`, when given, is prepare_create's for the same spec, actor and input; its
+  // record is taken (moved from).
   slab5::Result<slab5::Json> create(const slab5::api::ResourceSpec& spec, const Actor& actor, const RequestMeta& meta,
-                                    const slab5::Json& input, const std::string& parent_id = {}, RecordWrite opts = {});
+                                    const slab5::Json& input, const std::string& parent_id = {}, RecordWrite opts = {},
+                                    PreparedCreate* prepared = nullptr);
+  // The record the last create() wrote, as JSON text (what its audit row and event hold);
+  // null when that text is not the record itself (secret fields were left out of it).
+  const std::shared_ptr<const std::string>& created_text() const { return created_text_; }
   slab5::Result<slab5::Json> get(const slab5::api::ResourceSpec& spec, const Actor& actor, const std::string& id,
                                  const std::string& parent_id = {});
   // A JSON merge patch; `if_match` is the version the caller last saw.
@@ -45,6 +64,7 @@ class Records {
  private:
   Db& db_;
   std::unique_ptr<RecordStore> store_;
+  std::shared_ptr<const std::string> created_text_;
 };
 
 }  // namespace slab5d

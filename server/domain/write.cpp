@@ -36,7 +36,10 @@ std::string WriteUnit::record(const Change& c) {
   AuditEvent ev = audit_row(who, meta_, c.action, c.target_type, c.target_id, c.status);
   ev.source = audit_source(actor_);  // the channel is the unit's, not the named actor's
   ev.before = c.before;
-  ev.after = c.after;
+  if (c.after_text)
+    ev.after_text = c.after_text;
+  else
+    ev.after = c.after;
   record_audit(db_, std::move(ev));
   if (!first_status_) first_status_ = c.status;
   if (c.credential_action) ++credential_actions_;
@@ -44,12 +47,14 @@ std::string WriteUnit::record(const Change& c) {
   NewEvent e{.id = slab5::new_id("evt"),
              .workspace_id = who.workspace_id,
              .type = c.action,
-             .data = strip_secrets(c.after    ? *c.after
-                                   : c.before ? *c.before
-                                              : Json::object()),
+             .data = c.after_text ? Json()
+                     : c.after    ? strip_secrets(*c.after)
+                     : c.before   ? strip_secrets(*c.before)
+                                  : Json::object(),
              .previous = std::nullopt,
              .request_id = meta_.request_id,
-             .created_at = slab5::format_rfc3339(slab5::now_millis())};
+             .created_at = slab5::format_rfc3339(slab5::now_millis()),
+             .data_text = c.after_text};
   if (c.before && c.after) e.previous = changed_fields(*c.before, *c.after);
   value_or_throw(SqliteEventStore(db_).append(e));
   ++events_;

@@ -2,6 +2,7 @@
 // through the store, and for each change its audit row and its event (the outbox that the
 // event log and webhook deliveries read), committed together or not at all.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -18,9 +19,13 @@ struct Change {
   std::string target_id;
   std::optional<slab5::Json> before;  // the object before (absent on create)
   std::optional<slab5::Json> after;   // the object after (absent on delete)
-  int status = 200;                   // the status the caller answers with
-  bool emit_event = true;             // false for changes no event stream carries
-  bool credential_action = false;     // also a `credential_action` usage event (api.md §7)
+  // Instead of `after`, for a change that answers with the object: the object after, already
+  // serialized with its secrets removed. The audit row and the event store this text, so the
+  // object is neither copied nor serialized again for them.
+  std::shared_ptr<const std::string> after_text;
+  int status = 200;                // the status the caller answers with
+  bool emit_event = true;          // false for changes no event stream carries
+  bool credential_action = false;  // also a `credential_action` usage event (api.md §7)
   // Who the audit row (and event) names and the workspace it lands in, when not the unit's
   // actor: a sign-in is recorded as the user signing in, in the workspace of their session.
   // Usage stays the unit's actor's.

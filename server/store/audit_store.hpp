@@ -1,6 +1,7 @@
 // The audit log (api.md §6): appended in the transaction of the change it records, never
 // edited, read back newest first.
 #pragma once
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct AuditEvent {
   std::string input_hash;
   std::optional<slab5::Json> before;  // secrets already removed
   std::optional<slab5::Json> after;
+  // `after` already serialized, secrets removed: stored as the row's after_json instead of
+  // `after` (a write that also sends the text elsewhere serializes its object once).
+  std::shared_ptr<const std::string> after_text;
 };
 
 struct AuditFilters {

@@ -1,6 +1,7 @@
 // The event log (api.md §8.3): events written by WriteUnit in the transaction of their change,
 // read back by GET /v1/events and, later, the webhook worker and the event stream.
 #pragma once
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -27,7 +28,8 @@ struct NewEvent {
   nlohmann::json data;                     // the object after the change (before, for a deletion), secrets removed
   std::optional<nlohmann::json> previous;  // the changed fields' earlier values, for an update
   std::string request_id;
-  std::string created_at;  // RFC 3339
+  std::string created_at;                        // RFC 3339
+  std::shared_ptr<const std::string> data_text;  // `data` already serialized; stored instead of it when set
 };
 
 class EventStore {

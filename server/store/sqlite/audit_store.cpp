@@ -56,7 +56,8 @@ slab5::Status SqliteAuditStore::append(const std::string& id, const AuditEvent& 
       "input_hash, before_json, after_json, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       id, empty_as_null(ev.workspace_id), empty_as_null(ev.tenant_id), ev.action, ev.actor_type, ev.actor_id,
       ev.target_type, ev.target_id, ev.source, ev.route, ev.status, ev.request_id, ev.correlation_id, ev.ip,
-      ev.user_agent, ev.input_hash, dump(ev.before), dump(ev.after), created_at);
+      ev.user_agent, ev.input_hash, dump(ev.before),
+      ev.after_text ? std::optional<std::string>(*ev.after_text) : dump(ev.after), created_at);
   return sqlite::run_checked(db_, q, "The audit event cannot be written: its id is taken.");
 }
 

@@ -84,7 +84,7 @@ slab5::Status SqliteEventStore::append(const NewEvent& e) {
   auto q = db_.query(
       "INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
       "VALUES (?,?,?,?,?,?,?)",
-      e.id, e.workspace_id, e.type, e.data.dump(), previous, e.request_id, e.created_at);
+      e.id, e.workspace_id, e.type, e.data_text ? *e.data_text : e.data.dump(), previous, e.request_id, e.created_at);
   return sqlite::run_checked(db_, q, "The event cannot be written: its id is taken.");
 }
 

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <mutex>
+#include <unordered_map>
 
 #include "slab5/crypto.hpp"
 #include "slab5/ids.hpp"
@@ -470,14 +471,28 @@ std::vector<std::pair<std::string, long long>> flush_text_index(Db& db) {
   return applied;
 }
 
+namespace {
+// A resource's INSERT statement, made once per thread (each thread has its own connection
+// and statement cache; this saves building the text on every create).
+const std::string& record_insert_sql(const ResourceSpec& spec) {
+  thread_local std::unordered_map<const ResourceSpec*, std::string> made;
+  auto [it, added] = made.try_emplace(&spec);
+  if (added) {
+    const auto& cols = columns(spec);
+    std::string names, marks;
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      names += (i ? ", " : "") + quote(cols[i].sql);
+      marks += (i ? ", ?" : "?");
+    }
+    it->second = "INSERT INTO " + spec.table_name() + " (" + names + ") VALUES (" + marks + ")";
+  }
+  return it->second;
+}
+}  // namespace
+
 slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& record) {
   const auto& cols = columns(spec);
-  std::string names, marks;
-  for (std::size_t i = 0; i < cols.size(); ++i) {
-    names += (i ? ", " : "") + quote(cols[i].sql);
-    marks += (i ? ", ?" : "?");
-  }
-  auto q = db_.query("INSERT INTO " + spec.table_name() + " (" + names + ") VALUES (" + marks + ")");
+  auto q = db_.query(record_insert_sql(spec));
   for (std::size_t i = 0; i < cols.size(); ++i) bind_value(q, int(i + 1), cols[i], record);
   if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
   settle_text_index(db_);
