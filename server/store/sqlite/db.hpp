@@ -21,6 +21,9 @@ namespace slab5d {
 
 class ChangeTracker;
 
+// What a WAL that grew past it is cut back to when it starts over (PRAGMA journal_size_limit).
+inline constexpr long long kWalSizeLimitBytes = 64LL * 1024 * 1024;
+
 // Thrown for failures that are not an ordinary outcome (I/O error, corrupt file, busy after
 // the timeout); the edge turns it into 500/503 with the request id logged.
 class DbError : public std::runtime_error {
