@@ -36,9 +36,13 @@ std::string etag(const Json& record) {
   return out;
 }
 
-// A record as the client reads it: an asset gains its signed URLs (api/asset_routes.cpp).
+// Whether a record of `spec` reads differently from how it is stored: an asset gains its
+// signed URLs (api/asset_routes.cpp).
+bool presented_differently(const ResourceSpec& spec) { return spec.route == "assets"; }
+
+// A record as the client reads it.
 slab5::Status present(Ctx& ctx, const ResourceSpec& spec, Json& record) {
-  if (spec.route == "assets" && record.is_object()) return present_asset(ctx, record);
+  if (presented_differently(spec) && record.is_object()) return present_asset(ctx, record);
   return {};
 }
 
@@ -80,7 +84,7 @@ struct RecordReadCache {
 }  // namespace
 
 Result<RecordText> record_text(Ctx& ctx, const ResourceSpec& spec, const std::string& id, DeriveText derive) {
-  const bool cacheable = spec.route != "assets" && !spec.is_child();
+  const bool cacheable = !presented_differently(spec) && !spec.is_child();
   std::string key;
   RecordReadCache* cache = nullptr;
   if (cacheable) {
@@ -112,7 +116,7 @@ Result<RecordText> record_text(Ctx& ctx, const ResourceSpec& spec, const std::st
 namespace {
 
 Result<Reply> get_record(Ctx& ctx, const ResourceSpec& spec) {
-  if (spec.route == "assets" || spec.is_child()) {
+  if (presented_differently(spec) || spec.is_child()) {
     auto rec = read_record(ctx, spec, ctx.param("id"));
     if (!rec) return tl::unexpected(rec.error());
     return record_reply(std::move(*rec));
@@ -354,7 +358,7 @@ Result<Json> create_record(Ctx& ctx, const ResourceSpec& spec, const Json& input
   if (opts.dry_run) return rec;
   if (auto st = present(ctx, spec, *rec); !st) return tl::unexpected(st.error());
   // The answer's text is the one the audit row and event got, unless presenting changed it.
-  if (text && spec.route != "assets" && recs.created_text()) *text = *recs.created_text();
+  if (text && !presented_differently(spec) && recs.created_text()) *text = *recs.created_text();
   return rec;
 }
 
