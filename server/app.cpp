@@ -304,7 +304,7 @@ template <class F>
 Result<Reply> guarded(const std::string& request_id, F&& f) {
   try {
     return f();
-  } catch (const DbError& e) {
+  } catch (const StoreError& e) {
     logger().log(LogLevel::Error, "database error", {{"request_id", request_id}, {"error", e.what()}});
     return tl::unexpected(
         Error{e.busy() ? "service_unavailable" : "internal_error", e.busy() ? "The database is busy; try again." : ""});

@@ -12,9 +12,9 @@
 #include "slab5/crypto.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/member_store.hpp"
-#include "store/sqlite/meta_store.hpp"
-#include "store/sqlite/workspace_store.hpp"
+#include "store/member_store.hpp"
+#include "store/meta_store.hpp"
+#include "store/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -50,18 +50,18 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
   std::string tenant = slab5::new_id("ten"), workspace_id = slab5::new_id("wrk");
   RequestMeta call{.route = "slab5d init"};
   WriteUnit unit(db, system_actor(workspace_id, tenant), call);
-  SqliteMetaStore meta(db);
+  MetaStore& meta = (db).meta();
   if (value_or_throw(meta.get("bootstrapped"))) return info;
   std::string now = slab5::format_rfc3339(slab5::now_millis());
-  value_or_throw(SqliteWorkspaceStore(db).insert_tenant(tenant, "Personal", now));
+  value_or_throw(db.workspaces().insert_tenant(tenant, "Personal", now));
   std::string user = slab5::new_id("usr");
-  value_or_throw(SqliteMemberStore(db).insert_user(NewUser{.id = user,
-                                                           .tenant_id = tenant,
-                                                           .email = email,
-                                                           .name = "Development Owner",
-                                                           .password_hash = hash,
-                                                           .email_verified_at = now,
-                                                           .created_at = now}));
+  value_or_throw(db.members().insert_user(NewUser{.id = user,
+                                                  .tenant_id = tenant,
+                                                  .email = email,
+                                                  .name = "Development Owner",
+                                                  .password_hash = hash,
+                                                  .email_verified_at = now,
+                                                  .created_at = now}));
   auto ws = value_or_throw(
       insert_workspace(db, "Personal Workspace", derive_slug(db, "personal"), tenant, user, workspace_id));
   auto key = value_or_throw(
@@ -90,7 +90,7 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
 
 std::optional<ExecKey> issue_exec_key(App& app) {
   Db& db = app.db();
-  auto oldest = value_or_throw(SqliteWorkspaceStore(db).oldest());
+  auto oldest = value_or_throw(db.workspaces().oldest());
   if (!oldest) return std::nullopt;
   std::string ws = oldest->id, tenant = oldest->tenant_id;
   // A workspace deleted since it was read fails the insert below: no key for nothing.

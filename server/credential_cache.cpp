@@ -6,7 +6,7 @@
 #include "domain/store_result.hpp"
 #include "http/json_writer.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/credential_store.hpp"
+#include "store/credential_store.hpp"
 
 namespace slab5d::credential_cache {
 namespace {
@@ -110,7 +110,7 @@ void touch(std::uint64_t /*generation*/, Db& db, CachedCredential& e, std::int64
   if (e.last_used_ms != 0 && now_ms - e.last_used_ms < 60000) return;
   // This write empties the cache on the next validate(), like any commit; the credential is
   // read again with its new last_used_at.
-  value_or_throw(SqliteCredentialStore(db).touch(e.credential.id, slab5::format_rfc3339(now_ms)));
+  value_or_throw(db.credentials().touch(e.credential.id, slab5::format_rfc3339(now_ms)));
   e.last_used_ms = now_ms;
 }
 

@@ -11,7 +11,7 @@
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/idempotency_store.hpp"
+#include "store/idempotency_store.hpp"
 
 namespace slab5d {
 
@@ -135,7 +135,7 @@ Result<Claim> claim(Db& db, const Slot& s) {
   static std::atomic<unsigned> counter{0};
   auto now = slab5::now_millis();
   auto cutoff = now - kIdempotencyLifetimeMs;
-  SqliteIdempotencyStore keys(db);
+  IdempotencyStore& keys = (db).idempotency_keys();
   Tx tx(db);
   if (counter.fetch_add(1) % 64 == 0)
     if (auto ok = keys.expire(cutoff, nullptr); !ok) return tl::unexpected(ok.error());
@@ -170,7 +170,7 @@ slab5::Status store(Ctx& ctx, const Slot& s, const Reply& r) {
   std::string whole = r.data.dump();
   Json stored = {{"data", strip_secrets(r.data)}};
   if (stored["data"] != r.data) stored["sealed"] = seal(seal_key(ctx, scope_of(s)), scope_of(s), whole);
-  return SqliteIdempotencyStore(ctx.db).complete(s, r.status, stored.dump());
+  return ctx.db.idempotency_keys().complete(s, r.status, stored.dump());
 }
 
 Reply replay(const Ctx& ctx, const Slot& s, int status, const std::string& response) {
@@ -240,7 +240,7 @@ Error idempotency_still_running(const IdempotencySlot& slot) {
 }
 
 Result<Reply> idempotency_run(Ctx& ctx, const IdempotencySlot& slot, const Handler& handler) {
-  SqliteIdempotencyStore keys(ctx.db);
+  IdempotencyStore& keys = (ctx.db).idempotency_keys();
   Result<Reply> result = tl::unexpected(Error{"internal_error"});
   try {
     result = handler(ctx);
@@ -248,7 +248,7 @@ Result<Reply> idempotency_run(Ctx& ctx, const IdempotencySlot& slot, const Handl
     try {
       if (auto ok = keys.release(slot); !ok)
         log_store_failure(ctx.request_id, "could not release an idempotency key", ok.error());
-    } catch (const DbError&) {
+    } catch (const StoreError&) {
     }
     throw;
   }
@@ -261,7 +261,7 @@ Result<Reply> idempotency_run(Ctx& ctx, const IdempotencySlot& slot, const Handl
     } else if (auto ok = keys.release(slot); !ok) {
       log_store_failure(ctx.request_id, "could not release an idempotency key", ok.error());
     }
-  } catch (const DbError& e) {
+  } catch (const StoreError& e) {
     log_store_failure(ctx.request_id, "could not store an idempotent response", Error{"internal_error", e.what()});
   }
   return result;
@@ -274,7 +274,7 @@ ClaimState claim_key(Db& db, const IdempotencySlot& slot) {
 }
 
 void store_answer(Db& db, const IdempotencySlot& s, int status, const Json& data) {
-  if (auto ok = SqliteIdempotencyStore(db).complete(s, status, Json{{"data", data}}.dump()); !ok)
+  if (auto ok = db.idempotency_keys().complete(s, status, Json{{"data", data}}.dump()); !ok)
     throw std::runtime_error(ok.error().message);
 }
 

@@ -15,14 +15,14 @@
 
 #include "domain/store_result.hpp"
 #include "logger.hpp"
-#include "store/sqlite/usage_store.hpp"
+#include "store/usage_store.hpp"
 
 namespace slab5d {
 
 void write_usage_events(Db& db, const std::vector<UsageEvent>& events) {
   if (events.empty()) return;
   Tx tx(db);
-  value_or_throw(SqliteUsageStore(db).append(events));
+  value_or_throw(db.usage().append(events));
   tx.commit();
 }
 

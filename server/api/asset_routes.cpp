@@ -26,7 +26,7 @@ namespace {
 
 std::int64_t now_seconds() { return slab5::now_millis() / 1000; }
 
-Result<std::string> key_of(App& app, Db& db) {
+Result<std::string> key_of(App& app, Conn& db) {
   return assets::url_key(db, key_encryption_key(kek_path(app.db_path(), app.db_is_throwaway())));
 }
 
@@ -44,7 +44,7 @@ std::string query_value(std::string_view query, std::string_view name) {
 }
 
 // The signed URL's checks, from the path and query string as received.
-slab5::Status check_signed(App& app, Db& db, std::string_view method, const std::string& asset_id,
+slab5::Status check_signed(App& app, Conn& db, std::string_view method, const std::string& asset_id,
                            std::string_view query) {
   auto key = key_of(app, db);
   if (!key) return tl::unexpected(key.error());
@@ -83,7 +83,7 @@ class UploadSink final : public BodySink {
 };
 
 // What the head of an upload must satisfy before its body is read; the asset when it does.
-Result<Json> check_upload_head(App& app, Db& db, const std::string& asset_id, const Request& head) {
+Result<Json> check_upload_head(App& app, Conn& db, const std::string& asset_id, const Request& head) {
   if (auto st = check_signed(app, db, "PUT", asset_id, head.query); !st) return tl::unexpected(st.error());
   auto asset = assets::find(db, query_value(head.query, "workspace"), asset_id);
   if (!asset) return tl::unexpected(asset.error());
@@ -253,7 +253,7 @@ BodyRouter asset_body_router(App& app) {
     if (seg.size() != 4 || seg[0] != "v1" || seg[1] != "assets" || seg[3] != "upload") return BodyStream{};
     std::string id(seg[2]);
     try {
-      Db& db = app.db();
+      Conn& db = app.db();
       auto asset = check_upload_head(app, db, id, head);
       if (!asset) return tl::unexpected(asset.error());
       AssetFiles files(app.assets_dir());

@@ -6,7 +6,7 @@
 #include "domain/write.hpp"
 #include "slab5/api/resource_schema.hpp"
 #include "slab5/api/resources.hpp"
-#include "store/sqlite/event_store.hpp"
+#include "store/event_store.hpp"
 
 namespace slab5d {
 
@@ -45,7 +45,7 @@ Result<Reply> list_events(Ctx& ctx) {
   if (!page) return tl::unexpected(page.error());
   q.after = page->after;
   q.limit = page->limit;
-  auto rows = SqliteEventStore(ctx.db).list(q);
+  auto rows = ctx.db.events().list(q);
   if (!rows) return tl::unexpected(rows.error());
   return page_reply<Json>(
       ctx, std::move(*rows), page->limit, filters, [](const Json& e) { return e["id"].get<std::string>(); },
@@ -53,7 +53,7 @@ Result<Reply> list_events(Ctx& ctx) {
 }
 
 Result<Reply> get_event(Ctx& ctx) {
-  auto e = SqliteEventStore(ctx.db).get(ctx.who.workspace_id, ctx.param("evt_id"), retention_horizon());
+  auto e = ctx.db.events().get(ctx.who.workspace_id, ctx.param("evt_id"), retention_horizon());
   if (!e) return tl::unexpected(e.error());
   if (!e->has_value())
     return slab5::fail("resource_not_found", "No event " + ctx.param("evt_id") + " in this workspace.");
@@ -80,7 +80,7 @@ Result<Reply> stream_events(Ctx& ctx) {
       rest.remove_prefix(comma + 1);
     }
   }
-  SqliteEventStore store(ctx.db);
+  EventStore& store = (ctx.db).events();
   std::string after;
   std::string last(ctx.req.header("last-event-id"));
   if (last == kStreamStartId) {

@@ -8,7 +8,7 @@
 #include "domain/webhooks.hpp"
 #include "logger.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/event_store.hpp"
+#include "store/event_store.hpp"
 #include "webhooks/signal.hpp"
 
 namespace slab5d {
@@ -99,7 +99,7 @@ class EventStream final : public BodySource, public std::enable_shared_from_this
     }
     std::string out;
     for (;;) {
-      auto rows = SqliteEventStore(app_.db()).after(workspace_id_, last_id_, kBatch);
+      auto rows = app_.db().events().after(workspace_id_, last_id_, kBatch);
       if (!rows) return deliver(std::nullopt);
       for (const auto& e : *rows) {
         last_id_ = e["id"].get<std::string>();

@@ -131,7 +131,7 @@ IdentitySettings identity_settings(App& app) {
 }
 
 // The session verifier the middleware calls: a verified session token as its principal.
-Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string_view token) {
+Result<Principal> verify_session_token(Conn& db, IdentityService& svc, std::string_view token) {
   TRY_ASSIGN(claims, verify_session(db, svc, token));
   Principal p;
   p.kind = Principal::Kind::Session;
@@ -146,7 +146,7 @@ Result<Principal> verify_session_token(Db& db, IdentityService& svc, std::string
 
 void register_identity_routes(App& app) {
   auto svc = std::make_shared<IdentityService>(identity_settings(app));
-  app.set_session_verifier([svc](Db& db, std::string_view token) { return verify_session_token(db, *svc, token); });
+  app.set_session_verifier([svc](Conn& db, std::string_view token) { return verify_session_token(db, *svc, token); });
   app.on_state_replaced([svc] { svc->keys.forget(); });
   Router& r = app.router();
 

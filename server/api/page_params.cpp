@@ -5,20 +5,20 @@
 
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
-#include "store/sqlite/meta_store.hpp"
+#include "store/meta_store.hpp"
 
 namespace slab5d {
 namespace {
 // The key is created once per database and cached per process.
-std::string cursor_key(Db& db) {
+std::string cursor_key(Conn& db) {
   static std::mutex mu;
   static std::string cached_path, cached_key;
   std::lock_guard lock(mu);
-  if (cached_path == db.path() && !cached_key.empty()) return cached_key;
-  SqliteMetaStore meta(db);
+  if (cached_path == db.database_id() && !cached_key.empty()) return cached_key;
+  MetaStore& meta = (db).meta();
   auto key = meta.get_or_insert("cursor_key", slab5::hex_encode(slab5::random_bytes(32)));
   if (!key) throw std::runtime_error("the cursor key cannot be read: " + key.error().effective_message());
-  cached_path = db.path();
+  cached_path = db.database_id();
   return cached_key = *key;
 }
 

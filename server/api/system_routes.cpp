@@ -4,14 +4,14 @@
 #include "app.hpp"
 #include "slab5/api/openapi.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/meta_store.hpp"
+#include "store/meta_store.hpp"
 #include "version.hpp"
 
 namespace slab5d {
 
 void register_system_routes(App& app) {
   app.router().bind({.id = "health", .handler = [](Ctx& ctx) -> slab5::Result<Reply> {
-                       auto version = SqliteMetaStore(ctx.db).schema_version();  // proves the database answers
+                       auto version = ctx.db.meta().schema_version();  // proves the database answers
                        if (!version) return tl::unexpected(version.error());
                        Reply r;
                        r.raw_body = slab5::Json{{"status", "ok"},

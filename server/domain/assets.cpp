@@ -12,8 +12,8 @@
 #include "slab5/encoding.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/meta_store.hpp"
-#include "store/sqlite/record_store.hpp"
+#include "store/meta_store.hpp"
+#include "store/record_store.hpp"
 
 namespace slab5d::assets {
 
@@ -41,18 +41,18 @@ std::string essence(std::string_view media) {
 
 }  // namespace
 
-slab5::Result<std::string> url_key(Db& db, const std::string& kek) {
+slab5::Result<std::string> url_key(Conn& db, const std::string& kek) {
   static std::mutex mu;
   static std::string cached_path, cached_key;
   std::lock_guard lock(mu);
-  if (cached_path == db.path() && !cached_key.empty()) return cached_key;
-  SqliteMetaStore meta(db);
+  if (cached_path == db.database_id() && !cached_key.empty()) return cached_key;
+  MetaStore& meta = (db).meta();
   auto fresh = seal_with_kek(kek, "asset_url_key", "", slab5::random_bytes(32));
   auto sealed = meta.get_or_insert("asset_url_key", fresh);
   if (!sealed) return tl::unexpected(sealed.error());
   auto key = open_with_kek(kek, "asset_url_key", "", *sealed);
   if (!key) return slab5::fail("internal_error", "The asset URL key cannot be opened with this server's KEK.");
-  cached_path = db.path();
+  cached_path = db.database_id();
   return cached_key = *key;
 }
 
@@ -114,9 +114,9 @@ bool same_media_type(std::string_view content_type, std::string_view mime_type) 
   return !a.empty() && a == essence(mime_type);
 }
 
-slab5::Result<Json> find(Db& db, const std::string& workspace_id, const std::string& asset_id) {
+slab5::Result<Json> find(Conn& db, const std::string& workspace_id, const std::string& asset_id) {
   if (!slab5::is_id(asset_id, "asset")) return tl::unexpected(not_found());
-  SqliteRecordStore store(db);
+  RecordStore& store = (db).records();
   auto got = store.get(spec(), workspace_id, asset_id);
   if (!got) return tl::unexpected(got.error());
   if (!got->has_value()) return tl::unexpected(not_found());
@@ -129,7 +129,7 @@ slab5::Status accepts_bytes(const Json& asset) {
   return {};
 }
 
-slab5::Result<Json> accept_upload(Db& db, const AssetFiles& files, const RequestMeta& meta,
+slab5::Result<Json> accept_upload(Conn& db, const AssetFiles& files, const RequestMeta& meta,
                                   const std::string& workspace_id, const std::string& asset_id,
                                   std::string_view content_type, AssetUpload& upload) {
   Actor system;
@@ -152,7 +152,7 @@ slab5::Result<Json> accept_upload(Db& db, const AssetFiles& files, const Request
   after["sha256"] = upload.sha256();
   after["version"] = (*before)["version"].get<std::int64_t>() + 1;
   after["updated_at"] = slab5::format_rfc3339(slab5::now_millis());
-  SqliteRecordStore store(db);
+  RecordStore& store = (db).records();
   if (auto st = store.update(spec(), after, (*before)["version"].get<std::int64_t>()); !st)
     return tl::unexpected(st.error());
   system.tenant_id = slab5::string_or(*before, "tenant_id");

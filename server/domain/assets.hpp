@@ -12,7 +12,7 @@
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "store/asset_files.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 
 namespace slab5d::assets {
 
@@ -21,7 +21,7 @@ inline constexpr std::uint64_t kDefaultMaxBytes = 100ull * 1024 * 1024;
 
 // The URL signing key of this database: 32 random bytes made on first use, kept in `meta`
 // sealed under the KEK (never in clear), cached per database path.
-slab5::Result<std::string> url_key(Db& db, const std::string& kek);
+slab5::Result<std::string> url_key(Conn& db, const std::string& kek);
 
 // hex(HMAC-SHA256(key, method \n workspace \n asset \n expires)).
 std::string url_signature(const std::string& key, std::string_view method, std::string_view workspace_id,
@@ -43,7 +43,7 @@ slab5::Status check_create(const slab5::Json& input, std::uint64_t max_bytes);
 bool same_media_type(std::string_view content_type, std::string_view mime_type);
 
 // The asset of `workspace_id` named `asset_id` (a signed URL carries both).
-slab5::Result<slab5::Json> find(Db& db, const std::string& workspace_id, const std::string& asset_id);
+slab5::Result<slab5::Json> find(Conn& db, const std::string& workspace_id, const std::string& asset_id);
 
 // Whether bytes may still be PUT to `asset`: `conflict` once they have arrived.
 slab5::Status accepts_bytes(const slab5::Json& asset);
@@ -51,7 +51,7 @@ slab5::Status accepts_bytes(const slab5::Json& asset);
 // Takes a finished upload as the asset's bytes: `conflict` when bytes already arrived,
 // `validation_failed` when the type or size differ from the asset's (nothing is kept);
 // else records its SHA-256 (audit `asset.uploaded`, no event) and moves the file into place.
-slab5::Result<slab5::Json> accept_upload(Db& db, const AssetFiles& files, const RequestMeta& meta,
+slab5::Result<slab5::Json> accept_upload(Conn& db, const AssetFiles& files, const RequestMeta& meta,
                                          const std::string& workspace_id, const std::string& asset_id,
                                          std::string_view content_type, AssetUpload& upload);
 

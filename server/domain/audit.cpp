@@ -8,7 +8,7 @@
 #include "domain/store_result.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/audit_store.hpp"
+#include "store/audit_store.hpp"
 
 namespace slab5d {
 
@@ -88,11 +88,11 @@ AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string ac
   return ev;
 }
 
-std::string record_audit(Db& db, AuditEvent ev) {
+std::string record_audit(Conn& db, AuditEvent ev) {
   std::string id = slab5::new_id("aud");
   if (ev.before) ev.before = strip_secrets(std::move(*ev.before));
   if (ev.after && !ev.after_text) ev.after = strip_secrets(std::move(*ev.after));
-  value_or_throw(SqliteAuditStore(db).append(id, ev, slab5::format_rfc3339(slab5::now_millis())));
+  value_or_throw(db.audit().append(id, ev, slab5::format_rfc3339(slab5::now_millis())));
   return id;
 }
 

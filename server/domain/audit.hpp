@@ -7,7 +7,7 @@
 #include "domain/actor.hpp"
 #include "slab5/json_util.hpp"
 #include "store/audit_store.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 
 namespace slab5d {
 
@@ -39,8 +39,8 @@ AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string ac
                      std::string target_id, int status);
 
 // Inserts the event (id and created_at assigned here, secrets removed from before/after) in
-// the caller's transaction; returns its id. A row that cannot be written throws DbError, so
+// the caller's transaction; returns its id. A row that cannot be written throws StoreError, so
 // the caller's transaction never commits a change without its audit row.
-std::string record_audit(Db& db, AuditEvent ev);
+std::string record_audit(Conn& db, AuditEvent ev);
 
 }  // namespace slab5d

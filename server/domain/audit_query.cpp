@@ -1,18 +1,18 @@
 #include "domain/audit_query.hpp"
 
-#include "store/sqlite/audit_store.hpp"
+#include "store/audit_store.hpp"
 
 namespace slab5d {
 
-slab5::Result<Page<slab5::Json>> list_audit_events(Db& db, const Actor& actor, const AuditFilters& f,
+slab5::Result<Page<slab5::Json>> list_audit_events(Conn& db, const Actor& actor, const AuditFilters& f,
                                                    const PageRequest& page) {
-  auto rows = SqliteAuditStore(db).list(actor.workspace_id, f, page.after, page.limit + 1);
+  auto rows = db.audit().list(actor.workspace_id, f, page.after, page.limit + 1);
   if (!rows) return tl::unexpected(rows.error());
   return make_page(std::move(*rows), page.limit, [](const slab5::Json& e) { return e["id"].get<std::string>(); });
 }
 
-slab5::Result<slab5::Json> get_audit_event(Db& db, const Actor& actor, const std::string& id) {
-  auto ev = SqliteAuditStore(db).get(actor.workspace_id, id);
+slab5::Result<slab5::Json> get_audit_event(Conn& db, const Actor& actor, const std::string& id) {
+  auto ev = db.audit().get(actor.workspace_id, id);
   if (!ev) return tl::unexpected(ev.error());
   if (!*ev) return slab5::fail("resource_not_found", "No audit event " + id + " in this workspace.");
   return std::move(**ev);

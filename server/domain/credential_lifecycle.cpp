@@ -3,7 +3,7 @@
 #include "domain/audit.hpp"
 #include "domain/write.hpp"
 #include "logger.hpp"
-#include "store/sqlite/credential_store.hpp"
+#include "store/credential_store.hpp"
 
 namespace slab5d {
 
@@ -23,14 +23,14 @@ tl::unexpected<Error> not_found(const CredentialKind& kind, const std::string& i
   return slab5::fail("resource_not_found", "No " + kind.noun + " " + id + " in this workspace.");
 }
 
-Result<Credential> load(Db& db, const Actor& actor, const CredentialKind& kind, const std::string& id) {
-  auto c = SqliteCredentialStore(db).get(kind.kind, actor.workspace_id, id);
+Result<Credential> load(Conn& db, const Actor& actor, const CredentialKind& kind, const std::string& id) {
+  auto c = db.credentials().get(kind.kind, actor.workspace_id, id);
   if (!c) return tl::unexpected(c.error());
   if (!*c) return not_found(kind, id);
   return std::move(**c);
 }
 
-tl::unexpected<Error> refuse(Db& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
+tl::unexpected<Error> refuse(Conn& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
                              const std::string& verb, const std::string& target_id, Error e,
                              std::optional<Json> attempted = std::nullopt) {
   audit_refused_credential_action(db, actor, meta, kind, verb, target_id, e, std::move(attempted));
@@ -68,7 +68,7 @@ std::string now_text(slab5::Millis now) { return slab5::format_rfc3339(now); }
 
 }  // namespace
 
-void audit_refused_credential_action(Db& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
+void audit_refused_credential_action(Conn& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
                                      const std::string& verb, const std::string& target_id, const Error& e,
                                      std::optional<Json> attempted) {
   try {
@@ -85,32 +85,32 @@ void audit_refused_credential_action(Db& db, const Actor& actor, const RequestMe
     if (auto ok = unit.commit(); !ok)
       logger().log(LogLevel::Error, "could not audit a refused credential action",
                    {{"request_id", meta.request_id}, {"error", ok.error().effective_message()}});
-  } catch (const DbError& err) {
+  } catch (const StoreError& err) {
     // The refusal stands even when its record cannot be written.
     logger().log(LogLevel::Error, "could not audit a refused credential action",
                  {{"request_id", meta.request_id}, {"error", err.what()}});
   }
 }
 
-Result<Page<Credential>> list_credentials(Db& db, const Actor& actor, const CredentialKind& kind,
+Result<Page<Credential>> list_credentials(Conn& db, const Actor& actor, const CredentialKind& kind,
                                           const std::string& status, slab5::Millis now, const PageRequest& page) {
   if (status != "active" && status != "revoked" && status != "expired" && status != "all")
     return slab5::fail("invalid_request", "status must be one of active, revoked, expired, all.");
-  auto rows = SqliteCredentialStore(db).list(CredentialQuery{.kind = kind.kind,
-                                                             .workspace_id = actor.workspace_id,
-                                                             .status = status,
-                                                             .now = now,
-                                                             .before_id = page.after,
-                                                             .limit = page.limit});
+  auto rows = db.credentials().list(CredentialQuery{.kind = kind.kind,
+                                                    .workspace_id = actor.workspace_id,
+                                                    .status = status,
+                                                    .now = now,
+                                                    .before_id = page.after,
+                                                    .limit = page.limit});
   if (!rows) return tl::unexpected(rows.error());
   return make_page(std::move(*rows), page.limit, [](const Credential& c) { return c.id; });
 }
 
-Result<Credential> get_credential(Db& db, const Actor& actor, const CredentialKind& kind, const std::string& id) {
+Result<Credential> get_credential(Conn& db, const Actor& actor, const CredentialKind& kind, const std::string& id) {
   return load(db, actor, kind, id);
 }
 
-Result<IssuedCredential> create_credential(Db& db, const Actor& actor, const RequestMeta& meta,
+Result<IssuedCredential> create_credential(Conn& db, const Actor& actor, const RequestMeta& meta,
                                            const CredentialKind& kind, const CredentialInput& in) {
   if (auto ok = check_no_escalation(actor, in.scopes, kind); !ok)
     return refuse(db, actor, meta, kind, "create", "", ok.error(), Json{{"scopes", in.scopes}});
@@ -124,7 +124,7 @@ Result<IssuedCredential> create_credential(Db& db, const Actor& actor, const Req
   return IssuedCredential{std::move(made->credential), std::move(made->token)};
 }
 
-Result<Credential> update_credential(Db& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
+Result<Credential> update_credential(Conn& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
                                      const std::string& id, const CredentialPatch& patch) {
   auto now = slab5::now_millis();
   std::optional<Error> refusal;
@@ -175,7 +175,7 @@ Result<Credential> update_credential(Db& db, const Actor& actor, const RequestMe
                 attempted.is_null() ? std::nullopt : std::optional<Json>(attempted));
 }
 
-Result<IssuedCredential> rotate_credential(Db& db, const Actor& actor, const RequestMeta& meta,
+Result<IssuedCredential> rotate_credential(Conn& db, const Actor& actor, const RequestMeta& meta,
                                            const CredentialKind& kind, const std::string& id,
                                            std::int64_t overlap_seconds) {
   auto now = slab5::now_millis();
@@ -215,7 +215,7 @@ Result<IssuedCredential> rotate_credential(Db& db, const Actor& actor, const Req
   return refuse(db, actor, meta, kind, "rotate", id, std::move(*refusal));
 }
 
-Result<Credential> revoke_credential(Db& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
+Result<Credential> revoke_credential(Conn& db, const Actor& actor, const RequestMeta& meta, const CredentialKind& kind,
                                      const std::string& id) {
   auto now = slab5::now_millis();
   {

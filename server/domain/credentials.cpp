@@ -3,7 +3,7 @@
 #include "domain/store_result.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/token.hpp"
-#include "store/sqlite/credential_store.hpp"
+#include "store/credential_store.hpp"
 
 namespace slab5d {
 
@@ -32,16 +32,16 @@ slab5::Json Credential::to_json(slab5::Millis now) const {
           {"created_by", {{"type", created_by_type}, {"id", created_by_id}}}};
 }
 
-std::optional<Credential> find_credential_by_hash(Db& db, const std::string& token_hash) {
-  return value_or_throw(SqliteCredentialStore(db).get_by_hash(token_hash));
+std::optional<Credential> find_credential_by_hash(Conn& db, const std::string& token_hash) {
+  return value_or_throw(db.credentials().get_by_hash(token_hash));
 }
 
-std::optional<Credential> find_credential(Db& db, const std::string& kind, const std::string& workspace_id,
+std::optional<Credential> find_credential(Conn& db, const std::string& kind, const std::string& workspace_id,
                                           const std::string& id) {
-  return value_or_throw(SqliteCredentialStore(db).get(kind, workspace_id, id));
+  return value_or_throw(db.credentials().get(kind, workspace_id, id));
 }
 
-slab5::Result<NewCredential> insert_credential(Db& db, const CredentialSpec& spec) {
+slab5::Result<NewCredential> insert_credential(Conn& db, const CredentialSpec& spec) {
   NewCredential out;
   out.token = !spec.token.empty()
                   ? spec.token
@@ -58,11 +58,10 @@ slab5::Result<NewCredential> insert_credential(Db& db, const CredentialSpec& spe
   c.expires_at = spec.expires_at;
   c.created_by_type = spec.created_by_type;
   c.created_by_id = spec.created_by_id;
-  if (auto ok = SqliteCredentialStore(db).insert(c, slab5::token_hash(out.token)); !ok)
-    return tl::unexpected(ok.error());
+  if (auto ok = db.credentials().insert(c, slab5::token_hash(out.token)); !ok) return tl::unexpected(ok.error());
   return out;
 }
 
-slab5::Status save_credential(Db& db, const Credential& c) { return SqliteCredentialStore(db).update(c); }
+slab5::Status save_credential(Conn& db, const Credential& c) { return db.credentials().update(c); }
 
 }  // namespace slab5d

@@ -8,13 +8,13 @@
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
+#include "store/conn.hpp"
 #include "store/credential_store.hpp"
-#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
-std::optional<Credential> find_credential_by_hash(Db& db, const std::string& token_hash);
-std::optional<Credential> find_credential(Db& db, const std::string& kind, const std::string& workspace_id,
+std::optional<Credential> find_credential_by_hash(Conn& db, const std::string& token_hash);
+std::optional<Credential> find_credential(Conn& db, const std::string& kind, const std::string& workspace_id,
                                           const std::string& id);
 
 // A credential with a fresh token: the record and the raw token (shown once, stored as its hash).
@@ -38,10 +38,10 @@ struct CredentialSpec {
 };
 // Writes it in the caller's transaction. A workspace that is gone (deleted meanwhile) is
 // workspace_not_found, and nothing is written.
-slab5::Result<NewCredential> insert_credential(Db& db, const CredentialSpec& spec);
+slab5::Result<NewCredential> insert_credential(Conn& db, const CredentialSpec& spec);
 
 // Writes the mutable fields (name, description, scopes, expires_at, revoked_at, updated_at,
 // replaced_by); a credential that went is resource_not_found.
-slab5::Status save_credential(Db& db, const Credential& c);
+slab5::Status save_credential(Conn& db, const Credential& c);
 
 }  // namespace slab5d

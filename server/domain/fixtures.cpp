@@ -17,12 +17,12 @@
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 #include "slab5/token.hpp"
-#include "store/sqlite/credential_store.hpp"
-#include "store/sqlite/fixture_store.hpp"
-#include "store/sqlite/member_store.hpp"
-#include "store/sqlite/record_store.hpp"
-#include "store/sqlite/webhook_store.hpp"
-#include "store/sqlite/workspace_store.hpp"
+#include "store/credential_store.hpp"
+#include "store/fixture_store.hpp"
+#include "store/member_store.hpp"
+#include "store/record_store.hpp"
+#include "store/webhook_store.hpp"
+#include "store/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -147,7 +147,7 @@ Result<Json> parse_fixture(std::string_view text) {
   return j;
 }
 
-Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost, const WebhookSettings& webhooks) {
+Result<Json> load_fixture(Conn& db, const Json& fixture, const PasswordCost& cost, const WebhookSettings& webhooks) {
   Problems p;
   if (!fixture.is_object())
     return tl::unexpected(slab5::validation_error("fixture", "must be a JSON object whose keys are collections"));
@@ -237,8 +237,8 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost,
   }
 
   Tx tx(db);  // one transaction: all of the fixture or nothing
-  SqliteWorkspaceStore workspace_store(db);
-  SqliteMemberStore member_store(db);
+  WorkspaceStore& workspace_store = (db).workspaces();
+  MemberStore& member_store = (db).members();
   for (const auto& u : users) {
     if (p.count) break;  // nothing more is written once a user is bad; the checks above go on
     std::string where = "users[" + std::to_string(u.index) + "]";
@@ -400,7 +400,7 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost,
         c.created_at = c.updated_at = now;
         c.expires_at = input->expires_at;
         c.created_by_type = c.created_by_id = "system";
-        if (auto ok = SqliteCredentialStore(db).insert(c, *secret_hash); !ok)
+        if (auto ok = db.credentials().insert(c, *secret_hash); !ok)
           p.add(where + ".secret_hash", ok.error().code == "conflict" ? "is another credential's (or the id is taken)"
                                                                       : ok.error().effective_message());
       }
@@ -418,7 +418,7 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost,
     if (!spec->initial.empty()) {
       std::set<std::string> named;
       for (const auto& e : records) named.insert(slab5::string_or(e, "workspace_id"));
-      SqliteRecordStore store(db);
+      RecordStore& store = (db).records();
       for (const auto& ws_id : named) {
         auto it = workspaces.find(ws_id);
         if (it == workspaces.end() || !it->second.from_fixture) continue;
@@ -523,10 +523,10 @@ Result<Json> load_fixture(Db& db, const Json& fixture, const PasswordCost& cost,
   return counts;
 }
 
-Json export_fixture(Db& db) {
+Json export_fixture(Conn& db) {
   Json out = Json::object();
   Json users = Json::array();
-  for (const auto& u : export_users(db)) {
+  for (const auto& u : db.fixtures().users()) {
     Json e = {{"id", u.id}, {"email", u.email}, {"name", u.name}, {"email_verified", u.email_verified_at.has_value()}};
     if (u.password_hash) e["password_hash"] = *u.password_hash;
     users.push_back(std::move(e));
@@ -534,32 +534,32 @@ Json export_fixture(Db& db) {
   out["users"] = std::move(users);
   Json workspaces = Json::array();
   std::vector<std::string> ws_ids;
-  for (const auto& w : export_workspaces(db)) {
+  for (const auto& w : db.fixtures().workspaces()) {
     workspaces.push_back({{"id", w.id}, {"name", w.name}, {"slug", w.slug}, {"enabled_modules", w.enabled_modules}});
     ws_ids.push_back(w.id);
   }
   out["workspaces"] = std::move(workspaces);
   Json members = Json::array();
-  for (const auto& m : export_memberships(db))
+  for (const auto& m : db.fixtures().memberships())
     members.push_back({{"workspace_id", m.workspace_id}, {"user_id", m.user_id}, {"role", m.role}});
   out["memberships"] = std::move(members);
   out["api_keys"] = Json::array();
   out["mcp_clients"] = Json::array();
-  for (const auto& c : export_credentials(db)) {
+  for (const auto& c : db.fixtures().credentials()) {
     Json e = {{"id", c.id},         {"workspace_id", c.workspace_id}, {"name", c.name},
               {"scopes", c.scopes}, {"secret_hash", c.token_hash},    {"prefix", c.prefix}};
     if (!c.description.empty()) e["description"] = c.description;
     if (c.expires_at) e["expires_at"] = *c.expires_at;
     out[c.kind == "mcp_client" ? "mcp_clients" : "api_keys"].push_back(std::move(e));
   }
-  SqliteRecordStore store(db);
+  RecordStore& store = (db).records();
   for (const auto* spec : resources_in_load_order()) {
     Json list = Json::array();
     for (const auto& ws : ws_ids) {
       RecordQuery q{.workspace_id = ws, .sort = RecordSort::OldestFirst, .limit = 500};
       for (;;) {
         auto page = store.list(*spec, q);
-        if (!page) throw DbError(0, "export: " + page.error().effective_message());
+        if (!page) throw StoreError("export: " + page.error().effective_message(), false);
         for (const auto& r : page->records) {
           Json e = {{"id", r.value("id", "")}, {"workspace_id", ws}};
           for (const auto& f : spec->fields) {
@@ -580,13 +580,13 @@ Json export_fixture(Db& db) {
   // Webhook endpoints, oldest first. Their signing secrets are sealed under the server's key
   // and never written out: an entry has no signing_secret, and seeding it makes a new one.
   Json hooks = Json::array();
-  SqliteWebhookStore webhook_store(db);
+  WebhookStore& webhook_store = (db).webhooks();
   for (const auto& ws : ws_ids) {
     std::vector<WebhookEndpoint> all;
     std::optional<std::string> after;
     for (;;) {
       auto page = webhook_store.list_endpoints(ws, after, 500);
-      if (!page) throw DbError(0, "export: " + page.error().effective_message());
+      if (!page) throw StoreError("export: " + page.error().effective_message(), false);
       bool more = page->size() > 500;
       if (more) page->pop_back();
       for (auto& e : *page) all.push_back(std::move(e));

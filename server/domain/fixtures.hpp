@@ -16,7 +16,7 @@
 #include "domain/webhooks.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 
 namespace slab5d {
 
@@ -36,7 +36,7 @@ slab5::Result<slab5::Json> parse_fixture(std::string_view text);
 // leaves the database as it was. Passwords are hashed at `cost`; webhook endpoints' signing
 // secrets are sealed under `webhooks.kek`, and their URLs checked as the server's
 // --webhook-deny-private says.
-slab5::Result<slab5::Json> load_fixture(Db& db, const slab5::Json& fixture, const PasswordCost& cost,
+slab5::Result<slab5::Json> load_fixture(Conn& db, const slab5::Json& fixture, const PasswordCost& cost,
                                         const WebhookSettings& webhooks);
 
 // The whole state as a fixture. Secrets exist only as hashes, so users carry `password_hash`
@@ -44,6 +44,6 @@ slab5::Result<slab5::Json> load_fixture(Db& db, const slab5::Json& fixture, cons
 // takes those back, so an export seeds an equal database. Webhook endpoints' signing secrets
 // are sealed and are not written out at all: an exported endpoint has no `signing_secret`,
 // and seeding it gives it a new one (slab5d export says so on stderr).
-slab5::Json export_fixture(Db& db);
+slab5::Json export_fixture(Conn& db);
 
 }  // namespace slab5d

@@ -101,7 +101,7 @@ Result<User> insert_user(UserStore& users, const std::string& tenant_id, const s
   return u;
 }
 
-Actor audit_actor(Db& db, const Actor& caller, const std::string& type, const std::string& id,
+Actor audit_actor(Conn& db, const Actor& caller, const std::string& type, const std::string& id,
                   const std::optional<std::string>& workspace_id) {
   Actor a = caller;
   a.type = type;
@@ -167,10 +167,10 @@ slab5::Status check_name(const char* field, const std::optional<std::string>& na
   return {};
 }
 
-Result<Json> register_account(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+Result<Json> register_account(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                               const Registration& in) {
   Json answer = {{"status", "verification_sent"}, {"email", in.email}};
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(existing, st.users->find_by_email(in.email));
   if (existing) {
@@ -202,8 +202,8 @@ Result<Json> register_account(Db& db, IdentityService& svc, const Actor& actor, 
   return answer;
 }
 
-Result<Json> verify_email(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& token) {
-  auto st = open_identity_store(db);
+Result<Json> verify_email(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& token) {
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   std::string hash = slab5::token_hash(token);
   OUTCOME_TRY(row, st.users->find_email_token(hash, "verify_email"));
@@ -234,10 +234,10 @@ Result<Json> verify_email(Db& db, const Actor& actor, const RequestMeta& meta, c
   return Json{{"user", user_json(*user)}};
 }
 
-Result<Json> resend_verification(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+Result<Json> resend_verification(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                                  const std::string& email) {
   Json answer = {{"status", "verification_sent"}, {"email", email}};
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(user, st.users->find_by_email(email));
   // Unknown and verified addresses get the same answer and no mail.
@@ -249,8 +249,8 @@ Result<Json> resend_verification(Db& db, IdentityService& svc, const Actor& acto
   return answer;
 }
 
-Result<Json> describe_session_user(Db& db, const Actor& actor) {
-  auto st = open_identity_store(db);
+Result<Json> describe_session_user(Conn& db, const Actor& actor) {
+  auto& st = db.identity();
   OUTCOME_TRY(user, st.users->find(actor.user_id));
   if (!user) return slab5::fail("unauthorized", "The session's user no longer exists.");
   OUTCOME_TRY(rows, st.users->memberships(user->id));

@@ -9,8 +9,8 @@
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
+#include "store/conn.hpp"
 #include "store/identity_store.hpp"
-#include "store/sqlite/db.hpp"
 #include "store/workspace_store.hpp"
 
 namespace slab5d {
@@ -37,7 +37,7 @@ slab5::Result<User> insert_user(UserStore& users, const std::string& tenant_id, 
 // The actor an audit row names for what a user (or the system, for them) did outside any
 // workspace the caller was in: `caller` with `type`/`id`, in `workspace_id` (and its tenant)
 // when one is given.
-Actor audit_actor(Db& db, const Actor& caller, const std::string& type, const std::string& id,
+Actor audit_actor(Conn& db, const Actor& caller, const std::string& type, const std::string& id,
                   const std::optional<std::string>& workspace_id);
 
 // A sign-up's two audit rows (no events), recorded as the new user in their new workspace:
@@ -65,15 +65,16 @@ struct Registration {
 
 // POST /v1/auth/register: always the same answer; creates the account with its personal
 // tenant and workspace, or mails the owner of an existing one.
-slab5::Result<slab5::Json> register_account(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+slab5::Result<slab5::Json> register_account(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                                             const Registration& input);
 // POST /v1/auth/verify-email
-slab5::Result<slab5::Json> verify_email(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& token);
+slab5::Result<slab5::Json> verify_email(Conn& db, const Actor& actor, const RequestMeta& meta,
+                                        const std::string& token);
 // POST /v1/auth/resend-verification
-slab5::Result<slab5::Json> resend_verification(Db& db, IdentityService& svc, const Actor& actor,
+slab5::Result<slab5::Json> resend_verification(Conn& db, IdentityService& svc, const Actor& actor,
                                                const RequestMeta& meta, const std::string& email);
 
 // GET /v1/me for a session: the user, their memberships and the calling session.
-slab5::Result<slab5::Json> describe_session_user(Db& db, const Actor& actor);
+slab5::Result<slab5::Json> describe_session_user(Conn& db, const Actor& actor);
 
 }  // namespace slab5d

@@ -49,17 +49,17 @@ std::optional<InvitationFilter> invitation_filter(std::string_view s) {
   return std::nullopt;
 }
 
-Result<std::vector<Invitation>> list_invitations(Db& db, const Actor& actor, InvitationFilter filter,
+Result<std::vector<Invitation>> list_invitations(Conn& db, const Actor& actor, InvitationFilter filter,
                                                  const std::optional<std::string>& after, int limit) {
-  return open_identity_store(db).invitations->list(actor.workspace_id, filter,
-                                                   slab5::format_rfc3339(slab5::now_millis()), after, limit);
+  return db.identity().invitations->list(actor.workspace_id, filter, slab5::format_rfc3339(slab5::now_millis()), after,
+                                         limit);
 }
 
-Result<Json> create_invitation(Db& db, const MailSettings& mail, const Actor& actor, const RequestMeta& meta,
+Result<Json> create_invitation(Conn& db, const MailSettings& mail, const Actor& actor, const RequestMeta& meta,
                                const NewInvitation& in) {
   if (in.role == "owner" && !caller_is_owner(actor)) return tl::unexpected(owner_needed("send"));
   auto now = slab5::now_millis();
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(member, st.invitations->has_member_email(actor.workspace_id, in.email));
   if (member) return slab5::fail("conflict", in.email + " is already a member of this workspace.");
@@ -102,9 +102,9 @@ Result<Json> create_invitation(Db& db, const MailSettings& mail, const Actor& ac
   return out;
 }
 
-slab5::Status revoke_invitation(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
+slab5::Status revoke_invitation(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
   auto now = slab5::now_millis();
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(inv, st.invitations->find(actor.workspace_id, id));
   if (!inv) return slab5::fail("resource_not_found", "No invitation " + id + " exists in this workspace.");
@@ -125,10 +125,10 @@ slab5::Status revoke_invitation(Db& db, const Actor& actor, const RequestMeta& m
   return unit.commit();
 }
 
-Result<Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+Result<Json> accept_invitation(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                                const InvitationAcceptance& in) {
   auto now = slab5::now_millis();
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(inv, st.invitations->find_by_token(slab5::token_hash(in.token)));
   if (!inv) return slab5::fail("invalid_request", "The invitation token is not valid.");

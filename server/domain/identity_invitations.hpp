@@ -10,8 +10,8 @@
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
+#include "store/conn.hpp"
 #include "store/identity_store.hpp"
-#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -27,7 +27,7 @@ slab5::Json invitation_json(const Invitation& invitation, slab5::Millis now);
 std::optional<InvitationFilter> invitation_filter(std::string_view status);
 
 // The workspace's invitations, newest first, ids below `after` when set.
-slab5::Result<std::vector<Invitation>> list_invitations(Db& db, const Actor& actor, InvitationFilter filter,
+slab5::Result<std::vector<Invitation>> list_invitations(Conn& db, const Actor& actor, InvitationFilter filter,
                                                         const std::optional<std::string>& after, int limit);
 
 struct NewInvitation {
@@ -36,10 +36,10 @@ struct NewInvitation {
 };
 // POST /v1/workspace/invitations: only an owner invites an owner; refuses a member and a
 // second pending invitation; mails the token; records member.invited.
-slab5::Result<slab5::Json> create_invitation(Db& db, const MailSettings& mail, const Actor& actor,
+slab5::Result<slab5::Json> create_invitation(Conn& db, const MailSettings& mail, const Actor& actor,
                                              const RequestMeta& meta, const NewInvitation& input);
 // DELETE /v1/workspace/invitations/{id} (invitation.revoked).
-slab5::Status revoke_invitation(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
+slab5::Status revoke_invitation(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
 
 struct InvitationAcceptance {
   std::string token;
@@ -48,7 +48,7 @@ struct InvitationAcceptance {
 };
 // POST /v1/auth/accept-invite: the session response for the invitation's workspace. Call
 // with the signing key primed (SigningKeys::active) outside any transaction.
-slab5::Result<slab5::Json> accept_invitation(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
-                                             const InvitationAcceptance& input);
+slab5::Result<slab5::Json> accept_invitation(Conn& db, IdentityService& svc, const Actor& actor,
+                                             const RequestMeta& meta, const InvitationAcceptance& input);
 
 }  // namespace slab5d

@@ -24,11 +24,11 @@ namespace {
 
 // Records a failure and its session.failed audit row in a unit of its own, then answers with
 // `refusal` (whose status the audit row carries).
-tl::unexpected<slab5::Error> record_failure(Db& db, const Actor& actor, const RequestMeta& meta,
+tl::unexpected<slab5::Error> record_failure(Conn& db, const Actor& actor, const RequestMeta& meta,
                                             const std::string& email, const std::optional<User>& user,
                                             const std::string& reason, slab5::Error refusal) {
   auto now = slab5::now_millis();
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   if (auto s = st.users->add_login_failure(email, now, now - kFailureWindowMs); !s) return tl::unexpected(s.error());
   Actor who = actor;
@@ -58,9 +58,9 @@ slab5::Error too_many(std::int64_t delay_ms) {
 
 }  // namespace
 
-Result<Json> local_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+Result<Json> local_login(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                          const LocalLogin& in) {
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   auto now = slab5::now_millis();
   OUTCOME_TRY(state, st.users->login_failures(in.email, now - kFailureWindowMs));
   if (state.count >= kFreeFailures && now < state.last_ms + throttle_delay_ms(state.count)) {

@@ -8,7 +8,7 @@
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 
 namespace slab5d {
 
@@ -32,7 +32,7 @@ struct LocalLogin {
 // password), email_not_verified, workspace_not_found, or too_many_attempts carrying
 // retry_after_seconds. Every failure is recorded as session.failed. Call with the signing
 // key primed (SigningKeys::active) outside any transaction.
-slab5::Result<slab5::Json> local_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+slab5::Result<slab5::Json> local_login(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                                        const LocalLogin& input);
 
 }  // namespace slab5d

@@ -147,8 +147,8 @@ slab5::Result<std::string> send_mail(MailStore& store, const MailSettings& setti
   return id;
 }
 
-slab5::Result<slab5::Json> dev_mailbox(Db& db, const std::string& to, const std::string& kek) {
-  auto rows = open_identity_store(db).mail->list(to);
+slab5::Result<slab5::Json> dev_mailbox(Conn& db, const std::string& to, const std::string& kek) {
+  auto rows = db.identity().mail->list(to);
   if (!rows) return tl::unexpected(rows.error());
   slab5::Json out = slab5::Json::array();
   for (const auto& r : *rows)
@@ -162,10 +162,10 @@ slab5::Result<slab5::Json> dev_mailbox(Db& db, const std::string& to, const std:
   return out;
 }
 
-slab5::Status clear_dev_mailbox(Db& db, const Actor& actor, const RequestMeta& meta) {
+slab5::Status clear_dev_mailbox(Conn& db, const Actor& actor, const RequestMeta& meta) {
   // Not audited (a development route): the unit is the transaction only.
   WriteUnit unit(db, actor, meta);
-  if (auto st = open_identity_store(db).mail->clear(); !st) return st;
+  if (auto st = db.identity().mail->clear(); !st) return st;
   return unit.commit();
 }
 

@@ -8,8 +8,8 @@
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
+#include "store/conn.hpp"
 #include "store/identity_store.hpp"
-#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -49,8 +49,8 @@ std::string smtp_send(const std::string& smtp_url, const std::string& from, cons
 
 // GET /v1/dev/mail: the dev mailbox, newest first, with token and link opened with `kek`;
 // `to` filters by address when not empty.
-slab5::Result<slab5::Json> dev_mailbox(Db& db, const std::string& to, const std::string& kek);
+slab5::Result<slab5::Json> dev_mailbox(Conn& db, const std::string& to, const std::string& kek);
 // DELETE /v1/dev/mail
-slab5::Status clear_dev_mailbox(Db& db, const Actor& actor, const RequestMeta& meta);
+slab5::Status clear_dev_mailbox(Conn& db, const Actor& actor, const RequestMeta& meta);
 
 }  // namespace slab5d

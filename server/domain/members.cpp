@@ -5,7 +5,7 @@
 #include "domain/audit.hpp"
 #include "domain/write.hpp"
 #include "slab5/access.hpp"
-#include "store/sqlite/member_store.hpp"
+#include "store/member_store.hpp"
 
 namespace slab5d {
 
@@ -45,22 +45,22 @@ slab5::Result<bool> last_owner(MemberStore& store, const Actor& actor, const Mem
 
 }  // namespace
 
-slab5::Result<Page<Member>> list_members(Db& db, const Actor& actor, const PageRequest& page) {
+slab5::Result<Page<Member>> list_members(Conn& db, const Actor& actor, const PageRequest& page) {
   std::optional<std::pair<std::string, std::string>> after;
   if (page.after) {
     auto bar = page.after->rfind('|');
     after.emplace(page.after->substr(0, bar), bar == std::string::npos ? std::string() : page.after->substr(bar + 1));
   }
-  auto rows = SqliteMemberStore(db).list(actor.workspace_id, after, page.limit + 1);
+  auto rows = db.members().list(actor.workspace_id, after, page.limit + 1);
   if (!rows) return tl::unexpected(rows.error());
   return make_page(std::move(*rows), page.limit, [](const Member& m) { return m.sort_key(); });
 }
 
-slab5::Result<Member> change_member_role(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<Member> change_member_role(Conn& db, const Actor& actor, const RequestMeta& meta,
                                          const std::string& user_id, const std::string& role) {
   if (!slab5::find_role(role))
     return tl::unexpected(slab5::validation_error("role", "must be one of owner, admin, member, agent, readonly"));
-  SqliteMemberStore store(db);
+  MemberStore& store = (db).members();
   WriteUnit unit(db, actor, meta);
   auto target = load(store, actor, user_id);
   if (!target) return target;
@@ -86,12 +86,12 @@ slab5::Result<Member> change_member_role(Db& db, const Actor& actor, const Reque
   return target;
 }
 
-slab5::Status remove_member(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& user_id) {
+slab5::Status remove_member(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& user_id) {
   bool self = is_self(actor, user_id);
   if (!self && !holds(actor, "settings:admin"))
     return fail("missing_required_scope", "Removing another member needs the settings:admin scope.",
                 {{"required_scope", "settings:admin"}});
-  SqliteMemberStore store(db);
+  MemberStore& store = (db).members();
   WriteUnit unit(db, actor, meta);
   auto target = load(store, actor, user_id);
   if (!target) return tl::unexpected(target.error());

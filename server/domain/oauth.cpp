@@ -158,10 +158,10 @@ Result<OAuthIdentity> verify_id_token(const Config& cfg, const std::string& prov
   return id;
 }
 
-Result<Json> oauth_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+Result<Json> oauth_login(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                          const OAuthLogin& in) {
   const std::string& provider = in.provider;
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   auto id = verify_id_token(svc.config(), provider, svc.jwks_for(provider), in.id_token);
   if (!id) {
     WriteUnit unit(db, actor, meta);

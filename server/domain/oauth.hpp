@@ -13,7 +13,7 @@
 #include "slab5/error.hpp"
 #include "slab5/jose.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 
 namespace slab5d {
 
@@ -69,7 +69,7 @@ struct OAuthLogin {
 // POST /v1/auth/session with provider google | microsoft: verify, find or create the user
 // (with a personal workspace), start a session. Failures are recorded as session.failed.
 // Call with the signing key primed (SigningKeys::active) outside any transaction.
-slab5::Result<slab5::Json> oauth_login(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+slab5::Result<slab5::Json> oauth_login(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                                        const OAuthLogin& input);
 
 }  // namespace slab5d

@@ -8,7 +8,7 @@
 #include "slab5/api/resource_validation.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/record_store.hpp"
+#include "store/record_store.hpp"
 
 namespace slab5d {
 
@@ -123,7 +123,7 @@ std::vector<std::pair<const ResourceSpec*, std::string>> referrers(const Resourc
 
 }  // namespace
 
-Records::Records(Db& db) : db_(db), store_(std::make_unique<SqliteRecordStore>(db)) {}
+Records::Records(Conn& db) : db_(db), store_(&db.records()) {}
 Records::~Records() = default;
 
 std::optional<PreparedCreate> Records::prepare_create(const ResourceSpec& spec, const Actor& actor, const Json& input) {

@@ -11,8 +11,8 @@
 #include "slab5/api/resources.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
+#include "store/conn.hpp"
 #include "store/record_store.hpp"
-#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -32,7 +32,7 @@ struct PreparedCreate {
 
 class Records {
  public:
-  explicit Records(Db& db);
+  explicit Records(Conn& db);
   ~Records();
 
   // Empty when the input is not valid: create() then reports why.
@@ -62,8 +62,8 @@ class Records {
   RecordStore& store() { return *store_; }
 
  private:
-  Db& db_;
-  std::unique_ptr<RecordStore> store_;
+  Conn& db_;
+  RecordStore* store_;  // the connection's
   std::shared_ptr<const std::string> created_text_;
 };
 

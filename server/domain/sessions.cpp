@@ -23,7 +23,7 @@ constexpr std::array<std::string_view, 1> kSessionAlgs{slab5::jose::kES256};
 
 tl::unexpected<slab5::Error> unauthorized(std::string msg) { return slab5::fail("unauthorized", std::move(msg)); }
 
-Result<Json> response(Db& db, IdentityStore& st, IdentityService& svc, const User& user,
+Result<Json> response(Conn& db, IdentityStore& st, IdentityService& svc, const User& user,
                       const std::string& workspace_id, const std::string& sid, const std::string& refresh) {
   Json ws = nullptr;
   if (auto w = find_workspace(db, workspace_id)) {
@@ -52,19 +52,18 @@ Json session_json(const SessionRecord& s, const std::string& current_sid) {
   return j;
 }
 
-Result<std::vector<SessionRecord>> list_sessions(Db& db, const std::string& user_id,
+Result<std::vector<SessionRecord>> list_sessions(Conn& db, const std::string& user_id,
                                                  const std::optional<std::string>& after, int limit) {
-  return open_identity_store(db).sessions->list_active(user_id, slab5::format_rfc3339(slab5::now_millis()), after,
-                                                       limit);
+  return db.identity().sessions->list_active(user_id, slab5::format_rfc3339(slab5::now_millis()), after, limit);
 }
 
-slab5::Status prime_signing_key(Db& db, IdentityService& svc) {
-  auto st = open_identity_store(db);
+slab5::Status prime_signing_key(Conn& db, IdentityService& svc) {
+  auto& st = db.identity();
   OUTCOME_CHECK(svc.keys.active(*st.keys));
   return {};
 }
 
-Result<Json> signing_jwks(Db& db, IdentityService& svc) { return svc.keys.jwks(*open_identity_store(db).keys); }
+Result<Json> signing_jwks(Conn& db, IdentityService& svc) { return svc.keys.jwks(*db.identity().keys); }
 
 Result<std::string> issue_access_token(SigningKeyStore& keys, IdentityService& svc, const std::string& user_id,
                                        const std::string& sid) {
@@ -79,8 +78,8 @@ Result<std::string> issue_access_token(SigningKeyStore& keys, IdentityService& s
   return slab5::jose::sign(key, claims);
 }
 
-Result<SessionClaims> verify_session(Db& db, IdentityService& svc, std::string_view token) {
-  auto st = open_identity_store(db);
+Result<SessionClaims> verify_session(Conn& db, IdentityService& svc, std::string_view token) {
+  auto& st = db.identity();
   auto v = slab5::jose::verify(
       token, [&](const std::string& kid) { return svc.keys.find(*st.keys, kid); }, kSessionAlgs);
   if (!v) return unauthorized("The session token is not valid: " + v.error().message + ".");
@@ -110,7 +109,7 @@ Result<SessionClaims> verify_session(Db& db, IdentityService& svc, std::string_v
   return out;
 }
 
-Result<std::string> session_workspace(Db& db, UserStore& users, const std::string& user_id,
+Result<std::string> session_workspace(Conn& db, UserStore& users, const std::string& user_id,
                                       const std::optional<std::string>& requested) {
   if (requested) {
     if (!membership_role(db, *requested, user_id))
@@ -145,13 +144,13 @@ Result<Json> start_session(WriteUnit& unit, const RequestMeta& meta, IdentitySto
   return response(unit.db(), st, svc, user, workspace_id, s.id, refresh);
 }
 
-Result<Json> refresh_session(Db& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
+Result<Json> refresh_session(Conn& db, IdentityService& svc, const Actor& actor, const RequestMeta& meta,
                              const std::string& refresh_token) {
   if (slab5::token_kind(refresh_token) != slab5::TokenKind::Refresh || !slab5::token_checksum_ok(refresh_token))
     return unauthorized("The refresh token is not valid.");
   std::string hash = slab5::token_hash(refresh_token);
   auto now = slab5::now_millis();
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(s, st.sessions->find_by_refresh(hash));
   if (!s) {
@@ -200,9 +199,9 @@ Result<Json> refresh_session(Db& db, IdentityService& svc, const Actor& actor, c
   return out;
 }
 
-slab5::Status revoke_session(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& user_id,
+slab5::Status revoke_session(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& user_id,
                              const std::string& sid, const std::string& reason) {
-  auto st = open_identity_store(db);
+  auto& st = db.identity();
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(s, st.sessions->find(sid));
   if (!s || s->user_id != user_id) return slab5::fail("resource_not_found", "No session " + sid + " of yours exists.");

@@ -1,18 +1,16 @@
 // Store outcomes a caller has no answer for (a read that failed, a write of slab5d's own
-// that cannot fail unless the database is broken): thrown as DbError, which the edge turns
+// that cannot fail unless the database is broken): thrown as StoreError, which the edge turns
 // into internal_error with the request id logged. Rules that can answer return the Error.
 #pragma once
 #include <utility>
 
 #include "slab5/error.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/store_error.hpp"
 
 namespace slab5d {
 
-inline constexpr int kStoreFailure = 1;  // SQLite's SQLITE_ERROR: not busy, not retried
-
 [[noreturn]] inline void throw_store_error(const slab5::Error& e) {
-  throw DbError(kStoreFailure, e.effective_message());
+  throw StoreError(e.effective_message(), /*busy=*/false);
 }
 
 template <class T>

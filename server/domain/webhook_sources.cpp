@@ -8,8 +8,8 @@
 #include "slab5/api/resources.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/webhook_signature.hpp"
-#include "store/sqlite/webhook_store.hpp"
-#include "store/sqlite/workspace_store.hpp"
+#include "store/webhook_store.hpp"
+#include "store/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -73,7 +73,7 @@ Result<WebhookSourceInput> parse_webhook_source_input(const Json& body) {
   return in;
 }
 
-Result<IssuedSource> create_webhook_source(Db& db, const Actor& actor, const RequestMeta& meta,
+Result<IssuedSource> create_webhook_source(Conn& db, const Actor& actor, const RequestMeta& meta,
                                            const WebhookSettings& settings, const WebhookSourceInput& in) {
   WriteUnit unit(db, actor, meta);
   std::string now = slab5::format_rfc3339(slab5::now_millis());
@@ -86,7 +86,7 @@ Result<IssuedSource> create_webhook_source(Db& db, const Actor& actor, const Req
                   .updated_at = now};
   std::string secret = slab5::new_webhook_secret();
   s.secret_sealed = seal_with_kek(settings.kek, kSourceSealPurpose, s.id, secret);
-  OUTCOME_CHECK(SqliteWebhookStore(db).insert_source(s));
+  OUTCOME_CHECK(db.webhooks().insert_source(s));
   unit.record(Change{.action = "webhook_source.created",
                      .target_type = "webhook_source",
                      .target_id = s.id,
@@ -97,24 +97,24 @@ Result<IssuedSource> create_webhook_source(Db& db, const Actor& actor, const Req
   return IssuedSource{std::move(s), std::move(secret)};
 }
 
-Result<Page<WebhookSource>> list_webhook_sources(Db& db, const Actor& actor, const PageRequest& page) {
-  auto rows = SqliteWebhookStore(db).list_sources(actor.workspace_id, page.after, page.limit);
+Result<Page<WebhookSource>> list_webhook_sources(Conn& db, const Actor& actor, const PageRequest& page) {
+  auto rows = db.webhooks().list_sources(actor.workspace_id, page.after, page.limit);
   if (!rows) return tl::unexpected(rows.error());
   return make_page(std::move(*rows), page.limit, [](const WebhookSource& s) { return s.id; });
 }
 
-Result<WebhookSource> get_webhook_source(Db& db, const Actor& actor, const std::string& id) {
+Result<WebhookSource> get_webhook_source(Conn& db, const Actor& actor, const std::string& id) {
   if (!slab5::is_id(id, "src")) return not_found(id);
-  auto s = SqliteWebhookStore(db).source(actor.workspace_id, id);
+  auto s = db.webhooks().source(actor.workspace_id, id);
   if (!s) return tl::unexpected(s.error());
   if (!*s) return not_found(id);
   return std::move(**s);
 }
 
-slab5::Status delete_webhook_source(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
+slab5::Status delete_webhook_source(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(s, get_webhook_source(db, actor, id));
-  OUTCOME_CHECK(SqliteWebhookStore(db).delete_source(actor.workspace_id, id));
+  OUTCOME_CHECK(db.webhooks().delete_source(actor.workspace_id, id));
   unit.record(Change{.action = "webhook_source.deleted",
                      .target_type = "webhook_source",
                      .target_id = id,
@@ -124,12 +124,12 @@ slab5::Status delete_webhook_source(Db& db, const Actor& actor, const RequestMet
   return unit.commit();
 }
 
-Result<InboundOutcome> receive_inbound(Db& db, const RequestMeta& meta, const WebhookSettings& settings,
+Result<InboundOutcome> receive_inbound(Conn& db, const RequestMeta& meta, const WebhookSettings& settings,
                                        const InboundMessage& msg) {
   // Verify first: nothing is stored for a message that does not verify, and an unknown
   // source is answered exactly like a bad signature.
   if (!slab5::is_id(msg.source_id, "src")) return bad_signature();
-  auto found = SqliteWebhookStore(db).source_by_id(msg.source_id);
+  auto found = db.webhooks().source_by_id(msg.source_id);
   if (!found) return tl::unexpected(found.error());
   if (!*found) return bad_signature();
   WebhookSource src = std::move(**found);
@@ -158,7 +158,7 @@ Result<InboundOutcome> receive_inbound(Db& db, const RequestMeta& meta, const We
   else
     metadata["payload_bytes"] = msg.body.size();
 
-  auto ws = SqliteWorkspaceStore(db).get(src.workspace_id);
+  auto ws = db.workspaces().get(src.workspace_id);
   if (!ws) return tl::unexpected(ws.error());
   if (!*ws) return bad_signature();
   Actor actor;
@@ -175,7 +175,7 @@ Result<InboundOutcome> receive_inbound(Db& db, const RequestMeta& meta, const We
   // unclaimed, so the sender's retry is taken rather than acknowledged as a replay.
   InboundOutcome out;
   WriteUnit unit(db, actor, meta);
-  auto claimed = SqliteWebhookStore(db).claim_message(src.id, check.message_id, now, now - kReplayWindowMs);
+  auto claimed = db.webhooks().claim_message(src.id, check.message_id, now, now - kReplayWindowMs);
   if (!claimed) return tl::unexpected(claimed.error());
   if (!*claimed) {
     out.duplicate = true;

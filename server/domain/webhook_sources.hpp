@@ -11,7 +11,7 @@
 #include "domain/webhooks.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 #include "store/webhook_store.hpp"
 
 namespace slab5d {
@@ -29,11 +29,11 @@ struct IssuedSource {
   WebhookSource source;
   std::string signing_secret;
 };
-slab5::Result<IssuedSource> create_webhook_source(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<IssuedSource> create_webhook_source(Conn& db, const Actor& actor, const RequestMeta& meta,
                                                   const WebhookSettings& settings, const WebhookSourceInput& in);
-slab5::Result<Page<WebhookSource>> list_webhook_sources(Db& db, const Actor& actor, const PageRequest& page);
-slab5::Result<WebhookSource> get_webhook_source(Db& db, const Actor& actor, const std::string& id);
-slab5::Status delete_webhook_source(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
+slab5::Result<Page<WebhookSource>> list_webhook_sources(Conn& db, const Actor& actor, const PageRequest& page);
+slab5::Result<WebhookSource> get_webhook_source(Conn& db, const Actor& actor, const std::string& id);
+slab5::Status delete_webhook_source(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
 
 struct InboundMessage {
   std::string source_id;
@@ -50,7 +50,7 @@ struct InboundOutcome {
   std::string event_id;
 };
 // 401 webhook_signature_invalid for an unknown source, a bad signature or a stale timestamp.
-slab5::Result<InboundOutcome> receive_inbound(Db& db, const RequestMeta& meta, const WebhookSettings& settings,
+slab5::Result<InboundOutcome> receive_inbound(Conn& db, const RequestMeta& meta, const WebhookSettings& settings,
                                               const InboundMessage& msg);
 
 }  // namespace slab5d

@@ -11,8 +11,8 @@
 #include "slab5/http_client.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/webhook_signature.hpp"
-#include "store/sqlite/event_store.hpp"
-#include "store/sqlite/webhook_store.hpp"
+#include "store/event_store.hpp"
+#include "store/webhook_store.hpp"
 #include "webhooks/address_policy.hpp"
 #include "webhooks/signal.hpp"
 
@@ -35,7 +35,7 @@ tl::unexpected<Error> endpoint_not_found(const std::string& id) {
   return slab5::fail("resource_not_found", "No webhook endpoint " + id + " in this workspace.");
 }
 
-Result<WebhookEndpoint> load(SqliteWebhookStore& store, const Actor& actor, const std::string& id) {
+Result<WebhookEndpoint> load(WebhookStore& store, const Actor& actor, const std::string& id) {
   if (!slab5::is_id(id, "whk")) return endpoint_not_found(id);
   auto e = store.endpoint(actor.workspace_id, id);
   if (!e) return tl::unexpected(e.error());
@@ -194,11 +194,11 @@ Result<WebhookInput> parse_webhook_input(const Json& body, bool patch, bool deny
   return in;
 }
 
-Result<IssuedWebhook> create_webhook(Db& db, const Actor& actor, const RequestMeta& meta,
+Result<IssuedWebhook> create_webhook(Conn& db, const Actor& actor, const RequestMeta& meta,
                                      const WebhookSettings& settings, const WebhookInput& in,
                                      const WebhookPreset& preset) {
   WriteUnit unit(db, actor, meta);
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   std::string now = slab5::format_rfc3339(slab5::now_millis());
   WebhookEndpoint e;
   e.id = preset.id.empty() ? slab5::new_id("whk") : preset.id;
@@ -228,21 +228,21 @@ std::optional<std::string> webhook_secret_problem(const std::string& secret) {
   return std::nullopt;
 }
 
-Result<Page<WebhookEndpoint>> list_webhooks(Db& db, const Actor& actor, const PageRequest& page) {
-  auto rows = SqliteWebhookStore(db).list_endpoints(actor.workspace_id, page.after, page.limit);
+Result<Page<WebhookEndpoint>> list_webhooks(Conn& db, const Actor& actor, const PageRequest& page) {
+  auto rows = db.webhooks().list_endpoints(actor.workspace_id, page.after, page.limit);
   if (!rows) return tl::unexpected(rows.error());
   return make_page(std::move(*rows), page.limit, [](const WebhookEndpoint& e) { return e.id; });
 }
 
-Result<WebhookEndpoint> get_webhook(Db& db, const Actor& actor, const std::string& id) {
-  SqliteWebhookStore store(db);
+Result<WebhookEndpoint> get_webhook(Conn& db, const Actor& actor, const std::string& id) {
+  WebhookStore& store = (db).webhooks();
   return load(store, actor, id);
 }
 
-Result<WebhookEndpoint> update_webhook(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id,
+Result<WebhookEndpoint> update_webhook(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id,
                                        const WebhookInput& in) {
   WriteUnit unit(db, actor, meta);
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   OUTCOME_TRY(e, load(store, actor, id));
   Json before = webhook_json(e);
   if (in.name) e.name = *in.name;
@@ -259,19 +259,19 @@ Result<WebhookEndpoint> update_webhook(Db& db, const Actor& actor, const Request
   return e;
 }
 
-slab5::Status delete_webhook(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
+slab5::Status delete_webhook(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
   WriteUnit unit(db, actor, meta);
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   OUTCOME_TRY(e, load(store, actor, id));
   OUTCOME_CHECK(store.delete_endpoint(actor.workspace_id, id));
   record(unit, "webhook.deleted", id, webhook_json(e), std::nullopt, Outcome::Removed);
   return unit.commit();
 }
 
-Result<IssuedWebhook> rotate_webhook_secret(Db& db, const Actor& actor, const RequestMeta& meta,
+Result<IssuedWebhook> rotate_webhook_secret(Conn& db, const Actor& actor, const RequestMeta& meta,
                                             const WebhookSettings& settings, const std::string& id) {
   WriteUnit unit(db, actor, meta);
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   OUTCOME_TRY(e, load(store, actor, id));
   Json before = webhook_json(e);
   auto now = slab5::now_millis();
@@ -286,10 +286,10 @@ Result<IssuedWebhook> rotate_webhook_secret(Db& db, const Actor& actor, const Re
   return IssuedWebhook{std::move(e), std::move(secret)};
 }
 
-Result<WebhookEndpoint> set_webhook_state(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id,
+Result<WebhookEndpoint> set_webhook_state(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id,
                                           const std::string& verb) {
   WriteUnit unit(db, actor, meta);
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   OUTCOME_TRY(e, load(store, actor, id));
   std::string target = verb == "pause" ? "paused" : "active";
   if (e.status == target) return e;  // already so: nothing to record
@@ -307,9 +307,9 @@ Result<WebhookEndpoint> set_webhook_state(Db& db, const Actor& actor, const Requ
   return e;
 }
 
-Result<WebhookDelivery> test_webhook(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
+Result<WebhookDelivery> test_webhook(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
   WriteUnit unit(db, actor, meta);
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   OUTCOME_TRY(e, load(store, actor, id));
   auto now = slab5::now_millis();
   std::string at = slab5::format_rfc3339(now);
@@ -320,7 +320,7 @@ Result<WebhookDelivery> test_webhook(Db& db, const Actor& actor, const RequestMe
               .previous = std::nullopt,
               .request_id = meta.request_id,
               .created_at = at};
-  value_or_throw(SqliteEventStore(db).append(ev));
+  value_or_throw(db.events().append(ev));
   WebhookDelivery d{.id = slab5::new_id("dlv"),
                     .workspace_id = actor.workspace_id,
                     .endpoint_id = e.id,
@@ -336,9 +336,9 @@ Result<WebhookDelivery> test_webhook(Db& db, const Actor& actor, const RequestMe
   return d;
 }
 
-Result<Page<WebhookDelivery>> list_deliveries(Db& db, const Actor& actor, const std::string& endpoint_id,
+Result<Page<WebhookDelivery>> list_deliveries(Conn& db, const Actor& actor, const std::string& endpoint_id,
                                               const DeliveryFilter& filter, const PageRequest& page) {
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   OUTCOME_TRY(e, load(store, actor, endpoint_id));
   DeliveryQuery q{.workspace_id = actor.workspace_id,
                   .endpoint_id = e.id,
@@ -351,18 +351,18 @@ Result<Page<WebhookDelivery>> list_deliveries(Db& db, const Actor& actor, const 
   return make_page(std::move(*rows), page.limit, [](const WebhookDelivery& d) { return d.id; });
 }
 
-Result<WebhookDelivery> get_delivery(Db& db, const Actor& actor, const std::string& id) {
+Result<WebhookDelivery> get_delivery(Conn& db, const Actor& actor, const std::string& id) {
   auto not_found = [&] {
     return slab5::fail("resource_not_found", "No webhook delivery " + id + " in this workspace.");
   };
   if (!slab5::is_id(id, "dlv")) return not_found();
-  auto d = SqliteWebhookStore(db).delivery(actor.workspace_id, id);
+  auto d = db.webhooks().delivery(actor.workspace_id, id);
   if (!d) return tl::unexpected(d.error());
   if (!*d) return not_found();
   return std::move(**d);
 }
 
-Result<WebhookDelivery> retry_delivery(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
+Result<WebhookDelivery> retry_delivery(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id) {
   WriteUnit unit(db, actor, meta);
   OUTCOME_TRY(d, get_delivery(db, actor, id));
   Json before = delivery_json(d);
@@ -373,7 +373,7 @@ Result<WebhookDelivery> retry_delivery(Db& db, const Actor& actor, const Request
   }
   d.next_attempt_at = now;
   d.updated_at = slab5::format_rfc3339(now);
-  OUTCOME_CHECK(SqliteWebhookStore(db).update_delivery(d));
+  OUTCOME_CHECK(db.webhooks().update_delivery(d));
   unit.record(Change{.action = "webhook_delivery.retried",
                      .target_type = "webhook_delivery",
                      .target_id = d.id,
@@ -386,8 +386,9 @@ Result<WebhookDelivery> retry_delivery(Db& db, const Actor& actor, const Request
   return d;
 }
 
-int enqueue_deliveries(Db& db, const std::string& workspace_id, const std::string& event_id, const std::string& type) {
-  SqliteWebhookStore store(db);
+int enqueue_deliveries(Conn& db, const std::string& workspace_id, const std::string& event_id,
+                       const std::string& type) {
+  WebhookStore& store = (db).webhooks();
   auto endpoints = value_or_throw(store.active_endpoints(workspace_id));
   int n = 0;
   for (const auto& e : endpoints) {
@@ -398,8 +399,8 @@ int enqueue_deliveries(Db& db, const std::string& workspace_id, const std::strin
   return n;
 }
 
-int release_queued_deliveries(Db& db, slab5::Millis now) {
-  SqliteWebhookStore store(db);
+int release_queued_deliveries(Conn& db, slab5::Millis now) {
+  WebhookStore& store = (db).webhooks();
   auto heads = value_or_throw(store.queued_heads(kOpenDeliveriesPerEndpoint, 1));
   std::string at = slab5::format_rfc3339(now);
   int n = 0;

@@ -12,7 +12,7 @@
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 #include "store/webhook_store.hpp"
 
 namespace slab5d {
@@ -61,40 +61,41 @@ struct WebhookPreset {
   std::string status = "active";  // active | paused | disabled
 };
 
-slab5::Result<IssuedWebhook> create_webhook(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<IssuedWebhook> create_webhook(Conn& db, const Actor& actor, const RequestMeta& meta,
                                             const WebhookSettings& settings, const WebhookInput& in,
                                             const WebhookPreset& preset = {});
 
 // Why `secret` is not a signing secret slab5d accepts ("whsec_" + standard base64 of 24-64
 // bytes), or nullopt when it is one. Never quotes the secret.
 std::optional<std::string> webhook_secret_problem(const std::string& secret);
-slab5::Result<Page<WebhookEndpoint>> list_webhooks(Db& db, const Actor& actor, const PageRequest& page);
-slab5::Result<WebhookEndpoint> get_webhook(Db& db, const Actor& actor, const std::string& id);
-slab5::Result<WebhookEndpoint> update_webhook(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<Page<WebhookEndpoint>> list_webhooks(Conn& db, const Actor& actor, const PageRequest& page);
+slab5::Result<WebhookEndpoint> get_webhook(Conn& db, const Actor& actor, const std::string& id);
+slab5::Result<WebhookEndpoint> update_webhook(Conn& db, const Actor& actor, const RequestMeta& meta,
                                               const std::string& id, const WebhookInput& in);
-slab5::Status delete_webhook(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
-slab5::Result<IssuedWebhook> rotate_webhook_secret(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Status delete_webhook(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
+slab5::Result<IssuedWebhook> rotate_webhook_secret(Conn& db, const Actor& actor, const RequestMeta& meta,
                                                    const WebhookSettings& settings, const std::string& id);
 // "pause" | "resume"
-slab5::Result<WebhookEndpoint> set_webhook_state(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<WebhookEndpoint> set_webhook_state(Conn& db, const Actor& actor, const RequestMeta& meta,
                                                  const std::string& id, const std::string& verb);
 // A webhook.test event delivered to this endpoint only; returns the delivery.
-slab5::Result<WebhookDelivery> test_webhook(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& id);
+slab5::Result<WebhookDelivery> test_webhook(Conn& db, const Actor& actor, const RequestMeta& meta,
+                                            const std::string& id);
 
 struct DeliveryFilter {
   std::optional<std::string> status;
   std::optional<std::string> event_id;
 };
-slab5::Result<Page<WebhookDelivery>> list_deliveries(Db& db, const Actor& actor, const std::string& endpoint_id,
+slab5::Result<Page<WebhookDelivery>> list_deliveries(Conn& db, const Actor& actor, const std::string& endpoint_id,
                                                      const DeliveryFilter& filter, const PageRequest& page);
-slab5::Result<WebhookDelivery> get_delivery(Db& db, const Actor& actor, const std::string& id);
+slab5::Result<WebhookDelivery> get_delivery(Conn& db, const Actor& actor, const std::string& id);
 // Sends it again now: a finished delivery gets one more attempt.
-slab5::Result<WebhookDelivery> retry_delivery(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<WebhookDelivery> retry_delivery(Conn& db, const Actor& actor, const RequestMeta& meta,
                                               const std::string& id);
 
 // The outbox: the event queued for each active endpoint of the workspace whose event_types
 // match, in the caller's transaction (WriteUnit::record). Returns how many.
-int enqueue_deliveries(Db& db, const std::string& workspace_id, const std::string& event_id, const std::string& type);
+int enqueue_deliveries(Conn& db, const std::string& workspace_id, const std::string& event_id, const std::string& type);
 
 // How many pending or retrying deliveries an endpoint may have before the rest of its events
 // wait in the outbox, and how much room below that it must have before more are released
@@ -106,7 +107,7 @@ constexpr int kReleaseAtRoom = 50;
 
 // Turns the oldest queued events of each endpoint with room into pending deliveries, in order,
 // in the caller's transaction (the delivery worker's). Returns how many.
-int release_queued_deliveries(Db& db, slab5::Millis now);
+int release_queued_deliveries(Conn& db, slab5::Millis now);
 
 // When attempt `n` (1-based) failed, how long until the next: 1 s, 2 s, 4 s … capped at 1 h,
 // plus up to 10% jitter.

@@ -7,7 +7,7 @@
 #include "slab5/access.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/workspace_store.hpp"
+#include "store/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -54,24 +54,24 @@ slab5::Status commit_change(WriteUnit& unit, std::string action, const std::stri
 
 }  // namespace
 
-slab5::Result<Workspace> current_workspace(Db& db, const Actor& actor) {
-  SqliteWorkspaceStore store(db);
+slab5::Result<Workspace> current_workspace(Conn& db, const Actor& actor) {
+  WorkspaceStore& store = (db).workspaces();
   return load(store, actor.workspace_id);
 }
 
-slab5::Result<Page<WorkspaceMembership>> list_user_workspaces(Db& db, const Actor& actor, const PageRequest& page) {
-  auto rows = SqliteWorkspaceStore(db).list_for_user(actor.user_id, page.after, page.limit + 1);
+slab5::Result<Page<WorkspaceMembership>> list_user_workspaces(Conn& db, const Actor& actor, const PageRequest& page) {
+  auto rows = db.workspaces().list_for_user(actor.user_id, page.after, page.limit + 1);
   if (!rows) return tl::unexpected(rows.error());
   return make_page(std::move(*rows), page.limit, [](const WorkspaceMembership& m) { return m.workspace.id; });
 }
 
-slab5::Result<Workspace> create_user_workspace(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<Workspace> create_user_workspace(Conn& db, const Actor& actor, const RequestMeta& meta,
                                                const NewWorkspace& in) {
   auto name = validate_workspace_name(in.name);
   if (!name) return tl::unexpected(name.error());
   if (in.slug && !valid_slug(*in.slug))
     return tl::unexpected(validation_error("slug", "must be 3-48 characters of a-z, 0-9 and '-'"));
-  SqliteWorkspaceStore store(db);
+  WorkspaceStore& store = (db).workspaces();
   // A user's tenant never changes; a user deleted meanwhile fails the owner membership below.
   auto tenant_id = store.tenant_of_user(actor.user_id);
   if (!tenant_id) return tl::unexpected(tenant_id.error());
@@ -98,11 +98,11 @@ slab5::Result<Workspace> create_user_workspace(Db& db, const Actor& actor, const
   return std::move(*ws);
 }
 
-slab5::Result<Workspace> rename_workspace(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<Workspace> rename_workspace(Conn& db, const Actor& actor, const RequestMeta& meta,
                                           const std::string& name_in) {
   auto name = validate_workspace_name(name_in);
   if (!name) return tl::unexpected(name.error());
-  SqliteWorkspaceStore store(db);
+  WorkspaceStore& store = (db).workspaces();
   WriteUnit unit(db, actor, meta);
   auto ws = load(store, actor.workspace_id);
   if (!ws) return ws;
@@ -118,10 +118,10 @@ slab5::Result<Workspace> rename_workspace(Db& db, const Actor& actor, const Requ
   return ws;
 }
 
-slab5::Result<Workspace> set_module_enabled(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<Workspace> set_module_enabled(Conn& db, const Actor& actor, const RequestMeta& meta,
                                             const std::string& module, bool enabled) {
   if (!slab5::find_module(module)) return fail("resource_not_found", "There is no module '" + module + "'.");
-  SqliteWorkspaceStore store(db);
+  WorkspaceStore& store = (db).workspaces();
   WriteUnit unit(db, actor, meta);
   auto ws = load(store, actor.workspace_id);
   if (!ws) return ws;
@@ -149,8 +149,8 @@ slab5::Result<Workspace> set_module_enabled(Db& db, const Actor& actor, const Re
   return ws;
 }
 
-slab5::Status delete_workspace(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& confirm) {
-  SqliteWorkspaceStore store(db);
+slab5::Status delete_workspace(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& confirm) {
+  WorkspaceStore& store = (db).workspaces();
   WriteUnit unit(db, actor, meta);
   auto ws = load(store, actor.workspace_id);
   if (!ws) return tl::unexpected(ws.error());

@@ -22,21 +22,22 @@ struct NewWorkspace {
 };
 
 // The actor's workspace.
-slab5::Result<Workspace> current_workspace(Db& db, const Actor& actor);
+slab5::Result<Workspace> current_workspace(Conn& db, const Actor& actor);
 // The signed-in user's workspaces with their role, newest first; the position is the workspace id.
-slab5::Result<Page<WorkspaceMembership>> list_user_workspaces(Db& db, const Actor& actor, const PageRequest& page);
+slab5::Result<Page<WorkspaceMembership>> list_user_workspaces(Conn& db, const Actor& actor, const PageRequest& page);
 
 // Creates a workspace in the user's tenant with the user as owner. `slug` is checked
 // against [a-z0-9-]{3,48} (validation_failed) and uniqueness (conflict).
-slab5::Result<Workspace> create_user_workspace(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<Workspace> create_user_workspace(Conn& db, const Actor& actor, const RequestMeta& meta,
                                                const NewWorkspace& in);
 // Renames the actor's workspace.
-slab5::Result<Workspace> rename_workspace(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& name);
+slab5::Result<Workspace> rename_workspace(Conn& db, const Actor& actor, const RequestMeta& meta,
+                                          const std::string& name);
 // Enables or disables a module; unknown modules are resource_not_found. A no-op writes nothing.
-slab5::Result<Workspace> set_module_enabled(Db& db, const Actor& actor, const RequestMeta& meta,
+slab5::Result<Workspace> set_module_enabled(Conn& db, const Actor& actor, const RequestMeta& meta,
                                             const std::string& module, bool enabled);
 // Deletes the actor's workspace with its memberships, invitations, credentials and usage
 // events once `confirm` equals its slug. Audit events stay.
-slab5::Status delete_workspace(Db& db, const Actor& actor, const RequestMeta& meta, const std::string& confirm);
+slab5::Status delete_workspace(Conn& db, const Actor& actor, const RequestMeta& meta, const std::string& confirm);
 
 }  // namespace slab5d

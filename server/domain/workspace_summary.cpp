@@ -5,7 +5,7 @@
 #include "domain/usage_query.hpp"
 #include "slab5/api/resources.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/record_store.hpp"
+#include "store/record_store.hpp"
 
 namespace slab5d {
 
@@ -20,8 +20,8 @@ bool may_read(const Actor& actor, const slab5::api::ResourceSpec& spec) {
 }
 }  // namespace
 
-slab5::Result<Json> workspace_assistant_summary(Db& db, const Actor& actor) {
-  SqliteRecordStore store(db);
+slab5::Result<Json> workspace_assistant_summary(Conn& db, const Actor& actor) {
+  RecordStore& store = (db).records();
   Json modules = Json::object();
   Json open_tasks = nullptr, open_tickets = nullptr;
   for (const auto& spec : slab5::api::resource_table()) {

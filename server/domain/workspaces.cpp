@@ -6,9 +6,9 @@
 #include "slab5/access.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/member_store.hpp"
-#include "store/sqlite/record_store.hpp"
-#include "store/sqlite/workspace_store.hpp"
+#include "store/member_store.hpp"
+#include "store/record_store.hpp"
+#include "store/workspace_store.hpp"
 
 namespace slab5d {
 
@@ -22,16 +22,16 @@ slab5::Json Workspace::to_json() const {
           {"updated_at", updated_at}};
 }
 
-std::optional<Workspace> find_workspace(Db& db, const std::string& id) {
-  return value_or_throw(SqliteWorkspaceStore(db).get(id));
+std::optional<Workspace> find_workspace(Conn& db, const std::string& id) {
+  return value_or_throw(db.workspaces().get(id));
 }
 
-std::optional<Workspace> find_workspace_by_slug(Db& db, const std::string& slug) {
-  return value_or_throw(SqliteWorkspaceStore(db).get_by_slug(slug));
+std::optional<Workspace> find_workspace_by_slug(Conn& db, const std::string& slug) {
+  return value_or_throw(db.workspaces().get_by_slug(slug));
 }
 
-std::optional<std::string> membership_role(Db& db, const std::string& workspace_id, const std::string& user_id) {
-  return value_or_throw(SqliteMemberStore(db).role(workspace_id, user_id));
+std::optional<std::string> membership_role(Conn& db, const std::string& workspace_id, const std::string& user_id) {
+  return value_or_throw(db.members().role(workspace_id, user_id));
 }
 
 bool valid_slug(const std::string& slug) {
@@ -41,7 +41,7 @@ bool valid_slug(const std::string& slug) {
   return true;
 }
 
-std::string derive_slug(Db& db, const std::string& name) {
+std::string derive_slug(Conn& db, const std::string& name) {
   std::string base;
   for (char c : name) {
     unsigned char u = (unsigned char)c;
@@ -60,10 +60,10 @@ std::string derive_slug(Db& db, const std::string& name) {
   return slug;
 }
 
-slab5::Result<Workspace> insert_workspace(Db& db, const std::string& name, const std::string& slug,
+slab5::Result<Workspace> insert_workspace(Conn& db, const std::string& name, const std::string& slug,
                                           std::string tenant_id, const std::string& owner_user_id,
                                           const std::string& id) {
-  SqliteWorkspaceStore workspaces(db);
+  WorkspaceStore& workspaces = (db).workspaces();
   std::string now = slab5::format_rfc3339(slab5::now_millis());
   if (tenant_id.empty()) {
     tenant_id = slab5::new_id("ten");
@@ -78,14 +78,13 @@ slab5::Result<Workspace> insert_workspace(Db& db, const std::string& name, const
   w.created_at = now;
   w.updated_at = now;
   if (auto ok = workspaces.insert(w); !ok) return tl::unexpected(ok.error());
-  insert_initial_records(db, w.id, w.tenant_id);
+  if (auto ok = insert_initial_records(db.records(), w.id, w.tenant_id); !ok) return tl::unexpected(ok.error());
   if (!owner_user_id.empty())
-    if (auto ok = SqliteMemberStore(db).insert(w.id, owner_user_id, "owner", now); !ok)
-      return tl::unexpected(ok.error());
+    if (auto ok = db.members().insert(w.id, owner_user_id, "owner", now); !ok) return tl::unexpected(ok.error());
   return w;
 }
 
-Workspace create_workspace(Db& db, const std::string& name, const std::string& slug, std::string tenant_id,
+Workspace create_workspace(Conn& db, const std::string& name, const std::string& slug, std::string tenant_id,
                            const std::string& owner_user_id) {
   auto w = insert_workspace(db, name, slug, std::move(tenant_id), owner_user_id);
   return value_or_throw(std::move(w));

@@ -5,8 +5,8 @@
 #include "domain/webhooks.hpp"
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
-#include "store/sqlite/event_store.hpp"
-#include "store/sqlite/usage_store.hpp"
+#include "store/event_store.hpp"
+#include "store/usage_store.hpp"
 #include "webhooks/signal.hpp"
 #include "write_batcher.hpp"
 
@@ -14,7 +14,7 @@ namespace slab5d {
 
 using slab5::Json;
 
-WriteUnit::WriteUnit(Db& db, const Actor& actor, const RequestMeta& meta)
+WriteUnit::WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta)
     : db_(db), actor_(actor), meta_(meta), tx_(db) {}
 
 Json changed_fields(const Json& before, const Json& after) {
@@ -56,7 +56,7 @@ std::string WriteUnit::record(const Change& c) {
              .created_at = slab5::format_rfc3339(slab5::now_millis()),
              .data_text = c.after_text};
   if (c.before && c.after) e.previous = changed_fields(*c.before, *c.after);
-  value_or_throw(SqliteEventStore(db_).append(e));
+  value_or_throw(db_.events().append(e));
   ++events_;
   // The outbox: the deliveries this event owes, in the same transaction (api.md §8.3).
   deliveries_ += enqueue_deliveries(db_, e.workspace_id, e.id, e.type);
@@ -75,7 +75,7 @@ void WriteUnit::record_usage(const std::string& kind, int status) {
                 .kind = kind,
                 .request_id = meta_.request_id,
                 .created_at = at};
-  value_or_throw(SqliteUsageStore(db_).append({&ev, 1}));
+  value_or_throw(db_.usage().append({&ev, 1}));
 }
 
 slab5::Status WriteUnit::commit() {

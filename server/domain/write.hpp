@@ -9,7 +9,7 @@
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
 #include "slab5/json_util.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 
 namespace slab5d {
 
@@ -35,11 +35,11 @@ struct Change {
 class WriteUnit {
  public:
   // BEGIN IMMEDIATE. `meta` must outlive the unit: commit() marks its usage as recorded.
-  WriteUnit(Db& db, const Actor& actor, const RequestMeta& meta);
+  WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta);
   WriteUnit(const WriteUnit&) = delete;
   WriteUnit& operator=(const WriteUnit&) = delete;
 
-  Db& db() { return db_; }
+  Conn& db() { return db_; }
   const Actor& actor() const { return actor_; }
   // Writes the audit row and, unless told otherwise, the event; returns the event id ("" when
   // none). The event's data is the object after the change (before it for deletes), and
@@ -51,7 +51,7 @@ class WriteUnit {
   slab5::Status commit();
 
  private:
-  Db& db_;
+  Conn& db_;
   void record_usage(const std::string& kind, int status);
   Actor actor_;
   const RequestMeta& meta_;

@@ -384,7 +384,7 @@ std::string call_tool(Ctx& ctx, const Tool& tool, Json args) {
       return std::move(text->derived);
     }
     out = run_tool(ctx, tool, std::move(args), dry_run);
-  } catch (const DbError& e) {
+  } catch (const StoreError& e) {
     logger().log(LogLevel::Error, "database error", {{"request_id", ctx.request_id}, {"error", e.what()}});
     out = Result<Json>(tl::unexpected(Error{e.busy() ? "service_unavailable" : "internal_error",
                                             e.busy() ? "The database is busy; try again." : ""}));

@@ -15,8 +15,6 @@
 
 namespace slab5d {
 
-class Db;
-
 struct User {
   std::string id;
   std::string tenant_id;
@@ -223,9 +221,5 @@ struct IdentityStore {
   std::unique_ptr<SigningKeyStore> keys;
   std::unique_ptr<MailStore> mail;
 };
-
-// The identity stores over `db`, from the backend slab5d is built with
-// (store/sqlite/identity_store.cpp).
-IdentityStore open_identity_store(Db& db);
 
 }  // namespace slab5d

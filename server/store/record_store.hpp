@@ -72,4 +72,12 @@ class RecordStore {
   [[nodiscard]] virtual slab5::Result<bool> is_member(const std::string& workspace_id, const std::string& user_id) = 0;
 };
 
+// Writes the records a new workspace starts with (the resource table's `initial`, e.g. the
+// default deal stages) through `store`, in the caller's transaction: those of `spec`, or of
+// every resource. Stops at the first refusal and returns it.
+[[nodiscard]] slab5::Status insert_initial_records(RecordStore& store, const slab5::api::ResourceSpec& spec,
+                                                   const std::string& workspace_id, const std::string& tenant_id);
+[[nodiscard]] slab5::Status insert_initial_records(RecordStore& store, const std::string& workspace_id,
+                                                   const std::string& tenant_id);
+
 }  // namespace slab5d

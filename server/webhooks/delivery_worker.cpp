@@ -10,9 +10,9 @@
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 #include "slab5/webhook_signature.hpp"
-#include "store/sqlite/event_store.hpp"
-#include "store/sqlite/usage_store.hpp"
-#include "store/sqlite/webhook_store.hpp"
+#include "store/event_store.hpp"
+#include "store/usage_store.hpp"
+#include "store/webhook_store.hpp"
 #include "webhooks/address_policy.hpp"
 #include "webhooks/signal.hpp"
 
@@ -106,7 +106,7 @@ AttemptResult send(slab5::HttpClient& http, const WebhookEndpoint& e, const Webh
 // in a row disable it), and the `webhook_delivery` usage event, in one transaction.
 void record_attempt(Db& db, const std::string& delivery_id, const AttemptResult& r, slab5::Millis started_at) {
   Tx tx(db);
-  SqliteWebhookStore store(db);
+  WebhookStore& store = (db).webhooks();
   auto found = store.delivery_by_id(delivery_id);
   if (!found || !*found) return;  // deleted with its endpoint meanwhile
   WebhookDelivery d = std::move(**found);
@@ -166,7 +166,7 @@ void record_attempt(Db& db, const std::string& delivery_id, const AttemptResult&
                 .kind = "webhook_delivery",
                 .request_id = d.id,
                 .created_at = now_text};
-  (void)SqliteUsageStore(db).append({&ev, 1});
+  (void)db.usage().append({&ev, 1});
   tx.commit();
 }
 
@@ -197,7 +197,7 @@ void DeliveryWorker::dispatch_loop() {
     try {
       if (!db) db = opts_.open_db();
       bool released = release_queued(*db);
-      auto due = SqliteWebhookStore(*db).due_deliveries(slab5::now_millis(), 500);
+      auto due = db->webhooks().due_deliveries(slab5::now_millis(), 500);
       if (due) {
         int handed = 0;
         {
@@ -234,7 +234,7 @@ void DeliveryWorker::dispatch_loop() {
 bool DeliveryWorker::release_queued(Db& db) {
   // A read first, on the dispatcher's own connection: while every endpoint with queued events
   // has its fill of open deliveries, nothing is written.
-  auto heads = SqliteWebhookStore(db).queued_heads(kOpenDeliveriesPerEndpoint, kReleaseAtRoom);
+  auto heads = db.webhooks().queued_heads(kOpenDeliveriesPerEndpoint, kReleaseAtRoom);
   if (!heads || heads->empty()) return false;
   auto release = [](Db& writer) {
     Tx tx(writer);
@@ -250,12 +250,12 @@ DeliveryWorker::Outcome DeliveryWorker::deliver(std::unique_ptr<Db>& db, slab5::
                                                 const DueDelivery& job) {
   try {
     if (!db) db = opts_.open_db();
-    SqliteWebhookStore store(*db);
+    WebhookStore& store = db->webhooks();
     auto d = store.delivery_by_id(job.id);
     auto e = store.endpoint_by_id(job.endpoint_id);
     if (!d || !*d || !e || !*e || ((*d)->status != "pending" && (*d)->status != "retrying") || (*e)->status != "active")
       return Outcome::Skipped;
-    auto ev = SqliteEventStore(*db).get((*d)->workspace_id, (*d)->event_id, "");
+    auto ev = db->events().get((*d)->workspace_id, (*d)->event_id, "");
     if (ev && *ev) {
       std::string type = (**ev)["type"].get<std::string>();
       std::string body = (**ev).dump();
@@ -310,7 +310,7 @@ void DeliveryWorker::sender_loop() {
     for (int n = 1; outcome == Outcome::Sent && n < kChain && !stop_ && !others_waiting(); ++n) {
       std::optional<DueDelivery> next;
       try {
-        if (auto found = SqliteWebhookStore(*db).due_delivery_of(job.endpoint_id, slab5::now_millis())) next = *found;
+        if (auto found = db->webhooks().due_delivery_of(job.endpoint_id, slab5::now_millis())) next = *found;
       } catch (const std::exception& ex) {
         logger().log(LogLevel::Error, "webhook delivery", {{"endpoint_id", job.endpoint_id}, {"error", ex.what()}});
         db.reset();

@@ -1,7 +1,18 @@
 #include "store/sqlite/db.hpp"
 
+#include "store/sqlite/audit_store.hpp"
+#include "store/sqlite/credential_store.hpp"
+#include "store/sqlite/event_store.hpp"
+#include "store/sqlite/fixture_store.hpp"
+#include "store/sqlite/idempotency_store.hpp"
+#include "store/sqlite/identity_store.hpp"
+#include "store/sqlite/member_store.hpp"
+#include "store/sqlite/meta_store.hpp"
 #include "store/sqlite/record_store.hpp"
 #include "store/sqlite/text_index_upkeep.hpp"
+#include "store/sqlite/usage_store.hpp"
+#include "store/sqlite/webhook_store.hpp"
+#include "store/sqlite/workspace_store.hpp"
 
 #include "store/sqlite/change_tracker.hpp"
 
@@ -45,8 +56,8 @@ void create_private_file(const std::string& path) {
   ::close(fd);
 }
 
-bool DbError::busy() const {
-  int primary = code_ & 0xff;
+bool DbError::is_busy(int code) {
+  int primary = code & 0xff;
   return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
 
@@ -187,6 +198,7 @@ std::shared_ptr<std::mutex> gate_for(const std::string& path) {
 Db::Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)), write_gate_(gate_for(path_)) {}
 
 Db::~Db() {
+  stores_.reset();
   for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
   sqlite3_close_v2(handle_);
 }
@@ -324,33 +336,79 @@ void Db::disable_auto_checkpoint() { sqlite3_wal_autocheckpoint(handle_, 0); }
 std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
 std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 
-Tx::Tx(Db& db) : db_(db), savepoint_(db.in_group() || sqlite3_get_autocommit(db.handle()) == 0) {
-  if (savepoint_) {
-    db_.run_cached("SAVEPOINT tx");
+void Db::tx_begin(TxState& s) {
+  s.savepoint = in_group() || sqlite3_get_autocommit(handle_) == 0;
+  if (s.savepoint) {
+    run_cached("SAVEPOINT tx");
     return;
   }
-  gate_ = std::unique_lock(db.write_gate());
-  db_.begin();
+  s.gate = std::unique_lock(write_gate());
+  begin();
 }
-Tx::~Tx() {
-  if (done_) return;
-  db_.bump_stamp();
+
+void Db::tx_abandon(TxState& s) noexcept {
+  bump_stamp();
   try {
     // A savepoint whose outer transaction SQLite already rolled back is gone: nothing to undo.
-    if (!savepoint_)
-      db_.exec("ROLLBACK");
-    else if (!sqlite3_get_autocommit(db_.handle()))
-      db_.exec("ROLLBACK TO tx; RELEASE tx");
+    if (!s.savepoint)
+      exec("ROLLBACK");
+    else if (!sqlite3_get_autocommit(handle_))
+      exec("ROLLBACK TO tx; RELEASE tx");
   } catch (...) {
   }
 }
-void Tx::commit() {
-  if (savepoint_)
-    db_.run_cached("RELEASE tx");
+
+void Db::tx_commit(TxState& s) {
+  if (s.savepoint)
+    run_cached("RELEASE tx");
   else
-    db_.commit();
-  done_ = true;
-  if (gate_.owns_lock()) gate_.unlock();
+    commit();
 }
+
+// The SQLite stores of one connection.
+struct SqliteStores {
+  explicit SqliteStores(Db& db)
+      : audit(db),
+        credentials(db),
+        events(db),
+        fixtures(db),
+        idempotency_keys(db),
+        identity(open_identity_store(db)),
+        members(db),
+        meta(db),
+        records(db),
+        usage(db),
+        webhooks(db),
+        workspaces(db) {}
+  SqliteAuditStore audit;
+  SqliteCredentialStore credentials;
+  SqliteEventStore events;
+  SqliteFixtureStore fixtures;
+  SqliteIdempotencyStore idempotency_keys;
+  IdentityStore identity;
+  SqliteMemberStore members;
+  SqliteMetaStore meta;
+  SqliteRecordStore records;
+  SqliteUsageStore usage;
+  SqliteWebhookStore webhooks;
+  SqliteWorkspaceStore workspaces;
+};
+
+SqliteStores& Db::stores() {
+  if (!stores_) stores_ = std::make_unique<SqliteStores>(*this);
+  return *stores_;
+}
+AuditStore& Db::audit() { return stores().audit; }
+CredentialStore& Db::credentials() { return stores().credentials; }
+EventStore& Db::events() { return stores().events; }
+FixtureStore& Db::fixtures() { return stores().fixtures; }
+IdempotencyStore& Db::idempotency_keys() { return stores().idempotency_keys; }
+IdentityStore& Db::identity() { return stores().identity; }
+MemberStore& Db::members() { return stores().members; }
+MetaStore& Db::meta() { return stores().meta; }
+RecordStore& Db::records() { return stores().records; }
+UsageStore& Db::usage() { return stores().usage; }
+WebhookStore& Db::webhooks() { return stores().webhooks; }
+WorkspaceStore& Db::workspaces() { return stores().workspaces; }
 
 }  // namespace slab5d

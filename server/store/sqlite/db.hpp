@@ -1,6 +1,7 @@
 // A thin RAII layer over the SQLite C API: Db (one connection, with a cache of prepared
 // statements), Query (a bound, stepping use of a cached statement, reset on destruction),
-// and Tx (BEGIN IMMEDIATE … COMMIT, rolled back unless committed).
+// and its transactions (Tx, store/conn.hpp: BEGIN IMMEDIATE … COMMIT, rolled back unless
+// committed). Db is the SQLite Conn: it hands out the SQLite stores.
 #pragma once
 #include <array>
 #include <cstdint>
@@ -13,6 +14,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "store/conn.hpp"
+#include "store/store_error.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 struct sqlite3_file;
@@ -20,19 +24,20 @@ struct sqlite3_file;
 namespace slab5d {
 
 class ChangeTracker;
+struct SqliteStores;
 
 // What a WAL that grew past it is cut back to when it starts over (PRAGMA journal_size_limit).
 inline constexpr long long kWalSizeLimitBytes = 64LL * 1024 * 1024;
 
 // Thrown for failures that are not an ordinary outcome (I/O error, corrupt file, busy after
-// the timeout); the edge turns it into 500/503 with the request id logged.
-class DbError : public std::runtime_error {
+// the timeout): a StoreError that keeps SQLite's result code.
+class DbError : public StoreError {
  public:
-  DbError(int code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  DbError(int code, const std::string& what) : StoreError(what, is_busy(code)), code_(code) {}
   int code() const { return code_; }
-  bool busy() const;
 
  private:
+  static bool is_busy(int code);  // SQLITE_BUSY or SQLITE_LOCKED, extended codes included
   int code_;
 };
 
@@ -75,13 +80,13 @@ class Query {
   sqlite3* db_;
 };
 
-class Db {
+class Db final : public Conn {
  public:
   // Opens (creating when allowed) and configures: WAL, busy timeout, foreign keys. With
   // `create`, a new file is made 0600 and group/other permissions are taken off an existing
   // database and its -wal and -shm (SQLite gives the files it creates the database's mode).
   static std::unique_ptr<Db> open(const std::string& path, bool create);
-  ~Db();
+  ~Db() override;
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
@@ -155,6 +160,27 @@ class Db {
   // nullptr for an in-memory or URI database.
   ChangeTracker* tracker() { return tracker_.get(); }
 
+  const std::string& database_id() const override { return path_; }
+  AuditStore& audit() override;
+  CredentialStore& credentials() override;
+  EventStore& events() override;
+  FixtureStore& fixtures() override;
+  IdempotencyStore& idempotency_keys() override;
+  IdentityStore& identity() override;
+  MemberStore& members() override;
+  MetaStore& meta() override;
+  RecordStore& records() override;
+  UsageStore& usage() override;
+  WebhookStore& webhooks() override;
+  WorkspaceStore& workspaces() override;
+  // BEGIN IMMEDIATE after taking the write gate: take the write lock up front, no upgrade
+  // deadlocks. Inside a write batch, or a transaction already open on the connection (a
+  // fixture loaded as one transaction, api.md §9.1), a SAVEPOINT instead: committing releases
+  // it into the outer transaction, and abandoning it undoes only its own changes.
+  void tx_begin(TxState& s) override;
+  void tx_commit(TxState& s) override;
+  void tx_abandon(TxState& s) noexcept override;
+
  private:
   Db(sqlite3* h, std::string path);
   sqlite3_stmt* prepare(std::string_view sql);
@@ -171,27 +197,12 @@ class Db {
   std::shared_ptr<std::mutex> write_gate_;
   std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
   bool in_group_ = false;
+  std::unique_ptr<SqliteStores> stores_;  // made on first use
+  SqliteStores& stores();
 };
 
 // Creates `path` empty with mode 0600 unless it exists (then leaves it alone). For files
 // SQLite is about to open: the database, a backup.
 void create_private_file(const std::string& path);
-
-class Tx {
- public:
-  // BEGIN IMMEDIATE: take the write lock up front, no upgrade deadlocks. Inside a write batch,
-  // or a transaction already open on the connection (a fixture loaded as one transaction,
-  // api.md §9.1), it is a SAVEPOINT instead: committing releases it into the outer
-  // transaction, and dropping it uncommitted undoes only its own changes.
-  explicit Tx(Db& db);
-  ~Tx();
-  void commit();
-
- private:
-  Db& db_;
-  std::unique_lock<std::mutex> gate_;  // held from before BEGIN until after COMMIT/ROLLBACK
-  bool done_ = false;
-  bool savepoint_ = false;
-};
 
 }  // namespace slab5d

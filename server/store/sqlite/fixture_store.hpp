@@ -1,38 +1,24 @@
-// The reads `slab5d export` needs (api.md §9.1) that no other store has: every user,
-// workspace, membership and live credential of the database, in creation order.
+// The export reads (store/fixture_store.hpp) in SQLite.
 #pragma once
-#include <optional>
 #include <string>
-#include <vector>
 
-#include "slab5/json_util.hpp"
+#include "store/fixture_store.hpp"
 #include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
 bool table_exists(Db& db, const std::string& name);
 
-struct ExportedUser {
-  std::string id, email, name;
-  std::optional<std::string> password_hash, email_verified_at;
-};
-struct ExportedWorkspace {
-  std::string id, name, slug;
-  slab5::Json enabled_modules;
-};
-struct ExportedMembership {
-  std::string workspace_id, user_id, role;
-};
-struct ExportedCredential {
-  std::string id, kind, workspace_id, name, description, prefix, token_hash;
-  slab5::Json scopes;
-  std::optional<std::string> expires_at;
-};
+class SqliteFixtureStore final : public FixtureStore {
+ public:
+  explicit SqliteFixtureStore(Db& db) : db_(db) {}
+  std::vector<ExportedUser> users() override;
+  std::vector<ExportedWorkspace> workspaces() override;
+  std::vector<ExportedMembership> memberships() override;
+  std::vector<ExportedCredential> credentials() override;
 
-std::vector<ExportedUser> export_users(Db& db);
-std::vector<ExportedWorkspace> export_workspaces(Db& db);
-std::vector<ExportedMembership> export_memberships(Db& db);
-// Credentials that are not revoked (a revoked one cannot be seeded usefully).
-std::vector<ExportedCredential> export_credentials(Db& db);
+ private:
+  Db& db_;
+};
 
 }  // namespace slab5d

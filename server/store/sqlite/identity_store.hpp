@@ -92,4 +92,7 @@ class SqliteMailStore final : public MailStore {
   Db& db_;
 };
 
+// The identity stores over `db` (Db::identity() keeps one set per connection).
+IdentityStore open_identity_store(Db& db);
+
 }  // namespace slab5d

@@ -325,11 +325,6 @@ std::string record_tables_sql() {
   return sql;
 }
 
-namespace {
-void insert_initial_records(Db& db, const ResourceSpec& spec, const std::string& workspace_id,
-                            const std::string& tenant_id);
-}  // namespace
-
 void sync_record_tables(Db& db) {
   auto wanted = slab5::sha256_hex(record_tables_sql());
   {
@@ -382,7 +377,9 @@ void sync_record_tables(Db& db) {
       auto q = db.query("SELECT id, tenant_id FROM workspaces");
       while (q.next()) workspaces.emplace_back(q.text(0), q.text(1));
     }
-    for (const auto& [ws, tenant] : workspaces) insert_initial_records(db, *spec, ws, tenant);
+    for (const auto& [ws, tenant] : workspaces)
+      if (!insert_initial_records(db.records(), *spec, ws, tenant))
+        throw DbError(SQLITE_CONSTRAINT, "the initial records could not be written");
   }
   auto mark = db.query(
       "INSERT INTO meta (key, value) VALUES ('record_tables', ?) ON CONFLICT (key) DO UPDATE SET value = "
@@ -390,33 +387,6 @@ void sync_record_tables(Db& db) {
       wanted);
   if (mark.run() != SQLITE_DONE) throw DbError(SQLITE_CONSTRAINT, "cannot record the app-plane schema");
   tx.commit();
-}
-
-namespace {
-void insert_initial_records(Db& db, const ResourceSpec& spec, const std::string& workspace_id,
-                            const std::string& tenant_id) {
-  SqliteRecordStore store(db);
-  auto now = slab5::format_rfc3339(slab5::now_millis());
-  for (const auto& fields : Json::parse(spec.initial)) {
-    Json r = {{"id", slab5::new_id(spec.id_prefix)},
-              {"workspace_id", workspace_id},
-              {"tenant_id", tenant_id},
-              {"created_at", now},
-              {"updated_at", now},
-              {"version", 1},
-              {"source", "admin"},
-              {"created_by", {{"type", "system"}, {"id", "system"}}},
-              {"last_agent_actor_id", nullptr},
-              {"custom_fields", Json::object()}};
-    for (auto& [k, v] : fields.items()) r[k] = v;
-    if (!store.insert(spec, r)) throw DbError(SQLITE_CONSTRAINT, "the initial records could not be written");
-  }
-}
-}  // namespace
-
-void insert_initial_records(Db& db, const std::string& workspace_id, const std::string& tenant_id) {
-  for (const auto& spec : slab5::api::resource_table())
-    if (!spec.initial.empty()) insert_initial_records(db, spec, workspace_id, tenant_id);
 }
 
 namespace {

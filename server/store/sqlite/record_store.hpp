@@ -24,10 +24,6 @@ std::string record_tables_sql();
 // records the resource table says each workspace starts with.
 void sync_record_tables(Db& db);
 
-// Writes the records a new workspace starts with (the resource table's `initial`, e.g. the
-// default deal stages), in the caller's transaction.
-void insert_initial_records(Db& db, const std::string& workspace_id, const std::string& tenant_id);
-
 // Applies the text-index changes queued in this transaction to the FTS5 tables. The triggers
 // of the app-plane tables queue each change instead of writing the FTS5 table at once: FTS5
 // writes what it holds in memory as a new index segment at every savepoint, so a write batch

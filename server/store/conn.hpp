@@ -1,0 +1,83 @@
+// One connection to the database, whichever backend serves it: what the domain reads and writes
+// through. It hands out the stores (one interface per aggregate, store/*.hpp) bound to itself,
+// and opens transactions (Tx). The domain and the handlers see only this; the SQL of a backend
+// stays in its own directory (store/sqlite/ now, store/postgres/ beside it).
+#pragma once
+#include <mutex>
+#include <string>
+
+namespace slab5d {
+
+class AuditStore;
+class CredentialStore;
+class EventStore;
+class FixtureStore;
+class IdempotencyStore;
+struct IdentityStore;
+class MemberStore;
+class MetaStore;
+class RecordStore;
+class UsageStore;
+class WebhookStore;
+class WorkspaceStore;
+
+// What a Tx holds while it is open; the backend fills it in tx_begin.
+struct TxState {
+  bool savepoint = false;              // a savepoint inside an open transaction, not a transaction
+  bool done = false;                   // committed
+  std::unique_lock<std::mutex> gate;   // an in-process write lock held until the end, if any
+};
+
+class Conn {
+ public:
+  virtual ~Conn() = default;
+
+  // Names the database this connection is to: the same for every connection to it, different
+  // for another (the file path; for a server, its address and database without credentials).
+  // What is kept per database and cached per process (a key stored in `meta`) is keyed by it.
+  virtual const std::string& database_id() const = 0;
+
+  // The stores over this connection. They live as long as it does and see its transaction.
+  virtual AuditStore& audit() = 0;
+  virtual CredentialStore& credentials() = 0;
+  virtual EventStore& events() = 0;
+  virtual FixtureStore& fixtures() = 0;
+  virtual IdempotencyStore& idempotency_keys() = 0;
+  virtual IdentityStore& identity() = 0;
+  virtual MemberStore& members() = 0;
+  virtual MetaStore& meta() = 0;
+  virtual RecordStore& records() = 0;
+  virtual UsageStore& usage() = 0;
+  virtual WebhookStore& webhooks() = 0;
+  virtual WorkspaceStore& workspaces() = 0;
+
+  // Tx's steps. tx_begin opens a transaction that takes the write lock up front or, inside an
+  // open transaction (a write batch, a fixture loaded as one), a savepoint; tx_commit ends it
+  // (releasing a savepoint into the outer transaction); tx_abandon undoes what it did, and
+  // never throws. Throw on failure.
+  virtual void tx_begin(TxState& s) = 0;
+  virtual void tx_commit(TxState& s) = 0;
+  virtual void tx_abandon(TxState& s) noexcept = 0;
+};
+
+// A write transaction on a connection: rolled back unless committed.
+class Tx {
+ public:
+  explicit Tx(Conn& conn) : conn_(conn) { conn_.tx_begin(state_); }
+  ~Tx() {
+    if (!state_.done) conn_.tx_abandon(state_);
+  }
+  Tx(const Tx&) = delete;
+  Tx& operator=(const Tx&) = delete;
+  void commit() {
+    conn_.tx_commit(state_);
+    state_.done = true;
+    if (state_.gate.owns_lock()) state_.gate.unlock();
+  }
+
+ private:
+  Conn& conn_;
+  TxState state_;
+};
+
+}  // namespace slab5d

@@ -1,0 +1,36 @@
+#include "slab5/ids.hpp"
+#include "slab5/json_util.hpp"
+#include "slab5/time.hpp"
+#include "store/record_store.hpp"
+
+namespace slab5d {
+
+slab5::Status insert_initial_records(RecordStore& store, const slab5::api::ResourceSpec& spec,
+                                     const std::string& workspace_id, const std::string& tenant_id) {
+  auto now = slab5::format_rfc3339(slab5::now_millis());
+  for (const auto& fields : nlohmann::json::parse(spec.initial)) {
+    nlohmann::json r = {{"id", slab5::new_id(spec.id_prefix)},
+                        {"workspace_id", workspace_id},
+                        {"tenant_id", tenant_id},
+                        {"created_at", now},
+                        {"updated_at", now},
+                        {"version", 1},
+                        {"source", "admin"},
+                        {"created_by", {{"type", "system"}, {"id", "system"}}},
+                        {"last_agent_actor_id", nullptr},
+                        {"custom_fields", nlohmann::json::object()}};
+    for (auto& [k, v] : fields.items()) r[k] = v;
+    if (auto ok = store.insert(spec, r); !ok) return ok;
+  }
+  return {};
+}
+
+slab5::Status insert_initial_records(RecordStore& store, const std::string& workspace_id,
+                                     const std::string& tenant_id) {
+  for (const auto& spec : slab5::api::resource_table())
+    if (!spec.initial.empty())
+      if (auto ok = insert_initial_records(store, spec, workspace_id, tenant_id); !ok) return ok;
+  return {};
+}
+
+}  // namespace slab5d
