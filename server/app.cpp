@@ -250,8 +250,10 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
     return db;
   });
   batcher_ = std::make_unique<WriteBatcher>(
-      [this]() -> Db& { return this->db(); }, kMaxWriteBatch,
-      WriteBatcher::IdleWork{.due = text_index_merge_due, .step = merge_text_index_step});
+      [this]() -> Conn& { return this->db(); }, kMaxWriteBatch,
+      // The writer thread's connection is its db(): the SQLite upkeep runs on that.
+      WriteBatcher::IdleWork{.due = [this](Conn&) { return text_index_merge_due(this->db()); },
+                             .step = [this](Conn&) { return merge_text_index_step(this->db()); }});
   deliveries_ = std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{
       .open_db =
           [path = db_path_] {
@@ -259,7 +261,7 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
             db->disable_auto_checkpoint();
             return db;
           },
-      .write = [this](std::function<void(Db&)> record) { return run_in_write_batch(std::move(record)); },
+      .write = [this](std::function<void(Conn&)> record) { return run_in_write_batch(std::move(record)); },
       .kek = key_encryption_key(kek_path(db_path_, throwaway_)),
       .deny_private = cfg_.webhook_deny_private});
   auto info = bootstrap_if_new(*this, owner_email, owner_password);
@@ -275,7 +277,7 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
   return info;
 }
 
-bool App::run_in_write_batch(std::function<void(Db&)> work) {
+bool App::run_in_write_batch(std::function<void(Conn&)> work) {
   auto done = std::make_shared<std::promise<bool>>();
   auto committed = done->get_future();
   batcher_->post([this, work = std::move(work), done] {
@@ -316,7 +318,7 @@ Result<Reply> guarded(const std::string& request_id, F&& f) {
 
 // The same call with this thread's connection (a parked request may resume on another
 // pool thread).
-Ctx rebind(Ctx&& c, Db& db) {
+Ctx rebind(Ctx&& c, Conn& db) {
   return Ctx{c.app,
              c.req,
              c.route,
@@ -529,7 +531,7 @@ void App::resume(std::shared_ptr<Parked> p) {
   const std::string request_id = p->ctx->request_id;  // a copy: ctx is rebuilt below
   bool parked = false;
   Result<Reply> result = guarded(request_id, [&]() -> Result<Reply> {
-    if (Db& here = db(); &p->ctx->db != &here) {
+    if (Conn& here = db(); &p->ctx->db != &here) {
       Ctx moved = rebind(std::move(*p->ctx), here);
       p->ctx.reset();
       p->ctx.emplace(std::move(moved));

@@ -58,7 +58,7 @@ struct Ctx {
   App& app;
   const Request& req;
   const Route& route;
-  Db& db;
+  Conn& db;
   std::unordered_map<std::string, std::string> params;
   Principal who;
   std::string request_id;
@@ -85,7 +85,7 @@ struct Ctx {
 
 // Verifies a session JWT into a Principal (kind, credential_id = ses_…, user_id) or an
 // unauthorized error. Installed by the identity routes.
-using SessionVerifier = std::function<slab5::Result<Principal>(Db&, std::string_view token)>;
+using SessionVerifier = std::function<slab5::Result<Principal>(Conn&, std::string_view token)>;
 
 class App {
  public:
@@ -138,7 +138,7 @@ class App {
   // Runs `work` on the writer thread inside the current write batch (the group commit every
   // write request joins) and waits: true once its changes are committed. For writers off the
   // request path (the webhook delivery worker); never from the writer thread itself.
-  bool run_in_write_batch(std::function<void(Db&)> work);
+  bool run_in_write_batch(std::function<void(Conn&)> work);
 
  private:
   struct Parked;  // a create waiting for another request with its idempotency key

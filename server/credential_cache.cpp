@@ -21,8 +21,8 @@ struct CachedWorkspace {
 
 struct ThreadCache {
   std::uint64_t generation = 0;
-  Db* db = nullptr;
-  Db::ChangeMark mark;         // the database as of the last fill
+  Conn* db = nullptr;
+  ChangeMark mark;             // the database as of the last fill
   std::uint64_t replaced = 0;  // g_replaced as of the last fill
   std::uint64_t epoch = 0;
   std::unordered_map<std::string, CachedCredential> credentials;  // by token hash
@@ -45,7 +45,7 @@ ThreadCache& cache() {
 
 }  // namespace
 
-void validate(std::uint64_t generation, Db& db) {
+void validate(std::uint64_t generation, Conn& db) {
   ThreadCache& c = cache();
   if (c.generation != generation || c.db != &db) {
     c.clear();
@@ -63,7 +63,7 @@ void validate(std::uint64_t generation, Db& db) {
   if (changed) c.clear();
 }
 
-CachedCredential* find(std::uint64_t generation, Db& db, const std::string& token_hash) {
+CachedCredential* find(std::uint64_t generation, Conn& db, const std::string& token_hash) {
   ThreadCache& c = cache();
   if (c.generation != generation || c.db != &db) validate(generation, db);
   if (auto it = c.credentials.find(token_hash); it != c.credentials.end()) return &it->second;
@@ -78,7 +78,7 @@ CachedCredential* find(std::uint64_t generation, Db& db, const std::string& toke
 }
 
 namespace {
-const CachedWorkspace* cached_workspace(std::uint64_t generation, Db& db, const std::string& workspace_id) {
+const CachedWorkspace* cached_workspace(std::uint64_t generation, Conn& db, const std::string& workspace_id) {
   ThreadCache& c = cache();
   if (c.generation != generation || c.db != &db) validate(generation, db);
   if (auto it = c.workspaces.find(workspace_id); it != c.workspaces.end()) return &it->second;
@@ -92,12 +92,12 @@ const CachedWorkspace* cached_workspace(std::uint64_t generation, Db& db, const 
 }
 }  // namespace
 
-const Workspace* workspace(std::uint64_t generation, Db& db, const std::string& workspace_id) {
+const Workspace* workspace(std::uint64_t generation, Conn& db, const std::string& workspace_id) {
   auto* e = cached_workspace(generation, db, workspace_id);
   return e ? &e->workspace : nullptr;
 }
 
-const std::string* workspace_json(std::uint64_t generation, Db& db, const std::string& workspace_id) {
+const std::string* workspace_json(std::uint64_t generation, Conn& db, const std::string& workspace_id) {
   auto* e = cached_workspace(generation, db, workspace_id);
   return e ? &e->json : nullptr;
 }
@@ -106,7 +106,7 @@ std::uint64_t epoch() { return cache().epoch; }
 
 void invalidate_all() { g_replaced.fetch_add(1, std::memory_order_acq_rel); }
 
-void touch(std::uint64_t /*generation*/, Db& db, CachedCredential& e, std::int64_t now_ms) {
+void touch(std::uint64_t /*generation*/, Conn& db, CachedCredential& e, std::int64_t now_ms) {
   if (e.last_used_ms != 0 && now_ms - e.last_used_ms < 60000) return;
   // This write empties the cache on the next validate(), like any commit; the credential is
   // read again with its new last_used_at.

@@ -131,7 +131,7 @@ struct Claim {
 
 // Claims `s` in one write transaction: the key becomes this request's, or the row that holds
 // it says why not.
-Result<Claim> claim(Db& db, const Slot& s) {
+Result<Claim> claim(Conn& db, const Slot& s) {
   static std::atomic<unsigned> counter{0};
   auto now = slab5::now_millis();
   auto cutoff = now - kIdempotencyLifetimeMs;
@@ -267,13 +267,13 @@ Result<Reply> idempotency_run(Ctx& ctx, const IdempotencySlot& slot, const Handl
   return result;
 }
 
-ClaimState claim_key(Db& db, const IdempotencySlot& slot) {
+ClaimState claim_key(Conn& db, const IdempotencySlot& slot) {
   auto c = claim(db, slot);
   if (!c) throw std::runtime_error(c.error().message);
   return c->state;
 }
 
-void store_answer(Db& db, const IdempotencySlot& s, int status, const Json& data) {
+void store_answer(Conn& db, const IdempotencySlot& s, int status, const Json& data) {
   if (auto ok = db.idempotency_keys().complete(s, status, Json{{"data", data}}.dump()); !ok)
     throw std::runtime_error(ok.error().message);
 }

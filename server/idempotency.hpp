@@ -18,8 +18,8 @@
 #include <chrono>
 
 #include "router.hpp"
+#include "store/conn.hpp"
 #include "store/idempotency_store.hpp"
-#include "store/sqlite/db.hpp"
 
 namespace slab5d {
 
@@ -53,8 +53,8 @@ slab5::Error idempotency_still_running(const IdempotencySlot& slot);
 // claim_key is what idempotency_claim does, store_answer what idempotency_run does with a 2xx
 // answer (without sealing: `r.data` must hold no secret).
 enum class ClaimState { Claimed, Stored, InFlight, Conflict };
-ClaimState claim_key(Db& db, const IdempotencySlot& slot);
-void store_answer(Db& db, const IdempotencySlot& slot, int status, const slab5::Json& data);
+ClaimState claim_key(Conn& db, const IdempotencySlot& slot);
+void store_answer(Conn& db, const IdempotencySlot& slot, int status, const slab5::Json& data);
 
 // The parts that need no database (the fuzz target tests/fuzz/fuzz_idempotency.cpp drives them).
 // 1-255 printable ASCII characters, no spaces.

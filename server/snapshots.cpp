@@ -60,8 +60,19 @@ Result<SnapshotInfo> Snapshots::info_of(const std::string& name) {
   return info;
 }
 
-Result<SnapshotInfo> Snapshots::save(Db& live, const std::string& name) {
+namespace {
+// The SQLite connection behind `live`, or the refusal a snapshot meets on another backend.
+Result<Db*> snapshot_db(Conn& live) {
+  if (auto* db = dynamic_cast<Db*>(&live)) return db;
+  return slab5::fail("conflict", "State snapshots are copies of a SQLite database file; this database is not one.");
+}
+}  // namespace
+
+Result<SnapshotInfo> Snapshots::save(Conn& conn, const std::string& name) {
   if (auto s = check_name(name); !s) return tl::unexpected(s.error());
+  auto db = snapshot_db(conn);
+  if (!db) return tl::unexpected(db.error());
+  Db& live = **db;
   std::lock_guard lk(mu_);
   ensure_dir();
   save_database_copy(live, file_of(name));
@@ -73,9 +84,12 @@ Result<SnapshotInfo> Snapshots::save(Db& live, const std::string& name) {
   return info_of(name);
 }
 
-Result<SnapshotInfo> Snapshots::restore(Db& live, const std::string& name) {
+Result<SnapshotInfo> Snapshots::restore(Conn& conn, const std::string& name) {
   // A name from the path: one that could never have been saved names no snapshot.
   if (auto s = check_name(name); !s) return slab5::fail("resource_not_found", "No snapshot named " + name + ".");
+  auto db = snapshot_db(conn);
+  if (!db) return tl::unexpected(db.error());
+  Db& live = **db;
   std::lock_guard lk(mu_);
   auto info = info_of(name);
   if (!info) return info;
@@ -120,7 +134,10 @@ void Snapshots::save_first_start(Db& live) {
   save_database_copy(live, file_of(std::string(kFirstStart)));
 }
 
-slab5::Status Snapshots::restore_first_start(Db& live) {
+slab5::Status Snapshots::restore_first_start(Conn& conn) {
+  auto db = snapshot_db(conn);
+  if (!db) return tl::unexpected(db.error());
+  Db& live = **db;
   std::lock_guard lk(mu_);
   std::string file = file_of(std::string(kFirstStart));
   std::error_code ec;

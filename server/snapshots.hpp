@@ -37,15 +37,17 @@ class Snapshots {
   static slab5::Status check_name(std::string_view name);
 
   // Each serialises with the others (one save or restore at a time).
-  slab5::Result<SnapshotInfo> save(Db& live, const std::string& name);
-  slab5::Result<SnapshotInfo> restore(Db& live, const std::string& name);
+  // `live` is the caller's connection: a snapshot is a copy of a SQLite database file, so on
+  // another backend these are refused (conflict).
+  slab5::Result<SnapshotInfo> save(Conn& live, const std::string& name);
+  slab5::Result<SnapshotInfo> restore(Conn& live, const std::string& name);
   slab5::Result<SnapshotInfo> get(const std::string& name);
   slab5::Result<std::vector<SnapshotInfo>> list();
   slab5::Status remove(const std::string& name);
 
   void save_first_start(Db& live);
   // conflict when this database was created without a first-start state (an older slab5d).
-  slab5::Status restore_first_start(Db& live);
+  slab5::Status restore_first_start(Conn& live);
   // Removes the directory and everything in it (a throwaway database's, at shutdown).
   void remove_all();
 

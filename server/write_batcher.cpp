@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "logger.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 
 namespace slab5d {
 
@@ -27,7 +27,7 @@ void settle(std::vector<std::function<void(bool)>>& pending, bool committed) {
 }
 }  // namespace
 
-WriteBatcher::WriteBatcher(std::function<Db&()> db, std::size_t max_batch, IdleWork idle)
+WriteBatcher::WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle)
     : db_(std::move(db)), max_batch_(max_batch ? max_batch : 1), idle_(std::move(idle)) {
   thread_ = std::thread([this] { loop(); });
 }
@@ -114,7 +114,7 @@ void WriteBatcher::run_idle_work() {
 
 void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
   std::vector<std::function<void(bool)>> pending;
-  Db* db = nullptr;
+  Conn* db = nullptr;
   try {
     db = &db_();
   } catch (const std::exception& e) {
@@ -161,7 +161,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
       } catch (const std::exception& e) {
         logger().log(LogLevel::Error, "a write batch could not commit", {{"error", e.what()}});
         try {
-          db->exec("ROLLBACK");
+          db->rollback();
         } catch (...) {
         }
       }

@@ -25,22 +25,22 @@
 
 namespace slab5d {
 
-class Db;
+class Conn;
 
 // Work for the writer thread once no write has come for `after`: `due` says whether there
 // is any, `step` does a bounded part of it in its own transaction and says whether more is
 // due. Both run on the writer thread with its connection.
 struct WriterIdleWork {
   std::chrono::milliseconds after{100};
-  std::function<bool(Db&)> due;
-  std::function<bool(Db&)> step;
+  std::function<bool(Conn&)> due;
+  std::function<bool(Conn&)> step;
 };
 
 class WriteBatcher {
  public:
   using IdleWork = WriterIdleWork;
   // `db` returns the writer thread's connection (called on that thread).
-  WriteBatcher(std::function<Db&()> db, std::size_t max_batch, IdleWork idle = {});
+  WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle = {});
   ~WriteBatcher();
   WriteBatcher(const WriteBatcher&) = delete;
   WriteBatcher& operator=(const WriteBatcher&) = delete;
@@ -58,7 +58,7 @@ class WriteBatcher {
   bool idle_work_due();
   void run_idle_work();
 
-  std::function<Db&()> db_;
+  std::function<Conn&()> db_;
   std::size_t max_batch_;
   IdleWork idle_;
   std::mutex mu_;

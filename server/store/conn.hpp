@@ -3,6 +3,8 @@
 // and opens transactions (Tx). The domain and the handlers see only this; the SQL of a backend
 // stays in its own directory (store/sqlite/ now, store/postgres/ beside it).
 #pragma once
+#include <array>
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -21,11 +23,19 @@ class UsageStore;
 class WebhookStore;
 class WorkspaceStore;
 
+// What the database looked like at a moment, in the backend's own terms (Conn::changed_since).
+struct ChangeMark {
+  std::array<unsigned char, 96> state{};  // SQLite: both copies of the WAL-index header
+  std::int64_t version = -1;              // SQLite without a WAL index: PRAGMA data_version
+  std::int64_t own_changes = -1;          // … and this connection's change count
+  bool taken = false;
+};
+
 // What a Tx holds while it is open; the backend fills it in tx_begin.
 struct TxState {
-  bool savepoint = false;              // a savepoint inside an open transaction, not a transaction
-  bool done = false;                   // committed
-  std::unique_lock<std::mutex> gate;   // an in-process write lock held until the end, if any
+  bool savepoint = false;             // a savepoint inside an open transaction, not a transaction
+  bool done = false;                  // committed
+  std::unique_lock<std::mutex> gate;  // an in-process write lock held until the end, if any
 };
 
 class Conn {
@@ -58,6 +68,24 @@ class Conn {
   virtual void tx_begin(TxState& s) = 0;
   virtual void tx_commit(TxState& s) = 0;
   virtual void tx_abandon(TxState& s) noexcept = 0;
+
+  // Group commit (server/write_batcher.hpp). The writer holds write_gate() for a batch, opens
+  // one transaction with begin() and marks the connection set_group(true), so that every Tx
+  // inside is a savepoint; it ends the batch with commit() or rollback(). in_transaction() is
+  // false once the database itself rolled the transaction back (an I/O error, a full disk).
+  virtual std::mutex& write_gate() = 0;  // shared by every connection of this process to the database
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual void set_group(bool on) = 0;
+  virtual bool in_group() const = 0;
+  virtual bool in_transaction() const = 0;
+
+  // True when any connection to the database (this one, another thread's, another process's)
+  // may have committed since `mark` was taken, or when it was never taken; `mark` is then
+  // retaken. Cheap enough to ask on every request: what is cached per process (credentials,
+  // workspaces) is checked against it.
+  virtual bool changed_since(ChangeMark& mark) = 0;
 };
 
 // A write transaction on a connection: rolled back unless committed.

@@ -104,7 +104,7 @@ AttemptResult send(slab5::HttpClient& http, const WebhookEndpoint& e, const Webh
 
 // Records one attempt: the delivery's new state, the endpoint's run of failed deliveries (20
 // in a row disable it), and the `webhook_delivery` usage event, in one transaction.
-void record_attempt(Db& db, const std::string& delivery_id, const AttemptResult& r, slab5::Millis started_at) {
+void record_attempt(Conn& db, const std::string& delivery_id, const AttemptResult& r, slab5::Millis started_at) {
   Tx tx(db);
   WebhookStore& store = (db).webhooks();
   auto found = store.delivery_by_id(delivery_id);
@@ -189,7 +189,7 @@ void DeliveryWorker::stop() {
 }
 
 void DeliveryWorker::dispatch_loop() {
-  std::unique_ptr<Db> db;
+  std::unique_ptr<Conn> db;
   std::uint64_t seen = delivery_signal().current();
   int idle_looks = 0;  // looks in a row that released and handed out nothing
   while (!stop_) {
@@ -231,12 +231,12 @@ void DeliveryWorker::dispatch_loop() {
   }
 }
 
-bool DeliveryWorker::release_queued(Db& db) {
+bool DeliveryWorker::release_queued(Conn& db) {
   // A read first, on the dispatcher's own connection: while every endpoint with queued events
   // has its fill of open deliveries, nothing is written.
   auto heads = db.webhooks().queued_heads(kOpenDeliveriesPerEndpoint, kReleaseAtRoom);
   if (!heads || heads->empty()) return false;
-  auto release = [](Db& writer) {
+  auto release = [](Conn& writer) {
     Tx tx(writer);
     release_queued_deliveries(writer, slab5::now_millis());
     tx.commit();
@@ -246,7 +246,7 @@ bool DeliveryWorker::release_queued(Db& db) {
   return true;
 }
 
-DeliveryWorker::Outcome DeliveryWorker::deliver(std::unique_ptr<Db>& db, slab5::HttpClient& http,
+DeliveryWorker::Outcome DeliveryWorker::deliver(std::unique_ptr<Conn>& db, slab5::HttpClient& http,
                                                 const DueDelivery& job) {
   try {
     if (!db) db = opts_.open_db();
@@ -262,7 +262,7 @@ DeliveryWorker::Outcome DeliveryWorker::deliver(std::unique_ptr<Db>& db, slab5::
       auto started = slab5::now_millis();
       auto result = send(http, **e, **d, type, body, signing_keys(**e, opts_.kek, started), opts_, stop_);
       if (stop_) return Outcome::Failed;
-      auto record = [&](Db& writer) { record_attempt(writer, job.id, result, started); };
+      auto record = [&](Conn& writer) { record_attempt(writer, job.id, result, started); };
       // Not committed (the batch was lost): the delivery is still due and is sent again.
       if (opts_.write) return opts_.write(record) ? Outcome::Sent : Outcome::Failed;
       record(*db);
@@ -285,7 +285,7 @@ DeliveryWorker::Outcome DeliveryWorker::deliver(std::unique_ptr<Db>& db, slab5::
 }
 
 void DeliveryWorker::sender_loop() {
-  std::unique_ptr<Db> db;
+  std::unique_ptr<Conn> db;
   slab5::HttpClient http;
   while (true) {
     DueDelivery job;

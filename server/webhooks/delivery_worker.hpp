@@ -18,18 +18,18 @@
 #include <vector>
 
 #include "slab5/http_client.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 #include "store/webhook_store.hpp"
 
 namespace slab5d {
 
 struct DeliveryWorkerOptions {
-  std::function<std::unique_ptr<Db>()> open_db;
+  std::function<std::unique_ptr<Conn>()> open_db;
   // Runs `record` on the server's write path (a write batch, write_batcher.hpp) and waits for
   // it: true once it is committed. An attempt is then one savepoint of a batch, not a
   // transaction of its own queued behind the batches. Empty: a transaction on the worker's
   // own connection.
-  std::function<bool(std::function<void(Db&)> record)> write;
+  std::function<bool(std::function<void(Conn&)> record)> write;
   std::string kek;
   bool deny_private = false;
   int senders = 8;
@@ -47,14 +47,14 @@ class DeliveryWorker {
 
  private:
   void dispatch_loop();
-  bool release_queued(Db& db);  // the outbox's oldest events become deliveries; true when some did
+  bool release_queued(Conn& db);  // the outbox's oldest events become deliveries; true when some did
   void sender_loop();
   // Sends one delivery and records the attempt (Sent); Skipped when there is nothing to send
   // (the delivery is done or gone, its endpoint not active, its event past retention); Failed
   // when it could not be done (the database failed, or the server is stopping) and the
   // delivery is still due.
   enum class Outcome { Sent, Skipped, Failed };
-  Outcome deliver(std::unique_ptr<Db>& db, slab5::HttpClient& http, const DueDelivery& job);
+  Outcome deliver(std::unique_ptr<Conn>& db, slab5::HttpClient& http, const DueDelivery& job);
   DeliveryWorkerOptions opts_;
   std::mutex mu_;
   std::condition_variable work_cv_;

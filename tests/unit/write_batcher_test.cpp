@@ -189,12 +189,12 @@ TEST_CASE("upkeep runs once the writer is idle, in steps, and gives way to a wri
   std::vector<std::string> log;  // what the writer thread did, in order
   WriterIdleWork idle{.after = std::chrono::milliseconds(50),
                       .due =
-                          [&](Db&) {
+                          [&](Conn&) {
                             std::lock_guard lk(mu);
                             return left > 0;
                           },
                       .step =
-                          [&](Db&) {
+                          [&](Conn&) {
                             std::this_thread::sleep_for(std::chrono::milliseconds(5));
                             std::lock_guard lk(mu);
                             log.push_back("step");

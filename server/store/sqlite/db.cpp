@@ -259,16 +259,16 @@ bool Db::changed_since(ChangeMark& mark) {
   if (auto* hdr = wal_index()) {
     // Any commit rewrites both 48-byte copies (its frame count, change counter and checksums
     // move); a copy caught mid-update reads as a change, which only costs a cache refill.
-    for (std::size_t i = 0; i < now.wal_index.size(); ++i) now.wal_index[i] = hdr[i];
+    for (std::size_t i = 0; i < now.state.size(); ++i) now.state[i] = hdr[i];
     std::atomic_thread_fence(std::memory_order_acquire);
   } else {
     auto q = query("PRAGMA data_version");
     q.next();
-    now.data_version = q.integer(0);
+    now.version = q.integer(0);
     now.own_changes = sqlite3_total_changes64(handle_);
   }
-  bool changed = !mark.taken || now.wal_index != mark.wal_index || now.data_version != mark.data_version ||
-                 now.own_changes != mark.own_changes;
+  bool changed =
+      !mark.taken || now.state != mark.state || now.version != mark.version || now.own_changes != mark.own_changes;
   if (changed) mark = now;
   return changed;
 }

@@ -110,43 +110,37 @@ class Db final : public Conn {
   sqlite3* handle() { return handle_; }
   const std::string& path() const { return path_; }
 
-  // What the database file looked like at a moment: see changed_since().
-  struct ChangeMark {
-    std::array<unsigned char, 96> wal_index{};  // both copies of the WAL-index header
-    std::int64_t data_version = -1;             // without a WAL index: PRAGMA data_version
-    std::int64_t own_changes = -1;              // … and this connection's change count
-    bool taken = false;
-  };
+  using ChangeMark = slab5d::ChangeMark;
   // True when any connection to the file (this one, another thread's, another process's)
   // may have committed since `mark` was taken, or when it was never taken; `mark` is then
   // retaken. In WAL mode this reads the WAL-index header that every connection updates on
   // commit (https://www.sqlite.org/walformat.html) from the -shm mapping SQLite itself made
   // for this connection (the VFS's xShmMap: no file of SQLite's is opened here), without a
   // transaction or a file lock; otherwise it runs PRAGMA data_version.
-  bool changed_since(ChangeMark& mark);
+  bool changed_since(ChangeMark& mark) override;
   bool reads_wal_index() { return wal_index() != nullptr; }  // changed_since's fast path applies
   // The in-process write lock of this database file, shared by every connection this process
   // opens on it. Tx takes it before BEGIN IMMEDIATE: writers on different threads queue on
   // it instead of meeting SQLITE_BUSY and sleeping in SQLite's busy handler (which sleeps in
   // steps of milliseconds and stalls the I/O thread that runs it). Other processes are still
   // kept out by SQLite's own lock. Whoever must stop every writer (a snapshot restore) takes it.
-  std::mutex& write_gate() { return *write_gate_; }
+  std::mutex& write_gate() override { return *write_gate_; }
   // Set while a write batch (write_batcher.hpp) holds this connection's transaction open: a Tx
   // is then a savepoint inside it, and the gate is already held.
-  void set_group(bool on) { in_group_ = on; }
+  void set_group(bool on) override { in_group_ = on; }
   // For connections of a process that runs a Checkpointer (checkpointer.hpp): their commits
   // no longer checkpoint the WAL themselves.
   void disable_auto_checkpoint();
-  bool in_group() const { return in_group_; }
+  bool in_group() const override { return in_group_; }
   // Whether a transaction is open on this connection; false after SQLite rolled one back by
   // itself (an I/O error, a full disk) in the middle of a batch.
-  bool in_transaction() const;
+  bool in_transaction() const override;
   // Whether the app-plane text-index queue (flush_text_index) exists in this file. Once seen it
   // is taken to stay, until forget_text_queue (the file was replaced by an older one).
   bool text_queue_exists();
   void forget_text_queue() { text_queue_seen_ = false; }
   // BEGIN IMMEDIATE (the caller holds the write gate).
-  void begin();
+  void begin() override;
   // Changes whenever what this connection reads may have changed other than through its own
   // statements: a transaction begins, or a transaction or savepoint is rolled back. What a
   // store keeps for the length of one transaction (SqliteWebhookStore's active endpoints) is
@@ -155,7 +149,8 @@ class Db final : public Conn {
   void bump_stamp();
   // Ends the open transaction with COMMIT, after the work every commit owes first (the queued
   // text-index changes). Throws DbError when either fails; the transaction is then still open.
-  void commit();
+  void commit() override;
+  void rollback() override { exec("ROLLBACK"); }
   // The rows this process changed since the file last matched a snapshot (change_tracker.hpp);
   // nullptr for an in-memory or URI database.
   ChangeTracker* tracker() { return tracker_.get(); }
