@@ -23,6 +23,9 @@ class UsageStore;
 class WebhookStore;
 class WorkspaceStore;
 
+// A NULL to bind as a statement parameter, in every backend's query layer.
+struct Null {};
+
 // What the database looked like at a moment, in the backend's own terms (Conn::changed_since).
 struct ChangeMark {
   std::array<unsigned char, 96> state{};  // SQLite: both copies of the WAL-index header

@@ -41,8 +41,6 @@ class DbError : public StoreError {
   int code_;
 };
 
-struct Null {};
-
 class Query {
  public:
   Query(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
