@@ -13,6 +13,7 @@ packages=(
   asciidoctor sqlite3 curl ca-certificates openssl
   bash zsh fish dpkg-dev file
   python3-pytest
+  postgresql
 )
 # Node.js and npm run the third-party checks of tests/js. A machine may have them from
 # another source than Debian (NodeSource's nodejs bundles npm, and Debian's npm package then
