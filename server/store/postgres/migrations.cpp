@@ -208,27 +208,30 @@ CREATE TABLE idempotency_keys (
   PRIMARY KEY (credential_id, route, key));
 
 -- The event log, written in the transaction of the change it describes; kept 30 days.
+-- Ids, types and times compare byte by byte, as in SQLite ("after" an id, a "deal.*" prefix);
+-- data and previous are kept as written (TEXT: JSONB would refuse a "\u0000" in a string).
 CREATE TABLE events (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-  type TEXT NOT NULL,
-  data JSONB NOT NULL,
-  previous JSONB,
+  type TEXT COLLATE "C" NOT NULL,
+  data TEXT NOT NULL,
+  previous TEXT,
   request_id TEXT,
-  created_at TEXT NOT NULL);
+  created_at TEXT COLLATE "C" NOT NULL);
 CREATE INDEX events_by_workspace ON events(workspace_id, id);
 CREATE INDEX events_by_type ON events(workspace_id, type, id);
 
 -- Webhook endpoints and their deliveries (api.md §8.3). Secrets are sealed under the KEK.
+-- Ids compare byte by byte, as in SQLite; JSON is kept as written (TEXT), as in events.
 CREATE TABLE webhook_endpoints (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
   name TEXT NOT NULL,
   url TEXT NOT NULL,
-  event_types JSONB NOT NULL,
+  event_types TEXT NOT NULL,
   status TEXT NOT NULL,
   max_attempts BIGINT NOT NULL,
-  metadata JSONB,
+  metadata TEXT,
   secret_sealed TEXT NOT NULL,
   previous_secret_sealed TEXT,
   previous_secret_expires_at BIGINT,
@@ -238,10 +241,10 @@ CREATE TABLE webhook_endpoints (
   updated_at TEXT NOT NULL);
 CREATE INDEX webhook_endpoints_by_workspace ON webhook_endpoints(workspace_id, status, id);
 CREATE TABLE webhook_deliveries (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
-  event_id TEXT NOT NULL,
+  endpoint_id TEXT COLLATE "C" NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT COLLATE "C" NOT NULL,
   status TEXT NOT NULL,
   attempt_count BIGINT NOT NULL DEFAULT 0,
   max_attempts BIGINT NOT NULL,
@@ -249,14 +252,14 @@ CREATE TABLE webhook_deliveries (
   last_status_code BIGINT,
   last_error TEXT,
   last_response_body TEXT,
-  attempts JSONB NOT NULL DEFAULT '[]',
+  attempts TEXT NOT NULL DEFAULT '[]',
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL);
 CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries(endpoint_id, id);
 -- The head of each endpoint's line: its oldest open delivery.
 CREATE INDEX webhook_deliveries_open ON webhook_deliveries(endpoint_id, id) WHERE status IN ('pending', 'retrying');
 CREATE TABLE webhook_sources (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
   name TEXT NOT NULL,
   kind TEXT NOT NULL,
@@ -266,15 +269,25 @@ CREATE TABLE webhook_sources (
   updated_at TEXT NOT NULL);
 CREATE INDEX webhook_sources_by_workspace ON webhook_sources(workspace_id, id);
 CREATE TABLE inbound_messages (
-  source_id TEXT NOT NULL REFERENCES webhook_sources(id) ON DELETE CASCADE,
+  source_id TEXT COLLATE "C" NOT NULL REFERENCES webhook_sources(id) ON DELETE CASCADE,
   message_id TEXT NOT NULL,
   received_at BIGINT NOT NULL,
   PRIMARY KEY (source_id, message_id));
 -- The webhook outbox: one row per (endpoint, event) match, oldest event first per endpoint.
 CREATE TABLE webhook_outbox (
-  endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
-  event_id TEXT NOT NULL,
+  endpoint_id TEXT COLLATE "C" NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (endpoint_id, event_id));
+-- PostgreSQL's alone, so in a schema of its own beside SQLite's tables: which slab5d process
+-- is sending a delivery, and until when (ms) it is its own, when several share the database
+-- (store/postgres/webhook_store.cpp). A claim ends with its delivery's next update.
+CREATE SCHEMA slab5_worker;
+CREATE TABLE slab5_worker.delivery_claims (
+  delivery_id TEXT COLLATE "C" PRIMARY KEY REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  endpoint_id TEXT COLLATE "C" NOT NULL,
+  claimed_by TEXT NOT NULL,
+  claimed_until BIGINT NOT NULL);
+CREATE INDEX delivery_claims_by_endpoint ON slab5_worker.delivery_claims(endpoint_id, claimed_until);
 )SQL"},
 };
 

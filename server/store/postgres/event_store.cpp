@@ -1,0 +1,97 @@
+// The statements of store/sqlite/event_store.cpp in PostgreSQL's dialect. Events are read in
+// the order of their ids, compared byte by byte as SQLite compares TEXT: migration 1 gives
+// events.id and events.type COLLATE "C", so that neither "after an id" nor a type prefix
+// ("deal.*" is every type from "deal." up to "deal/") depends on the database's locale. `data`
+// and `previous` are TEXT, stored as written and parsed when read, as on SQLite.
+#include "store/postgres/event_store.hpp"
+
+namespace slab5d {
+
+using Json = nlohmann::json;
+
+namespace {
+constexpr const char* kColumns = "id, type, created_at, workspace_id, data, previous, request_id";
+
+Json row(const PgResult& r, int i) {
+  Json e = {{"id", r.text(i, 0)}, {"type", r.text(i, 1)}, {"created_at", r.text(i, 2)}, {"workspace_id", r.text(i, 3)}};
+  auto data = Json::parse(r.text(i, 4), nullptr, false);
+  e["data"] = data.is_discarded() ? Json::object() : data;
+  if (!r.is_null(i, 5)) {
+    auto prev = Json::parse(r.text(i, 5), nullptr, false);
+    if (!prev.is_discarded()) e["previous"] = prev;
+  }
+  e["request_id"] = r.is_null(i, 6) ? Json(nullptr) : Json(r.text(i, 6));
+  return e;
+}
+
+std::vector<Json> rows(const PgResult& r) {
+  std::vector<Json> out;
+  out.reserve(std::size_t(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(row(r, i));
+  return out;
+}
+}  // namespace
+
+slab5::Result<std::vector<Json>> PgEventStore::list(const EventQuery& eq) {
+  // One statement text whatever the filters (a NULL parameter switches a filter off), so that
+  // it is prepared once per connection.
+  std::optional<std::string> type_exact, type_from, type_to;
+  if (eq.type) {
+    if (eq.type->size() >= 2 && eq.type->substr(eq.type->size() - 2) == ".*") {
+      auto prefix = eq.type->substr(0, eq.type->size() - 1);
+      type_from = prefix;
+      type_to = prefix.substr(0, prefix.size() - 1) + "/";
+    } else {
+      type_exact = *eq.type;
+    }
+  }
+  auto r = conn_.exec(std::string("SELECT ") + kColumns +
+                          " FROM events WHERE workspace_id = $1 AND created_at >= $2 "
+                          "AND ($3::text IS NULL OR type = $3) "
+                          "AND ($4::text IS NULL OR (type >= $4 AND type < $5)) "
+                          "AND ($6::text IS NULL OR created_at >= $6) "
+                          "AND ($7::text IS NULL OR id < $7) "
+                          "ORDER BY id DESC LIMIT $8",
+                      eq.workspace_id, eq.not_before, type_exact, type_from, type_to, eq.since, eq.after,
+                      eq.limit + 1 >= 0 ? std::optional<std::int64_t>(eq.limit + 1) : std::nullopt);
+  return rows(r);
+}
+
+slab5::Result<std::optional<Json>> PgEventStore::get(const std::string& workspace_id, const std::string& id,
+                                                     const std::string& not_before) {
+  auto r = conn_.exec(
+      std::string("SELECT ") + kColumns + " FROM events WHERE id = $1 AND workspace_id = $2 AND created_at >= $3", id,
+      workspace_id, not_before);
+  if (r.rows() == 0) return std::optional<Json>{};
+  return std::optional<Json>{row(r, 0)};
+}
+
+slab5::Result<std::vector<Json>> PgEventStore::after(const std::string& workspace_id, const std::string& after_id,
+                                                     int limit) {
+  // SQLite's LIMIT with a negative count means no limit; PostgreSQL refuses one.
+  std::optional<std::int64_t> lim;
+  if (limit >= 0) lim = limit;
+  auto r = conn_.exec(
+      std::string("SELECT ") + kColumns + " FROM events WHERE workspace_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+      workspace_id, after_id, lim);
+  return rows(r);
+}
+
+slab5::Result<std::string> PgEventStore::newest_id(const std::string& workspace_id) {
+  auto r = conn_.exec("SELECT id FROM events WHERE workspace_id = $1 ORDER BY id DESC LIMIT 1", workspace_id);
+  if (r.rows() == 0) return std::string();
+  return r.text(0, 0);
+}
+
+slab5::Status PgEventStore::append(const NewEvent& e) {
+  std::optional<std::string> previous;
+  if (e.previous) previous = e.previous->dump();
+  auto r = conn_.run(
+      "INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) "
+      "VALUES ($1,$2,$3,$4,$5,$6,$7)",
+      e.id, e.workspace_id, e.type, e.data_text ? *e.data_text : e.data.dump(), previous, e.request_id, e.created_at);
+  if (!r.ok()) return slab5::fail("conflict", "The event cannot be written: its id is taken.");
+  return {};
+}
+
+}  // namespace slab5d
