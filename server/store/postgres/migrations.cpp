@@ -170,7 +170,9 @@ CREATE TABLE audit_events (
   ip TEXT NOT NULL DEFAULT '',
   user_agent TEXT NOT NULL DEFAULT '',
   input_hash TEXT NOT NULL DEFAULT '',
-  before_json JSONB, after_json JSONB,
+  -- TEXT, not JSONB: the documents are a record's text as the answer carried it, and JSONB
+  -- refuses a \u0000 inside a string that a record may hold (SQLSTATE 22P05).
+  before_json TEXT, after_json TEXT,
   created_at TEXT NOT NULL);
 CREATE INDEX audit_ws ON audit_events(workspace_id, id);
 -- SQLSTATE 23000 (a constraint class): a write refused here is a constraint hit, as SQLite's
