@@ -1,8 +1,11 @@
 // server/store/sqlite/member_store: memberships whose workspace or user is gone, or that
-// are already there, are typed errors; changing one that is gone is resource_not_found.
+// are already there, are typed errors; changing one that is gone is resource_not_found. The
+// member cases are shared with PostgreSQL (store_cases/member_cases.hpp, pg_member_store_test.cpp).
 #include <doctest/doctest.h>
 
 #include "store/sqlite/member_store.hpp"
+#include "store_cases/member_cases.hpp"
+#include "store_cases/workspace_env_sqlite.hpp"
 #include "workspace_fixture.hpp"
 
 using namespace slab5d;
@@ -46,3 +49,5 @@ TEST_CASE("a second user with a taken email is conflict") {
   REQUIRE_FALSE(dup);
   CHECK(dup.error().code == "conflict");
 }
+
+TEST_CASE("SqliteMemberStore: the cases shared with PostgreSQL") { store_cases::member_cases(store_cases::sqlite_env); }

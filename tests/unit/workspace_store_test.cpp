@@ -1,9 +1,13 @@
 // server/store/sqlite/workspace_store: every statement's outcome comes back as a value; a
-// constraint hit is a typed error, never a silent no-op.
+// constraint hit is a typed error, never a silent no-op. The workspace and meta cases are shared
+// with PostgreSQL (store_cases/, pg_workspace_store_test.cpp, pg_meta_store_test.cpp).
 #include <doctest/doctest.h>
 
 #include "store/sqlite/meta_store.hpp"
 #include "store/sqlite/workspace_store.hpp"
+#include "store_cases/meta_cases.hpp"
+#include "store_cases/workspace_cases.hpp"
+#include "store_cases/workspace_env_sqlite.hpp"
 #include "workspace_fixture.hpp"
 
 using namespace slab5d;
@@ -41,14 +45,8 @@ TEST_CASE("updating or removing a workspace that is gone is workspace_not_found"
   CHECK_FALSE(store.get(f.ws.id).value());
 }
 
-TEST_CASE("the meta store sets a key once; get_or_insert keeps the first value") {
-  testing::TempDb t;
-  SqliteMetaStore meta(*t.db);
-  CHECK_FALSE(meta.get("k").value());
-  REQUIRE(meta.insert("k", "one"));
-  auto again = meta.insert("k", "two");
-  REQUIRE_FALSE(again);
-  CHECK(again.error().code == "conflict");
-  CHECK(meta.get_or_insert("k", "three").value() == "one");
-  CHECK(meta.get_or_insert("fresh", "four").value() == "four");
+TEST_CASE("SqliteWorkspaceStore: the cases shared with PostgreSQL") {
+  store_cases::workspace_cases(store_cases::sqlite_env);
 }
+
+TEST_CASE("SqliteMetaStore: the cases shared with PostgreSQL") { store_cases::meta_cases(store_cases::sqlite_env); }

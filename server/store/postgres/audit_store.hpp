@@ -1,0 +1,20 @@
+// AuditStore on PostgreSQL: the append-only `audit_events` table (triggers refuse UPDATE and DELETE).
+#pragma once
+#include "store/audit_store.hpp"
+#include "store/postgres/pg.hpp"
+
+namespace slab5d {
+
+class PgAuditStore final : public AuditStore {
+ public:
+  explicit PgAuditStore(PgConn& conn) : conn_(conn) {}
+  slab5::Status append(const std::string& id, const AuditEvent& ev, const std::string& created_at) override;
+  slab5::Result<std::vector<slab5::Json>> list(const std::string& workspace_id, const AuditFilters& f,
+                                               const std::optional<std::string>& after, int limit) override;
+  slab5::Result<std::optional<slab5::Json>> get(const std::string& workspace_id, const std::string& id) override;
+
+ private:
+  PgConn& conn_;
+};
+
+}  // namespace slab5d
