@@ -7,6 +7,7 @@
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/record_store.hpp"
 #include "store/sqlite/text_index_upkeep.hpp"
+#include "store_cases/record_store_cases.hpp"
 #include "temp_db.hpp"
 
 using namespace slab5d;
@@ -31,6 +32,24 @@ struct RecordStoreFixture {
                     id, id.substr(4), now, now)
               .run() == 101);
   }
+  // For the shared cases (store_cases/record_store_cases.hpp).
+  RecordStore& store_() { return store; }
+  void add_member(const std::string& workspace, const std::string& user) {
+    auto now = slab5::format_rfc3339(slab5::now_millis());
+    CHECK(db->query("INSERT INTO users (id, tenant_id, email, name, created_at, updated_at) VALUES (?, 'ten_t', ?, "
+                    "'U', ?, ?)",
+                    user, user + "@example.com", now, now)
+              .run() == 101);
+    CHECK(db->query("INSERT INTO memberships (workspace_id, user_id, role, joined_at) VALUES (?, ?, 'member', ?)",
+                    workspace, user, now)
+              .run() == 101);
+  }
+  template <class F>
+  void in_tx(F f) {
+    Tx tx(*db);
+    f();
+    tx.commit();
+  }
   Json record(const api::ResourceSpec& spec, Json fields, const std::string& workspace = {}) {
     auto now = slab5::format_rfc3339(slab5::now_millis());
     Json r = {{"id", slab5::new_id(spec.id_prefix)},
@@ -48,140 +67,19 @@ struct RecordStoreFixture {
   }
 };
 const api::ResourceSpec& contacts() { return *api::find_resource("contacts"); }
+
+// The shared cases see the store through store().
+struct SqliteRecordHarness : RecordStoreFixture {
+  RecordStore& store() { return store_(); }
+  std::string origin_of(const std::string& table, const std::string& id) {
+    auto q = db->query("SELECT origin FROM " + table + " WHERE id = ?", id);
+    REQUIRE(q.next());
+    return q.text(0);
+  }
+};
 }  // namespace
 
-TEST_CASE("a stored record reads back as it was written") {
-  RecordStoreFixture f;
-  auto r = f.record(contacts(),
-                    {{"name", "Jane Doe"}, {"email", "jane@example.com"}, {"custom_fields", {{"tier", "gold"}}}});
-  REQUIRE(f.store.insert(contacts(), r));
-  auto got = f.store.get(contacts(), f.ws, r["id"]);
-  REQUIRE(got);
-  REQUIRE(got->has_value());
-  CHECK((**got)["name"] == "Jane Doe");
-  CHECK((**got)["custom_fields"]["tier"] == "gold");
-  CHECK((**got)["created_by"] == Json{{"type", "user"}, {"id", "usr_x"}});
-  CHECK((**got)["phone"].is_null());
-}
-
-TEST_CASE("a record of another workspace is not found") {
-  RecordStoreFixture f;
-  auto other = slab5::new_id("wrk");
-  f.add_workspace(other);
-  auto r = f.record(contacts(), {{"name", "A"}}, other);
-  REQUIRE(f.store.insert(contacts(), r));
-  auto got = f.store.get(contacts(), f.ws, r["id"]);
-  REQUIRE(got);
-  CHECK_FALSE(got->has_value());
-}
-
-TEST_CASE("an insert into a workspace that does not exist is an error, not a success") {
-  RecordStoreFixture f;
-  auto r = f.record(contacts(), {{"name", "A"}}, slab5::new_id("wrk"));
-  auto st = f.store.insert(contacts(), r);
-  REQUIRE_FALSE(st);
-  CHECK(st.error().code == "conflict");
-}
-
-TEST_CASE("update checks the version it read") {
-  RecordStoreFixture f;
-  auto r = f.record(contacts(), {{"name", "A"}});
-  REQUIRE(f.store.insert(contacts(), r));
-  r["name"] = "B";
-  r["version"] = 2;
-  REQUIRE(f.store.update(contacts(), r, 1));
-  r["name"] = "C";
-  r["version"] = 3;
-  auto stale = f.store.update(contacts(), r, 1);
-  REQUIRE_FALSE(stale);
-  CHECK(stale.error().code == "precondition_failed");
-  CHECK((**f.store.get(contacts(), f.ws, r["id"]))["name"] == "B");
-}
-
-TEST_CASE("unique keys are a conflict") {
-  RecordStoreFixture f;
-  const auto& cms = *api::find_resource("cms-entries");
-  REQUIRE(f.store.insert(cms, f.record(cms, {{"title", "T"}, {"collection", "blog"}, {"slug", "hello"}})));
-  auto dup = f.store.insert(cms, f.record(cms, {{"title", "U"}, {"collection", "blog"}, {"slug", "hello"}}));
-  REQUIRE_FALSE(dup);
-  CHECK(dup.error().code == "conflict");
-  CHECK(f.store.insert(cms, f.record(cms, {{"title", "U"}, {"collection", "news"}, {"slug", "hello"}})));
-}
-
-TEST_CASE("lists are newest first, paginated by keyset, filtered and searched") {
-  RecordStoreFixture f;
-  std::vector<std::string> ids;
-  for (int i = 0; i < 5; ++i) {
-    auto r = f.record(contacts(), {{"name", "Person " + std::to_string(i)},
-                                   {"email", i % 2 ? "odd@example.com" : "even@example.com"},
-                                   {"notes", i == 3 ? "Met Janet at the fair" : "nothing"}});
-    REQUIRE(f.store.insert(contacts(), r));
-    ids.push_back(r["id"]);
-  }
-  RecordQuery q{.workspace_id = f.ws, .limit = 2};
-  auto p1 = f.store.list(contacts(), q);
-  REQUIRE(p1);
-  CHECK(p1->records.size() == 2);
-  CHECK(p1->more);
-  CHECK(p1->records[0]["id"] == ids[4]);
-  q.after = p1->last;
-  auto p2 = f.store.list(contacts(), q);
-  REQUIRE(p2);
-  CHECK(p2->records[0]["id"] == ids[2]);
-  q.after.reset();
-  q.limit = 25;
-  q.filters = {{"email", RecordFilter::Op::Eq, "odd@example.com"}};
-  CHECK(f.store.list(contacts(), q)->records.size() == 2);
-  q.filters.clear();
-  q.text = "jan";
-  auto found = f.store.list(contacts(), q);
-  REQUIRE(found);
-  REQUIRE(found->records.size() == 1);
-  CHECK(found->records[0]["id"] == ids[3]);
-  q.text = "!!!";
-  CHECK(f.store.list(contacts(), q)->records.empty());
-}
-
-TEST_CASE("custom field filters compare the stored value") {
-  RecordStoreFixture f;
-  REQUIRE(
-      f.store.insert(contacts(), f.record(contacts(), {{"name", "A"}, {"custom_fields", {{"vip", true}, {"n", 3}}}})));
-  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "B"}, {"custom_fields", {{"vip", false}}}})));
-  RecordQuery q{.workspace_id = f.ws};
-  q.filters = {{"custom_fields.vip", RecordFilter::Op::Eq, "true"}};
-  CHECK(f.store.list(contacts(), q)->records.size() == 1);
-  q.filters = {{"custom_fields.n", RecordFilter::Op::Eq, "3"}};
-  CHECK(f.store.list(contacts(), q)->records.size() == 1);
-}
-
-TEST_CASE("references are counted and cleared with a new version") {
-  RecordStoreFixture f;
-  const auto& companies = *api::find_resource("companies");
-  auto c = f.record(companies, {{"name", "Acme"}});
-  REQUIRE(f.store.insert(companies, c));
-  auto p = f.record(contacts(), {{"name", "A"}, {"company_id", c["id"]}});
-  REQUIRE(f.store.insert(contacts(), p));
-  CHECK(*f.store.count_referencing(contacts(), "company_id", f.ws, c["id"]) == 1);
-  auto before = f.store.clear_references(contacts(), "company_id", f.ws, c["id"], "2030-01-01T00:00:00.000Z");
-  REQUIRE(before);
-  CHECK(before->size() == 1);
-  auto after = **f.store.get(contacts(), f.ws, p["id"]);
-  CHECK(after["company_id"].is_null());
-  CHECK(after["version"] == 2);
-}
-
-TEST_CASE("a lead keeps its own source and its record origin apart") {
-  RecordStoreFixture f;
-  const auto& leads = *api::find_resource("leads");
-  auto r = f.record(leads, {{"name", "L"}, {"source", "website"}, {"status", "new"}});
-  r["__origin"] = "mcp";
-  REQUIRE(f.store.insert(leads, r));
-  auto got = **f.store.get(leads, f.ws, r["id"]);
-  CHECK(got["source"] == "website");
-  auto q = f.db->query("SELECT origin FROM leads WHERE id = ?", r["id"].get<std::string>());
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "mcp");
-}
+SLAB5_RECORD_STORE_CASES(SqliteRecordHarness, "sqlite")
 
 TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") {
   RecordStoreFixture f;
