@@ -42,28 +42,31 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE tenants (
   id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL);
 
+-- The ids and times that the control-plane stores order or compare as ranges (users,
+-- workspaces, memberships, credentials, audit and usage events) are COLLATE "C": byte order,
+-- as SQLite compares TEXT, whatever the database's locale.
 CREATE TABLE users (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   tenant_id TEXT NOT NULL REFERENCES tenants(id),
   email CITEXT NOT NULL UNIQUE,
   name TEXT NOT NULL DEFAULT '',
   password_hash TEXT,                 -- PHC string; NULL for OAuth-only accounts
   email_verified_at TEXT,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  created_at TEXT COLLATE "C" NOT NULL, updated_at TEXT NOT NULL);
 
 CREATE TABLE workspaces (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   tenant_id TEXT NOT NULL REFERENCES tenants(id),
   slug TEXT NOT NULL UNIQUE,
   name TEXT NOT NULL,
   enabled_modules JSONB NOT NULL,     -- array of module ids
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  created_at TEXT COLLATE "C" NOT NULL, updated_at TEXT NOT NULL);
 
 CREATE TABLE memberships (
-  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
-  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  workspace_id TEXT COLLATE "C" NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  user_id TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
   role TEXT NOT NULL,
-  joined_at TEXT NOT NULL,
+  joined_at TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (workspace_id, user_id));
 CREATE INDEX memberships_user ON memberships(user_id);
 
@@ -83,7 +86,7 @@ CREATE INDEX invitations_ws ON invitations(workspace_id, id);
 
 -- API keys and MCP clients share one table; kind tells them apart.
 CREATE TABLE credentials (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   kind TEXT NOT NULL,                 -- api_key | mcp_client
   workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
   name TEXT NOT NULL,
@@ -91,9 +94,9 @@ CREATE TABLE credentials (
   prefix TEXT NOT NULL,
   token_hash TEXT NOT NULL UNIQUE,    -- SHA-256 hex of the whole token
   scopes JSONB NOT NULL,              -- array
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL, updated_at TEXT NOT NULL,
   last_used_at TEXT,
-  expires_at TEXT,
+  expires_at TEXT COLLATE "C",
   revoked_at TEXT,
   created_by_type TEXT NOT NULL, created_by_id TEXT NOT NULL,
   replaced_by TEXT);                  -- the credential a rotation replaced this one with
@@ -156,7 +159,7 @@ CREATE TABLE signing_keys (
 
 -- Append-only: no route updates or deletes rows; kept when a workspace is deleted.
 CREATE TABLE audit_events (
-  id TEXT PRIMARY KEY,
+  id TEXT COLLATE "C" PRIMARY KEY,
   workspace_id TEXT,
   tenant_id TEXT,
   action TEXT NOT NULL,
@@ -173,7 +176,7 @@ CREATE TABLE audit_events (
   -- TEXT, not JSONB: the documents are a record's text as the answer carried it, and JSONB
   -- refuses a \u0000 inside a string that a record may hold (SQLSTATE 22P05).
   before_json TEXT, after_json TEXT,
-  created_at TEXT NOT NULL);
+  created_at TEXT COLLATE "C" NOT NULL);
 CREATE INDEX audit_ws ON audit_events(workspace_id, id);
 -- SQLSTATE 23000 (a constraint class): a write refused here is a constraint hit, as SQLite's
 -- RAISE(ABORT) is.
@@ -188,15 +191,15 @@ CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events
 
 -- Clustered by (workspace_id, id) in SQLite (WITHOUT ROWID); the primary key here.
 CREATE TABLE usage_events (
-  id TEXT NOT NULL,
+  id TEXT COLLATE "C" NOT NULL,
   workspace_id TEXT NOT NULL,
-  credential_type TEXT NOT NULL, credential_id TEXT NOT NULL,
-  route TEXT NOT NULL,
+  credential_type TEXT NOT NULL, credential_id TEXT COLLATE "C" NOT NULL,
+  route TEXT COLLATE "C" NOT NULL,
   status BIGINT NOT NULL,
   units BIGINT NOT NULL DEFAULT 1,
-  kind TEXT NOT NULL,
+  kind TEXT COLLATE "C" NOT NULL,
   request_id TEXT NOT NULL,
-  created_at TEXT NOT NULL,
+  created_at TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (workspace_id, id));
 
 CREATE TABLE idempotency_keys (
