@@ -80,6 +80,10 @@ slab5::Status constraint_error(const ResourceSpec& spec, const PgRun& run) {
                      "The " + std::string(spec.singular) + " cannot be written: what it belongs to no longer exists.");
 }
 
+// No text PostgreSQL stores holds a NUL byte: a key holding one names no row (where SQLite,
+// which could store one, finds none either).
+bool has_nul(std::string_view s) { return s.find('\0') != std::string_view::npos; }
+
 std::optional<std::int64_t> parse_int(std::string_view s) {
   std::int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -137,9 +141,19 @@ bool ascending(RecordSort s) {
 // A list of parameters built up with the SQL that names them.
 struct Args {
   std::vector<std::optional<std::string>> values;
+  bool none = false;  // a value no stored row can equal: the list is empty
   std::string add(std::optional<std::string> v) {
     values.push_back(std::move(v));
     return "$" + std::to_string(values.size());
+  }
+  // A value compared with a column: nullopt (see compared_value) or a NUL byte, which no
+  // PostgreSQL text holds (and which PgParams refuses), matches no row.
+  std::string add_compared(std::optional<std::string> v) {
+    if (!v || v->find('\0') != std::string::npos) {
+      none = true;
+      v.reset();
+    }
+    return add(std::move(v));
   }
   PgResult exec(PgConn& conn, const std::string& sql) const {
     PgParams p(values.size());
@@ -171,6 +185,7 @@ slab5::Status PgRecordStore::insert(const ResourceSpec& spec, const Json& record
 
 slab5::Result<std::optional<Json>> PgRecordStore::get(const ResourceSpec& spec, const std::string& workspace_id,
                                                       const std::string& id) {
+  if (has_nul(workspace_id) || has_nul(id)) return std::optional<Json>{};
   auto r =
       conn_.exec("SELECT " + select_list(spec) + " FROM " + spec.table_name() + " WHERE id = $1 AND workspace_id = $2",
                  id, workspace_id);
@@ -232,6 +247,7 @@ slab5::Status PgRecordStore::update(const ResourceSpec& spec, const Json& record
 }
 
 slab5::Status PgRecordStore::remove(const ResourceSpec& spec, const std::string& workspace_id, const std::string& id) {
+  if (has_nul(workspace_id) || has_nul(id)) return slab5::fail("resource_not_found");
   auto run = conn_.run("DELETE FROM " + spec.table_name() + " WHERE id = $1 AND workspace_id = $2", id, workspace_id);
   if (!run.ok()) return constraint_error(spec, run);
   if (run.affected() != 1) return slab5::fail("resource_not_found");
@@ -243,9 +259,9 @@ slab5::Result<RecordPage> PgRecordStore::list(const ResourceSpec& spec, const Re
   // A text without a word matches nothing, as fts_query's empty query does on SQLite.
   if (rq.text && (!pg_text_has_word(*rq.text) || spec.text_fields.empty())) return RecordPage{};
   Args args;
-  std::string where = "workspace_id = " + args.add(rq.workspace_id);
-  if (spec.is_child()) where += " AND " + quote(spec.parent_field) + " = " + args.add(rq.parent_id.value_or(""));
-  bool none = false;  // a filter no row can meet
+  std::string where = "workspace_id = " + args.add_compared(rq.workspace_id);
+  if (spec.is_child())
+    where += " AND " + quote(spec.parent_field) + " = " + args.add_compared(rq.parent_id.value_or(""));
   for (const auto& f : rq.filters) {
     if (f.column.rfind("custom_fields.", 0) == 0) {
       // SQLite compares json_extract's value as text ('true'/'false' for a flag) with the
@@ -253,20 +269,18 @@ slab5::Result<RecordPage> PgRecordStore::list(const ResourceSpec& spec, const Re
       auto key = args.add(f.column.substr(14));
       where += " AND (CASE jsonb_typeof(custom_fields -> " + key + ") WHEN 'string' THEN custom_fields ->> " + key +
                " WHEN 'null' THEN NULL ELSE (custom_fields -> " + key + ")::text END) = " +
-               args.add(f.value.is_string() ? std::optional(f.value.get<std::string>()) : std::nullopt);
-      if (!f.value.is_string()) none = true;
+               args.add_compared(f.value.is_string() ? std::optional(f.value.get<std::string>()) : std::nullopt);
       continue;
     }
     if (!spec.field(f.column)) return slab5::fail("invalid_request", "Unknown filter: " + f.column);
     const auto* c = find_column(spec, f.column);
     auto v = c ? compared_value(*c, f.value) : std::nullopt;
-    if (!v) none = true;
     const char* op = f.op == RecordFilter::Op::Eq ? " = " : f.op == RecordFilter::Op::Lt ? " < " : " >= ";
-    where += " AND " + quote(f.column) + op + args.add(v);
+    where += " AND " + quote(f.column) + op + args.add_compared(v);
   }
-  if (rq.created_after) where += " AND created_at > " + args.add(*rq.created_after);
-  if (rq.created_before) where += " AND created_at < " + args.add(*rq.created_before);
-  if (rq.updated_since) where += " AND updated_at >= " + args.add(*rq.updated_since);
+  if (rq.created_after) where += " AND created_at > " + args.add_compared(*rq.created_after);
+  if (rq.created_before) where += " AND created_at < " + args.add_compared(*rq.created_before);
+  if (rq.updated_since) where += " AND updated_at >= " + args.add_compared(*rq.updated_since);
   // The words travel as a parameter; slab5_text_query (migration 1) splits them where
   // fts_query does and quotes each, so no tsquery operator of the text reaches to_tsquery.
   // A NUL byte, which PostgreSQL's text cannot hold, separates words as any other.
@@ -279,6 +293,10 @@ slab5::Result<RecordPage> PgRecordStore::list(const ResourceSpec& spec, const Re
   bool asc = ascending(rq.sort);
   bool numeric = rq.sort == RecordSort::Position || rq.sort == RecordSort::PositionDesc;
   if (rq.after) {
+    // A cursor is made by the server; one holding a NUL byte was not (PostgreSQL could not
+    // compare it).
+    if (rq.after->first.find('\0') != std::string::npos || rq.after->second.find('\0') != std::string::npos)
+      return slab5::fail("invalid_request", "The cursor is not valid for this list.");
     if (sort.empty()) {
       where += (asc ? " AND id > " : " AND id < ") + args.add(rq.after->second);
     } else {
@@ -295,7 +313,7 @@ slab5::Result<RecordPage> PgRecordStore::list(const ResourceSpec& spec, const Re
       where += " AND (" + quote(sort) + ", id) " + (asc ? ">" : "<") + " (" + k + ", " + id + ")";
     }
   }
-  if (none) return RecordPage{};
+  if (args.none) return RecordPage{};
   std::string dir = asc ? " ASC" : " DESC";
   // SQLite puts NULLs first in ascending order; only the position may be NULL.
   std::string nulls = numeric ? (asc ? " NULLS FIRST" : " NULLS LAST") : "";
@@ -324,7 +342,7 @@ slab5::Result<std::int64_t> PgRecordStore::count_referencing(const ResourceSpec&
   if (!spec.field(column)) return slab5::fail("internal_error");
   const auto* c = find_column(spec, column);
   auto v = c ? compared_value(*c, Json(id)) : std::nullopt;
-  if (!v) return std::int64_t(0);
+  if (!v || has_nul(*v) || has_nul(workspace_id)) return std::int64_t(0);
   auto r = conn_.exec(
       "SELECT count(*) FROM " + spec.table_name() + " WHERE workspace_id = $1 AND " + quote(column) + " = $2",
       workspace_id, *v);
@@ -333,6 +351,7 @@ slab5::Result<std::int64_t> PgRecordStore::count_referencing(const ResourceSpec&
 
 slab5::Result<std::int64_t> PgRecordStore::count(const ResourceSpec& spec, const std::string& workspace_id,
                                                  const std::string& column, const std::string& value) {
+  if (column.empty() && has_nul(workspace_id)) return std::int64_t(0);
   if (column.empty())
     return conn_.exec("SELECT count(*) FROM " + spec.table_name() + " WHERE workspace_id = $1", workspace_id)
         .integer(0, 0);
@@ -346,7 +365,7 @@ slab5::Result<std::vector<Json>> PgRecordStore::clear_references(const ResourceS
   std::vector<Json> before;
   const auto* c = find_column(spec, column);
   auto v = c ? compared_value(*c, Json(id)) : std::nullopt;
-  if (!v) return before;
+  if (!v || has_nul(*v) || has_nul(workspace_id)) return before;
   {
     // In id order: SQLite reads them along its (workspace_id, column, id) index.
     auto r = conn_.exec("SELECT " + select_list(spec) + " FROM " + spec.table_name() + " WHERE workspace_id = $1 AND " +
@@ -364,6 +383,7 @@ slab5::Result<std::vector<Json>> PgRecordStore::clear_references(const ResourceS
 }
 
 slab5::Result<bool> PgRecordStore::is_member(const std::string& workspace_id, const std::string& user_id) {
+  if (has_nul(workspace_id) || has_nul(user_id)) return false;
   return conn_.exec("SELECT 1 FROM memberships WHERE workspace_id = $1 AND user_id = $2", workspace_id, user_id)
              .rows() > 0;
 }

@@ -623,6 +623,36 @@ void membership(H& h) {
   CHECK_FALSE(h.store().is_member(h.ws, "").value());
 }
 
+// Keys holding a NUL byte (a query parameter may carry %00) name nothing; no error.
+template <class H>
+void nul_bytes(H& h) {
+  const auto& c = spec("contacts");
+  auto r = record(c, h.ws, {{"name", "Jane"}, {"email", "jane@example.com"}});
+  REQUIRE(h.store().insert(c, r));
+  std::string nul_id = str(r["id"]) + std::string(1, '\0');
+  auto got = h.store().get(c, h.ws, nul_id);
+  REQUIRE(got);
+  CHECK_FALSE(got->has_value());
+  auto gone = h.store().remove(c, h.ws, nul_id);
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code == "resource_not_found");
+  RecordQuery q{.workspace_id = h.ws};
+  q.filters = {{"email", RecordFilter::Op::Eq, std::string("jane@example.com\0", 17)}};
+  auto page = h.store().list(c, q);
+  REQUIRE(page);
+  CHECK(page->records.empty());
+  q.filters = {{"custom_fields.tier", RecordFilter::Op::Eq, std::string("\0", 1)}};
+  CHECK(h.store().list(c, q)->records.empty());
+  q.filters.clear();
+  q.workspace_id = h.ws + std::string(1, '\0');
+  CHECK(h.store().list(c, q)->records.empty());
+  CHECK(h.store().count(c, q.workspace_id, "", "").value() == 0);
+  CHECK(h.store().count(c, h.ws, "email", std::string("\0", 1)).value() == 0);
+  CHECK(h.store().clear_references(c, "company_id", h.ws, std::string("\0", 1), "2030-01-01T00:00:00.000Z")->empty());
+  CHECK_FALSE(h.store().is_member(h.ws, std::string("usr\0", 4)).value());
+  CHECK(h.store().count(c, h.ws, "", "").value() == 1);
+}
+
 template <class H>
 void initial_records(H& h) {
   const auto& stages = spec("deal-stages");
@@ -660,4 +690,5 @@ void initial_records(H& h) {
   SLAB5_RECORD_STORE_CASE(Harness, prefix " record store: text search, hostile text included", text_search)            \
   SLAB5_RECORD_STORE_CASE(Harness, prefix " record store: references counted and cleared", references)                 \
   SLAB5_RECORD_STORE_CASE(Harness, prefix " record store: membership", membership)                                     \
-  SLAB5_RECORD_STORE_CASE(Harness, prefix " record store: initial records", initial_records)
+  SLAB5_RECORD_STORE_CASE(Harness, prefix " record store: initial records", initial_records)                           \
+  SLAB5_RECORD_STORE_CASE(Harness, prefix " record store: keys holding a NUL byte name nothing", nul_bytes)
