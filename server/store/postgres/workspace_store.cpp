@@ -1,7 +1,5 @@
 #include "store/postgres/workspace_store.hpp"
 
-#include "store/sqlite/webhook_store.hpp"
-
 namespace slab5d {
 
 namespace {
@@ -76,8 +74,8 @@ slab5::Status PgWorkspaceStore::remove(const std::string& id) {
   if (!keys.ok()) return slab5::fail("conflict", "The workspace's idempotency records cannot be deleted.");
   auto usage = conn_.run("DELETE FROM usage_events WHERE workspace_id = $1", id);
   if (!usage.ok()) return slab5::fail("conflict", "The workspace's usage events cannot be deleted.");
-  // Memberships, invitations, credentials, events and module data cascade from the workspace row.
-  webhook_endpoints_changed();  // its endpoints go with it
+  // Memberships, invitations, credentials, events, webhooks and module data cascade from the
+  // workspace row. (SQLite's store also tells its endpoint cache; PgWebhookStore keeps none.)
   auto ws = conn_.run("DELETE FROM workspaces WHERE id = $1", id);
   if (!ws.ok()) return slab5::fail("conflict", "The workspace cannot be deleted: other data still refers to it.");
   if (ws.affected() != 1) return slab5::fail("workspace_not_found");
