@@ -73,3 +73,16 @@ TEST_CASE("postgres record store: a text query is one parameter, whatever it hol
   CHECK(record_cases::search(h, "'); DROP TABLE contacts; --").empty());
   CHECK(h.store().count(c, h.ws, "", "").value() == 1);
 }
+
+TEST_CASE("postgres record store: a NUL byte in a record is refused, not stored cut short") {
+  PgRecordHarness h;
+  const auto& c = record_cases::spec("contacts");
+  auto r = record_cases::record(c, h.ws, {{"name", "N"}, {"notes", std::string("a\0b", 3)}});
+  auto st = h.store().insert(c, r);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == "invalid_request");
+  r = record_cases::record(c, h.ws, {{"name", "N"}, {"custom_fields", {{"k", std::string("\0", 1)}}}});
+  st = h.store().insert(c, r);
+  REQUIRE_FALSE(st);
+  CHECK(st.error().code == "invalid_request");
+}

@@ -175,12 +175,31 @@ bool pg_text_has_word(std::string_view text) {
   return false;
 }
 
+namespace {
+// A write of a record holding what no PostgreSQL text or JSONB value can (a NUL byte in a
+// text field, \u0000 in a JSON document: SQLSTATE 22021, 22P05) is refused as invalid input,
+// where SQLite stores it; the statement was undone and the transaction goes on.
+template <class F>
+slab5::Status storable(const ResourceSpec& spec, F&& write) {
+  try {
+    return write();
+  } catch (const PgError& e) {
+    if (e.sqlstate() != sqlstate::kCharacterNotInRepertoire && e.sqlstate() != "22P05") throw;
+    return slab5::fail("invalid_request", "The " + std::string(spec.singular) +
+                                              " cannot be stored: it holds a character the database cannot store "
+                                              "(NUL, \\u0000).");
+  }
+}
+}  // namespace
+
 slab5::Status PgRecordStore::insert(const ResourceSpec& spec, const Json& record) {
-  PgParams params(pg_record_columns(spec).size());
-  pg_bind_record(params, spec, record);
-  auto run = conn_.run_params(pg_record_insert_sql(spec), params);
-  if (!run.ok()) return constraint_error(spec, run);
-  return {};
+  return storable(spec, [&]() -> slab5::Status {
+    PgParams params(pg_record_columns(spec).size());
+    pg_bind_record(params, spec, record);
+    auto run = conn_.run_params(pg_record_insert_sql(spec), params);
+    if (!run.ok()) return constraint_error(spec, run);
+    return {};
+  });
 }
 
 slab5::Result<std::optional<Json>> PgRecordStore::get(const ResourceSpec& spec, const std::string& workspace_id,
@@ -222,28 +241,30 @@ const UpdateSql& record_update_sql(const ResourceSpec& spec) {
 }  // namespace
 
 slab5::Status PgRecordStore::update(const ResourceSpec& spec, const Json& record, std::int64_t expected_version) {
-  const auto& u = record_update_sql(spec);
-  // pg_bind_record binds every column in table order; only those SET are kept.
-  PgParams all(pg_record_columns(spec).size());
-  pg_bind_record(all, spec, record);
-  const auto& cols = pg_record_columns(spec);
-  PgParams params(u.set.size() + 3);
-  for (const auto* c : u.set) {
-    auto at = std::size_t(c - cols.data());
-    const char* v = all.values()[at];
-    if (v)
-      params.add(std::string(v));
-    else
-      params.add(nullptr);
-  }
-  params.add(record.at("id").get<std::string>());
-  params.add(record.at("workspace_id").get<std::string>());
-  params.add(expected_version);
-  auto run = conn_.run_params(u.sql, params);
-  if (!run.ok()) return constraint_error(spec, run);
-  if (run.affected() != 1)
-    return slab5::fail("precondition_failed", "The " + std::string(spec.singular) + " changed since it was read.");
-  return {};
+  return storable(spec, [&]() -> slab5::Status {
+    const auto& u = record_update_sql(spec);
+    // pg_bind_record binds every column in table order; only those SET are kept.
+    PgParams all(pg_record_columns(spec).size());
+    pg_bind_record(all, spec, record);
+    const auto& cols = pg_record_columns(spec);
+    PgParams params(u.set.size() + 3);
+    for (const auto* c : u.set) {
+      auto at = std::size_t(c - cols.data());
+      const char* v = all.values()[at];
+      if (v)
+        params.add(std::string(v));
+      else
+        params.add(nullptr);
+    }
+    params.add(record.at("id").get<std::string>());
+    params.add(record.at("workspace_id").get<std::string>());
+    params.add(expected_version);
+    auto run = conn_.run_params(u.sql, params);
+    if (!run.ok()) return constraint_error(spec, run);
+    if (run.affected() != 1)
+      return slab5::fail("precondition_failed", "The " + std::string(spec.singular) + " changed since it was read.");
+    return {};
+  });
 }
 
 slab5::Status PgRecordStore::remove(const ResourceSpec& spec, const std::string& workspace_id, const std::string& id) {
