@@ -31,17 +31,32 @@ std::string default_db_path() {
   return base + "/slab5/slab5d.db";
 }
 
-std::string check_db_location(const std::string& configured) {
-  // scheme "://" (RFC 3986: a letter, then letters, digits, "+", "-", ".")
+namespace {
+// The scheme of a URL-looking --db (RFC 3986: a letter, then letters, digits, "+", "-", "."),
+// lower-cased; "" when it does not look like one.
+std::string db_url_scheme(const std::string& configured) {
   auto sep = configured.find("://");
   if (sep == std::string::npos || sep == 0) return "";
   std::string scheme = configured.substr(0, sep);
   if (!std::isalpha(static_cast<unsigned char>(scheme[0]))) return "";
   for (unsigned char ch : scheme)
     if (!std::isalnum(ch) && ch != '+' && ch != '-' && ch != '.') return "";
-  scheme = slab5::ascii_lower(scheme);
-  if (scheme == "postgres" || scheme == "postgresql")
-    return "--db: this slab5d serves SQLite only and cannot use a PostgreSQL URL; give a file path or :memory:";
+  return slab5::ascii_lower(scheme);
+}
+}  // namespace
+
+bool is_postgres_url(const std::string& configured) {
+  auto scheme = db_url_scheme(configured);
+  return scheme == "postgres" || scheme == "postgresql";
+}
+
+std::string check_db_location(const std::string& configured, bool postgres_ok) {
+  auto scheme = db_url_scheme(configured);
+  if (scheme.empty()) return "";
+  if (is_postgres_url(configured))
+    return postgres_ok ? ""
+                       : "--db: this slab5d serves SQLite only; a PostgreSQL URL is taken by `slab5d migrate` "
+                         "alone (docs/postgres.md); give a file path or :memory:";
   return "--db: '" + scheme + "://…' is a URL; --db takes a file path or :memory:";
 }
 

@@ -27,6 +27,8 @@
 #include "logger.hpp"
 #include "slab5/time.hpp"
 #include "snapshots.hpp"
+#include "store/postgres/migrations.hpp"
+#include "store/postgres/pg_db.hpp"
 #include "store/sqlite/backup.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
@@ -109,13 +111,15 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
 }
 
 void add_db_flag(CLI::App& cmd, Options& o) {
-  cmd.add_option("--db", o.cfg.db_path, "SQLite database file (:memory: for a throwaway one)")->envname("SLAB5D_DB");
+  cmd.add_option("--db", o.cfg.db_path,
+                 "SQLite database file (:memory: for a throwaway one); migrate also takes a postgres:// URL")
+      ->envname("SLAB5D_DB");
 }
 
 // Turns the string flags into config values; returns an error message or "".
-std::string finish_options(Options& o) {
+std::string finish_options(Options& o, bool postgres_ok = false) {
   auto& c = o.cfg;
-  if (auto err = check_db_location(c.db_path); !err.empty()) return err;
+  if (auto err = check_db_location(c.db_path, postgres_ok); !err.empty()) return err;
   auto colon = o.listen.rfind(':');
   if (colon == std::string::npos) return "--listen must be HOST:PORT, e.g. 127.0.0.1:8787";
   c.listen_host = o.listen.substr(0, colon);
@@ -444,6 +448,15 @@ int cmd_init(Options& o) {
 
 int cmd_migrate(Options& o) {
   try {
+    if (is_postgres_url(o.cfg.db_path)) {
+      // Several slab5d may start at once on one database: pg_migrate applies each migration
+      // once, under an advisory lock. The URL may hold a password: only the server's address
+      // and database are printed.
+      auto db = PgDb::open(o.cfg.db_path);
+      auto out = pg_migrate(db->conn());
+      std::printf("%s: schema version %d (was %d)\n", db->database_id().c_str(), out.to, out.from);
+      return 0;
+    }
     bool throwaway = false;
     auto path = resolve_db_path(o.cfg.db_path, throwaway);
     auto db = Db::open(path, true);
@@ -609,7 +622,7 @@ int run_main(int argc, char** argv) {
   // machine must not collide on 8787.
   if (exec->parsed() && exec->get_option("--listen")->count() == 0 && cli.get_option("--listen")->count() == 0)
     o.listen = "127.0.0.1:0";
-  if (auto err = finish_options(o); !err.empty()) {
+  if (auto err = finish_options(o, /*postgres_ok=*/mig->parsed()); !err.empty()) {
     std::fprintf(stderr, "slab5d: error: %s\n", err.c_str());
     return 2;
   }

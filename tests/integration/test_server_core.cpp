@@ -344,13 +344,18 @@ TEST_CASE("--db refuses URLs instead of taking them for file names, without echo
   };
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"serve", "--db", "postgres://app:hunter2secret@db.example:5432/slab5", "--listen", "127.0.0.1:0"},
-           {"migrate", "--db", "postgresql://app:hunter2secret@db.example/slab5"},
            {"init", "--db", "POSTGRES://app:hunter2secret@db.example/slab5"}}) {
     auto r = in_dir(args);
     CHECK(r.exit_code == 2);
     CHECK(r.err.find("PostgreSQL") != std::string::npos);
     CHECK(r.err.find("hunter2secret") == std::string::npos);
   }
+  // migrate takes a PostgreSQL URL (docs/postgres.md): a server that is not there is a failure
+  // to connect (exit 1) that names no part of the URL. Port 1 on loopback: nothing listens.
+  auto unreachable = in_dir({"migrate", "--db", "postgresql://app:hunter2secret@127.0.0.1:1/slab5"});
+  CHECK(unreachable.exit_code == 1);
+  CHECK(unreachable.err.find("cannot connect to PostgreSQL") != std::string::npos);
+  CHECK(unreachable.err.find("hunter2secret") == std::string::npos);
   auto r = in_dir({"serve", "--listen", "127.0.0.1:0"}, {{"SLAB5D_DB", "https://example.com/slab5.db"}});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("'https://…' is a URL") != std::string::npos);

@@ -21,7 +21,8 @@ inline Actor domain_case_workspace(Conn& db) {
   Tx tx(db);
   auto w = create_workspace(db, "Acme", "acme", "", "");
   tx.commit();
-  return Actor{.type = "api_key", .id = "key_test", .workspace_id = w.id, .tenant_id = w.tenant_id, .credential_id = "key_test"};
+  return Actor{
+      .type = "api_key", .id = "key_test", .workspace_id = w.id, .tenant_id = w.tenant_id, .credential_id = "key_test"};
 }
 
 // A contact's life through Records: create (record, audit row, event, usage row in one unit),
@@ -106,16 +107,16 @@ inline void domain_group_commit(Conn& db, const CountFn& count) {
     {
       Tx given_up(db);
       REQUIRE(db.records().insert(contacts, nlohmann::json{{"id", "con_given_up"},
-                                                          {"workspace_id", actor.workspace_id},
-                                                          {"tenant_id", actor.tenant_id},
-                                                          {"name", "Gone"},
-                                                          {"created_at", "2026-01-01T00:00:00.000Z"},
-                                                          {"updated_at", "2026-01-01T00:00:00.000Z"},
-                                                          {"version", 1},
-                                                          {"source", "api"},
-                                                          {"created_by", {{"type", "system"}, {"id", "system"}}},
-                                                          {"last_agent_actor_id", nullptr},
-                                                          {"custom_fields", nlohmann::json::object()}}));
+                                                           {"workspace_id", actor.workspace_id},
+                                                           {"tenant_id", actor.tenant_id},
+                                                           {"name", "Gone"},
+                                                           {"created_at", "2026-01-01T00:00:00.000Z"},
+                                                           {"updated_at", "2026-01-01T00:00:00.000Z"},
+                                                           {"version", 1},
+                                                           {"source", "api"},
+                                                           {"created_by", {{"type", "system"}, {"id", "system"}}},
+                                                           {"last_agent_actor_id", nullptr},
+                                                           {"custom_fields", nlohmann::json::object()}}));
     }
     REQUIRE(records.create(contacts, actor, m3, nlohmann::json{{"name", "Three"}}));
     CHECK(db.in_transaction());

@@ -1,0 +1,106 @@
+// slab5d's commands on a PostgreSQL database (docs/postgres.md), against the throwaway cluster
+// CTest's pg_cluster fixture starts (tests/support/pg_fixture.sh): `slab5d migrate --db
+// postgres://…` makes the schema once, says where without the password, and refuses a
+// database from a newer slab5d; `serve` still refuses the URL.
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "harness.hpp"
+
+using namespace testing;
+
+namespace {
+// The cluster's URL (postgres://USER@HOST:PORT/DB), from the file the fixture wrote.
+std::string cluster_url() {
+  const char* file = std::getenv("SLAB5_TEST_PG_URL_FILE");
+  REQUIRE_MESSAGE(file, "SLAB5_TEST_PG_URL_FILE is not set: run this test through ctest (the pg_cluster fixture)");
+  std::ifstream in(file);
+  std::string url;
+  std::getline(in, url);
+  REQUIRE_MESSAGE(!url.empty(), "no PostgreSQL test cluster URL in " << file);
+  return url;
+}
+
+// A new database on the cluster; the URL to it, with a password the server does not ask for
+// (the test cluster trusts loopback), so that a printed URL would show it.
+std::string new_database(const std::string& name) {
+  auto url = cluster_url();
+  // Two -c: psql sends each on its own, and DROP DATABASE cannot share a transaction.
+  auto r = run_program("/usr/bin/psql",
+                       {"-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", "DROP DATABASE IF EXISTS " + name, "-c",
+                        "CREATE DATABASE " + name},
+                       {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto at = url.find('@');
+  auto slash = url.rfind('/');
+  REQUIRE(at != std::string::npos);
+  REQUIRE(slash != std::string::npos);
+  return url.substr(0, at) + ":n0t-shown-pw" + url.substr(at, slash - at) + "/" + name;
+}
+
+CliResult slab5d(const std::vector<std::string>& args) {
+  return run_program(slab5d_bin(), args, {{"PATH", "/usr/bin:/bin"}});
+}
+
+int psql_count(const std::string& url, const std::string& sql) {
+  auto r = run_program("/usr/bin/psql", {"-X", "-A", "-t", url, "-c", sql}, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  return std::stoi(r.out);
+}
+}  // namespace
+
+TEST_CASE("slab5d migrate makes the PostgreSQL schema once and prints no password") {
+  auto url = new_database("slab5_cli_migrate");
+  auto first = slab5d({"migrate", "--db", url});
+  REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  CHECK(first.out.find("(was 0)") != std::string::npos);
+  CHECK(first.out.find("postgres://") == 0);
+  CHECK(first.out.find("slab5_cli_migrate") != std::string::npos);
+  CHECK(first.out.find("n0t-shown-pw") == std::string::npos);
+  CHECK(psql_count(url, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'contacts'") == 1);
+  int version = psql_count(url, "SELECT max(version) FROM schema_migrations");
+  CHECK(version >= 1);
+
+  auto again = slab5d({"migrate", "--db", url});
+  REQUIRE(again.exit_code == 0);
+  CHECK(again.out.find("schema version " + std::to_string(version) + " (was " + std::to_string(version) + ")") !=
+        std::string::npos);
+  CHECK(psql_count(url, "SELECT count(*) FROM schema_migrations") == version);
+
+  // SLAB5D_DB is read the same way.
+  auto by_env = run_program(slab5d_bin(), {"migrate"}, {{"PATH", "/usr/bin:/bin"}, {"SLAB5D_DB", url}});
+  CHECK(by_env.exit_code == 0);
+  CHECK(by_env.out.find("n0t-shown-pw") == std::string::npos);
+}
+
+TEST_CASE("slab5d migrate refuses a PostgreSQL database from a newer slab5d and leaves it alone") {
+  auto url = new_database("slab5_cli_newer");
+  REQUIRE(slab5d({"migrate", "--db", url}).exit_code == 0);
+  int version = psql_count(url, "SELECT max(version) FROM schema_migrations");
+  auto r = run_program("/usr/bin/psql",
+                       {"-X", "-q", url, "-c",
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (" + std::to_string(version + 1) +
+                            ", '2099-01-01T00:00:00Z')"},
+                       {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  auto newer = slab5d({"migrate", "--db", url});
+  CHECK(newer.exit_code == 1);
+  CHECK(newer.err.find("newer") != std::string::npos);
+  CHECK(newer.err.find("n0t-shown-pw") == std::string::npos);
+  CHECK(psql_count(url, "SELECT max(version) FROM schema_migrations") == version + 1);
+}
+
+TEST_CASE("slab5d serve still refuses a PostgreSQL URL, and a database that does not exist is a clear failure") {
+  auto url = new_database("slab5_cli_serve");
+  auto serve = slab5d({"serve", "--db", url, "--listen", "127.0.0.1:0"});
+  CHECK(serve.exit_code == 2);
+  CHECK(serve.err.find("slab5d migrate") != std::string::npos);
+  CHECK(serve.err.find("n0t-shown-pw") == std::string::npos);
+
+  auto missing = url.substr(0, url.rfind('/')) + "/slab5_no_such_database";
+  auto r = slab5d({"migrate", "--db", missing});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("slab5_no_such_database") != std::string::npos);
+  CHECK(r.err.find("n0t-shown-pw") == std::string::npos);
+}
