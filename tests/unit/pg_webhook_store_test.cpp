@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <latch>
 #include <map>
 #include <mutex>
 #include <set>
@@ -115,9 +116,13 @@ TEST_CASE("PgWebhookStore: two processes taking due deliveries at once never tak
   std::map<std::string, std::string> taken_by;  // delivery → claimant
   std::vector<std::string> twice;
   std::atomic<int> done{0};
+  // Both connect first, then start together; each "send" takes a moment, as a real one does,
+  // so that neither can take all the work before the other begins (even on a loaded machine).
+  std::latch ready(2);
   auto worker = [&](const std::string& claimant) {
     auto conn = env.db().connect();
     PgWebhookStore s(*conn, claimant);
+    ready.arrive_and_wait();
     int idle = 0;
     // As the delivery worker does: take due ones, send each (here: mark it succeeded) and go
     // on with the endpoint's next one while it has one.
@@ -136,6 +141,7 @@ TEST_CASE("PgWebhookStore: two processes taking due deliveries at once never tak
             auto [it, fresh] = taken_by.emplace(job.id, claimant);
             if (!fresh) twice.push_back(job.id + " by " + it->second + " and " + claimant);
           }
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
           finish(s, job.id);
           done.fetch_add(1);
           auto next = s.due_delivery_of(job.endpoint_id, 5000).value();
