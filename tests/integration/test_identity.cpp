@@ -344,10 +344,12 @@ TEST_CASE("tampered, alg-none, HMAC and unknown-kid tokens are refused") {
 }
 
 TEST_CASE("an expired access token is refused") {
-  Server s({.args = {"--session-ttl", "1s"}});
+  // Two seconds, not one: token times are whole seconds, so a token made late in a second with
+  // a one-second lifetime can expire within milliseconds, before the check that it works.
+  Server s({.args = {"--session-ttl", "2s"}});
   auto session = login(s, s.owner_email, s.owner_password);
-  CHECK(session["expiresIn"] == 1);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  CHECK(session["expiresIn"] == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(3100));
   auto r = get_me(s, session["accessToken"]);
   check_error(r, 401, "unauthorized");
   CHECK(r.json["error"]["message"].get<std::string>().find("expired") != std::string::npos);
