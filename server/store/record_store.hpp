@@ -72,6 +72,16 @@ class RecordStore {
   [[nodiscard]] virtual slab5::Result<bool> is_member(const std::string& workspace_id, const std::string& user_id) = 0;
 };
 
+// The indexes every backend gives a resource's table, so that no backend lacks one another has:
+// the default order (workspace_id, id), updated_at, every filter, every reference and the
+// position, each as (workspace_id, column, id); a child table's by its parent. `name` is the
+// index's name without the table's prefix ("by_id", "by_parent", "by_<column>").
+struct RecordIndex {
+  std::string name;
+  std::vector<std::string> columns;
+};
+std::vector<RecordIndex> record_indexes(const slab5::api::ResourceSpec& spec);
+
 // Writes the records a new workspace starts with (the resource table's `initial`, e.g. the
 // default deal stages) through `store`, in the caller's transaction: those of `spec`, or of
 // every resource. Stops at the first refusal and returns it.

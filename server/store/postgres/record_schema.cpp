@@ -10,6 +10,7 @@
 #include "slab5/ids.hpp"
 #include "slab5/time.hpp"
 #include "store/postgres/migrations.hpp"
+#include "store/postgres/record_store.hpp"
 
 namespace slab5d {
 
@@ -80,55 +81,13 @@ PgTableSql pg_table_sql(const slab5::api::ResourceSpec& spec) {
     out.create += ")";
   }
   out.create += ");\n";
-  // Indexes: the default order, updated_at, every filter, every reference, the position.
-  std::vector<std::string> indexed;
-  auto index = [&](const std::string& col) {
-    if (std::find(indexed.begin(), indexed.end(), col) != indexed.end()) return;
-    indexed.push_back(col);
-    auto name = t + "_by_" + (col.empty() ? std::string("id") : col);
-    std::string cols = col.empty() ? "workspace_id, id" : "workspace_id, " + pg_ident(col) + ", id";
-    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + name + " ON " + t + "(" + cols + ");\n");
-  };
-  if (spec.is_child()) {
-    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + t + "_by_parent ON " + t + "(" + pg_ident(spec.parent_field) +
-                          ", id);\n");
-  } else {
-    index("");
-    index("updated_at");
+  for (const auto& ix : record_indexes(spec)) {
+    std::string cols;
+    for (const auto& c : ix.columns)
+      cols += (cols.empty() ? "" : ", ") + (c == "workspace_id" || c == "id" ? c : pg_ident(c));
+    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + t + "_" + ix.name + " ON " + t + "(" + cols + ");\n");
   }
-  using slab5::api::FieldType;
-  for (const auto& f : spec.filters) index(std::string(f.field));
-  for (const auto& f : spec.fields)
-    if (f.type == FieldType::Reference || f.type == FieldType::Member || f.type == FieldType::Related)
-      index(std::string(f.name));
-  if (spec.order_by == "position") index("position");
   return out;
-}
-
-// The records each workspace starts with (the resource table's `initial`), as
-// store/initial_records.cpp writes them through a RecordStore; here for a table that sync
-// creates while workspaces exist, before PostgreSQL has a RecordStore of its own.
-void pg_insert_initial_records(PgConn& conn, const slab5::api::ResourceSpec& spec, const std::string& workspace_id,
-                               const std::string& tenant_id) {
-  using Json = nlohmann::json;
-  auto now = slab5::format_rfc3339(slab5::now_millis());
-  for (const auto& fields : Json::parse(spec.initial)) {
-    Json r = {{"id", slab5::new_id(spec.id_prefix)},
-              {"workspace_id", workspace_id},
-              {"tenant_id", tenant_id},
-              {"created_at", now},
-              {"updated_at", now},
-              {"version", 1},
-              {"source", "admin"},
-              {"created_by", {{"type", "system"}, {"id", "system"}}},
-              {"last_agent_actor_id", nullptr},
-              {"custom_fields", Json::object()}};
-    for (auto& [k, v] : fields.items()) r[k] = v;
-    PgParams params(pg_record_columns(spec).size());
-    pg_bind_record(params, spec, r);
-    if (!conn.run_params(pg_record_insert_sql(spec), params).ok())
-      throw PgError("23000", "the initial records of " + spec.table_name() + " could not be written");
-  }
 }
 
 }  // namespace
@@ -218,7 +177,10 @@ void pg_sync_record_tables(PgConn& conn) {
   for (const auto* spec : created) {
     if (spec->initial.empty()) continue;
     auto ws = conn.exec("SELECT id, tenant_id FROM workspaces ORDER BY id");
-    for (int i = 0; i < ws.rows(); ++i) pg_insert_initial_records(conn, *spec, ws.text(i, 0), ws.text(i, 1));
+    PgRecordStore store(conn);
+    for (int i = 0; i < ws.rows(); ++i)
+      if (!insert_initial_records(store, *spec, ws.text(i, 0), ws.text(i, 1)))
+        throw PgError("23000", "the initial records of " + spec->table_name() + " could not be written");
   }
   (void)conn.exec(
       "INSERT INTO meta (key, value) VALUES ('record_tables', $1) ON CONFLICT (key) DO UPDATE SET value = "

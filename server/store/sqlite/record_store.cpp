@@ -250,27 +250,12 @@ TableSql table_sql(const ResourceSpec& spec) {
     out.create += ")";
   }
   out.create += ");\n";
-  // Indexes: the default order, updated_at, every filter, every reference, the position.
-  std::vector<std::string> indexed;
-  auto index = [&](const std::string& col) {
-    if (std::find(indexed.begin(), indexed.end(), col) != indexed.end()) return;
-    indexed.push_back(col);
-    auto name = t + "_by_" + (col.empty() ? std::string("id") : col);
-    std::string cols = col.empty() ? "workspace_id, id" : "workspace_id, " + quote(col) + ", id";
-    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + name + " ON " + t + "(" + cols + ");\n");
-  };
-  if (spec.is_child()) {
-    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + t + "_by_parent ON " + t + "(" + quote(spec.parent_field) +
-                          ", id);\n");
-  } else {
-    index("");
-    index("updated_at");
+  for (const auto& ix : record_indexes(spec)) {
+    std::string cols;
+    for (const auto& c : ix.columns)
+      cols += (cols.empty() ? "" : ", ") + (c == "workspace_id" || c == "id" ? c : quote(c));
+    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + t + "_" + ix.name + " ON " + t + "(" + cols + ");\n");
   }
-  for (const auto& f : spec.filters) index(std::string(f.field));
-  for (const auto& f : spec.fields)
-    if (f.type == FieldType::Reference || f.type == FieldType::Member || f.type == FieldType::Related)
-      index(std::string(f.name));
-  if (spec.order_by == "position") index("position");
   if (!spec.text_fields.empty()) {
     std::string cols, news, olds;
     for (auto f : spec.text_fields) {

@@ -5,6 +5,29 @@
 
 namespace slab5d {
 
+std::vector<RecordIndex> record_indexes(const slab5::api::ResourceSpec& spec) {
+  std::vector<RecordIndex> out;
+  if (spec.is_child()) out.push_back({"by_parent", {std::string(spec.parent_field), "id"}});
+  auto index = [&](const std::string& col) {
+    std::string name = "by_" + (col.empty() ? std::string("id") : col);
+    for (const auto& i : out)
+      if (i.name == name) return;
+    out.push_back({name, col.empty() ? std::vector<std::string>{"workspace_id", "id"}
+                                     : std::vector<std::string>{"workspace_id", col, "id"}});
+  };
+  if (!spec.is_child()) {
+    index("");
+    index("updated_at");
+  }
+  for (const auto& f : spec.filters) index(std::string(f.field));
+  using slab5::api::FieldType;
+  for (const auto& f : spec.fields)
+    if (f.type == FieldType::Reference || f.type == FieldType::Member || f.type == FieldType::Related)
+      index(std::string(f.name));
+  if (spec.order_by == "position") index("position");
+  return out;
+}
+
 slab5::Status insert_initial_records(RecordStore& store, const slab5::api::ResourceSpec& spec,
                                      const std::string& workspace_id, const std::string& tenant_id) {
   auto now = slab5::format_rfc3339(slab5::now_millis());
