@@ -1,46 +1,16 @@
 #include "store/postgres/audit_store.hpp"
 
+#include "store/store_rows.hpp"
+
 namespace slab5d {
 
 namespace {
-constexpr const char* kAuditSelect =
-    "SELECT id, workspace_id, tenant_id, action, actor_type, actor_id, target_type, target_id, source, route, "
-    "status, request_id, correlation_id, ip, user_agent, input_hash, before_json, after_json, created_at "
-    "FROM audit_events ";
-
-slab5::Json parsed_or_null(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  auto j = slab5::Json::parse(*text, nullptr, false);
-  return j.is_discarded() ? slab5::Json(nullptr) : j;
-}
-
-slab5::Json text_or_null(const std::optional<std::string>& s) { return s ? slab5::Json(*s) : slab5::Json(nullptr); }
+const std::string kAuditSelect = std::string("SELECT ") + kAuditColumns + " FROM audit_events ";
 
 std::optional<std::string> empty_as_null(const std::string& s) {
   return s.empty() ? std::optional<std::string>{} : std::optional<std::string>{s};
 }
 
-slab5::Json read_event(const PgResult& r, int row) {
-  std::string target_type = r.text(row, 6);
-  return {{"id", r.text(row, 0)},
-          {"workspace_id", text_or_null(r.opt_text(row, 1))},
-          {"tenant_id", text_or_null(r.opt_text(row, 2))},
-          {"action", r.text(row, 3)},
-          {"actor", {{"type", r.text(row, 4)}, {"id", r.text(row, 5)}}},
-          {"target",
-           target_type.empty() ? slab5::Json(nullptr) : slab5::Json{{"type", target_type}, {"id", r.text(row, 7)}}},
-          {"source", r.text(row, 8)},
-          {"route", r.text(row, 9)},
-          {"status", r.integer(row, 10)},
-          {"request_id", r.text(row, 11)},
-          {"correlation_id", r.text(row, 12)},
-          {"ip", r.text(row, 13)},
-          {"user_agent", r.text(row, 14)},
-          {"input_hash", r.text(row, 15)},
-          {"before", parsed_or_null(r.opt_text(row, 16))},
-          {"after", parsed_or_null(r.opt_text(row, 17))},
-          {"created_at", r.text(row, 18)}};
-}
 }  // namespace
 
 slab5::Status PgAuditStore::append(const std::string& id, const AuditEvent& ev, const std::string& created_at) {
@@ -86,14 +56,14 @@ slab5::Result<std::vector<slab5::Json>> PgAuditStore::list(const std::string& wo
                       workspace_id, exact, prefix, f.actor_id, f.target_id, f.request_id, f.since, f.until, after,
                       std::int64_t(limit));
   std::vector<slab5::Json> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(read_event(r, i));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(audit_event_from_row(PgRow(r, i)));
   return out;
 }
 
 slab5::Result<std::optional<slab5::Json>> PgAuditStore::get(const std::string& workspace_id, const std::string& id) {
   auto r = conn_.exec(std::string(kAuditSelect) + "WHERE id = $1 AND workspace_id = $2", id, workspace_id);
   if (r.rows() == 0) return std::optional<slab5::Json>{};
-  return std::optional<slab5::Json>{read_event(r, 0)};
+  return std::optional<slab5::Json>{audit_event_from_row(PgRow(r, 0))};
 }
 
 }  // namespace slab5d

@@ -5,29 +5,19 @@
 // and `previous` are TEXT, stored as written and parsed when read, as on SQLite.
 #include "store/postgres/event_store.hpp"
 
+#include "store/store_rows.hpp"
+
 namespace slab5d {
 
 using Json = nlohmann::json;
 
 namespace {
-constexpr const char* kColumns = "id, type, created_at, workspace_id, data, previous, request_id";
-
-Json row(const PgResult& r, int i) {
-  Json e = {{"id", r.text(i, 0)}, {"type", r.text(i, 1)}, {"created_at", r.text(i, 2)}, {"workspace_id", r.text(i, 3)}};
-  auto data = Json::parse(r.text(i, 4), nullptr, false);
-  e["data"] = data.is_discarded() ? Json::object() : data;
-  if (!r.is_null(i, 5)) {
-    auto prev = Json::parse(r.text(i, 5), nullptr, false);
-    if (!prev.is_discarded()) e["previous"] = prev;
-  }
-  e["request_id"] = r.is_null(i, 6) ? Json(nullptr) : Json(r.text(i, 6));
-  return e;
-}
+constexpr const char* kColumns = kEventColumns;
 
 std::vector<Json> rows(const PgResult& r) {
   std::vector<Json> out;
   out.reserve(std::size_t(r.rows()));
-  for (int i = 0; i < r.rows(); ++i) out.push_back(row(r, i));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(event_from_row(PgRow(r, i)));
   return out;
 }
 }  // namespace
@@ -63,7 +53,7 @@ slab5::Result<std::optional<Json>> PgEventStore::get(const std::string& workspac
       std::string("SELECT ") + kColumns + " FROM events WHERE id = $1 AND workspace_id = $2 AND created_at >= $3", id,
       workspace_id, not_before);
   if (r.rows() == 0) return std::optional<Json>{};
-  return std::optional<Json>{row(r, 0)};
+  return std::optional<Json>{event_from_row(PgRow(r, 0))};
 }
 
 slab5::Result<std::vector<Json>> PgEventStore::after(const std::string& workspace_id, const std::string& after_id,

@@ -101,6 +101,23 @@ class PgResult {
   pg_result* res_ = nullptr;
 };
 
+// One row of a PgResult, read the way SQLite's Query reads its current row (text(col),
+// opt_text(col), integer(col), is_null(col)), so that what turns a row into a value is
+// written once for both backends (store/store_rows.hpp).
+class PgRow {
+ public:
+  PgRow(const PgResult& r, int row) : r_(r), row_(row) {}
+  bool is_null(int col) const { return r_.is_null(row_, col); }
+  std::string text(int col) const { return r_.text(row_, col); }
+  std::optional<std::string> opt_text(int col) const { return r_.opt_text(row_, col); }
+  std::int64_t integer(int col) const { return r_.integer(row_, col); }
+  std::optional<std::int64_t> opt_integer(int col) const { return r_.opt_integer(row_, col); }
+
+ private:
+  const PgResult& r_;
+  int row_;
+};
+
 // Query parameters, each text or NULL. Text cannot carry a NUL byte (libpq's text parameters
 // end at the first one, and PostgreSQL's text type has none): such a value is refused with
 // PgError 22021 before anything is sent, never cut short.

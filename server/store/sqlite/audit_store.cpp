@@ -1,48 +1,17 @@
 #include "store/sqlite/audit_store.hpp"
 
 #include "store/sqlite/checked.hpp"
+#include "store/store_rows.hpp"
 
 namespace slab5d {
 
 namespace {
-constexpr const char* kAuditSelect =
-    "SELECT id, workspace_id, tenant_id, action, actor_type, actor_id, target_type, target_id, source, route, "
-    "status, request_id, correlation_id, ip, user_agent, input_hash, before_json, after_json, created_at "
-    "FROM audit_events ";
-
-slab5::Json parsed_or_null(const std::optional<std::string>& text) {
-  if (!text) return nullptr;
-  auto j = slab5::Json::parse(*text, nullptr, false);
-  return j.is_discarded() ? slab5::Json(nullptr) : j;
-}
-
-slab5::Json text_or_null(const std::optional<std::string>& s) { return s ? slab5::Json(*s) : slab5::Json(nullptr); }
+const std::string kAuditSelect = std::string("SELECT ") + kAuditColumns + " FROM audit_events ";
 
 std::optional<std::string> empty_as_null(const std::string& s) {
   return s.empty() ? std::optional<std::string>{} : std::optional<std::string>{s};
 }
 
-slab5::Json read_event(const Query& q) {
-  std::string target_type = q.text(6);
-  return {
-      {"id", q.text(0)},
-      {"workspace_id", text_or_null(q.opt_text(1))},
-      {"tenant_id", text_or_null(q.opt_text(2))},
-      {"action", q.text(3)},
-      {"actor", {{"type", q.text(4)}, {"id", q.text(5)}}},
-      {"target", target_type.empty() ? slab5::Json(nullptr) : slab5::Json{{"type", target_type}, {"id", q.text(7)}}},
-      {"source", q.text(8)},
-      {"route", q.text(9)},
-      {"status", q.integer(10)},
-      {"request_id", q.text(11)},
-      {"correlation_id", q.text(12)},
-      {"ip", q.text(13)},
-      {"user_agent", q.text(14)},
-      {"input_hash", q.text(15)},
-      {"before", parsed_or_null(q.opt_text(16))},
-      {"after", parsed_or_null(q.opt_text(17))},
-      {"created_at", q.text(18)}};
-}
 }  // namespace
 
 slab5::Status SqliteAuditStore::append(const std::string& id, const AuditEvent& ev, const std::string& created_at) {
@@ -86,7 +55,7 @@ slab5::Result<std::vector<slab5::Json>> SqliteAuditStore::list(const std::string
                      workspace_id, exact, prefix, f.actor_id, f.target_id, f.request_id, f.since, f.until, after,
                      std::int64_t(limit));
   std::vector<slab5::Json> out;
-  while (q.next()) out.push_back(read_event(q));
+  while (q.next()) out.push_back(audit_event_from_row(q));
   return out;
 }
 
@@ -94,7 +63,7 @@ slab5::Result<std::optional<slab5::Json>> SqliteAuditStore::get(const std::strin
                                                                 const std::string& id) {
   auto q = db_.query(std::string(kAuditSelect) + "WHERE id = ? AND workspace_id = ?", id, workspace_id);
   if (!q.next()) return std::optional<slab5::Json>{};
-  return std::optional<slab5::Json>{read_event(q)};
+  return std::optional<slab5::Json>{audit_event_from_row(q)};
 }
 
 }  // namespace slab5d

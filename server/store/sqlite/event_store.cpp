@@ -1,25 +1,14 @@
 #include "store/sqlite/event_store.hpp"
 
 #include "store/sqlite/checked.hpp"
+#include "store/store_rows.hpp"
 
 namespace slab5d {
 
 using Json = nlohmann::json;
 
 namespace {
-constexpr const char* kColumns = "id, type, created_at, workspace_id, data, previous, request_id";
-
-Json row(const Query& q) {
-  Json e = {{"id", q.text(0)}, {"type", q.text(1)}, {"created_at", q.text(2)}, {"workspace_id", q.text(3)}};
-  auto data = Json::parse(q.text(4), nullptr, false);
-  e["data"] = data.is_discarded() ? Json::object() : data;
-  if (!q.is_null(5)) {
-    auto prev = Json::parse(q.text(5), nullptr, false);
-    if (!prev.is_discarded()) e["previous"] = prev;
-  }
-  e["request_id"] = q.is_null(6) ? Json(nullptr) : Json(q.text(6));
-  return e;
-}
+constexpr const char* kColumns = kEventColumns;
 }  // namespace
 
 slab5::Result<std::vector<Json>> SqliteEventStore::list(const EventQuery& eq) {
@@ -49,7 +38,7 @@ slab5::Result<std::vector<Json>> SqliteEventStore::list(const EventQuery& eq) {
   auto q = db_.query(sql);
   for (std::size_t i = 0; i < args.size(); ++i) q.bind(int(i + 1), args[i]);
   std::vector<Json> out;
-  while (q.next()) out.push_back(row(q));
+  while (q.next()) out.push_back(event_from_row(q));
   return out;
 }
 
@@ -59,7 +48,7 @@ slab5::Result<std::optional<Json>> SqliteEventStore::get(const std::string& work
       std::string("SELECT ") + kColumns + " FROM events WHERE id = ? AND workspace_id = ? AND created_at >= ?", id,
       workspace_id, not_before);
   if (!q.next()) return std::optional<Json>{};
-  return std::optional<Json>{row(q)};
+  return std::optional<Json>{event_from_row(q)};
 }
 
 slab5::Result<std::vector<Json>> SqliteEventStore::after(const std::string& workspace_id, const std::string& after_id,
@@ -68,7 +57,7 @@ slab5::Result<std::vector<Json>> SqliteEventStore::after(const std::string& work
       std::string("SELECT ") + kColumns + " FROM events WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?",
       workspace_id, after_id, std::int64_t(limit));
   std::vector<Json> out;
-  while (q.next()) out.push_back(row(q));
+  while (q.next()) out.push_back(event_from_row(q));
   return out;
 }
 
