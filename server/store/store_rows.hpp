@@ -26,23 +26,24 @@ template <class Row>
 slab5::Json audit_event_from_row(const Row& r) {
   auto text_or_null = [](const std::optional<std::string>& s) { return s ? slab5::Json(*s) : slab5::Json(nullptr); };
   std::string target_type = r.text(6);
-  return {{"id", r.text(0)},
-          {"workspace_id", text_or_null(r.opt_text(1))},
-          {"tenant_id", text_or_null(r.opt_text(2))},
-          {"action", r.text(3)},
-          {"actor", {{"type", r.text(4)}, {"id", r.text(5)}}},
-          {"target", target_type.empty() ? slab5::Json(nullptr) : slab5::Json{{"type", target_type}, {"id", r.text(7)}}},
-          {"source", r.text(8)},
-          {"route", r.text(9)},
-          {"status", r.integer(10)},
-          {"request_id", r.text(11)},
-          {"correlation_id", r.text(12)},
-          {"ip", r.text(13)},
-          {"user_agent", r.text(14)},
-          {"input_hash", r.text(15)},
-          {"before", stored_json_or_null(r.opt_text(16))},
-          {"after", stored_json_or_null(r.opt_text(17))},
-          {"created_at", r.text(18)}};
+  return {
+      {"id", r.text(0)},
+      {"workspace_id", text_or_null(r.opt_text(1))},
+      {"tenant_id", text_or_null(r.opt_text(2))},
+      {"action", r.text(3)},
+      {"actor", {{"type", r.text(4)}, {"id", r.text(5)}}},
+      {"target", target_type.empty() ? slab5::Json(nullptr) : slab5::Json{{"type", target_type}, {"id", r.text(7)}}},
+      {"source", r.text(8)},
+      {"route", r.text(9)},
+      {"status", r.integer(10)},
+      {"request_id", r.text(11)},
+      {"correlation_id", r.text(12)},
+      {"ip", r.text(13)},
+      {"user_agent", r.text(14)},
+      {"input_hash", r.text(15)},
+      {"before", stored_json_or_null(r.opt_text(16))},
+      {"after", stored_json_or_null(r.opt_text(17))},
+      {"created_at", r.text(18)}};
 }
 
 // SELECT kEventColumns FROM events …
