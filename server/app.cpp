@@ -25,7 +25,10 @@
 #include "slab5/ids.hpp"
 #include "slab5/token.hpp"
 #include "snapshots.hpp"
+#include "store/postgres/migrations.hpp"
+#include "store/postgres/pg_db.hpp"
 #include "store/sqlite/checkpointer.hpp"
+#include "store/sqlite/db.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/text_index_upkeep.hpp"
 #include "usage_recorder.hpp"
@@ -180,9 +183,22 @@ bool valid_correlation_id(std::string_view s) {
 }  // namespace
 
 App::App(Config cfg) : cfg_(std::move(cfg)), generation_(g_generation++) {
-  db_path_ = resolve_db_path(cfg_.db_path, throwaway_);
-  assets_dir_ = cfg_.assets_dir.empty() ? db_path_ + ".assets" : cfg_.assets_dir;
-  snapshots_ = std::make_unique<Snapshots>(db_path_ + ".snapshots");
+  postgres_ = is_postgres_url(cfg_.db_path);
+  if (postgres_) {
+    // Several instances share the database: what they keep beside it must be shared too, so
+    // it is named, never derived from a file path (docs/postgres.md).
+    if (cfg_.kek_file.empty() || cfg_.assets_dir.empty())
+      throw std::runtime_error("a postgres:// database needs --kek-file and --assets-dir, shared by every instance");
+    db_path_ = cfg_.db_path;
+    assets_dir_ = cfg_.assets_dir;
+    kek_file_ = cfg_.kek_file;
+    snapshots_ = std::make_unique<Snapshots>("");
+  } else {
+    db_path_ = resolve_db_path(cfg_.db_path, throwaway_);
+    assets_dir_ = cfg_.assets_dir.empty() ? db_path_ + ".assets" : cfg_.assets_dir;
+    kek_file_ = cfg_.kek_file.empty() ? kek_path(db_path_, throwaway_) : cfg_.kek_file;
+    snapshots_ = std::make_unique<Snapshots>(db_path_ + ".snapshots");
+  }
   rate_limiter_ =
       std::make_unique<RateLimiter>(cfg_.rate_limit_enabled, cfg_.rate_limit_per_second, cfg_.rate_limit_burst);
   pool_ = std::make_unique<WorkPool>(2);
@@ -224,51 +240,90 @@ void App::shutdown() {
   }
 }
 
-Db& App::db() {
+Conn& App::db() {
   struct Slot {
     std::uint64_t generation = 0;
-    std::unique_ptr<Db> db;
+    std::unique_ptr<Conn> db;
+    std::vector<std::unique_ptr<Conn>> retired;
   };
   thread_local Slot slot;
   if (!slot.db || slot.generation != generation_) {
     slot.db.reset();
-    slot.db = Db::open(db_path_, false);
-    slot.db->disable_auto_checkpoint();  // checkpointer_ does it, off the request path
+    slot.retired.clear();
+    slot.db = open_connection();
     slot.generation = generation_;
+  } else if (postgres_ && !slot.db->in_transaction() && !static_cast<PgDb&>(*slot.db).conn().alive()) {
+    // The server closed the connection (a restart, a failover, idle_session_timeout): the
+    // next request gets a new one. The old one stays until later, since a caller up the stack
+    // may still hold it; it answers every statement with an error.
+    if (slot.retired.size() >= 4) slot.retired.erase(slot.retired.begin());
+    slot.retired.push_back(std::move(slot.db));
+    slot.db = open_connection();
   }
   return *slot.db;
 }
 
+std::unique_ptr<Conn> App::open_connection() const {
+  if (postgres_) return PgDb::open(db_path_);
+  auto db = Db::open(db_path_, false);
+  db->disable_auto_checkpoint();  // checkpointer_ does it, off the request path
+  return db;
+}
+
+std::string App::database_label() {
+  if (postgres_) return db().database_id();
+  return throwaway_ ? std::string(":memory:") : db_path_;
+}
+
 App::StartInfo App::prepare(const std::string& owner_email, const std::string& owner_password) {
-  auto db = Db::open(db_path_, true);
-  migrate(*db);
-  db.reset();
-  checkpointer_ = std::make_unique<Checkpointer>(db_path_);
-  usage_ = std::make_unique<UsageRecorder>([path = db_path_] {
-    auto db = Db::open(path, false);
-    db->disable_auto_checkpoint();
-    return db;
-  });
-  batcher_ = std::make_unique<WriteBatcher>(
-      [this]() -> Conn& { return this->db(); }, kMaxWriteBatch,
-      // The writer thread's connection is its db(): the SQLite upkeep runs on that.
-      WriteBatcher::IdleWork{.due = [this](Conn&) { return text_index_merge_due(this->db()); },
-                             .step = [this](Conn&) { return merge_text_index_step(this->db()); }});
+  // Held from the migrations until the first owner exists: instances that start together on a
+  // new PostgreSQL database make one owner, not one each.
+  std::unique_ptr<PgDb> start_lock;
+  if (postgres_) {
+    start_lock = PgDb::open(db_path_);
+    start_lock->conn().exec("SELECT pg_advisory_lock(" + std::to_string(kPgBootstrapLockKey) + ")");
+    pg_migrate(start_lock->conn());
+    // Every instance takes from the same buckets (api.md §1: the limit is per workspace).
+    rate_limiter_->share([this](const std::string& workspace_id, double rate, double burst) {
+      // A connection of its own per thread: the take commits at once, never inside a write
+      // batch whose locks it would hold, or whose rollback would give the token back.
+      struct Slot {
+        std::uint64_t generation = 0;
+        std::unique_ptr<PgConn> conn;
+      };
+      thread_local Slot slot;
+      if (!slot.conn || slot.generation != generation_ || !slot.conn->alive()) {
+        slot.conn = PgConn::open(db_path_);
+        slot.generation = generation_;
+      }
+      auto t = pg_take_rate_token(*slot.conn, workspace_id, rate, burst);
+      return RateLimiter::Taken{t.allowed, t.tokens};
+    });
+  } else {
+    auto db = Db::open(db_path_, true);
+    migrate(*db);
+    db.reset();
+    checkpointer_ = std::make_unique<Checkpointer>(db_path_);
+  }
+  usage_ = std::make_unique<UsageRecorder>([this] { return open_connection(); });
+  WriteBatcher::IdleWork idle;
+  if (!postgres_)
+    // The writer thread's connection is its db(): the SQLite upkeep runs on that.
+    idle =
+        WriteBatcher::IdleWork{.due = [this](Conn&) { return text_index_merge_due(static_cast<Db&>(this->db())); },
+                               .step = [this](Conn&) { return merge_text_index_step(static_cast<Db&>(this->db())); }};
+  batcher_ = std::make_unique<WriteBatcher>([this]() -> Conn& { return this->db(); }, kMaxWriteBatch, std::move(idle));
   deliveries_ = std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{
-      .open_db =
-          [path = db_path_] {
-            auto db = Db::open(path, false);
-            db->disable_auto_checkpoint();
-            return db;
-          },
+      .open_db = [this] { return open_connection(); },
       .write = [this](std::function<void(Conn&)> record) { return run_in_write_batch(std::move(record)); },
-      .kek = key_encryption_key(kek_path(db_path_, throwaway_)),
+      .kek = key_encryption_key(kek_file_),
       .deny_private = cfg_.webhook_deny_private});
   auto info = bootstrap_if_new(*this, owner_email, owner_password);
+  start_lock.reset();  // the session ends, and its lock with it
   // What POST /v1/dev/reset returns to: this state, with the key and password just made.
-  if (info.created) {
+  if (info.created && !postgres_) {
     try {
-      snapshots_->save_first_start(App::db());
+      snapshots_->save_first_start(static_cast<Db&>(App::db()));
     } catch (const std::exception& e) {
       // Serving matters more than reset: POST /v1/dev/reset then answers conflict.
       logger().log(LogLevel::Warn, "cannot save the first-start state", {{"error", e.what()}});

@@ -15,7 +15,8 @@
 #include "http/message.hpp"
 #include "request_inputs.hpp"
 #include "router.hpp"
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
+#include "store/store_error.hpp"
 
 namespace slab5d {
 
@@ -115,10 +116,20 @@ class App {
   // Stop background work and flush buffered usage events.
   void shutdown();
 
-  Db& db();                                                 // this thread's connection
+  // This thread's connection: SQLite's Db, or a PgDb when --db is a postgres:// URL.
+  Conn& db();
+  // Whether the database is a PostgreSQL server (docs/postgres.md): several slab5d may share
+  // it, so what lives in one process's memory (the test clock, snapshots) is refused.
+  bool postgres() const { return postgres_; }
   std::uint64_t generation() const { return generation_; }  // keys this App's per-thread caches
   const Config& config() const { return cfg_; }
-  const std::string& db_path() const { return db_path_; }
+  const std::string& db_path() const { return db_path_; }  // SQLite: the file; PostgreSQL: the URL
+  // How the database is named in logs and on stdout: the file, :memory:, or for PostgreSQL
+  // postgres://HOST:PORT/DATABASE (never the user or password of the URL).
+  std::string database_label();
+  // The key-encryption key's file (domain/kek.hpp): --kek-file, else beside the SQLite file;
+  // "" (process memory) for a throwaway database.
+  const std::string& kek_file() const { return kek_file_; }
   // Where asset bytes live: --assets-dir, else "<database>.assets" beside the database.
   const std::string& assets_dir() const { return assets_dir_; }
   bool db_is_throwaway() const { return throwaway_; }
@@ -158,9 +169,13 @@ class App {
   Response finish(Ctx* ctx, const Request& req, const std::string& route_pattern, const std::string& request_id,
                   const std::string& correlation_id, slab5::Result<Reply>&& result, std::int64_t start_us);
 
+  std::unique_ptr<Conn> open_connection() const;  // a new connection to the database
+
   Config cfg_;
   std::string db_path_;
   std::string assets_dir_;
+  std::string kek_file_;
+  bool postgres_ = false;
   bool throwaway_ = false;
   std::string base_url_;
   Router router_;

@@ -41,7 +41,7 @@ void record_system_change(WriteUnit& unit, std::string action, std::string targe
 
 App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std::string& password_in) {
   App::StartInfo info;
-  Db& db = app.db();
+  Conn& db = app.db();
   // Hash outside the write transaction: it is the slow part.
   std::string password = password_in.empty() ? slab5::random_base62(20) : password_in;
   std::string email = email_in.empty() ? "dev@slab5.local" : email_in;
@@ -89,7 +89,7 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
 }
 
 std::optional<ExecKey> issue_exec_key(App& app) {
-  Db& db = app.db();
+  Conn& db = app.db();
   auto oldest = value_or_throw(db.workspaces().oldest());
   if (!oldest) return std::nullopt;
   std::string ws = oldest->id, tenant = oldest->tenant_id;
@@ -112,7 +112,7 @@ std::optional<ExecKey> issue_exec_key(App& app) {
 }
 
 void revoke_exec_key(App& app, const ExecKey& key) {
-  Db& db = app.db();
+  Conn& db = app.db();
   RequestMeta call{.route = "slab5d exec"};
   WriteUnit unit(db, system_actor(key.credential.workspace_id, key.tenant_id), call);
   auto c = find_credential(db, "api_key", key.credential.workspace_id, key.credential.id);

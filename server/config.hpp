@@ -33,6 +33,7 @@ struct Config {
   std::string log_level = "info";   // debug | info | warn | error
   int read_timeout_seconds = 30;
   std::string assets_dir;                             // "" → beside the database (<db>.assets)
+  std::string kek_file;                               // "" → beside the database (<db>.kek)
   std::uint64_t max_asset_bytes = 100 * 1024 * 1024;  // the largest asset byte_size
   int shutdown_grace_seconds = 10;
   bool webhook_deny_private = false;  // refuse webhook URLs on loopback/private addresses

@@ -1,6 +1,8 @@
-// Per-workspace token buckets (api.md §1 "Rate limits"), kept in this process's memory.
+// Per-workspace token buckets (api.md §1 "Rate limits"): kept in this process's memory, or,
+// when several instances share a PostgreSQL database, in the database (share()).
 #pragma once
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -21,6 +23,16 @@ class RateLimiter {
   Decision take(const std::string& workspace_id);
   bool enabled() const { return enabled_; }
 
+  // A bucket kept elsewhere: takes one token from workspace_id's bucket (refilled at `rate`
+  // per second up to `burst`); whether there was one, and the tokens left.
+  struct Taken {
+    bool allowed;
+    double tokens;
+  };
+  using SharedBuckets = std::function<Taken(const std::string& workspace_id, double rate, double burst)>;
+  // From now on every take goes to `buckets` instead of this process's memory.
+  void share(SharedBuckets buckets) { shared_ = std::move(buckets); }
+
  private:
   struct Bucket {
     double tokens;
@@ -31,6 +43,7 @@ class RateLimiter {
   double burst_;
   std::mutex mu_;
   std::unordered_map<std::string, Bucket> buckets_;
+  SharedBuckets shared_;
 };
 
 }  // namespace slab5d

@@ -1,7 +1,9 @@
 #include "server_main.hpp"
 
+#include <libpq-fe.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <CLI/CLI.hpp>
@@ -34,6 +36,8 @@
 #include "store/sqlite/migrations.hpp"
 #include "usage_recorder.hpp"
 #include "version.hpp"
+
+extern char** environ;
 
 namespace slab5d {
 namespace {
@@ -90,8 +94,6 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
   cmd.add_option("--log-level", c.log_level, "Least severe level logged: debug, info, warn, error")
       ->envname("SLAB5D_LOG_LEVEL")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
-  cmd.add_option("--assets-dir", c.assets_dir, "Directory of asset bytes (default: <database>.assets beside it)")
-      ->envname("SLAB5D_ASSETS_DIR");
   cmd.add_option("--max-asset-bytes", c.max_asset_bytes, "Largest asset upload in bytes (default 104857600, 100 MiB)")
       ->envname("SLAB5D_MAX_ASSET_BYTES")
       ->check(CLI::Range(std::uint64_t(1), std::uint64_t(1) << 40));
@@ -110,9 +112,21 @@ void add_serve_flags(CLI::App& cmd, Options& o) {
       ->envname("SLAB5D_WEBHOOK_DENY_PRIVATE");
 }
 
+// Where what the database does not hold lives: asset bytes and the key-encryption key. Beside
+// a SQLite file by default; named, and shared by every instance, with a PostgreSQL database.
+void add_side_file_flags(CLI::App& cmd, Options& o) {
+  auto& c = o.cfg;
+  cmd.add_option("--assets-dir", c.assets_dir,
+                 "Directory of asset bytes (default: <database>.assets beside it; required with a postgres:// --db)")
+      ->envname("SLAB5D_ASSETS_DIR");
+  cmd.add_option("--kek-file", c.kek_file,
+                 "Key-encryption key file, made on first use (default: <database>.kek beside it; required with a "
+                 "postgres:// --db)")
+      ->envname("SLAB5D_KEK_FILE");
+}
+
 void add_db_flag(CLI::App& cmd, Options& o) {
-  cmd.add_option("--db", o.cfg.db_path,
-                 "SQLite database file (:memory: for a throwaway one); migrate also takes a postgres:// URL")
+  cmd.add_option("--db", o.cfg.db_path, "SQLite database file (:memory: for a throwaway one), or a postgres:// URL")
       ->envname("SLAB5D_DB");
 }
 
@@ -218,7 +232,7 @@ bool load_fixture_file(App& app, const std::string& file, bool quiet) {
   auto fixture = parse_fixture(text);
   slab5::Result<slab5::Json> loaded =
       fixture ? load_fixture(app.db(), *fixture, password_cost(app.config().password_cost),
-                             WebhookSettings{.kek = key_encryption_key(kek_path(app.db_path(), app.db_is_throwaway())),
+                             WebhookSettings{.kek = key_encryption_key(app.kek_file()),
                                              .deny_private = app.config().webhook_deny_private})
               : slab5::Result<slab5::Json>(tl::unexpected(fixture.error()));
   if (!loaded) {
@@ -259,13 +273,12 @@ bool seed_if_new(Running& r, const std::string& file) {
   }
   if (!load_fixture_file(*r.app, file, false)) return false;
   r.app->usage().flush();
+  if (r.app->postgres()) return true;  // no snapshots on PostgreSQL (docs/postgres.md)
   auto saved = r.app->snapshots().save(r.app->db(), "seed");
   if (!saved)
     std::fprintf(stderr, "slab5d: warning: could not save the snapshot 'seed': %s\n", saved.error().message.c_str());
   return true;
 }
-
-std::string database_label(const App& app) { return app.db_is_throwaway() ? std::string(":memory:") : app.db_path(); }
 
 sigset_t block_stop_signals() {
   sigset_t set;
@@ -291,7 +304,7 @@ int cmd_serve(Options& o) {
     return 1;
   }
   std::printf("%s listening on %s (database: %s%s)\n", ("slab5d " + server_version()).c_str(), r.base_url.c_str(),
-              database_label(*r.app).c_str(), r.info.created ? ", new" : "");
+              r.app->database_label().c_str(), r.info.created ? ", new" : "");
   if (r.info.created) print_first_start(r.info, r.base_url);
   std::fflush(stdout);
   HttpServer* http = r.http.get();
@@ -434,7 +447,7 @@ int cmd_init(Options& o) {
     App app(o.cfg);
     auto info = app.prepare(o.cfg.email, password);
     if (!info.created) {
-      std::fprintf(stderr, "slab5d: %s is already initialised; nothing to do\n", app.db_path().c_str());
+      std::fprintf(stderr, "slab5d: %s is already initialised; nothing to do\n", app.database_label().c_str());
       return 0;
     }
     print_first_start(info, o.cfg.public_base_url(o.cfg.listen_port));
@@ -472,7 +485,7 @@ int cmd_migrate(Options& o) {
 int cmd_seed(Options& o) {
   try {
     bool throwaway = false;
-    resolve_db_path(o.cfg.db_path, throwaway);
+    if (!is_postgres_url(o.cfg.db_path)) resolve_db_path(o.cfg.db_path, throwaway);
     if (throwaway) throw std::runtime_error("seed loads into a database file; a :memory: one would be gone at once");
     App app(o.cfg);
     auto info = app.prepare();
@@ -488,11 +501,22 @@ int cmd_seed(Options& o) {
 
 int cmd_export(Options& o) {
   try {
-    bool throwaway = false;
-    auto path = resolve_db_path(o.cfg.db_path, throwaway);
-    if (throwaway) throw std::runtime_error("a :memory: database has nothing to export");
-    if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path);
-    auto db = Db::open(path, false);
+    std::unique_ptr<Conn> db;
+    if (is_postgres_url(o.cfg.db_path)) {
+      auto pg = PgDb::open(o.cfg.db_path);
+      if (pg_schema_version(pg->conn()) == 0)
+        throw std::runtime_error("no slab5 schema in " + pg->database_id() + " (slab5d migrate makes it)");
+      if (int v = pg_schema_version(pg->conn()); v > pg_latest_schema_version())
+        throw std::runtime_error("the database has schema version " + std::to_string(v) +
+                                 ", newer than this slab5d understands");
+      db = std::move(pg);
+    } else {
+      bool throwaway = false;
+      auto path = resolve_db_path(o.cfg.db_path, throwaway);
+      if (throwaway) throw std::runtime_error("a :memory: database has nothing to export");
+      if (!std::filesystem::exists(path)) throw std::runtime_error("no database at " + path);
+      db = Db::open(path, false);
+    }
     auto fixture = export_fixture(*db);
     auto out = fixture.dump(2);
     std::fwrite(out.data(), 1, out.size(), stdout);
@@ -510,8 +534,56 @@ int cmd_export(Options& o) {
   return 0;
 }
 
+// A PostgreSQL database is backed up by pg_dump, PostgreSQL's own consistent copy of a live
+// database (one snapshot while others go on writing), in its custom format, which pg_restore
+// reads. The URL's parts go to pg_dump as libpq's environment variables (PGHOST, PGPASSWORD,
+// ...), never on its command line, where any user of the machine could read a password.
+int backup_postgres(const std::string& url, const std::string& to) {
+  if (std::filesystem::exists(to)) throw std::runtime_error("refusing to overwrite " + to + "; choose a new file");
+  std::string database_id = PgDb::open(url)->database_id();  // fails early, and says why, if unreachable
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+  if (!opts) {
+    if (err) PQfreemem(err);
+    throw std::runtime_error("the --db URL is not a valid PostgreSQL URL");
+  }
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, "PG", 2) != 0) env.emplace_back(*e);
+  for (auto* o = opts; o->keyword; ++o)
+    if (o->val && o->envvar && *o->val) env.push_back(std::string(o->envvar) + "=" + o->val);
+  PQconninfoFree(opts);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> args = {"pg_dump", "--format=custom", "--no-owner", "--file", to};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  // The copy holds what the database holds: private to the owner, as a SQLite backup is.
+  mode_t old_mask = ::umask(077);
+  int rc = posix_spawnp(&pid, "pg_dump", nullptr, nullptr, argv.data(), envp.data());
+  ::umask(old_mask);
+  if (rc != 0)
+    throw std::runtime_error(std::string("cannot run pg_dump (") + std::strerror(rc) +
+                             "); it comes with PostgreSQL's client tools: apt-get install postgresql-client");
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::error_code ec;
+    std::filesystem::remove(to, ec);
+    std::fprintf(stderr, "slab5d: error: pg_dump failed; nothing was written to %s\n", to.c_str());
+    return 1;
+  }
+  std::printf("backed up %s to %s (pg_dump custom format; pg_restore reads it)\n", database_id.c_str(), to.c_str());
+  return 0;
+}
+
 int cmd_backup(Options& o) {
   try {
+    if (is_postgres_url(o.cfg.db_path)) return backup_postgres(o.cfg.db_path, o.backup_to);
     bool throwaway = false;
     auto path = resolve_db_path(o.cfg.db_path, throwaway);
     if (throwaway) throw std::runtime_error("a :memory: database has nothing to back up");
@@ -554,11 +626,14 @@ int run_main(int argc, char** argv) {
   cli.require_subcommand(0, 1);
   add_db_flag(cli, o);
   add_serve_flags(cli, o);
+  add_side_file_flags(cli, o);
   auto* serve = cli.add_subcommand("serve", "Serve the API (the default command)");
   add_db_flag(*serve, o);
   add_serve_flags(*serve, o);
+  add_side_file_flags(*serve, o);
   auto* init = cli.add_subcommand("init", "Create and initialise a database without serving");
   add_db_flag(*init, o);
+  add_side_file_flags(*init, o);
   init->add_option("--email", o.cfg.email, "The first owner's email (default dev@slab5.local)")
       ->envname("SLAB5D_EMAIL");
   init->add_flag("--password-stdin", o.cfg.password_stdin, "Read the first owner's password from stdin");
@@ -569,6 +644,7 @@ int run_main(int argc, char** argv) {
       ->envname("SLAB5D_LISTEN");
   auto* seed = cli.add_subcommand("seed", "Load a fixture (api.md §9.1) into a database: all of it or nothing");
   add_db_flag(*seed, o);
+  add_side_file_flags(*seed, o);
   seed->add_option("--password-cost", o.cfg.password_cost, "Password hashing cost: default or test")
       ->envname("SLAB5D_PASSWORD_COST")
       ->check(CLI::IsMember({"default", "test"}));
@@ -583,6 +659,7 @@ int run_main(int argc, char** argv) {
   auto* exec = cli.add_subcommand("exec", "Serve a throwaway database while COMMAND runs, then exit with its code");
   add_db_flag(*exec, o);
   add_serve_flags(*exec, o);
+  add_side_file_flags(*exec, o);
   exec->add_option("command", o.exec_command, "COMMAND [ARGS...] after --")->expected(-1);
   exec->positionals_at_end();
   auto* version = cli.add_subcommand("version", "Print the version");
@@ -622,8 +699,17 @@ int run_main(int argc, char** argv) {
   // machine must not collide on 8787.
   if (exec->parsed() && exec->get_option("--listen")->count() == 0 && cli.get_option("--listen")->count() == 0)
     o.listen = "127.0.0.1:0";
-  if (auto err = finish_options(o, /*postgres_ok=*/mig->parsed()); !err.empty()) {
+  if (auto err = finish_options(o, /*postgres_ok=*/true); !err.empty()) {
     std::fprintf(stderr, "slab5d: error: %s\n", err.c_str());
+    return 2;
+  }
+  // Instances sharing a PostgreSQL database must seal and open secrets with one key and find
+  // one another's asset bytes: both are named, never guessed from a file path.
+  bool serves = !mig->parsed() && !exp->parsed() && !backup->parsed();
+  if (serves && is_postgres_url(o.cfg.db_path) && (o.cfg.kek_file.empty() || o.cfg.assets_dir.empty())) {
+    std::fprintf(stderr,
+                 "slab5d: error: a postgres:// --db needs --kek-file and --assets-dir (SLAB5D_KEK_FILE, "
+                 "SLAB5D_ASSETS_DIR), the same for every instance that shares the database\n");
     return 2;
   }
   if (init->parsed()) return cmd_init(o);

@@ -19,7 +19,7 @@
 
 namespace slab5d {
 
-void write_usage_events(Db& db, const std::vector<UsageEvent>& events) {
+void write_usage_events(Conn& db, const std::vector<UsageEvent>& events) {
   if (events.empty()) return;
   Tx tx(db);
   value_or_throw(db.usage().append(events));
@@ -76,7 +76,7 @@ std::vector<UsageEvent> decode(std::string_view bytes, std::size_t count) {
 
 }  // namespace
 
-UsageRecorder::UsageRecorder(std::function<std::unique_ptr<Db>()> open_db) : open_db_(std::move(open_db)) {
+UsageRecorder::UsageRecorder(std::function<std::unique_ptr<Conn>()> open_db) : open_db_(std::move(open_db)) {
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/sqlite/db.hpp"
+#include "store/conn.hpp"
 #include "store/usage_store.hpp"
 
 namespace slab5d {
@@ -23,7 +23,7 @@ namespace slab5d {
 class UsageRecorder {
  public:
   // open_db gives the flusher its own connection.
-  explicit UsageRecorder(std::function<std::unique_ptr<Db>()> open_db);
+  explicit UsageRecorder(std::function<std::unique_ptr<Conn>()> open_db);
   ~UsageRecorder();
   void record(const UsageEvent& ev);
   void flush();  // write everything buffered now
@@ -31,8 +31,8 @@ class UsageRecorder {
 
  private:
   void loop();
-  std::function<std::unique_ptr<Db>()> open_db_;
-  std::unique_ptr<Db> db_;
+  std::function<std::unique_ptr<Conn>()> open_db_;
+  std::unique_ptr<Conn> db_;
   std::mutex mu_;
   std::mutex write_mu_;
   std::condition_variable cv_;
@@ -45,6 +45,6 @@ class UsageRecorder {
 
 // Writes a batch in one transaction through the UsageStore; throws when it cannot be written
 // (the recorder keeps the batch and tries again).
-void write_usage_events(Db& db, const std::vector<UsageEvent>& events);
+void write_usage_events(Conn& db, const std::vector<UsageEvent>& events);
 
 }  // namespace slab5d

@@ -26,9 +26,7 @@ namespace {
 
 std::int64_t now_seconds() { return slab5::now_millis() / 1000; }
 
-Result<std::string> key_of(App& app, Conn& db) {
-  return assets::url_key(db, key_encryption_key(kek_path(app.db_path(), app.db_is_throwaway())));
-}
+Result<std::string> key_of(App& app, Conn& db) { return assets::url_key(db, key_encryption_key(app.kek_file())); }
 
 std::string query_value(std::string_view query, std::string_view name) {
   std::size_t i = 0;

@@ -40,8 +40,7 @@ Result<Reply> mint(Ctx& ctx, MockOAuthProvider& mock) {
 void register_dev_routes(App& app) {
   Router& r = app.router();
   r.bind({.id = "dev.mail.list", .handler = [](Ctx& ctx) -> Result<Reply> {
-            auto mail = dev_mailbox(ctx.db, ctx.query("to").value_or(""),
-                                    key_encryption_key(kek_path(ctx.app.db_path(), ctx.app.db_is_throwaway())));
+            auto mail = dev_mailbox(ctx.db, ctx.query("to").value_or(""), key_encryption_key(ctx.app.kek_file()));
             if (!mail) return tl::unexpected(mail.error());
             return Reply::ok(std::move(*mail));
           }});

@@ -15,6 +15,17 @@ using slab5::Result;
 
 namespace {
 
+// On PostgreSQL several instances share the state, each with its own clock and no file of the
+// database to copy: moving one instance's clock or copying "the database" would give answers
+// that depend on which instance a request reached. Refused, and said why (docs/postgres.md).
+std::optional<slab5::Error> refused_on_postgres(const Ctx& ctx, std::string_view what) {
+  if (!ctx.app.postgres()) return std::nullopt;
+  return slab5::Error{"conflict", std::string(what) +
+                                      " is not available on a PostgreSQL database: several slab5d instances may "
+                                      "share it (see docs/postgres.md). Use a SQLite database for test suites "
+                                      "that need it."};
+}
+
 Json clock_json() {
   auto st = slab5::clock_state();
   return Json{{"now", slab5::format_rfc3339(st.now)}, {"offset_ms", st.offset_ms}, {"frozen", st.frozen}};
@@ -24,6 +35,7 @@ Json clock_json() {
 // either of the others (the clock is moved, then stopped or let run). All is checked before
 // anything moves.
 Result<Reply> set_clock(Ctx& ctx) {
+  if (auto no = refused_on_postgres(ctx, "The test clock")) return tl::unexpected(*no);
   auto advance = slab5::opt_string(ctx.body, "advance");
   if (!advance) return tl::unexpected(advance.error());
   auto set = slab5::opt_string(ctx.body, "set");
@@ -62,6 +74,7 @@ Result<Reply> set_clock(Ctx& ctx) {
 }
 
 Result<Reply> save_snapshot(Ctx& ctx) {
+  if (auto no = refused_on_postgres(ctx, "A state snapshot")) return tl::unexpected(*no);
   auto name = slab5::req_string(ctx.body, "name");
   if (!name) return tl::unexpected(name.error());
   // Usage events wait in memory for up to a second: written first, so the copy holds them.
@@ -72,6 +85,7 @@ Result<Reply> save_snapshot(Ctx& ctx) {
 }
 
 Result<Reply> restore_snapshot(Ctx& ctx) {
+  if (auto no = refused_on_postgres(ctx, "A state snapshot")) return tl::unexpected(*no);
   // Buffered usage events belong to the state being left: written to it before it goes.
   ctx.app.usage().flush();
   auto info = ctx.app.snapshots().restore(ctx.db, ctx.param("name"));
@@ -81,6 +95,7 @@ Result<Reply> restore_snapshot(Ctx& ctx) {
 }
 
 Result<Reply> reset(Ctx& ctx) {
+  if (auto no = refused_on_postgres(ctx, "Reset to the first-start state")) return tl::unexpected(*no);
   ctx.app.usage().flush();
   if (auto s = ctx.app.snapshots().restore_first_start(ctx.db); !s) return tl::unexpected(s.error());
   ctx.app.state_replaced();
@@ -93,12 +108,14 @@ void register_dev_state_routes(App& app) {
   Router& r = app.router();
   r.bind({.id = "dev.clock.get", .handler = [](Ctx&) -> Result<Reply> { return Reply::ok(clock_json()); }});
   r.bind("dev.clock.set", set_clock);
-  r.bind({.id = "dev.clock.reset", .handler = [](Ctx&) -> Result<Reply> {
+  r.bind({.id = "dev.clock.reset", .handler = [](Ctx& ctx) -> Result<Reply> {
+            if (auto no = refused_on_postgres(ctx, "The test clock")) return tl::unexpected(*no);
             slab5::clock_reset();
             delivery_signal().notify();
             return Reply::ok(clock_json());
           }});
   r.bind({.id = "dev.snapshots.list", .handler = [](Ctx& ctx) -> Result<Reply> {
+            if (auto no = refused_on_postgres(ctx, "A state snapshot")) return tl::unexpected(*no);
             auto all = ctx.app.snapshots().list();
             if (!all) return tl::unexpected(all.error());
             Json out = Json::array();
@@ -107,11 +124,13 @@ void register_dev_state_routes(App& app) {
           }});
   r.bind("dev.snapshots.create", save_snapshot);
   r.bind({.id = "dev.snapshots.get", .handler = [](Ctx& ctx) -> Result<Reply> {
+            if (auto no = refused_on_postgres(ctx, "A state snapshot")) return tl::unexpected(*no);
             auto info = ctx.app.snapshots().get(ctx.param("name"));
             if (!info) return tl::unexpected(info.error());
             return Reply::ok(info->to_json());
           }});
   r.bind({.id = "dev.snapshots.delete", .handler = [](Ctx& ctx) -> Result<Reply> {
+            if (auto no = refused_on_postgres(ctx, "A state snapshot")) return tl::unexpected(*no);
             if (auto s = ctx.app.snapshots().remove(ctx.param("name")); !s) return tl::unexpected(s.error());
             return Reply::no_content();
           }});

@@ -125,7 +125,7 @@ Result<Reply> do_me(Ctx& ctx) {
 // key lives, its base URL (known once it listens) and its blocking pool.
 IdentitySettings identity_settings(App& app) {
   return {.config = app.config(),
-          .kek_path = kek_path(app.db_path(), app.db_is_throwaway()),
+          .kek_path = app.kek_file(),
           .base_url = [&app] { return app.base_url(); },
           .post = [&app](std::function<void()> job) { app.blocking_pool().post(std::move(job)); }};
 }

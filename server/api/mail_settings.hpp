@@ -15,7 +15,7 @@ inline MailSettings mail_settings(App& app) {
   m.keep_content = app.config().dev_routes;
   m.smtp_url = app.config().smtp_url;
   m.from = app.config().mail_from;
-  m.kek_path = kek_path(app.db_path(), app.db_is_throwaway());
+  m.kek_path = app.kek_file();
   m.base_url = app.base_url();
   m.post = [&app](std::function<void()> job) { app.blocking_pool().post(std::move(job)); };
   return m;

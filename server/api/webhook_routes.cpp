@@ -14,7 +14,7 @@ using slab5::Result;
 namespace {
 
 WebhookSettings settings(const Ctx& ctx) {
-  return WebhookSettings{.kek = key_encryption_key(kek_path(ctx.app.db_path(), ctx.app.db_is_throwaway())),
+  return WebhookSettings{.kek = key_encryption_key(ctx.app.kek_file()),
                          .deny_private = ctx.app.config().webhook_deny_private};
 }
 

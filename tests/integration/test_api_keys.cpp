@@ -522,6 +522,6 @@ TEST_CASE("no secret reaches the database, its WAL, the audit log or the server 
   check_no_secret_stored(s, secrets);
   CHECK(sql(s.db_path, "SELECT count(*) FROM audit_events WHERE action LIKE 'api_key.%'") != "0");
   REQUIRE(s.stop() == 0);
-  std::string db = file_bytes(s.db_path);
+  std::string db = stored_bytes(s.db_path);
   for (const auto& t : secrets) CHECK(db.find(t) == std::string::npos);
 }

@@ -50,7 +50,7 @@ Json upload_and_complete(const Server& s, const std::string& bytes, const std::s
   return c.json["data"];
 }
 
-std::string assets_dir(const Server& s) { return s.db_path + ".assets"; }
+std::string assets_dir(const Server& s) { return s.assets_dir; }
 
 bool exists(const std::string& path) {
   struct stat st {};

@@ -169,9 +169,9 @@ TEST_CASE("the audit log is append-only: no route edits or deletes it") {
   check_error(api("PATCH", url, s.token, {{"action", "x"}}), 405, "method_not_allowed");
   check_error(api("DELETE", audit_url(s), s.token), 405, "method_not_allowed");
   // Even the database refuses.
-  auto r = run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", s.db_path, "DELETE FROM audit_events"},
-                       {{"PATH", "/usr/bin:/bin"}});
+  auto r = run_sql(s.db_path, "DELETE FROM audit_events");
   CHECK(r.exit_code != 0);
+  CHECK(r.err.find("append-only") != std::string::npos);
 }
 
 TEST_CASE("audit routes need audit:read") {

@@ -1,9 +1,12 @@
 // The credential cache (docs/performance.md): slab5d keeps credential and workspace lookups
 // in memory, and a change written by any other process on the same database is seen by the
-// very next request. The writes here come from this test process through its own SQLite
-// connection, the way another slab5d process (or the sqlite3 shell) would write.
+// very next request. The writes here come from this test process through its own SQLite or
+// PostgreSQL connection, the way another slab5d process (or the sqlite3 shell, or psql) would.
 #include <doctest/doctest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
+
+#include <memory>
 
 #include <stdexcept>
 
@@ -16,8 +19,29 @@ using namespace testing;
 
 namespace {
 
+// One statement on a PostgreSQL database; returns its result (nullptr when it failed).
+std::unique_ptr<PGresult, decltype(&PQclear)> pg(const std::string& url, const std::string& statement,
+                                                 std::string& error) {
+  PGconn* c = PQconnectdb(url.c_str());
+  PGresult* r = PQstatus(c) == CONNECTION_OK ? PQexec(c, statement.c_str()) : nullptr;
+  auto st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+    error = r ? PQresultErrorMessage(r) : PQerrorMessage(c);
+    PQclear(r);
+    r = nullptr;
+  }
+  PQfinish(c);
+  return {r, &PQclear};
+}
+
 // One statement on the database from outside slab5d; returns the rows changed.
 int sql(const std::string& db_path, const std::string& statement) {
+  if (db_path.rfind("postgres://", 0) == 0) {
+    std::string error;
+    auto r = pg(db_path, statement, error);
+    if (!r) throw std::runtime_error("sql failed: " + error);
+    return std::atoi(PQcmdTuples(r.get()));
+  }
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK)
     throw std::runtime_error("cannot open " + db_path);
@@ -33,6 +57,12 @@ int sql(const std::string& db_path, const std::string& statement) {
 }
 
 std::string sql_value(const std::string& db_path, const std::string& query) {
+  if (db_path.rfind("postgres://", 0) == 0) {
+    std::string error;
+    auto r = pg(db_path, query, error);
+    if (!r || PQntuples(r.get()) == 0) return "<none>";
+    return PQgetisnull(r.get(), 0, 0) ? "<null>" : PQgetvalue(r.get(), 0, 0);
+  }
   sqlite3* db = nullptr;
   sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* st = nullptr;

@@ -34,9 +34,9 @@ std::size_t mail_count(const Server& s, const std::string& to) {
   return r.json["data"].size();
 }
 
-// Reads the database with the sqlite3 shell (for audit rows and stored columns).
+// Reads the database from outside (for audit rows and stored columns).
 std::string sql(const Server& s, const std::string& query) {
-  auto r = run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", s.db_path, query}, {{"PATH", "/usr/bin:/bin"}});
+  auto r = run_sql(s.db_path, query);
   REQUIRE(r.exit_code == 0);
   return r.out;
 }
@@ -53,13 +53,6 @@ std::string register_verified(const Server& s, const std::string& email, const s
 }
 
 Response get_me(const Server& s, const std::string& token) { return api("GET", s.api_url + "/me", token); }
-
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 }  // namespace
 
 TEST_CASE("register answers 202 and mails a verification token; login waits for verification") {
@@ -515,7 +508,7 @@ TEST_CASE("no token, password or key material is stored in clear") {
   auto refreshed = api("POST", s.api_url + "/auth/refresh", "", {{"refreshToken", session["refreshToken"]}});
   REQUIRE(refreshed.status == 200);
   s.stop();
-  std::string db = file_bytes(s.db_path) + file_bytes(s.db_path + "-wal");
+  std::string db = stored_bytes(s.db_path);
   for (std::string secret : {session["refreshToken"].get<std::string>(), session["accessToken"].get<std::string>(),
                              refreshed.json["data"]["refreshToken"].get<std::string>(), s.owner_password})
     CHECK(db.find(secret) == std::string::npos);
@@ -545,10 +538,7 @@ TEST_CASE("without the dev routes no verification token is kept in the database"
              Json{{"email", "kit@example.test"}, {"password", "password1"}}.dump(),
              {{"Content-Type", "application/json"}})
             .status == 202);
-  auto rows =
-      run_program("/usr/bin/sqlite3",
-                  {"-cmd", ".timeout 10000", off.db_path, "SELECT kind || '|' || token || '|' || link FROM mail"},
-                  {{"PATH", "/usr/bin:/bin"}});
+  auto rows = run_sql(off.db_path, "SELECT kind || '|' || token || '|' || link FROM mail");
   CHECK(rows.exit_code == 0);
   CHECK(rows.out == "verify_email||\n");
 }

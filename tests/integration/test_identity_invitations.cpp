@@ -8,7 +8,7 @@ using namespace testing;
 
 namespace {
 std::string sql(const Server& s, const std::string& query) {
-  auto r = run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", s.db_path, query}, {{"PATH", "/usr/bin:/bin"}});
+  auto r = run_sql(s.db_path, query);
   REQUIRE(r.exit_code == 0);
   return r.out;
 }

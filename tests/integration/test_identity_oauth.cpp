@@ -175,11 +175,9 @@ TEST_CASE("Google ID tokens failing a check are refused with a message naming it
   r = oauth(*f.s, "google", "not.a.token");
   check_error(r, 401, "unauthorized");
   // Failures are audited, with the reason and without the token.
-  auto rows = run_program("/usr/bin/sqlite3",
-                          {f.s->db_path,
-                           "SELECT count(*) FROM audit_events WHERE action = 'session.failed' AND "
-                           "after_json LIKE '%google%'"},
-                          {{"PATH", "/usr/bin:/bin"}});
+  auto rows = run_sql(f.s->db_path,
+                      "SELECT count(*) FROM audit_events WHERE action = 'session.failed' AND "
+                      "after_json LIKE '%google%'");
   CHECK(std::stoi(rows.out) >= int(cases.size()));
 }
 
@@ -333,7 +331,7 @@ TEST_CASE("--smtp-url also delivers mail through SMTP") {
 TEST_CASE("an OAuth sign-in to an unverified account clears the password nobody proved") {
   Server s({.args = {"--mock-oauth"}});
   auto sql = [&](const std::string& q) {
-    auto r = run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", s.db_path, q}, {{"PATH", "/usr/bin:/bin"}});
+    auto r = run_sql(s.db_path, q);
     REQUIRE(r.exit_code == 0);
     return r.out;
   };

@@ -1,8 +1,11 @@
 // slab5d's commands on a PostgreSQL database (docs/postgres.md), against the throwaway cluster
 // CTest's pg_cluster fixture starts (tests/support/pg_fixture.sh): `slab5d migrate --db
 // postgres://…` makes the schema once, says where without the password, and refuses a
-// database from a newer slab5d; `serve` still refuses the URL.
+// database from a newer slab5d; serve and init need the files instances share; backup is
+// pg_dump; export reads the same fixture as on SQLite.
 #include <doctest/doctest.h>
+
+#include <sys/stat.h>
 
 #include <fstream>
 
@@ -91,16 +94,72 @@ TEST_CASE("slab5d migrate refuses a PostgreSQL database from a newer slab5d and 
   CHECK(psql_count(url, "SELECT max(version) FROM schema_migrations") == version + 1);
 }
 
-TEST_CASE("slab5d serve still refuses a PostgreSQL URL, and a database that does not exist is a clear failure") {
+TEST_CASE("slab5d serve and init on a PostgreSQL URL need the shared files; init makes one owner") {
   auto url = new_database("slab5_cli_serve");
   auto serve = slab5d({"serve", "--db", url, "--listen", "127.0.0.1:0"});
   CHECK(serve.exit_code == 2);
-  CHECK(serve.err.find("slab5d migrate") != std::string::npos);
+  CHECK(serve.err.find("--kek-file and --assets-dir") != std::string::npos);
   CHECK(serve.err.find("n0t-shown-pw") == std::string::npos);
+
+  TempDir side;
+  std::vector<std::string> files = {"--kek-file", side.file("kek"), "--assets-dir", side.file("assets")};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), files.begin(), files.end());
+    return slab5d(args);
+  };
+  auto init = with({"init", "--db", url, "--password-cost", "test"});
+  REQUIRE_MESSAGE(init.exit_code == 0, init.err);
+  CHECK(init.out.find("export SLAB5_WORKSPACE_TOKEN=slab5_sk_") != std::string::npos);
+  CHECK(psql_count(url, "SELECT count(*) FROM users") == 1);
+  auto again = with({"init", "--db", url});
+  CHECK(again.exit_code == 0);
+  CHECK(again.err.find("already initialised") != std::string::npos);
+  CHECK(again.err.find("n0t-shown-pw") == std::string::npos);
+  CHECK(psql_count(url, "SELECT count(*) FROM users") == 1);
+  CHECK(psql_count(url, "SELECT count(*) FROM credentials") == 1);
 
   auto missing = url.substr(0, url.rfind('/')) + "/slab5_no_such_database";
   auto r = slab5d({"migrate", "--db", missing});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("slab5_no_such_database") != std::string::npos);
   CHECK(r.err.find("n0t-shown-pw") == std::string::npos);
+}
+
+TEST_CASE("backup of a PostgreSQL database is a pg_dump that pg_restore brings back, keys and all") {
+  auto url = new_database("slab5_cli_backup");
+  Server a({.db = url});
+  auto made = api("POST", a.api_url + "/contacts", a.token, {{"name", "Kept Through Backup"}});
+  REQUIRE(made.status == 201);
+  TempDir dir;
+  auto backup = slab5d({"backup", "--db", url, "--to", dir.file("copy.dump")});
+  REQUIRE_MESSAGE(backup.exit_code == 0, backup.err);
+  CHECK(backup.out.find("pg_restore") != std::string::npos);
+  CHECK(backup.out.find("n0t-shown-pw") == std::string::npos);
+  std::ifstream in(dir.file("copy.dump"), std::ios::binary);
+  std::string magic(5, '\0');
+  in.read(magic.data(), 5);
+  CHECK(magic == "PGDMP");
+  struct stat st {};
+  REQUIRE(::stat(dir.file("copy.dump").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  auto again = slab5d({"backup", "--db", url, "--to", dir.file("copy.dump")});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("refusing to overwrite") != std::string::npos);
+
+  // Restored into a new database, served with the same key-encryption key: the same key works
+  // and the contact is there.
+  auto restored = new_database("slab5_cli_restored");
+  auto r = run_program("/usr/bin/pg_restore", {"--no-owner", "--dbname", restored, dir.file("copy.dump")},
+                       {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.err);
+  Server b({.args = {"--kek-file", a.kek_file, "--assets-dir", a.assets_dir}, .db = restored});
+  auto got = api("GET", b.api_url + "/contacts/" + made.json["data"]["id"].get<std::string>(), a.token);
+  CHECK(got.status == 200);
+  CHECK(got.json["data"]["name"] == "Kept Through Backup");
+  CHECK(b.token.empty());  // not a new database: no first-start key
+
+  // export reads the same state as a fixture.
+  auto exported = slab5d({"export", "--db", restored});
+  REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
+  CHECK(exported.out.find("Kept Through Backup") != std::string::npos);
 }

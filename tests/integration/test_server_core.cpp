@@ -342,14 +342,22 @@ TEST_CASE("--db refuses URLs instead of taking them for file names, without echo
     e["PATH"] = "/usr/bin:/bin";
     return run_program("/bin/sh", all, e);
   };
+  // A PostgreSQL database is shared by instances: they must be told where the key-encryption
+  // key and asset bytes are, not guess a place beside a file that is not there.
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"serve", "--db", "postgres://app:hunter2secret@db.example:5432/slab5", "--listen", "127.0.0.1:0"},
-           {"init", "--db", "POSTGRES://app:hunter2secret@db.example/slab5"}}) {
+           {"init", "--db", "POSTGRES://app:hunter2secret@db.example/slab5"},
+           {"seed", "--db", "postgres://app:hunter2secret@db.example/slab5", "--kek-file", "k", "/dev/null"}}) {
     auto r = in_dir(args);
     CHECK(r.exit_code == 2);
-    CHECK(r.err.find("PostgreSQL") != std::string::npos);
+    CHECK(r.err.find("--kek-file and --assets-dir") != std::string::npos);
     CHECK(r.err.find("hunter2secret") == std::string::npos);
   }
+  auto no_server = in_dir({"serve", "--db", "postgres://app:hunter2secret@127.0.0.1:1/slab5", "--kek-file", "k",
+                           "--assets-dir", "a", "--listen", "127.0.0.1:0"});
+  CHECK(no_server.exit_code == 1);
+  CHECK(no_server.err.find("cannot connect to PostgreSQL") != std::string::npos);
+  CHECK(no_server.err.find("hunter2secret") == std::string::npos);
   // migrate takes a PostgreSQL URL (docs/postgres.md): a server that is not there is a failure
   // to connect (exit 1) that names no part of the URL. Port 1 on loopback: nothing listens.
   auto unreachable = in_dir({"migrate", "--db", "postgresql://app:hunter2secret@127.0.0.1:1/slab5"});
@@ -360,7 +368,8 @@ TEST_CASE("--db refuses URLs instead of taking them for file names, without echo
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("'https://…' is a URL") != std::string::npos);
   CHECK(in_dir({"export", "--db", "file:///tmp/x.db"}).exit_code == 2);
-  // Nothing was created for any of them (a directory named "postgres:" was, before).
+  // Nothing was created for any of them (a directory named "postgres:" was, before), not
+  // even the key file or assets directory of a server that could not connect.
   CHECK(std::filesystem::is_empty(dir.path()));
   // A path with "://" inside a directory name is still a path.
   auto ok = in_dir({"migrate", "--db", "data/a://b.db"});

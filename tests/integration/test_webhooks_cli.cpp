@@ -210,7 +210,9 @@ TEST_CASE("webhooks listen reconnects after a restart and prints what was writte
     for (const auto& n : names) contacts.push_back({{"workspace_id", workspace}, {"name", n}});
     std::string path = dir.file("offline-" + std::to_string(++files) + ".json");
     std::ofstream(path) << Json{{"contacts", contacts}}.dump();
-    auto r = run_program(slab5d_bin(), {"seed", "--db", db, path}, {{"PATH", "/usr/bin:/bin"}});
+    auto r = run_program(slab5d_bin(),
+                         {"seed", "--db", db, "--kek-file", first.kek_file, "--assets-dir", first.assets_dir, path},
+                         {{"PATH", "/usr/bin:/bin"}});
     REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   };
   Receiver app;

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <libpq-fe.h>
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -16,10 +17,12 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "pg_test_db.hpp"
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 
@@ -37,6 +40,15 @@ void skip(const std::string& why) {
   skip_list().push_back(why);
 }
 const std::vector<std::string>& skipped_cases() { return skip_list(); }
+
+const std::string& backend() {
+  static const std::string b = [] {
+    const char* v = std::getenv("SLAB5_TEST_BACKEND");
+    return std::string(v && *v ? v : "sqlite");
+  }();
+  return b;
+}
+bool on_postgres() { return backend() == "postgres"; }
 
 std::string slab5d_bin() { return SLAB5D_BIN; }
 std::string slab5_bin() { return SLAB5_BIN; }
@@ -69,10 +81,48 @@ std::vector<char*> make_argv(std::vector<std::string>& args) {
 }
 }  // namespace
 
+namespace {
+// The PostgreSQL databases made for servers, dropped when the test binary ends: a test may
+// stop a server and start another on the same database.
+std::vector<std::unique_ptr<slab5d::testing::PgTestDb>>& pg_databases() {
+  static std::vector<std::unique_ptr<slab5d::testing::PgTestDb>> all;
+  return all;
+}
+
+// Where the instances on one PostgreSQL database keep the key-encryption key and asset bytes:
+// one directory per database, as <database>.kek and .assets sit beside a SQLite file.
+std::string side_dir(const std::string& url) {
+  static TempDir root;
+  auto name = url.substr(url.rfind('/') + 1);
+  name = name.substr(0, name.find('?'));
+  auto dir = root.file(name);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+}  // namespace
+
 Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
+  if (opts.db.empty() && on_postgres()) {
+    pg_databases().push_back(std::make_unique<slab5d::testing::PgTestDb>());
+    opts.db = pg_databases().back()->postgres_url();
+  }
   db_path = opts.db.empty() ? dir_->file("slab5d.db") : opts.db;
   log_path_ = dir_->file("slab5d.log");
   std::vector<std::string> args = {slab5d_bin(), "serve", "--db", db_path};
+  auto given = [&](const std::string& flag) -> std::string {
+    auto it = std::find(opts.args.begin(), opts.args.end(), flag);
+    return it != opts.args.end() && it + 1 != opts.args.end() ? *(it + 1) : "";
+  };
+  assets_dir = given("--assets-dir");
+  kek_file = given("--kek-file");
+  if (db_path.rfind("postgres://", 0) == 0) {
+    if (kek_file.empty()) args.insert(args.end(), {"--kek-file", kek_file = side_dir(db_path) + "/kek"});
+    if (assets_dir.empty()) args.insert(args.end(), {"--assets-dir", assets_dir = side_dir(db_path) + "/assets"});
+  } else {
+    if (assets_dir.empty()) assets_dir = db_path + ".assets";
+    if (kek_file.empty()) kek_file = db_path + ".kek";
+  }
   // A free port unless the test names its address (a restart on the port a client follows).
   if (std::find(opts.args.begin(), opts.args.end(), "--listen") == opts.args.end()) {
     args.push_back("--listen");
@@ -144,6 +194,67 @@ Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
       if (ws != std::string::npos) workspace_id = line.substr(ws + 10, line.find(' ', ws + 10) - ws - 10);
     }
   }
+}
+
+namespace {
+// The URL's parts as libpq's environment variables (PGHOST, PGPORT, PGUSER, PGDATABASE, ...).
+std::map<std::string, std::string> pg_env(const std::string& url) {
+  std::map<std::string, std::string> env{{"PATH", "/usr/bin:/bin"}};
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(url.c_str(), &err);
+  if (!opts) {
+    if (err) PQfreemem(err);
+    throw std::runtime_error("not a PostgreSQL URL: " + url);
+  }
+  for (auto* o = opts; o->keyword; ++o)
+    if (o->val && o->envvar && *o->val) env[o->envvar] = o->val;
+  PQconninfoFree(opts);
+  return env;
+}
+}  // namespace
+
+CliResult run_sql(const std::string& db, const std::string& statement) {
+  if (db.rfind("postgres://", 0) != 0)
+    return run_program("/usr/bin/sqlite3", {"-cmd", ".timeout 10000", db, statement}, {{"PATH", "/usr/bin:/bin"}});
+  std::string q = statement;
+  for (auto at = q.find("rowid"); at != std::string::npos; at = q.find("rowid", at)) q.replace(at, 5, "ctid");
+  // SQLite's json_extract(column, '$.key') on a JSON text column.
+  q = std::regex_replace(q, std::regex(R"(json_extract\(([a-z_]+), '\$\.([a-z_]+)'\))"), "($1::jsonb ->> '$2')");
+  CliResult out;
+  PGconn* c = PQconnectdb(db.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    out.err = PQerrorMessage(c);
+    PQfinish(c);
+    return out;
+  }
+  PGresult* r = PQexec(c, q.c_str());
+  auto st = PQresultStatus(r);
+  if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+    out.exit_code = 0;
+    for (int row = 0; row < PQntuples(r); ++row) {
+      for (int col = 0; col < PQnfields(r); ++col) {
+        if (col) out.out += '|';
+        if (PQgetisnull(r, row, col)) continue;
+        std::string v = PQgetvalue(r, row, col);
+        if (PQftype(r, col) == 16) v = v == "t" ? "1" : "0";  // BOOLEAN, an INTEGER flag in SQLite
+        out.out += v;
+      }
+      out.out += '\n';
+    }
+  } else {
+    out.exit_code = 1;
+    out.err = PQresultErrorMessage(r);
+  }
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+std::string stored_bytes(const std::string& db) {
+  if (db.rfind("postgres://", 0) != 0) return read_file(db) + read_file(db + "-wal");
+  auto r = run_program("/usr/bin/pg_dump", {"--no-owner"}, pg_env(db), "", 60);
+  if (r.exit_code != 0) throw std::runtime_error("pg_dump failed: " + r.err);
+  return r.out;
 }
 
 Server::~Server() {

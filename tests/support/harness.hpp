@@ -20,6 +20,13 @@ using Json = nlohmann::json;
 void skip(const std::string& why);
 const std::vector<std::string>& skipped_cases();
 
+// Which database the integration tests give slab5d: "sqlite" (a file in a temp dir), or
+// "postgres" when SLAB5_TEST_BACKEND=postgres (a new database on the test cluster of
+// support/pg_test_db.hpp for each server that is not given one). CTest runs every integration
+// test both ways (tests/CMakeLists.txt: test_x and test_x_pg).
+const std::string& backend();
+bool on_postgres();
+
 std::string slab5d_bin();
 std::string slab5_bin();
 
@@ -38,7 +45,7 @@ class TempDir {
 
 struct ServerOptions {
   std::vector<std::string> args;  // extra flags, e.g. {"--rate-limit", "off"}; "--listen" replaces 127.0.0.1:0
-  std::string db;                 // "" → a new file in a temp dir
+  std::string db;                 // "" → a new database (a file in a temp dir, or on PostgreSQL)
   bool test_password_cost = true;
   std::map<std::string, std::string> env;
 };
@@ -56,7 +63,9 @@ class Server {
   std::string owner_email;
   std::string owner_password;
   std::string workspace_id;
-  std::string db_path;
+  std::string db_path;       // what --db was: the SQLite file, or the postgres:// URL
+  std::string assets_dir;    // where its asset bytes are
+  std::string kek_file;      // its key-encryption key
   std::string first_output;  // everything printed on stdout at start
 
   // Sends `sig` and waits; returns the exit status (WEXITSTATUS, or 128+signal).
@@ -106,6 +115,16 @@ CliResult run_program(const std::string& program, const std::vector<std::string>
 // showed, in `out`. Gives up after 20 seconds.
 CliResult run_cli_on_terminal(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                               const std::vector<std::pair<std::string, std::string>>& answers = {});
+
+// Runs one SQL statement on a database from outside, as another process would: the sqlite3
+// shell (waiting up to 10 s for a writer) on a file, libpq on a postgres:// URL. `out` is what
+// the sqlite3 shell prints: a line per row, columns joined by '|', NULL as nothing, booleans
+// as 1 and 0. On PostgreSQL "rowid" reads as "ctid" (insertion order of an append-only table)
+// and json_extract(column, '$.key') as (column::jsonb ->> 'key').
+CliResult run_sql(const std::string& db, const std::string& statement);
+// Every byte the database holds at rest: the SQLite file and its WAL, or a plain pg_dump of
+// the PostgreSQL database. What a secret must never be found in.
+std::string stored_bytes(const std::string& db);
 
 // Real-route identity helpers: they go through the HTTP API like any client.
 // POST /v1/auth/session (local); returns the response's data, throws unless 200.

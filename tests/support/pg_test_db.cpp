@@ -95,6 +95,24 @@ PgTestDb::PgTestDb() : server_url_(pg_test_url()) {
   admin->exec_script("CREATE DATABASE " + name_);
 }
 
+std::string PgTestDb::postgres_url() const {
+  std::string user, host, port, query;
+  for (const auto& [key, value] : parse_conninfo(server_url_).options) {
+    if (key == "user") user = value;
+    if (key == "host") host = value;
+    if (key == "port") port = value;
+    if (key == "password" || key == "sslmode") query += (query.empty() ? "?" : "&") + key + "=" + value;
+  }
+  std::string authority = user.empty() ? "" : user + "@";
+  if (host.empty() || host[0] == '/') {
+    if (!host.empty()) query += (query.empty() ? "?" : "&") + std::string("host=") + host;
+  } else {
+    authority += host;
+  }
+  if (!port.empty()) authority += ":" + port;
+  return "postgres://" + authority + "/" + name_ + query;
+}
+
 PgTestDb::~PgTestDb() {
   try {
     PgConn::open(server_url_)->exec_script("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");

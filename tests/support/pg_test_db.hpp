@@ -28,6 +28,8 @@ class PgTestDb {
 
   const std::string& name() const { return name_; }
   const std::string& url() const { return url_; }
+  // The same database as a postgres:// URL, what slab5d's --db takes.
+  std::string postgres_url() const;
   std::unique_ptr<PgConn> connect() const { return PgConn::open(url_); }
 
  private:

@@ -443,21 +443,25 @@ std::map<std::string, ControlSchema, std::less<>> build() {
                         {"freeze", boolean()}},
                        {}),
       .request_required = true,
-      .errors = {"validation_failed"},
+      .errors = {"validation_failed", "conflict"},
       .summary = "Advance, set, freeze or unfreeze the server clock"};
-  t["dev.clock.reset"] = {.data = schema_ref("DevClock"), .summary = "Return the server clock to real time"};
-  t["dev.snapshots.list"] = {.data = array(schema_ref("DevSnapshot")), .summary = "The saved snapshots, by name"};
+  // conflict: refused on a PostgreSQL database, which several instances may share.
+  t["dev.clock.reset"] = {
+      .data = schema_ref("DevClock"), .errors = {"conflict"}, .summary = "Return the server clock to real time"};
+  t["dev.snapshots.list"] = {
+      .data = array(schema_ref("DevSnapshot")), .errors = {"conflict"}, .summary = "The saved snapshots, by name"};
   t["dev.snapshots.create"] = {.status = 201,
                                .data = schema_ref("DevSnapshot"),
                                .request = input({{"name", snapshot_name()}}, {"name"}),
                                .request_required = true,
-                               .errors = {"validation_failed"},
+                               .errors = {"validation_failed", "conflict"},
                                .summary = "Save the whole state under a name (replacing a snapshot of that name)"};
   t["dev.snapshots.get"] = {
-      .data = schema_ref("DevSnapshot"), .errors = {"resource_not_found"}, .summary = "One snapshot"};
-  t["dev.snapshots.delete"] = {.status = 204, .errors = {"resource_not_found"}, .summary = "Delete a snapshot"};
+      .data = schema_ref("DevSnapshot"), .errors = {"resource_not_found", "conflict"}, .summary = "One snapshot"};
+  t["dev.snapshots.delete"] = {
+      .status = 204, .errors = {"resource_not_found", "conflict"}, .summary = "Delete a snapshot"};
   t["dev.snapshots.restore"] = {.data = schema_ref("DevSnapshot"),
-                                .errors = {"resource_not_found"},
+                                .errors = {"resource_not_found", "conflict"},
                                 .summary = "Bring back the state saved under the name"};
   t["dev.reset"] = {.status = 204,
                     .errors = {"conflict"},

@@ -43,7 +43,12 @@ slab5::Result<std::optional<std::string>> PgMemberStore::role(const std::string&
 }
 
 slab5::Result<std::int64_t> PgMemberStore::count_owners(const std::string& workspace_id) {
-  auto r = conn_.exec("SELECT count(*) FROM memberships WHERE workspace_id = $1 AND role = 'owner'", workspace_id);
+  // The owners' rows are locked until the caller's transaction ends: another instance removing
+  // or demoting an owner at the same moment waits, then counts again without the one this
+  // transaction changed, so two instances cannot each take away one of the last two owners.
+  auto r = conn_.exec(
+      "SELECT count(*) FROM (SELECT 1 FROM memberships WHERE workspace_id = $1 AND role = 'owner' FOR UPDATE) o",
+      workspace_id);
   if (r.rows() == 0) return std::int64_t(0);
   return r.integer(0, 0);
 }

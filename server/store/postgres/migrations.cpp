@@ -294,6 +294,16 @@ CREATE TABLE slab5_worker.delivery_claims (
   claimed_until BIGINT NOT NULL);
 CREATE INDEX delivery_claims_by_endpoint ON slab5_worker.delivery_claims(endpoint_id, claimed_until);
 )SQL"},
+    // 2: the rate-limit buckets every instance takes from (pg_take_rate_token, pg_db.cpp).
+    {8, R"SQL(
+-- Each workspace's rate-limit bucket (api.md §1), shared by every instance. Unlogged: a
+-- crash forgets the buckets (they start full again) and no request waits for a WAL flush.
+CREATE UNLOGGED TABLE slab5_worker.rate_buckets (
+  workspace_id TEXT COLLATE "C" PRIMARY KEY,
+  tokens DOUBLE PRECISION NOT NULL,
+  allowed BOOLEAN NOT NULL,
+  at TIMESTAMPTZ NOT NULL);
+)SQL"},
 };
 
 void pg_refuse_newer(int version) {

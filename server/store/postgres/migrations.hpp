@@ -30,5 +30,8 @@ PgMigrationOutcome pg_migrate(PgConn& conn, int target = -1);
 
 // The advisory lock key that pg_migrate and pg_sync_record_tables take (pg_advisory_xact_lock).
 inline constexpr std::int64_t kPgMigrationLock = 0x736c61623564;  // "slab5d"
+// The session advisory lock an instance holds from its migrations until the first owner of a
+// new database exists (App::prepare), so instances that start together make one owner.
+inline constexpr std::int64_t kPgBootstrapLockKey = 0x736c616235642b;  // "slab5d+"
 
 }  // namespace slab5d

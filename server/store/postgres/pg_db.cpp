@@ -141,4 +141,21 @@ bool PgDb::changed_since(ChangeMark& mark) {
   return changed;
 }
 
+PgBucketTake pg_take_rate_token(PgConn& conn, const std::string& workspace_id, double per_second, double burst) {
+  // One statement: the bucket is refilled for the time since its last take, capped at the
+  // burst, and a token taken when there is one. The row lock orders instances taking at once.
+  auto r = conn.exec(
+      "INSERT INTO slab5_worker.rate_buckets AS b (workspace_id, tokens, allowed, at) "
+      "VALUES ($1, $3::float8 - 1, true, clock_timestamp()) "
+      "ON CONFLICT (workspace_id) DO UPDATE SET "
+      "allowed = least($3::float8, b.tokens + extract(epoch FROM clock_timestamp() - b.at)::float8 * $2::float8) >= 1, "
+      "tokens = least($3::float8, b.tokens + extract(epoch FROM clock_timestamp() - b.at)::float8 * $2::float8) - "
+      "CASE WHEN least($3::float8, b.tokens + extract(epoch FROM clock_timestamp() - b.at)::float8 * $2::float8) >= 1 "
+      "THEN 1 ELSE 0 END, "
+      "at = clock_timestamp() "
+      "RETURNING allowed, tokens",
+      workspace_id, std::to_string(per_second), std::to_string(burst));
+  return PgBucketTake{.allowed = r.text(0, 0) == "t", .tokens = std::stod(r.text(0, 1))};
+}
+
 }  // namespace slab5d

@@ -71,4 +71,13 @@ class PgDb final : public Conn {
   std::unique_ptr<PgStores> stores_;  // made on first use
 };
 
+// One take from a workspace's rate-limit bucket shared by every instance
+// (slab5_worker.rate_buckets): refilled at `per_second` up to `burst` since its last take.
+struct PgBucketTake {
+  bool allowed = true;  // a token was there, and is taken
+  double tokens = 0;    // what is left
+};
+// In a transaction of its own: give it a connection that holds no other transaction open.
+PgBucketTake pg_take_rate_token(PgConn& conn, const std::string& workspace_id, double per_second, double burst);
+
 }  // namespace slab5d
