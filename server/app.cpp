@@ -153,6 +153,8 @@ namespace {
 
 // The most writes one batch commits together: bounds a batch's time holding the write lock.
 constexpr std::size_t kMaxWriteBatch = 128;
+// Writer threads on PostgreSQL, each batching on its own connection (write_batcher.hpp).
+constexpr std::size_t kPgWriters = 4;
 
 // Writes that join the writer's batches: every non-GET route except those on the blocking
 // pool (they hash passwords or call out, and must not hold up the batch), streamed uploads
@@ -312,7 +314,8 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
     idle =
         WriteBatcher::IdleWork{.due = [this](Conn&) { return text_index_merge_due(static_cast<Db&>(this->db())); },
                                .step = [this](Conn&) { return merge_text_index_step(static_cast<Db&>(this->db())); }};
-  batcher_ = std::make_unique<WriteBatcher>([this]() -> Conn& { return this->db(); }, kMaxWriteBatch, std::move(idle));
+  batcher_ = std::make_unique<WriteBatcher>([this]() -> Conn& { return this->db(); }, kMaxWriteBatch, std::move(idle),
+                                            postgres_ ? kPgWriters : 1);
   deliveries_ = std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{
       .open_db = [this] { return open_connection(); },
       .write = [this](std::function<void(Conn&)> record) { return run_in_write_batch(std::move(record)); },
@@ -405,6 +408,9 @@ void App::handle(Request&& req_in, Respond respond) {
   };
 
   if (req->transport_error) return refuse(*req->transport_error, "-");
+  // A NUL character is refused wherever text comes in (request_inputs.hpp holds_nul_escape).
+  if (req->path.find("%00") != std::string::npos || req->query.find("%00") != std::string::npos)
+    return refuse(Error{"invalid_request", "The path and query may not contain a NUL character (%00)."}, "-");
   if (req->has_header("x-correlation-id") && !valid_correlation_id(corr_header)) {
     corr_header = {};
     return refuse(Error{"invalid_request", "x-correlation-id must be 1-128 printable ASCII characters."}, "-");

@@ -60,6 +60,15 @@ bool json_content_type(std::string_view ct) {
   return lower == "application/json" || (lower.size() > 5 && lower.ends_with("+json"));
 }
 
+bool holds_nul_escape(std::string_view json) {
+  for (auto at = json.find("u0000"); at != std::string_view::npos; at = json.find("u0000", at + 1)) {
+    std::size_t slashes = 0;
+    while (slashes < at && json[at - 1 - slashes] == '\\') ++slashes;
+    if (slashes % 2 == 1) return true;  // \u0000, not \\u0000 (a backslash, then "u0000")
+  }
+  return false;
+}
+
 slab5::Result<slab5::Json> read_json_body(std::string_view method, std::string_view content_type,
                                           std::string_view body) {
   if (!method_has_body(method) || body.empty()) return slab5::Json::object();
@@ -69,6 +78,9 @@ slab5::Result<slab5::Json> read_json_body(std::string_view method, std::string_v
     return tl::unexpected(Error{"invalid_request", "The request body is not valid UTF-8."});
   auto parsed = slab5::parse_json(body);
   if (!parsed) return tl::unexpected(parsed.error());
+  if (holds_nul_escape(body))
+    return tl::unexpected(
+        Error{"invalid_request", "Text in the request body may not contain a NUL character (\\u0000)."});
   if (!parsed->is_object()) return tl::unexpected(Error{"invalid_request", "The request body must be a JSON object."});
   return parsed;
 }

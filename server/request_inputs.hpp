@@ -25,6 +25,12 @@ slab5::Result<std::string_view> bearer_token_of(std::string_view authorization);
 // application/json or any +json type, parameters ignored.
 bool json_content_type(std::string_view content_type);
 
+// Whether JSON text holds the escape \u0000 (a NUL character) in a string or a key: refused on
+// input, on both backends alike, since PostgreSQL's text cannot hold one and a NUL that one
+// component ends a string at and another does not is a way to smuggle text past a check.
+// Raw control bytes are already invalid JSON. One pass over the bytes, no recursion.
+bool holds_nul_escape(std::string_view json);
+
 // The request body as api.md §1 wants it: nothing, or a JSON object sent as
 // application/json in valid UTF-8. Returns the object (an empty one when the method carries
 // no body or the body is empty) or the error to answer with.

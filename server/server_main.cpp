@@ -622,7 +622,10 @@ int write_manual(CLI::App& cli, const std::string& dir) {
 
 int run_main(int argc, char** argv) {
   Options o;
-  CLI::App cli{"slab5d: the local Slab5 API server, serving the full API from one SQLite database.", "slab5d"};
+  CLI::App cli{
+      "slab5d: the local Slab5 API server, serving the full API from a SQLite database, or from a PostgreSQL "
+      "database several instances share.",
+      "slab5d"};
   cli.require_subcommand(0, 1);
   add_db_flag(cli, o);
   add_serve_flags(cli, o);

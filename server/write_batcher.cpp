@@ -27,9 +27,10 @@ void settle(std::vector<std::function<void(bool)>>& pending, bool committed) {
 }
 }  // namespace
 
-WriteBatcher::WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle)
+WriteBatcher::WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle, std::size_t writers)
     : db_(std::move(db)), max_batch_(max_batch ? max_batch : 1), idle_(std::move(idle)) {
-  thread_ = std::thread([this] { loop(); });
+  if (writers == 0 || (idle_.due && idle_.step)) writers = 1;
+  for (std::size_t i = 0; i < writers; ++i) threads_.emplace_back([this] { loop(); });
 }
 
 WriteBatcher::~WriteBatcher() { stop(); }
@@ -52,11 +53,13 @@ void WriteBatcher::after_commit(std::function<void(bool)> done) {
 void WriteBatcher::stop() {
   {
     std::lock_guard lk(mu_);
-    if (stopping_ && !thread_.joinable()) return;
+    if (stopping_ && threads_.empty()) return;
     stopping_ = true;
   }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  cv_.notify_all();
+  for (auto& t : threads_)
+    if (t.joinable()) t.join();
+  threads_.clear();
 }
 
 void WriteBatcher::loop() {

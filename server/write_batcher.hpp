@@ -1,5 +1,5 @@
-// Group commit: the write requests of slab5d run one after another on one writer thread, as
-// many as are waiting at once in one SQLite transaction, each inside a savepoint of it (Tx
+// Group commit: the write requests of slab5d run one after another on a writer thread, as
+// many as are waiting at once in one transaction, each inside a savepoint of it (Tx
 // turns into SAVEPOINT … RELEASE on a connection in a group). Their answers are sent only
 // after the COMMIT, so an answered write is a committed one, exactly as when each request
 // commits alone; but the WAL receives each touched page once per batch instead of once per
@@ -39,8 +39,11 @@ struct WriterIdleWork {
 class WriteBatcher {
  public:
   using IdleWork = WriterIdleWork;
-  // `db` returns the writer thread's connection (called on that thread).
-  WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle = {});
+  // `db` returns the writer thread's connection (called on that thread). `writers` threads
+  // take batches from the one queue, each on its own connection: one for SQLite, whose
+  // database has one writer at a time; several for PostgreSQL, which locks rows, so that
+  // one batch's round trips do not wait for another's. Idle work needs one writer.
+  WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle = {}, std::size_t writers = 1);
   ~WriteBatcher();
   WriteBatcher(const WriteBatcher&) = delete;
   WriteBatcher& operator=(const WriteBatcher&) = delete;
@@ -65,7 +68,7 @@ class WriteBatcher {
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;
   bool stopping_ = false;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 }  // namespace slab5d

@@ -4,6 +4,7 @@
 #include "domain/write.hpp"
 #include "logger.hpp"
 #include "store/credential_store.hpp"
+#include "store/store_error.hpp"
 
 namespace slab5d {
 

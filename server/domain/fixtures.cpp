@@ -21,6 +21,7 @@
 #include "store/fixture_store.hpp"
 #include "store/member_store.hpp"
 #include "store/record_store.hpp"
+#include "store/store_error.hpp"
 #include "store/webhook_store.hpp"
 #include "store/workspace_store.hpp"
 

@@ -506,6 +506,8 @@ Result<Reply> post_mcp(Ctx& ctx) {
   if (!slab5::is_valid_utf8(body)) return protocol_error(kParseError, "The body is not valid UTF-8.");
   auto parsed = slab5::parse_json(body);
   if (!parsed) return protocol_error(kParseError, parsed.error().effective_message());
+  if (holds_nul_escape(body))
+    return protocol_error(kInvalidRequest, "Text in the message may not contain a NUL character (\\u0000).");
   Json& msg = *parsed;
 
   // Requests after initialize say which version they speak; none is read as 2025-06-18.

@@ -11,8 +11,8 @@
 # added. Everything runs on this machine and on loopback, so slab5d, PostgreSQL and wrk share
 # its cores: the figures say what one machine does, not what a bigger one would.
 #
-# PostgreSQL: PG_URL names a server to make databases on (a throwaway one, e.g. CTest's
-# pg_cluster fixture); without it the script starts a cluster of its own with
+# PostgreSQL: PG_URL (or the file PG_URL_FILE) names a server to make databases on (a
+# throwaway one, e.g. CTest's pg_cluster fixture); without it the script starts a cluster of its own with
 # scripts/pg-cluster.sh. SLAB5D_BIN uses an existing binary instead of building build/release.
 # BENCH_OUT also writes the table to that file. Exits non-zero only when it cannot run.
 set -euo pipefail
@@ -67,6 +67,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
+if [[ -z "${PG_URL:-}" && -n "${PG_URL_FILE:-}" ]]; then PG_URL=$(cat "$PG_URL_FILE"); fi
 if [[ -z "${PG_URL:-}" ]]; then
   OWN_CLUSTER=$(mktemp -d /tmp/slab5-scaling-pg.XXXXXX)
   rmdir "$OWN_CLUSTER"
@@ -117,14 +118,17 @@ measure() {
     wpids+=($!)
   done
   for j in "${wpids[@]}"; do wait "$j" || true; done
-  local rps=0 p99=0 bad=0
+  local rps=0 p99=0 status=0 sockets=0
   for f in "${files[@]}"; do
     local line; line=$(grep '^BENCH ' "$f" || echo "BENCH rps=0 p99_us=0 bad_status=1 socket_errors=1")
     rps=$(awk -v a="$rps" -v b="$(field "$line" rps)" 'BEGIN {printf "%.1f", a + b}')
     p99=$(awk -v a="$p99" -v b="$(field "$line" p99_us)" 'BEGIN {print (b > a ? b : a)}')
-    bad=$(( bad + $(field "$line" bad_status) + $(field "$line" socket_errors) ))
+    status=$(( status + $(field "$line" bad_status) ))
+    sockets=$(( sockets + $(field "$line" socket_errors) ))
   done
-  (( bad == 0 )) || log "warning: $bad failed requests measuring $method $path on $n instance(s)"
+  (( status + sockets == 0 )) ||
+    log "warning: $method $path on $n instance(s): $status answers >= 400, $sockets socket errors (wrk: $(grep -h 'Socket errors' "${files[@]}" | tr '\n' ' '))"
+  echo $(( status + sockets )) >>"$TMP/errors"  # measure runs in a subshell
   echo "$rps $p99"
 }
 
@@ -140,6 +144,7 @@ TOKEN_PG=$TOKEN
 start pg2 "$PGDB" --password-cost test --kek-file "$TMP/kek" --assets-dir "$TMP/assets"
 
 declare -A R
+: >"$TMP/errors"
 for round in $(seq "$ROUNDS"); do
   for route in "GET /v1/workspace" "POST /v1/contacts"; do
     method=${route%% *}; path=${route#* }
@@ -162,6 +167,7 @@ for route in "GET /v1/workspace" "POST /v1/contacts"; do
 done
 
 {
+  echo "failed requests in all runs: $(awk '{n += $1} END {print n + 0}' "$TMP/errors")"
   echo "slab5d scaling: $(nproc) cores, PostgreSQL $PG_VERSION (fsync $PG_FSYNC), wrk -t1 per instance, $CONNS connections in all, $DURATION x $ROUNDS round(s), medians"
   printf '%-20s | %-30s | %-30s | %-30s | %-5s | %-5s\n' "route" "SQLite, 1 instance" "PostgreSQL, 1 instance" "PostgreSQL, 2 instances" "PG/SQ" "2/1"
   for r in "${ROWS[@]}"; do echo "$r"; done

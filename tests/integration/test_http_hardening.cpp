@@ -427,3 +427,37 @@ TEST_CASE("the Bearer auth scheme is matched without regard to case") {
   CHECK(again.header("idempotent-replayed") == "true");
   CHECK(again.json["data"] == first.json["data"]);
 }
+
+TEST_CASE("a NUL character is refused in a body, a key, the query and the path, and nothing is stored") {
+  Server s;
+  auto refused = [&](const Response& r) {
+    CHECK(r.status == 400);
+    CHECK(r.json["error"]["code"] == "invalid_request");
+    CHECK(r.json["error"]["message"].get<std::string>().find("NUL") != std::string::npos);
+  };
+  auto post = [&](const std::string& body) {
+    return http("POST", s.api_url + "/contacts", body,
+                {{"Authorization", "Bearer " + s.token}, {"Content-Type", "application/json"}});
+  };
+  refused(post(R"({"name":"Ann\u0000Admin"})"));
+  refused(post(R"({"name":"Ann","custom_fields":{"a\u0000b":1}})"));
+  refused(post(R"({"name":"\\\u0000"})"));  // a backslash, then the escape
+  refused(http("GET", s.api_url + "/contacts?query=ann%00", "", {{"Authorization", "Bearer " + s.token}}));
+  refused(http("GET", s.api_url + "/contacts/con_x%00", "", {{"Authorization", "Bearer " + s.token}}));
+  CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].empty());
+  // "\\u0000" is a backslash and the text u0000: stored as it is.
+  auto kept = post(R"({"name":"C:\\u0000"})");
+  REQUIRE(kept.status == 201);
+  CHECK(kept.json["data"]["name"] == "C:\\u0000");
+  // The MCP gateway refuses it too, as a JSON-RPC error.
+  auto client = api("POST", s.api_url + "/workspace/mcp-clients", s.token, {{"name", "nul"}, {"scopes", {"crm:read"}}});
+  REQUIRE_MESSAGE(client.status == 201, client.body);
+  auto mcp = http("POST", s.base_url + "/mcp/v1",
+                  R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x\u0000"}})",
+                  {{"Authorization", "Bearer " + client.json["data"]["secret"].get<std::string>()},
+                   {"Content-Type", "application/json"},
+                   {"Accept", "application/json, text/event-stream"}});
+  CHECK(mcp.status == 400);
+  CHECK(mcp.body.find("NUL") != std::string::npos);
+  CHECK(api("GET", s.api_url + "/workspace", s.token).status == 200);
+}
