@@ -155,6 +155,9 @@ namespace {
 constexpr std::size_t kMaxWriteBatch = 128;
 // Writer threads on PostgreSQL, each batching on its own connection (write_batcher.hpp).
 constexpr std::size_t kPgWriters = 4;
+// How many times a batched write that lost a race (a deadlock, a row lock held past the
+// batch's lock_timeout) is run before it answers 503.
+constexpr int kRaceAttempts = 10;
 
 // Writes that join the writer's batches: every non-GET route except those on the blocking
 // pool (they hash passwords or call out, and must not hold up the batch), streamed uploads
@@ -360,12 +363,23 @@ namespace {
 
 // Runs `f`, turning what escapes it into the answer api.md §1 gives: a database that stays
 // busy is service_unavailable, anything else internal_error (logged with the request id).
+// Set by guarded() when the call's transaction lost a race with another (StoreError::lost_race):
+// a batched write is then run again in a later batch rather than answered (run_batched).
+thread_local bool t_lost_race = false;
+
 template <class F>
 Result<Reply> guarded(const std::string& request_id, F&& f) {
   try {
     return f();
   } catch (const StoreError& e) {
-    logger().log(LogLevel::Error, "database error", {{"request_id", request_id}, {"error", e.what()}});
+    if (e.lost_race()) {
+      // Contention, not a fault: a batched write runs again (run_batched).
+      t_lost_race = true;
+      logger().log(LogLevel::Warn, "lost a race with another transaction",
+                   {{"request_id", request_id}, {"error", e.what()}});
+    } else {
+      logger().log(LogLevel::Error, "database error", {{"request_id", request_id}, {"error", e.what()}});
+    }
     return tl::unexpected(
         Error{e.busy() ? "service_unavailable" : "internal_error", e.busy() ? "The database is busy; try again." : ""});
   } catch (const std::exception& e) {
@@ -464,7 +478,7 @@ void App::handle(Request&& req_in, Respond respond) {
 }
 
 void App::run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond, std::int64_t start_us,
-                      std::optional<Ctx>* admitted) {
+                      std::optional<Ctx>* admitted, int attempt) {
   // The answer is held until the batch settles. A create parked on another request's
   // idempotency key answers later, on its own, when it resumes (outside any batch).
   struct Held {
@@ -484,7 +498,19 @@ void App::run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, 
     lk.unlock();
     held->respond(std::move(r));
   };
-  run_pipeline(req, m, capture, start_us, admitted);
+  bool again = false;
+  run_pipeline(req, m, capture, start_us, admitted, attempt < kRaceAttempts ? &again : nullptr);
+  if (again) {
+    // The call lost a race with another transaction (PostgreSQL: a deadlock with another
+    // instance's batch), whose locks this batch may still hold: it runs again, whole, in a
+    // batch after this one has committed and let them go.
+    WriteBatcher::after_commit([this, held, req, m, start_us, attempt](bool) {
+      batcher_->post([this, req, m, respond = std::move(held->respond), start_us, attempt]() mutable {
+        run_batched(req, m, std::move(respond), start_us, nullptr, attempt + 1);
+      });
+    });
+    return;
+  }
   WriteBatcher::after_commit([this, held, req, label = m.route->entry.label, start_us](bool committed) {
     std::unique_lock lk(held->mu);
     held->settled = true;
@@ -518,8 +544,9 @@ struct App::Parked {
 };
 
 void App::run_pipeline(const std::shared_ptr<Request>& req_ptr, const RouteMatch& m, Respond& respond,
-                       std::int64_t start_us, std::optional<Ctx>* admitted) {
+                       std::int64_t start_us, std::optional<Ctx>* admitted, bool* run_again) {
   Request& req = *req_ptr;
+  t_lost_race = false;
   std::string request_id, corr;
   if (admitted && admitted->has_value()) {
     request_id = (*admitted)->request_id;
@@ -569,6 +596,13 @@ void App::run_pipeline(const std::shared_ptr<Request>& req_ptr, const RouteMatch
     p->slot = std::move(*slot);
     p->deadline = std::chrono::steady_clock::now() + kIdempotencyWait;
     park(std::move(p));
+    return;
+  }
+  if (run_again && t_lost_race) {
+    // Nothing of this attempt stays (its savepoint is rolled back) and nothing was answered,
+    // logged or counted: the caller runs it again.
+    t_lost_race = false;
+    *run_again = true;
     return;
   }
   respond(finish(ctx ? &*ctx : nullptr, req, m.route->entry.label, request_id, corr, std::move(result), start_us));

@@ -154,11 +154,13 @@ class App {
  private:
   struct Parked;  // a create waiting for another request with its idempotency key
   // `admitted`: the call's Ctx when admit() already let it through on another thread.
+  // `run_again`: when given and the call's transaction lost a race, set instead of answering.
   void run_pipeline(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond& respond, std::int64_t start_us,
-                    std::optional<Ctx>* admitted = nullptr);
-  // A write run in the writer's current batch (write_batcher.hpp), answered after its COMMIT.
+                    std::optional<Ctx>* admitted = nullptr, bool* run_again = nullptr);
+  // A write run in the writer's current batch (write_batcher.hpp), answered after its COMMIT;
+  // `attempt` counts the runs of a call that lost a race (a deadlock) and is run again.
   void run_batched(const std::shared_ptr<Request>& req, const RouteMatch& m, Respond respond, std::int64_t start_us,
-                   std::optional<Ctx>* admitted);
+                   std::optional<Ctx>* admitted, int attempt = 1);
   void park(std::shared_ptr<Parked> p);
   void resume(std::shared_ptr<Parked> p);
   // api.md §1's checks (authentication … role via slab5::first_refusal, then rate limit and

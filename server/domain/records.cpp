@@ -194,7 +194,7 @@ slab5::Result<Json> Records::update(const ResourceSpec& spec, const Actor& actor
   if (!valid) return tl::unexpected(valid.error());
   if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
   WriteUnit unit(db_, actor, meta);
-  auto got = store_->get(spec, actor.workspace_id, id);
+  auto got = store_->get_for_update(spec, actor.workspace_id, id);
   if (!got) return tl::unexpected(got.error());
   if (!got->has_value()) return tl::unexpected(not_found(spec));
   Json before = **got;
@@ -232,7 +232,7 @@ slab5::Status Records::remove(const ResourceSpec& spec, const Actor& actor, cons
     return tl::unexpected(slab5::Error{"method_not_allowed", std::string(spec.title) + " records cannot be deleted."});
   if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
   WriteUnit unit(db_, actor, meta);
-  auto got = store_->get(spec, actor.workspace_id, id);
+  auto got = store_->get_for_update(spec, actor.workspace_id, id);
   if (!got) return tl::unexpected(got.error());
   if (!got->has_value()) return tl::unexpected(not_found(spec));
   for (const auto& guard : spec.delete_guards) {
@@ -289,7 +289,7 @@ slab5::Result<Json> Records::act(const ResourceSpec& spec, const slab5::api::Act
   if (!valid) return tl::unexpected(valid.error());
   if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
   WriteUnit unit(db_, actor, meta);
-  auto got = store_->get(spec, actor.workspace_id, id);
+  auto got = store_->get_for_update(spec, actor.workspace_id, id);
   if (!got) return tl::unexpected(got.error());
   if (!got->has_value()) return tl::unexpected(not_found(spec));
   Json before = **got;

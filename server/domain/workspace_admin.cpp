@@ -32,8 +32,9 @@ slab5::Result<std::string> validate_workspace_name(const std::string& name_in, c
 
 namespace {
 
+// Read to be changed (workspace_store.hpp get_for_update).
 slab5::Result<Workspace> load(WorkspaceStore& store, const std::string& id) {
-  auto ws = store.get(id);
+  auto ws = store.get_for_update(id);
   if (!ws) return tl::unexpected(ws.error());
   if (!*ws) return fail("workspace_not_found");
   return std::move(**ws);

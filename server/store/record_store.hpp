@@ -46,6 +46,14 @@ class RecordStore {
   [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get(const slab5::api::ResourceSpec& spec,
                                                                          const std::string& workspace_id,
                                                                          const std::string& id) = 0;
+  // The record as get() reads it, to be changed by this transaction: where several writers
+  // may run at once (PostgreSQL) the row stays locked until the transaction ends, so that a
+  // read-modify-write (update, remove, an action) does not lose a race to another writer and
+  // answer precondition_failed to a caller who sent no If-Match. SQLite has one writer.
+  [[nodiscard]] virtual slab5::Result<std::optional<nlohmann::json>> get_for_update(
+      const slab5::api::ResourceSpec& spec, const std::string& workspace_id, const std::string& id) {
+    return get(spec, workspace_id, id);
+  }
   // Replaces the stored record when its version is still `expected_version`; a record that
   // moved on (or went) is `precondition_failed`.
   [[nodiscard]] virtual slab5::Status update(const slab5::api::ResourceSpec& spec, const nlohmann::json& record,

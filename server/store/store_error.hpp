@@ -12,6 +12,9 @@ class StoreError : public std::runtime_error {
  public:
   StoreError(const std::string& what, bool busy) : std::runtime_error(what), busy_(busy) {}
   bool busy() const { return busy_; }
+  // The transaction lost a race with another (a deadlock, a serialization failure) and the
+  // same work may succeed when run again from its start.
+  virtual bool lost_race() const { return false; }
 
  private:
   bool busy_;

@@ -32,6 +32,12 @@ class WorkspaceStore {
  public:
   virtual ~WorkspaceStore() = default;
   [[nodiscard]] virtual slab5::Result<std::optional<Workspace>> get(const std::string& id) = 0;
+  // The workspace as get() reads it, to be changed by this transaction: where several writers
+  // may run at once (PostgreSQL) its row stays locked until the transaction ends, so that two
+  // changes at once (a rename, a module enabled) do not overwrite each other.
+  [[nodiscard]] virtual slab5::Result<std::optional<Workspace>> get_for_update(const std::string& id) {
+    return get(id);
+  }
   [[nodiscard]] virtual slab5::Result<std::optional<Workspace>> get_by_slug(const std::string& slug) = 0;
   // The oldest workspace of the database (slab5d exec's key goes there).
   [[nodiscard]] virtual slab5::Result<std::optional<Workspace>> oldest() = 0;

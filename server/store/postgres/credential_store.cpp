@@ -53,8 +53,13 @@ slab5::Status PgCredentialStore::insert(const Credential& c, const std::string& 
 slab5::Result<std::optional<Credential>> PgCredentialStore::get(const std::string& kind,
                                                                 const std::string& workspace_id,
                                                                 const std::string& id) {
+  // Read inside a transaction, the credential is about to be changed (revoked, rotated,
+  // updated) from what is read: its row stays locked until the transaction ends, so that a
+  // concurrent change on another writer or instance is not overwritten (a revocation undone by
+  // an update that read the key before it).
   return one_credential(conn_.exec(std::string("SELECT ") + kCredentialColumns +
-                                       " FROM credentials WHERE id = $1 AND kind = $2 AND workspace_id = $3",
+                                       " FROM credentials WHERE id = $1 AND kind = $2 AND workspace_id = $3" +
+                                       (conn_.in_transaction() ? " FOR NO KEY UPDATE" : ""),
                                    id, kind, workspace_id));
 }
 

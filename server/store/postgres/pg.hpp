@@ -36,6 +36,7 @@ inline constexpr std::string_view kUniqueViolation = "23505";
 inline constexpr std::string_view kForeignKeyViolation = "23503";
 inline constexpr std::string_view kSerializationFailure = "40001";
 inline constexpr std::string_view kDeadlockDetected = "40P01";
+inline constexpr std::string_view kLockNotAvailable = "55P03";  // lock_timeout passed
 inline constexpr std::string_view kConnectionFailure = "08006";
 inline constexpr std::string_view kCharacterNotInRepertoire = "22021";
 }  // namespace sqlstate
@@ -59,6 +60,9 @@ class PgError : public StoreError {
   bool retryable() const {
     return sqlstate_ == sqlstate::kSerializationFailure || sqlstate_ == sqlstate::kDeadlockDetected;
   }
+  // Also a row lock that a write batch waited for past its lock_timeout (PgDb::set_group):
+  // the batch holding it may be waiting for this one's.
+  bool lost_race() const override { return retryable() || sqlstate_ == sqlstate::kLockNotAvailable; }
   bool connection_failure() const { return sqlstate_.rfind("08", 0) == 0; }
 
  private:

@@ -104,6 +104,11 @@ void PgDb::commit() {
 
 void PgDb::rollback() { conn_->exec_script("ROLLBACK"); }
 
+void PgDb::set_group(bool on) {
+  if (on && !in_group_ && conn_->in_transaction()) conn_->exec_script("SET LOCAL lock_timeout = '100ms'");
+  in_group_ = on;
+}
+
 void PgDb::tx_begin(TxState& s) {
   s.savepoint = in_group_ || conn_->in_transaction();
   if (s.savepoint)

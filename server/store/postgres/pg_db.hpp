@@ -50,7 +50,10 @@ class PgDb final : public Conn {
   void begin() override;
   void commit() override;
   void rollback() override;
-  void set_group(bool on) override { in_group_ = on; }
+  // A batch's statements wait at most 100 ms for a row lock (SET LOCAL lock_timeout): two
+  // batches, each holding rows the other wants, would otherwise wait for the deadlock check
+  // (1 s). The call that gives up runs again in a later batch (App::run_batched).
+  void set_group(bool on) override;
   bool in_group() const override { return in_group_; }
   // False for a transaction an error aborted, as for one SQLite rolled back by itself: nothing
   // in it can be committed any more.

@@ -212,6 +212,19 @@ slab5::Result<std::optional<Json>> PgRecordStore::get(const ResourceSpec& spec, 
   return std::optional<Json>{row_to_json(spec, r, 0)};
 }
 
+slab5::Result<std::optional<Json>> PgRecordStore::get_for_update(const ResourceSpec& spec,
+                                                                 const std::string& workspace_id,
+                                                                 const std::string& id) {
+  // Outside a transaction a lock would end with the statement: a plain read then.
+  if (!conn_.in_transaction()) return get(spec, workspace_id, id);
+  if (has_nul(workspace_id) || has_nul(id)) return std::optional<Json>{};
+  auto r = conn_.exec("SELECT " + select_list(spec) + " FROM " + spec.table_name() +
+                          " WHERE id = $1 AND workspace_id = $2 FOR NO KEY UPDATE",
+                      id, workspace_id);
+  if (r.rows() == 0) return std::optional<Json>{};
+  return std::optional<Json>{row_to_json(spec, r, 0)};
+}
+
 namespace {
 // A resource's UPDATE statement (made once per thread, like the INSERT) and the columns it
 // sets, in parameter order; then id, workspace_id and the expected version.

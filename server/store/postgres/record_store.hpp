@@ -21,6 +21,9 @@ class PgRecordStore final : public RecordStore {
   slab5::Status insert(const slab5::api::ResourceSpec& spec, const nlohmann::json& record) override;
   slab5::Result<std::optional<nlohmann::json>> get(const slab5::api::ResourceSpec& spec,
                                                    const std::string& workspace_id, const std::string& id) override;
+  slab5::Result<std::optional<nlohmann::json>> get_for_update(const slab5::api::ResourceSpec& spec,
+                                                              const std::string& workspace_id,
+                                                              const std::string& id) override;
   slab5::Status update(const slab5::api::ResourceSpec& spec, const nlohmann::json& record,
                        std::int64_t expected_version) override;
   slab5::Status remove(const slab5::api::ResourceSpec& spec, const std::string& workspace_id,

@@ -168,9 +168,13 @@ slab5::Status PgWebhookStore::insert_endpoint(const WebhookEndpoint& e) {
 
 slab5::Result<std::optional<WebhookEndpoint>> PgWebhookStore::endpoint(const std::string& workspace_id,
                                                                        const std::string& id) {
-  auto r = conn_.exec(
-      std::string("SELECT ") + kEndpointColumns + " FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2", id,
-      workspace_id);
+  // Inside a transaction the endpoint is read to be changed from what is read (updated, its
+  // secret rotated): locked until the transaction ends, so that a change another writer makes
+  // at the same moment (the delivery worker disabling it) is not overwritten.
+  auto r = conn_.exec(std::string("SELECT ") + kEndpointColumns +
+                          " FROM webhook_endpoints WHERE id = $1 AND workspace_id = $2" +
+                          (conn_.in_transaction() ? " FOR NO KEY UPDATE" : ""),
+                      id, workspace_id);
   if (r.rows() == 0) return std::optional<WebhookEndpoint>{};
   return std::optional<WebhookEndpoint>{endpoint_row(r, 0)};
 }

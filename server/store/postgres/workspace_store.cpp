@@ -30,6 +30,12 @@ slab5::Result<std::optional<Workspace>> PgWorkspaceStore::get(const std::string&
   return one_workspace(conn_.exec(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE id = $1", id));
 }
 
+slab5::Result<std::optional<Workspace>> PgWorkspaceStore::get_for_update(const std::string& id) {
+  if (!conn_.in_transaction()) return get(id);
+  return one_workspace(
+      conn_.exec(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE id = $1 FOR NO KEY UPDATE", id));
+}
+
 slab5::Result<std::optional<Workspace>> PgWorkspaceStore::get_by_slug(const std::string& slug) {
   return one_workspace(
       conn_.exec(std::string("SELECT ") + kWorkspaceColumns + " FROM workspaces WHERE slug = $1", slug));

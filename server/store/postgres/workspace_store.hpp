@@ -9,6 +9,7 @@ class PgWorkspaceStore final : public WorkspaceStore {
  public:
   explicit PgWorkspaceStore(PgConn& conn) : conn_(conn) {}
   slab5::Result<std::optional<Workspace>> get(const std::string& id) override;
+  slab5::Result<std::optional<Workspace>> get_for_update(const std::string& id) override;
   slab5::Result<std::optional<Workspace>> get_by_slug(const std::string& slug) override;
   slab5::Result<std::optional<Workspace>> oldest() override;
   slab5::Status insert_tenant(const std::string& id, const std::string& name, const std::string& created_at) override;
