@@ -323,6 +323,8 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
       .open_db = [this] { return open_connection(); },
       .write = [this](std::function<void(Conn&)> record) { return run_in_write_batch(std::move(record)); },
       .kek = key_encryption_key(kek_file_),
+      // SQLite has no claims of deliveries: of several slab5d on one file, one delivers.
+      .exclusive_lock_file = postgres_ || throwaway_ ? std::string() : db_path_ + ".delivery-lock",
       .deny_private = cfg_.webhook_deny_private});
   auto info = bootstrap_if_new(*this, owner_email, owner_password);
   start_lock.reset();  // the session ends, and its lock with it

@@ -1,5 +1,9 @@
 #include "webhooks/delivery_worker.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <chrono>
 
 #include "domain/kek.hpp"
@@ -188,12 +192,44 @@ void DeliveryWorker::stop() {
     if (t.joinable()) t.join();
 }
 
+namespace {
+// Holds flock(LOCK_EX) on a file from the first successful take() until destroyed.
+class ExclusiveLock {
+ public:
+  explicit ExclusiveLock(std::string path) : path_(std::move(path)) {}
+  ~ExclusiveLock() {
+    if (fd_ >= 0) ::close(fd_);  // the lock goes with the descriptor
+  }
+  ExclusiveLock(const ExclusiveLock&) = delete;
+  ExclusiveLock& operator=(const ExclusiveLock&) = delete;
+  // True while this process holds the lock (always, for no file); tries once without waiting.
+  bool take() {
+    if (path_.empty() || held_) return true;
+    if (fd_ < 0) fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0) held_ = true;
+    return held_;
+  }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  bool held_ = false;
+};
+}  // namespace
+
 void DeliveryWorker::dispatch_loop() {
   std::unique_ptr<Conn> db;
   std::uint64_t seen = delivery_signal().current();
   int idle_looks = 0;  // looks in a row that released and handed out nothing
+  ExclusiveLock only_worker(opts_.exclusive_lock_file);
   while (!stop_) {
     bool productive = false;
+    // Another process on the same database delivers: look again after the usual wait, and
+    // take over if it has gone (the kernel releases its lock with it).
+    if (!only_worker.take()) {
+      for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
+    }
     try {
       if (!db) db = opts_.open_db();
       bool released = release_queued(*db);

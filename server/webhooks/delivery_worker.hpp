@@ -31,6 +31,11 @@ struct DeliveryWorkerOptions {
   // own connection.
   std::function<bool(std::function<void(Conn&)> record)> write;
   std::string kek;
+  // A file whose lock (flock) only one process holds at a time: while it is another's, this
+  // worker hands out nothing. For a database that has no claims of its own for deliveries
+  // (SQLite): several slab5d on one file then deliver each event once. "" when the database
+  // claims deliveries itself (PostgreSQL) or is this process's alone.
+  std::string exclusive_lock_file;
   bool deny_private = false;
   int senders = 8;
   long timeout_ms = 10000;

@@ -1,6 +1,6 @@
-// Several slab5d on one database (docs/scaling.md), PostgreSQL's use; the cases that also hold
-// for processes sharing a SQLite file run on both. What one instance changes, every other
-// sees on its next request; a retry that lands on another instance replays; rate limits are
+// Several slab5d on one database (docs/scaling.md): PostgreSQL's use, and every case but the
+// shared rate limit holds for processes sharing a SQLite file too. What one instance changes,
+// every other sees on its next request; a retry that lands on another instance replays; rate limits are
 // per workspace whichever instance is asked; every event is delivered once while three
 // instances run delivery workers; each request is counted once in usage.
 #include <doctest/doctest.h>
@@ -130,9 +130,8 @@ TEST_CASE("the rate limit is per workspace across instances") {
 }
 
 TEST_CASE("1,000 events are delivered once each while three instances run delivery workers") {
-  // Delivery workers claim a delivery through PostgreSQL (FOR UPDATE SKIP LOCKED and a lease);
-  // a SQLite file is served by one slab5d at a time (docs/scaling.md).
-  if (!on_postgres()) return;
+  // On PostgreSQL each instance's workers claim deliveries (FOR UPDATE SKIP LOCKED and a
+  // lease); on SQLite one process at a time delivers (a lock file beside the database).
   auto all = instances(3, {"--rate-limit", "off"});
   Receiver rx;
   auto hook = api("POST", all[0]->api_url + "/webhooks", all[0]->token,
