@@ -116,6 +116,7 @@ void UsageRecorder::flush() {
     write_usage_events(*db_, decode(batch, count));
   } catch (const std::exception& e) {
     logger().log(LogLevel::Error, "usage flush failed; will retry", {{"error", e.what()}, {"events", count}});
+    db_.reset();  // a connection the server closed is not used again: the retry opens another
     std::lock_guard lock(mu_);
     buffer_.insert(0, batch);
     buffered_ += count;

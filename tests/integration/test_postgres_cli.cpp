@@ -7,7 +7,9 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "harness.hpp"
 
@@ -162,4 +164,23 @@ TEST_CASE("backup of a PostgreSQL database is a pg_dump that pg_restore brings b
   auto exported = slab5d({"export", "--db", restored});
   REQUIRE_MESSAGE(exported.exit_code == 0, exported.err);
   CHECK(exported.out.find("Kept Through Backup") != std::string::npos);
+}
+
+TEST_CASE("connections PostgreSQL closes are replaced: the next requests are answered and counted") {
+  auto url = new_database("slab5_cli_reconnect");
+  Server s({.args = {"--rate-limit", "100/s"}, .db = url});
+  for (int i = 0; i < 10; ++i) REQUIRE(api("GET", s.api_url + "/workspace", s.token).status == 200);
+  REQUIRE(api("POST", s.api_url + "/contacts", s.token, {{"name", "Before"}}).status == 201);
+  // A restart or failover of the database ends every connection slab5d holds.
+  auto killed = run_sql(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                             "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  REQUIRE_MESSAGE(killed.exit_code == 0, killed.err);
+  CHECK(std::stoi(killed.out) > 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int i = 0; i < 10; ++i) CHECK(api("GET", s.api_url + "/workspace", s.token).status == 200);
+  CHECK(api("POST", s.api_url + "/contacts", s.token, {{"name", "After"}}).status == 201);
+  CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].size() == 2);
+  // The usage of the requests after it is written too.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  CHECK(psql_count(url, "SELECT count(*) FROM usage_events WHERE route = 'GET /v1/workspace'") == 20);
 }
