@@ -172,8 +172,9 @@ TEST_CASE("connections PostgreSQL closes are replaced: the next requests are ans
   for (int i = 0; i < 10; ++i) REQUIRE(api("GET", s.api_url + "/workspace", s.token).status == 200);
   REQUIRE(api("POST", s.api_url + "/contacts", s.token, {{"name", "Before"}}).status == 201);
   // A restart or failover of the database ends every connection slab5d holds.
-  auto killed = run_sql(url, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                             "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+  auto killed = run_sql(url,
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
   REQUIRE_MESSAGE(killed.exit_code == 0, killed.err);
   CHECK(std::stoi(killed.out) > 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
