@@ -50,14 +50,10 @@ bool is_postgres_url(const std::string& configured) {
   return scheme == "postgres" || scheme == "postgresql";
 }
 
-std::string check_db_location(const std::string& configured, bool postgres_ok) {
+std::string check_db_location(const std::string& configured) {
   auto scheme = db_url_scheme(configured);
-  if (scheme.empty()) return "";
-  if (is_postgres_url(configured))
-    return postgres_ok ? ""
-                       : "--db: this slab5d serves SQLite only; a PostgreSQL URL is taken by `slab5d migrate` "
-                         "alone (docs/postgres.md); give a file path or :memory:";
-  return "--db: '" + scheme + "://…' is a URL; --db takes a file path or :memory:";
+  if (scheme.empty() || is_postgres_url(configured)) return "";
+  return "--db: '" + scheme + "://…' is a URL; --db takes a file path, :memory: or a postgres:// URL";
 }
 
 std::string resolve_db_path(const std::string& configured, bool& throwaway) {

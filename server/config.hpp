@@ -50,11 +50,11 @@ struct Config {
 std::string default_db_path();
 // Resolves ":memory:" and the default; creates the parent directory of a file path.
 std::string resolve_db_path(const std::string& configured, bool& throwaway);
-// "" when `configured` (--db, SLAB5D_DB) names a database this slab5d can open: a file path or
-// :memory:, or, with `postgres_ok` (slab5d migrate), a postgres:// URL. Otherwise why not,
-// without repeating the value (a PostgreSQL URL may carry a password): anything that looks
-// like a URL is refused rather than taken as a file name.
-std::string check_db_location(const std::string& configured, bool postgres_ok = false);
+// "" when `configured` (--db, SLAB5D_DB) names a database slab5d can open: a file path,
+// :memory: or a postgres:// URL. Otherwise why not, without repeating the value (a URL may
+// carry a password): anything else that looks like a URL is refused rather than taken as a
+// file name.
+std::string check_db_location(const std::string& configured);
 // Whether `configured` is a postgres:// or postgresql:// URL (the scheme in any case).
 bool is_postgres_url(const std::string& configured);
 

@@ -131,9 +131,9 @@ void add_db_flag(CLI::App& cmd, Options& o) {
 }
 
 // Turns the string flags into config values; returns an error message or "".
-std::string finish_options(Options& o, bool postgres_ok = false) {
+std::string finish_options(Options& o) {
   auto& c = o.cfg;
-  if (auto err = check_db_location(c.db_path, postgres_ok); !err.empty()) return err;
+  if (auto err = check_db_location(c.db_path); !err.empty()) return err;
   auto colon = o.listen.rfind(':');
   if (colon == std::string::npos) return "--listen must be HOST:PORT, e.g. 127.0.0.1:8787";
   c.listen_host = o.listen.substr(0, colon);
@@ -504,9 +504,9 @@ int cmd_export(Options& o) {
     std::unique_ptr<Conn> db;
     if (is_postgres_url(o.cfg.db_path)) {
       auto pg = PgDb::open(o.cfg.db_path);
-      if (pg_schema_version(pg->conn()) == 0)
-        throw std::runtime_error("no slab5 schema in " + pg->database_id() + " (slab5d migrate makes it)");
-      if (int v = pg_schema_version(pg->conn()); v > pg_latest_schema_version())
+      int v = pg_schema_version(pg->conn());
+      if (v == 0) throw std::runtime_error("no slab5 schema in " + pg->database_id() + " (slab5d migrate makes it)");
+      if (v > pg_latest_schema_version())
         throw std::runtime_error("the database has schema version " + std::to_string(v) +
                                  ", newer than this slab5d understands");
       db = std::move(pg);
@@ -537,7 +537,9 @@ int cmd_export(Options& o) {
 // A PostgreSQL database is backed up by pg_dump, PostgreSQL's own consistent copy of a live
 // database (one snapshot while others go on writing), in its custom format, which pg_restore
 // reads. The URL's parts go to pg_dump as libpq's environment variables (PGHOST, PGPASSWORD,
-// ...), never on its command line, where any user of the machine could read a password.
+// ...), never on its command line, where any user of the machine could read a password; the
+// PG* variables the URL does not set (PGPASSWORD, PGSSLROOTCERT, ...) reach it as they reach
+// slab5d's own connections.
 int backup_postgres(const std::string& url, const std::string& to) {
   if (std::filesystem::exists(to)) throw std::runtime_error("refusing to overwrite " + to + "; choose a new file");
   std::string database_id = PgDb::open(url)->database_id();  // fails early, and says why, if unreachable
@@ -547,12 +549,20 @@ int backup_postgres(const std::string& url, const std::string& to) {
     if (err) PQfreemem(err);
     throw std::runtime_error("the --db URL is not a valid PostgreSQL URL");
   }
+  std::vector<std::string> from_url;
+  for (auto* o = opts; o->keyword; ++o)
+    if (o->val && o->envvar && *o->val) from_url.push_back(std::string(o->envvar) + "=" + o->val);
+  PQconninfoFree(opts);
+  auto set_by_url = [&](std::string_view entry) {
+    auto name = entry.substr(0, entry.find('=') + 1);
+    for (const auto& u : from_url)
+      if (u.compare(0, name.size(), name) == 0) return true;
+    return false;
+  };
   std::vector<std::string> env;
   for (char** e = environ; *e; ++e)
-    if (std::strncmp(*e, "PG", 2) != 0) env.emplace_back(*e);
-  for (auto* o = opts; o->keyword; ++o)
-    if (o->val && o->envvar && *o->val) env.push_back(std::string(o->envvar) + "=" + o->val);
-  PQconninfoFree(opts);
+    if (!set_by_url(*e)) env.emplace_back(*e);
+  env.insert(env.end(), from_url.begin(), from_url.end());
   std::vector<char*> envp;
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
@@ -702,7 +712,7 @@ int run_main(int argc, char** argv) {
   // machine must not collide on 8787.
   if (exec->parsed() && exec->get_option("--listen")->count() == 0 && cli.get_option("--listen")->count() == 0)
     o.listen = "127.0.0.1:0";
-  if (auto err = finish_options(o, /*postgres_ok=*/true); !err.empty()) {
+  if (auto err = finish_options(o); !err.empty()) {
     std::fprintf(stderr, "slab5d: error: %s\n", err.c_str());
     return 2;
   }

@@ -173,3 +173,21 @@ TEST_CASE("the dev mailbox shows tokens and links while the database holds only 
   REQUIRE(mail.size() == 1);
   CHECK(mail[0]["token"] == invite_token);
 }
+
+TEST_CASE("--kek-file puts the key-encryption key where it says, and a restart uses it there") {
+  TempDir dir;
+  std::string db = dir.file("keyed.db"), kek = dir.file("elsewhere/kek"), token;
+  std::filesystem::create_directories(dir.file("elsewhere"));
+  {
+    Server s({.args = {"--kek-file", kek}, .db = db});
+    token = login(s, s.owner_email, s.owner_password)["accessToken"];  // seals the signing key
+    CHECK(std::filesystem::exists(kek));
+    CHECK(mode_of(kek) == 0600);
+    CHECK_FALSE(std::filesystem::exists(db + ".kek"));
+    CHECK(s.stop() == 0);
+  }
+  // The same key opens the sealed signing key: a session made before the restart still works.
+  Server again({.args = {"--kek-file", kek}, .db = db});
+  CHECK(api("GET", again.api_url + "/me", token).status == 200);
+  CHECK_FALSE(std::filesystem::exists(db + ".kek"));
+}
