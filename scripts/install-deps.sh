@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git ccache
   libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libfmt-dev libssl-dev libsqlite3-dev
-  doctest-dev libboost-dev libargon2-dev libjq-dev libexpected-dev libpq-dev
+  doctest-dev libboost-dev libargon2-dev libjq-dev libexpected-dev libpq-dev libjemalloc-dev
   asciidoctor sqlite3 curl ca-certificates openssl
   bash zsh fish dpkg-dev file
   python3-pytest

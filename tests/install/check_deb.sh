@@ -22,7 +22,7 @@ check() { if "$@"; then echo "ok   $*"; else echo "FAIL $*"; fail=1; fi; }
 
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "Depends: $depends"
-for lib in libc6 libcurl4 libsqlite3-0 libargon2-1 libjq1; do
+for lib in libc6 libcurl4 libsqlite3-0 libargon2-1 libjq1 libjemalloc2; do
   check grep -q "$lib" <<<"$depends"
 done
 

@@ -93,3 +93,57 @@ TEST_CASE("migration 3 links rotated credentials to their replacement and emptie
   REQUIRE(mail.next());
   CHECK(mail.text(0) == "a@b.c");
 }
+
+TEST_CASE("migration 9 keeps every audit row and event, in order, without the key on id alone") {
+  ScratchDir dir;
+  std::string path = dir.path + "/m9.db";
+  auto db = Db::open(path, true);
+  CHECK(migrate(*db, 8).to == 8);
+  db->exec(
+      "INSERT INTO tenants VALUES ('ten_1', 't', '2026-01-01T00:00:00.000Z');"
+      "INSERT INTO workspaces VALUES ('wrk_1', 'ten_1', 'w', 'W', '[]', '2026-01-01T00:00:00.000Z', "
+      "'2026-01-01T00:00:00.000Z');"
+      "INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, after_json, created_at) VALUES "
+      "('aud_2', 'wrk_1', 'contact.created', 'user', 'u', '{\"id\":\"con_1\"}', '2026-01-01T00:00:00.000Z'),"
+      "('aud_1', NULL, 'user.signed_up', 'user', 'u', NULL, '2026-01-01T00:00:01.000Z');"
+      "INSERT INTO events (id, workspace_id, type, data, created_at) VALUES "
+      "('evt_2', 'wrk_1', 'contact.created', '{}', '2026-01-01T00:00:00.000Z'),"
+      "('evt_1', 'wrk_1', 'deal.won', '{}', '2026-01-01T00:00:01.000Z');");
+  auto m = migrate(*db);
+  CHECK(m.from == 8);
+  CHECK(m.to == latest_schema_version());
+  auto rows = [&](const std::string& sql) {
+    std::vector<std::string> out;
+    auto q = db->query(sql);
+    while (q.next()) out.push_back(q.text(0));
+    return out;
+  };
+  // The order of writing (rowid) survives, and so does everything in the rows.
+  CHECK(rows("SELECT id || ' ' || coalesce(workspace_id, '-') || ' ' || coalesce(after_json, '-') FROM audit_events "
+             "ORDER BY rowid") == std::vector<std::string>{"aud_2 wrk_1 {\"id\":\"con_1\"}", "aud_1 - -"});
+  CHECK(rows("SELECT id || ' ' || type FROM events ORDER BY rowid") ==
+        std::vector<std::string>{"evt_2 contact.created", "evt_1 deal.won"});
+  // Only the (workspace, …) indexes are left, and the audit trail is still append-only.
+  CHECK(rows("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name IN ('audit_events', 'events') "
+             "ORDER BY name") == std::vector<std::string>{"audit_ws", "events_by_type", "events_by_workspace"});
+  // An id taken in the workspace is still refused.
+  CHECK_THROWS(
+      db->exec("INSERT INTO events (id, workspace_id, type, data, created_at) VALUES "
+               "('evt_1', 'wrk_1', 'deal.lost', '{}', '2026-01-01T00:00:02.000Z')"));
+  CHECK_THROWS(
+      db->exec("INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, created_at) "
+               "VALUES ('aud_2', 'wrk_1', 'x', 'user', 'u', '2026-01-01T00:00:02.000Z')"));
+  CHECK_THROWS(db->exec("UPDATE audit_events SET action = 'x'"));
+  CHECK_THROWS(db->exec("DELETE FROM audit_events"));
+  // Reads by workspace and id use an index, not a scan of the table.
+  auto plan = [&](const std::string& sql) {
+    std::string out;
+    auto q = db->query("EXPLAIN QUERY PLAN " + sql);
+    while (q.next()) out += q.text(3) + ";";
+    return out;
+  };
+  CHECK(plan("SELECT type FROM events WHERE id = 'evt_1' AND workspace_id = 'wrk_1'").find("events_by_workspace") !=
+        std::string::npos);
+  CHECK(plan("SELECT action FROM audit_events WHERE id = 'aud_2' AND workspace_id = 'wrk_1'").find("audit_ws") !=
+        std::string::npos);
+}

@@ -304,6 +304,16 @@ CREATE UNLOGGED TABLE slab5_worker.rate_buckets (
   allowed BOOLEAN NOT NULL,
   at TIMESTAMPTZ NOT NULL);
 )SQL"},
+    // 3: as SQLite's version 9, audit rows and events are found by (workspace_id, id), now the
+    // unique index; the key on id alone goes, and with it one index write per change.
+    {9, R"SQL(
+ALTER TABLE audit_events DROP CONSTRAINT audit_events_pkey;
+DROP INDEX audit_ws;
+CREATE UNIQUE INDEX audit_ws ON audit_events(workspace_id, id);
+ALTER TABLE events DROP CONSTRAINT events_pkey;
+DROP INDEX events_by_workspace;
+CREATE UNIQUE INDEX events_by_workspace ON events(workspace_id, id);
+)SQL"},
 };
 
 void pg_refuse_newer(int version) {

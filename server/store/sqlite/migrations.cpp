@@ -300,6 +300,58 @@ CREATE TABLE webhook_outbox (
   event_id TEXT NOT NULL,
   PRIMARY KEY (endpoint_id, event_id)) WITHOUT ROWID;
 )SQL",
+    // 9: audit rows and events lose the key on `id` alone. Every read names the workspace, so
+    // (workspace_id, id) finds a row; the key on id was one more b-tree that every write paid
+    // for (a new page for it in most group commits). That index is now the unique one: an id
+    // taken in the workspace is still refused (ids are ULIDs made by this server, so none is
+    // taken in another). Rows keep their rowid, so the order of writing is unchanged.
+    R"SQL(
+CREATE TABLE audit_events_v9 (
+  id TEXT NOT NULL,
+  workspace_id TEXT,
+  tenant_id TEXT,
+  action TEXT NOT NULL,
+  actor_type TEXT NOT NULL, actor_id TEXT NOT NULL,
+  target_type TEXT NOT NULL DEFAULT '', target_id TEXT NOT NULL DEFAULT '',
+  source TEXT NOT NULL DEFAULT 'api',
+  route TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL DEFAULT 0,
+  request_id TEXT NOT NULL DEFAULT '',
+  correlation_id TEXT NOT NULL DEFAULT '',
+  ip TEXT NOT NULL DEFAULT '',
+  user_agent TEXT NOT NULL DEFAULT '',
+  input_hash TEXT NOT NULL DEFAULT '',
+  before_json TEXT, after_json TEXT,
+  created_at TEXT NOT NULL);
+INSERT INTO audit_events_v9 (rowid, id, workspace_id, tenant_id, action, actor_type, actor_id, target_type, target_id,
+                             source, route, status, request_id, correlation_id, ip, user_agent, input_hash,
+                             before_json, after_json, created_at)
+  SELECT rowid, id, workspace_id, tenant_id, action, actor_type, actor_id, target_type, target_id, source, route,
+         status, request_id, correlation_id, ip, user_agent, input_hash, before_json, after_json, created_at
+  FROM audit_events;
+DROP TABLE audit_events;
+ALTER TABLE audit_events_v9 RENAME TO audit_events;
+CREATE UNIQUE INDEX audit_ws ON audit_events(workspace_id, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events
+  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+
+CREATE TABLE events_v9 (
+  id TEXT NOT NULL,
+  workspace_id TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  previous TEXT,
+  request_id TEXT,
+  created_at TEXT NOT NULL);
+INSERT INTO events_v9 (rowid, id, workspace_id, type, data, previous, request_id, created_at)
+  SELECT rowid, id, workspace_id, type, data, previous, request_id, created_at FROM events;
+DROP TABLE events;
+ALTER TABLE events_v9 RENAME TO events;
+CREATE UNIQUE INDEX events_by_workspace ON events(workspace_id, id);
+CREATE INDEX events_by_type ON events(workspace_id, type, id);
+)SQL",
 };
 
 }  // namespace
