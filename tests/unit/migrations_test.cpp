@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,19 @@
 
 using namespace slab5d;
 using slab5d::testing::ScratchDir;
+
+namespace {
+// A new database at schema version `version`, with tenant ten_1 and its workspace wrk_1.
+std::unique_ptr<Db> database_at(const ScratchDir& dir, int version) {
+  auto db = Db::open(dir.path + "/m" + std::to_string(version) + ".db", true);
+  REQUIRE(migrate(*db, version).to == version);
+  db->exec(
+      "INSERT INTO tenants VALUES ('ten_1', 't', '2026-01-01T00:00:00.000Z');"
+      "INSERT INTO workspaces VALUES ('wrk_1', 'ten_1', 'w', 'W', '[]', '2026-01-01T00:00:00.000Z', "
+      "'2026-01-01T00:00:00.000Z');");
+  return db;
+}
+}  // namespace
 
 TEST_CASE("migrations create the schema once and refuse a newer database") {
   ScratchDir scratch;  // a directory of its own: concurrent runs never share a file
@@ -64,13 +78,8 @@ TEST_CASE("migration 2 keeps every usage event and clusters them by workspace an
 
 TEST_CASE("migration 3 links rotated credentials to their replacement and empties old mail tokens") {
   ScratchDir dir;
-  std::string path = dir.path + "/m3.db";
-  auto db = Db::open(path, true);
-  CHECK(migrate(*db, 2).to == 2);
+  auto db = database_at(dir, 2);
   db->exec(
-      "INSERT INTO tenants VALUES ('ten_1', 't', '2026-01-01T00:00:00.000Z');"
-      "INSERT INTO workspaces VALUES ('wrk_1', 'ten_1', 'w', 'W', '[]', '2026-01-01T00:00:00.000Z', "
-      "'2026-01-01T00:00:00.000Z');"
       "INSERT INTO credentials (id, kind, workspace_id, name, prefix, token_hash, scopes, created_at, updated_at, "
       "expires_at, created_by_type, created_by_id) VALUES "
       "('key_old', 'api_key', 'wrk_1', 'k', 'p', 'h1', '[]', 'x', 'x', '2026-01-02T00:00:00.000Z', 'user', 'u'),"
@@ -96,13 +105,8 @@ TEST_CASE("migration 3 links rotated credentials to their replacement and emptie
 
 TEST_CASE("migration 9 keeps every audit row and event, in order, without the key on id alone") {
   ScratchDir dir;
-  std::string path = dir.path + "/m9.db";
-  auto db = Db::open(path, true);
-  CHECK(migrate(*db, 8).to == 8);
+  auto db = database_at(dir, 8);
   db->exec(
-      "INSERT INTO tenants VALUES ('ten_1', 't', '2026-01-01T00:00:00.000Z');"
-      "INSERT INTO workspaces VALUES ('wrk_1', 'ten_1', 'w', 'W', '[]', '2026-01-01T00:00:00.000Z', "
-      "'2026-01-01T00:00:00.000Z');"
       "INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, after_json, created_at) VALUES "
       "('aud_2', 'wrk_1', 'contact.created', 'user', 'u', '{\"id\":\"con_1\"}', '2026-01-01T00:00:00.000Z'),"
       "('aud_1', NULL, 'user.signed_up', 'user', 'u', NULL, '2026-01-01T00:00:01.000Z');"
