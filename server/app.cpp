@@ -14,6 +14,7 @@
 #include "domain/credentials.hpp"
 #include "domain/kek.hpp"
 #include "domain/workspaces.hpp"
+#include "http/http_server.hpp"
 #include "http/json_writer.hpp"
 #include "idempotency.hpp"
 #include "logger.hpp"
@@ -318,7 +319,11 @@ App::StartInfo App::prepare(const std::string& owner_email, const std::string& o
         WriteBatcher::IdleWork{.due = [this](Conn&) { return text_index_merge_due(static_cast<Db&>(this->db())); },
                                .step = [this](Conn&) { return merge_text_index_step(static_cast<Db&>(this->db())); }};
   batcher_ = std::make_unique<WriteBatcher>([this]() -> Conn& { return this->db(); }, kMaxWriteBatch, std::move(idle),
-                                            postgres_ ? kPgWriters : 1);
+                                            postgres_ ? kPgWriters : 1,
+                                            [](const std::function<void()>& answer) {
+                                              AnswerBatch batch;
+                                              answer();
+                                            });
   deliveries_ = std::make_unique<DeliveryWorker>(DeliveryWorkerOptions{
       .open_db = [this] { return open_connection(); },
       .write = [this](std::function<void(Conn&)> record) { return run_in_write_batch(std::move(record)); },

@@ -27,8 +27,12 @@ void settle(std::vector<std::function<void(bool)>>& pending, bool committed) {
 }
 }  // namespace
 
-WriteBatcher::WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle, std::size_t writers)
-    : db_(std::move(db)), max_batch_(max_batch ? max_batch : 1), idle_(std::move(idle)) {
+WriteBatcher::WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle, std::size_t writers,
+                           AroundAnswers around_answers)
+    : db_(std::move(db)),
+      max_batch_(max_batch ? max_batch : 1),
+      idle_(std::move(idle)),
+      around_answers_(std::move(around_answers)) {
   if (writers == 0 || (idle_.due && idle_.step)) writers = 1;
   for (std::size_t i = 0; i < writers; ++i) threads_.emplace_back([this] { loop(); });
 }
@@ -115,6 +119,13 @@ void WriteBatcher::run_idle_work() {
   }
 }
 
+void WriteBatcher::answer(std::vector<std::function<void(bool)>>& pending, bool committed) {
+  if (around_answers_ && !pending.empty())
+    around_answers_([&] { settle(pending, committed); });
+  else
+    settle(pending, committed);
+}
+
 void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
   std::vector<std::function<void(bool)>> pending;
   Conn* db = nullptr;
@@ -149,7 +160,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
       // changes were in it has lost them.
       logger().log(LogLevel::Error, "a write batch was rolled back by the database", {});
       db->set_group(false);
-      settle(pending, false);
+      answer(pending, false);
       if (!begin()) {
         ++i;
         break;
@@ -170,7 +181,7 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
       }
       db->set_group(false);
       gate.unlock();
-      settle(pending, committed);
+      answer(pending, committed);
     }
   }
   if (gate.owns_lock()) gate.unlock();

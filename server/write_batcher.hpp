@@ -43,7 +43,11 @@ class WriteBatcher {
   // take batches from the one queue, each on its own connection: one for SQLite, whose
   // database has one writer at a time; several for PostgreSQL, which locks rows, so that
   // one batch's round trips do not wait for another's. Idle work needs one writer.
-  WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle = {}, std::size_t writers = 1);
+  // `around_answers`, when given, runs the answering of each batch's requests (it calls its
+  // argument once): the server gathers a batch's answers there (AnswerBatch).
+  using AroundAnswers = std::function<void(const std::function<void()>&)>;
+  WriteBatcher(std::function<Conn&()> db, std::size_t max_batch, IdleWork idle = {}, std::size_t writers = 1,
+               AroundAnswers around_answers = {});
   ~WriteBatcher();
   WriteBatcher(const WriteBatcher&) = delete;
   WriteBatcher& operator=(const WriteBatcher&) = delete;
@@ -58,12 +62,14 @@ class WriteBatcher {
  private:
   void loop();
   void run_batch(std::vector<std::function<void()>>& jobs);
+  void answer(std::vector<std::function<void(bool)>>& pending, bool committed);
   bool idle_work_due();
   void run_idle_work();
 
   std::function<Conn&()> db_;
   std::size_t max_batch_;
   IdleWork idle_;
+  AroundAnswers around_answers_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::function<void()>> queue_;

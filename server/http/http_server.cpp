@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -47,6 +48,51 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = net::ip::tcp;
+
+struct AnswerBatch::Held {
+  std::vector<std::pair<net::any_io_executor, std::function<void()>>> answers;
+};
+
+namespace {
+thread_local AnswerBatch* t_answer_batch = nullptr;
+thread_local AnswerBatch::Held* t_held = nullptr;
+
+// Whether an answer for `executor` given now is held: this thread has an AnswerBatch, and the
+// answer is for another thread (an I/O thread's own answers are written at once).
+bool holding_answers(const net::any_io_executor& executor) {
+  const auto* target = executor.target<net::io_context::executor_type>();
+  return t_held && target && !target->running_in_this_thread();
+}
+
+void hold_answer(const net::any_io_executor& executor, std::function<void()> write) {
+  t_held->answers.emplace_back(executor, std::move(write));
+}
+}  // namespace
+
+AnswerBatch::AnswerBatch() : held_(std::make_unique<Held>()), outer_(t_answer_batch) {
+  t_answer_batch = this;
+  t_held = held_.get();
+}
+
+AnswerBatch::~AnswerBatch() {
+  t_answer_batch = outer_;
+  t_held = outer_ ? outer_->held_.get() : nullptr;
+  auto& answers = held_->answers;
+  // One post per I/O thread, with that thread's answers in the order they were given.
+  std::vector<bool> sent(answers.size(), false);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (sent[i]) continue;
+    std::vector<std::function<void()>> writes;
+    for (std::size_t j = i; j < answers.size(); ++j)
+      if (!sent[j] && answers[j].first == answers[i].first) {
+        writes.push_back(std::move(answers[j].second));
+        sent[j] = true;
+      }
+    net::post(answers[i].first, [writes = std::move(writes)] {
+      for (const auto& w : writes) w();
+    });
+  }
+}
 
 // One io_context per I/O thread, each run by exactly that thread (concurrency hint 1), the
 // way nginx runs one worker per core: a connection lives on one thread for its whole life,
@@ -168,6 +214,11 @@ class Connection {
     responded_ = false;
     try {
       srv_.handler(std::move(req), [self, executor](Response&& resp) {
+        if (holding_answers(executor)) {
+          hold_answer(executor,
+                      [self, resp = std::make_shared<Response>(std::move(resp))] { self->do_write(std::move(*resp)); });
+          return;
+        }
         net::dispatch(executor, [self, resp = std::move(resp)]() mutable { self->do_write(std::move(resp)); });
       });
     } catch (const std::exception&) {

@@ -17,6 +17,22 @@ struct TlsFiles {
   bool enabled() const { return !cert_file.empty(); }
 };
 
+// While one of these lives on a thread that is not an I/O thread (the write batcher's), the
+// answers given on that thread are held, and handed to each I/O thread in one go when it
+// ends: one wake-up of a thread per batch of answers, instead of one per answer.
+class AnswerBatch {
+ public:
+  AnswerBatch();
+  ~AnswerBatch();  // hands over what was held
+  AnswerBatch(const AnswerBatch&) = delete;
+  AnswerBatch& operator=(const AnswerBatch&) = delete;
+  struct Held;
+
+ private:
+  std::unique_ptr<Held> held_;
+  AnswerBatch* outer_;
+};
+
 class HttpServer {
  public:
   // Binds and listens; throws std::runtime_error with a readable message on failure.

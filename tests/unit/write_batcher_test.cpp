@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -245,4 +246,40 @@ TEST_CASE("upkeep runs once the writer is idle, in steps, and gives way to a wri
   }
   REQUIRE(wait_for_steps(at + 3));  // upkeep resumed after the write
   batcher.stop();
+}
+
+TEST_CASE("a batch's answers are given inside one call of around_answers, after its COMMIT") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  auto writer_db = Db::open(t.path, false);
+  auto observer = Db::open(t.path, false);
+  std::atomic<int> calls{0};
+  std::atomic<bool> inside{false};
+  std::vector<std::pair<bool, std::int64_t>> answers;  // (inside around_answers, rows committed)
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64, {}, 1,
+                       [&](const std::function<void()>& answer) {
+                         ++calls;
+                         inside = true;
+                         answer();
+                         inside = false;
+                       });
+  Gate gate;
+  std::promise<void> all_answered;
+  batcher.post([&] { gate.wait(); });
+  for (int i = 0; i < 8; ++i)
+    batcher.post([&, i] {
+      insert_in_tx(*writer_db, i);
+      WriteBatcher::after_commit([&](bool) {
+        answers.emplace_back(inside.load(), count_rows(*observer));
+        if (answers.size() == 8) all_answered.set_value();
+      });
+    });
+  gate.release();
+  REQUIRE(all_answered.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  batcher.stop();
+  CHECK(calls == 1);
+  for (const auto& [was_inside, rows] : answers) {
+    CHECK(was_inside);
+    CHECK(rows == 8);
+  }
 }

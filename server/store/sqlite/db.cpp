@@ -11,6 +11,7 @@
 #include "store/sqlite/record_store.hpp"
 #include "store/sqlite/text_index_upkeep.hpp"
 #include "store/sqlite/usage_store.hpp"
+#include "store/sqlite/wal_vfs.hpp"
 #include "store/sqlite/webhook_store.hpp"
 #include "store/sqlite/workspace_store.hpp"
 
@@ -150,7 +151,7 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
   sqlite3* h = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
   if (create) flags |= SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(path.c_str(), &h, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &h, flags, wal_vfs_name());
   if (rc != SQLITE_OK) {
     std::string msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
     sqlite3_close(h);
