@@ -283,7 +283,7 @@ bool may_move_wal(std::string_view sql) {
 }  // namespace
 
 sqlite3_stmt* Db::prepare(std::string_view sql) {
-  auto it = cache_.find(std::string(sql));
+  auto it = cache_.find(sql);
   if (it != cache_.end()) return it->second;
   if (may_move_wal(sql)) forget_wal_index();
   sqlite3_stmt* stmt = nullptr;

@@ -5,6 +5,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -181,7 +182,12 @@ class Db final : public Conn {
   void forget_wal_index();                    // before a statement that may change the journal mode
   sqlite3* handle_;
   std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Looked up by the SQL text as given (a string_view), without copying it into a string.
+  struct SqlHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> cache_;
   void* shm_ = nullptr;                  // WAL-index region 0, mapped and owned by SQLite (valid while its WAL is open)
   sqlite3_file* shm_journal_ = nullptr;  // the journal file object shm_ was found with
   bool shm_resolved_ = false;

@@ -28,7 +28,7 @@ struct GatherFile {
   sqlite3_file base;  // first: SQLite sees a GatherFile as a sqlite3_file
   sqlite3_file* real;
   bool wal;
-  bool commit_next;  // the last write was the header of a commit frame: its page ends the commit
+  bool in_commit_frame;  // the last frame header written was a commit frame's
   sqlite3_int64 start;
   std::string* gathered;  // the WAL's writes not yet in the file (wal files only)
 };
@@ -77,15 +77,18 @@ int g_write(sqlite3_file* file, const void* data, int n, sqlite3_int64 off) {
     if (int rc = flush(f); rc != SQLITE_OK) return rc;
   if (g.empty()) f->start = off;
   g.append(static_cast<const char*>(data), std::size_t(n));
-  bool ends_commit = f->commit_next;
-  f->commit_next = false;
   if (n == kFrameHeaderBytes) {
     // Bytes 4-7 of a frame header: the database's size in pages after the commit, for the
-    // frame that commits a transaction; zero for every other frame.
+    // frame that commits a transaction; zero for every other frame. Gathered until its page.
     const auto* h = static_cast<const unsigned char*>(data);
-    f->commit_next = (h[4] | h[5] | h[6] | h[7]) != 0;
+    f->in_commit_frame = (h[4] | h[5] | h[6] | h[7]) != 0;
+    return SQLITE_OK;
   }
-  return ends_commit ? flush(f) : SQLITE_OK;
+  // Any other write after a commit frame's header goes out at once: its page, the part of
+  // it past a sync point when SQLite splits it there (synchronous=FULL on a device without
+  // powersafe overwrite, which also repeats the commit frame up to a sector boundary), and
+  // the next WAL header after a restart.
+  return f->in_commit_frame ? flush(f) : SQLITE_OK;
 }
 
 int g_truncate(sqlite3_file* file, sqlite3_int64 size) {
@@ -174,7 +177,7 @@ int g_open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, i
   auto* f = gf(file);
   f->real = reinterpret_cast<sqlite3_file*>(f + 1);
   f->wal = (flags & SQLITE_OPEN_WAL) != 0;
-  f->commit_next = false;
+  f->in_commit_frame = false;
   f->start = 0;
   f->gathered = nullptr;
   file->pMethods = nullptr;
