@@ -24,6 +24,12 @@ std::int64_t scalar(Db& db, const std::string& sql) {
   return q.integer(0);
 }
 
+void check_integrity(Db& db) {
+  auto q = db.query("PRAGMA integrity_check");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "ok");
+}
+
 // Opens `path` with SQLite's own unix VFS, as the sqlite3 shell or a backup tool would.
 struct PlainSqlite {
   sqlite3* h = nullptr;
@@ -77,11 +83,7 @@ TEST_CASE("WAL VFS: slab5d's connections use it, and another connection sees eve
     CHECK(scalar(*reader, "SELECT count(*) FROM t") == expected);
     CHECK(scalar(*reader, "SELECT count(*) FROM t WHERE length(v) = 4000") == expected);
   }
-  {
-    auto q = reader->query("PRAGMA integrity_check");
-    REQUIRE(q.next());
-    CHECK(q.text(0) == "ok");
-  }
+  check_integrity(*reader);
 }
 
 TEST_CASE("WAL VFS: frames spilled by a transaction that rolls back, then a commit over them") {
@@ -106,9 +108,7 @@ TEST_CASE("WAL VFS: frames spilled by a transaction that rolls back, then a comm
   writer->exec("COMMIT");
   CHECK(scalar(*reader, "SELECT count(*) FROM t") == 260);
   CHECK(scalar(*reader, "SELECT count(*) FROM t WHERE id <= 10 AND length(v) = 10") == 10);
-  auto q = reader->query("PRAGMA integrity_check");
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "ok");
+  check_integrity(*reader);
 }
 
 TEST_CASE("WAL VFS: a process that dies after its commits leaves them in the WAL for plain SQLite") {
