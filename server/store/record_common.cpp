@@ -5,26 +5,44 @@
 
 namespace slab5d {
 
+bool record_keyed_by_id(const slab5::api::ResourceSpec& spec) {
+  if (spec.is_child()) return true;
+  for (const auto& other : slab5::api::resource_table())
+    if (other.is_child() && other.parent == spec.route) return true;
+  return false;
+}
+
 std::vector<RecordIndex> record_indexes(const slab5::api::ResourceSpec& spec) {
   std::vector<RecordIndex> out;
   if (spec.is_child()) out.push_back({"by_parent", {std::string(spec.parent_field), "id"}});
-  auto index = [&](const std::string& col) {
+  // `optional`: the index may leave out the rows where the column is NULL (RecordIndex).
+  auto index = [&](const std::string& col, bool optional) {
     std::string name = "by_" + (col.empty() ? std::string("id") : col);
-    for (const auto& i : out)
-      if (i.name == name) return;
-    out.push_back({name, col.empty() ? std::vector<std::string>{"workspace_id", "id"}
-                                     : std::vector<std::string>{"workspace_id", col, "id"}});
+    for (auto& i : out)
+      if (i.name == name) {
+        if (!optional) i.sparse.clear();  // a sort order too: every row
+        return;
+      }
+    RecordIndex ix{name, col.empty() ? std::vector<std::string>{"workspace_id", "id"}
+                                     : std::vector<std::string>{"workspace_id", col, "id"}};
+    if (col.empty()) ix.unique = !record_keyed_by_id(spec);
+    if (optional) ix.sparse = col;
+    out.push_back(std::move(ix));
+  };
+  auto optional = [&](std::string_view field) {
+    const auto* f = spec.field(field);
+    return f && !f->required;
   };
   if (!spec.is_child()) {
-    index("");
-    index("updated_at");
+    index("", false);
+    index("updated_at", false);
   }
-  for (const auto& f : spec.filters) index(std::string(f.field));
+  for (const auto& f : spec.filters) index(std::string(f.field), optional(f.field));
   using slab5::api::FieldType;
   for (const auto& f : spec.fields)
     if (f.type == FieldType::Reference || f.type == FieldType::Member || f.type == FieldType::Related)
-      index(std::string(f.name));
-  if (spec.order_by == "position") index("position");
+      index(std::string(f.name), !f.required);
+  if (spec.order_by == "position") index("position", false);
   return out;
 }
 

@@ -84,11 +84,26 @@ class RecordStore {
 // the default order (workspace_id, id), updated_at, every filter, every reference and the
 // position, each as (workspace_id, column, id); a child table's by its parent. `name` is the
 // index's name without the table's prefix ("by_id", "by_parent", "by_<column>").
+//
+// `unique` marks the (workspace_id, id) index of a table without a key on id alone
+// (record_keyed_by_id). `sparse` names the column whose NULLs the index may leave out: a
+// filter or a reference on an optional field, which only ever matches a value (`= ?`, `< ?`,
+// `>= ?`), so a record without one costs no index entry. The sort orders are never sparse.
 struct RecordIndex {
   std::string name;
   std::vector<std::string> columns;
+  bool unique = false;
+  std::string sparse;
 };
 std::vector<RecordIndex> record_indexes(const slab5::api::ResourceSpec& spec);
+
+// Whether a resource's table keeps a key on `id` alone: a parent's or a child's does (a
+// child's foreign key names its parent's id; a child is read by id within its parent's
+// workspace). Every other table is keyed by (workspace_id, id), the index its lists and reads
+// use anyway, which saves one b-tree write per create (docs/performance.md). Ids are ULIDs
+// made by the server or checked fixture ids, and the key still refuses one taken in the
+// workspace.
+bool record_keyed_by_id(const slab5::api::ResourceSpec& spec);
 
 // Writes the records a new workspace starts with (the resource table's `initial`, e.g. the
 // default deal stages) through `store`, in the caller's transaction: those of `spec`, or of

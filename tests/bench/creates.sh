@@ -3,7 +3,8 @@
 # Usage: tests/bench/creates.sh [--rounds N] [--duration D] BIN [BIN …]
 # Each round starts every BIN on a new database in turn, runs `wrk -t2 -c64 -dD --latency` of
 # POST /v1/contacts with the harness's body, and prints requests/s, p99, errors, the writer
-# thread's CPU per create (the busiest thread's utime+stime from /proc) and the WAL's size;
+# thread's CPU per create (the busiest thread's utime+stime from /proc), the whole process's
+# CPU per create and the WAL's size;
 # then the harness's bare-SQLite script (20,000 one-row commits). Loopback only.
 set -euo pipefail
 ROUNDS=4; DURATION=10s; BINS=()
@@ -34,19 +35,22 @@ one() {  # one() BIN → a line of figures
   tok=$(sed -n 's/^export SLAB5_WORKSPACE_TOKEN=//p' "$dir/out")
   cpu() { for t in /proc/$PID/task/*; do echo "$(basename "$t") $(awk '{print $14+$15}' "$t/stat")"; done | sort; }
   cpu >"$dir/c0"
+  local p0; p0=$(awk '{print $14+$15}' "/proc/$PID/stat")
   local r
   r=$(BENCH_METHOD=POST BENCH_BODY='{"name":"Bench Contact","email":"bench@example.com"}' \
       wrk -t2 -c64 -d"$DURATION" --latency -s "$LUA" -H "Authorization: Bearer $tok" "$url/v1/contacts" | grep '^BENCH ')
   cpu >"$dir/c1"
+  local p1; p1=$(awk '{print $14+$15}' "/proc/$PID/stat")
   local wal top req
   wal=$(stat -c %s "$dir/m.db-wal" 2>/dev/null || echo 0)
   top=$(join "$dir/c0" "$dir/c1" | awk '{print $3-$2}' | sort -n | tail -1)
   req=$(sed -n 's/.* requests=\([^ ]*\).*/\1/p' <<<"$r")
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
-  awk -v r="$r" -v top="$top" -v req="$req" -v tick="$(getconf CLK_TCK)" -v wal="$wal" 'BEGIN {
+  awk -v r="$r" -v top="$top" -v req="$req" -v tick="$(getconf CLK_TCK)" -v wal="$wal" -v proc=$((p1 - p0)) 'BEGIN {
     split(r, f, " "); for (i in f) { split(f[i], kv, "="); v[kv[1]] = kv[2] }
-    printf "%.0f creates/s, p99 %.1f ms, errors %d, writer %.1f us/create, WAL %.0f MB\n",
-      v["rps"], v["p99_us"] / 1000, v["socket_errors"] + v["bad_status"], (req > 0 ? top / tick * 1e6 / req : 0), wal / 1048576 }'
+    us = req > 0 ? 1e6 / tick / req : 0
+    printf "%.0f creates/s, p99 %.1f ms, errors %d, writer %.1f us/create, process %.1f us/create, WAL %.0f MB\n",
+      v["rps"], v["p99_us"] / 1000, v["socket_errors"] + v["bad_status"], top * us, proc * us, wal / 1048576 }'
 }
 
 bare() {

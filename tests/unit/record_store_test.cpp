@@ -97,6 +97,87 @@ TEST_CASE("the app-plane schema sync adds a missing column and keeps the data") 
   CHECK(f.store.list(contacts(), q)->records.size() == 1);
 }
 
+TEST_CASE("a table keyed by id alone is rebuilt keyed by (workspace_id, id), rows, rowids and text index kept") {
+  RecordStoreFixture f;
+  auto index_sql = [&](const std::string& name) {
+    auto q = f.db->query("SELECT sql FROM sqlite_schema WHERE name = ?", name);
+    return q.next() ? q.text(0) : std::string();
+  };
+  auto keyed_by_id = [&](const std::string& table) {
+    auto q = f.db->query("SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'", table);
+    return q.next();
+  };
+  // A new database: contacts keyed by (workspace_id, id); the optional filters' indexes skip
+  // NULLs; ticket messages (a child) and tickets (a parent) keep the key on id.
+  CHECK_FALSE(keyed_by_id("contacts"));
+  CHECK(index_sql("contacts_by_id") == "CREATE UNIQUE INDEX contacts_by_id ON contacts(workspace_id, id)");
+  CHECK(index_sql("contacts_by_company_id").find(R"(WHERE "company_id" IS NOT NULL)") != std::string::npos);
+  CHECK(index_sql("contacts_by_updated_at").find("WHERE") == std::string::npos);
+  CHECK(keyed_by_id(api::find_resource("support-tickets")->table_name()));
+  for (const auto& spec : api::resource_table())
+    if (spec.is_child()) CHECK(keyed_by_id(spec.table_name()));
+
+  auto jane = f.record(contacts(), {{"name", "Jane Roe"}, {"company_id", "cmp_01j00000000000000000000000"}});
+  auto john = f.record(contacts(), {{"name", "John Roe"}});
+  REQUIRE(f.store.insert(contacts(), jane));
+  REQUIRE(f.store.insert(contacts(), john));
+  auto rowids = [&] {
+    std::vector<std::pair<std::string, long long>> out;
+    auto q = f.db->query("SELECT id, rowid FROM contacts ORDER BY rowid");
+    while (q.next()) out.emplace_back(q.text(0), q.integer(1));
+    return out;
+  };
+  auto before = rowids();
+  // The shape of a database made before: a key on id alone and indexes over every row.
+  auto create = index_sql("contacts");
+  auto at = create.find(R"("id" TEXT NOT NULL)");
+  REQUIRE(at != std::string::npos);
+  create.replace(at, std::string(R"("id" TEXT NOT NULL)").size(), R"("id" TEXT PRIMARY KEY)");
+  create.replace(create.find("contacts"), 8, "contacts_old");
+  f.db->exec(create);
+  f.db->exec(
+      "INSERT INTO contacts_old (rowid, id, workspace_id, tenant_id, created_at, updated_at, version, origin, "
+      "custom_fields, name, company_id) SELECT rowid, id, workspace_id, tenant_id, created_at, updated_at, version, "
+      "origin, custom_fields, name, company_id FROM contacts; DROP TABLE contacts; ALTER TABLE contacts_old RENAME TO "
+      "contacts; CREATE INDEX contacts_by_id ON contacts(workspace_id, id); CREATE INDEX contacts_by_company_id ON "
+      "contacts(workspace_id, \"company_id\", id); CREATE INDEX contacts_by_gone ON contacts(workspace_id, name, id); "
+      "DELETE FROM meta WHERE key = 'record_tables';");
+  REQUIRE(keyed_by_id("contacts"));
+  sync_record_tables(*f.db);
+  CHECK_FALSE(keyed_by_id("contacts"));
+  CHECK(index_sql("contacts_by_id") == "CREATE UNIQUE INDEX contacts_by_id ON contacts(workspace_id, id)");
+  CHECK(index_sql("contacts_by_company_id").find(R"(WHERE "company_id" IS NOT NULL)") != std::string::npos);
+  CHECK(index_sql("contacts_by_email").find(R"(WHERE "email" IS NOT NULL)") != std::string::npos);
+  CHECK(index_sql("contacts_by_gone").empty());  // no longer wanted
+  CHECK(rowids() == before);
+  CHECK((**f.store.get(contacts(), f.ws, jane["id"]))["name"] == "Jane Roe");
+  RecordQuery text{.workspace_id = f.ws, .text = "roe"};
+  CHECK(f.store.list(contacts(), text)->records.size() == 2);
+  RecordQuery by_company{.workspace_id = f.ws,
+                         .filters = {RecordFilter{.column = "company_id", .value = "cmp_01j00000000000000000000000"}}};
+  auto page = f.store.list(contacts(), by_company);
+  REQUIRE(page->records.size() == 1);
+  CHECK(page->records[0]["id"] == jane["id"]);
+  {
+    // A filter on a value can use the index that skips NULLs.
+    auto plan = f.db->query(
+        "EXPLAIN QUERY PLAN SELECT id FROM contacts WHERE workspace_id = ? AND \"company_id\" = ? ORDER BY id DESC "
+        "LIMIT 26");
+    std::string details;
+    while (plan.next()) details += plan.text(3) + ";";
+    CHECK(details.find("contacts_by_company_id") != std::string::npos);
+  }
+  // The key refuses an id taken in the workspace, with a message that says so.
+  auto again = f.record(contacts(), {{"name", "Jane Again"}});
+  again["id"] = jane["id"];
+  auto refused = f.store.insert(contacts(), again);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == "conflict");
+  CHECK(refused.error().message == "A contact with this id already exists.");
+  REQUIRE(f.db->query("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)").run() == 101);
+  CHECK(f.db->query("PRAGMA integrity_check").next());
+}
+
 TEST_CASE("text-index changes are applied at commit, in order, and only if committed") {
   RecordStoreFixture f;
   auto count = [&](const std::string& text) {

@@ -81,6 +81,8 @@ PgTableSql pg_table_sql(const slab5::api::ResourceSpec& spec) {
     out.create += ")";
   }
   out.create += ");\n";
+  // The key stays on id and every index covers every row: `unique` and `sparse` are SQLite's
+  // (docs/postgres.md, "App-plane keys and indexes").
   for (const auto& ix : record_indexes(spec)) {
     std::string cols;
     for (const auto& c : ix.columns)

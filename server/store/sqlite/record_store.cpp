@@ -161,6 +161,11 @@ void bind_value(Query& q, int i, const Column& c, const Json& record) {
 
 slab5::Status constraint_error(const ResourceSpec& spec, Db& db) {
   std::string msg = sqlite3_errmsg(db.handle());
+  // "UNIQUE constraint failed: contacts.workspace_id, contacts.id" (or "contacts.id"): the id.
+  auto id_column = spec.table_name() + ".id";
+  if (msg.find("UNIQUE") != std::string::npos && msg.size() >= id_column.size() &&
+      msg.compare(msg.size() - id_column.size(), id_column.size(), id_column) == 0)
+    return slab5::fail("conflict", "A " + std::string(spec.singular) + " with this id already exists.");
   if (msg.find("UNIQUE") != std::string::npos && !spec.unique_key.empty()) {
     std::string fields;
     for (auto f : spec.unique_key) fields += (fields.empty() ? "" : " and ") + std::string(f);
@@ -216,16 +221,19 @@ namespace {
 
 // One resource's schema in three parts, so a later start can add what is missing.
 struct TableSql {
-  std::string create;                // CREATE TABLE
-  std::vector<std::string> indexes;  // CREATE INDEX IF NOT EXISTS …
-  std::string fts;                   // FTS5 table and its triggers ("" without text fields)
-  std::string fts_drop;              // what removes them again
+  struct Index {
+    std::string name, sql;  // sql as SQLite keeps it in sqlite_schema (no "IF NOT EXISTS", no ';')
+  };
+  std::string create;          // CREATE TABLE
+  std::vector<Index> indexes;  // CREATE [UNIQUE] INDEX …
+  std::string fts;             // FTS5 table and its triggers ("" without text fields)
+  std::string fts_drop;        // what removes them again
 };
 
 std::string column_sql(const ResourceSpec& spec, const Column& c, bool in_create) {
   std::string sql = quote(c.sql) + (c.kind == Column::Kind::Integer ? " INTEGER" : " TEXT");
   if (in_create && c.sql == "id")
-    sql += " PRIMARY KEY";
+    sql += record_keyed_by_id(spec) ? " PRIMARY KEY" : " NOT NULL";
   else if (c.not_null && in_create)
     sql += " NOT NULL";
   if (c.sql == "workspace_id") sql += " REFERENCES workspaces(id) ON DELETE CASCADE";
@@ -254,7 +262,10 @@ TableSql table_sql(const ResourceSpec& spec) {
     std::string cols;
     for (const auto& c : ix.columns)
       cols += (cols.empty() ? "" : ", ") + (c == "workspace_id" || c == "id" ? c : quote(c));
-    out.indexes.push_back("CREATE INDEX IF NOT EXISTS " + t + "_" + ix.name + " ON " + t + "(" + cols + ");\n");
+    out.indexes.push_back(
+        {t + "_" + ix.name, std::string(ix.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + t + "_" + ix.name +
+                                " ON " + t + "(" + cols + ")" +
+                                (ix.sparse.empty() ? "" : " WHERE " + quote(ix.sparse) + " IS NOT NULL")});
   }
   if (!spec.text_fields.empty()) {
     std::string cols, news, olds;
@@ -304,11 +315,50 @@ std::string record_tables_sql() {
   for (const auto& spec : slab5::api::resource_table()) {
     auto parts = table_sql(spec);
     sql += parts.create;
-    for (const auto& i : parts.indexes) sql += i;
+    for (const auto& i : parts.indexes) sql += i.sql + ";\n";
     sql += parts.fts;
   }
   return sql;
 }
+
+namespace {
+
+// A table whose key changed (record_keyed_by_id) is made again under the wanted definition,
+// every row kept with its rowid (the text index's key). Dropping the old table drops its
+// indexes and triggers (before its rows, so no trigger fires); the caller makes them again.
+void rebuild_table(Db& db, const ResourceSpec& spec, const std::string& create) {
+  auto t = spec.table_name(), tmp = t + "_rebuild";
+  std::string cols;
+  for (const auto& c : columns(spec)) cols += (cols.empty() ? "" : ", ") + quote(c.sql);
+  db.exec("DROP TABLE IF EXISTS " + tmp);
+  db.exec("CREATE TABLE " + tmp + create.substr(("CREATE TABLE " + t).size()));
+  db.exec("INSERT INTO " + tmp + " (rowid, " + cols + ") SELECT rowid, " + cols + " FROM " + t);
+  db.exec("DROP TABLE " + t);
+  db.exec("ALTER TABLE " + tmp + " RENAME TO " + t);
+}
+
+// Each wanted index made, or made again where its definition changed (SQLite keeps the text of
+// CREATE INDEX in sqlite_schema); the table's indexes by_… that are no longer wanted dropped.
+void sync_indexes(Db& db, const std::string& t, const std::vector<TableSql::Index>& wanted) {
+  std::map<std::string, std::string> have;
+  {
+    auto q =
+        db.query("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", t);
+    while (q.next()) have.emplace(q.text(0), q.text(1));
+  }
+  for (const auto& [name, sql] : have)
+    if (name.rfind(t + "_by_", 0) == 0 &&
+        std::none_of(wanted.begin(), wanted.end(), [&](const TableSql::Index& i) { return i.name == name; }))
+      db.exec("DROP INDEX " + name);
+  for (const auto& i : wanted) {
+    auto it = have.find(i.name);
+    if (it != have.end() && it->second == i.sql) continue;
+    if (it != have.end()) db.exec("DROP INDEX " + i.name);
+    db.exec(i.sql);
+  }
+}
+
+}  // namespace
 
 void sync_record_tables(Db& db) {
   auto wanted = slab5::sha256_hex(record_tables_sql());
@@ -343,8 +393,14 @@ void sync_record_tables(Db& db) {
       for (const auto& c : columns(spec))
         if (std::find(have.begin(), have.end(), c.sql) == have.end())
           db.exec("ALTER TABLE " + t + " ADD COLUMN " + column_sql(spec, c, false));
+      bool keyed = false;
+      {
+        auto q = db.query("SELECT 1 FROM pragma_index_list(?) WHERE origin = 'pk'", t);
+        keyed = q.next();
+      }
+      if (keyed != record_keyed_by_id(spec)) rebuild_table(db, spec, parts.create);
     }
-    for (const auto& i : parts.indexes) db.exec(i);
+    sync_indexes(db, t, parts.indexes);
     // The text index is rebuilt whenever the text fields may have changed.
     if (!parts.fts_drop.empty()) {
       // What is still queued for it is in the rebuilt index already.
