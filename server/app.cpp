@@ -158,7 +158,7 @@ constexpr std::size_t kMaxWriteBatch = 128;
 constexpr std::size_t kPgWriters = 4;
 // How many times a batched write that lost a race (a deadlock, a row lock held past the
 // batch's lock_timeout) is run before it answers 503.
-constexpr int kRaceAttempts = 10;
+constexpr int kRaceAttempts = 30;
 
 // Writes that join the writer's batches: every non-GET route except those on the blocking
 // pool (they hash passwords or call out, and must not hold up the batch), streamed uploads
