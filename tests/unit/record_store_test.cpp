@@ -114,6 +114,7 @@ TEST_CASE("a table keyed by id alone is rebuilt keyed by (workspace_id, id), row
   CHECK(index_sql("contacts_by_company_id").find(R"(WHERE "company_id" IS NOT NULL)") != std::string::npos);
   CHECK(index_sql("contacts_by_updated_at").find("WHERE") == std::string::npos);
   CHECK(keyed_by_id(api::find_resource("support-tickets")->table_name()));
+  CHECK(index_sql("contacts_fts_docsize").empty());  // columnsize=0: nothing ranks
   for (const auto& spec : api::resource_table())
     if (spec.is_child()) CHECK(keyed_by_id(spec.table_name()));
 

@@ -275,8 +275,10 @@ TableSql table_sql(const ResourceSpec& spec) {
       olds += ", old." + quote(f);
     }
     auto fts = t + "_fts";
+    // columnsize=0: no per-row token counts (the %_docsize table), which only ranking
+    // functions read; lists are ordered by the sort, never by rank.
     out.fts = "CREATE VIRTUAL TABLE " + fts + " USING fts5(" + cols + ", content='" + t +
-              "', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2');\n";
+              "', content_rowid='rowid', columnsize=0, tokenize='unicode61 remove_diacritics 2');\n";
     // The triggers queue the change (text_index_pending); flush_text_index applies the queue
     // to the FTS5 table just before the transaction commits.
     auto queue = [&](const char* op, const char* row, const std::string& vals) {
