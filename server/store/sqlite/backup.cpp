@@ -41,13 +41,22 @@ void backup_database(const std::string& from, const std::string& to) {
   // moment, and the server's writes go on meanwhile (WAL). Copied a few pages at a time, a
   // copy starts over whenever another process writes between two steps, and under a steady
   // write load it never ends.
-  int rc;
+  // A source or destination that stays locked is waited for 20 s at most, then reported.
+  constexpr int kBusyWaitMs = 20, kBusyWaits = 1000;
+  int rc, waits = 0;
   do {
     rc = sqlite3_backup_step(b, -1);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+      if (++waits > kBusyWaits) break;
+      sqlite3_sleep(kBusyWaitMs);
+    }
   } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
   sqlite3_backup_finish(b);
-  std::string msg = rc == SQLITE_DONE ? "" : sqlite3_errmsg(dst);
+  std::string msg = rc == SQLITE_DONE ? ""
+                    : waits > kBusyWaits
+                        ? "the database stayed locked for " + std::to_string(kBusyWaits * kBusyWaitMs / 1000) + " s (" +
+                              sqlite3_errstr(rc) + "); try again"
+                        : sqlite3_errmsg(dst);
   sqlite3_close(dst);
   if (rc != SQLITE_DONE) {
     std::filesystem::remove(to);
