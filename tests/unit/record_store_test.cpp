@@ -167,6 +167,11 @@ TEST_CASE("a table keyed by id alone is rebuilt keyed by (workspace_id, id), row
     std::string details;
     while (plan.next()) details += plan.text(3) + ";";
     CHECK(details.find("contacts_by_company_id") != std::string::npos);
+    // So can a bound on a time (?due_before=).
+    auto bound = f.db->query("EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE workspace_id = ? AND \"due_at\" < ?");
+    details.clear();
+    while (bound.next()) details += bound.text(3) + ";";
+    CHECK(details.find("tasks_by_due_at") != std::string::npos);
   }
   // The key refuses an id taken in the workspace, with a message that says so.
   auto again = f.record(contacts(), {{"name", "Jane Again"}});
