@@ -193,6 +193,11 @@ std::string serve_and_stop(const std::string& command, const std::string& dir,
   std::vector<std::string> env_s;
   for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
   std::string script = "cd " + quoted(dir) + " || exit 99\nexec " + command + "\n";
+  // Made before fork(): the child of a threaded process only calls async-signal-safe functions.
+  std::vector<char*> envp;
+  for (auto& e : env_s) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const char* argv[] = {"/bin/bash", "-c", script.c_str(), nullptr};
   pid_t pid = fork();
   if (pid == 0) {
     dup2(out[1], 1);
@@ -200,10 +205,6 @@ std::string serve_and_stop(const std::string& command, const std::string& dir,
     dup2(devnull, 0);
     dup2(devnull, 2);
     close(out[0]);
-    std::vector<char*> envp;
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    const char* argv[] = {"/bin/bash", "-c", script.c_str(), nullptr};
     execve("/bin/bash", const_cast<char* const*>(argv), envp.data());
     _exit(127);
   }

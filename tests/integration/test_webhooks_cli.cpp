@@ -46,6 +46,12 @@ class Background {
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<std::string> env_s;
     for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+    // Made before fork(): the child of a threaded process only calls async-signal-safe functions.
+    std::vector<char*> argv, envp;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
     pid_ = fork();
     if (pid_ == 0) {
       int out = open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -55,11 +61,6 @@ class Background {
       dup2(out, 1);
       dup2(err, 2);
       setsid();
-      std::vector<char*> argv, envp;
-      for (auto& a : argv_s) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      for (auto& e : env_s) envp.push_back(e.data());
-      envp.push_back(nullptr);
       execve(argv[0], argv.data(), envp.data());
       _exit(127);
     }

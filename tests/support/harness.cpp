@@ -79,6 +79,18 @@ std::vector<char*> make_argv(std::vector<std::string>& args) {
   out.push_back(nullptr);
   return out;
 }
+
+// This process's environment with `changes` set ("NAME=value" each), for execve.
+std::vector<std::string> environment_with(const std::map<std::string, std::string>& changes) {
+  std::vector<std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    auto name = entry.substr(0, entry.find('='));
+    if (!changes.count(std::string(name))) out.emplace_back(entry);
+  }
+  for (const auto& [k, v] : changes) out.push_back(k + "=" + v);
+  return out;
+}
 }  // namespace
 
 namespace {
@@ -138,6 +150,12 @@ Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
     args.push_back("test");
   }
   for (auto& a : opts.args) args.push_back(a);
+  // Everything the child needs is made before fork(): a test may fork while its other
+  // threads allocate, and a child of a threaded process may call only async-signal-safe
+  // functions before execve (under ASan a malloc there can wait forever on a lock).
+  auto env_s = environment_with(opts.env);
+  auto envp = make_argv(env_s);
+  auto argv = make_argv(args);
   int out_pipe[2];
   if (pipe(out_pipe) != 0) throw std::runtime_error("pipe failed");
   pid_ = fork();
@@ -147,9 +165,7 @@ Server::Server(ServerOptions opts) : dir_(std::make_unique<TempDir>()) {
     dup2(log, 2);
     close(out_pipe[0]);
     close(out_pipe[1]);
-    for (auto& [k, v] : opts.env) setenv(k.c_str(), v.c_str(), 1);
-    auto argv = make_argv(args);
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(out_pipe[1]);
@@ -351,15 +367,12 @@ CliResult run_cli_on_terminal(const std::vector<std::string>& args, const std::m
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   std::vector<std::string> env_s = {"PATH=/usr/bin:/bin", "TERM=dumb"};
   for (const auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  auto argv = make_argv(argv_s);  // before the fork, as in run_program
+  auto envp = make_argv(env_s);
   int master = -1;
   pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
   if (pid < 0) throw std::runtime_error("forkpty failed");
   if (pid == 0) {
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
@@ -404,6 +417,9 @@ CliResult run_program(const std::string& program, const std::vector<std::string>
   for (auto& a : args) argv_s.push_back(a);
   std::vector<std::string> env_s;
   for (auto& [k, v] : env) env_s.push_back(k + "=" + v);
+  // Made before fork(), as in Server::Server: the child only calls async-signal-safe functions.
+  auto argv = make_argv(argv_s);
+  auto envp = make_argv(env_s);
   pid_t pid = fork();
   if (pid == 0) {
     int in = open(in_path.c_str(), O_RDONLY);
@@ -413,10 +429,6 @@ CliResult run_program(const std::string& program, const std::vector<std::string>
     dup2(out, 1);
     dup2(err, 2);
     setsid();  // no controlling terminal: slab5 sees a script, not a person
-    auto argv = make_argv(argv_s);
-    std::vector<char*> envp;
-    for (auto& e : env_s) envp.push_back(e.data());
-    envp.push_back(nullptr);
     execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
