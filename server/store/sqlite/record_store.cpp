@@ -348,10 +348,12 @@ void sync_indexes(Db& db, const std::string& t, const std::vector<TableSql::Inde
         db.query("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", t);
     while (q.next()) have.emplace(q.text(0), q.text(1));
   }
-  for (const auto& [name, sql] : have)
+  for (const auto& entry : have) {
+    const std::string& name = entry.first;
     if (name.rfind(t + "_by_", 0) == 0 &&
         std::none_of(wanted.begin(), wanted.end(), [&](const TableSql::Index& i) { return i.name == name; }))
       db.exec("DROP INDEX " + name);
+  }
   for (const auto& i : wanted) {
     auto it = have.find(i.name);
     if (it != have.end() && it->second == i.sql) continue;
