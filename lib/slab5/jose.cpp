@@ -254,6 +254,13 @@ Result<Key> key_from_jwk(const Json& jwk) {
     if (!n) return tl::unexpected(n.error());
     auto e = jwk_bytes(jwk, "e");
     if (!e) return tl::unexpected(e.error());
+    // Base64urlUInt (RFC 7518 §2): the fewest octets, so no leading zero. The exponent must be
+    // odd and at least 3, as every RSA signature key's is (OpenSSL builds a key with e = 0).
+    if (n->empty() || e->empty() || (*n)[0] == '\0' || (*e)[0] == '\0')
+      return bad("the RSA key's n and e must be unsigned integers without leading zero octets");
+    if (e->size() > 8 || (static_cast<unsigned char>(e->back()) & 1) == 0 ||
+        (e->size() == 1 && static_cast<unsigned char>((*e)[0]) < 3))
+      return bad("the RSA key's exponent must be an odd number of at least 3");
     BnPtr bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n->data()), int(n->size()), nullptr));
     BnPtr bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e->data()), int(e->size()), nullptr));
     ParamBldPtr bld(OSSL_PARAM_BLD_new());

@@ -170,6 +170,26 @@ TEST_CASE("JWKS parsing keeps usable signature keys and skips the rest") {
   CHECK_FALSE(parse_jwks("not json"));
 }
 
+TEST_CASE("an RSA JWK with an exponent of 0, 1 or an even one, or with leading zero octets, is refused") {
+  // fuzz_jwt found e = "AB" (one zero octet) accepted: OpenSSL builds the key, and its JWK
+  // then does not import again.
+  Json good = public_jwk(rs_key());
+  REQUIRE(key_from_jwk(good));
+  for (const char* e : {"AA", "AB", "AQ", "Ag", "AAEAAQ", "AQAA"}) {
+    CAPTURE(e);
+    Json j = good;
+    j["e"] = e;
+    auto k = key_from_jwk(j);
+    REQUIRE_FALSE(k);
+  }
+  Json padded = good;
+  padded["n"] = base64url_encode(std::string(1, '\0') + *base64url_decode(good["n"].get<std::string>()));
+  CHECK_FALSE(key_from_jwk(padded));
+  Json three = good;
+  three["e"] = "Aw";  // 3: odd and at least 3
+  CHECK(key_from_jwk(three));
+}
+
 TEST_CASE("an EC JWK whose point is not on the curve is refused") {
   Json j = public_jwk(es_key());
   std::string y = *base64url_decode(j["y"].get<std::string>());
