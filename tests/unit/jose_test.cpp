@@ -185,6 +185,9 @@ TEST_CASE("an RSA JWK with an exponent of 0, 1 or an even one, or with leading z
   Json padded = good;
   padded["n"] = base64url_encode(std::string(1, '\0') + *base64url_decode(good["n"].get<std::string>()));
   CHECK_FALSE(key_from_jwk(padded));
+  Json wide = good;
+  wide["e"] = base64url_encode(std::string(9, '\x01'));  // odd, but past 8 octets
+  CHECK_FALSE(key_from_jwk(wide));
   Json three = good;
   three["e"] = "Aw";  // 3: odd and at least 3
   CHECK(key_from_jwk(three));
