@@ -661,9 +661,9 @@ void App::resume(std::shared_ptr<Parked> p) {
 namespace {
 
 // Session tokens this thread has verified (by token hash) and session users' roles, emptied
-// together with the credential cache (credential_cache::epoch): any commit — a logout, a
-// session revoked, a role changed, a member removed, a signing key rotated — is seen by the
-// next request. An entry is used only until its token or its session ends; refusals are
+// together with the credential cache (credential_cache::auth_epoch): any commit that moves the
+// auth version — a logout, a session revoked, a role changed, a member removed, a signing key
+// rotated — is seen by the next request. An entry is used only until its token or its session ends; refusals are
 // never remembered.
 struct SessionCache {
   std::uint64_t epoch = ~std::uint64_t(0);
@@ -671,7 +671,7 @@ struct SessionCache {
   std::unordered_map<std::string, std::string> roles;  // workspace id + '\n' + user id
 
   SessionCache& current() {
-    if (auto e = credential_cache::epoch(); e != epoch) {
+    if (auto e = credential_cache::auth_epoch(); e != epoch) {
       principals.clear();
       roles.clear();
       epoch = e;

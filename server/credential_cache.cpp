@@ -1,6 +1,7 @@
 #include "credential_cache.hpp"
 
 #include <atomic>
+#include <optional>
 #include <unordered_map>
 
 #include "domain/store_result.hpp"
@@ -22,16 +23,18 @@ struct CachedWorkspace {
 struct ThreadCache {
   std::uint64_t generation = 0;
   Conn* db = nullptr;
-  ChangeMark mark;             // the database as of the last fill
-  std::uint64_t replaced = 0;  // g_replaced as of the last fill
-  std::uint64_t epoch = 0;
+  ChangeMark mark;                                                // the database as of the last check
+  std::optional<std::int64_t> auth_version;                       // Conn::auth_version() as of the last check
+  std::uint64_t replaced = 0;                                     // g_replaced as of the last check
+  std::uint64_t epoch = 0;                                        // moves with every commit seen
+  std::uint64_t auth_epoch = 0;                                   // moves whenever the lookups below are dropped
   std::unordered_map<std::string, CachedCredential> credentials;  // by token hash
   std::unordered_map<std::string, CachedWorkspace> workspaces;    // by id
 
-  void clear() {
+  void forget_lookups() {
     credentials.clear();
     workspaces.clear();
-    ++epoch;
+    ++auth_epoch;
   }
 };
 
@@ -48,19 +51,28 @@ ThreadCache& cache() {
 void validate(std::uint64_t generation, Conn& db) {
   ThreadCache& c = cache();
   if (c.generation != generation || c.db != &db) {
-    c.clear();
+    c.forget_lookups();
+    ++c.epoch;
     c.generation = generation;
     c.db = &db;
     c.mark = {};
+    c.auth_version.reset();
   }
-  // Any commit since the last fill, by any connection, empties the cache; so does a snapshot
-  // restored.
   bool changed = db.changed_since(c.mark);
+  bool replaced = false;
   if (auto r = g_replaced.load(std::memory_order_acquire); r != c.replaced) {
     c.replaced = r;
-    changed = true;
+    replaced = true;
   }
-  if (changed) c.clear();
+  if (!changed && !replaced) return;
+  ++c.epoch;
+  // A commit that left the auth version where it was (an app-plane write, its audit, usage and
+  // event rows) changed nothing looked up here. The version is read after the mark was taken
+  // and before anything is looked up again, so a lookup is never older than the version it is
+  // kept under: a change racing with this check is seen by the next one.
+  auto version = db.auth_version();
+  if (replaced || !version || version != c.auth_version) c.forget_lookups();
+  c.auth_version = version;
 }
 
 CachedCredential* find(std::uint64_t generation, Conn& db, const std::string& token_hash) {
@@ -104,12 +116,14 @@ const std::string* workspace_json(std::uint64_t generation, Conn& db, const std:
 
 std::uint64_t epoch() { return cache().epoch; }
 
+std::uint64_t auth_epoch() { return cache().auth_epoch; }
+
 void invalidate_all() { g_replaced.fetch_add(1, std::memory_order_acq_rel); }
 
 void touch(std::uint64_t /*generation*/, Conn& db, CachedCredential& e, std::int64_t now_ms) {
   if (e.last_used_ms != 0 && now_ms - e.last_used_ms < 60000) return;
-  // This write empties the cache on the next validate(), like any commit; the credential is
-  // read again with its new last_used_at.
+  // This write moves the auth version, so the cache is emptied on the next validate(); the
+  // credential is read again with its new last_used_at.
   value_or_throw(db.credentials().touch(e.credential.id, slab5::format_rfc3339(now_ms)));
   e.last_used_ms = now_ms;
 }

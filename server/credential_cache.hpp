@@ -3,9 +3,11 @@
 // Each I/O thread keeps its own cache next to its own SQLite connection, so lookups take no
 // lock. Every use first checks that the database has not changed since the cache was
 // filled (Conn::changed_since: the WAL-index header that every connection — another thread's,
-// another slab5d process's, the sqlite3 shell's, this one's — rewrites on commit). Any commit
-// empties the cache, so a revocation anywhere is seen by the very next request. Writes are
-// rare next to reads; a miss costs one indexed lookup.
+// another slab5d process's, the sqlite3 shell's, this one's — rewrites on commit). When it has,
+// the cache is emptied if the commit may have changed what is looked up here: when the auth
+// version moved (Conn::auth_version, store/sqlite/auth_version.hpp), or always on a backend
+// that keeps none. So a revocation anywhere is seen by the very next request, while the app-plane
+// writes that make up most commits leave the lookups in place. A miss costs one indexed lookup.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -38,10 +40,13 @@ const Workspace* workspace(std::uint64_t generation, Conn& db, const std::string
 // The same workspace serialised as its API object (Workspace::to_json()), made once per entry.
 const std::string* workspace_json(std::uint64_t generation, Conn& db, const std::string& workspace_id);
 
-// Counts the times this thread's cache has been emptied. Another per-thread cache that must
-// follow the same rule (any commit empties it) keeps the value it was filled at and starts
+// Counts the commits this thread has seen (at most one per validate()). A per-thread cache of
+// anything a commit may change (records read) keeps the value it was filled at and starts
 // over when it moves.
 std::uint64_t epoch();
+// Counts the times this thread's lookups were dropped. A per-thread cache of what
+// authentication reads (sessions, roles) follows this one instead.
+std::uint64_t auth_epoch();
 
 // Empties every thread's cache on its next validate(): for a change that a commit may not
 // show (the whole database replaced by a snapshot).

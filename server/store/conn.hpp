@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace slab5d {
@@ -89,6 +90,12 @@ class Conn {
   // retaken. Cheap enough to ask on every request: what is cached per process (credentials,
   // workspaces) is checked against it.
   virtual bool changed_since(ChangeMark& mark) = 0;
+
+  // A value that moves with every commit, by any connection, that may change what
+  // authentication reads (credentials, workspaces, members, users, sessions, signing keys) and
+  // stays put across the others (store/sqlite/auth_version.hpp); nullopt when the backend
+  // keeps none, so that every commit must be taken as such a change.
+  virtual std::optional<std::int64_t> auth_version() = 0;
 };
 
 // A write transaction on a connection: rolled back unless committed.

@@ -64,6 +64,8 @@ class PgDb final : public Conn {
   // any connection of any process, has committed or aborted since: one round trip. Another
   // database's writes on the same server move it too; that only costs a cache refill.
   bool changed_since(ChangeMark& mark) override;
+  // None kept: every change seen by changed_since empties the credential cache.
+  std::optional<std::int64_t> auth_version() override { return std::nullopt; }
 
  private:
   PgStores& stores();

@@ -1,6 +1,7 @@
 #include "store/sqlite/db.hpp"
 
 #include "store/sqlite/audit_store.hpp"
+#include "store/sqlite/auth_version.hpp"
 #include "store/sqlite/credential_store.hpp"
 #include "store/sqlite/event_store.hpp"
 #include "store/sqlite/fixture_store.hpp"
@@ -273,6 +274,8 @@ bool Db::changed_since(ChangeMark& mark) {
   if (changed) mark = now;
   return changed;
 }
+
+std::optional<std::int64_t> Db::auth_version() { return read_auth_version(*this); }
 
 namespace {
 // A statement that may open or close this connection's WAL (and with it the WAL index).

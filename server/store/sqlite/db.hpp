@@ -118,6 +118,7 @@ class Db final : public Conn {
   // transaction or a file lock; otherwise it runs PRAGMA data_version.
   bool changed_since(ChangeMark& mark) override;
   bool reads_wal_index() { return wal_index() != nullptr; }  // changed_since's fast path applies
+  std::optional<std::int64_t> auth_version() override;       // store/sqlite/auth_version.hpp
   // The in-process write lock of this database file, shared by every connection this process
   // opens on it. Tx takes it before BEGIN IMMEDIATE: writers on different threads queue on
   // it instead of meeting SQLITE_BUSY and sleeping in SQLite's busy handler (which sleeps in

@@ -1,5 +1,6 @@
 #include "store/sqlite/migrations.hpp"
 
+#include "store/sqlite/auth_version.hpp"
 #include "store/sqlite/record_store.hpp"
 
 #include <algorithm>
@@ -399,7 +400,10 @@ MigrationOutcome migrate(Db& db, int target) {
   }
   out.to = std::max(out.from, target);
   // The app-plane tables follow the resource table (store/sqlite/record_store.hpp).
-  if (out.to == latest_schema_version()) sync_record_tables(db);
+  if (out.to == latest_schema_version()) {
+    sync_record_tables(db);
+    sync_auth_version(db);  // after: the triggers follow the tables as they now are
+  }
   return out;
 }
 
