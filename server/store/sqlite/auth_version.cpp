@@ -86,7 +86,8 @@ std::vector<std::string> auth_version_tables(Db& db) {
   for (const auto& [name, sql] : tables)
     if (sql.rfind("CREATE VIRTUAL TABLE", 0) == 0) virtual_tables.push_back(name);
   std::vector<std::string> out;
-  for (const auto& [name, sql] : tables) {
+  for (const auto& table : tables) {
+    const std::string& name = table.first;  // named, not bound: a lambda below captures it
     if (skip.contains(name)) continue;
     // A virtual table takes no trigger; its shadow tables (`<name>_data`, …) are its own.
     bool is_virtual_or_shadow = std::any_of(virtual_tables.begin(), virtual_tables.end(), [&](const std::string& v) {
