@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 
+#include "credential_cache.hpp"
 #include "slab5/api/resources.hpp"
 #include "store/sqlite/auth_version.hpp"
 #include "temp_db.hpp"
@@ -151,4 +152,41 @@ TEST_CASE("a database without the auth version has none") {
   ScratchDir scratch;
   auto db = Db::open(scratch.path + "/bare.db", true);
   CHECK_FALSE(db->auth_version().has_value());
+}
+
+TEST_CASE("the credential cache keeps its lookups across commits that leave the auth version alone") {
+  TempDb t;
+  constexpr std::uint64_t kGeneration = 7;
+  credential_cache::validate(kGeneration, *t.db);
+  auto epoch = credential_cache::epoch();
+  auto auth_epoch = credential_cache::auth_epoch();
+  credential_cache::validate(kGeneration, *t.db);  // nothing committed: nothing moves
+  CHECK(credential_cache::epoch() == epoch);
+  CHECK(credential_cache::auth_epoch() == auth_epoch);
+  // A write-path commit: the record caches start over, the lookups stay.
+  outside(t.path,
+          "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, kind, "
+          "request_id, created_at) VALUES ('use_1', 'wrk_a', 'api_key', 'key_1', 'POST /v1/contacts', 201, "
+          "'api_request', 'req_1', 'x')");
+  credential_cache::validate(kGeneration, *t.db);
+  CHECK(credential_cache::epoch() != epoch);
+  CHECK(credential_cache::auth_epoch() == auth_epoch);
+  // A change to what authentication reads: the lookups are dropped.
+  epoch = credential_cache::epoch();
+  outside(t.path, "INSERT INTO tenants (id, name, created_at) VALUES ('ten_c', 'C', 'x')");
+  credential_cache::validate(kGeneration, *t.db);
+  CHECK(credential_cache::epoch() != epoch);
+  CHECK(credential_cache::auth_epoch() != auth_epoch);
+  // No auth version kept: every commit drops them.
+  auth_epoch = credential_cache::auth_epoch();
+  outside(t.path, "DELETE FROM auth_version");
+  credential_cache::validate(kGeneration, *t.db);
+  CHECK(credential_cache::auth_epoch() != auth_epoch);
+  auth_epoch = credential_cache::auth_epoch();
+  outside(t.path,
+          "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, kind, "
+          "request_id, created_at) VALUES ('use_2', 'wrk_a', 'api_key', 'key_1', 'POST /v1/contacts', 201, "
+          "'api_request', 'req_2', 'x')");
+  credential_cache::validate(kGeneration, *t.db);
+  CHECK(credential_cache::auth_epoch() != auth_epoch);
 }
