@@ -156,9 +156,10 @@ void WriteBatcher::run_batch(std::vector<std::function<void()>>& jobs) {
     for (; i < jobs.size(); ++i) {
       jobs[i]();
       if (db->in_transaction()) continue;
-      // SQLite rolled the whole transaction back (I/O error, disk full): every job whose
-      // changes were in it has lost them.
-      logger().log(LogLevel::Error, "a write batch was rolled back by the database", {});
+      // The whole transaction was rolled back, by SQLite (an I/O error, a full disk) or by a
+      // first-write-decides write that failed after changing it (store/conn.hpp): every job
+      // whose changes were in it has lost them.
+      logger().log(LogLevel::Error, "a write batch was rolled back", {});
       db->set_group(false);
       answer(pending, false);
       if (!begin()) {

@@ -5,10 +5,13 @@
 // commits alone; but the WAL receives each touched page once per batch instead of once per
 // request, and FTS5 one segment per batch.
 //
-// A request that fails rolls back to its own savepoint and leaves the others alone. Should
+// A request that fails rolls back to its own savepoint and leaves the others alone. A record
+// created or changed takes no savepoint on SQLite (Tx with FirstWriteDecides, store/conn.hpp):
+// only its first statement may be refused, and a refused statement changes nothing. Should
 // the batch's transaction itself be lost (an I/O error or a full disk makes SQLite roll the
-// whole transaction back) or its COMMIT fail, every request of the batch whose changes were in
-// it is answered 503 service_unavailable: none of them was committed.
+// whole transaction back, and so does such a write failing after its first statement, which
+// only an internal error can) or its COMMIT fail, every request of the batch whose changes
+// were in it is answered 503 service_unavailable: none of them was committed.
 //
 // When no write has come for a moment, the writer thread does the database's upkeep (the
 // text indexes' merges, text_index_upkeep.hpp) in bounded steps, looking for writes between

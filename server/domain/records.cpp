@@ -143,7 +143,7 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
     made = prepared_from(spec, actor, std::move(*valid));
     prepared = &*made;
   }
-  WriteUnit unit(db_, actor, meta);
+  WriteUnit unit(db_, actor, meta, FirstWriteDecides{});
   if (spec.is_child()) {
     const auto* parent = slab5::api::find_resource(spec.parent);
     auto p = store_->get(*parent, actor.workspace_id, parent_id);
@@ -193,7 +193,7 @@ slab5::Result<Json> Records::update(const ResourceSpec& spec, const Actor& actor
   auto valid = slab5::api::validate_input(spec, patch, slab5::api::WriteMode::Patch);
   if (!valid) return tl::unexpected(valid.error());
   if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
-  WriteUnit unit(db_, actor, meta);
+  WriteUnit unit(db_, actor, meta, FirstWriteDecides{});
   auto got = store_->get_for_update(spec, actor.workspace_id, id);
   if (!got) return tl::unexpected(got.error());
   if (!got->has_value()) return tl::unexpected(not_found(spec));

@@ -16,6 +16,8 @@ using slab5::Json;
 
 WriteUnit::WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta)
     : db_(db), actor_(actor), meta_(meta), tx_(db) {}
+WriteUnit::WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta, FirstWriteDecides first)
+    : db_(db), actor_(actor), meta_(meta), tx_(db, first) {}
 
 Json changed_fields(const Json& before, const Json& after) {
   Json out = Json::object();

@@ -36,6 +36,10 @@ class WriteUnit {
  public:
   // BEGIN IMMEDIATE. `meta` must outlive the unit: commit() marks its usage as recorded.
   WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta);
+  // For a unit whose first write is the only one that may be refused (a record inserted or
+  // updated, then its audit row, event and usage): no savepoint of its own inside a write
+  // batch on SQLite (TxState::first_write_decides).
+  WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta, FirstWriteDecides);
   WriteUnit(const WriteUnit&) = delete;
   WriteUnit& operator=(const WriteUnit&) = delete;
 

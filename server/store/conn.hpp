@@ -37,6 +37,17 @@ struct ChangeMark {
 
 // What a Tx holds while it is open; the backend fills it in tx_begin.
 struct TxState {
+  // Set by the caller (Tx with FirstWriteDecides): of the Tx's writes only the first statement
+  // may be refused (a refused statement changes nothing), and a failure after it can only be an
+  // internal error. Inside a write batch, a backend may then open no savepoint for the Tx: a
+  // savepoint copies every page its writes first touch, and nearly every write of a batch is
+  // such a Tx (a record created or changed). SQLite does so when no savepoint is already open;
+  // a failure after a write then rolls the whole batch back (its requests are answered 503 and
+  // nothing of them is kept). PostgreSQL, where a refused statement aborts the transaction,
+  // always opens the savepoint.
+  bool first_write_decides = false;
+  bool bare = false;                  // SQLite: run without a savepoint of its own (first_write_decides)
+  std::int64_t changes_at_begin = 0;  // SQLite, when bare: the connection's change count at the start
   bool savepoint = false;             // a savepoint inside an open transaction, not a transaction
   bool done = false;                  // committed
   std::unique_lock<std::mutex> gate;  // an in-process write lock held until the end, if any
@@ -98,10 +109,18 @@ class Conn {
   virtual std::optional<std::int64_t> auth_version() = 0;
 };
 
+// Names a Tx whose first statement is the only write that may be refused
+// (TxState::first_write_decides).
+struct FirstWriteDecides {};
+
 // A write transaction on a connection: rolled back unless committed.
 class Tx {
  public:
   explicit Tx(Conn& conn) : conn_(conn) { conn_.tx_begin(state_); }
+  Tx(Conn& conn, FirstWriteDecides) : conn_(conn) {
+    state_.first_write_decides = true;
+    conn_.tx_begin(state_);
+  }
   ~Tx() {
     if (!state_.done) conn_.tx_abandon(state_);
   }

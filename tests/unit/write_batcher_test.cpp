@@ -1,6 +1,7 @@
 // server/write_batcher: group commit. Writes that wait at the same time share one transaction,
 // each in its own savepoint; their answers come after the COMMIT; one failing write undoes only
-// itself; a batch SQLite rolls back answers "not committed" to every write that was in it. And
+// itself; a batch SQLite rolls back answers "not committed" to every write that was in it; a
+// first-write-decides write takes no savepoint, and one that fails after a write costs its batch. And
 // store/sqlite/db's write gate: writers on many connections queue instead of meeting SQLITE_BUSY.
 #include <doctest/doctest.h>
 #include <sqlite3.h>
@@ -144,6 +145,135 @@ TEST_CASE("a batch the database rolls back answers 'not committed' to the writes
   auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
   REQUIRE(q.next());
   CHECK(q.text(0) == "3,4");
+}
+
+TEST_CASE("a first-write-decides write opens no savepoint in a batch: a refused first write leaves the batch alone") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)");
+  auto writer_db = Db::open(t.path, false);
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
+  Gate gate;
+  std::vector<std::pair<int, bool>> answers;
+  std::vector<int> autocommit_in_tx;
+  batcher.post([&] { gate.wait(); });
+  for (int v : {1, 2, 1, 3}) {  // the second 1 is refused by the UNIQUE constraint, at its first statement
+    batcher.post([&, v] {
+      try {
+        Tx tx(*writer_db, FirstWriteDecides{});
+        // No savepoint was opened: a savepoint named like this one would be found by RELEASE.
+        bool released = true;
+        try {
+          writer_db->exec("RELEASE tx");
+        } catch (const DbError&) {
+          released = false;
+        }
+        autocommit_in_tx.push_back(released ? 1 : 0);
+        writer_db->query("INSERT INTO t (v) VALUES (?)", v).run_or_throw("insert");
+        writer_db->query("SELECT 1").run();
+        tx.commit();
+      } catch (const DbError&) {
+      }
+      WriteBatcher::after_commit([&, v](bool ok) { answers.emplace_back(v, ok); });
+    });
+  }
+  gate.release();
+  batcher.stop();
+  CHECK(autocommit_in_tx == std::vector<int>{0, 0, 0, 0});
+  CHECK(answers == std::vector<std::pair<int, bool>>{{1, true}, {2, true}, {1, true}, {3, true}});
+  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "1,2,3");
+}
+
+TEST_CASE("a first-write-decides write that fails after a write rolls its whole batch back, and the batch goes on") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  auto writer_db = Db::open(t.path, false);
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
+  Gate gate;
+  std::vector<std::pair<int, bool>> answers;
+  batcher.post([&] { gate.wait(); });
+  for (int i = 1; i <= 4; ++i) {
+    batcher.post([&, i] {
+      try {
+        Tx tx(*writer_db, FirstWriteDecides{});
+        writer_db->query("INSERT INTO t (v) VALUES (?)", i).run_or_throw("insert");
+        if (i == 2) throw std::runtime_error("an internal error after the first write");
+        tx.commit();
+      } catch (const std::runtime_error&) {
+      }
+      WriteBatcher::after_commit([&, i](bool ok) { answers.emplace_back(i, ok); });
+    });
+  }
+  gate.release();
+  batcher.stop();
+  // Nothing half-written: 2's row cannot be taken out alone, so 1 and 2 are lost together and
+  // told so; 3 and 4 commit in the transaction begun after.
+  CHECK(answers == std::vector<std::pair<int, bool>>{{1, false}, {2, false}, {3, true}, {4, true}});
+  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "3,4");
+}
+
+TEST_CASE("a first-write-decides write inside an open savepoint takes a savepoint of its own") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  auto writer_db = Db::open(t.path, false);
+  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
+  Gate gate;
+  std::vector<bool> answers;
+  batcher.post([&] { gate.wait(); });
+  batcher.post([&] {
+    insert_in_tx(*writer_db, 1);
+    WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
+  });
+  batcher.post([&] {
+    Tx outer(*writer_db);
+    writer_db->query("INSERT INTO t (v) VALUES (2)").run_or_throw("insert");
+    try {
+      Tx inner(*writer_db, FirstWriteDecides{});
+      writer_db->query("INSERT INTO t (v) VALUES (20)").run_or_throw("insert");
+      throw std::runtime_error("an internal error after the first write");
+    } catch (const std::runtime_error&) {
+    }
+    outer.commit();
+    WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
+  });
+  batcher.post([&] {
+    // Once the savepoints are released, the next one runs without.
+    try {
+      Tx tx(*writer_db, FirstWriteDecides{});
+      writer_db->query("INSERT INTO t (v) VALUES (3)").run_or_throw("insert");
+      tx.commit();
+    } catch (const std::runtime_error&) {
+    }
+    WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
+  });
+  gate.release();
+  batcher.stop();
+  CHECK(answers == std::vector<bool>{true, true, true});
+  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "1,2,3");
+}
+
+TEST_CASE("outside a batch a first-write-decides write is a transaction of its own") {
+  TempDb t;
+  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
+  try {
+    Tx tx(*t.db, FirstWriteDecides{});
+    t.db->query("INSERT INTO t (v) VALUES (1)").run_or_throw("insert");
+    throw std::runtime_error("refused after the write");
+  } catch (const std::runtime_error&) {
+  }
+  {
+    Tx tx(*t.db, FirstWriteDecides{});
+    t.db->query("INSERT INTO t (v) VALUES (2)").run_or_throw("insert");
+    tx.commit();
+  }
+  auto q = t.db->query("SELECT group_concat(v) FROM t");
+  REQUIRE(q.next());
+  CHECK(q.text(0) == "2");
 }
 
 TEST_CASE("after_commit outside a batch answers at once") {

@@ -325,6 +325,7 @@ void Db::bump_stamp() {
 
 void Db::begin() {
   bump_stamp();
+  open_savepoints_ = 0;
   run_cached("BEGIN IMMEDIATE");
 }
 
@@ -341,9 +342,17 @@ std::int64_t Db::changes() const { return sqlite3_changes64(handle_); }
 std::int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(handle_); }
 
 void Db::tx_begin(TxState& s) {
+  if (in_group() && s.first_write_decides && open_savepoints_ == 0) {
+    // Nothing to copy for undoing it: a refused first statement leaves nothing, and whatever
+    // else fails takes the batch with it (tx_abandon).
+    s.bare = true;
+    s.changes_at_begin = sqlite3_total_changes64(handle_);
+    return;
+  }
   s.savepoint = in_group() || sqlite3_get_autocommit(handle_) == 0;
   if (s.savepoint) {
     run_cached("SAVEPOINT tx");
+    ++open_savepoints_;
     return;
   }
   s.gate = std::unique_lock(write_gate());
@@ -352,6 +361,18 @@ void Db::tx_begin(TxState& s) {
 
 void Db::tx_abandon(TxState& s) noexcept {
   bump_stamp();
+  if (s.bare) {
+    // A row changed since it began (the count takes in triggers' changes, and never goes
+    // back): this Tx's writes are in the batch's transaction and cannot be taken out alone.
+    // The whole transaction is rolled back; the batch answers its requests 503
+    // (write_batcher.hpp) and goes on in a new one.
+    if (sqlite3_total_changes64(handle_) != s.changes_at_begin && !sqlite3_get_autocommit(handle_)) try {
+        exec("ROLLBACK");
+      } catch (...) {
+      }
+    return;
+  }
+  if (s.savepoint && open_savepoints_ > 0) --open_savepoints_;
   try {
     // A savepoint whose outer transaction SQLite already rolled back is gone: nothing to undo.
     if (!s.savepoint)
@@ -363,10 +384,13 @@ void Db::tx_abandon(TxState& s) noexcept {
 }
 
 void Db::tx_commit(TxState& s) {
-  if (s.savepoint)
+  if (s.bare) return;
+  if (s.savepoint) {
     run_cached("RELEASE tx");
-  else
+    --open_savepoints_;
+  } else {
     commit();
+  }
 }
 
 // The SQLite stores of one connection.

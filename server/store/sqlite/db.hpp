@@ -197,6 +197,7 @@ class Db final : public Conn {
   std::shared_ptr<std::mutex> write_gate_;
   std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
   bool in_group_ = false;
+  int open_savepoints_ = 0;               // savepoints of Tx now open in the transaction (tx_begin)
   std::unique_ptr<SqliteStores> stores_;  // made on first use
   SqliteStores& stores();
 };
