@@ -12,6 +12,7 @@
 #include <condition_variable>
 #include <functional>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -54,6 +55,33 @@ struct Gate {
     cv.notify_all();
   }
 };
+
+// The values of t, in order, joined with commas.
+std::string stored_values(Db& db) {
+  auto q = db.query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
+  REQUIRE(q.next());
+  return q.opt_text(0).value_or("");
+}
+
+// A database with table t, a writer connection and its batcher, held by a first job until
+// release(), so that the jobs posted before form one batch.
+struct HeldBatch {
+  TempDb t;
+  std::unique_ptr<Db> writer_db;
+  Gate gate;
+  WriteBatcher batcher;
+  explicit HeldBatch(const char* schema = "CREATE TABLE t (v INTEGER NOT NULL)")
+      : writer_db((t.db->exec(schema), Db::open(t.path, false))), batcher([this]() -> Db& { return *writer_db; }, 64) {
+    batcher.post([this] { gate.wait(); });
+  }
+  Db& db() { return *writer_db; }
+  // Runs every job posted and returns what t holds.
+  std::string finish() {
+    gate.release();
+    batcher.stop();
+    return stored_values(*t.db);
+  }
+};
 }  // namespace
 
 TEST_CASE("writes waiting together commit in one transaction and are answered after it") {
@@ -90,18 +118,14 @@ TEST_CASE("writes waiting together commit in one transaction and are answered af
 }
 
 TEST_CASE("a write that fails in a batch undoes only its own changes") {
-  TempDb t;
-  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
-  auto writer_db = Db::open(t.path, false);
-  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
-  Gate gate;
+  HeldBatch b;
+  auto& writer_db = b.writer_db;
   std::vector<bool> answers;
-  batcher.post([&] { gate.wait(); });
-  batcher.post([&] {
+  b.batcher.post([&] {
     insert_in_tx(*writer_db, 1);
     WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
   });
-  batcher.post([&] {
+  b.batcher.post([&] {
     try {
       Tx tx(*writer_db);
       writer_db->query("INSERT INTO t (v) VALUES (2)").run_or_throw("insert");
@@ -110,54 +134,40 @@ TEST_CASE("a write that fails in a batch undoes only its own changes") {
     }
     WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
   });
-  batcher.post([&] {
+  b.batcher.post([&] {
     insert_in_tx(*writer_db, 3);
     WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
   });
-  gate.release();
-  batcher.stop();
+  std::string stored = b.finish();
   CHECK(answers == std::vector<bool>{true, true, true});
-  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "1,3");
+  CHECK(stored == "1,3");
 }
 
 TEST_CASE("a batch the database rolls back answers 'not committed' to the writes that were in it") {
-  TempDb t;
-  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
-  auto writer_db = Db::open(t.path, false);
-  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
-  Gate gate;
+  HeldBatch b;
+  auto& writer_db = b.writer_db;
   std::vector<std::pair<int, bool>> answers;
-  batcher.post([&] { gate.wait(); });
   for (int i = 1; i <= 4; ++i) {
-    batcher.post([&, i] {
+    b.batcher.post([&, i] {
       insert_in_tx(*writer_db, i);
       // What SQLite does on an I/O error or a full disk: the whole transaction is gone.
       if (i == 2) writer_db->exec("ROLLBACK");
       WriteBatcher::after_commit([&, i](bool ok) { answers.emplace_back(i, ok); });
     });
   }
-  gate.release();
-  batcher.stop();
+  std::string stored = b.finish();
   // 1 and 2 were in the lost transaction; 3 and 4 in the one begun after it.
   CHECK(answers == std::vector<std::pair<int, bool>>{{1, false}, {2, false}, {3, true}, {4, true}});
-  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "3,4");
+  CHECK(stored == "3,4");
 }
 
 TEST_CASE("a first-write-decides write opens no savepoint in a batch: a refused first write leaves the batch alone") {
-  TempDb t;
-  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)");
-  auto writer_db = Db::open(t.path, false);
-  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
-  Gate gate;
+  HeldBatch b("CREATE TABLE t (v INTEGER NOT NULL UNIQUE)");
+  auto& writer_db = b.writer_db;
   std::vector<std::pair<int, bool>> answers;
-  std::vector<int> autocommit_in_tx;
-  batcher.post([&] { gate.wait(); });
+  std::vector<int> savepoint_found;
   for (int v : {1, 2, 1, 3}) {  // the second 1 is refused by the UNIQUE constraint, at its first statement
-    batcher.post([&, v] {
+    b.batcher.post([&, v] {
       try {
         Tx tx(*writer_db, FirstWriteDecides{});
         // No savepoint was opened: a savepoint named like this one would be found by RELEASE.
@@ -167,7 +177,7 @@ TEST_CASE("a first-write-decides write opens no savepoint in a batch: a refused 
         } catch (const DbError&) {
           released = false;
         }
-        autocommit_in_tx.push_back(released ? 1 : 0);
+        savepoint_found.push_back(released ? 1 : 0);
         writer_db->query("INSERT INTO t (v) VALUES (?)", v).run_or_throw("insert");
         tx.commit();
       } catch (const DbError&) {
@@ -175,25 +185,18 @@ TEST_CASE("a first-write-decides write opens no savepoint in a batch: a refused 
       WriteBatcher::after_commit([&, v](bool ok) { answers.emplace_back(v, ok); });
     });
   }
-  gate.release();
-  batcher.stop();
-  CHECK(autocommit_in_tx == std::vector<int>{0, 0, 0, 0});
+  std::string stored = b.finish();
+  CHECK(savepoint_found == std::vector<int>{0, 0, 0, 0});
   CHECK(answers == std::vector<std::pair<int, bool>>{{1, true}, {2, true}, {1, true}, {3, true}});
-  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "1,2,3");
+  CHECK(stored == "1,2,3");
 }
 
 TEST_CASE("a first-write-decides write that fails after a write rolls its whole batch back, and the batch goes on") {
-  TempDb t;
-  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
-  auto writer_db = Db::open(t.path, false);
-  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
-  Gate gate;
+  HeldBatch b;
+  auto& writer_db = b.writer_db;
   std::vector<std::pair<int, bool>> answers;
-  batcher.post([&] { gate.wait(); });
   for (int i = 1; i <= 4; ++i) {
-    batcher.post([&, i] {
+    b.batcher.post([&, i] {
       try {
         Tx tx(*writer_db, FirstWriteDecides{});
         writer_db->query("INSERT INTO t (v) VALUES (?)", i).run_or_throw("insert");
@@ -204,29 +207,22 @@ TEST_CASE("a first-write-decides write that fails after a write rolls its whole 
       WriteBatcher::after_commit([&, i](bool ok) { answers.emplace_back(i, ok); });
     });
   }
-  gate.release();
-  batcher.stop();
+  std::string stored = b.finish();
   // Nothing half-written: 2's row cannot be taken out alone, so 1 and 2 are lost together and
   // told so; 3 and 4 commit in the transaction begun after.
   CHECK(answers == std::vector<std::pair<int, bool>>{{1, false}, {2, false}, {3, true}, {4, true}});
-  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "3,4");
+  CHECK(stored == "3,4");
 }
 
 TEST_CASE("a first-write-decides write inside an open savepoint takes a savepoint of its own") {
-  TempDb t;
-  t.db->exec("CREATE TABLE t (v INTEGER NOT NULL)");
-  auto writer_db = Db::open(t.path, false);
-  WriteBatcher batcher([&]() -> Db& { return *writer_db; }, 64);
-  Gate gate;
+  HeldBatch b;
+  auto& writer_db = b.writer_db;
   std::vector<bool> answers;
-  batcher.post([&] { gate.wait(); });
-  batcher.post([&] {
+  b.batcher.post([&] {
     insert_in_tx(*writer_db, 1);
     WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
   });
-  batcher.post([&] {
+  b.batcher.post([&] {
     Tx outer(*writer_db);
     writer_db->query("INSERT INTO t (v) VALUES (2)").run_or_throw("insert");
     try {
@@ -238,7 +234,7 @@ TEST_CASE("a first-write-decides write inside an open savepoint takes a savepoin
     outer.commit();
     WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
   });
-  batcher.post([&] {
+  b.batcher.post([&] {
     // Once the savepoints are released, the next one runs without.
     try {
       Tx tx(*writer_db, FirstWriteDecides{});
@@ -248,12 +244,9 @@ TEST_CASE("a first-write-decides write inside an open savepoint takes a savepoin
     }
     WriteBatcher::after_commit([&](bool ok) { answers.push_back(ok); });
   });
-  gate.release();
-  batcher.stop();
+  std::string stored = b.finish();
   CHECK(answers == std::vector<bool>{true, true, true});
-  auto q = t.db->query("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)");
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "1,2,3");
+  CHECK(stored == "1,2,3");
 }
 
 TEST_CASE("outside a batch a first-write-decides write is a transaction of its own") {
@@ -270,9 +263,7 @@ TEST_CASE("outside a batch a first-write-decides write is a transaction of its o
     t.db->query("INSERT INTO t (v) VALUES (2)").run_or_throw("insert");
     tx.commit();
   }
-  auto q = t.db->query("SELECT group_concat(v) FROM t");
-  REQUIRE(q.next());
-  CHECK(q.text(0) == "2");
+  CHECK(stored_values(*t.db) == "2");
 }
 
 TEST_CASE("after_commit outside a batch answers at once") {
