@@ -163,11 +163,18 @@ TEST_CASE("the credential cache keeps its lookups across commits that leave the 
   credential_cache::validate(kGeneration, *t.db);  // nothing committed: nothing moves
   CHECK(credential_cache::epoch() == epoch);
   CHECK(credential_cache::auth_epoch() == auth_epoch);
-  // A write-path commit: the record caches start over, the lookups stay.
-  outside(t.path,
-          "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, kind, "
-          "request_id, created_at) VALUES ('use_1', 'wrk_a', 'api_key', 'key_1', 'POST /v1/contacts', 201, "
-          "'api_request', 'req_1', 'x')");
+  // A write-path commit (a usage row, as every write makes): the record caches start over,
+  // the lookups stay.
+  auto usage_row = [&](const std::string& n) {
+    outside(t.path,
+            "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, kind, "
+            "request_id, created_at) VALUES ('use_" +
+                n +
+                "', 'wrk_a', 'api_key', 'key_1', 'POST /v1/contacts', 201, "
+                "'api_request', 'req_" +
+                n + "', 'x')");
+  };
+  usage_row("1");
   credential_cache::validate(kGeneration, *t.db);
   CHECK(credential_cache::epoch() != epoch);
   CHECK(credential_cache::auth_epoch() == auth_epoch);
@@ -183,10 +190,7 @@ TEST_CASE("the credential cache keeps its lookups across commits that leave the 
   credential_cache::validate(kGeneration, *t.db);
   CHECK(credential_cache::auth_epoch() != auth_epoch);
   auth_epoch = credential_cache::auth_epoch();
-  outside(t.path,
-          "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, kind, "
-          "request_id, created_at) VALUES ('use_2', 'wrk_a', 'api_key', 'key_1', 'POST /v1/contacts', 201, "
-          "'api_request', 'req_2', 'x')");
+  usage_row("2");
   credential_cache::validate(kGeneration, *t.db);
   CHECK(credential_cache::auth_epoch() != auth_epoch);
 }
