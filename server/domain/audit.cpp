@@ -88,10 +88,14 @@ AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string ac
   return ev;
 }
 
-std::string record_audit(Conn& db, AuditEvent ev) {
-  std::string id = slab5::new_id("aud");
+void strip_audit_secrets(AuditEvent& ev) {
   if (ev.before) ev.before = strip_secrets(std::move(*ev.before));
   if (ev.after && !ev.after_text) ev.after = strip_secrets(std::move(*ev.after));
+}
+
+std::string record_audit(Conn& db, AuditEvent ev) {
+  std::string id = slab5::new_id("aud");
+  strip_audit_secrets(ev);
   value_or_throw(db.audit().append(id, ev, slab5::format_rfc3339(slab5::now_millis())));
   return id;
 }

@@ -42,5 +42,7 @@ AuditEvent audit_row(const Actor& actor, const RequestMeta& meta, std::string ac
 // the caller's transaction; returns its id. A row that cannot be written throws StoreError, so
 // the caller's transaction never commits a change without its audit row.
 std::string record_audit(Conn& db, AuditEvent ev);
+// Removes secrets from the row's objects, as record_audit does before it stores them.
+void strip_audit_secrets(AuditEvent& ev);
 
 }  // namespace slab5d

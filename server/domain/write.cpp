@@ -33,6 +33,13 @@ Json changed_fields(const Json& before, const Json& after) {
   return out;
 }
 
+namespace {
+// The credential type of a usage event (api.md §7): a user's calls are their session's.
+std::string usage_credential_type(const Actor& actor) { return actor.type == "user" ? "session" : actor.type; }
+}  // namespace
+
+bool WriteUnit::metered() const { return !actor_.workspace_id.empty() && !actor_.credential_id.empty(); }
+
 std::string WriteUnit::record(const Change& c) {
   const Actor& who = c.actor ? *c.actor : actor_;
   AuditEvent ev = audit_row(who, meta_, c.action, c.target_type, c.target_id, c.status);
@@ -42,32 +49,60 @@ std::string WriteUnit::record(const Change& c) {
     ev.after_text = c.after_text;
   else
     ev.after = c.after;
-  record_audit(db_, std::move(ev));
-  if (!first_status_) first_status_ = c.status;
+  strip_audit_secrets(ev);
+  bool first = !first_status_;
+  if (first) first_status_ = c.status;
   if (c.credential_action) ++credential_actions_;
-  if (!c.emit_event || who.workspace_id.empty()) return "";
-  NewEvent e{.id = slab5::new_id("evt"),
-             .workspace_id = who.workspace_id,
-             .type = c.action,
-             .data = c.after_text ? Json()
-                     : c.after    ? strip_secrets(*c.after)
-                     : c.before   ? strip_secrets(*c.before)
-                                  : Json::object(),
-             .previous = std::nullopt,
-             .request_id = meta_.request_id,
-             .created_at = slab5::format_rfc3339(slab5::now_millis()),
-             .data_text = c.after_text};
-  if (c.before && c.after) e.previous = changed_fields(*c.before, *c.after);
-  value_or_throw(db_.events().append(e));
+  // The change's event and the call's usage event share the audit row's id (with their own
+  // prefix) and time: a backend may keep all three in one row (AuditStore::append_change).
+  std::string audit_id = slab5::new_id("aud"), at = slab5::format_rfc3339(slab5::now_millis());
+  std::string_view suffix = std::string_view(audit_id).substr(4);
+  std::optional<NewEvent> e;
+  if (c.emit_event && !who.workspace_id.empty()) {
+    e = NewEvent{.id = "evt_" + std::string(suffix),
+                 .workspace_id = who.workspace_id,
+                 .type = c.action,
+                 .data = c.after_text ? Json()
+                         : ev.after   ? *ev.after
+                         : ev.before  ? *ev.before
+                                      : Json::object(),
+                 .previous = std::nullopt,
+                 .request_id = meta_.request_id,
+                 .created_at = at,
+                 .data_text = c.after_text};
+    if (c.before && c.after) e->previous = changed_fields(*c.before, *c.after);
+  }
+  // The call's usage event goes with its first change, when that change is the unit's actor's
+  // own (a sign-in names another actor): its status is the change's.
+  // Where it is a row of its own (commit), it has that id too.
+  if (first) usage_id_ = "use_" + std::string(suffix);
+  std::string credential_type;
+  std::optional<UsageEvent> u;
+  if (first && !c.actor && metered() && !meta_.usage_recorded) {
+    credential_type = usage_credential_type(actor_);
+    u = UsageEvent{.id = usage_id_,
+                   .workspace_id = actor_.workspace_id,
+                   .credential_type = credential_type,
+                   .credential_id = actor_.credential_id,
+                   .route = meta_.route,
+                   .status = c.status,
+                   .kind = "api_request",
+                   .request_id = meta_.request_id,
+                   .created_at = at};
+  }
+  auto carried = value_or_throw(db_.audit().append_change(audit_id, ev, at, e ? &*e : nullptr, u ? &*u : nullptr));
+  if (u && carried.usage) usage_in_audit_ = true;
+  if (!e) return "";
+  if (!carried.event) value_or_throw(db_.events().append(*e));
   ++events_;
   // The outbox: the deliveries this event owes, in the same transaction (api.md §8.3).
-  deliveries_ += enqueue_deliveries(db_, e.workspace_id, e.id, e.type);
-  return e.id;
+  deliveries_ += enqueue_deliveries(db_, e->workspace_id, e->id, e->type);
+  return e->id;
 }
 
-void WriteUnit::record_usage(const std::string& kind, int status) {
-  std::string id = slab5::new_id("use"), credential_type = actor_.type == "user" ? "session" : actor_.type,
-              at = slab5::format_rfc3339(slab5::now_millis());
+void WriteUnit::record_usage(const std::string& kind, int status, std::string id) {
+  if (id.empty()) id = slab5::new_id("use");
+  std::string credential_type = usage_credential_type(actor_), at = slab5::format_rfc3339(slab5::now_millis());
   UsageEvent ev{.id = id,
                 .workspace_id = actor_.workspace_id,
                 .credential_type = credential_type,
@@ -82,8 +117,8 @@ void WriteUnit::record_usage(const std::string& kind, int status) {
 
 slab5::Status WriteUnit::commit() {
   // Usage is metered per credential call in a workspace; system and sign-in writes have none.
-  bool metered = first_status_ && !actor_.workspace_id.empty() && !actor_.credential_id.empty();
-  if (metered && !meta_.usage_recorded) record_usage("api_request", *first_status_);
+  bool metered = first_status_ && this->metered();
+  if (metered && !meta_.usage_recorded && !usage_in_audit_) record_usage("api_request", *first_status_, usage_id_);
   if (metered)
     for (int i = 0; i < credential_actions_; ++i) record_usage("credential_action", *first_status_);
   tx_.commit();

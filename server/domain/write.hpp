@@ -56,14 +56,17 @@ class WriteUnit {
 
  private:
   Conn& db_;
-  void record_usage(const std::string& kind, int status);
+  void record_usage(const std::string& kind, int status, std::string id = {});  // a new id when none
+  bool metered() const;  // the unit's calls are metered: a credential of a workspace
   Actor actor_;
   const RequestMeta& meta_;
   Tx tx_;
   std::optional<int> first_status_;
   int credential_actions_ = 0;
-  int events_ = 0;      // events written: the event streams are woken after the commit
-  int deliveries_ = 0;  // outbox rows written: the delivery worker is woken after the commit
+  bool usage_in_audit_ = false;  // the call's usage event is in its first change's audit row
+  std::string usage_id_;         // the call's usage event's id: its first change's audit id, as "use_"
+  int events_ = 0;               // events written: the event streams are woken after the commit
+  int deliveries_ = 0;           // outbox rows written: the delivery worker is woken after the commit
 };
 
 // The fields of `after` whose values differ in `before`, with their old values.

@@ -11,6 +11,9 @@
 
 namespace slab5d {
 
+struct NewEvent;
+struct UsageEvent;
+
 struct AuditEvent {
   std::string workspace_id;
   std::string tenant_id;
@@ -49,6 +52,24 @@ class AuditStore {
   // Stores the event under `id` at `created_at`.
   [[nodiscard]] virtual slab5::Status append(const std::string& id, const AuditEvent& ev,
                                              const std::string& created_at) = 0;
+  // What the audit row of a change also holds, in a backend that keeps them in one row.
+  struct Carried {
+    bool event = false;
+    bool usage = false;
+  };
+  // Stores the audit row of a change (as append), and, if the backend keeps them in the same
+  // row, the change's event (`event`, when one is owed: its id is `id` with "evt_" for "aud_")
+  // and the call's usage event (`usage`, when this change records it: its id is `id` with
+  // "use_"). Answers which of the two it took; the caller writes the others where they live.
+  // By default it takes neither.
+  [[nodiscard]] virtual slab5::Result<Carried> append_change(const std::string& id, const AuditEvent& ev,
+                                                             const std::string& created_at, const NewEvent* event,
+                                                             const UsageEvent* usage) {
+    (void)event;
+    (void)usage;
+    if (auto ok = append(id, ev, created_at); !ok) return tl::unexpected(ok.error());
+    return Carried{};
+  }
   // The api.md §6 objects of the workspace matching the filters, newest first, with ids below
   // `after`; at most `limit`.
   [[nodiscard]] virtual slab5::Result<std::vector<slab5::Json>> list(const std::string& workspace_id,

@@ -279,6 +279,101 @@ TEST_CASE("usage events: raw, newest first, paginated, with the api.md §7 field
   CHECK(filtered.json["data"].empty());
 }
 
+TEST_CASE("a write's audit event, event and usage event share one id; reads and writes interleave in every list") {
+  // A change's event and its call's usage event are kept in its audit row (docs/server.md,
+  // "One row per change"); reads are metered in rows of their own. Every list shows both,
+  // merged in id order, each once.
+  Server s;
+  std::vector<std::string> contacts;
+  for (int i = 0; i < 7; ++i) {
+    auto c = api("POST", s.api_url + "/contacts", s.token, {{"name", "Interleaved " + std::to_string(i)}});
+    REQUIRE(c.status == 201);
+    contacts.push_back(c.json["data"]["id"].get<std::string>());
+    REQUIRE(api("GET", s.api_url + "/contacts/" + contacts.back(), s.token).status == 200);
+  }
+  auto bad = api("POST", s.api_url + "/contacts", s.token, {{"email", "not-an-address"}});
+  REQUIRE(bad.status == 422);  // refused before any change: metered, no audit row, no event
+  auto created = audit(s, "action=contact.created&limit=100");
+  REQUIRE(created.size() == 7);
+  std::set<std::string> suffixes;
+  for (auto& a : created) suffixes.insert(a["id"].get<std::string>().substr(4));
+  // The events of those changes carry the same ids, with their data.
+  auto events = api("GET", s.api_url + "/events?type=contact.created&limit=100", s.token);
+  REQUIRE(events.status == 200);
+  REQUIRE(events.json["data"].size() == 7);
+  for (auto& e : events.json["data"]) {
+    auto id = e["id"].get<std::string>();
+    CHECK(id.rfind("evt_", 0) == 0);
+    CHECK(suffixes.contains(id.substr(4)));
+    auto one = api("GET", s.api_url + "/events/" + id, s.token);
+    REQUIRE(one.status == 200);
+    CHECK(one.json["data"]["data"]["id"] == e["data"]["id"]);
+    // No audit event answers to an event's id, and no event to an audit event's.
+    CHECK(api("GET", audit_url(s) + "/aud_" + id.substr(4), s.token).status == 200);
+    CHECK(api("GET", audit_url(s) + "/" + id, s.token).status == 404);
+    CHECK(api("GET", s.api_url + "/events/aud_" + id.substr(4), s.token).status == 404);
+  }
+  // Usage, two at a time: every call once, newest first, writes and reads interleaved.
+  std::string url = s.api_url + "/workspace/usage-events?limit=2";
+  std::vector<Json> all;
+  for (std::string next = url;;) {
+    auto p = api("GET", next, s.token);
+    REQUIRE(p.status == 200);
+    for (auto& x : p.json["data"]) all.push_back(x);
+    if (!p.json.contains("next_cursor")) break;
+    next = url + "&cursor=" + p.json["next_cursor"].get<std::string>();
+  }
+  std::set<std::string> ids;
+  int creates = 0, reads = 0, refused = 0;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    auto id = all[i]["id"].get<std::string>();
+    CHECK(ids.insert(id).second);
+    if (i > 0) CHECK(all[i - 1]["id"].get<std::string>() > id);
+    if (all[i]["route"] == "POST /v1/contacts") {
+      if (all[i]["status"] == 201) {
+        ++creates;
+        CHECK(suffixes.contains(id.substr(4)));
+        CHECK(all[i]["kind"] == "api_request");
+        CHECK(all[i]["units"] == 1);
+        CHECK(all[i]["credential"]["type"] == "api_key");
+      } else {
+        ++refused;
+        CHECK(all[i]["status"] == 422);
+      }
+    }
+    if (all[i]["route"] == "GET /v1/contacts/{id}") ++reads;
+  }
+  CHECK(creates == 7);
+  CHECK(reads == 7);
+  CHECK(refused == 1);
+  // Filters apply to both: a credential's calls, and kinds that only rows of their own have.
+  auto key = all[0]["credential"]["id"].get<std::string>();
+  auto mine = api("GET", s.api_url + "/workspace/usage-events?limit=100&credential_id=" + key, s.token);
+  REQUIRE(mine.status == 200);
+  CHECK(mine.json["data"].size() >= 15);
+  CHECK(api("GET", s.api_url + "/workspace/usage-events?limit=100&credential_id=key_nobody", s.token)
+            .json["data"]
+            .empty());
+  CHECK(api("GET", s.api_url + "/workspace/usage-events?kind=credential_action", s.token).json["data"].empty());
+  // The summary counts both.
+  auto by_route = api("GET", s.api_url + "/workspace/usage?group_by=route", s.token);
+  REQUIRE(by_route.status == 200);
+  bool seen = false;
+  for (auto& row : by_route.json["data"])
+    if (row["key"] == "POST /v1/contacts") {
+      seen = true;
+      CHECK(row["requests"] == 8);
+      CHECK(row["units"] == 8);
+      CHECK(row["errors"] == 1);
+    }
+  CHECK(seen);
+  auto by_kind = api("GET", s.api_url + "/workspace/usage?group_by=kind", s.token);
+  REQUIRE(by_kind.status == 200);
+  REQUIRE(by_kind.json["data"].size() >= 1);
+  CHECK(by_kind.json["data"][0]["key"] == "api_request");
+  CHECK(by_kind.json["data"][0]["requests"].get<int>() >= int(all.size()));
+}
+
 // ---- slab5 audit and slab5 usage through the real binary -----------------------------------
 
 namespace {

@@ -54,7 +54,7 @@ TEST_CASE("every table authentication reads moves the auth version; the write pa
   for (const char* name : {"credentials", "workspaces", "memberships", "users", "sessions", "signing_keys", "tenants",
                            "meta", "invitations", "webhook_endpoints", "webhook_sources"})
     CHECK_MESSAGE(covered.contains(name), name);
-  for (const char* name : {"audit_events", "usage_events", "events", "webhook_outbox", "webhook_deliveries",
+  for (const char* name : {"audit_events", "usage_event_rows", "webhook_outbox", "webhook_deliveries",
                            "idempotency_keys", "text_index_pending", "auth_version", "contacts", "contacts_fts",
                            "contacts_fts_data", "support_ticket_messages"})
     CHECK_MESSAGE(!covered.contains(name), name);
@@ -67,9 +67,9 @@ TEST_CASE("every table authentication reads moves the auth version; the write pa
     auto name = q.text(0);
     bool app = std::any_of(app_plane.begin(), app_plane.end(),
                            [&](const std::string& a) { return name == a || name.rfind(a + "_fts", 0) == 0; });
-    bool write_path = name == "audit_events" || name == "usage_events" || name == "events" ||
-                      name == "webhook_outbox" || name == "webhook_deliveries" || name == "idempotency_keys" ||
-                      name == "text_index_pending" || name == "auth_version" || name == "inbound_messages";
+    bool write_path = name == "audit_events" || name == "usage_event_rows" || name == "webhook_outbox" ||
+                      name == "webhook_deliveries" || name == "idempotency_keys" || name == "text_index_pending" ||
+                      name == "auth_version" || name == "inbound_messages";
     CHECK_MESSAGE(covered.contains(name) != (app || write_path), name);
   }
   // Three triggers per covered table.
@@ -92,7 +92,7 @@ TEST_CASE("every table authentication reads moves the auth version; the write pa
           "INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, created_at) "
           "VALUES ('aud_1', 'wrk_a', 'contact.created', 'api_key', 'key_1', 'x');"
           "INSERT INTO events (id, workspace_id, type, data, created_at) "
-          "VALUES ('evt_1', 'wrk_a', 'contact.created', '{}', 'x');"
+          "VALUES ('evt_2', 'wrk_a', 'contact.created', '{}', 'x');"
           "INSERT INTO contacts (id, workspace_id, tenant_id, name, created_at, updated_at, version, origin) "
           "VALUES ('con_1', 'wrk_a', 'ten_a', 'Jane', 'x', 'x', 1, 'api');");
   CHECK(version(*t.db) == v1);

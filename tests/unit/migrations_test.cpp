@@ -69,8 +69,9 @@ TEST_CASE("migration 2 keeps every usage event and clusters them by workspace an
     while (q.next()) rows.push_back(q.text(0));
     CHECK(rows == std::vector<std::string>{"wrk_a use_1 404", "wrk_a use_2 200", "wrk_b use_3 200"});
     CHECK(db->query(insert, "use_1", "wrk_a", 200).run() == 19);  // (workspace, id) stays unique
-    CHECK_THROWS(db->exec("SELECT rowid FROM usage_events"));     // one b-tree, no rowid
-    auto idx = db->query("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'usage_events'");
+    // One b-tree, no rowid (the table is usage_event_rows since migration 10).
+    CHECK_THROWS(db->exec("SELECT rowid FROM usage_event_rows"));
+    auto idx = db->query("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'usage_event_rows'");
     REQUIRE(idx.next());
     CHECK(idx.integer(0) == 0);
   }
@@ -113,9 +114,9 @@ TEST_CASE("migration 9 keeps every audit row and event, in order, without the ke
       "INSERT INTO events (id, workspace_id, type, data, created_at) VALUES "
       "('evt_2', 'wrk_1', 'contact.created', '{}', '2026-01-01T00:00:00.000Z'),"
       "('evt_1', 'wrk_1', 'deal.won', '{}', '2026-01-01T00:00:01.000Z');");
-  auto m = migrate(*db);
+  auto m = migrate(*db, 9);
   CHECK(m.from == 8);
-  CHECK(m.to == latest_schema_version());
+  CHECK(m.to == 9);
   auto rows = [&](const std::string& sql) {
     std::vector<std::string> out;
     auto q = db->query(sql);
@@ -150,4 +151,70 @@ TEST_CASE("migration 9 keeps every audit row and event, in order, without the ke
         std::string::npos);
   CHECK(plan("SELECT action FROM audit_events WHERE id = 'aud_2' AND workspace_id = 'wrk_1'").find("audit_ws") !=
         std::string::npos);
+}
+
+TEST_CASE("migration 10 keeps every event and usage event, read where they were, and changes no audit row") {
+  ScratchDir dir;
+  auto db = database_at(dir, 9);
+  db->exec(
+      "INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, after_json, request_id, created_at) "
+      "VALUES ('aud_01a', 'wrk_1', 'contact.created', 'api_key', 'key_1', '{\"id\":\"con_1\"}', 'req_1', "
+      "'2026-01-01T00:00:00.000Z');"
+      "INSERT INTO events (id, workspace_id, type, data, previous, request_id, created_at) VALUES "
+      "('evt_01b', 'wrk_1', 'contact.created', '{\"id\":\"con_1\"}', NULL, 'req_1', '2026-01-01T00:00:00.000Z'),"
+      "('evt_01c', 'wrk_1', 'contact.updated', '{\"id\":\"con_1\",\"name\":\"B\"}', '{\"name\":\"A\"}', NULL, "
+      "'2026-01-01T00:00:01.000Z');"
+      "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, kind, "
+      "request_id, created_at) VALUES ('use_01d', 'wrk_1', 'api_key', 'key_1', 'POST /v1/contacts', 201, 1, "
+      "'api_request', 'req_1', '2026-01-01T00:00:00.000Z');");
+  auto m = migrate(*db);
+  CHECK(m.from == 9);
+  CHECK(m.to == latest_schema_version());
+  auto rows = [&](const std::string& sql) {
+    std::vector<std::string> out;
+    auto q = db->query(sql);
+    while (q.next()) out.push_back(q.text(0));
+    return out;
+  };
+  // The events, under their ids, with their data, previous values and requests, in order.
+  CHECK(rows("SELECT id || ' ' || type || ' ' || data || ' ' || coalesce(previous, '-') || ' ' || request_id "
+             "FROM events ORDER BY id") ==
+        std::vector<std::string>{"evt_01b contact.created {\"id\":\"con_1\"} - req_1",
+                                 "evt_01c contact.updated {\"id\":\"con_1\",\"name\":\"B\"} {\"name\":\"A\"} "});
+  // The audit log shows what it showed; the events of their own are rows it does not show.
+  CHECK(rows("SELECT id || ' ' || after_json FROM audit_events WHERE audited ORDER BY id") ==
+        std::vector<std::string>{"aud_01a {\"id\":\"con_1\"}"});
+  CHECK(rows("SELECT id || ' ' || usage_events.kind FROM usage_events") ==
+        std::vector<std::string>{"use_01d api_request"});
+  // The views take inserts as the tables did, with their constraints: a taken id, a workspace
+  // that does not exist, an event id of another kind.
+  db->exec(
+      "INSERT INTO events (id, workspace_id, type, data, created_at) VALUES "
+      "('evt_01e', 'wrk_1', 'webhook.test', '{}', '2026-01-01T00:00:02.000Z');"
+      "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, kind, request_id, "
+      "created_at) VALUES ('use_01f', 'wrk_1', 'api_key', 'key_1', 'GET /v1/contacts', 200, 'api_request', 'req_2', "
+      "'2026-01-01T00:00:02.000Z');");
+  CHECK(rows("SELECT count(*) FROM events") == std::vector<std::string>{"3"});
+  CHECK(rows("SELECT count(*) || ' ' || sum(units) FROM usage_events") == std::vector<std::string>{"2 2"});
+  CHECK_THROWS(
+      db->exec("INSERT INTO events (id, workspace_id, type, data, created_at) VALUES "
+               "('evt_01e', 'wrk_1', 'x', '{}', 'x')"));
+  CHECK_THROWS(
+      db->exec("INSERT INTO events (id, workspace_id, type, data, created_at) VALUES "
+               "('evt_01g', 'wrk_gone', 'x', '{}', 'x')"));
+  CHECK_THROWS(
+      db->exec("INSERT INTO events (id, workspace_id, type, data, created_at) VALUES "
+               "('aud_01h', 'wrk_1', 'x', '{}', 'x')"));
+  CHECK_THROWS(
+      db->exec("INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, "
+               "kind, request_id, created_at) VALUES ('use_01f', 'wrk_1', 'api_key', 'key_1', 'x', 200, "
+               "'api_request', 'r', 'x')"));
+  // Audited rows stay append-only; an event of its own may go (with its workspace).
+  CHECK_THROWS(db->exec("DELETE FROM audit_events WHERE id = 'aud_01a'"));
+  CHECK_THROWS(db->exec("UPDATE audit_events SET action = 'x' WHERE id = 'aud_01b'"));
+  db->exec("DELETE FROM audit_events WHERE id = 'aud_01b'");
+  CHECK(rows("SELECT count(*) FROM events") == std::vector<std::string>{"2"});
+  // One b-tree fewer than before for events: they are read through the audit log's indexes.
+  CHECK(rows("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'audit_events' ORDER BY name") ==
+        std::vector<std::string>{"audit_by_action", "audit_ws"});
 }

@@ -67,8 +67,9 @@ TEST_CASE("a message whose event cannot be written leaves no activity and no cla
   // The event log refuses the inbound event (as a full disk or a crash would stop it) after
   // the claim and the activity were written in the same unit of work.
   f.db->exec(
-      "CREATE TEMP TRIGGER refuse_inbound_event BEFORE INSERT ON main.events "
-      "WHEN NEW.type = 'inbound_webhook.received' BEGIN SELECT RAISE(ABORT, 'the event log refuses it'); END");
+      "CREATE TEMP TRIGGER refuse_inbound_event BEFORE INSERT ON main.audit_events "
+      "WHEN NEW.event AND NEW.action = 'inbound_webhook.received' "
+      "BEGIN SELECT RAISE(ABORT, 'the event log refuses it'); END");
   auto msg = f.message("msg_retry", R"({"type": "invoice.paid"})");
   bool refused = false;
   try {

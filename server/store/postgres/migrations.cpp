@@ -314,6 +314,41 @@ ALTER TABLE events DROP CONSTRAINT events_pkey;
 DROP INDEX events_by_workspace;
 CREATE UNIQUE INDEX events_by_workspace ON events(workspace_id, id);
 )SQL"},
+    // 4: as SQLite's version 10, a change's event (and, on SQLite, its call's usage event) are
+    // columns of its audit row; events that are no change's are rows with `audited` 0. Usage
+    // events are rows of usage_event_rows (PostgreSQL keeps every one there). The views
+    // `events` and `usage_events` show them as the tables of those names did.
+    {10, R"SQL(
+ALTER TABLE audit_events
+  ADD COLUMN audited INTEGER NOT NULL DEFAULT 1,
+  ADD COLUMN event INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN event_previous TEXT,
+  ADD COLUMN usage_credential_type TEXT,
+  ADD COLUMN usage_credential_id TEXT,
+  ALTER COLUMN action TYPE TEXT COLLATE "C";
+INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, request_id, after_json, created_at,
+                          audited, event, event_previous)
+  SELECT 'aud_' || substr(id, 5), workspace_id, type, '', '', coalesce(request_id, ''), data, created_at, 0, 1, previous
+  FROM events ORDER BY id;
+DROP TABLE events;
+CREATE INDEX audit_by_action ON audit_events(workspace_id, action, id);
+DROP TRIGGER audit_no_delete ON audit_events;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events
+  FOR EACH ROW WHEN (OLD.audited <> 0) EXECUTE FUNCTION audit_events_append_only();
+ALTER TABLE usage_events RENAME TO usage_event_rows;
+CREATE VIEW events (id, workspace_id, type, data, previous, request_id, created_at) AS
+  SELECT 'evt_' || substr(id, 5), workspace_id, action, coalesce(after_json, before_json, '{}'), event_previous,
+         request_id, created_at
+  FROM audit_events WHERE event <> 0;
+CREATE VIEW usage_events (id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id,
+                          created_at) AS
+  SELECT id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id, created_at
+  FROM usage_event_rows
+  UNION ALL
+  SELECT 'use_' || substr(id, 5), workspace_id, usage_credential_type, usage_credential_id, route, status, 1,
+         'api_request', request_id, created_at
+  FROM audit_events WHERE usage_credential_id IS NOT NULL;
+)SQL"},
 };
 
 void pg_refuse_newer(int version) {

@@ -12,7 +12,7 @@ slab5::Status PgUsageStore::append(std::span<const UsageEvent> events) {
   constexpr int kCols = 10;
   auto sql_for = [](std::size_t rows) {
     std::string sql =
-        "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, "
+        "INSERT INTO usage_event_rows (id, workspace_id, credential_type, credential_id, route, status, units, "
         "kind, request_id, created_at) VALUES ";
     for (std::size_t r = 0; r < rows; ++r) {
       sql += r ? ",(" : "(";
@@ -79,7 +79,7 @@ slab5::Result<std::vector<UsageRow>> PgUsageStore::summarize(const std::string& 
   }
   auto r = conn_.exec(std::string("SELECT ") + key +
                           " AS key, count(*) AS requests, coalesce(sum(units), 0)::bigint, "
-                          "sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END)::bigint FROM usage_events "
+                          "sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END)::bigint FROM usage_event_rows "
                           "WHERE workspace_id = $1 AND ($2::text IS NULL OR created_at >= $2::text) "
                           "AND ($3::text IS NULL OR created_at < $3::text) GROUP BY 1 ORDER BY " +
                           order,
@@ -94,7 +94,7 @@ slab5::Result<std::vector<slab5::Json>> PgUsageStore::list(const std::string& wo
                                                            const std::optional<std::string>& after, int limit) {
   auto r = conn_.exec(
       "SELECT id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id, created_at "
-      "FROM usage_events WHERE workspace_id = $1 AND ($2::text IS NULL OR created_at >= $2::text) "
+      "FROM usage_event_rows WHERE workspace_id = $1 AND ($2::text IS NULL OR created_at >= $2::text) "
       "AND ($3::text IS NULL OR created_at < $3::text) AND ($4::text IS NULL OR kind = $4::text) "
       "AND ($5::text IS NULL OR credential_id = $5::text) AND ($6::text IS NULL OR id < $6::text) "
       "ORDER BY id DESC LIMIT $7",

@@ -325,7 +325,8 @@ slab5::Result<std::vector<QueuedEvent>> PgWebhookStore::queued_events(const std:
   // Locked until the caller's transaction ends, skipped by any other (the top of this file).
   auto r = conn_.exec(
       "SELECT o.event_id, ev.created_at FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id "
-      "LEFT JOIN events ev ON ev.workspace_id = e.workspace_id AND ev.id = o.event_id "
+      "LEFT JOIN audit_events ev ON ev.workspace_id = e.workspace_id AND ev.id = 'aud_' || substr(o.event_id, 5) "
+      "AND ev.event <> 0 "
       "WHERE o.endpoint_id = $1 ORDER BY o.event_id LIMIT $2 FOR UPDATE OF o SKIP LOCKED",
       endpoint_id, limit_of(limit));
   std::vector<QueuedEvent> out;

@@ -78,9 +78,12 @@ slab5::Status PgWorkspaceStore::remove(const std::string& id) {
   auto keys = conn_.run(
       "DELETE FROM idempotency_keys WHERE credential_id IN (SELECT id FROM credentials WHERE workspace_id = $1)", id);
   if (!keys.ok()) return slab5::fail("conflict", "The workspace's idempotency records cannot be deleted.");
-  auto usage = conn_.run("DELETE FROM usage_events WHERE workspace_id = $1", id);
+  auto usage = conn_.run("DELETE FROM usage_event_rows WHERE workspace_id = $1", id);
   if (!usage.ok()) return slab5::fail("conflict", "The workspace's usage events cannot be deleted.");
-  // Memberships, invitations, credentials, events, webhooks and module data cascade from the
+  // Events of their own go too; a change's event is its audit row, which is kept.
+  auto events = conn_.run("DELETE FROM audit_events WHERE workspace_id = $1 AND audited = 0", id);
+  if (!events.ok()) return slab5::fail("conflict", "The workspace's events cannot be deleted.");
+  // Memberships, invitations, credentials, webhooks and module data cascade from the
   // workspace row. (SQLite's store also tells its endpoint cache; PgWebhookStore keeps none.)
   auto ws = conn_.run("DELETE FROM workspaces WHERE id = $1", id);
   if (!ws.ok()) return slab5::fail("conflict", "The workspace cannot be deleted: other data still refers to it.");

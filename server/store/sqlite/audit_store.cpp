@@ -1,7 +1,9 @@
 #include "store/sqlite/audit_store.hpp"
 
+#include "store/event_store.hpp"
 #include "store/sqlite/checked.hpp"
 #include "store/store_rows.hpp"
+#include "store/usage_store.hpp"
 
 namespace slab5d {
 
@@ -15,19 +17,38 @@ std::optional<std::string> empty_as_null(const std::string& s) {
 }  // namespace
 
 slab5::Status SqliteAuditStore::append(const std::string& id, const AuditEvent& ev, const std::string& created_at) {
+  return append_change(id, ev, created_at, nullptr, nullptr).map([](const Carried&) {});
+}
+
+slab5::Result<AuditStore::Carried> SqliteAuditStore::append_change(const std::string& id, const AuditEvent& ev,
+                                                                   const std::string& created_at, const NewEvent* event,
+                                                                   const UsageEvent* usage) {
   auto dump = [](const std::optional<slab5::Json>& j) -> std::optional<std::string> {
     if (!j) return std::nullopt;
     return j->dump();
   };
+  // The row is the change's event too when one is owed: its type is the action, its data the
+  // object after the change (before it, for a deletion), which the row holds already; and the
+  // call's usage event, whose route, status, request and time are the row's.
+  std::optional<std::string> previous, usage_type, usage_credential;
+  if (event && event->previous) previous = event->previous->dump();
+  if (usage) {
+    usage_type = std::string(usage->credential_type);
+    usage_credential = std::string(usage->credential_id);
+  }
   auto q = db_.query(
       "INSERT INTO audit_events (id, workspace_id, tenant_id, action, actor_type, actor_id, "
       "target_type, target_id, source, route, status, request_id, correlation_id, ip, user_agent, "
-      "input_hash, before_json, after_json, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+      "input_hash, before_json, after_json, created_at, event, event_previous, usage_credential_type, "
+      "usage_credential_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
       id, empty_as_null(ev.workspace_id), empty_as_null(ev.tenant_id), ev.action, ev.actor_type, ev.actor_id,
       ev.target_type, ev.target_id, ev.source, ev.route, ev.status, ev.request_id, ev.correlation_id, ev.ip,
       ev.user_agent, ev.input_hash, dump(ev.before),
-      ev.after_text ? std::optional<std::string>(*ev.after_text) : dump(ev.after), created_at);
-  return sqlite::run_checked(db_, q, "The audit event cannot be written: its id is taken.");
+      ev.after_text ? std::optional<std::string>(*ev.after_text) : dump(ev.after), created_at,
+      std::int64_t(event ? 1 : 0), previous, usage_type, usage_credential);
+  if (auto ok = sqlite::run_checked(db_, q, "The audit event cannot be written: its id is taken."); !ok)
+    return tl::unexpected(ok.error());
+  return Carried{.event = event != nullptr, .usage = usage != nullptr};
 }
 
 slab5::Result<std::vector<slab5::Json>> SqliteAuditStore::list(const std::string& workspace_id, const AuditFilters& f,
@@ -42,7 +63,7 @@ slab5::Result<std::vector<slab5::Json>> SqliteAuditStore::list(const std::string
       exact = f.action;
   }
   auto q = db_.query(std::string(kAuditSelect) +
-                         "WHERE workspace_id = ?1 "
+                         "WHERE workspace_id = ?1 AND audited "
                          "AND (?2 IS NULL OR action = ?2) "
                          "AND (?3 IS NULL OR substr(action, 1, length(?3)) = ?3) "
                          "AND (?4 IS NULL OR actor_id = ?4) "
@@ -61,7 +82,7 @@ slab5::Result<std::vector<slab5::Json>> SqliteAuditStore::list(const std::string
 
 slab5::Result<std::optional<slab5::Json>> SqliteAuditStore::get(const std::string& workspace_id,
                                                                 const std::string& id) {
-  auto q = db_.query(std::string(kAuditSelect) + "WHERE id = ? AND workspace_id = ?", id, workspace_id);
+  auto q = db_.query(std::string(kAuditSelect) + "WHERE id = ? AND workspace_id = ? AND audited", id, workspace_id);
   if (!q.next()) return std::optional<slab5::Json>{};
   return std::optional<slab5::Json>{audit_event_from_row(q)};
 }

@@ -16,11 +16,10 @@ namespace {
 // background workers: a change to one leaves every cached credential, workspace, session and
 // role true. Naming a table here is a claim about every read of the credential cache and
 // session cache (credential_cache.cpp, App::authenticate); a table not named is covered.
-constexpr std::array<std::string_view, 9> kLeavesAuthAlone = {
+constexpr std::array<std::string_view, 8> kLeavesAuthAlone = {
     "auth_version",        // the value itself
-    "audit_events",        // append-only trail
-    "usage_events",        // one row per metered call
-    "events",              // the event log
+    "audit_events",        // append-only trail, with each change's event and usage event
+    "usage_event_rows",    // the other usage events
     "webhook_outbox",      // events owed to endpoints
     "webhook_deliveries",  // delivery attempts
     "inbound_messages",    // webhook payloads received

@@ -1,4 +1,4 @@
-// EventStore on SQLite: the `events` table of migration 3.
+// EventStore on SQLite: rows of `audit_events` marked as events (migration 10, audit_store.hpp).
 #pragma once
 #include "store/event_store.hpp"
 #include "store/sqlite/db.hpp"

@@ -353,6 +353,64 @@ ALTER TABLE events_v9 RENAME TO events;
 CREATE UNIQUE INDEX events_by_workspace ON events(workspace_id, id);
 CREATE INDEX events_by_type ON events(workspace_id, type, id);
 )SQL",
+    // 10: a change's event, and the usage event of the call that made it, are columns of the
+    // change's audit row instead of rows of their own (docs/server.md, "One row per change").
+    // A write of a record paid for six b-trees to record it (the audit row and its index, the
+    // event and its two indexes, the usage row); it now pays for three, and the object after
+    // the change is stored once instead of twice. The event of an audit row has the audit
+    // row's id with "evt_" for "aud_", its usage event "use_". Events that are not a change's
+    // (a webhook's test event) and every event written before are rows of their own in the
+    // same table, with `audited` 0: the audit log does not show them, and they may be deleted
+    // (with their workspace). Usage events of calls that changed nothing, and the other kinds,
+    // are rows of usage_event_rows. The views `events` and `usage_events` show every event and
+    // every usage event as the tables of those names did, and take INSERTs, for other programs
+    // reading or writing the file.
+    R"SQL(
+ALTER TABLE audit_events ADD COLUMN audited INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_events ADD COLUMN event INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE audit_events ADD COLUMN event_previous TEXT;
+ALTER TABLE audit_events ADD COLUMN usage_credential_type TEXT;
+ALTER TABLE audit_events ADD COLUMN usage_credential_id TEXT;
+INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, request_id, after_json, created_at,
+                          audited, event, event_previous)
+  SELECT 'aud_' || substr(id, 5), workspace_id, type, '', '', coalesce(request_id, ''), data, created_at, 0, 1, previous
+  FROM events ORDER BY rowid;
+DROP TABLE events;
+CREATE INDEX audit_by_action ON audit_events(workspace_id, action, id);
+DROP TRIGGER audit_no_delete;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit_events WHEN OLD.audited
+  BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+CREATE VIEW events (id, workspace_id, type, data, previous, request_id, created_at) AS
+  SELECT 'evt_' || substr(id, 5), workspace_id, action, coalesce(after_json, before_json, '{}'), event_previous,
+         request_id, created_at
+  FROM audit_events WHERE event;
+CREATE TRIGGER events_insert INSTEAD OF INSERT ON events
+BEGIN
+  SELECT RAISE(ABORT, 'an event id starts with evt_') WHERE NEW.id IS NULL OR substr(NEW.id, 1, 4) <> 'evt_';
+  SELECT RAISE(ABORT, 'FOREIGN KEY constraint failed: no such workspace')
+    WHERE NOT EXISTS (SELECT 1 FROM workspaces WHERE id = NEW.workspace_id);
+  INSERT INTO audit_events (id, workspace_id, action, actor_type, actor_id, request_id, after_json, created_at,
+                            audited, event, event_previous)
+    VALUES ('aud_' || substr(NEW.id, 5), NEW.workspace_id, NEW.type, '', '', coalesce(NEW.request_id, ''), NEW.data,
+            NEW.created_at, 0, 1, NEW.previous);
+END;
+ALTER TABLE usage_events RENAME TO usage_event_rows;
+CREATE VIEW usage_events (id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id,
+                          created_at) AS
+  SELECT id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id, created_at
+  FROM usage_event_rows
+  UNION ALL
+  SELECT 'use_' || substr(id, 5), workspace_id, usage_credential_type, usage_credential_id, route, status, 1,
+         'api_request', request_id, created_at
+  FROM audit_events WHERE usage_credential_id IS NOT NULL;
+CREATE TRIGGER usage_events_insert INSTEAD OF INSERT ON usage_events
+BEGIN
+  INSERT INTO usage_event_rows (id, workspace_id, credential_type, credential_id, route, status, units, kind,
+                                request_id, created_at)
+    VALUES (NEW.id, NEW.workspace_id, NEW.credential_type, NEW.credential_id, NEW.route, NEW.status,
+            coalesce(NEW.units, 1), NEW.kind, NEW.request_id, NEW.created_at);
+END;
+)SQL",
 };
 
 }  // namespace

@@ -19,7 +19,8 @@ slab5::Status SqliteUsageStore::append(std::span<const UsageEvent> events) {
   // usual case inside a write, and preparing its statement each time cost more than the insert.
   auto prepare = [this](std::size_t rows) {
     std::string sql =
-        "INSERT OR IGNORE INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, units, "
+        "INSERT OR IGNORE INTO usage_event_rows (id, workspace_id, credential_type, credential_id, route, status, "
+        "units, "
         "kind, request_id, created_at) VALUES ";
     for (std::size_t r = 0; r < rows; ++r) sql += r ? ",(?,?,?,?,?,?,?,?,?,?)" : "(?,?,?,?,?,?,?,?,?,?)";
     return db_.cached_statement(sql);
@@ -64,32 +65,44 @@ slab5::Status SqliteUsageStore::append(std::span<const UsageEvent> events) {
   return {};
 }
 
+// The usage event of a call that changed something is a column set of its first change's
+// audit row (migration 10, audit_store.hpp): its id is the row's with "use_" for "aud_", its
+// kind api_request, its units 1. Every read takes both.
+
 slab5::Result<std::vector<UsageRow>> SqliteUsageStore::summarize(const std::string& workspace_id,
                                                                  const UsageRange& range, UsageGroup group) {
-  // The key expression comes from this fixed table, never from the request.
+  // The key expressions come from this fixed table, never from the request.
   const char* key = "substr(created_at, 1, 10)";
+  const char* audit_key = key;
   const char* order = "key ASC";
   switch (group) {
     case UsageGroup::Day:
       break;
     case UsageGroup::Route:
-      key = "route";
+      key = audit_key = "route";
       order = "requests DESC, key ASC";
       break;
     case UsageGroup::Credential:
       key = "credential_id";
+      audit_key = "usage_credential_id";
       order = "requests DESC, key ASC";
       break;
     case UsageGroup::Kind:
       key = "kind";
+      audit_key = "'api_request'";
       order = "requests DESC, key ASC";
       break;
   }
-  auto q = db_.query(std::string("SELECT ") + key +
-                         " AS key, count(*) AS requests, coalesce(sum(units), 0), "
-                         "sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END) FROM usage_events "
+  auto q = db_.query(std::string("SELECT key, count(*) AS requests, coalesce(sum(units), 0), "
+                                 "sum(CASE WHEN status >= 400 THEN 1 ELSE 0 END) FROM (SELECT ") +
+                         key +
+                         " AS key, units, status FROM usage_event_rows "
                          "WHERE workspace_id = ?1 AND (?2 IS NULL OR created_at >= ?2) "
-                         "AND (?3 IS NULL OR created_at < ?3) GROUP BY key ORDER BY " +
+                         "AND (?3 IS NULL OR created_at < ?3) UNION ALL SELECT " +
+                         audit_key +
+                         ", 1, status FROM audit_events WHERE workspace_id = ?1 AND usage_credential_id IS NOT NULL "
+                         "AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3)) "
+                         "GROUP BY key ORDER BY " +
                          order,
                      workspace_id, range.since, range.until);
   std::vector<UsageRow> out;
@@ -99,23 +112,47 @@ slab5::Result<std::vector<UsageRow>> SqliteUsageStore::summarize(const std::stri
 
 slab5::Result<std::vector<slab5::Json>> SqliteUsageStore::list(const std::string& workspace_id, const UsageFilters& f,
                                                                const std::optional<std::string>& after, int limit) {
-  auto q = db_.query(
+  // Newest first from each place, then merged: ids order the same way in both ("use_" and
+  // "aud_" are one prefix each).
+  auto read = [&](Query& q) {
+    std::vector<slab5::Json> rows;
+    while (q.next()) {
+      rows.push_back({{"id", q.text(0)},
+                      {"workspace_id", q.text(1)},
+                      {"credential", {{"type", q.text(2)}, {"id", q.text(3)}}},
+                      {"route", q.text(4)},
+                      {"status", q.integer(5)},
+                      {"units", q.integer(6)},
+                      {"kind", q.text(7)},
+                      {"request_id", q.text(8)},
+                      {"created_at", q.text(9)}});
+    }
+    return rows;
+  };
+  auto own = db_.query(
       "SELECT id, workspace_id, credential_type, credential_id, route, status, units, kind, request_id, created_at "
-      "FROM usage_events WHERE workspace_id = ?1 AND (?2 IS NULL OR created_at >= ?2) "
+      "FROM usage_event_rows WHERE workspace_id = ?1 AND (?2 IS NULL OR created_at >= ?2) "
       "AND (?3 IS NULL OR created_at < ?3) AND (?4 IS NULL OR kind = ?4) AND (?5 IS NULL OR credential_id = ?5) "
       "AND (?6 IS NULL OR id < ?6) ORDER BY id DESC LIMIT ?7",
       workspace_id, f.range.since, f.range.until, f.kind, f.credential_id, after, std::int64_t(limit));
+  auto standalone = read(own);
+  std::optional<std::string> audit_after;
+  if (after) audit_after = after->starts_with("use_") ? "aud_" + after->substr(4) : *after;
+  auto in_audit = db_.query(
+      "SELECT 'use_' || substr(id, 5), workspace_id, usage_credential_type, usage_credential_id, route, status, 1, "
+      "'api_request', request_id, created_at FROM audit_events WHERE workspace_id = ?1 "
+      "AND usage_credential_id IS NOT NULL AND (?2 IS NULL OR created_at >= ?2) AND (?3 IS NULL OR created_at < ?3) "
+      "AND (?4 IS NULL OR ?4 = 'api_request') AND (?5 IS NULL OR usage_credential_id = ?5) "
+      "AND (?6 IS NULL OR id < ?6) ORDER BY id DESC LIMIT ?7",
+      workspace_id, f.range.since, f.range.until, f.kind, f.credential_id, audit_after, std::int64_t(limit));
+  auto with_changes = read(in_audit);
   std::vector<slab5::Json> out;
-  while (q.next()) {
-    out.push_back({{"id", q.text(0)},
-                   {"workspace_id", q.text(1)},
-                   {"credential", {{"type", q.text(2)}, {"id", q.text(3)}}},
-                   {"route", q.text(4)},
-                   {"status", q.integer(5)},
-                   {"units", q.integer(6)},
-                   {"kind", q.text(7)},
-                   {"request_id", q.text(8)},
-                   {"created_at", q.text(9)}});
+  std::size_t a = 0, b = 0;
+  while (int(out.size()) < limit && (a < standalone.size() || b < with_changes.size())) {
+    bool take_a =
+        b == with_changes.size() || (a < standalone.size() && standalone[a]["id"].get_ref<const std::string&>() >
+                                                                  with_changes[b]["id"].get_ref<const std::string&>());
+    out.push_back(std::move(take_a ? standalone[a++] : with_changes[b++]));
   }
   return out;
 }

@@ -265,7 +265,8 @@ slab5::Result<std::vector<QueuedHead>> SqliteWebhookStore::queued_heads(int open
 slab5::Result<std::vector<QueuedEvent>> SqliteWebhookStore::queued_events(const std::string& endpoint_id, int limit) {
   auto q = db_.query(
       "SELECT o.event_id, ev.created_at FROM webhook_outbox o JOIN webhook_endpoints e ON e.id = o.endpoint_id "
-      "LEFT JOIN events ev ON ev.workspace_id = e.workspace_id AND ev.id = o.event_id "
+      "LEFT JOIN audit_events ev ON ev.workspace_id = e.workspace_id AND ev.id = 'aud_' || substr(o.event_id, 5) "
+      "AND ev.event <> 0 "
       "WHERE o.endpoint_id = ? ORDER BY o.event_id LIMIT ?",
       endpoint_id, std::int64_t(limit));
   std::vector<QueuedEvent> out;

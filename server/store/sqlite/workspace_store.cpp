@@ -76,9 +76,13 @@ slab5::Status SqliteWorkspaceStore::remove(const std::string& id) {
   auto keys = db_.query(
       "DELETE FROM idempotency_keys WHERE credential_id IN (SELECT id FROM credentials WHERE workspace_id = ?)", id);
   if (auto ok = run_checked(db_, keys, "The workspace's idempotency records cannot be deleted."); !ok) return ok;
-  auto usage = db_.query("DELETE FROM usage_events WHERE workspace_id = ?", id);
+  auto usage = db_.query("DELETE FROM usage_event_rows WHERE workspace_id = ?", id);
   if (auto ok = run_checked(db_, usage, "The workspace's usage events cannot be deleted."); !ok) return ok;
-  // Memberships, invitations, credentials, events and module data cascade from the workspace row.
+  // Events of their own go too. A change's event is its audit row, which is kept (as are the
+  // usage events in those rows, which no route can read once the workspace is gone).
+  auto events = db_.query("DELETE FROM audit_events WHERE workspace_id = ? AND NOT audited", id);
+  if (auto ok = run_checked(db_, events, "The workspace's events cannot be deleted."); !ok) return ok;
+  // Memberships, invitations, credentials and module data cascade from the workspace row.
   webhook_endpoints_changed();  // its endpoints go with it
   auto ws = db_.query("DELETE FROM workspaces WHERE id = ?", id);
   if (auto ok = run_checked(db_, ws, "The workspace cannot be deleted: other data still refers to it."); !ok) return ok;

@@ -59,6 +59,8 @@ inline void event_round_trip_case(WebhookEnv& env) {
   CHECK_FALSE(ev.get("wrk_b", "evt_01", "").value());                          // another workspace's
   CHECK_FALSE(ev.get("wrk_a", "evt_01", "2026-01-02T00:00:00.001Z").value());  // past retention
   CHECK_FALSE(ev.get("wrk_a", "evt_99", "").value());
+  CHECK_FALSE(ev.get("wrk_a", "aud_01", "").value());  // the id of the row it may share
+  CHECK_FALSE(ev.get("wrk_a", "01", "").value());
 }
 
 // A taken id and an unknown workspace are `conflict`; nothing is written.
