@@ -46,6 +46,14 @@ slab5::Json audit_event_from_row(const Row& r) {
       {"created_at", r.text(18)}};
 }
 
+// The audit_events row id of an event id ("evt_X" is row "aud_X", migration 10, both backends).
+// Other text (an audit event's id among it) names no row: it is kept behind a character no id
+// starts with; "" stays "" (before every id).
+inline std::string event_row_id(const std::string& event_id) {
+  if (event_id.starts_with("evt_")) return "aud_" + event_id.substr(4);
+  return event_id.empty() ? event_id : "~" + event_id;
+}
+
 // SELECT kEventColumns FROM events …
 inline constexpr const char* kEventColumns = "id, type, created_at, workspace_id, data, previous, request_id";
 

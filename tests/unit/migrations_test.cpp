@@ -30,6 +30,13 @@ std::unique_ptr<Db> database_at(const ScratchDir& dir, int version) {
       "'2026-01-01T00:00:00.000Z');");
   return db;
 }
+// The first column of every row `sql` reads.
+std::vector<std::string> first_column(Db& db, const std::string& sql) {
+  std::vector<std::string> out;
+  auto q = db.query(sql);
+  while (q.next()) out.push_back(q.text(0));
+  return out;
+}
 }  // namespace
 
 TEST_CASE("migrations create the schema once and refuse a newer database") {
@@ -117,12 +124,7 @@ TEST_CASE("migration 9 keeps every audit row and event, in order, without the ke
   auto m = migrate(*db, 9);
   CHECK(m.from == 8);
   CHECK(m.to == 9);
-  auto rows = [&](const std::string& sql) {
-    std::vector<std::string> out;
-    auto q = db->query(sql);
-    while (q.next()) out.push_back(q.text(0));
-    return out;
-  };
+  auto rows = [&](const std::string& sql) { return first_column(*db, sql); };
   // The order of writing (rowid) survives, and so does everything in the rows.
   CHECK(rows("SELECT id || ' ' || coalesce(workspace_id, '-') || ' ' || coalesce(after_json, '-') FROM audit_events "
              "ORDER BY rowid") == std::vector<std::string>{"aud_2 wrk_1 {\"id\":\"con_1\"}", "aud_1 - -"});
@@ -170,12 +172,7 @@ TEST_CASE("migration 10 keeps every event and usage event, read where they were,
   auto m = migrate(*db);
   CHECK(m.from == 9);
   CHECK(m.to == latest_schema_version());
-  auto rows = [&](const std::string& sql) {
-    std::vector<std::string> out;
-    auto q = db->query(sql);
-    while (q.next()) out.push_back(q.text(0));
-    return out;
-  };
+  auto rows = [&](const std::string& sql) { return first_column(*db, sql); };
   // The events, under their ids, with their data, previous values and requests, in order.
   CHECK(rows("SELECT id || ' ' || type || ' ' || data || ' ' || coalesce(previous, '-') || ' ' || request_id "
              "FROM events ORDER BY id") ==

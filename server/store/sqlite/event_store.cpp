@@ -15,12 +15,7 @@ constexpr const char* kSelect =
     "SELECT 'evt_' || substr(id, 5), action, created_at, workspace_id, coalesce(after_json, before_json, '{}'), "
     "event_previous, request_id FROM audit_events ";
 
-// The row id of an event id. Other text (an audit event's id among it) names no row: it is
-// kept behind a character no id starts with; "" stays "" (before every id).
-std::string row_id(const std::string& event_id) {
-  if (event_id.starts_with("evt_")) return "aud_" + event_id.substr(4);
-  return event_id.empty() ? event_id : "~" + event_id;
-}
+std::string row_id(const std::string& event_id) { return event_row_id(event_id); }
 }  // namespace
 
 slab5::Result<std::vector<Json>> SqliteEventStore::list(const EventQuery& eq) {
