@@ -47,6 +47,32 @@ TEST_CASE("create writes the record, its audit row and its event in one unit") {
   CHECK(f.count("SELECT count(*) FROM events WHERE type = 'contact.created'") == 1);
 }
 
+TEST_CASE("on SQLite a change's event and its call's usage event are its audit row, not rows of their own") {
+  // docs/server.md, "One row per change": one row in audit_events per change, nothing in
+  // usage_event_rows, and the event and usage event read back under the row's id.
+  RecordsFixture f;
+  f.actor.credential_id = "key_test";  // a metered call
+  RequestMeta update_meta{.request_id = "req_update", .route = "PATCH /v1/contacts/{id}"};
+  auto c = f.records->create(spec_of("contacts"), f.actor, f.meta, Json{{"name", "Jane"}});
+  REQUIRE(c);
+  auto id = (*c)["id"].get<std::string>();
+  REQUIRE(f.records->update(spec_of("contacts"), f.actor, update_meta, id, Json{{"name", "Janet"}}, std::nullopt));
+  CHECK(f.count("SELECT count(*) FROM audit_events WHERE target_id = '" + id + "'") == 2);
+  CHECK(f.count("SELECT count(*) FROM audit_events WHERE target_id = '" + id +
+                "' AND audited AND event AND usage_credential_id = 'key_test' AND usage_credential_type = 'api_key'") ==
+        2);
+  CHECK(f.count("SELECT count(*) FROM audit_events WHERE NOT audited") == 0);
+  CHECK(f.count("SELECT count(*) FROM usage_event_rows") == 0);
+  // Through the views, as the tables of those names showed them.
+  CHECK(f.count("SELECT count(*) FROM events e JOIN audit_events a ON a.id = 'aud_' || substr(e.id, 5) "
+                "WHERE a.target_id = '" +
+                id + "'") == 2);
+  CHECK(f.count("SELECT count(*) FROM events WHERE type = 'contact.updated' AND previous = '{\"name\":\"Jane\"}'") ==
+        1);
+  CHECK(f.count("SELECT count(*) FROM usage_events WHERE status IN (200, 201) AND request_id IN ('req_test', "
+                "'req_update') AND kind = 'api_request'") == 2);
+}
+
 TEST_CASE("a prepared create writes what an unprepared one would, serialized once") {
   RecordsFixture f;
   const auto& contacts = spec_of("contacts");
