@@ -177,6 +177,10 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
       "PRAGMA cache_size=-16384; PRAGMA journal_size_limit=" +
       std::to_string(kWalSizeLimitBytes) + ";");
+  // Any rollback of the whole transaction, SQLite's own after an I/O error included, drops the
+  // text-index inserts it held (savepoints: tx_abandon).
+  sqlite3_rollback_hook(
+      h, [](void* self) { static_cast<Db*>(self)->text_inserts_.clear(); }, db.get());
   db->tracker_ = ChangeTracker::for_path(path);
   if (db->tracker_) db->tracker_->watch(h);
   return db;
@@ -326,6 +330,7 @@ void Db::bump_stamp() {
 void Db::begin() {
   bump_stamp();
   open_savepoints_ = 0;
+  text_marks_.clear();
   run_cached("BEGIN IMMEDIATE");
 }
 
@@ -353,6 +358,7 @@ void Db::tx_begin(TxState& s) {
   if (s.savepoint) {
     run_cached("SAVEPOINT tx");
     ++open_savepoints_;
+    text_marks_.push_back(text_inserts_.size());
     return;
   }
   s.gate = std::unique_lock(write_gate());
@@ -373,6 +379,12 @@ void Db::tx_abandon(TxState& s) noexcept {
     return;
   }
   if (s.savepoint && open_savepoints_ > 0) --open_savepoints_;
+  if (s.savepoint && !text_marks_.empty()) {
+    // What the savepoint added is undone with it (a rollback of everything may have cleared
+    // more already).
+    if (text_marks_.back() < text_inserts_.size()) text_inserts_.resize(text_marks_.back());
+    text_marks_.pop_back();
+  }
   try {
     // A savepoint whose outer transaction SQLite already rolled back is gone: nothing to undo.
     if (!s.savepoint)
@@ -388,6 +400,7 @@ void Db::tx_commit(TxState& s) {
   if (s.savepoint) {
     run_cached("RELEASE tx");
     --open_savepoints_;
+    if (!text_marks_.empty()) text_marks_.pop_back();
   } else {
     commit();
   }

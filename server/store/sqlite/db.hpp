@@ -14,6 +14,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "store/conn.hpp"
 #include "store/store_error.hpp"
@@ -21,6 +22,10 @@
 struct sqlite3;
 struct sqlite3_stmt;
 struct sqlite3_file;
+
+namespace slab5::api {
+struct ResourceSpec;
+}
 
 namespace slab5d {
 
@@ -139,6 +144,17 @@ class Db final : public Conn {
   // is taken to stay, until forget_text_queue (the file was replaced by an older one).
   bool text_queue_exists();
   void forget_text_queue() { text_queue_seen_ = false; }
+  // A record inserted in the open transaction whose text fields wait for flush_text_index
+  // (record_store.cpp): the record store hands them over instead of a trigger queueing them.
+  // Kept in step with the transaction: a savepoint rolled back drops what it added, a
+  // rollback of the whole transaction (any, SQLite's own included) drops everything.
+  struct TextInsert {
+    const slab5::api::ResourceSpec* spec;
+    std::int64_t rowid;
+    std::vector<std::optional<std::string>> values;  // the spec's text fields, in order
+  };
+  void queue_text_insert(TextInsert e) { text_inserts_.push_back(std::move(e)); }
+  std::vector<TextInsert>& text_inserts() { return text_inserts_; }
   // BEGIN IMMEDIATE (the caller holds the write gate).
   void begin() override;
   // Changes whenever what this connection reads may have changed other than through its own
@@ -198,6 +214,8 @@ class Db final : public Conn {
   std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
   bool in_group_ = false;
   int open_savepoints_ = 0;               // savepoints of Tx now open in the transaction (tx_begin)
+  std::vector<TextInsert> text_inserts_;  // queue_text_insert
+  std::vector<std::size_t> text_marks_;   // text_inserts_'s size when each open savepoint began
   std::unique_ptr<SqliteStores> stores_;  // made on first use
   SqliteStores& stores();
 };

@@ -159,6 +159,18 @@ void bind_value(Query& q, int i, const Column& c, const Json& record) {
   }
 }
 
+// The text a column holds for `record` once bind_value has stored it (NULL: nullopt).
+std::optional<std::string> stored_text(const Column& c, const Json& record) {
+  auto it = record.find(c.json);
+  if (it == record.end() || it->is_null()) {
+    if (c.kind == Column::Kind::Json && c.not_null) return "{}";
+    return std::nullopt;
+  }
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_boolean()) return it->get<bool>() ? "1" : "0";
+  return it->dump();
+}
+
 slab5::Status constraint_error(const ResourceSpec& spec, Db& db) {
   std::string msg = sqlite3_errmsg(db.handle());
   // "UNIQUE constraint failed: contacts.workspace_id, contacts.id" (or "contacts.id"): the id.
@@ -279,8 +291,10 @@ TableSql table_sql(const ResourceSpec& spec) {
     // functions read; lists are ordered by the sort, never by rank.
     out.fts = "CREATE VIRTUAL TABLE " + fts + " USING fts5(" + cols + ", content='" + t +
               "', content_rowid='rowid', columnsize=0, tokenize='unicode61 remove_diacritics 2');\n";
-    // The triggers queue the change (text_index_pending); flush_text_index applies the queue
-    // to the FTS5 table just before the transaction commits.
+    // A record slab5d inserts is handed to flush_text_index by the record store itself
+    // (Db::queue_text_insert): no trigger runs for it. The triggers queue the changes of
+    // deletes and updates (text_index_pending), which flush_text_index applies after the
+    // inserts, just before the transaction commits.
     auto queue = [&](const char* op, const char* row, const std::string& vals) {
       return "INSERT INTO text_index_pending (tbl, op, rid, vals) VALUES ('" + t + "', " + op + ", " + row +
              ".rowid, json_array(" + vals.substr(2) + ")); ";
@@ -288,8 +302,6 @@ TableSql table_sql(const ResourceSpec& spec) {
     std::string changed;
     for (auto f : spec.text_fields)
       changed += (changed.empty() ? "" : " OR ") + std::string("old.") + quote(f) + " IS NOT new." + quote(f);
-    out.fts +=
-        "CREATE TRIGGER " + t + "_fts_insert AFTER INSERT ON " + t + " BEGIN " + queue("NULL", "new", news) + "END;\n";
     out.fts += "CREATE TRIGGER " + t + "_fts_delete AFTER DELETE ON " + t + " BEGIN " + queue("'delete'", "old", olds) +
                "END;\n";
     out.fts += "CREATE TRIGGER " + t + "_fts_update AFTER UPDATE ON " + t + " WHEN " + changed + " BEGIN " +
@@ -444,19 +456,71 @@ void settle_text_index(Db& db) {
 }
 }  // namespace
 
+namespace {
+// What indexes one inserted record's text fields: made once per thread, like record_insert_sql.
+const std::string& text_insert_sql(const ResourceSpec& spec) {
+  thread_local std::unordered_map<const ResourceSpec*, std::string> made;
+  auto [it, added] = made.try_emplace(&spec);
+  if (added) {
+    std::string cols, marks;
+    for (auto f : spec.text_fields) {
+      cols += ", " + quote(f);
+      marks += ", ?";
+    }
+    auto t = spec.table_name();
+    it->second = "INSERT INTO " + t + "_fts (rowid" + cols + ") VALUES (?" + marks + ")";
+  }
+  return it->second;
+}
+
+// The positions in columns(spec) of its text fields, in the order of spec.text_fields.
+const std::vector<std::size_t>& text_columns(const ResourceSpec& spec) {
+  thread_local std::unordered_map<const ResourceSpec*, std::vector<std::size_t>> made;
+  auto [it, added] = made.try_emplace(&spec);
+  if (added) {
+    const auto& cols = columns(spec);
+    for (auto f : spec.text_fields)
+      for (std::size_t i = 0; i < cols.size(); ++i)
+        if (cols[i].sql == f) it->second.push_back(i);
+  }
+  return it->second;
+}
+}  // namespace
+
 std::vector<std::pair<std::string, long long>> flush_text_index(Db& db) {
   std::vector<std::pair<std::string, long long>> applied;
-  if (!db.text_queue_exists()) return applied;
+  auto& inserts = db.text_inserts();
+  if (!db.text_queue_exists()) {
+    inserts.clear();  // a file whose triggers index every change themselves (below)
+    return applied;
+  }
   std::vector<std::string> tables;
   try {
     auto q = db.query("SELECT DISTINCT tbl FROM text_index_pending");
     while (q.next()) tables.push_back(q.text(0));
   } catch (const DbError&) {
     // The file was replaced under this connection by one without the queue (a state saved
-    // by an earlier slab5d, restored): its triggers write the text indexes themselves.
+    // by an earlier slab5d, restored): its triggers write the text indexes themselves, and
+    // the migration that follows the restore rebuilds them.
     db.forget_text_queue();
     if (db.text_queue_exists()) throw;
+    inserts.clear();
     return applied;
+  }
+  // The records inserted in this transaction first: a delete or update of one of them, queued
+  // by a trigger, names the values it was inserted with.
+  if (!inserts.empty()) {
+    const ResourceSpec* last = nullptr;
+    for (const auto& e : inserts) {
+      auto q = db.query(text_insert_sql(*e.spec));
+      q.bind(1, e.rowid);
+      for (std::size_t i = 0; i < e.values.size(); ++i) q.bind(int(i + 2), e.values[i]);
+      q.run_or_throw("cannot update a text index");
+      if (e.spec != last) applied.emplace_back(e.spec->table_name(), 0);
+      last = e.spec;
+      ++applied.back().second;
+    }
+    inserts.clear();
   }
   if (tables.empty()) return applied;
   for (const auto& t : tables) {
@@ -510,6 +574,11 @@ slab5::Status SqliteRecordStore::insert(const ResourceSpec& spec, const Json& re
   auto q = db_.query(record_insert_sql(spec));
   for (std::size_t i = 0; i < cols.size(); ++i) bind_value(q, int(i + 1), cols[i], record);
   if (q.run() != SQLITE_DONE) return constraint_error(spec, db_);
+  if (!spec.text_fields.empty()) {
+    Db::TextInsert e{&spec, db_.last_insert_rowid(), {}};
+    for (auto i : text_columns(spec)) e.values.push_back(stored_text(cols[i], record));
+    db_.queue_text_insert(std::move(e));
+  }
   settle_text_index(db_);
   return {};
 }

@@ -24,12 +24,14 @@ std::string record_tables_sql();
 // records the resource table says each workspace starts with.
 void sync_record_tables(Db& db);
 
-// Applies the text-index changes queued in this transaction to the FTS5 tables. The triggers
-// of the app-plane tables queue each change instead of writing the FTS5 table at once: FTS5
-// writes what it holds in memory as a new index segment at every savepoint, so a write batch
-// (a savepoint per request) made one segment per record and merged them again and again.
-// Flushed once before each COMMIT (Tx::commit, the write batch), the batch makes one segment.
-// Nothing queued is left behind by a commit: the queue is emptied in the same transaction.
+// Applies the text-index changes of this transaction to the FTS5 tables: first the records
+// inserted through SqliteRecordStore::insert, held by the connection (Db::queue_text_insert),
+// then the updates and deletes the app-plane tables' triggers queued in text_index_pending.
+// Nothing writes the FTS5 table at once: FTS5 writes what it holds in memory as a new index
+// segment at every savepoint, so a write batch (a savepoint per request) made one segment per
+// record and merged them again and again. Flushed once before each COMMIT (Tx::commit, the
+// write batch), the batch makes one segment. Nothing is left behind by a commit: the queue is
+// emptied in the same transaction.
 // Returns how many changes each table's index received, for the caller to report once the
 // transaction has committed (note_text_index_changes).
 std::vector<std::pair<std::string, long long>> flush_text_index(Db& db);
