@@ -338,6 +338,36 @@ TEST_CASE("a record's text fields are indexed only if the savepoint or transacti
   REQUIRE(f.db->query("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)").run() == 101);
 }
 
+TEST_CASE("a database whose insert trigger queued text-index changes loses it at start, its index rebuilt") {
+  RecordStoreFixture f;
+  auto count = [&](const std::string& text) {
+    RecordQuery q{.workspace_id = f.ws, .text = text};
+    return f.store.list(contacts(), q)->records.size();
+  };
+  auto triggers = [&] {
+    auto q = f.db->query("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND name = 'contacts_fts_insert'");
+    q.next();
+    return q.integer(0);
+  };
+  CHECK(triggers() == 0);
+  // The schema an earlier slab5d made: an insert trigger that queues, besides the record store.
+  f.db->exec(
+      "CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts BEGIN INSERT INTO text_index_pending (tbl, op, "
+      "rid, vals) VALUES ('contacts', NULL, new.rowid, json_array(new.name, new.email, new.company_name, "
+      "new.notes)); END; DELETE FROM meta WHERE key = 'record_tables';");
+  REQUIRE(f.db->query("INSERT INTO contacts (id, workspace_id, tenant_id, created_at, updated_at, version, origin, "
+                      "custom_fields, name) VALUES ('con_01j0000000000000000000shell', ?, 'ten_x', "
+                      "'2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 1, 'api', '{}', 'Uniform Person')",
+                      f.ws)
+              .run() == 101);
+  sync_record_tables(*f.db);  // what a start does
+  CHECK(triggers() == 0);
+  CHECK(count("uniform") == 1);  // the rebuild indexed the row the old trigger queued
+  REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Victor Person"}})));
+  CHECK(count("victor") == 1);
+  REQUIRE(f.db->query("INSERT INTO contacts_fts(contacts_fts, rank) VALUES ('integrity-check', 1)").run() == 101);
+}
+
 TEST_CASE("a connection whose file lost the text-index queue (an older state restored) still commits") {
   RecordStoreFixture f;
   REQUIRE(f.store.insert(contacts(), f.record(contacts(), {{"name", "Golf Person"}})));  // the queue is seen
