@@ -149,7 +149,8 @@ std::string field_value_name(const FieldSpec& f) {
 std::string field_help(const FieldSpec& f, bool for_write) {
   std::string h(f.description);
   if (is_money(f)) {
-    h += " A decimal amount (1200.00), sent as " + std::string(f.name) + ".";
+    // The table speaks of the API's field, in cents; the flag takes the amount itself.
+    h += " Here a decimal amount (1200.00), sent to the API in cents as " + std::string(f.name) + ".";
   } else {
     switch (f.type) {
       case FieldType::Enum:

@@ -216,6 +216,10 @@ int upload(Context& ctx, const UploadOptions& o) {
                         "); the bytes were changed on the way",
                     "upload the file again as a new asset, and delete this one: slab5 assets delete " + id);
   ctx.out.info("uploaded " + file_name + " (" + human_bytes(size) + ") as " + id + ", SHA-256 verified");
+  if (ctx.out.quiet() && !ctx.out.json() && ctx.g.jq.empty()) {  // -q: the id alone, as other creates
+    ctx.out.print_line(id);
+    return kOk;
+  }
   return ctx.emit(*done, [&] { ctx.out.print_fields(asset_fields(), *done); });
 }
 

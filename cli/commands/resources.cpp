@@ -380,7 +380,11 @@ int run_delete(Context& ctx, const ResourceSpec& r, const Verb& v) {
 int run_action(Context& ctx, const ResourceSpec& r, const slab5::api::ActionSpec& a, const Verb& v) {
   auto body = body_of(ctx, v);
   if (!body) return body.error();
-  auto d = ctx.client().data("POST", path_of(r, v.id) + "/" + std::string(a.name), *body);
+  // An action that makes records (leads convert) carries an idempotency key, so a retry after
+  // a lost answer replays it instead of converting twice.
+  auto d = a.creates ? ctx.client().data("POST", path_of(r, v.id) + "/" + std::string(a.name),
+                                         with_idempotency_key(*body), {.idempotent = true})
+                     : ctx.client().data("POST", path_of(r, v.id) + "/" + std::string(a.name), *body);
   if (!d) return ctx.fail(d.error());
   return a.returns_record ? print_record(ctx, r, *d) : print_parts(ctx, *d);
 }

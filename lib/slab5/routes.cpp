@@ -156,7 +156,8 @@ std::vector<RouteEntry> build() {
       add("update", "PATCH", item, write);
       add("delete", "DELETE", item, write);
     }
-    for (const auto& a : r.actions) add(std::string(a.name), "POST", item + "/" + std::string(a.name), write);
+    for (const auto& a : r.actions)
+      add(std::string(a.name), "POST", item + "/" + std::string(a.name), write, a.creates);
     for (const auto* child : api::children_of(r.route)) {
       std::string path = item + "/" + std::string(child->route);
       add(std::string(child->route) + ".list", "GET", path, read);

@@ -12,6 +12,7 @@
 #include "domain/audit.hpp"
 #include "domain/records.hpp"
 #include "http/json_writer.hpp"
+#include "slab5/api/resource_validation.hpp"
 #include "slab5/api/resources.hpp"
 #include "slab5/crypto.hpp"
 
@@ -164,9 +165,14 @@ Result<Json> filter_value(const slab5::api::FieldSpec& f, const std::string& par
       }
       return Json(raw);
     }
-    default:
+    default: {
       if (raw.empty() || raw.size() > 2048) return bad("must be 1-2048 characters");
-      return Json(raw);
+      // The field's own rules: an id of the right kind, an email address, a slug's characters.
+      std::vector<slab5::FieldError> errors;
+      auto v = slab5::api::validate_value(f, Json(raw), errors, param);
+      if (!v) return bad(errors.empty() ? std::string("is not valid") : errors.front().message);
+      return std::move(*v);
+    }
   }
 }
 
@@ -193,6 +199,8 @@ Result<std::pair<RecordQuery, std::string>> read_list_query(const ResourceSpec& 
     if (name == "query") {
       if (spec.text_fields.empty()) return slab5::fail("invalid_request", "query is not supported on this list.");
       if (value.size() > 200) return slab5::fail("invalid_request", "query must be at most 200 characters.");
+      if (value.find_first_not_of(" \t\r\n") == std::string::npos)
+        return slab5::fail("invalid_request", "query must not be empty.");
       q.text = value;
     } else if (name == "sort") {
       if (value == "-created_at")
@@ -281,7 +289,10 @@ void register_resource(App& app, const ResourceSpec& spec) {
               return record_reply(std::move(*rec));
             }});
     r.bind({.id = id("delete"), .handler = [s](Ctx& ctx) -> Result<Reply> {
-              if (auto done = delete_record(ctx, *s, ctx.param("id")); !done) return tl::unexpected(done.error());
+              auto version = if_match(ctx);
+              if (!version) return tl::unexpected(version.error());
+              if (auto done = delete_record(ctx, *s, ctx.param("id"), {.if_match = *version}); !done)
+                return tl::unexpected(done.error());
               return Reply::no_content();
             }});
   }
@@ -348,8 +359,7 @@ void prepare_create(Ctx& ctx, const ResourceSpec& spec) {
 
 Result<Json> create_record(Ctx& ctx, const ResourceSpec& spec, const Json& input, const std::string& parent_id,
                            RecordWrite opts, std::optional<std::string>* text) {
-  if (spec.route == "assets")
-    if (auto st = assets::check_create(input, ctx.app.config().max_asset_bytes); !st) return tl::unexpected(st.error());
+  if (spec.route == "assets") assets::check_create(input, ctx.app.config().max_asset_bytes, opts.input_errors);
   // What the route's prepare step made from this same body, when it did.
   auto* prepared = &input == &ctx.body ? std::any_cast<PreparedCreate>(&ctx.prepared) : nullptr;
   Records recs = records(ctx);

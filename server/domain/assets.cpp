@@ -84,8 +84,7 @@ slab5::Status check_url(const std::string& key, std::string_view method, std::st
   return {};
 }
 
-slab5::Status check_create(const Json& input, std::uint64_t max_bytes) {
-  std::vector<slab5::FieldError> errors;
+void check_create(const Json& input, std::uint64_t max_bytes, std::vector<slab5::FieldError>& errors) {
   if (auto it = input.find("byte_size"); it != input.end() && it->is_number_integer()) {
     if (it->get<std::int64_t>() > 0 && std::uint64_t(it->get<std::int64_t>()) > max_bytes)
       errors.push_back({"byte_size", "must be at most " + std::to_string(max_bytes) + " bytes on this server"});
@@ -105,8 +104,6 @@ slab5::Status check_create(const Json& input, std::uint64_t max_bytes) {
     for (char c : m) ok = ok && (unsigned char)c >= 0x20 && c != 0x7f;
     if (!ok) errors.push_back({"mime_type", "must be a media type such as image/png"});
   }
-  if (!errors.empty()) return tl::unexpected(slab5::validation_error(std::move(errors)));
-  return {};
 }
 
 bool same_media_type(std::string_view content_type, std::string_view mime_type) {

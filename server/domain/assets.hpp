@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "domain/actor.hpp"
 #include "slab5/error.hpp"
@@ -35,8 +36,8 @@ slab5::Status check_url(const std::string& key, std::string_view method, std::st
                         std::int64_t now_seconds);
 
 // What a create must satisfy beyond the field table: byte_size ≤ max_bytes, mime_type a
-// media type (type/subtype, no control characters).
-slab5::Status check_create(const slab5::Json& input, std::uint64_t max_bytes);
+// media type (type/subtype, no control characters). Bad fields are added to `errors`.
+void check_create(const slab5::Json& input, std::uint64_t max_bytes, std::vector<slab5::FieldError>& errors);
 
 // Whether a Content-Type names the asset's media type (type/subtype compared without case;
 // parameters such as charset are not compared).

@@ -68,6 +68,14 @@ slab5::Status cms_entry(const Json& before, Json& record, const std::string& now
 }
 
 slab5::Status deal_stage(RecordStore& store, const Json& before, Json& record) {
+  // A deal's status is its stage's outcome: a stage that deals are in keeps its outcome.
+  if (before.is_object() && changed(before, record, "outcome")) {
+    auto n = store.count_referencing(res("deals"), "stage_id", record["workspace_id"], record["id"]);
+    if (!n) return tl::unexpected(n.error());
+    if (*n > 0)
+      return slab5::fail("conflict", "The deal_stage's outcome cannot change while " + std::to_string(*n) +
+                                         (*n == 1 ? " deal is" : " deals are") + " in it; move them first.");
+  }
   if (before.is_object() || !record["position"].is_null()) return {};
   RecordQuery q{.workspace_id = record["workspace_id"], .sort = RecordSort::PositionDesc, .limit = 1};
   auto page = store.list(res("deal-stages"), q);
@@ -91,6 +99,9 @@ slab5::Status complete(const ResourceSpec& spec, RecordStore& store, const Json&
     for (auto f : {"converted_at", "converted_contact_id", "converted_company_id", "converted_deal_id"})
       record[f] = nullptr;
   }
+  // Converted is for good: only convert sets it, and nothing takes it back.
+  if (spec.route == "leads" && before.is_object() && before["status"] == "converted" && record["status"] != "converted")
+    return tl::unexpected(slab5::validation_error("status", "cannot change: the lead is converted"));
   return {};
 }
 

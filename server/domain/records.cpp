@@ -1,6 +1,8 @@
 // The generic record rules, one implementation for every resource of the table.
 #include "domain/records.hpp"
 
+#include <algorithm>
+
 #include "domain/assets.hpp"
 #include "domain/audit.hpp"
 #include "domain/record_rules.hpp"
@@ -99,6 +101,20 @@ slab5::Status check_references(const ResourceSpec& spec, RecordStore& store, con
   return {};
 }
 
+// A domain check's failure: its bad fields join `errors` (a field already named keeps its
+// first message) and true is returned; any other error is not a field's, and false is.
+bool gather(const slab5::Error& e, std::vector<slab5::FieldError>& errors) {
+  if (e.code != "validation_failed") return false;
+  auto it = e.extra.find("field_errors");
+  if (it == e.extra.end() || !it->is_array()) return false;
+  for (const auto& fe : *it) {
+    std::string field = fe.value("field", ""), message = fe.value("message", "");
+    bool named = std::any_of(errors.begin(), errors.end(), [&](const auto& x) { return x.field == field; });
+    if (!named) errors.push_back({std::move(field), std::move(message)});
+  }
+  return true;
+}
+
 bool same_content(const Json& a, const Json& b) {
   for (const auto& [k, v] : b.items())
     if (k != "version" && k != "updated_at" && k != "last_agent_actor_id" && a.value(k, Json()) != v) return false;
@@ -136,12 +152,22 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
                                     const Json& input, const std::string& parent_id, RecordWrite opts,
                                     PreparedCreate* prepared) {
   created_text_.reset();
+  // Every bad field is answered at once: the input's, then the resource rules' and the
+  // references' (api.md §8.1).
+  std::vector<slab5::FieldError> errors = std::move(opts.input_errors);
   std::optional<PreparedCreate> made;
   if (!prepared || prepared->spec != &spec || !prepared->record.is_object()) {  // absent, or already taken
-    auto valid = slab5::api::validate_input(spec, input, slab5::api::WriteMode::Create);
+    auto valid = slab5::api::validate_input(spec, input, slab5::api::WriteMode::Create, errors);
     if (!valid) return tl::unexpected(valid.error());
     made = prepared_from(spec, actor, std::move(*valid));
     prepared = &*made;
+  }
+  if (!errors.empty()) {  // one message per field: the caller's checks came first
+    std::vector<slab5::FieldError> once;
+    for (auto& e : errors)
+      if (std::none_of(once.begin(), once.end(), [&](const auto& x) { return x.field == e.field; }))
+        once.push_back(std::move(e));
+    errors = std::move(once);
   }
   WriteUnit unit(db_, actor, meta, FirstWriteDecides{});
   if (spec.is_child()) {
@@ -155,9 +181,13 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
   stamp_new_record(spec, record, now);
   if (!opts.id.empty()) record["id"] = opts.id;
   if (spec.is_child()) record[std::string(spec.parent_field)] = parent_id;
-  if (auto st = record_rules::complete(spec, *store_, Json(), record, now); !st) return tl::unexpected(st.error());
-  if (auto st = check_references(spec, *store_, actor.workspace_id, Json(), record); !st)
+  // The rules read the required fields, so they run only on a record whose fields are valid.
+  if (errors.empty())
+    if (auto st = record_rules::complete(spec, *store_, Json(), record, now); !st && !gather(st.error(), errors))
+      return tl::unexpected(st.error());
+  if (auto st = check_references(spec, *store_, actor.workspace_id, Json(), record); !st && !gather(st.error(), errors))
     return tl::unexpected(st.error());
+  if (!errors.empty()) return tl::unexpected(slab5::validation_error(std::move(errors)));
   if (opts.dry_run) return visible(record);
   if (auto st = store_->insert(spec, record); !st) return tl::unexpected(st.error());
   record = visible(std::move(record));
@@ -190,27 +220,40 @@ slab5::Result<Json> Records::update(const ResourceSpec& spec, const Actor& actor
                                     RecordWrite opts) {
   if (spec.append_only)
     return tl::unexpected(slab5::Error{"method_not_allowed", std::string(spec.title) + " records cannot be changed."});
-  auto valid = slab5::api::validate_input(spec, patch, slab5::api::WriteMode::Patch);
+  std::vector<slab5::FieldError> errors;
+  auto valid = slab5::api::validate_input(spec, patch, slab5::api::WriteMode::Patch, errors);
   if (!valid) return tl::unexpected(valid.error());
-  if (!slab5::is_id(id, spec.id_prefix)) return tl::unexpected(not_found(spec));
+  auto invalid = [&] { return tl::unexpected(slab5::validation_error(std::move(errors))); };
+  if (!slab5::is_id(id, spec.id_prefix)) return errors.empty() ? tl::unexpected(not_found(spec)) : invalid();
   WriteUnit unit(db_, actor, meta, FirstWriteDecides{});
   auto got = store_->get_for_update(spec, actor.workspace_id, id);
   if (!got) return tl::unexpected(got.error());
-  if (!got->has_value()) return tl::unexpected(not_found(spec));
+  if (!got->has_value()) return errors.empty() ? tl::unexpected(not_found(spec)) : invalid();
   Json before = **got;
   std::int64_t version = before["version"].get<std::int64_t>();
-  if (if_match && *if_match != version)
+  if (errors.empty() && if_match && *if_match != version)
     return tl::unexpected(slab5::Error{"precondition_failed", "The " + std::string(spec.singular) + " is at version " +
                                                                   std::to_string(version) + ", not " +
                                                                   std::to_string(*if_match) + "."});
   Json record = before;
   for (auto& [k, v] : valid->values.items()) record[k] = v;
   if (valid->clear_custom_fields) record["custom_fields"] = Json::object();
-  if (valid->custom_fields) slab5::api::merge_patch(record["custom_fields"], *valid->custom_fields);
+  if (valid->custom_fields) {
+    slab5::api::merge_patch(record["custom_fields"], *valid->custom_fields);
+    // The limits hold for what the record ends up with, not only for the patch.
+    bool named =
+        std::any_of(errors.begin(), errors.end(), [](const auto& e) { return e.field.rfind("custom_fields", 0) == 0; });
+    if (!named) slab5::api::validate_custom_fields(record["custom_fields"], false, errors);
+  }
+  if (patch.contains("related_resource_id") || patch.contains("related_resource_type"))
+    slab5::api::check_related_pair(spec, record, errors);
   auto now = slab5::now_rfc3339();
-  if (auto st = record_rules::complete(spec, *store_, before, record, now); !st) return tl::unexpected(st.error());
-  if (auto st = check_references(spec, *store_, actor.workspace_id, before, record); !st)
+  if (errors.empty())
+    if (auto st = record_rules::complete(spec, *store_, before, record, now); !st && !gather(st.error(), errors))
+      return tl::unexpected(st.error());
+  if (auto st = check_references(spec, *store_, actor.workspace_id, before, record); !st && !gather(st.error(), errors))
     return tl::unexpected(st.error());
+  if (!errors.empty()) return invalid();
   if (same_content(before, record)) return before;  // nothing changes: no version, audit or event
   record["version"] = version + 1;
   record["updated_at"] = now;
@@ -235,6 +278,10 @@ slab5::Status Records::remove(const ResourceSpec& spec, const Actor& actor, cons
   auto got = store_->get_for_update(spec, actor.workspace_id, id);
   if (!got) return tl::unexpected(got.error());
   if (!got->has_value()) return tl::unexpected(not_found(spec));
+  if (std::int64_t version = (**got)["version"].get<std::int64_t>(); opts.if_match && *opts.if_match != version)
+    return tl::unexpected(slab5::Error{"precondition_failed", "The " + std::string(spec.singular) + " is at version " +
+                                                                  std::to_string(version) + ", not " +
+                                                                  std::to_string(*opts.if_match) + "."});
   for (const auto& guard : spec.delete_guards) {
     const auto* other = slab5::api::find_resource(guard.route);
     auto n = store_->count_referencing(*other, std::string(guard.field), actor.workspace_id, id);

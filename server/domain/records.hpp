@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "domain/actor.hpp"
 #include "slab5/api/resources.hpp"
@@ -19,6 +20,11 @@ namespace slab5d {
 struct RecordWrite {
   bool dry_run = false;  // validate and answer what would change; write nothing
   std::string id;        // create: the record's id (a fixture's, api.md §9.1); made when empty
+  // create: bad fields the caller found first (an asset's media type and this server's size
+  // limit), answered together with the domain's
+  std::vector<slab5::FieldError> input_errors;
+  // delete: the version the caller last read (If-Match); another is 412 and deletes nothing
+  std::optional<std::int64_t> if_match;
 };
 
 // The part of a create that needs no database: the input validated and the new record built

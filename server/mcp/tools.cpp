@@ -172,6 +172,7 @@ void add_resource_tools(std::vector<Tool>& out, const ResourceSpec& spec) {
   for (const auto& a : spec.actions) {
     if (a.tool.empty()) continue;
     Json input = slab5::api::action_schema(a);
+    input["properties"].erase("idempotency_key");
     input["properties"]["id"] = id_schema(spec);
     add_workspace_args(input["properties"]);
     Json req = input.value("required", Json::array());

@@ -333,6 +333,12 @@ TEST_CASE("slab5 assets upload names the type with --type and --mime-type; downl
   CHECK(asset["name"] == "Notes");
   CHECK(asset["asset_type"] == "document");
   CHECK(asset["mime_type"] == "text/plain");
+  // -q prints the new asset's id alone, as every create does.
+  auto quiet = run_cli({"-q", "assets", "upload", dir.file("notes")}, env);
+  INFO(quiet.err);
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.out.rfind("asset_", 0) == 0);
+  CHECK(quiet.out.find('\n') == quiet.out.size() - 1);
   auto pending = make_asset(s, 5);
   auto r = run_cli({"assets", "download", pending["id"].get<std::string>(), "-o", dir.file("x")}, env);
   CHECK(r.exit_code == 1);

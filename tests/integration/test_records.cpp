@@ -76,6 +76,108 @@ TEST_CASE("a create with bad fields names every one and stores nothing") {
   CHECK(api("GET", s.api_url + "/contacts", s.token).json["data"].empty());
 }
 
+namespace {
+std::set<std::string> bad_fields(const Response& r) {
+  std::set<std::string> out;
+  for (const auto& fe : r.json["error"]["field_errors"]) out.insert(fe["field"].get<std::string>());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("bad fields, bad references and a resource rule's refusal come back in one answer") {
+  Server s;
+  const std::string no_company = "cmp_01m8zc7z07975tgpz9s383b8zz", no_stage = "stg_01m8zc7z07975tgpz9s383b8zz";
+  auto r = api("POST", s.api_url + "/deals", s.token, {{"name", ""}, {"company_id", no_company}});
+  check_error(r, 422, "validation_failed");
+  CHECK(bad_fields(r) == std::set<std::string>{"name", "company_id"});
+  r = api("POST", s.api_url + "/deals", s.token, {{"name", "x"}, {"stage_id", no_stage}, {"company_id", no_company}});
+  check_error(r, 422, "validation_failed");
+  CHECK(bad_fields(r) == std::set<std::string>{"stage_id", "company_id"});
+  CHECK(r.json["error"]["field_errors"].size() == 2);  // the stage is named once, by the rule or the reference
+  r = api("POST", s.api_url + "/assets", s.token,
+          {{"name", ""}, {"asset_type", "pic"}, {"file_name", ""}, {"mime_type", "bad"}, {"byte_size", -1}});
+  check_error(r, 422, "validation_failed");
+  CHECK(bad_fields(r) == std::set<std::string>{"name", "asset_type", "file_name", "mime_type", "byte_size"});
+  r = api("POST", s.api_url + "/assets", s.token,
+          {{"name", ""},
+           {"asset_type", "image"},
+           {"file_name", "a.png"},
+           {"mime_type", "image/png"},
+           {"byte_size", 104857601}});
+  CHECK(bad_fields(r) == std::set<std::string>{"name", "byte_size"});
+  auto d = create(s, "deals", {{"name", "Renewal"}});
+  std::string url = s.api_url + "/deals/" + d["id"].get<std::string>();
+  r = api("PATCH", url, s.token, {{"name", ""}, {"company_id", no_company}, {"amount_cents", -1}});
+  check_error(r, 422, "validation_failed");
+  CHECK(bad_fields(r) == std::set<std::string>{"name", "company_id", "amount_cents"});
+  CHECK(api("GET", url, s.token).json["data"]["version"] == 1);
+  CHECK(api("GET", s.api_url + "/deals", s.token).json["data"].size() == 1);
+  CHECK(api("GET", s.api_url + "/assets", s.token).json["data"].empty());
+}
+
+TEST_CASE("a PATCH keeps custom_fields within 50 keys and 16 KiB once merged") {
+  Server s;
+  Json fifty = Json::object();
+  for (int i = 0; i < 50; ++i) fifty["k" + std::to_string(i)] = i;
+  auto c = create(s, "contacts", {{"name", "Full"}, {"custom_fields", fifty}});
+  std::string url = s.api_url + "/contacts/" + c["id"].get<std::string>();
+  auto r = api("PATCH", url, s.token, {{"custom_fields", {{"extra", 1}}}});
+  check_error(r, 422, "validation_failed");
+  CHECK(bad_fields(r) == std::set<std::string>{"custom_fields"});
+  r = api("PATCH", url, s.token, {{"custom_fields", {{"k0", nullptr}, {"extra", 1}}}});  // one out, one in
+  REQUIRE(r.status == 200);
+  CHECK(r.json["data"]["custom_fields"].size() == 50);
+  Json big = Json::object();
+  for (int i = 0; i < 8; ++i) big["s" + std::to_string(i)] = std::string(1900, 'x');
+  auto b = create(s, "contacts", {{"name", "Big"}, {"custom_fields", big}});
+  Json more = Json::object();
+  for (int i = 8; i < 12; ++i) more["s" + std::to_string(i)] = std::string(1900, 'x');
+  r = api("PATCH", s.api_url + "/contacts/" + b["id"].get<std::string>(), s.token, {{"custom_fields", more}});
+  check_error(r, 422, "validation_failed");
+  CHECK(r.body.find("16 KiB") != std::string::npos);
+  CHECK(api("GET", s.api_url + "/contacts/" + b["id"].get<std::string>(), s.token).json["data"]["version"] == 1);
+}
+
+TEST_CASE("a task's related type and id are checked together when a PATCH changes one") {
+  Server s;
+  auto co = create(s, "companies", {{"name", "Co"}});
+  auto t =
+      create(s, "tasks", {{"title", "t"}, {"related_resource_type", "company"}, {"related_resource_id", co["id"]}});
+  std::string url = s.api_url + "/tasks/" + t["id"].get<std::string>();
+  auto r = api("PATCH", url, s.token, {{"related_resource_type", "deal"}});
+  check_error(r, 422, "validation_failed");
+  CHECK(bad_fields(r) == std::set<std::string>{"related_resource_id"});
+  r = api("PATCH", url, s.token, {{"related_resource_type", nullptr}});
+  check_error(r, 422, "validation_failed");
+  CHECK(bad_fields(r) == std::set<std::string>{"related_resource_type"});
+  r = api("PATCH", url, s.token, {{"related_resource_type", nullptr}, {"related_resource_id", nullptr}});
+  REQUIRE(r.status == 200);
+  CHECK(r.json["data"]["related_resource_id"].is_null());
+}
+
+TEST_CASE("a derived CMS slug stays within 120 characters and can be sent back") {
+  Server s;
+  std::string title;
+  for (int i = 0; i < 39; ++i) title += (i ? " " : "") + std::string("word");
+  auto e = create(s, "cms-entries", {{"title", title}, {"collection", "blog"}});
+  std::string slug = e["slug"];
+  CHECK(slug.size() <= 120);
+  CHECK(slug.back() != '-');
+  auto r = api("PATCH", s.api_url + "/cms-entries/" + e["id"].get<std::string>(), s.token, {{"slug", slug}});
+  INFO(r.body);
+  CHECK(r.status == 200);
+}
+
+TEST_CASE("a DELETE with If-Match deletes only the version it names") {
+  Server s;
+  auto c = create(s, "contacts", {{"name", "Keep"}});
+  std::string url = s.api_url + "/contacts/" + c["id"].get<std::string>();
+  check_error(api("DELETE", url, s.token, nullptr, {{"If-Match", "\"2\""}}), 412, "precondition_failed");
+  check_error(api("DELETE", url, s.token, nullptr, {{"If-Match", "two"}}), 400, "invalid_request");
+  CHECK(api("GET", url, s.token).status == 200);
+  CHECK(api("DELETE", url, s.token, nullptr, {{"If-Match", "\"1\""}}).status == 204);
+}
+
 TEST_CASE("every write has its audit event") {
   Server s;
   auto c = create(s, "companies", {{"name", "Acme"}});
@@ -231,6 +333,18 @@ TEST_CASE("unknown filters and bad values are 400 naming the parameter") {
   check_error(api("GET", s.api_url + "/tasks?status=later", s.token), 400, "invalid_request");
   check_error(api("GET", s.api_url + "/contacts?sort=name", s.token), 400, "invalid_request");
   check_error(api("GET", s.api_url + "/contacts?created_after=yesterday", s.token), 400, "invalid_request");
+  // A value the field itself could never hold.
+  for (const char* q :
+       {"contacts?company_id=xyz", "leads?owner_id=abc", "deals?stage_id=cmp_01m8zc7z07975tgpz9s383b8zz",
+        "cms-entries?slug=Hello", "contacts?email=notanemail", "contacts?query=", "contacts?query=%20"}) {
+    CAPTURE(q);
+    auto bad = api("GET", s.api_url + "/" + q, s.token);
+    check_error(bad, 400, "invalid_request");
+    std::string param(std::string_view(q).substr(std::string_view(q).find('?') + 1));
+    param = param.substr(0, param.find('='));
+    CHECK(bad.json["error"]["message"].get<std::string>().rfind(param, 0) == 0);
+  }
+  CHECK(api("GET", s.api_url + "/contacts?email=jane@example.com", s.token).status == 200);
 }
 
 TEST_CASE("module and scope refusals come in the check order") {
@@ -266,6 +380,14 @@ TEST_CASE("deals start on the first open stage; a stage in use cannot be deleted
   CHECK(d["stage_id"] == stages.json["data"][0]["id"]);
   CHECK(d["currency"] == "USD");
   check_error(api("DELETE", s.api_url + "/deal-stages/" + d["stage_id"].get<std::string>(), s.token), 409, "conflict");
+  // A deal's status is its stage's outcome: a stage that deals are in keeps it.
+  std::string stage = s.api_url + "/deal-stages/" + d["stage_id"].get<std::string>();
+  check_error(api("PATCH", stage, s.token, {{"outcome", "won"}}), 409, "conflict");
+  CHECK(api("GET", s.api_url + "/deals/" + d["id"].get<std::string>(), s.token).json["data"]["status"] == "open");
+  CHECK(api("PATCH", stage, s.token, {{"name", "first call"}}).status == 200);
+  auto empty = create(s, "deal-stages", {{"name", "parked"}});
+  CHECK(api("PATCH", s.api_url + "/deal-stages/" + empty["id"].get<std::string>(), s.token, {{"outcome", "lost"}})
+            .status == 200);
 }
 
 TEST_CASE("a lead converts in one step and only once") {
@@ -280,6 +402,27 @@ TEST_CASE("a lead converts in one step and only once") {
   CHECK(r.json["data"]["deal"]["amount_cents"] == 5000);
   check_error(api("POST", s.api_url + "/leads/" + lead["id"].get<std::string>() + "/convert", s.token, Json::object()),
               409, "conflict");
+  // Converted is for good: a PATCH cannot reopen the lead to convert it again.
+  std::string url = s.api_url + "/leads/" + lead["id"].get<std::string>();
+  auto reopen = api("PATCH", url, s.token, {{"status", "new"}});
+  check_error(reopen, 422, "validation_failed");
+  CHECK(bad_fields(reopen) == std::set<std::string>{"status"});
+  CHECK(api("PATCH", url, s.token, {{"notes", "called back"}}).json["data"]["status"] == "converted");
+  CHECK(list_all(s, "contacts?query=sam").size() == 1);
+}
+
+TEST_CASE("a lead's convert takes an idempotency key and replays it") {
+  Server s;
+  auto lead = create(s, "leads", {{"name", "Kim Park"}});
+  std::string url = s.api_url + "/leads/" + lead["id"].get<std::string>() + "/convert";
+  auto first = api("POST", url, s.token, {{"idempotency_key", "convert-kim"}, {"create_deal", true}});
+  REQUIRE(first.status == 200);
+  auto again = api("POST", url, s.token, {{"idempotency_key", "convert-kim"}, {"create_deal", true}});
+  REQUIRE(again.status == 200);
+  CHECK(again.header("idempotent-replayed") == "true");
+  CHECK(again.json["data"] == first.json["data"]);
+  check_error(api("POST", url, s.token, {{"idempotency_key", "convert-kim"}}), 409, "idempotency_conflict");
+  CHECK(list_all(s, "deals").size() == 1);
 }
 
 TEST_CASE("activities are append-only; ticket messages are a child list, oldest first") {

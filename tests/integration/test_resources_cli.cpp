@@ -332,6 +332,7 @@ TEST_CASE("--help of a resource command comes from the table") {
   auto convert = run_cli({"leads", "convert", "--help"});
   CHECK(convert.out.find("--create-deal") != std::string::npos);
   CHECK(convert.out.find("1200.00") != std::string::npos);
+  CHECK(convert.out.find("in cents. A decimal") == std::string::npos);  // one unit, said once
   auto tickets = run_cli({"tickets", "--help"});
   CHECK(tickets.out.find("reply") != std::string::npos);
   CHECK(tickets.out.find("messages") != std::string::npos);

@@ -80,14 +80,22 @@ TEST_CASE("Content-Type matches mime_type by type/subtype, without case or param
 }
 
 TEST_CASE("a create over the size limit or with a malformed mime_type is refused on those fields") {
-  CHECK(assets::check_create({{"byte_size", 100}, {"mime_type", "image/png"}}, 100));
-  auto big = assets::check_create({{"byte_size", 101}, {"mime_type", "image/png"}}, 100);
-  REQUIRE_FALSE(big);
-  CHECK(big.error().code == "validation_failed");
+  auto errors_of = [](const slab5::Json& input) {
+    std::vector<slab5::FieldError> errors;
+    assets::check_create(input, 100, errors);
+    return errors;
+  };
+  CHECK(errors_of({{"byte_size", 100}, {"mime_type", "image/png"}}).empty());
+  auto big = errors_of({{"byte_size", 101}, {"mime_type", "image/png"}});
+  REQUIRE(big.size() == 1);
+  CHECK(big[0].field == "byte_size");
   for (const char* bad : {"png", "image/", "/png", "image/png\r\nX: 1", "ima ge/png"}) {
     CAPTURE(bad);
-    CHECK_FALSE(assets::check_create({{"byte_size", 1}, {"mime_type", bad}}, 100));
+    auto e = errors_of({{"byte_size", 1}, {"mime_type", bad}});
+    REQUIRE(e.size() == 1);
+    CHECK(e[0].field == "mime_type");
   }
+  CHECK(errors_of({{"byte_size", 101}, {"mime_type", "png"}}).size() == 2);  // both, at once
 }
 
 TEST_CASE("an upload hashes what it writes; one dropped before keep() leaves no file") {

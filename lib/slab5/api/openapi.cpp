@@ -321,7 +321,9 @@ std::vector<std::string> route_error_codes(const RouteEntry& r) {
     const auto& spec = *op->spec;
     if (op->op == "list") add_unique(codes, {"invalid_request"});
     if (op->op == "create" || op->op == "update" || op->op == "action") add_unique(codes, {"validation_failed"});
-    if (op->op == "update") add_unique(codes, {"precondition_failed", "invalid_request"});
+    if (op->op == "update" || op->op == "delete") add_unique(codes, {"precondition_failed", "invalid_request"});
+    // A record others depend on may refuse a change (a deal stage's outcome while deals are in it).
+    if (op->op == "update" && !spec.delete_guards.empty()) add_unique(codes, {"conflict"});
     if ((op->op == "create" || op->op == "update") && !spec.unique_key.empty()) add_unique(codes, {"conflict"});
     if (op->op == "delete" && !spec.delete_guards.empty()) add_unique(codes, {"conflict"});
     if (op->op == "action") add_unique(codes, {"conflict"});
@@ -408,7 +410,7 @@ Json openapi_document(const OpenApiOptions& o) {
       params.push_back(string_param("Idempotency-Key", "header", false,
                                     {{"type", "string"}, {"minLength", 1}, {"maxLength", 255}},
                                     "Alias of the body's idempotency_key."));
-    if (rop && rop->op == "update")
+    if (rop && (rop->op == "update" || rop->op == "delete"))
       params.push_back(string_param("If-Match", "header", false, {{"type", "string"}},
                                     "\"<version>\": apply only to that version (else 412)."));
     params.push_back(string_param("x-correlation-id", "header", false,

@@ -73,7 +73,10 @@ void describe(std::string& md, const ResourceSpec& r, const std::string& path) {
   }
   if (r.order_by == "position") md += "Listed by `position`. ";
   if (r.order_by == "oldest") md += "Listed oldest first. ";
-  if (r.append_only) md += "Append-only: `PATCH` and `DELETE` are `405`. ";
+  if (r.append_only && r.is_child())
+    md += "Append-only: listed and added through the parent; there is no route that changes or deletes one. ";
+  else if (r.append_only)
+    md += "Append-only: `PATCH` and `DELETE` are `405`. ";
   for (const auto& g : r.delete_guards)
     md +=
         "Deleting one that `" + std::string(g.route) + "." + std::string(g.field) + "` still names is `409 conflict`. ";
@@ -85,7 +88,7 @@ void describe(std::string& md, const ResourceSpec& r, const std::string& path) {
   md += "\n\n";
   for (const auto& a : r.actions)
     md += "- `POST " + path + "/{id}/" + std::string(a.name) + "` — " + std::string(a.description) + " Event `" +
-          std::string(a.event) + "`.\n";
+          std::string(a.event) + "`." + (a.creates ? " Idempotent with `idempotency_key`." : "") + "\n";
   if (!r.actions.empty()) md += "\n";
 }
 
@@ -99,10 +102,15 @@ std::string resources_markdown() {
       "Every resource below is served by `slab5d` with the same rules (api.md §8.1): `POST` creates "
       "(`201`, idempotent with `idempotency_key`), `GET …/{id}` reads with an `ETag: \"<version>\"`, "
       "`PATCH` is a JSON merge patch (`If-Match: \"<version>\"` makes it conditional, a stale one is "
-      "`412`), `DELETE` answers `204` and sets references to the record to `null`, and the list takes "
+      "`412`), `DELETE` answers `204` (with `If-Match` too) and sets references to the record to "
+      "`null`, and the list takes "
       "`limit`, `cursor`, the filters, `query`, `sort` (`-created_at` default, `created_at`, "
       "`-updated_at`, `updated_at`), `created_after`, `created_before`, `updated_since` and "
-      "`custom_fields.<key>`. Every write records an audit event and an event "
+      "`custom_fields.<key>`. A filter's value must be one its field could hold (an id of the "
+      "right kind, an email address, one of an enum's values), else `400` naming the parameter. "
+      "A `422` names every bad field at once: the input's, its references' and the resource's own "
+      "rules'; `custom_fields` limits hold for the record a `PATCH` leaves. Every write records an "
+      "audit event and an event "
       "(`<type>.created|updated|deleted|<action>`) in the same transaction.\n\n"
       "Every record also has `id`, `workspace_id`, `tenant_id`, `created_at`, `updated_at`, "
       "`version`, `source` (`api`, `mcp` or `admin`; a lead's own `source` field takes its place), "

@@ -62,6 +62,13 @@ Json actor_schema() {
               {"required", {"type", "id"}}};
 }
 
+Json idempotency_key_schema() {
+  return Json{{"type", "string"},
+              {"minLength", 1},
+              {"maxLength", 255},
+              {"description", "Makes the call safe to retry (kept 24 hours)."}};
+}
+
 }  // namespace
 
 Json field_schema(const FieldSpec& f) {
@@ -170,10 +177,7 @@ Json create_schema(const ResourceSpec& spec) {
     if (f.required) required.push_back(f.name);
   }
   props["custom_fields"] = custom_fields_schema(false);
-  props["idempotency_key"] = Json{{"type", "string"},
-                                  {"minLength", 1},
-                                  {"maxLength", 255},
-                                  {"description", "Makes the create safe to retry (kept 24 hours)."}};
+  props["idempotency_key"] = idempotency_key_schema();
   Json out{{"type", "object"}, {"properties", props}};
   if (!required.empty()) out["required"] = required;
   return out;
@@ -201,6 +205,7 @@ Json action_schema(const ActionSpec& action) {
     props[std::string(f.name)] = field_schema(f);
     if (f.required) required.push_back(f.name);
   }
+  if (action.creates) props["idempotency_key"] = idempotency_key_schema();
   Json out{{"type", "object"}, {"properties", props}};
   if (!required.empty()) out["required"] = required;
   return out;

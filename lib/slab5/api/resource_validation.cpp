@@ -137,10 +137,11 @@ std::string slugify(std::string_view text, std::size_t max_len) {
   bool dash = false;
   for (unsigned char c : text) {
     if (std::isalnum(c)) {
-      if (dash && !out.empty()) out += '-';
+      bool sep = dash && !out.empty();
+      if (out.size() + (sep ? 2 : 1) > max_len) break;  // the dash and the character, or neither
+      if (sep) out += '-';
       dash = false;
       out += static_cast<char>(std::tolower(c));
-      if (out.size() >= max_len) break;
     } else {
       dash = true;
     }
@@ -319,10 +320,36 @@ void merge_patch(Json& target, const Json& patch) {
   }
 }
 
+void check_related_pair(const ResourceSpec& spec, const Json& record, std::vector<FieldError>& errors) {
+  if (!spec.field("related_resource_id")) return;
+  auto id = record.find("related_resource_id");
+  if (id == record.end() || !id->is_string()) return;
+  for (const auto& e : errors)
+    if (e.field == "related_resource_id" || e.field == "related_resource_type") return;  // already said
+  auto type = record.find("related_resource_type");
+  if (type == record.end() || !type->is_string()) {
+    errors.push_back({"related_resource_type", "is required with related_resource_id"});
+    return;
+  }
+  const auto* target = find_resource_by_prefix(id->get_ref<const std::string&>());
+  if (target && target->singular != type->get_ref<const std::string&>())
+    errors.push_back({"related_resource_id", "is a " + std::string(target->singular) +
+                                                 " id but related_resource_type is " +
+                                                 type->get_ref<const std::string&>()});
+}
+
 Result<ValidatedInput> validate_input(const ResourceSpec& spec, const Json& body, WriteMode mode) {
+  std::vector<FieldError> errors;
+  auto out = validate_input(spec, body, mode, errors);
+  if (!out) return out;
+  if (!errors.empty()) return tl::unexpected(validation_error(std::move(errors)));
+  return out;
+}
+
+Result<ValidatedInput> validate_input(const ResourceSpec& spec, const Json& body, WriteMode mode,
+                                      std::vector<FieldError>& errors) {
   if (!body.is_object()) return fail("invalid_request", "The request body must be a JSON object.");
   ValidatedInput out;
-  std::vector<FieldError> errors;
   for (const auto& f : spec.fields) {
     if (f.read_only) continue;
     auto it = body.find(f.name);
@@ -361,19 +388,9 @@ Result<ValidatedInput> validate_input(const ResourceSpec& spec, const Json& body
         out.values[std::string(f.name)] = Json::parse(f.default_value);
     }
   }
-  // related_resource_id names a record of the type related_resource_type gives.
-  if (spec.field("related_resource_id") && out.values.contains("related_resource_id") &&
-      !out.values["related_resource_id"].is_null()) {
-    const auto* target = find_resource_by_prefix(out.values["related_resource_id"].get<std::string>());
-    if (out.values.contains("related_resource_type") && !out.values["related_resource_type"].is_null()) {
-      if (target && target->singular != out.values["related_resource_type"].get<std::string>())
-        errors.push_back({"related_resource_id", "is a " + std::string(target->singular) +
-                                                     " id but related_resource_type is " +
-                                                     out.values["related_resource_type"].get<std::string>()});
-    } else if (mode == WriteMode::Create) {
-      errors.push_back({"related_resource_type", "is required with related_resource_id"});
-    }
-  }
+  // A PATCH that gives one half of the pair is checked against the stored other half
+  // (check_related_pair on the merged record, by the domain).
+  if (mode == WriteMode::Create) check_related_pair(spec, out.values, errors);
   if (auto it = body.find("custom_fields"); it != body.end() && !it->is_null()) {
     validate_custom_fields(*it, mode == WriteMode::Patch, errors);
     out.custom_fields = *it;
@@ -382,7 +399,6 @@ Result<ValidatedInput> validate_input(const ResourceSpec& spec, const Json& body
   } else if (it != body.end()) {
     out.clear_custom_fields = true;  // "custom_fields": null in a PATCH removes every key
   }
-  if (!errors.empty()) return tl::unexpected(validation_error(std::move(errors)));
   return out;
 }
 

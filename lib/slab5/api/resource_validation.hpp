@@ -24,6 +24,16 @@ struct ValidatedInput {
 
 // `body` is the parsed request body (any JSON value; a non-object is invalid_request).
 Result<ValidatedInput> validate_input(const ResourceSpec& spec, const nlohmann::json& body, WriteMode mode);
+// The same, collecting the bad fields into `errors` and returning what was valid, so that the
+// domain's checks (references, resource rules) can add theirs to one answer. Fails only for a
+// body that is not an object.
+Result<ValidatedInput> validate_input(const ResourceSpec& spec, const nlohmann::json& body, WriteMode mode,
+                                      std::vector<FieldError>& errors);
+
+// related_resource_id and related_resource_type of a whole record (a create's values, or a
+// stored record with a PATCH applied): the type is required with the id and must be the id's.
+// Nothing is added when `errors` already names either field.
+void check_related_pair(const ResourceSpec& spec, const nlohmann::json& record, std::vector<FieldError>& errors);
 
 // An action's body: its input fields (all optional unless the table says required).
 Result<nlohmann::json> validate_action_input(const ActionSpec& action, const nlohmann::json& body);

@@ -89,8 +89,10 @@ std::vector<ResourceSpec> build_table() {
       .text_fields = {"name", "domain", "notes"},
       .example = R"({"name": "Acme Corp", "domain": "acme.example", "employee_count": 120})"});
 
-  auto lead_status = enumeration("status", {"new", "working", "qualified", "disqualified", "converted"}, R"("new")",
-                                 "Where the lead stands; `converted` is set by the convert action only.");
+  auto lead_status =
+      enumeration("status", {"new", "working", "qualified", "disqualified", "converted"}, R"("new")",
+                  "Where the lead stands; `converted` is set by the convert action only, and a converted "
+                  "lead stays converted.");
   lead_status.create_values = {"new", "working", "qualified", "disqualified"};
   t.push_back(ResourceSpec{
       .route = "leads",
@@ -123,7 +125,8 @@ std::vector<ResourceSpec> build_table() {
                     text("deal_name", "The deal's name (default: the lead's company or name)."),
                     FieldSpec{.name = "amount_cents", .type = T::Integer, .description = "The deal's amount in cents."},
                     of_type("currency", T::Currency, "The deal's currency (ISO 4217, default USD).")},
-          .returns_record = false}},
+          .returns_record = false,
+          .creates = true}},
       .example = R"({"name": "Sam Lee", "email": "sam@example.com", "company_name": "Lee Ltd", "source": "website"})"});
 
   t.push_back(ResourceSpec{.route = "deal-stages",
@@ -140,7 +143,8 @@ std::vector<ResourceSpec> build_table() {
                                                 .description = "Order in the pipeline (default: last).",
                                                 .default_rule = "last_position"},
                                       enumeration("outcome", {"open", "won", "lost"}, R"("open")",
-                                                  "Whether deals on this stage are open, won or lost.")},
+                                                  "Whether deals on this stage are open, won or lost (their "
+                                                  "status); fixed while deals are in the stage (409).")},
                            .filters = {{"outcome", "outcome"}},
                            .text_fields = {"name"},
                            .order_by = "position",

@@ -75,6 +75,7 @@ struct ActionSpec {
   std::string_view description;
   std::vector<FieldSpec> input;  // the body's fields (all optional unless required)
   bool returns_record = true;    // false: the action answers its own object (convert)
+  bool creates = false;          // makes records (convert): takes idempotency keys (api.md §1)
 };
 
 // A record that references this one and must not be left dangling: deleting is refused
