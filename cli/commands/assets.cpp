@@ -322,7 +322,7 @@ void add_asset_transfer_commands(CLI::App& assets_command, Context& ctx) {
 
   auto d = std::make_shared<DownloadOptions>();
   auto* down = assets->add_subcommand("download", "Download an asset's bytes and check their SHA-256");
-  down->add_option("id", d->id, "The asset's id (asset_…)")->required();
+  with_dynamic_values(down->add_option("id", d->id, "The asset's id (asset_…)")->required(), "record:assets");
   down->add_option("-o,--output", d->output,
                    "Write to FILE (- for stdout; default: the asset's file name in the current directory)");
   down->footer(

@@ -301,11 +301,13 @@ slab5::Status Records::remove(const ResourceSpec& spec, const Actor& actor, cons
       after[field] = nullptr;
       after["version"] = old["version"].get<std::int64_t>() + 1;
       after["updated_at"] = now;
+      // Part of the DELETE: the call's status (204) is every row's, the usage event's too.
       unit.record({.action = std::string(other->singular) + ".updated",
                    .target_type = std::string(other->singular),
                    .target_id = old["id"],
                    .before = old,
-                   .after = after});
+                   .after = after,
+                   .status = 204});
     }
   }
   if (auto st = store_->remove(spec, actor.workspace_id, id); !st) return st;

@@ -202,6 +202,32 @@ TEST_CASE("every write has its audit event") {
   CHECK(matching == 1);
 }
 
+TEST_CASE("a delete that clears references is 204 in every row it writes, its usage event too") {
+  Server s;
+  auto co = create(s, "companies", {{"name", "RefCo"}});
+  create(s, "contacts", {{"name", "P"}, {"company_id", co["id"]}});
+  auto del = api("DELETE", s.api_url + "/companies/" + co["id"].get<std::string>(), s.token);
+  REQUIRE(del.status == 204);
+  std::string request_id = del.header("x-request-id");
+  auto ev = api("GET", s.api_url + "/workspace/audit-events?limit=100", s.token);
+  REQUIRE(ev.status == 200);
+  std::set<std::string> actions;
+  for (const auto& e : ev.json["data"])
+    if (e["request_id"] == request_id) {
+      actions.insert(e["action"].get<std::string>());
+      CHECK(e["status"] == 204);
+    }
+  CHECK(actions == std::set<std::string>{"company.deleted", "contact.updated"});
+  auto use = api("GET", s.api_url + "/workspace/usage-events?limit=100", s.token);
+  int matching = 0;
+  for (const auto& u : use.json["data"])
+    if (u["request_id"] == request_id && u["kind"] == "api_request") {
+      ++matching;
+      CHECK(u["status"] == 204);
+    }
+  CHECK(matching == 1);
+}
+
 TEST_CASE("a created record is the same in its answer, a read, its audit row and its event") {
   // The create's answer, audit row and event share one serialization of the record
   // (docs/performance.md); each must still be the record as a read returns it.

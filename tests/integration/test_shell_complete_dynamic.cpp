@@ -4,6 +4,8 @@
 // slab5d has.
 #include <doctest/doctest.h>
 
+#include <map>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -134,5 +136,24 @@ TEST_CASE("auth sessions revoke completes the caller's session ids") {
   for (const auto& session : listed.json["data"]) {
     std::string id = session["id"];
     CHECK(r.out.find(id) != std::string::npos);
+  }
+}
+
+TEST_CASE("assets download completes the workspace's asset ids, as show and delete do") {
+  Server s;
+  auto created = api("POST", s.api_url + "/assets", s.token,
+                     {{"name", "Logo"},
+                      {"asset_type", "image"},
+                      {"file_name", "logo.png"},
+                      {"mime_type", "image/png"},
+                      {"byte_size", 3}});
+  REQUIRE(created.status == 201);
+  std::string id = created.json["data"]["id"];
+  std::map<std::string, std::string> env = {{"SLAB5_API_BASE_URL", s.api_url}, {"SLAB5_WORKSPACE_TOKEN", s.token}};
+  for (const char* verb : {"show", "download"}) {
+    CAPTURE(verb);
+    auto r = run_cli({"__complete", "--", "assets", verb, ""}, env);
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find(id + "\t") != std::string::npos);
   }
 }
