@@ -287,7 +287,7 @@ TPL_WS=$(sed -n 's/.* workspace \(wrk_[a-z0-9]*\).*/\1/p' "$TMP/tpl.out")
 TPL_TEN=$(sqlite3 "$TMP/tpl.db" "SELECT tenant_id FROM workspaces WHERE id='$TPL_WS'")
 fixture() {  # fixture DB N: N API keys, N audit events and N contacts in the template's workspace, one transaction
   # Contacts: every one has a company (100 contacts each); exactly 50 are named "Jane …" and
-  # 50 belong to com_00fixturejane, at every N, so the queries below return the same page at
+  # 50 belong to cmp_00fjane0000000000000000000, at every N, so the queries below return the same page at
   # both scales and only the table grows.
   cp "$TMP/tpl.db" "$1"
   sqlite3 "$1" >/dev/null <<SQL
@@ -319,7 +319,7 @@ SELECT printf('con_00fixture%017d', i), '$TPL_WS', '$TPL_TEN', '2026-01-01T00:00
        '2026-01-01T00:00:00.000Z', 1, 'api', 'api_key', 'key_fixture', '{}',
        CASE WHEN i <= 50 THEN 'Jane Fixture ' || i ELSE 'Contact ' || hex(randomblob(3)) || ' ' || i END,
        'contact' || i || '@fixture.example', '+1 555 ' || i, 'Buyer',
-       CASE WHEN i > $2 - 50 THEN 'com_00fixturejane' ELSE printf('com_00fixture%017d', i / 100) END,
+       CASE WHEN i > $2 - 50 THEN 'cmp_00fjane0000000000000000000' ELSE printf('cmp_00f%023d', i / 100) END,
        'Company ' || (i / 100), 'fixture notes ' || i
 FROM n;
 -- Rows inserted by another program than slab5d are indexed by a rebuild (docs/server.md).
@@ -362,7 +362,7 @@ fi
 
 log "scale: contacts ?query= and ?company_id=, $ROUNDS round(s) alternating"
 scale_measure "contacts ?query=jane (FTS5)" "/v1/contacts?query=jane"
-scale_measure "contacts ?company_id=" "/v1/contacts?company_id=com_00fixturejane"
+scale_measure "contacts ?company_id=" "/v1/contacts?company_id=cmp_00fjane0000000000000000000"
 # Not used again. An idle slab5d does its upkeep (the large one merges the text index of a
 # million contacts), which would take CPU from the measurements below.
 stop_slab5d small; stop_slab5d large
