@@ -56,15 +56,23 @@ Actor Ctx::actor() const {
   return a;
 }
 
+namespace {
+// SHA-256 of the input with secrets removed (the audit row's input_hash); a body without
+// secret fields is hashed as it is, without a copy.
+std::string input_hash(const slab5::Json& body) {
+  if (body.empty()) return "";
+  return slab5::sha256_hex(has_secret_fields(body) ? strip_secrets(body).dump() : body.dump());
+}
+}  // namespace
+
 const RequestMeta& Ctx::meta() const {
   if (meta_cache) return *meta_cache;
-  return meta_cache.emplace(
-      RequestMeta{.request_id = request_id,
-                  .correlation_id = correlation_id,
-                  .route = route.entry.label,
-                  .ip = req.remote_ip,
-                  .user_agent = user_agent(),
-                  .input_hash = body.empty() ? "" : slab5::sha256_hex(strip_secrets(body).dump())});
+  return meta_cache.emplace(RequestMeta{.request_id = request_id,
+                                        .correlation_id = correlation_id,
+                                        .route = route.entry.label,
+                                        .ip = req.remote_ip,
+                                        .user_agent = user_agent(),
+                                        .input_hash = input_hash(body)});
 }
 
 using slab5::Error;

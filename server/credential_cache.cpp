@@ -67,10 +67,12 @@ void validate(std::uint64_t generation, Conn& db) {
   if (!changed && !replaced) return;
   ++c.epoch;
   // A commit that left the auth version where it was (an app-plane write, its audit, usage and
-  // event rows) changed nothing looked up here. The version is read after the mark was taken
-  // and before anything is looked up again, so a lookup is never older than the version it is
-  // kept under: a change racing with this check is seen by the next one.
-  auto version = db.auth_version();
+  // event rows) changed nothing looked up here. The version is the one of the mark's state
+  // (handed on by this process's own commit, Db::auth_version_at) or a later one (read after
+  // the mark was taken), and it is taken before anything is looked up again, so a lookup is
+  // never older than the version it is kept under: a change racing with this check is seen by
+  // the next one.
+  auto version = db.auth_version_at(c.mark);
   if (replaced || !version || version != c.auth_version) c.forget_lookups();
   c.auth_version = version;
 }

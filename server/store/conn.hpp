@@ -107,6 +107,9 @@ class Conn {
   // stays put across the others (store/sqlite/auth_version.hpp); nullopt when the backend
   // keeps none, so that every commit must be taken as such a change.
   virtual std::optional<std::int64_t> auth_version() = 0;
+  // The same, for a `mark` changed_since just took: a backend may know the value at that
+  // state without reading it (SQLite: after its own commits, Db::commit).
+  virtual std::optional<std::int64_t> auth_version_at(const ChangeMark& /*mark*/) { return auth_version(); }
 };
 
 // Names a Tx whose first statement is the only write that may be refused

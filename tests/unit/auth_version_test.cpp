@@ -194,3 +194,72 @@ TEST_CASE("the credential cache keeps its lookups across commits that leave the 
   credential_cache::validate(kGeneration, *t.db);
   CHECK(credential_cache::auth_epoch() != auth_epoch);
 }
+
+TEST_CASE("this process's own commits hand their auth version on; another process's are read from the file") {
+  TempDb t;
+  auto reader = Db::open(t.path, false);
+  // How many times the reader's connection ran the query that reads the value.
+  auto reads = [&] {
+    return sqlite3_stmt_status(reader->cached_statement("SELECT v FROM auth_version WHERE id = 1"),
+                               SQLITE_STMTSTATUS_RUN, 0);
+  };
+  auto commit = [&](const std::string& sql) {
+    std::unique_lock gate(t.db->write_gate());
+    t.db->begin();
+    t.db->exec(sql);
+    t.db->commit();
+  };
+  ChangeMark mark;
+  reader->changed_since(mark);
+  CHECK(reader->auth_version_at(mark) == read_auth_version(*t.db));
+
+  // A commit that moves it, through this process's writer: the reader gets the new value
+  // without reading it.
+  commit("INSERT INTO tenants (id, name, created_at) VALUES ('ten_n', 'N', 'x')");
+  REQUIRE(reader->changed_since(mark));
+  auto before = reads();
+  auto moved = reader->auth_version_at(mark);
+  CHECK(reads() == before);
+  CHECK(moved == read_auth_version(*t.db));
+  // One that leaves it alone: the same value, still without a read.
+  commit(
+      "INSERT INTO usage_events (id, workspace_id, credential_type, credential_id, route, status, kind, "
+      "request_id, created_at) VALUES ('use_n', 'wrk_a', 'api_key', 'key_1', 'POST /v1/contacts', 201, "
+      "'api_request', 'req_n', 'x')");
+  REQUIRE(reader->changed_since(mark));
+  CHECK(reader->auth_version_at(mark) == moved);
+  CHECK(reads() == before);
+
+  // Another process's commit moves it: the reader reads the file, and sees the move.
+  outside(t.path, "UPDATE tenants SET name = 'M' WHERE id = 'ten_n'");
+  REQUIRE(reader->changed_since(mark));
+  auto outer = reader->auth_version_at(mark);
+  CHECK(reads() == before + 1);
+  CHECK(outer != moved);
+  CHECK(outer == read_auth_version(*t.db));
+  // This process's commit right after another's, with nothing between: handed on again.
+  commit("UPDATE tenants SET name = 'L' WHERE id = 'ten_n'");
+  REQUIRE(reader->changed_since(mark));
+  before = reads();
+  CHECK(reader->auth_version_at(mark) == read_auth_version(*t.db));
+  CHECK(reads() == before);
+  // A read-only transaction notes nothing: another process's commit inside it is read.
+  {
+    std::unique_lock gate(t.db->write_gate());
+    t.db->exec("BEGIN");
+    t.db->exec("SELECT count(*) FROM tenants");
+    outside(t.path, "UPDATE tenants SET name = 'K' WHERE id = 'ten_n'");
+    t.db->commit();
+  }
+  REQUIRE(reader->changed_since(mark));
+  before = reads();
+  auto after_outer = reader->auth_version_at(mark);
+  CHECK(reads() == before + 1);
+  CHECK(after_outer == read_auth_version(*t.db));
+  // A mark at an older state than the last noted one is not given the noted value.
+  ChangeMark old = mark;
+  commit("UPDATE tenants SET name = 'J' WHERE id = 'ten_n'");
+  before = reads();
+  CHECK(reader->auth_version_at(old) == read_auth_version(*t.db));
+  CHECK(reads() == before + 1);
+}

@@ -187,21 +187,22 @@ std::unique_ptr<Db> Db::open(const std::string& path, bool create) {
 }
 
 namespace {
-// One gate per database file, keyed by the path as given (the server opens every connection
-// with the same string). Entries live as long as a connection to the file does.
-std::shared_ptr<std::mutex> gate_for(const std::string& path) {
+// One per database file, keyed by the path as given (the server opens every connection with
+// the same string). Entries live as long as a connection to the file does.
+template <typename T>
+std::shared_ptr<T> per_file(const std::string& path) {
   static std::mutex registry_mu;
-  static std::unordered_map<std::string, std::weak_ptr<std::mutex>> registry;
+  static std::unordered_map<std::string, std::weak_ptr<T>> registry;
   std::lock_guard lk(registry_mu);
   auto& slot = registry[path];
   if (auto g = slot.lock()) return g;
-  auto g = std::make_shared<std::mutex>();
+  auto g = std::make_shared<T>();
   slot = g;
   return g;
 }
 }  // namespace
 
-Db::Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)), write_gate_(gate_for(path_)) {}
+Db::Db(sqlite3* h, std::string path) : handle_(h), path_(std::move(path)), shared_(per_file<PerFile>(path_)) {}
 
 Db::~Db() {
   stores_.reset();
@@ -281,6 +282,14 @@ bool Db::changed_since(ChangeMark& mark) {
 
 std::optional<std::int64_t> Db::auth_version() { return read_auth_version(*this); }
 
+std::optional<std::int64_t> Db::auth_version_at(const ChangeMark& mark) {
+  if (mark.taken && mark.version < 0) {
+    std::lock_guard lk(shared_->noted_mu);
+    if (shared_->noted && shared_->noted_state == mark.state) return shared_->noted_version;
+  }
+  return auth_version();
+}
+
 namespace {
 // A statement that may open or close this connection's WAL (and with it the WAL index).
 bool may_move_wal(std::string_view sql) {
@@ -334,9 +343,45 @@ void Db::begin() {
   run_cached("BEGIN IMMEDIATE");
 }
 
+namespace {
+// A consistent copy of the WAL-index header, both 48-byte copies of it, or nullopt when they
+// differ (a commit is rewriting them).
+std::optional<std::array<unsigned char, 96>> header_copy(const volatile unsigned char* hdr) {
+  std::array<unsigned char, 96> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = hdr[i];
+  std::atomic_thread_fence(std::memory_order_acquire);
+  if (std::memcmp(out.data(), out.data() + 48, 48) != 0) return std::nullopt;
+  return out;
+}
+// The header's commit counter (iChange, https://www.sqlite.org/walformat.html), which every
+// commit moves on by one.
+std::uint32_t commit_count(const std::array<unsigned char, 96>& h) {
+  std::uint32_t v = 0;
+  std::memcpy(&v, h.data() + 8, sizeof v);
+  return v;
+}
+}  // namespace
+
 void Db::commit() {
   auto applied = flush_text_index(*this);
+  // The auth version this commit leaves, noted with the state it leaves: the header before
+  // COMMIT is read under this transaction's write lock, and if the header after it counts
+  // exactly one commit more, no other connection committed in between.
+  std::optional<std::array<unsigned char, 96>> before;
+  std::optional<std::int64_t> version;
+  if (auto* hdr = sqlite3_txn_state(handle_, "main") == SQLITE_TXN_WRITE ? wal_index() : nullptr) {
+    before = header_copy(hdr);
+    if (before) version = read_auth_version(*this);
+  }
   run_cached("COMMIT");
+  if (version)
+    if (auto* hdr = wal_index())
+      if (auto after = header_copy(hdr); after && commit_count(*after) == commit_count(*before) + 1) {
+        std::lock_guard lk(shared_->noted_mu);
+        shared_->noted_state = *after;
+        shared_->noted_version = *version;
+        shared_->noted = true;
+      }
   // Reported only now: the writer's upkeep must not look at the index before it holds them.
   for (const auto& [table, rows] : applied) note_text_index_changes(*this, table.c_str(), rows);
 }

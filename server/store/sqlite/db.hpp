@@ -124,12 +124,16 @@ class Db final : public Conn {
   bool changed_since(ChangeMark& mark) override;
   bool reads_wal_index() { return wal_index() != nullptr; }  // changed_since's fast path applies
   std::optional<std::int64_t> auth_version() override;       // store/sqlite/auth_version.hpp
+  // Without a read when `mark` holds the state one of this process's commits left
+  // (Db::commit notes the version it committed, with that state): the I/O threads check the
+  // auth version after every commit, and nearly every commit is this process's own.
+  std::optional<std::int64_t> auth_version_at(const ChangeMark& mark) override;
   // The in-process write lock of this database file, shared by every connection this process
   // opens on it. Tx takes it before BEGIN IMMEDIATE: writers on different threads queue on
   // it instead of meeting SQLITE_BUSY and sleeping in SQLite's busy handler (which sleeps in
   // steps of milliseconds and stalls the I/O thread that runs it). Other processes are still
   // kept out by SQLite's own lock. Whoever must stop every writer (a snapshot restore) takes it.
-  std::mutex& write_gate() override { return *write_gate_; }
+  std::mutex& write_gate() override { return shared_->gate; }
   // Set while a write batch (write_batcher.hpp) holds this connection's transaction open: a Tx
   // is then a savepoint inside it, and the gate is already held.
   void set_group(bool on) override { in_group_ = on; }
@@ -210,7 +214,16 @@ class Db final : public Conn {
   bool shm_resolved_ = false;
   bool text_queue_seen_ = false;
   std::uint64_t stamp_ = 0;
-  std::shared_ptr<std::mutex> write_gate_;
+  // What this process's connections to one file share: its write gate, and the auth version
+  // at the state the last of their commits left (auth_version_at).
+  struct PerFile {
+    std::mutex gate;
+    std::mutex noted_mu;
+    std::array<unsigned char, 96> noted_state{};
+    std::int64_t noted_version = 0;
+    bool noted = false;
+  };
+  std::shared_ptr<PerFile> shared_;
   std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
   bool in_group_ = false;
   int open_savepoints_ = 0;               // savepoints of Tx now open in the transaction (tx_begin)

@@ -120,7 +120,8 @@ void bind_value(Query& q, int i, const Column& c, const Json& record) {
   if (c.json.empty()) {
     // The origin of a resource whose own field is `source` travels as "__origin".
     auto o = record.find("__origin");
-    q.bind(i, o != record.end() && o->is_string() ? o->get<std::string>() : std::string("api"));
+    q.bind(i, o != record.end() && o->is_string() ? std::string_view(o->get_ref<const std::string&>())
+                                                  : std::string_view("api"));
     return;
   }
   auto it = record.find(c.json);
@@ -131,7 +132,7 @@ void bind_value(Query& q, int i, const Column& c, const Json& record) {
     }
     const auto& v = (*it)[c.kind == Column::Kind::ActorType ? "type" : "id"];
     if (v.is_string())
-      q.bind(i, v.get<std::string>());
+      q.bind(i, v.get_ref<const std::string&>());
     else
       q.bind(i, Null{});
     return;
@@ -154,7 +155,10 @@ void bind_value(Query& q, int i, const Column& c, const Json& record) {
         q.bind(i, it->get<std::int64_t>());
       break;
     default:
-      q.bind(i, it->is_string() ? it->get<std::string>() : it->dump());
+      if (it->is_string())
+        q.bind(i, it->get_ref<const std::string&>());
+      else
+        q.bind(i, it->dump());
       break;
   }
 }
