@@ -15,7 +15,6 @@
 #include "domain/kek.hpp"
 #include "domain/workspaces.hpp"
 #include "http/http_server.hpp"
-#include "http/json_writer.hpp"
 #include "idempotency.hpp"
 #include "logger.hpp"
 #include "rate_limiter.hpp"
@@ -24,6 +23,7 @@
 #include "slab5/crypto.hpp"
 #include "slab5/encoding.hpp"
 #include "slab5/ids.hpp"
+#include "slab5/json_writer.hpp"
 #include "slab5/token.hpp"
 #include "snapshots.hpp"
 #include "store/postgres/migrations.hpp"
@@ -881,7 +881,7 @@ Response App::finish(Ctx* ctx, const Request& req, const std::string& route_patt
       if (r.data_text)
         resp.body += *r.data_text;
       else
-        append_json(resp.body, r.data);  // what dump() writes, without its per-character cost
+        slab5::append_json(resp.body, r.data);  // what dump() writes, without its per-character cost
       if (r.next_cursor) {
         resp.body += ",\"next_cursor\":";
         resp.body += Json(*r.next_cursor).dump();

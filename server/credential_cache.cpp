@@ -5,7 +5,7 @@
 #include <unordered_map>
 
 #include "domain/store_result.hpp"
-#include "http/json_writer.hpp"
+#include "slab5/json_writer.hpp"
 #include "slab5/time.hpp"
 #include "store/credential_store.hpp"
 
@@ -100,7 +100,7 @@ const CachedWorkspace* cached_workspace(std::uint64_t generation, Conn& db, cons
   if (!ws) return nullptr;
   if (c.workspaces.size() >= kMaxEntries) c.workspaces.clear();
   CachedWorkspace e;
-  append_json(e.json, ws->to_json());
+  slab5::append_json(e.json, ws->to_json());
   e.workspace = std::move(*ws);
   return &c.workspaces.emplace(workspace_id, std::move(e)).first->second;
 }

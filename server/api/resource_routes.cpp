@@ -11,10 +11,10 @@
 #include "domain/assets.hpp"
 #include "domain/audit.hpp"
 #include "domain/records.hpp"
-#include "http/json_writer.hpp"
 #include "slab5/api/resource_validation.hpp"
 #include "slab5/api/resources.hpp"
 #include "slab5/crypto.hpp"
+#include "slab5/json_writer.hpp"
 
 namespace slab5d {
 
@@ -105,7 +105,7 @@ Result<RecordText> record_text(Ctx& ctx, const ResourceSpec& spec, const std::st
   auto rec = read_record(ctx, spec, id);
   if (!rec) return tl::unexpected(rec.error());
   RecordText out{etag(*rec), {}, {}};
-  append_json(out.text, *rec);
+  slab5::append_json(out.text, *rec);
   if (derive) out.derived = derive(out.text);
   if (cacheable) {
     if (cache->entries.size() >= RecordReadCache::kMaxEntries) cache->entries.clear();
@@ -363,7 +363,9 @@ Result<Json> create_record(Ctx& ctx, const ResourceSpec& spec, const Json& input
   // What the route's prepare step made from this same body, when it did.
   auto* prepared = &input == &ctx.body ? std::any_cast<PreparedCreate>(&ctx.prepared) : nullptr;
   Records recs = records(ctx);
-  auto rec = recs.create(spec, actor_of(ctx), meta_of(ctx), input, parent_id, opts, prepared);
+  std::optional<Actor> own;  // made here only when the prepare step did not make it
+  const Actor& actor = prepared && prepared->spec == &spec ? prepared->actor : own.emplace(actor_of(ctx));
+  auto rec = recs.create(spec, actor, meta_of(ctx), input, parent_id, opts, prepared);
   if (!rec) return tl::unexpected(rec.error());
   if (opts.dry_run) return rec;
   if (auto st = present(ctx, spec, *rec); !st) return tl::unexpected(st.error());

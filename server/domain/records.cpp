@@ -9,6 +9,7 @@
 #include "domain/write.hpp"
 #include "slab5/api/resource_validation.hpp"
 #include "slab5/ids.hpp"
+#include "slab5/json_writer.hpp"
 #include "slab5/time.hpp"
 #include "store/record_store.hpp"
 
@@ -72,7 +73,7 @@ Json new_record(const ResourceSpec& spec, const Actor& actor) {
 }
 
 PreparedCreate prepared_from(const ResourceSpec& spec, const Actor& actor, slab5::api::ValidatedInput valid) {
-  PreparedCreate out{.spec = &spec, .record = new_record(spec, actor)};
+  PreparedCreate out{.spec = &spec, .record = new_record(spec, actor), .actor = actor};
   out.record["custom_fields"] = std::move(valid.custom_fields).value_or(Json::object());
   for (auto& [k, v] : valid.values.items()) out.record[k] = std::move(v);
   return out;
@@ -215,7 +216,11 @@ slab5::Result<Json> Records::create(const ResourceSpec& spec, const Actor& actor
   record = visible(std::move(record));
   // Serialized once, for the audit row, the event and (when it is the record itself) the answer.
   bool whole = !has_secret_fields(record);
-  auto text = std::make_shared<const std::string>(whole ? record.dump() : strip_secrets(record).dump());
+  auto text = std::make_shared<std::string>();
+  if (whole)
+    slab5::append_json(*text, record);
+  else
+    slab5::append_json(*text, strip_secrets(record));
   unit.record({.action = std::string(spec.singular) + ".created",
                .target_type = std::string(spec.singular),
                .target_id = record["id"],

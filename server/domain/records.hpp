@@ -34,6 +34,7 @@ struct RecordWrite {
 struct PreparedCreate {
   const slab5::api::ResourceSpec* spec = nullptr;
   slab5::Json record;
+  Actor actor;  // who it was made for, so that the write need not copy it again
 };
 
 class Records {

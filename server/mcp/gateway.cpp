@@ -15,11 +15,11 @@
 #include "app.hpp"
 #include "credential_cache.hpp"
 #include "domain/workspace_summary.hpp"
-#include "http/json_writer.hpp"
 #include "logger.hpp"
 #include "mcp/tools.hpp"
 #include "slab5/access.hpp"
 #include "slab5/encoding.hpp"
+#include "slab5/json_writer.hpp"
 #include "version.hpp"
 
 namespace slab5d {
@@ -111,7 +111,7 @@ Wire wire_of(const Ctx& ctx) {
 
 std::string serialise(const Json& j) {
   std::string out;
-  append_json(out, j);
+  slab5::append_json(out, j);
   return out;
 }
 
@@ -485,7 +485,7 @@ std::string answer(Ctx& ctx, Json& msg) {
     std::string out;
     out.reserve(called.size() + 64);
     out += "{\"id\":";
-    append_json(out, id);
+    slab5::append_json(out, id);
     out += ",\"jsonrpc\":\"2.0\",\"result\":";
     out += called;
     out += '}';

@@ -15,9 +15,9 @@
 #include <utility>
 #include <vector>
 
-#include "http/json_writer.hpp"
 #include "request_inputs.hpp"
 #include "slab5/json_util.hpp"
+#include "slab5/json_writer.hpp"
 
 namespace {
 
@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   read_fields(*body);
   // Handlers echo parts of the body in their answers ({"data": …}).
   std::string written;
-  slab5d::append_json(written, *body);
+  slab5::append_json(written, *body);
   check_same(written, body->dump(-1, ' ', false, slab5::Json::error_handler_t::replace), "append_json");
   return 0;
 }

@@ -3,14 +3,14 @@
 
 #include <limits>
 
-#include "http/json_writer.hpp"
+#include "slab5/json_writer.hpp"
 
 using slab5::Json;
 
 namespace {
 std::string fast(const Json& v) {
   std::string out = "prefix:";
-  slab5d::append_json(out, v);
+  slab5::append_json(out, v);
   return out.substr(7);
 }
 std::string reference(const Json& v) { return v.dump(-1, ' ', false, Json::error_handler_t::replace); }

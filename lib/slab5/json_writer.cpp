@@ -1,13 +1,11 @@
-#include "http/json_writer.hpp"
+#include "slab5/json_writer.hpp"
 
 #include <charconv>
 
-namespace slab5d {
+namespace slab5 {
 namespace {
 
-void append_dumped(std::string& out, const slab5::Json& v) {
-  out += v.dump(-1, ' ', false, slab5::Json::error_handler_t::replace);
-}
+void append_dumped(std::string& out, const Json& v) { out += v.dump(-1, ' ', false, Json::error_handler_t::replace); }
 
 // True when the string needs no escaping and is ASCII: written between quotes as it is.
 bool plain(const std::string& s) {
@@ -22,7 +20,7 @@ void append_string(std::string& out, const std::string& s) {
     out += s;
     out.push_back('"');
   } else {
-    append_dumped(out, slab5::Json(s));
+    append_dumped(out, Json(s));
   }
 }
 
@@ -35,8 +33,8 @@ void append_integer(std::string& out, T v) {
 
 }  // namespace
 
-void append_json(std::string& out, const slab5::Json& v) {
-  using T = slab5::Json::value_t;
+void append_json(std::string& out, const Json& v) {
+  using T = Json::value_t;
   switch (v.type()) {
     case T::object: {
       out.push_back('{');
@@ -79,4 +77,4 @@ void append_json(std::string& out, const slab5::Json& v) {
   }
 }
 
-}  // namespace slab5d
+}  // namespace slab5

@@ -2,14 +2,14 @@
 // would write it, without its per-character UTF-8 state machine: plain ASCII strings and
 // integers are copied straight through, anything else (escapes, non-ASCII text, floating
 // point) is handed to nlohmann for that one element. The response envelope runs it once
-// per request.
+// per request, and a create once more for the record's text (its audit row and answer).
 #pragma once
 #include <string>
 
 #include "slab5/json_util.hpp"
 
-namespace slab5d {
+namespace slab5 {
 
-void append_json(std::string& out, const slab5::Json& value);
+void append_json(std::string& out, const Json& value);
 
-}  // namespace slab5d
+}  // namespace slab5
