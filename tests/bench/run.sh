@@ -389,6 +389,7 @@ else
   # then bare SQLite, so both meet the machine in the same state; medians.
   log "POST /v1/contacts vs bare SQLite: $ROUNDS round(s) of $DURATION (creates.sh)"
   "$ROOT/tests/bench/creates.sh" --rounds "$ROUNDS" --duration "$DURATION" "$SLAB5D_BIN" >"$TMP/creates.txt" 2>&1 || true
+  sed 's/^/[bench]   /' "$TMP/creates.txt" >&2  # each round's figures, for the log
   WR=$(sed -n 's/^round [0-9]*  [^:]*: \([0-9]*\) creates\/s.*/\1/p' "$TMP/creates.txt" | median)
   WP=$(sed -n 's/^round [0-9]*  [^:]*: .* p99 \([0-9.]*\) ms.*/\1/p' "$TMP/creates.txt" | median)
   WE=$(sed -n 's/^round [0-9]*  [^:]*: .* errors \([0-9]*\),.*/\1/p' "$TMP/creates.txt" | awk '{s+=$1} END {print s+0}')
