@@ -49,7 +49,8 @@ App::StartInfo bootstrap_if_new(App& app, const std::string& email_in, const std
 
   std::string tenant = slab5::new_id("ten"), workspace_id = slab5::new_id("wrk");
   RequestMeta call{.route = "slab5d init"};
-  WriteUnit unit(db, system_actor(workspace_id, tenant), call);
+  Actor system = system_actor(workspace_id, tenant);
+  WriteUnit unit(db, system, call);
   MetaStore& meta = (db).meta();
   if (value_or_throw(meta.get("bootstrapped"))) return info;
   std::string now = slab5::format_rfc3339(slab5::now_millis());
@@ -95,7 +96,8 @@ std::optional<ExecKey> issue_exec_key(App& app) {
   std::string ws = oldest->id, tenant = oldest->tenant_id;
   // A workspace deleted since it was read fails the insert below: no key for nothing.
   RequestMeta call{.route = "slab5d exec"};
-  WriteUnit unit(db, system_actor(ws, tenant), call);
+  Actor system = system_actor(ws, tenant);
+  WriteUnit unit(db, system, call);
   auto now = slab5::now_millis();
   auto key = value_or_throw(insert_credential(
       db, CredentialSpec{.kind = "api_key",
@@ -114,7 +116,8 @@ std::optional<ExecKey> issue_exec_key(App& app) {
 void revoke_exec_key(App& app, const ExecKey& key) {
   Conn& db = app.db();
   RequestMeta call{.route = "slab5d exec"};
-  WriteUnit unit(db, system_actor(key.credential.workspace_id, key.tenant_id), call);
+  Actor system = system_actor(key.credential.workspace_id, key.tenant_id);
+  WriteUnit unit(db, system, call);
   auto c = find_credential(db, "api_key", key.credential.workspace_id, key.credential.id);
   if (!c || c->revoked_at) return;  // revoked meanwhile, or its workspace is gone
   auto now = slab5::now_millis();

@@ -34,12 +34,17 @@ struct Change {
 
 class WriteUnit {
  public:
-  // BEGIN IMMEDIATE. `meta` must outlive the unit: commit() marks its usage as recorded.
+  // BEGIN IMMEDIATE. `actor` and `meta` must outlive the unit: commit() marks its usage as
+  // recorded.
   WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta);
   // For a unit whose first write is the only one that may be refused (a record inserted or
   // updated, then its audit row, event and usage): no savepoint of its own inside a write
   // batch on SQLite (TxState::first_write_decides).
   WriteUnit(Conn& db, const Actor& actor, const RequestMeta& meta, FirstWriteDecides);
+  // `actor` is kept by reference, not copied (a copy per write, on the writer thread): it must
+  // outlive the unit, so a temporary is refused.
+  WriteUnit(Conn& db, Actor&& actor, const RequestMeta& meta) = delete;
+  WriteUnit(Conn& db, Actor&& actor, const RequestMeta& meta, FirstWriteDecides) = delete;
   WriteUnit(const WriteUnit&) = delete;
   WriteUnit& operator=(const WriteUnit&) = delete;
 
@@ -58,7 +63,7 @@ class WriteUnit {
   Conn& db_;
   void record_usage(const std::string& kind, int status, std::string id = {});  // a new id when none
   bool metered() const;  // the unit's calls are metered: a credential of a workspace
-  Actor actor_;
+  const Actor& actor_;
   const RequestMeta& meta_;
   Tx tx_;
   std::optional<int> first_status_;
