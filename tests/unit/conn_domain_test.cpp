@@ -2,6 +2,9 @@
 // PostgreSQL (tests/support/store_cases/domain_cases.hpp).
 #include <doctest/doctest.h>
 
+#include <type_traits>
+
+#include "domain/write.hpp"
 #include "store_cases/domain_cases.hpp"
 #include "temp_db.hpp"
 
@@ -19,6 +22,14 @@ struct SqliteDomainEnv : testing::TempDb {
   }
 };
 }  // namespace
+
+TEST_CASE("a write unit keeps its actor by reference, so it takes no temporary actor") {
+  // The unit reads its actor until it commits: a temporary would be gone by then.
+  static_assert(!std::is_constructible_v<WriteUnit, Conn&, Actor&&, const RequestMeta&>);
+  static_assert(!std::is_constructible_v<WriteUnit, Conn&, Actor&&, const RequestMeta&, FirstWriteDecides>);
+  CHECK(std::is_constructible_v<WriteUnit, Conn&, const Actor&, const RequestMeta&>);
+  CHECK(std::is_constructible_v<WriteUnit, Conn&, Actor&, const RequestMeta&, FirstWriteDecides>);
+}
 
 TEST_CASE("sqlite: a record's life through the domain") {
   SqliteDomainEnv e;
