@@ -3,6 +3,8 @@
 // integers are copied straight through, anything else (escapes, non-ASCII text, floating
 // point) is handed to nlohmann for that one element. The response envelope runs it once
 // per request, and a create once more for the record's text (its audit row and answer).
+// It recurses once per level of nesting, as dump() does: values from outside the process come
+// through parse_json, which refuses anything deeper than kMaxJsonDepth (json_util.hpp).
 #pragma once
 #include <string>
 
