@@ -3,7 +3,10 @@
 // and syncs it, and the request waiting on it (with every write of its group) waits too.
 // slab5d's connections turn the automatic checkpoint off (Db::disable_auto_checkpoint) and
 // this thread runs a PASSIVE checkpoint (never waits for readers or writers) several times a
-// second, so the WAL stays small and commits stay cheap.
+// second. A writer that never pauses never begins with every frame copied, which is when
+// SQLite starts the WAL over; once the WAL is long, this thread copies and syncs it to within
+// a few frames of its end and leaves the rest to the next write (Db::request_wal_restart),
+// whose commit then starts it over (docs/server.md, "The WAL under a sustained write load").
 #pragma once
 #include <condition_variable>
 #include <memory>

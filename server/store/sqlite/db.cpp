@@ -260,6 +260,21 @@ const volatile unsigned char* Db::wal_index() {
   return hdr[12] == 1 ? hdr : nullptr;
 }
 
+std::optional<Db::WalProgress> Db::wal_progress() {
+  auto* hdr = wal_index();
+  if (!hdr) return std::nullopt;
+  auto u32 = [&](std::size_t at) {
+    std::array<unsigned char, 4> b{};
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = hdr[at + i];
+    std::uint32_t v = 0;
+    std::memcpy(&v, b.data(), b.size());  // native byte order, as SQLite writes it
+    return v;
+  };
+  WalProgress p{.frames = u32(16), .backfilled = u32(96)};
+  std::atomic_thread_fence(std::memory_order_acquire);
+  return p;
+}
+
 bool Db::changed_since(ChangeMark& mark) {
   ChangeMark now;
   now.taken = true;
@@ -337,6 +352,11 @@ void Db::bump_stamp() {
 }
 
 void Db::begin() {
+  if (shared_->wal_restart_ready.exchange(false, std::memory_order_acq_rel))
+    // A PASSIVE checkpoint while no writer of this process can add a frame: it reaches the
+    // WAL's end unless a reader still holds an older snapshot, and BEGIN then finds every
+    // frame copied. Busy or failed, it leaves the WAL as it was.
+    sqlite3_wal_checkpoint_v2(handle_, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   bump_stamp();
   open_savepoints_ = 0;
   text_marks_.clear();

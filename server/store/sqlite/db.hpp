@@ -4,6 +4,7 @@
 // committed). Db is the SQLite Conn: it hands out the SQLite stores.
 #pragma once
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -123,7 +124,20 @@ class Db final : public Conn {
   // transaction or a file lock; otherwise it runs PRAGMA data_version.
   bool changed_since(ChangeMark& mark) override;
   bool reads_wal_index() { return wal_index() != nullptr; }  // changed_since's fast path applies
-  std::optional<std::int64_t> auth_version() override;       // store/sqlite/auth_version.hpp
+  // How many frames the WAL holds and how many of them a checkpoint has copied into the
+  // database file (WalIndexHdr.mxFrame, WalCkptInfo.nBackfill), read from the WAL index;
+  // nullopt when there is none.
+  struct WalProgress {
+    std::uint32_t frames = 0;
+    std::uint32_t backfilled = 0;
+  };
+  std::optional<WalProgress> wal_progress();
+  // For the checkpointer (checkpointer.hpp): the WAL is long, and all but its last few frames
+  // are in the database file, synced. The next write transaction this process begins
+  // (Db::begin, under the write gate, so that no frame is being added) first copies those
+  // frames: its commit then starts the WAL over.
+  void request_wal_restart() { shared_->wal_restart_ready.store(true, std::memory_order_release); }
+  std::optional<std::int64_t> auth_version() override;  // store/sqlite/auth_version.hpp
   // Without a read when `mark` holds the state one of this process's commits left
   // (Db::commit notes the version it committed, with that state): the I/O threads check the
   // auth version after every commit, and nearly every commit is this process's own.
@@ -222,6 +236,7 @@ class Db final : public Conn {
     std::array<unsigned char, 96> noted_state{};
     std::int64_t noted_version = 0;
     bool noted = false;
+    std::atomic<bool> wal_restart_ready{false};  // request_wal_restart
   };
   std::shared_ptr<PerFile> shared_;
   std::shared_ptr<ChangeTracker> tracker_;  // outlives handle_, whose hook points at it
